@@ -1,0 +1,127 @@
+/*
+ * Capture: EAL start-up, ports and the rx lcores that poll them.
+ *
+ * Each rx lcore polls its share of the (port, queue) pairs in bursts,
+ * parses every frame into the vg_pkt summary kept in the mbuf's private
+ * area, hashes it symmetrically and enqueues it on the ring of the engine
+ * lcore that owns the flow. Rings are single-producer single-consumer, one
+ * per (rx lcore, engine lcore) pair, so no two lcores ever write one.
+ *
+ * A capture file is lossless: when a ring is full the rx lcore waits for
+ * room. A live port is not: the frame is dropped and counted, since a wire
+ * does not wait.
+ */
+#ifndef VG_CAPTURE_H
+#define VG_CAPTURE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "parse.h"
+
+struct rte_mempool;
+struct rte_ring;
+struct rte_mbuf;
+
+#define VG_MAX_QUEUES_PER_LCORE 64
+
+struct vg_port {
+	uint16_t port_id;
+	uint16_t rx_queues;
+	uint32_t linktype;          /* VG_LINK_* of the frames it delivers */
+	bool lossless;              /* capture file: wait for ring room */
+	bool pace;                  /* release frames at their capture times */
+	uint64_t expected_packets;  /* frames in the file, UINT64_MAX if endless */
+	char name[64];
+	char device[96];            /* DPDK device name */
+};
+
+struct vg_rx_counters {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t parse_errors[VG_PARSE_ERROR_COUNT];
+	uint64_t ring_full;   /* live frames dropped on a full engine ring */
+	uint64_t oversize;    /* frames too large to copy into one mbuf */
+	uint64_t copy_nombuf; /* multi-segment frames with no mbuf to copy into */
+};
+
+struct vg_rx_queue_ref {
+	uint16_t port_index;
+	uint16_t queue_id;
+	uint64_t received;
+	bool done;
+};
+
+struct vg_capture;
+
+struct vg_rx_lcore {
+	unsigned int index;
+	struct vg_capture *capture;
+	struct vg_rx_queue_ref queues[VG_MAX_QUEUES_PER_LCORE];
+	unsigned int queue_count;
+	struct rte_ring **rings;      /* one per engine lcore */
+	unsigned int engine_count;
+	uint16_t burst;
+	uint32_t tunnels;
+
+	struct vg_rx_counters counters;
+	atomic_bool done;             /* every queue is a finished file */
+};
+
+struct vg_capture {
+	const struct vg_config *cfg;
+	struct vg_port ports[VG_MAX_PORTS];
+	unsigned int port_count;
+	struct rte_mempool *pool;
+	struct rte_mempool *copy_pool; /* one-segment copies of jumbo frames */
+	int ts_offset;                 /* mbuf timestamp dynfield, or -1 */
+	uint64_t ts_flag;
+	atomic_bool stop;              /* set by the control thread */
+	uint64_t tsc_hz;
+	uint64_t tsc_base;             /* TSC and wall time at start-up */
+	uint64_t wall_base_us;
+};
+
+/*
+ * Builds the EAL arguments for <cfg> and starts EAL, routing DPDK's log
+ * through vigil's logger. <prefix> makes the EAL file prefix unique.
+ * Returns 0 or a negative errno, with a message logged.
+ */
+int
+vg_eal_start(const struct vg_config *cfg, const char *argv0);
+
+/* Releases EAL resources. */
+void
+vg_eal_stop(void);
+
+/*
+ * Creates the mbuf pools, configures and starts every port of <cfg>, and
+ * counts the frames of capture files. Returns 0 or a negative errno.
+ */
+int
+vg_capture_setup(struct vg_capture *capture, const struct vg_config *cfg);
+
+/* Stops and closes every port. */
+void
+vg_capture_close(struct vg_capture *capture);
+
+/* Spreads the (port, queue) pairs over <count> rx lcores round-robin. */
+void
+vg_capture_assign_queues(struct vg_capture *capture, struct vg_rx_lcore *rx,
+			 unsigned int count);
+
+/* Entry point of an rx lcore; <arg> is its struct vg_rx_lcore. */
+int
+vg_rx_lcore_main(void *arg);
+
+/* Returns the summary in the private area of <mbuf>. */
+struct vg_pkt *
+vg_mbuf_pkt(struct rte_mbuf *mbuf);
+
+/* Returns the current wall-clock time in microseconds, from the TSC. */
+uint64_t
+vg_capture_now_us(const struct vg_capture *capture);
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * Symmetric flow hash: both directions of a flow hash to the same value, so
+ * the rx lcores send both to one engine lcore and the engine's flow table
+ * finds them in one bucket.
+ */
+#ifndef VG_HASH_H
+#define VG_HASH_H
+
+#include <stdint.h>
+
+struct vg_pkt;
+
+/*
+ * Returns the hash of the flow <pkt> belongs to: VLAN, L4 protocol and the
+ * two (address, port) endpoints taken in a canonical order. The value is
+ * the same for a packet and its reply and does not depend on the CPU.
+ */
+uint32_t
+vg_flow_hash(const struct vg_pkt *pkt);
+
+/* Returns a 64-bit hash of <len> bytes at <data> with <seed>. */
+uint64_t
+vg_hash_bytes(const void *data, uint32_t len, uint64_t seed);
+
+#endif

@@ -1,0 +1,339 @@
+/*
+ * Ports: mbuf pools, port configuration and capture-file bookkeeping.
+ *
+ * Every mbuf carries the parsed summary (struct vg_pkt) in its private
+ * area, so the engine reads it without touching packet data twice. Frames
+ * larger than one mbuf arrive as segment chains; the rx lcore copies those
+ * into one mbuf from a separate pool of 64 KiB buffers, because nDPI needs
+ * the IP packet in one piece.
+ *
+ * A capture file ends when all its frames have been received: vigil counts
+ * them with libpcap before the port starts, since net_pcap reports nothing
+ * at the end of a file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <sys/time.h>
+
+#include "capture.h"
+#include "common/log.h"
+
+#define RX_DESCRIPTORS 1024
+#define MBUF_CACHE 256
+#define COPY_POOL_SIZE 255
+#define COPY_DATA_ROOM UINT16_MAX
+
+/* The capture file a port reads, if any: its own, or a net_pcap rx_pcap=. */
+static bool
+port_file(const struct vg_port_config *cfg, char *path, size_t len)
+{
+	const char *arg;
+	size_t n;
+
+	if (cfg->kind == VG_PORT_PCAP) {
+		snprintf(path, len, "%s", cfg->source);
+		return true;
+	}
+	if (cfg->kind != VG_PORT_VDEV || strncmp(cfg->source, "net_pcap", 8))
+		return false;
+	arg = strstr(cfg->source, "rx_pcap=");
+	if (arg == NULL)
+		return false;
+	arg += strlen("rx_pcap=");
+	n = strcspn(arg, ",");
+	if (n >= len)
+		return false;
+	memcpy(path, arg, n);
+	path[n] = '\0';
+	return true;
+}
+
+/*
+ * Reads the link type and frame count of capture file <path>. libpcap
+ * returns DLT_ values, which equal the file format's LINKTYPE_ values that
+ * vigil's parser takes except for raw IP (DLT_RAW is 12 on Linux, the file
+ * says 101), so that one is mapped back.
+ */
+static int
+scan_file(const char *path, uint32_t *linktype, uint64_t *frames)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	pcap_t *pcap;
+	int dlt;
+	int rc;
+
+	pcap = pcap_open_offline(path, errbuf);
+	if (pcap == NULL) {
+		VG_ERR("capture", "file=%s pcap_open_offline() failed: %s", path,
+		       errbuf);
+		return -EINVAL;
+	}
+
+	dlt = pcap_datalink(pcap);
+	switch (dlt) {
+	case DLT_RAW:
+		*linktype = VG_LINK_RAW;
+		break;
+	default:
+		*linktype = (uint32_t)dlt;
+		break;
+	}
+
+	*frames = 0;
+	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1)
+		(*frames)++;
+	if (rc == PCAP_ERROR)
+		VG_WARN("capture",
+			"file=%s frame=%" PRIu64 " capture is damaged after this frame: %s",
+			path, *frames, pcap_geterr(pcap));
+	pcap_close(pcap);
+	return 0;
+}
+
+static int
+create_pools(struct vg_capture *capture, const struct vg_config *cfg)
+{
+	uint16_t priv = RTE_ALIGN(sizeof(struct vg_pkt), RTE_MBUF_PRIV_ALIGN);
+	int socket = (int)rte_socket_id();
+
+	capture->pool = rte_pktmbuf_pool_create("vg_pkts", cfg->mbufs,
+						MBUF_CACHE, priv,
+						RTE_MBUF_DEFAULT_BUF_SIZE,
+						socket);
+	if (capture->pool == NULL) {
+		VG_ERR("capture",
+		       "mbufs=%u rte_pktmbuf_pool_create() failed: %s (raise memory.size_mb or lower memory.mbufs)",
+		       cfg->mbufs, rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	capture->copy_pool = rte_pktmbuf_pool_create("vg_copies",
+						     COPY_POOL_SIZE, 0, priv,
+						     COPY_DATA_ROOM, socket);
+	if (capture->copy_pool == NULL) {
+		VG_ERR("capture", "rte_pktmbuf_pool_create() failed for frame copies: %s",
+		       rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	return 0;
+}
+
+static void
+set_rss(struct rte_eth_conf *conf, const struct rte_eth_dev_info *info,
+	uint16_t queues)
+{
+	/*
+	 * A key of repeated 0x6d5a makes the Toeplitz hash symmetric, so both
+	 * directions of a flow land on one queue. The engine does not depend
+	 * on it (vigil rehashes), but it keeps a flow on one rx lcore.
+	 */
+	static uint8_t symmetric_key[52];
+	unsigned int i;
+
+	if (queues < 2 || info->flow_type_rss_offloads == 0)
+		return;
+	for (i = 0; i < sizeof(symmetric_key); i += 2) {
+		symmetric_key[i] = 0x6d;
+		symmetric_key[i + 1] = 0x5a;
+	}
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_key = symmetric_key;
+	conf->rx_adv_conf.rss_conf.rss_key_len =
+		info->hash_key_size ? info->hash_key_size : 40;
+	conf->rx_adv_conf.rss_conf.rss_hf =
+		(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
+		info->flow_type_rss_offloads;
+}
+
+static int
+start_port(struct vg_capture *capture, struct vg_port *port)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t q;
+	int rc;
+
+	memset(&conf, 0, sizeof(conf));
+	rc = rte_eth_dev_info_get(port->port_id, &info);
+	if (rc != 0) {
+		VG_ERR("capture", "port=%s rte_eth_dev_info_get() failed: %d",
+		       port->name, rc);
+		return rc;
+	}
+	if (port->rx_queues > info.max_rx_queues) {
+		VG_ERR("capture",
+		       "port=%s rx_queues=%u: the device has at most %u rx queues",
+		       port->name, port->rx_queues, info.max_rx_queues);
+		return -EINVAL;
+	}
+	set_rss(&conf, &info, port->rx_queues);
+
+	rc = rte_eth_dev_configure(port->port_id, port->rx_queues, 0, &conf);
+	if (rc != 0) {
+		VG_ERR("capture", "port=%s rte_eth_dev_configure() failed: %d (%s)",
+		       port->name, rc, rte_strerror(-rc));
+		return rc;
+	}
+	for (q = 0; q < port->rx_queues; q++) {
+		rc = rte_eth_rx_queue_setup(port->port_id, q, RX_DESCRIPTORS,
+					    rte_eth_dev_socket_id(port->port_id),
+					    NULL, capture->pool);
+		if (rc != 0) {
+			VG_ERR("capture",
+			       "port=%s queue=%u rte_eth_rx_queue_setup() failed: %d (%s)",
+			       port->name, q, rc, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	rc = rte_eth_dev_start(port->port_id);
+	if (rc != 0) {
+		VG_ERR("capture", "port=%s rte_eth_dev_start() failed: %d (%s)",
+		       port->name, rc, rte_strerror(-rc));
+		return rc;
+	}
+	if (!port->lossless)
+		rte_eth_promiscuous_enable(port->port_id);
+	return 0;
+}
+
+static int
+open_port(struct vg_capture *capture, const struct vg_port_config *cfg,
+	  unsigned int index)
+{
+	struct vg_port *port = &capture->ports[index];
+	char file[VG_PATH_MAX];
+	int rc;
+
+	snprintf(port->name, sizeof(port->name), "%s", cfg->name);
+	port->rx_queues = cfg->rx_queues ? cfg->rx_queues : 1;
+	port->linktype = VG_LINK_ETHERNET;
+	port->expected_packets = UINT64_MAX;
+	port->pace = cfg->pace;
+
+	switch (cfg->kind) {
+	case VG_PORT_PCI:
+		snprintf(port->device, sizeof(port->device), "%.*s",
+			 (int)sizeof(port->device) - 1, cfg->source);
+		break;
+	case VG_PORT_PCAP:
+		snprintf(port->device, sizeof(port->device), "net_pcap%u",
+			 index);
+		break;
+	case VG_PORT_IFACE:
+		snprintf(port->device, sizeof(port->device), "net_af_packet%u",
+			 index);
+		break;
+	default:
+		snprintf(port->device, sizeof(port->device), "%.*s",
+			 (int)strcspn(cfg->source, ","), cfg->source);
+		break;
+	}
+
+	if (port_file(cfg, file, sizeof(file))) {
+		port->lossless = true;
+		port->rx_queues = 1;
+		rc = scan_file(file, &port->linktype, &port->expected_packets);
+		if (rc != 0)
+			return rc;
+		if (strstr(cfg->source, "infinite_rx=1") != NULL)
+			port->expected_packets = UINT64_MAX;
+	}
+
+	rc = rte_eth_dev_get_port_by_name(port->device, &port->port_id);
+	if (rc != 0) {
+		VG_ERR("capture", "port=%s device=%s not found by DPDK: %d",
+		       port->name, port->device, rc);
+		return -ENODEV;
+	}
+	return start_port(capture, port);
+}
+
+int
+vg_capture_setup(struct vg_capture *capture, const struct vg_config *cfg)
+{
+	struct timeval now;
+	unsigned int i;
+	int rc;
+
+	capture->cfg = cfg;
+	capture->tsc_hz = rte_get_tsc_hz();
+	capture->tsc_base = rte_get_tsc_cycles();
+	gettimeofday(&now, NULL);
+	capture->wall_base_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_usec;
+
+	rc = create_pools(capture, cfg);
+	if (rc != 0)
+		return rc;
+
+	for (i = 0; i < cfg->port_count; i++) {
+		rc = open_port(capture, &cfg->ports[i], i);
+		if (rc != 0)
+			return rc;
+		capture->port_count++;
+	}
+
+	/* net_pcap registers the timestamp field when its queues start. */
+	capture->ts_offset = rte_mbuf_dynfield_lookup(
+		RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	if (capture->ts_offset >= 0) {
+		int bit = rte_mbuf_dynflag_lookup(
+			RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+
+		capture->ts_flag = bit >= 0 ? 1ULL << bit : 0;
+	}
+	return 0;
+}
+
+void
+vg_capture_close(struct vg_capture *capture)
+{
+	unsigned int i;
+
+	for (i = 0; i < capture->port_count; i++) {
+		rte_eth_dev_stop(capture->ports[i].port_id);
+		rte_eth_dev_close(capture->ports[i].port_id);
+	}
+	capture->port_count = 0;
+}
+
+void
+vg_capture_assign_queues(struct vg_capture *capture, struct vg_rx_lcore *rx,
+			 unsigned int count)
+{
+	unsigned int next = 0;
+	unsigned int p;
+	uint16_t q;
+
+	for (p = 0; p < capture->port_count; p++) {
+		for (q = 0; q < capture->ports[p].rx_queues; q++) {
+			struct vg_rx_lcore *lcore = &rx[next % count];
+
+			if (lcore->queue_count < VG_MAX_QUEUES_PER_LCORE) {
+				lcore->queues[lcore->queue_count].port_index =
+					(uint16_t)p;
+				lcore->queues[lcore->queue_count].queue_id = q;
+				lcore->queue_count++;
+			}
+			next++;
+		}
+	}
+}
+
+uint64_t
+vg_capture_now_us(const struct vg_capture *capture)
+{
+	uint64_t cycles = rte_get_tsc_cycles() - capture->tsc_base;
+
+	return capture->wall_base_us + cycles / capture->tsc_hz * 1000000 +
+	       (cycles % capture->tsc_hz) * 1000000 / capture->tsc_hz;
+}

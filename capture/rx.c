@@ -1,0 +1,256 @@
+/*
+ * The rx lcore loop.
+ *
+ * Per burst: receive, stamp, parse, hash, and hand each frame to the engine
+ * lcore that owns its flow. Frames for one engine are gathered and
+ * enqueued with one ring operation. A frame that fails to parse is counted
+ * under its error kind and freed here; the engine never sees it.
+ *
+ * Packet times come from the port: net_pcap stamps each mbuf with the
+ * capture file's time in microseconds; other ports have no stamp, and the
+ * TSC gives the wall-clock time of reception.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "capture.h"
+#include "hash.h"
+
+#define MAX_BURST 512
+#define MAX_ENGINES VG_MAX_LCORES
+/* A file port whose rx returns nothing for this long has ended. */
+#define FILE_QUIET_US 1000000
+
+struct vg_pkt *
+vg_mbuf_pkt(struct rte_mbuf *mbuf)
+{
+	return (struct vg_pkt *)rte_mbuf_to_priv(mbuf);
+}
+
+struct staging {
+	struct rte_mbuf *mbufs[MAX_BURST];
+	unsigned int count;
+};
+
+/* Copies a segment chain into one mbuf; returns it, or NULL. */
+static struct rte_mbuf *
+linearize(struct vg_rx_lcore *rx, struct rte_mbuf *chain)
+{
+	struct rte_mbuf *copy;
+	uint32_t len = rte_pktmbuf_pkt_len(chain);
+	char *dst;
+
+	if (len > (uint32_t)(UINT16_MAX - RTE_PKTMBUF_HEADROOM)) {
+		rx->counters.oversize++;
+		return NULL;
+	}
+	copy = rte_pktmbuf_alloc(rx->capture->copy_pool);
+	if (copy == NULL) {
+		rx->counters.copy_nombuf++;
+		return NULL;
+	}
+	dst = rte_pktmbuf_append(copy, (uint16_t)len);
+	if (dst == NULL ||
+	    rte_pktmbuf_read(chain, 0, len, dst) != dst) {
+		rte_pktmbuf_free(copy);
+		rx->counters.oversize++;
+		return NULL;
+	}
+	copy->ol_flags = chain->ol_flags;
+	if (rx->capture->ts_offset >= 0)
+		*RTE_MBUF_DYNFIELD(copy, rx->capture->ts_offset, uint64_t *) =
+			*RTE_MBUF_DYNFIELD(chain, rx->capture->ts_offset,
+					   uint64_t *);
+	return copy;
+}
+
+static uint64_t
+packet_time(const struct vg_capture *capture, struct rte_mbuf *mbuf)
+{
+	if (capture->ts_offset >= 0 && (mbuf->ol_flags & capture->ts_flag))
+		return *RTE_MBUF_DYNFIELD(mbuf, capture->ts_offset,
+					  uint64_t *);
+	return vg_capture_now_us(capture);
+}
+
+/*
+ * Enqueues the staged frames of every engine. A lossless port waits for
+ * room; otherwise what does not fit is dropped and counted.
+ */
+static void
+flush_staging(struct vg_rx_lcore *rx, struct staging *staged, bool lossless)
+{
+	unsigned int e;
+
+	for (e = 0; e < rx->engine_count; e++) {
+		struct staging *s = &staged[e];
+		unsigned int sent = 0;
+
+		while (sent < s->count) {
+			sent += rte_ring_sp_enqueue_burst(rx->rings[e],
+							  (void **)s->mbufs + sent,
+							  s->count - sent, NULL);
+			if (sent == s->count)
+				break;
+			if (!lossless ||
+			    atomic_load_explicit(&rx->capture->stop,
+						 memory_order_relaxed)) {
+				rx->counters.ring_full += s->count - sent;
+				rte_pktmbuf_free_bulk(s->mbufs + sent,
+						      s->count - sent);
+				break;
+			}
+			rte_pause();
+		}
+		s->count = 0;
+	}
+}
+
+/* Holds a paced frame back until its time, relative to the first one. */
+static void
+pace(struct vg_rx_lcore *rx, struct staging *staged, uint64_t ts_us,
+     uint64_t *ts0, uint64_t *wall0)
+{
+	struct vg_capture *capture = rx->capture;
+	uint64_t now = vg_capture_now_us(capture);
+
+	if (*ts0 == 0) {
+		*ts0 = ts_us;
+		*wall0 = now;
+		return;
+	}
+	if (ts_us <= *ts0)
+		return;
+	if (ts_us - *ts0 <= now - *wall0)
+		return;
+
+	flush_staging(rx, staged, true);
+	while (ts_us - *ts0 > now - *wall0 &&
+	       !atomic_load_explicit(&capture->stop, memory_order_relaxed)) {
+		uint64_t wait = ts_us - *ts0 - (now - *wall0);
+
+		rte_delay_us_sleep(wait > 100000 ? 100000 : (unsigned int)wait);
+		now = vg_capture_now_us(capture);
+	}
+}
+
+static unsigned int
+engine_of(uint32_t hash, unsigned int engines)
+{
+	return (unsigned int)(((uint64_t)hash * engines) >> 32);
+}
+
+static void
+handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
+	     uint16_t port_index, struct rte_mbuf *mbuf,
+	     struct staging *staged)
+{
+	struct vg_parse_opts opts = { .linktype = port->linktype,
+				      .tunnels = rx->tunnels };
+	enum vg_parse_error err;
+	struct vg_pkt *pkt;
+	struct staging *s;
+
+	rx->counters.packets++;
+	rx->counters.bytes += rte_pktmbuf_pkt_len(mbuf);
+
+	if (mbuf->nb_segs > 1) {
+		struct rte_mbuf *copy = linearize(rx, mbuf);
+
+		rte_pktmbuf_free(mbuf);
+		if (copy == NULL)
+			return;
+		mbuf = copy;
+	}
+
+	pkt = vg_mbuf_pkt(mbuf);
+	err = vg_parse(&opts, rte_pktmbuf_mtod(mbuf, const uint8_t *),
+		       rte_pktmbuf_data_len(mbuf), pkt);
+	if (err != VG_PARSE_OK) {
+		rx->counters.parse_errors[err]++;
+		rte_pktmbuf_free(mbuf);
+		return;
+	}
+	pkt->ts_us = packet_time(rx->capture, mbuf);
+	pkt->hash = vg_flow_hash(pkt);
+	pkt->port_id = (uint8_t)port_index;
+
+	s = &staged[engine_of(pkt->hash, rx->engine_count)];
+	s->mbufs[s->count++] = mbuf;
+}
+
+static bool
+poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
+	   struct staging *staged, uint64_t *quiet_since, uint64_t *ts0,
+	   uint64_t *wall0)
+{
+	struct vg_capture *capture = rx->capture;
+	const struct vg_port *port = &capture->ports[ref->port_index];
+	struct rte_mbuf *mbufs[MAX_BURST];
+	uint16_t n;
+	uint16_t i;
+
+	n = rte_eth_rx_burst(port->port_id, ref->queue_id, mbufs, rx->burst);
+	if (n == 0) {
+		if (port->lossless) {
+			uint64_t now = vg_capture_now_us(capture);
+
+			if (ref->received >= port->expected_packets)
+				ref->done = true;
+			else if (*quiet_since == 0)
+				*quiet_since = now;
+			else if (now - *quiet_since > FILE_QUIET_US)
+				ref->done = true;
+		}
+		return false;
+	}
+	*quiet_since = 0;
+	ref->received += n;
+
+	for (i = 0; i < n; i++) {
+		if (port->pace)
+			pace(rx, staged, packet_time(capture, mbufs[i]), ts0,
+			     wall0);
+		handle_frame(rx, port, ref->port_index, mbufs[i], staged);
+	}
+	flush_staging(rx, staged, port->lossless);
+	return true;
+}
+
+int
+vg_rx_lcore_main(void *arg)
+{
+	struct vg_rx_lcore *rx = arg;
+	struct vg_capture *capture = rx->capture;
+	static __thread struct staging staged[MAX_ENGINES];
+	uint64_t quiet_since[VG_MAX_QUEUES_PER_LCORE] = { 0 };
+	uint64_t ts0[VG_MAX_QUEUES_PER_LCORE] = { 0 };
+	uint64_t wall0[VG_MAX_QUEUES_PER_LCORE] = { 0 };
+	unsigned int q;
+
+	if (rx->burst > MAX_BURST)
+		rx->burst = MAX_BURST;
+
+	while (!atomic_load_explicit(&capture->stop, memory_order_relaxed)) {
+		unsigned int active = 0;
+
+		for (q = 0; q < rx->queue_count; q++) {
+			if (rx->queues[q].done)
+				continue;
+			active++;
+			poll_queue(rx, &rx->queues[q], staged, &quiet_since[q],
+				   &ts0[q], &wall0[q]);
+		}
+		if (active == 0)
+			break;
+	}
+	atomic_store(&rx->done, true);
+	return 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * vigil's configuration: one YAML file, parsed with libyaml and validated
+ * against a fixed schema before anything else starts.
+ *
+ * Every error names the file, the line and column, and the key path
+ * ("capture.ports[1].pcap"), and says what was expected. Unknown keys, wrong
+ * types and impossible values (a table too small, an lcore on a CPU that
+ * does not exist, two sources for one port) are rejected; nothing is read
+ * from the network before the whole file has passed.
+ */
+#ifndef VG_CONFIG_H
+#define VG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VG_MAX_PORTS 16
+#define VG_MAX_LCORES 64
+#define VG_MAX_LOCAL_NETS 256
+#define VG_PATH_MAX 4096
+
+enum vg_port_kind {
+	VG_PORT_PCI = 1,  /* a NIC bound to a DPDK driver, by PCI address */
+	VG_PORT_VDEV,     /* any DPDK vdev string, passed to EAL as is */
+	VG_PORT_PCAP,     /* a capture file, read through net_pcap */
+	VG_PORT_IFACE,    /* a kernel interface, through net_af_packet */
+};
+
+struct vg_port_config {
+	enum vg_port_kind kind;
+	char name[64];             /* label in logs; defaults to the source */
+	char source[VG_PATH_MAX];  /* PCI address, vdev string, file or iface */
+	uint16_t rx_queues;        /* 1..16, RSS spreads flows across them */
+	bool pace;                 /* replay a capture file at its own timing */
+};
+
+struct vg_local_net {
+	uint8_t family;    /* 4 or 6 */
+	uint8_t prefix_len;
+	uint8_t addr[16];  /* network order, IPv4 in the first 4 bytes */
+};
+
+struct vg_config {
+	char path[VG_PATH_MAX];    /* file the config came from, "" if built */
+
+	/* capture */
+	struct vg_port_config ports[VG_MAX_PORTS];
+	unsigned int port_count;
+	uint32_t tunnels;          /* VG_TUNNEL_* bits (capture/parse.h) */
+	uint16_t burst;            /* rte_eth_rx_burst size, 1..512 */
+	uint32_t ring_size;        /* per (rx, engine) ring, power of two */
+
+	/* lcores: CPUs to pin to; several lcores may share one CPU */
+	unsigned int control_cpu;
+	unsigned int rx_cpus[VG_MAX_LCORES];
+	unsigned int rx_lcore_count;
+	unsigned int engine_cpus[VG_MAX_LCORES];
+	unsigned int engine_lcore_count;
+
+	/* memory */
+	bool hugepages;
+	uint32_t mbufs;            /* mbufs in the packet pool */
+	uint32_t memory_mb;        /* EAL -m */
+
+	/* flows */
+	uint32_t flow_table_size;  /* flows per engine lcore */
+	uint32_t idle_timeout_tcp; /* seconds */
+	uint32_t idle_timeout_udp;
+	uint32_t idle_timeout_icmp;
+	uint32_t idle_timeout_other;
+	uint32_t active_timeout;   /* seconds, 0 = never */
+	uint16_t detection_packets_tcp; /* give nDPI up after this many */
+	uint16_t detection_packets_udp;
+	char flow_output[VG_PATH_MAX]; /* JSON Lines file, "" for none */
+
+	/* networks */
+	struct vg_local_net local_nets[VG_MAX_LOCAL_NETS];
+	unsigned int local_net_count;
+
+	/* ndpi: optional files, "" when not set */
+	char ndpi_protos[VG_PATH_MAX];
+	char ndpi_categories[VG_PATH_MAX];
+	char ndpi_risky_domains[VG_PATH_MAX];
+	char ndpi_ja3[VG_PATH_MAX];
+	char ndpi_sha1[VG_PATH_MAX];
+
+	/* log */
+	int log_level;             /* enum vg_log_level */
+	uint32_t status_interval;  /* seconds between status lines, 0 = off */
+};
+
+/* Fills <cfg> with the defaults every key falls back to. */
+void
+vg_config_defaults(struct vg_config *cfg);
+
+/*
+ * Loads and validates the YAML file at <path> into <cfg> (defaults first,
+ * then the file). Returns 0, or -EINVAL with a message in <err> of the form
+ * "FILE:LINE:COL: KEY: problem", or -errno when the file cannot be read
+ * ("FILE: cannot open: strerror"). <err> is always NUL-terminated.
+ */
+int
+vg_config_load(struct vg_config *cfg, const char *path, char *err,
+	       size_t err_len);
+
+/*
+ * Same as vg_config_load() for YAML text in memory; <name> stands in for
+ * the file name in messages.
+ */
+int
+vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
+		size_t text_len, char *err, size_t err_len);
+
+/*
+ * Checks cross-key rules that hold whatever the source (file or command
+ * line): at least one port, lcore counts, table size. Returns 0 or -EINVAL
+ * with "KEY: problem" in <err>.
+ */
+int
+vg_config_check(const struct vg_config *cfg, char *err, size_t err_len);
+
+/* Returns true when <addr> (family 4 or 6, network order) is local. */
+bool
+vg_config_is_local(const struct vg_config *cfg, int family,
+		   const uint8_t *addr);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * One levelled logger for every vigil program.
+ *
+ * Messages go to stderr as "LEVEL tag: message". They are lowercase, carry
+ * no final period and name the failed call and the object with key=value
+ * context. DPDK's own log is routed here too (capture/eal.c), so an
+ * operator reads one stream. Nothing on the packet path logs: the packet
+ * path counts, and the control thread reports the counters.
+ */
+#ifndef VG_LOG_H
+#define VG_LOG_H
+
+#include <stdarg.h>
+
+enum vg_log_level {
+	VG_LOG_ERR = 0,
+	VG_LOG_WARN,
+	VG_LOG_INFO,
+	VG_LOG_DEBUG,
+};
+
+/* Messages above this level are discarded; VG_LOG_INFO by default. */
+void
+vg_log_set_level(enum vg_log_level level);
+
+enum vg_log_level
+vg_log_get_level(void);
+
+void
+vg_log(enum vg_log_level level, const char *tag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+void
+vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
+	va_list ap);
+
+#define VG_ERR(tag, ...) vg_log(VG_LOG_ERR, tag, __VA_ARGS__)
+#define VG_WARN(tag, ...) vg_log(VG_LOG_WARN, tag, __VA_ARGS__)
+#define VG_INFO(tag, ...) vg_log(VG_LOG_INFO, tag, __VA_ARGS__)
+#define VG_DEBUG(tag, ...) vg_log(VG_LOG_DEBUG, tag, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * Flow engine: what one engine lcore does with the packets it owns.
+ *
+ * vg_engine is the per-lcore state: its flow table, its own nDPI detection
+ * module and a preallocated pool of nDPI flow states. It has no DPDK
+ * dependency, so the same code runs under EAL (engine/lcore.c) and in unit
+ * tests. It is not thread-safe: one engine belongs to one thread.
+ *
+ * Records leave through a callback (vg_engine.emit), one JSON line per
+ * call, when a flow ends: idle timeout, active timeout or flush.
+ */
+#ifndef VG_ENGINE_H
+#define VG_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow_table.h"
+
+struct vg_config;
+struct vg_pkt;
+struct ndpi_detection_module_struct;
+struct ndpi_flow_struct;
+
+/* Why a flow record was written (the record's "end" field). */
+enum vg_flow_end {
+	VG_END_IDLE = 0,
+	VG_END_ACTIVE,
+	VG_END_FLUSH,
+};
+
+struct vg_engine_counters {
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t flows_created;
+	uint64_t flows_expired;    /* records written for any reason */
+	uint64_t flows_table_full; /* packets of new flows the table refused */
+	uint64_t ndpi_pool_empty;  /* flows left unclassified: no nDPI state */
+	uint64_t ndpi_packets;     /* packets given to nDPI */
+	uint64_t records_dropped;  /* records the sink had no room for */
+};
+
+typedef int (*vg_record_fn)(void *ctx, const char *line, size_t len);
+
+struct vg_engine {
+	unsigned int index;
+	struct vg_flow_table *table;
+	struct ndpi_detection_module_struct *ndpi;
+
+	struct ndpi_flow_struct **ndpi_free; /* stack of free nDPI states */
+	uint32_t ndpi_free_count;
+	uint32_t ndpi_pool_size;
+	void *ndpi_pool_mem;
+
+	uint64_t idle_us[VG_EXPIRY_CLASSES];
+	uint64_t active_us;                  /* 0 = no active timeout */
+	uint16_t detect_limit_tcp;
+	uint16_t detect_limit_udp;
+
+	uint64_t now_us;                     /* latest packet time seen */
+	vg_record_fn emit;
+	void *emit_ctx;
+
+	struct vg_engine_counters counters;
+};
+
+/*
+ * Creates engine <index> from <cfg>: a flow table of cfg->flow_table_size
+ * flows, an nDPI module loaded with the configured files, and the nDPI
+ * state pool. Returns NULL with a message in <err> on failure.
+ */
+struct vg_engine *
+vg_engine_create(const struct vg_config *cfg, unsigned int index,
+		 vg_record_fn emit, void *emit_ctx, char *err, size_t err_len);
+
+void
+vg_engine_free(struct vg_engine *engine);
+
+/*
+ * Accounts one parsed packet to its flow, creating the flow if needed, and
+ * runs detection on it while detection lasts. <frame> is the whole frame
+ * that <pkt> describes.
+ */
+void
+vg_engine_packet(struct vg_engine *engine, const struct vg_pkt *pkt,
+		 const uint8_t *frame);
+
+/*
+ * Ends flows idle at <now_us>, looking at no more than <budget> queue
+ * heads. Returns the number of flows ended.
+ */
+unsigned int
+vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
+		 unsigned int budget);
+
+/* Ends every flow (VG_END_FLUSH) and writes its record. */
+void
+vg_engine_flush(struct vg_engine *engine);
+
+/*
+ * Formats the record of <flow> ending for <reason> into <buf> as one JSON
+ * line with its newline. Returns the length, or 0 if <buf> is too small.
+ */
+size_t
+vg_engine_format_record(const struct vg_engine *engine,
+			const struct vg_flow *flow, enum vg_flow_end reason,
+			char *buf, size_t len);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * The flow: what an engine lcore keeps for one conversation.
+ *
+ * A flow lives in one slot of its engine lcore's table (flow_table.h) from
+ * its first packet until it expires. The slot is fixed at 240 bytes so a
+ * table of N flows costs N * 240 bytes plus at most 8 bytes a flow of hash
+ * buckets, within vigil's budget of 256 bytes per active flow. nDPI's own
+ * per-flow state (about 700 bytes in nDPI 4.2) is held only while detection
+ * runs and is returned to the lcore's pool the moment it ends; what a flow
+ * record needs from it (protocol, category, server name, JA3, risks) is
+ * copied into the slot first.
+ *
+ * Direction 0 is the sender of the flow's first packet and direction 1 the
+ * other side. Whether that sender is the client is decided on the first
+ * packet (VG_FLOW_SWAPPED) and never changes.
+ */
+#ifndef VG_FLOW_H
+#define VG_FLOW_H
+
+#include <assert.h>
+#include <stdint.h>
+
+struct ndpi_flow_struct;
+
+/* Canonical flow key: the lower (address, port) endpoint first. */
+struct vg_flow_key {
+	uint8_t lo_addr[16];
+	uint8_t hi_addr[16];
+	uint16_t lo_port;
+	uint16_t hi_port;
+	uint16_t vlan;
+	uint8_t l4_proto;
+	uint8_t ip_version;
+};
+
+/* vg_flow.flags */
+#define VG_FLOW_FIRST_FROM_LO 0x01 /* first packet was sent by lo endpoint */
+#define VG_FLOW_SWAPPED 0x02       /* the first packet came from the server */
+#define VG_FLOW_DETECTED 0x04      /* detection has ended, ndpi is NULL */
+#define VG_FLOW_IN_USE 0x08
+#define VG_FLOW_SYN_SEEN 0x10      /* client SYN seen, RTT still pending */
+#define VG_FLOW_SYNACK_SEEN 0x20
+
+#define VG_FLOW_NAME_LEN 64 /* server name bytes kept, NUL included */
+
+struct vg_flow {
+	struct vg_flow_key key;
+	uint32_t hash;
+	uint32_t generation;     /* bumped each time the slot is reused */
+	uint32_t chain_next;     /* next slot in the hash bucket, or NIL */
+	uint32_t queue_next;     /* next slot in the expiry queue, or NIL */
+
+	uint64_t first_us;       /* packet times, microseconds */
+	uint64_t last_us;
+	uint64_t packets[2];     /* per direction, see above */
+	uint64_t bytes[2];
+
+	struct ndpi_flow_struct *ndpi; /* NULL once detection has ended */
+	uint64_t risk;           /* nDPI risk bitmap */
+
+	uint16_t master_proto;   /* nDPI protocol ids */
+	uint16_t app_proto;
+	uint16_t category;
+	uint16_t detect_packets; /* packets given to nDPI */
+	uint8_t confidence;      /* ndpi_confidence_t */
+	uint8_t flags;           /* VG_FLOW_* */
+	uint8_t tcp_flags[2];    /* OR of the TCP flags seen per direction */
+
+	uint32_t next_seq[2];    /* highest sequence end seen per direction */
+	uint32_t retransmissions;
+	uint32_t out_of_order;
+	uint32_t rtt_us;         /* SYN to handshake-completing ACK */
+	uint32_t syn_offset_us;  /* client SYN time minus first_us */
+	uint16_t zero_windows;   /* segments advertising a zero window */
+	uint8_t seq_known;       /* bit d: next_seq[d] is valid */
+	uint8_t expiry_class;    /* which expiry queue the flow is on */
+
+	uint8_t ja3_client[16];  /* MD5 of the client JA3 string, binary */
+	char server_name[VG_FLOW_NAME_LEN];
+};
+
+static_assert(sizeof(struct vg_flow) <= 240, "a flow slot must stay within 240 bytes");
+
+#endif

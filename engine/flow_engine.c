@@ -1,0 +1,541 @@
+/*
+ * Per-packet flow accounting, TCP analysis and nDPI detection.
+ *
+ * Detection follows the rules of nDPI's own reader so that vigil's results
+ * can be checked against it: every packet of a flow goes to
+ * ndpi_detection_process_packet() until a protocol is found and nDPI has no
+ * extra dissection left (certificates, JA3S and the like), or until the flow
+ * has seen more packets than the per-protocol budget, when the flow is given
+ * up with ndpi_detection_giveup(). A flow that ends while still undetected
+ * is given up the same way, which yields nDPI's port and address guesses.
+ *
+ * Expiry is decided by packet time only. A packet that arrives after its
+ * flow's idle timeout starts a new flow, and one past the active timeout
+ * closes the current record and starts a new one, whenever the background
+ * scan runs. That keeps the records of a capture file the same however fast
+ * it is read and however many engine lcores share it.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi/ndpi_api.h>
+
+#include "capture/parse.h"
+#include "common/config.h"
+#include "engine.h"
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+#define RECORD_MAX 4096
+
+static int
+load_ndpi_file(struct ndpi_detection_module_struct *ndpi, const char *what,
+	       const char *path, char *err, size_t err_len)
+{
+	int rc;
+
+	if (path[0] == '\0')
+		return 0;
+
+	if (strcmp(what, "protos") == 0)
+		rc = ndpi_load_protocols_file(ndpi, path);
+	else if (strcmp(what, "categories") == 0)
+		rc = ndpi_load_categories_file(ndpi, path);
+	else if (strcmp(what, "risky_domains") == 0)
+		rc = ndpi_load_risk_domain_file(ndpi, path);
+	else if (strcmp(what, "ja3") == 0)
+		rc = ndpi_load_malicious_ja3_file(ndpi, path);
+	else
+		rc = ndpi_load_malicious_sha1_file(ndpi, path);
+
+	if (rc < 0) {
+		snprintf(err, err_len, "ndpi.%s: cannot load %s (nDPI returned %d)",
+			 what, path, rc);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct ndpi_detection_module_struct *
+create_ndpi(const struct vg_config *cfg, char *err, size_t err_len)
+{
+	struct ndpi_detection_module_struct *ndpi;
+	NDPI_PROTOCOL_BITMASK all;
+
+	ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+	if (ndpi == NULL) {
+		snprintf(err, err_len, "ndpi_init_detection_module() failed");
+		return NULL;
+	}
+
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(ndpi, &all);
+
+	if (load_ndpi_file(ndpi, "protos", cfg->ndpi_protos, err, err_len) ||
+	    load_ndpi_file(ndpi, "categories", cfg->ndpi_categories, err,
+			   err_len) ||
+	    load_ndpi_file(ndpi, "risky_domains", cfg->ndpi_risky_domains, err,
+			   err_len) ||
+	    load_ndpi_file(ndpi, "ja3", cfg->ndpi_ja3, err, err_len) ||
+	    load_ndpi_file(ndpi, "sha1", cfg->ndpi_sha1, err, err_len)) {
+		ndpi_exit_detection_module(ndpi);
+		return NULL;
+	}
+
+	ndpi_finalize_initialization(ndpi);
+	return ndpi;
+}
+
+/*
+ * nDPI keeps state only for flows under detection, and detection ends
+ * within a few packets, so the pool holds a fraction of the table. A flow
+ * that finds the pool empty is counted and left unclassified.
+ */
+static uint32_t
+ndpi_pool_size(uint32_t table_size)
+{
+	uint32_t size = table_size / 4;
+
+	if (size < 1024)
+		size = table_size < 1024 ? table_size : 1024;
+	return size;
+}
+
+static int
+create_ndpi_pool(struct vg_engine *engine, uint32_t size)
+{
+	size_t state_size = sizeof(struct ndpi_flow_struct);
+	uint8_t *mem;
+	uint32_t i;
+
+	mem = calloc(size, state_size);
+	engine->ndpi_free = calloc(size, sizeof(*engine->ndpi_free));
+	if (mem == NULL || engine->ndpi_free == NULL) {
+		free(mem);
+		return -ENOMEM;
+	}
+	for (i = 0; i < size; i++)
+		engine->ndpi_free[i] =
+			(struct ndpi_flow_struct *)(mem + (size_t)i * state_size);
+	engine->ndpi_pool_mem = mem;
+	engine->ndpi_pool_size = size;
+	engine->ndpi_free_count = size;
+	return 0;
+}
+
+struct vg_engine *
+vg_engine_create(const struct vg_config *cfg, unsigned int index,
+		 vg_record_fn emit, void *emit_ctx, char *err, size_t err_len)
+{
+	struct vg_engine *engine;
+
+	engine = calloc(1, sizeof(*engine));
+	if (engine == NULL) {
+		snprintf(err, err_len, "engine=%u: out of memory", index);
+		return NULL;
+	}
+	engine->index = index;
+	engine->emit = emit;
+	engine->emit_ctx = emit_ctx;
+	engine->idle_us[0] = (uint64_t)cfg->idle_timeout_tcp * 1000000;
+	engine->idle_us[1] = (uint64_t)cfg->idle_timeout_udp * 1000000;
+	engine->idle_us[2] = (uint64_t)cfg->idle_timeout_icmp * 1000000;
+	engine->idle_us[3] = (uint64_t)cfg->idle_timeout_other * 1000000;
+	engine->active_us = (uint64_t)cfg->active_timeout * 1000000;
+	engine->detect_limit_tcp = cfg->detection_packets_tcp;
+	engine->detect_limit_udp = cfg->detection_packets_udp;
+
+	engine->table = vg_flow_table_create(cfg->flow_table_size);
+	if (engine->table == NULL) {
+		snprintf(err, err_len,
+			 "engine=%u flows.table_size=%u: cannot allocate the flow table",
+			 index, cfg->flow_table_size);
+		goto fail;
+	}
+	if (create_ndpi_pool(engine, ndpi_pool_size(cfg->flow_table_size))) {
+		snprintf(err, err_len, "engine=%u: cannot allocate nDPI states",
+			 index);
+		goto fail;
+	}
+	engine->ndpi = create_ndpi(cfg, err, err_len);
+	if (engine->ndpi == NULL)
+		goto fail;
+	return engine;
+
+fail:
+	vg_engine_free(engine);
+	return NULL;
+}
+
+static void
+release_ndpi(struct vg_engine *engine, struct vg_flow *flow)
+{
+	if (flow->ndpi == NULL)
+		return;
+	ndpi_free_flow_data(flow->ndpi);
+	engine->ndpi_free[engine->ndpi_free_count++] = flow->ndpi;
+	flow->ndpi = NULL;
+}
+
+void
+vg_engine_free(struct vg_engine *engine)
+{
+	unsigned int cls;
+	struct vg_flow *flow;
+
+	if (engine == NULL)
+		return;
+	if (engine->table != NULL) {
+		for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
+			while ((flow = vg_flow_table_queue_head(engine->table,
+								cls))) {
+				release_ndpi(engine, flow);
+				vg_flow_table_pop_head(engine->table, cls);
+			}
+		}
+	}
+	if (engine->ndpi != NULL)
+		ndpi_exit_detection_module(engine->ndpi);
+	vg_flow_table_free(engine->table);
+	free(engine->ndpi_pool_mem);
+	free(engine->ndpi_free);
+	free(engine);
+}
+
+/* Copies what the record needs out of nDPI's state, then frees it. */
+static void
+finish_detection(struct vg_engine *engine, struct vg_flow *flow,
+		 ndpi_protocol proto)
+{
+	struct ndpi_flow_struct *state = flow->ndpi;
+	const char *ja3;
+	unsigned int i;
+
+	flow->master_proto = proto.master_protocol;
+	flow->app_proto = proto.app_protocol;
+	flow->category = (uint16_t)proto.category;
+	flow->flags |= VG_FLOW_DETECTED;
+	if (state == NULL)
+		return;
+
+	flow->confidence = (uint8_t)state->confidence;
+	flow->risk = state->risk;
+	/* NOTE: names longer than 63 bytes are cut to fit the flow slot. */
+	snprintf(flow->server_name, sizeof(flow->server_name), "%.*s",
+		 (int)sizeof(flow->server_name) - 1, state->host_server_name);
+
+	ja3 = state->protos.tls_quic.ja3_client;
+	if (strlen(ja3) == 32) {
+		for (i = 0; i < 16; i++) {
+			unsigned int byte;
+
+			if (sscanf(ja3 + 2 * i, "%2x", &byte) != 1)
+				break;
+			flow->ja3_client[i] = (uint8_t)byte;
+		}
+	}
+	release_ndpi(engine, flow);
+}
+
+static void
+give_up(struct vg_engine *engine, struct vg_flow *flow)
+{
+	ndpi_protocol proto = { 0 };
+	uint8_t guessed = 0;
+
+	if (flow->flags & VG_FLOW_DETECTED)
+		return;
+	if (flow->ndpi != NULL) {
+		proto = ndpi_detection_giveup(engine->ndpi, flow->ndpi, 1,
+					      &guessed);
+	} else {
+		proto.master_protocol = flow->master_proto;
+		proto.app_protocol = flow->app_proto;
+		proto.category = flow->category;
+	}
+	finish_detection(engine, flow, proto);
+}
+
+static void
+write_record(struct vg_engine *engine, struct vg_flow *flow,
+	     enum vg_flow_end reason)
+{
+	char line[RECORD_MAX];
+	size_t len;
+
+	give_up(engine, flow);
+	engine->counters.flows_expired++;
+	if (engine->emit == NULL)
+		return;
+
+	len = vg_engine_format_record(engine, flow, reason, line, sizeof(line));
+	if (len == 0 || engine->emit(engine->emit_ctx, line, len) != 0)
+		engine->counters.records_dropped++;
+}
+
+/*
+ * Decides from a flow's first packet whether its sender is the server: a
+ * SYN-ACK, an echo reply, a DNS response, or, with no handshake to go by,
+ * a well-known port talking to an ephemeral one.
+ */
+static bool
+first_packet_from_server(const struct vg_pkt *pkt, const uint8_t *frame)
+{
+	const uint8_t *payload = frame + pkt->payload_off;
+
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+		if (pkt->tcp_flags & TCP_SYN)
+			return (pkt->tcp_flags & TCP_ACK) != 0;
+		break;
+	case IPPROTO_ICMP:
+		return pkt->icmp_type == 0;
+	case IPPROTO_ICMPV6:
+		return pkt->icmp_type == 129;
+	case IPPROTO_UDP:
+		if ((pkt->sport == 53 || pkt->dport == 53) &&
+		    pkt->payload_len >= 12)
+			return (payload[2] & 0x80) != 0;
+		break;
+	default:
+		return false;
+	}
+	return pkt->sport < 1024 && pkt->dport >= 1024;
+}
+
+static void
+start_flow(struct vg_engine *engine, struct vg_flow *flow,
+	   const struct vg_pkt *pkt, const uint8_t *frame, bool src_is_lo)
+{
+	engine->counters.flows_created++;
+	flow->first_us = pkt->ts_us;
+	flow->last_us = pkt->ts_us;
+	if (src_is_lo)
+		flow->flags |= VG_FLOW_FIRST_FROM_LO;
+	if (first_packet_from_server(pkt, frame))
+		flow->flags |= VG_FLOW_SWAPPED;
+
+	if (engine->ndpi_free_count == 0) {
+		engine->counters.ndpi_pool_empty++;
+		flow->flags |= VG_FLOW_DETECTED;
+		return;
+	}
+	flow->ndpi = engine->ndpi_free[--engine->ndpi_free_count];
+	memset(flow->ndpi, 0, sizeof(*flow->ndpi));
+}
+
+/*
+ * Ends <flow> and starts it again in the same slot, keeping its key, hash
+ * and links: the slot stays where it is in its bucket and queue.
+ */
+static void
+restart_flow(struct vg_engine *engine, struct vg_flow *flow,
+	     enum vg_flow_end reason)
+{
+	struct vg_flow keep = *flow;
+
+	write_record(engine, flow, reason);
+	memset(flow, 0, sizeof(*flow));
+	flow->key = keep.key;
+	flow->hash = keep.hash;
+	flow->generation = keep.generation + 1;
+	flow->chain_next = keep.chain_next;
+	flow->queue_next = keep.queue_next;
+	flow->expiry_class = keep.expiry_class;
+	flow->flags = VG_FLOW_IN_USE;
+}
+
+static void
+update_tcp(struct vg_flow *flow, const struct vg_pkt *pkt, unsigned int dir)
+{
+	unsigned int client = (flow->flags & VG_FLOW_SWAPPED) ? 1 : 0;
+	uint8_t flags = pkt->tcp_flags;
+	uint32_t seg_len;
+	uint32_t end;
+	int32_t gap;
+
+	flow->tcp_flags[dir] |= flags;
+	if (pkt->tcp_window == 0 && !(flags & (TCP_RST | TCP_SYN)))
+		flow->zero_windows++;
+
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == client) {
+		flow->flags |= VG_FLOW_SYN_SEEN;
+		flow->syn_offset_us = (uint32_t)(pkt->ts_us - flow->first_us);
+	} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
+		   dir != client) {
+		flow->flags |= VG_FLOW_SYNACK_SEEN;
+	} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_ACK && dir == client &&
+		   (flow->flags & VG_FLOW_SYN_SEEN) &&
+		   (flow->flags & VG_FLOW_SYNACK_SEEN) && flow->rtt_us == 0) {
+		flow->rtt_us = (uint32_t)(pkt->ts_us - flow->first_us -
+					  flow->syn_offset_us);
+		flow->flags &= (uint8_t)~VG_FLOW_SYN_SEEN;
+	}
+
+	seg_len = pkt->payload_len + ((flags & TCP_SYN) ? 1 : 0) +
+		  ((flags & TCP_FIN) ? 1 : 0);
+	if (seg_len == 0 || (flags & TCP_RST))
+		return;
+
+	end = pkt->tcp_seq + seg_len;
+	if (!(flow->seq_known & (1u << dir))) {
+		flow->seq_known |= (uint8_t)(1u << dir);
+		flow->next_seq[dir] = end;
+		return;
+	}
+
+	/* Sequence numbers wrap: compare them as a signed distance. */
+	gap = (int32_t)(pkt->tcp_seq - flow->next_seq[dir]);
+	if (gap < 0) {
+		flow->retransmissions++;
+		if ((int32_t)(end - flow->next_seq[dir]) > 0)
+			flow->next_seq[dir] = end;
+		return;
+	}
+	/*
+	 * NOTE: a segment past the expected sequence is counted as out of
+	 * order; the one that fills the hole later counts as a
+	 * retransmission, since a passive probe cannot tell a late segment
+	 * from a resent one without timing heuristics.
+	 */
+	if (gap > 0)
+		flow->out_of_order++;
+	flow->next_seq[dir] = end;
+}
+
+static void
+detect(struct vg_engine *engine, struct vg_flow *flow,
+       const struct vg_pkt *pkt, const uint8_t *frame)
+{
+	ndpi_protocol proto;
+	uint64_t seen = flow->packets[0] + flow->packets[1];
+	bool enough;
+
+	engine->counters.ndpi_packets++;
+	proto = ndpi_detection_process_packet(engine->ndpi, flow->ndpi,
+					      frame + pkt->l3_off, pkt->l3_len,
+					      pkt->ts_us / 1000);
+	flow->detect_packets++;
+	flow->master_proto = proto.master_protocol;
+	flow->app_proto = proto.app_protocol;
+	flow->category = (uint16_t)proto.category;
+
+	enough = (pkt->l4_proto == IPPROTO_TCP &&
+		  seen > engine->detect_limit_tcp) ||
+		 (pkt->l4_proto == IPPROTO_UDP &&
+		  seen > engine->detect_limit_udp);
+	if (!enough && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+		return;
+	if (!enough && ndpi_extra_dissection_possible(engine->ndpi, flow->ndpi))
+		return;
+
+	if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
+		uint8_t guessed = 0;
+
+		proto = ndpi_detection_giveup(engine->ndpi, flow->ndpi, 1,
+					      &guessed);
+	}
+	finish_detection(engine, flow, proto);
+}
+
+void
+vg_engine_packet(struct vg_engine *engine, const struct vg_pkt *pkt,
+		 const uint8_t *frame)
+{
+	struct vg_flow_key key;
+	struct vg_flow *flow;
+	bool src_is_lo;
+	unsigned int dir;
+
+	engine->counters.packets++;
+	engine->counters.bytes += pkt->frame_len;
+	if (pkt->ts_us > engine->now_us)
+		engine->now_us = pkt->ts_us;
+
+	vg_flow_key_from_pkt(pkt, &key, &src_is_lo);
+	flow = vg_flow_table_lookup(engine->table, &key, pkt->hash);
+	if (flow == NULL) {
+		flow = vg_flow_table_insert(engine->table, &key, pkt->hash);
+		if (flow == NULL) {
+			engine->counters.flows_table_full++;
+			return;
+		}
+		start_flow(engine, flow, pkt, frame, src_is_lo);
+	} else if (pkt->ts_us >=
+		   flow->last_us + engine->idle_us[flow->expiry_class]) {
+		restart_flow(engine, flow, VG_END_IDLE);
+		start_flow(engine, flow, pkt, frame, src_is_lo);
+	} else if (engine->active_us != 0 &&
+		   pkt->ts_us >= flow->first_us + engine->active_us) {
+		restart_flow(engine, flow, VG_END_ACTIVE);
+		start_flow(engine, flow, pkt, frame, src_is_lo);
+	}
+
+	dir = src_is_lo == !!(flow->flags & VG_FLOW_FIRST_FROM_LO) ? 0 : 1;
+	flow->packets[dir]++;
+	flow->bytes[dir] += pkt->frame_len;
+	if (pkt->ts_us > flow->last_us)
+		flow->last_us = pkt->ts_us;
+
+	if (pkt->l4_proto == IPPROTO_TCP)
+		update_tcp(flow, pkt, dir);
+	if (flow->ndpi != NULL)
+		detect(engine, flow, pkt, frame);
+}
+
+unsigned int
+vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
+		 unsigned int budget)
+{
+	unsigned int ended = 0;
+	unsigned int cls;
+
+	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
+		uint32_t first_moved = VG_FLOW_NIL;
+		unsigned int looked;
+
+		for (looked = 0; looked < budget; looked++) {
+			struct vg_flow *flow =
+				vg_flow_table_queue_head(engine->table, cls);
+
+			if (flow == NULL)
+				break;
+			if (vg_flow_table_slot(engine->table, flow) ==
+			    first_moved)
+				break;
+			if (now_us < flow->last_us + engine->idle_us[cls]) {
+				if (first_moved == VG_FLOW_NIL)
+					first_moved = vg_flow_table_slot(
+						engine->table, flow);
+				vg_flow_table_requeue_head(engine->table, cls);
+				continue;
+			}
+			write_record(engine, flow, VG_END_IDLE);
+			release_ndpi(engine, flow);
+			vg_flow_table_pop_head(engine->table, cls);
+			ended++;
+		}
+	}
+	return ended;
+}
+
+void
+vg_engine_flush(struct vg_engine *engine)
+{
+	unsigned int cls;
+	struct vg_flow *flow;
+
+	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
+		while ((flow = vg_flow_table_queue_head(engine->table, cls))) {
+			write_record(engine, flow, VG_END_FLUSH);
+			release_ndpi(engine, flow);
+			vg_flow_table_pop_head(engine->table, cls);
+		}
+	}
+}

@@ -1,0 +1,163 @@
+/*
+ * The engine lcore loop: dequeue from every rx ring, account, detect, and
+ * between bursts scan a little of the expiry queues. When every rx lcore
+ * is done and the rings are empty (a capture file has been read), or when
+ * the control thread asks to stop, the engine flushes all flows and exits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_ring.h>
+
+#include "lcore.h"
+
+#define ENGINE_BURST 64
+#define EXPIRE_EVERY 16     /* bursts between two expiry scans */
+#define EXPIRE_BUDGET 64    /* queue heads looked at per scan */
+
+int
+vg_engine_lcore_init(struct vg_engine_lcore *lcore)
+{
+	char name[RTE_RING_NAMESIZE];
+	unsigned int i;
+
+	snprintf(name, sizeof(name), "vg_rec_full%u", lcore->index);
+	lcore->full = rte_ring_create(name, VG_RECORD_BUFS * 2, SOCKET_ID_ANY,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "vg_rec_empty%u", lcore->index);
+	lcore->empty = rte_ring_create(name, VG_RECORD_BUFS * 2, SOCKET_ID_ANY,
+				       RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (lcore->full == NULL || lcore->empty == NULL)
+		return -ENOMEM;
+
+	for (i = 0; i < VG_RECORD_BUFS; i++) {
+		struct vg_record_buf *buf = rte_malloc("vg_records",
+						       sizeof(*buf), 64);
+
+		if (buf == NULL)
+			return -ENOMEM;
+		buf->used = 0;
+		if (i == 0)
+			lcore->current = buf;
+		else
+			rte_ring_enqueue(lcore->empty, buf);
+	}
+	return 0;
+}
+
+/* Hands the current buffer over and takes an empty one. */
+static int
+swap_buffer(struct vg_engine_lcore *lcore)
+{
+	void *next;
+
+	while (rte_ring_dequeue(lcore->empty, &next) != 0) {
+		if (!lcore->lossless)
+			return -ENOBUFS;
+		rte_pause();
+	}
+	/* The full ring holds every buffer there is, so this cannot fail. */
+	rte_ring_enqueue(lcore->full, lcore->current);
+	lcore->current = next;
+	lcore->current->used = 0;
+	return 0;
+}
+
+int
+vg_engine_lcore_emit(void *ctx, const char *line, size_t len)
+{
+	struct vg_engine_lcore *lcore = ctx;
+	struct vg_record_buf *buf = lcore->current;
+
+	if (buf->used + len > sizeof(buf->data)) {
+		if (swap_buffer(lcore) != 0)
+			return -ENOBUFS;
+		buf = lcore->current;
+	}
+	memcpy(buf->data + buf->used, line, len);
+	buf->used += len;
+	return 0;
+}
+
+static bool
+all_rx_done(const struct vg_engine_lcore *lcore)
+{
+	unsigned int i;
+
+	for (i = 0; i < lcore->rx_count; i++) {
+		if (!atomic_load(&lcore->rx[i].done))
+			return false;
+	}
+	return true;
+}
+
+static unsigned int
+drain_rings(struct vg_engine_lcore *lcore)
+{
+	struct rte_mbuf *mbufs[ENGINE_BURST];
+	unsigned int total = 0;
+	unsigned int r;
+
+	for (r = 0; r < lcore->rx_count; r++) {
+		unsigned int n = rte_ring_sc_dequeue_burst(lcore->rings[r],
+							   (void **)mbufs,
+							   ENGINE_BURST, NULL);
+		unsigned int i;
+
+		for (i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_mbuf_to_priv(mbufs[i + 1]));
+			vg_engine_packet(lcore->engine, vg_mbuf_pkt(mbufs[i]),
+					 rte_pktmbuf_mtod(mbufs[i],
+							  const uint8_t *));
+		}
+		if (n > 0)
+			rte_pktmbuf_free_bulk(mbufs, n);
+		total += n;
+	}
+	return total;
+}
+
+int
+vg_engine_lcore_main(void *arg)
+{
+	struct vg_engine_lcore *lcore = arg;
+	struct vg_engine *engine = lcore->engine;
+	unsigned int bursts = 0;
+
+	for (;;) {
+		unsigned int n = drain_rings(lcore);
+
+		if (n > 0) {
+			if (++bursts % EXPIRE_EVERY == 0)
+				vg_engine_expire(engine, engine->now_us,
+						 EXPIRE_BUDGET);
+			continue;
+		}
+
+		/* Read the rx flags before the last look at the rings. */
+		if (all_rx_done(lcore) && drain_rings(lcore) == 0)
+			break;
+
+		if (lcore->live) {
+			uint64_t now = vg_capture_now_us(lcore->capture);
+
+			if (now > engine->now_us)
+				engine->now_us = now;
+		}
+		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+		rte_pause();
+	}
+
+	vg_engine_flush(engine);
+	if (lcore->current->used > 0) {
+		lcore->lossless = true;
+		swap_buffer(lcore);
+	}
+	atomic_store(&lcore->done, true);
+	return 0;
+}

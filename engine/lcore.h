@@ -1,0 +1,60 @@
+/*
+ * Engine lcores under EAL: the loop that feeds vg_engine from the rings,
+ * and the buffers that carry flow records to the control thread.
+ *
+ * Records are written into 1 MiB buffers; a full buffer goes to the
+ * control thread through a ring and comes back empty through another, so
+ * the engine never touches a file. With a capture file as input the engine
+ * waits for an empty buffer (nothing may be lost); on a live port a record
+ * that finds no buffer is dropped and counted.
+ */
+#ifndef VG_ENGINE_LCORE_H
+#define VG_ENGINE_LCORE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "capture/capture.h"
+#include "engine.h"
+
+#define VG_RECORD_BUF_SIZE (1u << 20)
+#define VG_RECORD_BUFS 8
+
+struct vg_record_buf {
+	size_t used;
+	char data[VG_RECORD_BUF_SIZE];
+};
+
+struct vg_engine_lcore {
+	unsigned int index;
+	struct vg_engine *engine;
+	struct vg_capture *capture;
+	struct rte_ring **rings;       /* one from each rx lcore */
+	struct vg_rx_lcore *rx;        /* to see when every rx lcore is done */
+	unsigned int rx_count;
+	bool lossless;                 /* wait for record buffers */
+	bool live;                     /* advance time from the clock when idle */
+
+	struct rte_ring *full;         /* engine -> control thread */
+	struct rte_ring *empty;        /* control thread -> engine */
+	struct vg_record_buf *current;
+	atomic_bool done;              /* flushed and exited */
+};
+
+/*
+ * Creates the record rings and buffers of <lcore>. Returns 0 or a negative
+ * errno.
+ */
+int
+vg_engine_lcore_init(struct vg_engine_lcore *lcore);
+
+/* The vg_record_fn that writes into <ctx>, a struct vg_engine_lcore. */
+int
+vg_engine_lcore_emit(void *ctx, const char *line, size_t len);
+
+/* Entry point of an engine lcore; <arg> is its struct vg_engine_lcore. */
+int
+vg_engine_lcore_main(void *arg);
+
+#endif

@@ -1,0 +1,686 @@
+/*
+ * vigild: start-up, the control thread and shutdown.
+ *
+ * main() loads and validates the configuration before EAL starts, so a bad
+ * file costs nothing. It then starts EAL and the ports, creates one SPSC
+ * ring per (rx lcore, engine lcore) pair and one vg_engine per engine
+ * lcore, launches the lcores and becomes the control thread: a libuv loop
+ * that writes the records the engines hand over, prints a status line on
+ * live ports, and stops everything on SIGINT or SIGTERM. When every
+ * capture file has been read and every flow flushed, vigild exits 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+#include <uv.h>
+
+#include "capture/capture.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "lcore.h"
+#include "stats.h"
+
+#define CONTROL_TICK_MS 50
+
+struct vigild {
+	struct vg_config cfg;
+	struct vg_capture capture;
+	struct vg_rx_lcore rx[VG_MAX_LCORES];
+	unsigned int rx_count;
+	struct vg_engine_lcore engines[VG_MAX_LCORES];
+	struct vg_engine_lcore *engine_ptrs[VG_MAX_LCORES];
+	unsigned int engine_count;
+	bool live;
+
+	int out_fd;
+	uint64_t records_bytes;
+	int write_errors;
+	const char *stats_path;
+
+	uv_loop_t loop;
+	uv_timer_t tick;
+	uv_signal_t sigint;
+	uv_signal_t sigterm;
+	uint64_t last_status_ms;
+	struct vg_stats last_stats;
+	int signals;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vigild -c FILE\n"
+		"       vigild --check-config FILE\n"
+		"       vigild --pcap CAPTURE --flows OUT.jsonl [options]\n"
+		"\n"
+		"  -c, --config FILE       run with the YAML configuration FILE\n"
+		"      --check-config FILE validate FILE and exit (0 when valid)\n"
+		"      --pcap CAPTURE      read a pcap or pcapng file, no config needed\n"
+		"      --flows FILE        write flow records (JSON Lines) to FILE\n"
+		"      --protos FILE       nDPI custom protocols file\n"
+		"      --categories FILE   nDPI custom categories file\n"
+		"      --risky-domains FILE  nDPI risky domains list\n"
+		"      --ja3 FILE          nDPI malicious JA3 fingerprints (CSV)\n"
+		"      --sha1 FILE         nDPI malicious certificate SHA1s (CSV)\n"
+		"      --engine-cpus LIST  CPUs for engine lcores, e.g. 1,1 for two on CPU 1\n"
+		"      --rx-cpus LIST      CPUs for rx lcores\n"
+		"      --idle-timeout SEC  idle timeout for every protocol, seconds\n"
+		"      --active-timeout SEC  split flows longer than SEC seconds, 0 = never\n"
+		"      --stats FILE        write the final counters as JSON to FILE\n"
+		"      --log-level LEVEL   error, warn, info or debug\n"
+		"  -h, --help              show this help\n"
+		"  -V, --version           show the version\n");
+}
+
+static int
+parse_cpu_list(const char *text, unsigned int *cpus, unsigned int *count)
+{
+	char *copy = strdup(text);
+	char *save = NULL;
+	char *item;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	*count = 0;
+	for (item = strtok_r(copy, ",", &save); item != NULL;
+	     item = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long cpu = strtol(item, &end, 10);
+
+		if (*end != '\0' || cpu < 0 || cpu > 1023 ||
+		    *count >= VG_MAX_LCORES) {
+			free(copy);
+			return -EINVAL;
+		}
+		cpus[(*count)++] = (unsigned int)cpu;
+	}
+	free(copy);
+	return *count > 0 ? 0 : -EINVAL;
+}
+
+static int
+set_path(char *dst, const char *src, const char *option)
+{
+	if (strlen(src) >= VG_PATH_MAX) {
+		fprintf(stderr, "vigild: %s: path too long\n", option);
+		return -ENAMETOOLONG;
+	}
+	strcpy(dst, src);
+	return 0;
+}
+
+static int
+log_level_of(const char *name)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Parses the command line into <d>. Returns 0 to run, 1 to exit 0, <0 on error. */
+static int
+parse_args(struct vigild *d, int argc, char **argv)
+{
+	enum { OPT_CHECK = 256, OPT_PCAP, OPT_FLOWS, OPT_PROTOS, OPT_CATS,
+	       OPT_RISKY, OPT_JA3, OPT_SHA1, OPT_ENGINES, OPT_RXS, OPT_IDLE, OPT_ACTIVE,
+	       OPT_STATS, OPT_LOG };
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, OPT_CHECK },
+		{ "pcap", required_argument, NULL, OPT_PCAP },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "protos", required_argument, NULL, OPT_PROTOS },
+		{ "categories", required_argument, NULL, OPT_CATS },
+		{ "risky-domains", required_argument, NULL, OPT_RISKY },
+		{ "ja3", required_argument, NULL, OPT_JA3 },
+		{ "sha1", required_argument, NULL, OPT_SHA1 },
+		{ "engine-cpus", required_argument, NULL, OPT_ENGINES },
+		{ "rx-cpus", required_argument, NULL, OPT_RXS },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+		{ "active-timeout", required_argument, NULL, OPT_ACTIVE },
+		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "log-level", required_argument, NULL, OPT_LOG },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vg_config *cfg = &d->cfg;
+	const char *config_path = NULL;
+	const char *pcap_path = NULL;
+	const char *engine_cpus = NULL;
+	const char *rx_cpus = NULL;
+	long idle = 0;
+	long active = -1;
+	bool check_only = false;
+	char err[1024];
+	int opt;
+	int rc;
+
+	vg_config_defaults(cfg);
+	/* Options may come in any order, so the nDPI files go to a side copy. */
+	struct vg_config side;
+	vg_config_defaults(&side);
+
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case OPT_CHECK:
+			config_path = optarg;
+			check_only = true;
+			break;
+		case OPT_PCAP:
+			pcap_path = optarg;
+			break;
+		case OPT_FLOWS:
+			if (set_path(side.flow_output, optarg, "--flows"))
+				return -EINVAL;
+			break;
+		case OPT_PROTOS:
+			if (set_path(side.ndpi_protos, optarg, "--protos"))
+				return -EINVAL;
+			break;
+		case OPT_CATS:
+			if (set_path(side.ndpi_categories, optarg, "--categories"))
+				return -EINVAL;
+			break;
+		case OPT_RISKY:
+			if (set_path(side.ndpi_risky_domains, optarg,
+				     "--risky-domains"))
+				return -EINVAL;
+			break;
+		case OPT_JA3:
+			if (set_path(side.ndpi_ja3, optarg, "--ja3"))
+				return -EINVAL;
+			break;
+		case OPT_SHA1:
+			if (set_path(side.ndpi_sha1, optarg, "--sha1"))
+				return -EINVAL;
+			break;
+		case OPT_ENGINES:
+			engine_cpus = optarg;
+			break;
+		case OPT_RXS:
+			rx_cpus = optarg;
+			break;
+		case OPT_IDLE: {
+			char *end;
+
+			/*
+			 * Up to ten years, so that a capture spanning days
+			 * can be read as one flow per key, as nDPI's reader
+			 * does.
+			 */
+			idle = strtol(optarg, &end, 10);
+			if (*end != '\0' || idle < 1 || idle > 315360000) {
+				fprintf(stderr,
+					"vigild: --idle-timeout: must be 1..315360000 seconds, got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+		case OPT_ACTIVE: {
+			char *end;
+
+			active = strtol(optarg, &end, 10);
+			if (*end != '\0' || active < 0 || active > 315360000) {
+				fprintf(stderr,
+					"vigild: --active-timeout: must be 0..315360000 seconds, got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		}
+		case OPT_STATS:
+			d->stats_path = optarg;
+			break;
+		case OPT_LOG:
+			if (log_level_of(optarg) < 0) {
+				fprintf(stderr,
+					"vigild: --log-level: expected error, warn, info or debug, got '%s'\n",
+					optarg);
+				return -EINVAL;
+			}
+			vg_log_set_level((enum vg_log_level)log_level_of(optarg));
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("vigild %s\n", VG_VERSION);
+			return 1;
+		default:
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vigild: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -EINVAL;
+	}
+
+	if (config_path != NULL && pcap_path != NULL) {
+		fprintf(stderr, "vigild: use either -c FILE or --pcap CAPTURE, not both\n");
+		return -EINVAL;
+	}
+	if (config_path != NULL) {
+		rc = vg_config_load(cfg, config_path, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "vigild: %s\n", err);
+			return rc;
+		}
+		if (check_only) {
+			rc = vg_config_check(cfg, err, sizeof(err));
+			if (rc != 0) {
+				fprintf(stderr, "vigild: %s: %s\n", config_path, err);
+				return rc;
+			}
+			printf("%s: valid\n", config_path);
+			return 1;
+		}
+	} else if (pcap_path != NULL) {
+		struct vg_port_config *port = &cfg->ports[0];
+
+		port->kind = VG_PORT_PCAP;
+		port->rx_queues = 1;
+		if (set_path(port->source, pcap_path, "--pcap"))
+			return -EINVAL;
+		snprintf(port->name, sizeof(port->name), "pcap0");
+		cfg->port_count = 1;
+		if (access(pcap_path, R_OK) != 0) {
+			fprintf(stderr, "vigild: --pcap %s: %s\n", pcap_path,
+				strerror(errno));
+			return -errno;
+		}
+	} else {
+		fprintf(stderr, "vigild: no input: give -c FILE or --pcap CAPTURE\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+
+	/* Command-line options override the file. */
+	if (side.flow_output[0])
+		strcpy(cfg->flow_output, side.flow_output);
+	if (side.ndpi_protos[0])
+		strcpy(cfg->ndpi_protos, side.ndpi_protos);
+	if (side.ndpi_categories[0])
+		strcpy(cfg->ndpi_categories, side.ndpi_categories);
+	if (side.ndpi_risky_domains[0])
+		strcpy(cfg->ndpi_risky_domains, side.ndpi_risky_domains);
+	if (side.ndpi_ja3[0])
+		strcpy(cfg->ndpi_ja3, side.ndpi_ja3);
+	if (side.ndpi_sha1[0])
+		strcpy(cfg->ndpi_sha1, side.ndpi_sha1);
+	if (engine_cpus != NULL &&
+	    parse_cpu_list(engine_cpus, cfg->engine_cpus,
+			   &cfg->engine_lcore_count)) {
+		fprintf(stderr, "vigild: --engine-cpus: expected a list such as 1,1 (CPU numbers), got '%s'\n",
+			engine_cpus);
+		return -EINVAL;
+	}
+	if (rx_cpus != NULL &&
+	    parse_cpu_list(rx_cpus, cfg->rx_cpus, &cfg->rx_lcore_count)) {
+		fprintf(stderr, "vigild: --rx-cpus: expected a list such as 1 (CPU numbers), got '%s'\n",
+			rx_cpus);
+		return -EINVAL;
+	}
+	if (active >= 0)
+		cfg->active_timeout = (uint32_t)active;
+	if (idle > 0) {
+		cfg->idle_timeout_tcp = (uint32_t)idle;
+		cfg->idle_timeout_udp = (uint32_t)idle;
+		cfg->idle_timeout_icmp = (uint32_t)idle;
+		cfg->idle_timeout_other = (uint32_t)idle;
+	}
+
+	rc = vg_config_check(cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "vigild: %s\n", err);
+		return rc;
+	}
+	return 0;
+}
+
+static void
+write_buffer(struct vigild *d, const struct vg_record_buf *buf)
+{
+	size_t done = 0;
+
+	if (d->out_fd < 0)
+		return;
+	while (done < buf->used) {
+		ssize_t n = write(d->out_fd, buf->data + done, buf->used - done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (d->write_errors++ == 0)
+				VG_ERR("engine", "file=%s write() failed: %s",
+				       d->cfg.flow_output, strerror(errno));
+			return;
+		}
+		done += (size_t)n;
+	}
+	d->records_bytes += buf->used;
+}
+
+static void
+drain_records(struct vigild *d)
+{
+	unsigned int e;
+	void *ptr;
+
+	for (e = 0; e < d->engine_count; e++) {
+		struct vg_engine_lcore *lcore = &d->engines[e];
+
+		while (rte_ring_dequeue(lcore->full, &ptr) == 0) {
+			struct vg_record_buf *buf = ptr;
+
+			write_buffer(d, buf);
+			buf->used = 0;
+			rte_ring_enqueue(lcore->empty, buf);
+		}
+	}
+}
+
+static bool
+engines_done(const struct vigild *d)
+{
+	unsigned int e;
+
+	for (e = 0; e < d->engine_count; e++) {
+		if (!atomic_load(&d->engines[e].done))
+			return false;
+	}
+	return true;
+}
+
+static void
+print_status(struct vigild *d, uint64_t elapsed_ms)
+{
+	struct vg_stats now;
+	uint64_t parse_errors = 0;
+	uint64_t imissed = 0;
+	double seconds = elapsed_ms / 1000.0;
+	unsigned int i;
+
+	vg_stats_collect(&now, &d->capture, d->rx, d->rx_count,
+			 d->engine_ptrs, d->engine_count);
+	for (i = 1; i < VG_PARSE_ERROR_COUNT; i++)
+		parse_errors += now.rx.parse_errors[i];
+	for (i = 0; i < now.port_count; i++)
+		imissed += now.ports[i].imissed;
+
+	VG_INFO("engine",
+		"status pps=%.0f mbps=%.1f packets=%" PRIu64
+		" active_flows=%" PRIu64 " flows=%" PRIu64
+		" imissed=%" PRIu64 " ring_full=%" PRIu64
+		" table_full=%" PRIu64 " parse_errors=%" PRIu64,
+		(now.rx.packets - d->last_stats.rx.packets) / seconds,
+		(now.rx.bytes - d->last_stats.rx.bytes) * 8 / seconds / 1e6,
+		now.rx.packets, now.active_flows, now.engine.flows_created,
+		imissed, now.rx.ring_full, now.engine.flows_table_full,
+		parse_errors);
+	d->last_stats = now;
+}
+
+static void
+on_tick(uv_timer_t *timer)
+{
+	struct vigild *d = timer->data;
+	uint64_t now = uv_now(&d->loop);
+
+	drain_records(d);
+	if (engines_done(d)) {
+		drain_records(d);
+		uv_stop(&d->loop);
+		return;
+	}
+	if (d->live && d->cfg.status_interval > 0 &&
+	    now - d->last_status_ms >= d->cfg.status_interval * 1000ULL) {
+		print_status(d, now - d->last_status_ms);
+		d->last_status_ms = now;
+	}
+}
+
+static void
+on_signal(uv_signal_t *handle, int signum)
+{
+	struct vigild *d = handle->data;
+
+	if (d->signals++ > 0) {
+		VG_WARN("engine", "second signal=%d, exiting without flushing",
+			signum);
+		_exit(1);
+	}
+	VG_INFO("engine", "signal=%d received, flushing flows", signum);
+	atomic_store(&d->capture.stop, true);
+}
+
+static int
+create_rings(struct vigild *d)
+{
+	static struct rte_ring *rx_to_engine[VG_MAX_LCORES][VG_MAX_LCORES];
+	static struct rte_ring *engine_from_rx[VG_MAX_LCORES][VG_MAX_LCORES];
+	unsigned int r;
+	unsigned int e;
+
+	for (r = 0; r < d->rx_count; r++) {
+		for (e = 0; e < d->engine_count; e++) {
+			char name[RTE_RING_NAMESIZE];
+			struct rte_ring *ring;
+
+			snprintf(name, sizeof(name), "vg_rx%u_en%u", r, e);
+			ring = rte_ring_create(name, d->cfg.ring_size,
+					       rte_socket_id(),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (ring == NULL) {
+				VG_ERR("capture",
+				       "ring=%s size=%u rte_ring_create() failed: %s",
+				       name, d->cfg.ring_size,
+				       rte_strerror(rte_errno));
+				return -rte_errno;
+			}
+			rx_to_engine[r][e] = ring;
+			engine_from_rx[e][r] = ring;
+		}
+		d->rx[r].rings = rx_to_engine[r];
+	}
+	for (e = 0; e < d->engine_count; e++)
+		d->engines[e].rings = engine_from_rx[e];
+	return 0;
+}
+
+static int
+setup_lcores(struct vigild *d)
+{
+	bool lossless = true;
+	char err[512];
+	unsigned int i;
+	int rc;
+
+	d->rx_count = d->cfg.rx_lcore_count;
+	d->engine_count = d->cfg.engine_lcore_count;
+	for (i = 0; i < d->capture.port_count; i++) {
+		if (!d->capture.ports[i].lossless)
+			lossless = false;
+	}
+	d->live = !lossless;
+
+	for (i = 0; i < d->rx_count; i++) {
+		d->rx[i].index = i;
+		d->rx[i].capture = &d->capture;
+		d->rx[i].engine_count = d->engine_count;
+		d->rx[i].burst = d->cfg.burst;
+		d->rx[i].tunnels = d->cfg.tunnels;
+	}
+	vg_capture_assign_queues(&d->capture, d->rx, d->rx_count);
+
+	for (i = 0; i < d->engine_count; i++) {
+		struct vg_engine_lcore *lcore = &d->engines[i];
+
+		lcore->index = i;
+		lcore->capture = &d->capture;
+		lcore->rx = d->rx;
+		lcore->rx_count = d->rx_count;
+		lcore->lossless = lossless;
+		lcore->live = !lossless;
+		rc = vg_engine_lcore_init(lcore);
+		if (rc != 0) {
+			VG_ERR("engine", "engine=%u cannot create record buffers: %s",
+			       i, strerror(-rc));
+			return rc;
+		}
+		lcore->engine = vg_engine_create(&d->cfg, i,
+						 vg_engine_lcore_emit, lcore,
+						 err, sizeof(err));
+		if (lcore->engine == NULL) {
+			VG_ERR("engine", "%s", err);
+			return -ENOMEM;
+		}
+		d->engine_ptrs[i] = lcore;
+	}
+	return create_rings(d);
+}
+
+static int
+launch_lcores(struct vigild *d)
+{
+	unsigned int i;
+	int rc;
+
+	/* lcore 0 is this thread; rx lcores follow, then engine lcores. */
+	for (i = 0; i < d->engine_count; i++) {
+		rc = rte_eal_remote_launch(vg_engine_lcore_main, &d->engines[i],
+					   1 + d->rx_count + i);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = 0; i < d->rx_count; i++) {
+		rc = rte_eal_remote_launch(vg_rx_lcore_main, &d->rx[i], 1 + i);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+run_control_loop(struct vigild *d)
+{
+	uv_loop_init(&d->loop);
+	uv_timer_init(&d->loop, &d->tick);
+	d->tick.data = d;
+	uv_timer_start(&d->tick, on_tick, CONTROL_TICK_MS, CONTROL_TICK_MS);
+	uv_signal_init(&d->loop, &d->sigint);
+	uv_signal_init(&d->loop, &d->sigterm);
+	d->sigint.data = d;
+	d->sigterm.data = d;
+	uv_signal_start(&d->sigint, on_signal, SIGINT);
+	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	d->last_status_ms = uv_now(&d->loop);
+
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+
+	uv_close((uv_handle_t *)&d->tick, NULL);
+	uv_close((uv_handle_t *)&d->sigint, NULL);
+	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_run(&d->loop, UV_RUN_DEFAULT);
+	uv_loop_close(&d->loop);
+}
+
+static void
+report(struct vigild *d)
+{
+	struct vg_stats stats;
+	FILE *out;
+
+	vg_stats_collect(&stats, &d->capture, d->rx, d->rx_count,
+			 d->engine_ptrs, d->engine_count);
+	vg_stats_log_summary(&stats, &d->capture);
+	if (d->stats_path == NULL)
+		return;
+	out = fopen(d->stats_path, "w");
+	if (out == NULL) {
+		VG_ERR("engine", "file=%s fopen() failed: %s", d->stats_path,
+		       strerror(errno));
+		return;
+	}
+	vg_stats_write_json(&stats, &d->capture, out);
+	fclose(out);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct vigild d;
+	unsigned int i;
+	int rc;
+
+	d.out_fd = -1;
+	rc = parse_args(&d, argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : 1;
+	vg_log_set_level((enum vg_log_level)d.cfg.log_level > vg_log_get_level() ?
+				 (enum vg_log_level)d.cfg.log_level :
+				 vg_log_get_level());
+
+	if (d.cfg.flow_output[0] != '\0') {
+		d.out_fd = open(d.cfg.flow_output,
+				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (d.out_fd < 0) {
+			VG_ERR("engine", "file=%s open() failed: %s",
+			       d.cfg.flow_output, strerror(errno));
+			return 1;
+		}
+	}
+
+	if (vg_eal_start(&d.cfg, argv[0]) != 0)
+		return 1;
+	rc = vg_capture_setup(&d.capture, &d.cfg);
+	if (rc == 0)
+		rc = setup_lcores(&d);
+	if (rc == 0)
+		rc = launch_lcores(&d);
+	if (rc != 0) {
+		atomic_store(&d.capture.stop, true);
+		rte_eal_mp_wait_lcore();
+		vg_eal_stop();
+		return 1;
+	}
+	VG_INFO("engine", "started ports=%u rx_lcores=%u engine_lcores=%u flows_per_engine=%u",
+		d.capture.port_count, d.rx_count, d.engine_count,
+		d.cfg.flow_table_size);
+
+	run_control_loop(&d);
+	rte_eal_mp_wait_lcore();
+	drain_records(&d);
+	report(&d);
+
+	if (d.out_fd >= 0 && close(d.out_fd) != 0)
+		d.write_errors++;
+	vg_capture_close(&d.capture);
+	for (i = 0; i < d.engine_count; i++)
+		vg_engine_free(d.engines[i].engine);
+	vg_eal_stop();
+	return d.write_errors ? 1 : 0;
+}

@@ -1,0 +1,157 @@
+/*
+ * Counter collection and reporting: the status line, the summary at exit
+ * and the JSON statistics file.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "common/log.h"
+#include "lcore.h"
+#include "stats.h"
+
+static void
+add_rx(struct vg_rx_counters *sum, const struct vg_rx_counters *c)
+{
+	unsigned int i;
+
+	sum->packets += c->packets;
+	sum->bytes += c->bytes;
+	for (i = 0; i < VG_PARSE_ERROR_COUNT; i++)
+		sum->parse_errors[i] += c->parse_errors[i];
+	sum->ring_full += c->ring_full;
+	sum->oversize += c->oversize;
+	sum->copy_nombuf += c->copy_nombuf;
+}
+
+static void
+add_engine(struct vg_engine_counters *sum, const struct vg_engine_counters *c)
+{
+	sum->packets += c->packets;
+	sum->bytes += c->bytes;
+	sum->flows_created += c->flows_created;
+	sum->flows_expired += c->flows_expired;
+	sum->flows_table_full += c->flows_table_full;
+	sum->ndpi_pool_empty += c->ndpi_pool_empty;
+	sum->ndpi_packets += c->ndpi_packets;
+	sum->records_dropped += c->records_dropped;
+}
+
+void
+vg_stats_collect(struct vg_stats *stats, const struct vg_capture *capture,
+		 const struct vg_rx_lcore *rx, unsigned int rx_count,
+		 struct vg_engine_lcore *const *engines,
+		 unsigned int engine_count)
+{
+	unsigned int i;
+
+	memset(stats, 0, sizeof(*stats));
+	for (i = 0; i < rx_count; i++)
+		add_rx(&stats->rx, &rx[i].counters);
+	for (i = 0; i < engine_count; i++) {
+		add_engine(&stats->engine, &engines[i]->engine->counters);
+		stats->active_flows += engines[i]->engine->table->count;
+	}
+	for (i = 0; i < capture->port_count; i++) {
+		struct rte_eth_stats eth;
+
+		if (rte_eth_stats_get(capture->ports[i].port_id, &eth) != 0)
+			continue;
+		stats->ports[i].ipackets = eth.ipackets;
+		stats->ports[i].ibytes = eth.ibytes;
+		stats->ports[i].imissed = eth.imissed;
+		stats->ports[i].ierrors = eth.ierrors;
+		stats->ports[i].rx_nombuf = eth.rx_nombuf;
+	}
+	stats->port_count = capture->port_count;
+}
+
+void
+vg_stats_write_json(const struct vg_stats *stats,
+		    const struct vg_capture *capture, FILE *out)
+{
+	const struct vg_rx_counters *rx = &stats->rx;
+	const struct vg_engine_counters *en = &stats->engine;
+	unsigned int i;
+
+	fprintf(out, "{\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+		     ",\"ring_full\":%" PRIu64 ",\"oversize\":%" PRIu64
+		     ",\"copy_nombuf\":%" PRIu64 ",\"parse_errors\":{",
+		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
+		rx->copy_nombuf);
+	for (i = 1; i < VG_PARSE_ERROR_COUNT; i++)
+		fprintf(out, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
+			vg_parse_error_name((enum vg_parse_error)i),
+			rx->parse_errors[i]);
+	fprintf(out, "},\"engine_packets\":%" PRIu64
+		     ",\"engine_bytes\":%" PRIu64 ",\"flows_created\":%" PRIu64
+		     ",\"flows_expired\":%" PRIu64
+		     ",\"flows_table_full\":%" PRIu64
+		     ",\"ndpi_pool_empty\":%" PRIu64
+		     ",\"ndpi_packets\":%" PRIu64
+		     ",\"records_dropped\":%" PRIu64
+		     ",\"active_flows\":%" PRIu64 ",\"ports\":[",
+		en->packets, en->bytes, en->flows_created, en->flows_expired,
+		en->flows_table_full, en->ndpi_pool_empty, en->ndpi_packets,
+		en->records_dropped, stats->active_flows);
+	for (i = 0; i < stats->port_count; i++) {
+		const struct vg_port_stats *p = &stats->ports[i];
+
+		fprintf(out,
+			"%s{\"name\":\"%s\",\"ipackets\":%" PRIu64
+			",\"ibytes\":%" PRIu64 ",\"imissed\":%" PRIu64
+			",\"ierrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "}",
+			i > 0 ? "," : "", capture->ports[i].device,
+			p->ipackets, p->ibytes, p->imissed, p->ierrors,
+			p->rx_nombuf);
+	}
+	fprintf(out, "]}\n");
+}
+
+void
+vg_stats_log_summary(const struct vg_stats *stats,
+		     const struct vg_capture *capture)
+{
+	const struct vg_rx_counters *rx = &stats->rx;
+	const struct vg_engine_counters *en = &stats->engine;
+	char errors[1024];
+	size_t used = 0;
+	unsigned int i;
+
+	VG_INFO("capture",
+		"summary rx_packets=%" PRIu64 " rx_bytes=%" PRIu64
+		" ring_full=%" PRIu64 " oversize=%" PRIu64
+		" copy_nombuf=%" PRIu64,
+		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
+		rx->copy_nombuf);
+
+	errors[0] = '\0';
+	for (i = 1; i < VG_PARSE_ERROR_COUNT && used < sizeof(errors); i++) {
+		int n = snprintf(errors + used, sizeof(errors) - used,
+				 "%sparse_%s=%" PRIu64, i > 1 ? " " : "",
+				 vg_parse_error_name((enum vg_parse_error)i),
+				 rx->parse_errors[i]);
+
+		if (n > 0)
+			used += (size_t)n;
+	}
+	VG_INFO("capture", "summary %s", errors);
+
+	for (i = 0; i < stats->port_count; i++)
+		VG_INFO("capture",
+			"summary port=%s ipackets=%" PRIu64 " imissed=%" PRIu64
+			" ierrors=%" PRIu64 " rx_nombuf=%" PRIu64,
+			capture->ports[i].device, stats->ports[i].ipackets,
+			stats->ports[i].imissed, stats->ports[i].ierrors,
+			stats->ports[i].rx_nombuf);
+
+	VG_INFO("engine",
+		"summary packets=%" PRIu64 " bytes=%" PRIu64
+		" flows_created=%" PRIu64 " flows_expired=%" PRIu64
+		" flows_table_full=%" PRIu64 " ndpi_pool_empty=%" PRIu64
+		" records_dropped=%" PRIu64,
+		en->packets, en->bytes, en->flows_created, en->flows_expired,
+		en->flows_table_full, en->ndpi_pool_empty,
+		en->records_dropped);
+}
