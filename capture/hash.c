@@ -6,6 +6,7 @@
  * spreads neighbouring addresses across the whole range; the engine index
  * comes from the high bits and the table bucket from the low ones.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include "hash.h"
@@ -41,6 +42,28 @@ vg_hash_bytes(const void *data, uint32_t len, uint64_t seed)
 		h = mix64(h ^ word ^ ((uint64_t)len << 56));
 	}
 	return mix64(h);
+}
+
+uint32_t
+vg_pair_hash(const struct vg_pkt *pkt)
+{
+	struct {
+		uint8_t lo_addr[16];
+		uint8_t hi_addr[16];
+		uint16_t vlan;
+		uint16_t version;
+	} key;
+	bool src_first = memcmp(pkt->src, pkt->dst, 16) <= 0;
+	uint64_t h;
+
+	memset(&key, 0, sizeof(key));
+	memcpy(key.lo_addr, src_first ? pkt->src : pkt->dst, 16);
+	memcpy(key.hi_addr, src_first ? pkt->dst : pkt->src, 16);
+	key.vlan = pkt->vlan;
+	key.version = pkt->ip_version;
+
+	h = vg_hash_bytes(&key, sizeof(key), 0x70616972ULL);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 uint32_t

@@ -18,6 +18,17 @@ struct vg_pkt;
 uint32_t
 vg_flow_hash(const struct vg_pkt *pkt);
 
+/*
+ * Returns a symmetric hash of the two addresses and the VLAN of <pkt>,
+ * without ports or protocol. The rx lcores pick the engine lcore with it,
+ * so every flow between two hosts meets the same nDPI module: nDPI keeps
+ * per-module caches across flows (STUN, TLS certificates, Ookla and
+ * others), and splitting a host pair across modules would make a flow's
+ * protocol depend on the number of engine lcores.
+ */
+uint32_t
+vg_pair_hash(const struct vg_pkt *pkt);
+
 /* Returns a 64-bit hash of <len> bytes at <data> with <seed>. */
 uint64_t
 vg_hash_bytes(const void *data, uint32_t len, uint64_t seed);

@@ -182,7 +182,7 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	pkt->hash = vg_flow_hash(pkt);
 	pkt->port_id = (uint8_t)port_index;
 
-	s = &staged[engine_of(pkt->hash, rx->engine_count)];
+	s = &staged[engine_of(vg_pair_hash(pkt), rx->engine_count)];
 	s->mbufs[s->count++] = mbuf;
 }
 

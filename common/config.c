@@ -1,0 +1,1130 @@
+/*
+ * The YAML configuration: loading and validation.
+ *
+ * libyaml loads the whole file as a node graph first, so every node keeps
+ * its line and column; the schema walk below then visits each mapping with
+ * a table of the keys it accepts. Each table entry names its key, the
+ * handler that converts and range-checks the value, and nothing else, so
+ * the schema reads top to bottom like the documentation in
+ * docs/configuration.md. The first error stops the walk: an operator fixes
+ * one line at a time, and a message that names exactly one line and one
+ * key is easier to act on than a list.
+ *
+ * Checks that need several keys at once (lcores against queues, at least
+ * one port) live in vg_config_check(), which the command line uses too.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "capture/parse.h"
+#include "common/config.h"
+#include "common/log.h"
+
+#define MAX_TIMEOUT 315360000 /* ten years, in seconds */
+#define MAX_CPU 1023
+#define KEY_PATH_MAX 256
+#define MAX_FILE_BYTES (16u << 20)
+
+struct loader {
+	const char *name;      /* file name used in messages */
+	yaml_document_t *doc;
+	struct vg_config *cfg;
+	char path[KEY_PATH_MAX]; /* "flows.idle_timeout.tcp" */
+	char *err;
+	size_t err_len;
+};
+
+typedef int (*key_handler)(struct loader *ld, yaml_node_t *node, void *arg);
+
+struct key_spec {
+	const char *key;
+	key_handler handler;
+	void *arg;
+};
+
+/* Formats "FILE:LINE:COL: key.path: problem" for <node> and returns -EINVAL. */
+__attribute__((format(printf, 3, 4))) static int
+fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
+{
+	char problem[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	snprintf(ld->err, ld->err_len, "%s:%zu:%zu: %s: %s", ld->name,
+		 node->start_mark.line + 1, node->start_mark.column + 1,
+		 ld->path[0] ? ld->path : "(top level)", problem);
+	return -EINVAL;
+}
+
+static const char *
+scalar_text(const yaml_node_t *node)
+{
+	return (const char *)node->data.scalar.value;
+}
+
+static const char *
+node_kind(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+/* A scalar the user quoted is a string, whatever it looks like. */
+static bool
+is_plain(const yaml_node_t *node)
+{
+	return node->type == YAML_SCALAR_NODE &&
+	       node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+static int
+get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
+	 unsigned long long max, unsigned long long *out)
+{
+	const char *text;
+	char *end;
+	unsigned long long v = 0;
+
+	if (!is_plain(node))
+		return fail(ld, node, "expected an integer, got %s",
+			    node->type == YAML_SCALAR_NODE ? "a quoted string" :
+							     node_kind(node));
+	text = scalar_text(node);
+	errno = 0;
+	if (text[0] == '-' || text[0] == '+' || text[0] == '\0')
+		goto bad;
+	v = strtoull(text, &end, 10);
+	if (*end != '\0')
+		goto bad;
+	if (errno == ERANGE || v < min || v > max)
+		return fail(ld, node, "%s is out of range %llu..%llu", text,
+			    min, max);
+	*out = v;
+	return 0;
+bad:
+	return fail(ld, node, "expected an integer, got '%s'", text);
+}
+
+static int
+get_bool(struct loader *ld, yaml_node_t *node, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+	const char *text;
+	size_t i;
+
+	if (!is_plain(node))
+		goto bad;
+	text = scalar_text(node);
+	for (i = 0; i < 3; i++) {
+		if (strcasecmp(text, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(text, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+bad:
+	return fail(ld, node, "expected true or false, got %s",
+		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
+						     node_kind(node));
+}
+
+static int
+get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size)
+{
+	const char *text;
+
+	if (node->type != YAML_SCALAR_NODE)
+		return fail(ld, node, "expected a string, got %s",
+			    node_kind(node));
+	text = scalar_text(node);
+	if (text[0] == '\0')
+		return fail(ld, node, "must not be empty");
+	if (strlen(text) >= size)
+		return fail(ld, node, "longer than %zu characters", size - 1);
+	strcpy(dst, text);
+	return 0;
+}
+
+/* Pushes ".key" or "[index]" onto the key path; returns the old length. */
+static size_t
+path_push(struct loader *ld, const char *key, long index)
+{
+	size_t len = strlen(ld->path);
+
+	if (key != NULL)
+		snprintf(ld->path + len, sizeof(ld->path) - len, "%s%s",
+			 len ? "." : "", key);
+	else
+		snprintf(ld->path + len, sizeof(ld->path) - len, "[%ld]",
+			 index);
+	return len;
+}
+
+static void
+path_pop(struct loader *ld, size_t len)
+{
+	ld->path[len] = '\0';
+}
+
+/*
+ * Visits every pair of the mapping <node> with the handler its key names in
+ * <specs>. An unknown key, a key given twice or a non-scalar key is an
+ * error; the message lists the accepted keys so a typo is easy to see.
+ */
+static int
+walk_mapping(struct loader *ld, yaml_node_t *node,
+	     const struct key_spec *specs, size_t spec_count)
+{
+	yaml_node_pair_t *pair;
+	uint64_t seen = 0;
+
+	if (node->type != YAML_MAPPING_NODE)
+		return fail(ld, node, "expected a mapping, got %s",
+			    node_kind(node));
+	for (pair = node->data.mapping.pairs.start;
+	     pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
+		yaml_node_t *value =
+			yaml_document_get_node(ld->doc, pair->value);
+		size_t saved;
+		size_t i;
+		int rc;
+
+		if (key->type != YAML_SCALAR_NODE)
+			return fail(ld, key, "keys must be plain words, got %s",
+				    node_kind(key));
+		for (i = 0; i < spec_count; i++) {
+			if (strcmp(specs[i].key, scalar_text(key)) == 0)
+				break;
+		}
+		if (i == spec_count) {
+			char known[256] = "";
+			size_t j;
+
+			for (j = 0; j < spec_count; j++) {
+				strncat(known, j ? ", " : "",
+					sizeof(known) - strlen(known) - 1);
+				strncat(known, specs[j].key,
+					sizeof(known) - strlen(known) - 1);
+			}
+			saved = path_push(ld, scalar_text(key), 0);
+			rc = fail(ld, key, "unknown key (expected one of: %s)",
+				  known);
+			path_pop(ld, saved);
+			return rc;
+		}
+		saved = path_push(ld, specs[i].key, 0);
+		if (seen & (1ull << i)) {
+			rc = fail(ld, key, "key given twice");
+			path_pop(ld, saved);
+			return rc;
+		}
+		seen |= 1ull << i;
+		rc = specs[i].handler(ld, value, specs[i].arg);
+		path_pop(ld, saved);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Calls <handler> for each item of the sequence <node>, with its index. */
+static int
+walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
+	      int (*handler)(struct loader *, yaml_node_t *, size_t))
+{
+	yaml_node_item_t *item;
+	size_t index = 0;
+
+	if (node->type != YAML_SEQUENCE_NODE)
+		return fail(ld, node, "expected a list, got %s",
+			    node_kind(node));
+	for (item = node->data.sequence.items.start;
+	     item < node->data.sequence.items.top; item++, index++) {
+		yaml_node_t *child = yaml_document_get_node(ld->doc, *item);
+		size_t saved;
+		int rc;
+
+		saved = path_push(ld, NULL, (long)index);
+		if (index >= max_items)
+			rc = fail(ld, child, "more than %zu items", max_items);
+		else
+			rc = handler(ld, child, index);
+		path_pop(ld, saved);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- generic scalar handlers, with bounds carried in <arg> ---- */
+
+struct uint_field {
+	size_t offset;     /* into struct vg_config */
+	size_t width;      /* 2 or 4 bytes */
+	unsigned long long min;
+	unsigned long long max;
+};
+
+static int
+on_uint(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	const struct uint_field *f = arg;
+	unsigned long long v = 0;
+	char *base = (char *)ld->cfg;
+	int rc;
+
+	rc = get_uint(ld, node, f->min, f->max, &v);
+	if (rc != 0)
+		return rc;
+	if (f->width == 2)
+		*(uint16_t *)(base + f->offset) = (uint16_t)v;
+	else
+		*(uint32_t *)(base + f->offset) = (uint32_t)v;
+	return 0;
+}
+
+#define UINT_FIELD(name, member, lo, hi)                                    \
+	static struct uint_field name = {                                   \
+		offsetof(struct vg_config, member),                         \
+		sizeof(((struct vg_config *)0)->member), (lo), (hi)         \
+	}
+
+/* A file nDPI will read at start-up: it must exist and be readable now. */
+static int
+on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	char *dst = (char *)ld->cfg + (size_t)arg;
+	struct stat st;
+	int rc;
+
+	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc != 0)
+		return rc;
+	if (stat(dst, &st) != 0 || access(dst, R_OK) != 0)
+		return fail(ld, node, "cannot read '%s': %s", dst,
+			    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return fail(ld, node, "'%s' is not a regular file", dst);
+	return 0;
+}
+
+/* ---- capture ---- */
+
+static int
+on_port_source(struct loader *ld, yaml_node_t *node, enum vg_port_kind kind)
+{
+	struct vg_port_config *port = &ld->cfg->ports[ld->cfg->port_count];
+	int rc;
+
+	if (port->kind != 0)
+		return fail(ld, node, "a port takes exactly one of pci, vdev, pcap or interface");
+	rc = get_string(ld, node, port->source, sizeof(port->source));
+	if (rc != 0)
+		return rc;
+	port->kind = kind;
+	return 0;
+}
+
+static int
+on_port_pci(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	unsigned int domain, bus, dev, fn;
+	char tail;
+	int rc;
+
+	(void)arg;
+	rc = on_port_source(ld, node, VG_PORT_PCI);
+	if (rc != 0)
+		return rc;
+	if (sscanf(scalar_text(node), "%4x:%2x:%2x.%1u%c", &domain, &bus, &dev,
+		   &fn, &tail) != 4 &&
+	    sscanf(scalar_text(node), "%2x:%2x.%1u%c", &bus, &dev, &fn,
+		   &tail) != 3)
+		return fail(ld, node, "expected a PCI address such as 0000:01:00.0, got '%s'",
+			    scalar_text(node));
+	return 0;
+}
+
+static int
+on_port_vdev(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	return on_port_source(ld, node, VG_PORT_VDEV);
+}
+
+static int
+on_port_pcap(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	int rc;
+
+	(void)arg;
+	rc = on_port_source(ld, node, VG_PORT_PCAP);
+	if (rc != 0)
+		return rc;
+	if (access(scalar_text(node), R_OK) != 0)
+		return fail(ld, node, "cannot read '%s': %s", scalar_text(node),
+			    strerror(errno));
+	return 0;
+}
+
+static int
+on_port_iface(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	const char *text;
+	size_t i;
+	int rc;
+
+	(void)arg;
+	rc = on_port_source(ld, node, VG_PORT_IFACE);
+	if (rc != 0)
+		return rc;
+	/* Kernel names are at most IFNAMSIZ - 1 (15) bytes, no '/' or ','. */
+	text = scalar_text(node);
+	if (strlen(text) > 15)
+		return fail(ld, node, "interface name '%s' is longer than 15 characters",
+			    text);
+	for (i = 0; text[i]; i++) {
+		if (text[i] == '/' || text[i] == ',' || text[i] == ' ')
+			return fail(ld, node, "invalid interface name '%s'",
+				    text);
+	}
+	return 0;
+}
+
+static int
+on_port_name(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	struct vg_port_config *port = &ld->cfg->ports[ld->cfg->port_count];
+
+	(void)arg;
+	return get_string(ld, node, port->name, sizeof(port->name));
+}
+
+static int
+on_port_queues(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	struct vg_port_config *port = &ld->cfg->ports[ld->cfg->port_count];
+	unsigned long long v = 0;
+	int rc;
+
+	(void)arg;
+	rc = get_uint(ld, node, 1, 16, &v);
+	if (rc == 0)
+		port->rx_queues = (uint16_t)v;
+	return rc;
+}
+
+static int
+on_port_pace(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	struct vg_port_config *port = &ld->cfg->ports[ld->cfg->port_count];
+
+	(void)arg;
+	return get_bool(ld, node, &port->pace);
+}
+
+static int
+on_port(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	static const struct key_spec specs[] = {
+		{ "pci", on_port_pci, NULL },
+		{ "vdev", on_port_vdev, NULL },
+		{ "pcap", on_port_pcap, NULL },
+		{ "interface", on_port_iface, NULL },
+		{ "name", on_port_name, NULL },
+		{ "rx_queues", on_port_queues, NULL },
+		{ "pace", on_port_pace, NULL },
+	};
+	struct vg_port_config *port = &ld->cfg->ports[index];
+	int rc;
+
+	memset(port, 0, sizeof(*port));
+	port->rx_queues = 1;
+	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	if (rc != 0)
+		return rc;
+	if (port->kind == 0)
+		return fail(ld, node, "a port needs one of pci, vdev, pcap or interface");
+	if (port->kind == VG_PORT_PCAP && port->rx_queues != 1)
+		return fail(ld, node, "a capture file has exactly one rx queue, got rx_queues: %u",
+			    port->rx_queues);
+	if (port->pace && port->kind != VG_PORT_PCAP)
+		return fail(ld, node, "pace applies to capture files only");
+	if (port->name[0] == '\0')
+		snprintf(port->name, sizeof(port->name), "port%zu", index);
+	ld->cfg->port_count = (unsigned int)index + 1;
+	return 0;
+}
+
+static int
+on_ports(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	ld->cfg->port_count = 0;
+	if (node->type == YAML_SEQUENCE_NODE &&
+	    node->data.sequence.items.start == node->data.sequence.items.top)
+		return fail(ld, node, "at least one port is needed");
+	return walk_sequence(ld, node, VG_MAX_PORTS, on_port);
+}
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} tunnel_names[] = {
+	{ "ipip", VG_TUNNEL_IPIP },   { "gre", VG_TUNNEL_GRE },
+	{ "vxlan", VG_TUNNEL_VXLAN }, { "gtpu", VG_TUNNEL_GTPU },
+	{ "tzsp", VG_TUNNEL_TZSP },   { "capwap", VG_TUNNEL_CAPWAP },
+};
+
+static int
+on_tunnel(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	size_t i;
+
+	(void)index;
+	if (node->type == YAML_SCALAR_NODE) {
+		for (i = 0; i < sizeof(tunnel_names) / sizeof(tunnel_names[0]);
+		     i++) {
+			if (strcmp(scalar_text(node), tunnel_names[i].name) ==
+			    0) {
+				ld->cfg->tunnels |= tunnel_names[i].bit;
+				return 0;
+			}
+		}
+	}
+	return fail(ld, node, "unknown tunnel %s (expected ipip, gre, vxlan, gtpu, tzsp or capwap)",
+		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
+						     node_kind(node));
+}
+
+/* "all", "none" or a list of tunnel names to open. */
+static int
+on_tunnels(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	if (node->type == YAML_SCALAR_NODE) {
+		if (strcmp(scalar_text(node), "all") == 0) {
+			ld->cfg->tunnels = VG_TUNNEL_ALL;
+			return 0;
+		}
+		if (strcmp(scalar_text(node), "none") == 0) {
+			ld->cfg->tunnels = 0;
+			return 0;
+		}
+		return fail(ld, node, "expected all, none or a list of tunnel names, got '%s'",
+			    scalar_text(node));
+	}
+	ld->cfg->tunnels = 0;
+	return walk_sequence(ld, node, 16, on_tunnel);
+}
+
+UINT_FIELD(burst_field, burst, 1, 512);
+
+static int
+on_ring_size(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	unsigned long long v = 0;
+	int rc;
+
+	(void)arg;
+	rc = get_uint(ld, node, 64, 1u << 20, &v);
+	if (rc != 0)
+		return rc;
+	if (v & (v - 1))
+		return fail(ld, node, "must be a power of two, got %llu", v);
+	ld->cfg->ring_size = (uint32_t)v;
+	return 0;
+}
+
+static int
+on_capture(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "ports", on_ports, NULL },
+		{ "tunnels", on_tunnels, NULL },
+		{ "burst", on_uint, &burst_field },
+		{ "ring_size", on_ring_size, NULL },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* ---- lcores ---- */
+
+static long
+cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+
+	return n > 0 ? n : 1;
+}
+
+static int
+get_cpu(struct loader *ld, yaml_node_t *node, unsigned int *out)
+{
+	unsigned long long v = 0;
+	int rc;
+
+	rc = get_uint(ld, node, 0, MAX_CPU, &v);
+	if (rc != 0)
+		return rc;
+	if ((long)v >= cpu_count())
+		return fail(ld, node, "CPU %llu does not exist (this machine has CPUs 0..%ld)",
+			    v, cpu_count() - 1);
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static int
+on_control_cpu(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	return get_cpu(ld, node, &ld->cfg->control_cpu);
+}
+
+static int
+on_rx_cpu(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	ld->cfg->rx_lcore_count = (unsigned int)index + 1;
+	return get_cpu(ld, node, &ld->cfg->rx_cpus[index]);
+}
+
+static int
+on_engine_cpu(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	ld->cfg->engine_lcore_count = (unsigned int)index + 1;
+	return get_cpu(ld, node, &ld->cfg->engine_cpus[index]);
+}
+
+static int
+on_cpu_list(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	bool rx = arg != NULL;
+	int rc;
+
+	if (node->type == YAML_SEQUENCE_NODE &&
+	    node->data.sequence.items.start == node->data.sequence.items.top)
+		return fail(ld, node, "at least one CPU is needed");
+	if (rx)
+		rc = walk_sequence(ld, node, VG_MAX_LCORES, on_rx_cpu);
+	else
+		rc = walk_sequence(ld, node, VG_MAX_LCORES, on_engine_cpu);
+	return rc;
+}
+
+static int
+on_lcores(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "control", on_control_cpu, NULL },
+		{ "rx", on_cpu_list, (void *)1 },
+		{ "engine", on_cpu_list, NULL },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* ---- memory ---- */
+
+static int
+on_hugepages(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	return get_bool(ld, node, &ld->cfg->hugepages);
+}
+
+UINT_FIELD(mbufs_field, mbufs, 1023, 1u << 24);
+UINT_FIELD(memory_field, memory_mb, 64, 1u << 20);
+
+static int
+on_memory(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "hugepages", on_hugepages, NULL },
+		{ "mbufs", on_uint, &mbufs_field },
+		{ "size_mb", on_uint, &memory_field },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* ---- flows ---- */
+
+UINT_FIELD(idle_tcp_field, idle_timeout_tcp, 1, MAX_TIMEOUT);
+UINT_FIELD(idle_udp_field, idle_timeout_udp, 1, MAX_TIMEOUT);
+UINT_FIELD(idle_icmp_field, idle_timeout_icmp, 1, MAX_TIMEOUT);
+UINT_FIELD(idle_other_field, idle_timeout_other, 1, MAX_TIMEOUT);
+UINT_FIELD(active_field, active_timeout, 0, MAX_TIMEOUT);
+UINT_FIELD(detect_tcp_field, detection_packets_tcp, 1, 1000);
+UINT_FIELD(detect_udp_field, detection_packets_udp, 1, 1000);
+
+static int
+on_table_size(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	unsigned long long v = 0;
+	int rc;
+
+	(void)arg;
+	/* The table indexes slots with 26 bits (engine/flow_table.h). */
+	rc = get_uint(ld, node, 1024, 1u << 26, &v);
+	if (rc == 0)
+		ld->cfg->flow_table_size = (uint32_t)v;
+	return rc;
+}
+
+static int
+on_idle_timeout(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "tcp", on_uint, &idle_tcp_field },
+		{ "udp", on_uint, &idle_udp_field },
+		{ "icmp", on_uint, &idle_icmp_field },
+		{ "other", on_uint, &idle_other_field },
+	};
+	unsigned long long v = 0;
+	int rc;
+
+	(void)arg;
+	if (node->type != YAML_SCALAR_NODE)
+		return walk_mapping(ld, node, specs,
+				    sizeof(specs) / sizeof(specs[0]));
+	/* One number sets every protocol. */
+	rc = get_uint(ld, node, 1, MAX_TIMEOUT, &v);
+	if (rc != 0)
+		return rc;
+	ld->cfg->idle_timeout_tcp = (uint32_t)v;
+	ld->cfg->idle_timeout_udp = (uint32_t)v;
+	ld->cfg->idle_timeout_icmp = (uint32_t)v;
+	ld->cfg->idle_timeout_other = (uint32_t)v;
+	return 0;
+}
+
+static int
+on_detection_packets(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "tcp", on_uint, &detect_tcp_field },
+		{ "udp", on_uint, &detect_udp_field },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* The record file is created at start-up, so its directory must exist. */
+static int
+on_flow_output(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	char dir[VG_PATH_MAX];
+	char *slash;
+	int rc;
+
+	(void)arg;
+	rc = get_string(ld, node, ld->cfg->flow_output,
+			sizeof(ld->cfg->flow_output));
+	if (rc != 0)
+		return rc;
+	strcpy(dir, ld->cfg->flow_output);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK) != 0)
+		return fail(ld, node, "directory '%s' is not writable: %s", dir,
+			    strerror(errno));
+	return 0;
+}
+
+static int
+on_flows(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "table_size", on_table_size, NULL },
+		{ "idle_timeout", on_idle_timeout, NULL },
+		{ "active_timeout", on_uint, &active_field },
+		{ "detection_packets", on_detection_packets, NULL },
+		{ "output", on_flow_output, NULL },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* ---- networks ---- */
+
+/*
+ * Parses "ADDR/LEN" into <net>. Host bits must be zero: 10.1.2.3/8 is
+ * almost always a typo for a host route or for 10.0.0.0/8.
+ */
+static int
+parse_cidr(const char *text, struct vg_local_net *net, const char **problem)
+{
+	char addr[64];
+	const char *slash = strchr(text, '/');
+	char *end;
+	unsigned long len;
+	unsigned int max;
+	unsigned int i;
+
+	if (slash == NULL || (size_t)(slash - text) >= sizeof(addr)) {
+		*problem = "expected ADDRESS/PREFIX";
+		return -EINVAL;
+	}
+	memcpy(addr, text, (size_t)(slash - text));
+	addr[slash - text] = '\0';
+	memset(net, 0, sizeof(*net));
+	if (inet_pton(AF_INET, addr, net->addr) == 1) {
+		net->family = 4;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, net->addr) == 1) {
+		net->family = 6;
+		max = 128;
+	} else {
+		*problem = "invalid address";
+		return -EINVAL;
+	}
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (slash[1] == '\0' || *end != '\0' || len > max) {
+		*problem = "invalid prefix length";
+		return -EINVAL;
+	}
+	net->prefix_len = (uint8_t)len;
+	for (i = len; i < max; i++) {
+		if (net->addr[i / 8] & (0x80 >> (i % 8))) {
+			*problem = "host bits are set after the prefix";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int
+on_local_net(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	const char *problem = NULL;
+
+	if (node->type != YAML_SCALAR_NODE)
+		return fail(ld, node, "expected a network such as 10.0.0.0/8, got %s",
+			    node_kind(node));
+	if (parse_cidr(scalar_text(node), &ld->cfg->local_nets[index],
+		       &problem) != 0)
+		return fail(ld, node, "'%s': %s", scalar_text(node), problem);
+	ld->cfg->local_net_count = (unsigned int)index + 1;
+	return 0;
+}
+
+static int
+on_local_nets(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	ld->cfg->local_net_count = 0;
+	return walk_sequence(ld, node, VG_MAX_LOCAL_NETS, on_local_net);
+}
+
+static int
+on_networks(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "local", on_local_nets, NULL },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* ---- ndpi ---- */
+
+#define CFG_OFFSET(member) ((void *)offsetof(struct vg_config, member))
+
+static int
+on_ndpi(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "protocols", on_input_file, CFG_OFFSET(ndpi_protos) },
+		{ "categories", on_input_file, CFG_OFFSET(ndpi_categories) },
+		{ "risky_domains", on_input_file,
+		  CFG_OFFSET(ndpi_risky_domains) },
+		{ "ja3", on_input_file, CFG_OFFSET(ndpi_ja3) },
+		{ "sha1", on_input_file, CFG_OFFSET(ndpi_sha1) },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* ---- log ---- */
+
+static int
+on_log_level(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const char *const names[] = { "error", "warn", "info",
+					     "debug" };
+	int i;
+
+	(void)arg;
+	if (node->type == YAML_SCALAR_NODE) {
+		for (i = 0; i < 4; i++) {
+			if (strcmp(scalar_text(node), names[i]) == 0) {
+				ld->cfg->log_level = i;
+				return 0;
+			}
+		}
+	}
+	return fail(ld, node, "expected error, warn, info or debug, got %s",
+		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
+						     node_kind(node));
+}
+
+UINT_FIELD(status_field, status_interval, 0, 3600);
+
+static int
+on_log(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "level", on_log_level, NULL },
+		{ "status_interval", on_uint, &status_field },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+static int
+on_root(struct loader *ld, yaml_node_t *node)
+{
+	static const struct key_spec specs[] = {
+		{ "capture", on_capture, NULL }, { "lcores", on_lcores, NULL },
+		{ "memory", on_memory, NULL },   { "flows", on_flows, NULL },
+		{ "networks", on_networks, NULL }, { "ndpi", on_ndpi, NULL },
+		{ "log", on_log, NULL },
+	};
+
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+void
+vg_config_defaults(struct vg_config *cfg)
+{
+	/* Keep CPU 0 for the kernel and the control thread when there is more. */
+	unsigned int worker_cpu = cpu_count() > 1 ? 1 : 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->tunnels = VG_TUNNEL_ALL;
+	cfg->burst = 32;
+	cfg->ring_size = 4096;
+	cfg->control_cpu = 0;
+	cfg->rx_cpus[0] = worker_cpu;
+	cfg->rx_lcore_count = 1;
+	cfg->engine_cpus[0] = worker_cpu;
+	cfg->engine_lcore_count = 1;
+	cfg->hugepages = false;
+	cfg->mbufs = 16383;
+	cfg->memory_mb = 512;
+	cfg->flow_table_size = 262144;
+	cfg->idle_timeout_tcp = 300;
+	cfg->idle_timeout_udp = 60;
+	cfg->idle_timeout_icmp = 30;
+	cfg->idle_timeout_other = 60;
+	cfg->active_timeout = 1800;
+	cfg->detection_packets_tcp = 80;
+	cfg->detection_packets_udp = 24;
+	cfg->log_level = VG_LOG_INFO;
+	cfg->status_interval = 1;
+}
+
+static int
+syntax_error(struct loader *ld, const yaml_parser_t *parser)
+{
+	const yaml_mark_t *mark = parser->problem ? &parser->problem_mark :
+						    &parser->context_mark;
+
+	snprintf(ld->err, ld->err_len, "%s:%zu:%zu: invalid YAML: %s%s%s",
+		 ld->name, mark->line + 1, mark->column + 1,
+		 parser->problem ? parser->problem : "unknown error",
+		 parser->context ? " " : "",
+		 parser->context ? parser->context : "");
+	return -EINVAL;
+}
+
+int
+vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
+		size_t text_len, char *err, size_t err_len)
+{
+	struct loader ld = { .name = name, .cfg = cfg, .err = err,
+			     .err_len = err_len };
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int rc;
+
+	err[0] = '\0';
+	vg_config_defaults(cfg);
+	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, err_len, "%s: cannot start the YAML parser", name);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     text_len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = syntax_error(&ld, &parser);
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	ld.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (root == NULL) {
+		snprintf(err, err_len, "%s: the file is empty", name);
+		rc = -EINVAL;
+	} else {
+		rc = on_root(&ld, root);
+	}
+	if (rc == 0) {
+		/* A second document in one file is almost surely a mistake. */
+		yaml_document_t next;
+
+		if (!yaml_parser_load(&parser, &next)) {
+			rc = syntax_error(&ld, &parser);
+		} else {
+			yaml_node_t *extra = yaml_document_get_root_node(&next);
+
+			if (extra != NULL)
+				rc = fail(&ld, extra, "only one YAML document is allowed");
+			yaml_document_delete(&next);
+		}
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int
+vg_config_load(struct vg_config *cfg, const char *path, char *err,
+	       size_t err_len)
+{
+	FILE *file;
+	char *text;
+	size_t len;
+	int rc;
+
+	file = fopen(path, "rb");
+	if (file == NULL) {
+		rc = -errno;
+		snprintf(err, err_len, "%s: cannot open: %s", path,
+			 strerror(errno));
+		return rc;
+	}
+	text = malloc(MAX_FILE_BYTES + 1);
+	if (text == NULL) {
+		fclose(file);
+		snprintf(err, err_len, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	len = fread(text, 1, MAX_FILE_BYTES + 1, file);
+	if (ferror(file)) {
+		rc = -EIO;
+		snprintf(err, err_len, "%s: read failed", path);
+	} else if (len > MAX_FILE_BYTES) {
+		rc = -EFBIG;
+		snprintf(err, err_len, "%s: larger than %u bytes", path,
+			 MAX_FILE_BYTES);
+	} else {
+		rc = vg_config_parse(cfg, path, text, len, err, err_len);
+	}
+	free(text);
+	fclose(file);
+	return rc;
+}
+
+int
+vg_config_check(const struct vg_config *cfg, char *err, size_t err_len)
+{
+	unsigned int queues = 0;
+	unsigned int i;
+
+	err[0] = '\0';
+	if (cfg->port_count == 0) {
+		snprintf(err, err_len, "capture.ports: at least one port is needed");
+		return -EINVAL;
+	}
+	for (i = 0; i < cfg->port_count; i++)
+		queues += cfg->ports[i].rx_queues ? cfg->ports[i].rx_queues : 1;
+	if (cfg->rx_lcore_count == 0 || cfg->engine_lcore_count == 0) {
+		snprintf(err, err_len, "lcores: at least one rx and one engine lcore are needed");
+		return -EINVAL;
+	}
+	if (cfg->rx_lcore_count > queues) {
+		snprintf(err, err_len,
+			 "lcores.rx: %u rx lcores but only %u rx queues in all ports; each rx lcore needs a queue",
+			 cfg->rx_lcore_count, queues);
+		return -EINVAL;
+	}
+	if (1 + cfg->rx_lcore_count + cfg->engine_lcore_count > VG_MAX_LCORES) {
+		snprintf(err, err_len, "lcores: %u lcores in all, at most %u",
+			 1 + cfg->rx_lcore_count + cfg->engine_lcore_count,
+			 VG_MAX_LCORES);
+		return -EINVAL;
+	}
+	/* Each ring holds at most ring_size - 1 packets, all from the pool. */
+	if ((uint64_t)cfg->mbufs < (uint64_t)cfg->burst * 2 * cfg->rx_lcore_count) {
+		snprintf(err, err_len,
+			 "memory.mbufs: %u mbufs cannot hold two bursts of %u per rx lcore",
+			 cfg->mbufs, cfg->burst);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool
+vg_config_is_local(const struct vg_config *cfg, int family,
+		   const uint8_t *addr)
+{
+	unsigned int i;
+
+	for (i = 0; i < cfg->local_net_count; i++) {
+		const struct vg_local_net *net = &cfg->local_nets[i];
+		unsigned int full = net->prefix_len / 8;
+		unsigned int rest = net->prefix_len % 8;
+
+		if (net->family != family)
+			continue;
+		if (memcmp(net->addr, addr, full) != 0)
+			continue;
+		if (rest == 0 ||
+		    ((net->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0)
+			return true;
+	}
+	return false;
+}
