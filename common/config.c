@@ -1079,8 +1079,16 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len)
 		snprintf(err, err_len, "capture.ports: at least one port is needed");
 		return -EINVAL;
 	}
-	for (i = 0; i < cfg->port_count; i++)
+	for (i = 0; i < cfg->port_count; i++) {
 		queues += cfg->ports[i].rx_queues ? cfg->ports[i].rx_queues : 1;
+		/* Without hugepages EAL runs with --no-pci: no NIC DMA. */
+		if (cfg->ports[i].kind == VG_PORT_PCI && !cfg->hugepages) {
+			snprintf(err, err_len,
+				 "capture.ports[%u].pci: a PCI port needs memory.hugepages: true",
+				 i);
+			return -EINVAL;
+		}
+	}
 	if (cfg->rx_lcore_count == 0 || cfg->engine_lcore_count == 0) {
 		snprintf(err, err_len, "lcores: at least one rx and one engine lcore are needed");
 		return -EINVAL;

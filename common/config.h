@@ -114,7 +114,8 @@ vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
 
 /*
  * Checks cross-key rules that hold whatever the source (file or command
- * line): at least one port, lcore counts, table size. Returns 0 or -EINVAL
+ * line): at least one port, PCI ports only with hugepages, each rx lcore
+ * with a queue, enough mbufs for the rx lcores. Returns 0 or -EINVAL
  * with "KEY: problem" in <err>.
  */
 int

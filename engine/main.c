@@ -42,6 +42,7 @@ struct vigild {
 	struct vg_engine_lcore *engine_ptrs[VG_MAX_LCORES];
 	unsigned int engine_count;
 	bool live;
+	bool status_lines;  /* live port or endless replay: print status */
 
 	int out_fd;
 	uint64_t records_bytes;
@@ -456,7 +457,7 @@ on_tick(uv_timer_t *timer)
 		uv_stop(&d->loop);
 		return;
 	}
-	if (d->live && d->cfg.status_interval > 0 &&
+	if (d->status_lines && d->cfg.status_interval > 0 &&
 	    now - d->last_status_ms >= d->cfg.status_interval * 1000ULL) {
 		print_status(d, now - d->last_status_ms);
 		d->last_status_ms = now;
@@ -524,8 +525,12 @@ setup_lcores(struct vigild *d)
 	for (i = 0; i < d->capture.port_count; i++) {
 		if (!d->capture.ports[i].lossless)
 			lossless = false;
+		if (d->capture.ports[i].expected_packets == UINT64_MAX)
+			d->status_lines = true;
 	}
 	d->live = !lossless;
+	if (d->live)
+		d->status_lines = true;
 
 	for (i = 0; i < d->rx_count; i++) {
 		d->rx[i].index = i;

@@ -1,0 +1,541 @@
+/*
+ * Configuration loading: defaults, a complete valid file, and each error
+ * an operator can make, with the exact message vigild prints for it.
+ *
+ * Messages are asserted whole, because the file, line, column and key path
+ * in them are the contract: an operator greps for the key and jumps to the
+ * line.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "capture/parse.h"
+#include "common/config.h"
+
+static struct vg_config cfg;
+static char err[1024];
+
+static int
+parse(const char *text)
+{
+	return vg_config_parse(&cfg, "t.yaml", text, strlen(text), err,
+			       sizeof(err));
+}
+
+/* Parses <text>, expecting -EINVAL and exactly <message>. */
+static void
+expect_error(const char *text, const char *message)
+{
+	int rc = parse(text);
+
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, message);
+}
+
+static void
+test_defaults_when_file_sets_nothing(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("log:\n  level: info\n"), 0);
+	assert_int_equal(cfg.burst, 32);
+	assert_int_equal(cfg.ring_size, 4096);
+	assert_int_equal(cfg.tunnels, VG_TUNNEL_ALL);
+	assert_int_equal(cfg.flow_table_size, 262144);
+	assert_int_equal(cfg.idle_timeout_tcp, 300);
+	assert_int_equal(cfg.idle_timeout_udp, 60);
+	assert_int_equal(cfg.idle_timeout_icmp, 30);
+	assert_int_equal(cfg.idle_timeout_other, 60);
+	assert_int_equal(cfg.active_timeout, 1800);
+	assert_int_equal(cfg.detection_packets_tcp, 80);
+	assert_int_equal(cfg.detection_packets_udp, 24);
+	assert_int_equal(cfg.mbufs, 16383);
+	assert_int_equal(cfg.memory_mb, 512);
+	assert_false(cfg.hugepages);
+	assert_int_equal(cfg.rx_lcore_count, 1);
+	assert_int_equal(cfg.engine_lcore_count, 1);
+	assert_int_equal(cfg.port_count, 0);
+	assert_string_equal(cfg.flow_output, "");
+}
+
+static void
+test_full_file_sets_every_key(void **state)
+{
+	static const char text[] =
+		"capture:\n"
+		"  ports:\n"
+		"    - pci: 0000:03:00.0\n"
+		"      name: uplink\n"
+		"      rx_queues: 4\n"
+		"    - vdev: net_null0\n"
+		"    - interface: eth1\n"
+		"    - pcap: /dev/null\n"
+		"      pace: true\n"
+		"  tunnels: [gre, vxlan]\n"
+		"  burst: 64\n"
+		"  ring_size: 8192\n"
+		"lcores:\n"
+		"  control: 0\n"
+		"  rx: [0, 0]\n"
+		"  engine: [0, 0, 0]\n"
+		"memory:\n"
+		"  hugepages: yes\n"
+		"  mbufs: 65535\n"
+		"  size_mb: 2048\n"
+		"flows:\n"
+		"  table_size: 1048576\n"
+		"  idle_timeout: {tcp: 120, udp: 30, icmp: 10, other: 20}\n"
+		"  active_timeout: 0\n"
+		"  detection_packets: {tcp: 40, udp: 12}\n"
+		"  output: /tmp/flows.jsonl\n"
+		"networks:\n"
+		"  local: [10.0.0.0/8, \"fd00::/8\", 192.168.1.0/24]\n"
+		"log:\n"
+		"  level: debug\n"
+		"  status_interval: 5\n";
+
+	(void)state;
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(cfg.port_count, 4);
+	assert_int_equal(cfg.ports[0].kind, VG_PORT_PCI);
+	assert_string_equal(cfg.ports[0].source, "0000:03:00.0");
+	assert_string_equal(cfg.ports[0].name, "uplink");
+	assert_int_equal(cfg.ports[0].rx_queues, 4);
+	assert_int_equal(cfg.ports[1].kind, VG_PORT_VDEV);
+	assert_string_equal(cfg.ports[1].name, "port1");
+	assert_int_equal(cfg.ports[2].kind, VG_PORT_IFACE);
+	assert_string_equal(cfg.ports[2].source, "eth1");
+	assert_int_equal(cfg.ports[3].kind, VG_PORT_PCAP);
+	assert_true(cfg.ports[3].pace);
+	assert_int_equal(cfg.tunnels, VG_TUNNEL_GRE | VG_TUNNEL_VXLAN);
+	assert_int_equal(cfg.burst, 64);
+	assert_int_equal(cfg.ring_size, 8192);
+	assert_int_equal(cfg.rx_lcore_count, 2);
+	assert_int_equal(cfg.engine_lcore_count, 3);
+	assert_true(cfg.hugepages);
+	assert_int_equal(cfg.mbufs, 65535);
+	assert_int_equal(cfg.memory_mb, 2048);
+	assert_int_equal(cfg.flow_table_size, 1048576);
+	assert_int_equal(cfg.idle_timeout_tcp, 120);
+	assert_int_equal(cfg.idle_timeout_udp, 30);
+	assert_int_equal(cfg.idle_timeout_icmp, 10);
+	assert_int_equal(cfg.idle_timeout_other, 20);
+	assert_int_equal(cfg.active_timeout, 0);
+	assert_int_equal(cfg.detection_packets_tcp, 40);
+	assert_int_equal(cfg.detection_packets_udp, 12);
+	assert_string_equal(cfg.flow_output, "/tmp/flows.jsonl");
+	assert_int_equal(cfg.local_net_count, 3);
+	assert_int_equal(cfg.log_level, 3);
+	assert_int_equal(cfg.status_interval, 5);
+	assert_int_equal(vg_config_check(&cfg, err, sizeof(err)), 0);
+}
+
+static void
+test_idle_timeout_scalar_sets_all(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("flows:\n  idle_timeout: 42\n"), 0);
+	assert_int_equal(cfg.idle_timeout_tcp, 42);
+	assert_int_equal(cfg.idle_timeout_udp, 42);
+	assert_int_equal(cfg.idle_timeout_icmp, 42);
+	assert_int_equal(cfg.idle_timeout_other, 42);
+}
+
+static void
+test_tunnels_none_and_all(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("capture:\n  tunnels: none\n"), 0);
+	assert_int_equal(cfg.tunnels, 0);
+	assert_int_equal(parse("capture:\n  tunnels: all\n"), 0);
+	assert_int_equal(cfg.tunnels, VG_TUNNEL_ALL);
+}
+
+static void
+test_unknown_top_level_key(void **state)
+{
+	(void)state;
+	expect_error("log:\n  level: info\ncaptur:\n  burst: 1\n",
+		     "t.yaml:3:1: captur: unknown key (expected one of: capture, lcores, memory, flows, networks, ndpi, log)");
+}
+
+static void
+test_unknown_nested_key(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  idle_timeout:\n    tpc: 10\n",
+		     "t.yaml:3:5: flows.idle_timeout.tpc: unknown key (expected one of: tcp, udp, icmp, other)");
+}
+
+static void
+test_wrong_type_string_for_integer(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  table_size: big\n",
+		     "t.yaml:2:15: flows.table_size: expected an integer, got 'big'");
+}
+
+static void
+test_quoted_number_is_a_string(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  burst: \"32\"\n",
+		     "t.yaml:2:10: capture.burst: expected an integer, got a quoted string");
+}
+
+static void
+test_mapping_where_scalar_expected(void **state)
+{
+	(void)state;
+	expect_error("memory:\n  mbufs:\n    a: 1\n",
+		     "t.yaml:3:5: memory.mbufs: expected an integer, got a mapping");
+}
+
+static void
+test_negative_integer_rejected(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  active_timeout: -5\n",
+		     "t.yaml:2:19: flows.active_timeout: expected an integer, got '-5'");
+}
+
+static void
+test_table_size_too_small(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  table_size: 10\n",
+		     "t.yaml:2:15: flows.table_size: 10 is out of range 1024..67108864");
+}
+
+static void
+test_ring_size_power_of_two(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ring_size: 1000\n",
+		     "t.yaml:2:14: capture.ring_size: must be a power of two, got 1000");
+}
+
+static void
+test_duplicate_key(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  burst: 32\n  burst: 64\n",
+		     "t.yaml:3:3: capture.burst: key given twice");
+}
+
+static void
+test_port_with_two_sources(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - vdev: net_null0\n      interface: eth0\n",
+		     "t.yaml:4:18: capture.ports[0].interface: a port takes exactly one of pci, vdev, pcap or interface");
+}
+
+static void
+test_port_without_source(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - name: wan\n",
+		     "t.yaml:3:7: capture.ports[0]: a port needs one of pci, vdev, pcap or interface");
+}
+
+static void
+test_port_bad_pci_address(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pci: eth0\n",
+		     "t.yaml:3:12: capture.ports[0].pci: expected a PCI address such as 0000:01:00.0, got 'eth0'");
+}
+
+static void
+test_port_missing_capture_file(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - vdev: net_null0\n    - pcap: /nonexistent/x.pcap\n",
+		     "t.yaml:4:13: capture.ports[1].pcap: cannot read '/nonexistent/x.pcap': No such file or directory");
+}
+
+static void
+test_capture_file_one_queue(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: /dev/null\n      rx_queues: 2\n",
+		     "t.yaml:3:7: capture.ports[0]: a capture file has exactly one rx queue, got rx_queues: 2");
+}
+
+static void
+test_pace_only_for_files(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - interface: eth0\n      pace: true\n",
+		     "t.yaml:3:7: capture.ports[0]: pace applies to capture files only");
+}
+
+static void
+test_interface_name_too_long(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - interface: abcdefghijklmnopq\n",
+		     "t.yaml:3:18: capture.ports[0].interface: interface name 'abcdefghijklmnopq' is longer than 15 characters");
+}
+
+static void
+test_empty_port_list(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports: []\n",
+		     "t.yaml:2:10: capture.ports: at least one port is needed");
+}
+
+static void
+test_unknown_tunnel(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  tunnels: [gre, l2tp]\n",
+		     "t.yaml:2:18: capture.tunnels[1]: unknown tunnel l2tp (expected ipip, gre, vxlan, gtpu, tzsp or capwap)");
+}
+
+static void
+test_cpu_out_of_range(void **state)
+{
+	(void)state;
+	expect_error("lcores:\n  rx: [5000]\n",
+		     "t.yaml:2:8: lcores.rx[0]: 5000 is out of range 0..1023");
+}
+
+static void
+test_cpu_that_does_not_exist(void **state)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	char text[128];
+	char message[256];
+
+	(void)state;
+	if (cpus < 1 || cpus > 1023)
+		skip();
+	snprintf(text, sizeof(text), "lcores:\n  engine: [0, %ld]\n", cpus);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:15: lcores.engine[1]: CPU %ld does not exist (this machine has CPUs 0..%ld)",
+		 cpus, cpus - 1);
+	expect_error(text, message);
+}
+
+static void
+test_bool_rejects_other_words(void **state)
+{
+	(void)state;
+	expect_error("memory:\n  hugepages: maybe\n",
+		     "t.yaml:2:14: memory.hugepages: expected true or false, got maybe");
+}
+
+static void
+test_local_network_host_bits(void **state)
+{
+	(void)state;
+	expect_error("networks:\n  local: [10.1.2.3/8]\n",
+		     "t.yaml:2:11: networks.local[0]: '10.1.2.3/8': host bits are set after the prefix");
+}
+
+static void
+test_local_network_bad_prefix(void **state)
+{
+	(void)state;
+	expect_error("networks:\n  local:\n    - 10.0.0.0/8\n    - fd00::/129\n",
+		     "t.yaml:4:7: networks.local[1]: 'fd00::/129': invalid prefix length");
+}
+
+static void
+test_local_network_bad_address(void **state)
+{
+	(void)state;
+	expect_error("networks:\n  local: [10.0.0/8]\n",
+		     "t.yaml:2:11: networks.local[0]: '10.0.0/8': invalid address");
+}
+
+static void
+test_missing_ndpi_file(void **state)
+{
+	(void)state;
+	expect_error("ndpi:\n  protocols: /nonexistent/protos.txt\n",
+		     "t.yaml:2:14: ndpi.protocols: cannot read '/nonexistent/protos.txt': No such file or directory");
+}
+
+static void
+test_ndpi_file_is_directory(void **state)
+{
+	(void)state;
+	expect_error("ndpi:\n  ja3: /tmp\n",
+		     "t.yaml:2:8: ndpi.ja3: '/tmp' is not a regular file");
+}
+
+static void
+test_output_directory_missing(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  output: /nonexistent/dir/flows.jsonl\n",
+		     "t.yaml:2:11: flows.output: directory '/nonexistent/dir' is not writable: No such file or directory");
+}
+
+static void
+test_bad_log_level(void **state)
+{
+	(void)state;
+	expect_error("log:\n  level: verbose\n",
+		     "t.yaml:2:10: log.level: expected error, warn, info or debug, got verbose");
+}
+
+static void
+test_top_level_not_mapping(void **state)
+{
+	(void)state;
+	expect_error("- a\n- b\n",
+		     "t.yaml:1:1: (top level): expected a mapping, got a list");
+}
+
+static void
+test_syntax_error_has_position(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  burst: [1, 2\nlog: {}\n",
+		     "t.yaml:3:4: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+}
+
+static void
+test_empty_file(void **state)
+{
+	(void)state;
+	expect_error("", "t.yaml: the file is empty");
+}
+
+static void
+test_two_documents_rejected(void **state)
+{
+	(void)state;
+	expect_error("log: {level: info}\n---\nlog: {level: debug}\n",
+		     "t.yaml:3:1: (top level): only one YAML document is allowed");
+}
+
+static void
+test_load_missing_file(void **state)
+{
+	int rc;
+
+	(void)state;
+	rc = vg_config_load(&cfg, "/nonexistent/vigil.yaml", err,
+			    sizeof(err));
+	assert_int_equal(rc, -ENOENT);
+	assert_string_equal(err,
+			    "/nonexistent/vigil.yaml: cannot open: No such file or directory");
+}
+
+static void
+test_check_needs_a_port(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("log: {level: info}\n"), 0);
+	assert_int_equal(vg_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "capture.ports: at least one port is needed");
+}
+
+static void
+test_check_rx_lcores_need_queues(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("capture:\n  ports: [{vdev: net_null0}]\n"
+			       "lcores:\n  rx: [0, 0]\n"),
+			 0);
+	assert_int_equal(vg_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "lcores.rx: 2 rx lcores but only 1 rx queues in all ports; each rx lcore needs a queue");
+}
+
+static void
+test_check_pci_needs_hugepages(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("capture:\n  ports: [{vdev: net_null0}, {pci: 0000:01:00.0}]\n"),
+			 0);
+	assert_int_equal(vg_config_check(&cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "capture.ports[1].pci: a PCI port needs memory.hugepages: true");
+}
+
+static void
+test_is_local_matches_prefixes(void **state)
+{
+	static const uint8_t in4[4] = { 192, 168, 1, 77 };
+	static const uint8_t out4[4] = { 192, 168, 2, 77 };
+	static const uint8_t in6[16] = { 0xfd, 0x12 };
+	static const uint8_t out6[16] = { 0xfe, 0x80 };
+	static const uint8_t odd4[4] = { 10, 0x7f, 0, 1 };
+	static const uint8_t odd4_out[4] = { 10, 0x80, 0, 1 };
+
+	(void)state;
+	assert_int_equal(parse("networks:\n  local: [192.168.1.0/24, \"fd00::/8\", 10.0.0.0/9]\n"),
+			 0);
+	assert_true(vg_config_is_local(&cfg, 4, in4));
+	assert_false(vg_config_is_local(&cfg, 4, out4));
+	assert_true(vg_config_is_local(&cfg, 6, in6));
+	assert_false(vg_config_is_local(&cfg, 6, out6));
+	assert_true(vg_config_is_local(&cfg, 4, odd4));
+	assert_false(vg_config_is_local(&cfg, 4, odd4_out));
+	/* An IPv4 network never matches an IPv6 address with the same bytes. */
+	assert_false(vg_config_is_local(&cfg, 6, in4));
+}
+
+int
+main(void)
+{
+	static const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults_when_file_sets_nothing),
+		cmocka_unit_test(test_full_file_sets_every_key),
+		cmocka_unit_test(test_idle_timeout_scalar_sets_all),
+		cmocka_unit_test(test_tunnels_none_and_all),
+		cmocka_unit_test(test_unknown_top_level_key),
+		cmocka_unit_test(test_unknown_nested_key),
+		cmocka_unit_test(test_wrong_type_string_for_integer),
+		cmocka_unit_test(test_quoted_number_is_a_string),
+		cmocka_unit_test(test_mapping_where_scalar_expected),
+		cmocka_unit_test(test_negative_integer_rejected),
+		cmocka_unit_test(test_table_size_too_small),
+		cmocka_unit_test(test_ring_size_power_of_two),
+		cmocka_unit_test(test_duplicate_key),
+		cmocka_unit_test(test_port_with_two_sources),
+		cmocka_unit_test(test_port_without_source),
+		cmocka_unit_test(test_port_bad_pci_address),
+		cmocka_unit_test(test_port_missing_capture_file),
+		cmocka_unit_test(test_capture_file_one_queue),
+		cmocka_unit_test(test_pace_only_for_files),
+		cmocka_unit_test(test_interface_name_too_long),
+		cmocka_unit_test(test_empty_port_list),
+		cmocka_unit_test(test_unknown_tunnel),
+		cmocka_unit_test(test_cpu_out_of_range),
+		cmocka_unit_test(test_cpu_that_does_not_exist),
+		cmocka_unit_test(test_bool_rejects_other_words),
+		cmocka_unit_test(test_local_network_host_bits),
+		cmocka_unit_test(test_local_network_bad_prefix),
+		cmocka_unit_test(test_local_network_bad_address),
+		cmocka_unit_test(test_missing_ndpi_file),
+		cmocka_unit_test(test_ndpi_file_is_directory),
+		cmocka_unit_test(test_output_directory_missing),
+		cmocka_unit_test(test_bad_log_level),
+		cmocka_unit_test(test_top_level_not_mapping),
+		cmocka_unit_test(test_syntax_error_has_position),
+		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_two_documents_rejected),
+		cmocka_unit_test(test_load_missing_file),
+		cmocka_unit_test(test_check_needs_a_port),
+		cmocka_unit_test(test_check_rx_lcores_need_queues),
+		cmocka_unit_test(test_check_pci_needs_hugepages),
+		cmocka_unit_test(test_is_local_matches_prefixes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
