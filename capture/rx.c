@@ -113,8 +113,12 @@ flush_staging(struct vg_rx_lcore *rx, struct staging *staged, bool lossless)
 	}
 }
 
-/* Holds a paced frame back until its time, relative to the first one. */
-static void
+/*
+ * Holds a paced frame back until its time, relative to the first one.
+ * Returns false when vigild is stopping before that time came: the frame
+ * belongs to the part of the capture that was never replayed.
+ */
+static bool
 pace(struct vg_rx_lcore *rx, struct staging *staged, uint64_t ts_us,
      uint64_t *ts0, uint64_t *wall0)
 {
@@ -124,12 +128,12 @@ pace(struct vg_rx_lcore *rx, struct staging *staged, uint64_t ts_us,
 	if (*ts0 == 0) {
 		*ts0 = ts_us;
 		*wall0 = now;
-		return;
+		return true;
 	}
 	if (ts_us <= *ts0)
-		return;
+		return true;
 	if (ts_us - *ts0 <= now - *wall0)
-		return;
+		return true;
 
 	flush_staging(rx, staged, true);
 	while (ts_us - *ts0 > now - *wall0 &&
@@ -139,6 +143,7 @@ pace(struct vg_rx_lcore *rx, struct staging *staged, uint64_t ts_us,
 		rte_delay_us_sleep(wait > 100000 ? 100000 : (unsigned int)wait);
 		now = vg_capture_now_us(capture);
 	}
+	return ts_us - *ts0 <= now - *wall0;
 }
 
 static unsigned int
@@ -215,9 +220,12 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 	ref->received += n;
 
 	for (i = 0; i < n; i++) {
-		if (port->pace)
-			pace(rx, staged, packet_time(capture, mbufs[i]), ts0,
-			     wall0);
+		if (port->pace &&
+		    !pace(rx, staged, packet_time(capture, mbufs[i]), ts0,
+			  wall0)) {
+			rte_pktmbuf_free_bulk(mbufs + i, n - i);
+			break;
+		}
 		handle_frame(rx, port, ref->port_index, mbufs[i], staged);
 	}
 	flush_staging(rx, staged, port->lossless);

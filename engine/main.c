@@ -356,7 +356,10 @@ parse_args(struct vigild *d, int argc, char **argv)
 
 	rc = vg_config_check(cfg, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "vigild: %s\n", err);
+		if (config_path != NULL)
+			fprintf(stderr, "vigild: %s: %s\n", config_path, err);
+		else
+			fprintf(stderr, "vigild: %s\n", err);
 		return rc;
 	}
 	return 0;
