@@ -39,7 +39,11 @@ struct vg_engine_counters {
 	uint64_t ndpi_pool_empty;  /* flows left unclassified: no nDPI state */
 	uint64_t ndpi_packets;     /* packets given to nDPI */
 	uint64_t records_dropped;  /* records the sink had no room for */
+	uint64_t late_statuses;    /* statuses for flows that had ended */
+	uint64_t statuses_full;    /* statuses a flow had no room for */
 };
+
+struct vg_event_out;
 
 typedef int (*vg_record_fn)(void *ctx, const char *line, size_t len);
 
@@ -61,6 +65,9 @@ struct vg_engine {
 	uint64_t now_us;                     /* latest packet time seen */
 	vg_record_fn emit;
 	void *emit_ctx;
+
+	struct vg_event_out *events;         /* to plugin sandboxes, or NULL */
+	uint64_t periodic_us;                /* periodicUpdate interval, 0 off */
 
 	struct vg_engine_counters counters;
 };
@@ -93,6 +100,18 @@ vg_engine_packet(struct vg_engine *engine, const struct vg_pkt *pkt,
 unsigned int
 vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 		 unsigned int budget);
+
+/*
+ * Adds status <status_id> (an id of vg_status_id()) with <score> to the
+ * flow named by <flow_id>, and fires statusChanged. Returns 0; -ESTALE
+ * when that flow has ended (counted in late_statuses); -EINVAL when the id
+ * names no slot of this engine; -ENOSPC when the flow has no room for
+ * another status (counted in statuses_full). A status the flow already
+ * has changes nothing and returns 0.
+ */
+int
+vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
+		     unsigned int status_id, unsigned int score);
 
 /* Ends every flow (VG_END_FLUSH) and writes its record. */
 void

@@ -2,8 +2,8 @@
  * The flow: what an engine lcore keeps for one conversation.
  *
  * A flow lives in one slot of its engine lcore's table (flow_table.h) from
- * its first packet until it expires. The slot is fixed at 240 bytes so a
- * table of N flows costs N * 240 bytes plus at most 8 bytes a flow of hash
+ * its first packet until it expires. The slot is fixed at 248 bytes so a
+ * table of N flows costs N * 248 bytes plus at most 8 bytes a flow of hash
  * buckets, within vigil's budget of 256 bytes per active flow. nDPI's own
  * per-flow state (about 700 bytes in nDPI 4.2) is held only while detection
  * runs and is returned to the lcore's pool the moment it ends; what a flow
@@ -42,6 +42,12 @@ struct vg_flow_key {
 #define VG_FLOW_SYNACK_SEEN 0x20
 
 #define VG_FLOW_NAME_LEN 64 /* server name bytes kept, NUL included */
+/*
+ * Statuses plugins can set on one flow. NOTE: a seventh distinct status on
+ * the same flow is counted (statuses_full) and not kept; the slot has no
+ * room for more within 256 bytes per flow.
+ */
+#define VG_FLOW_STATUSES 6
 
 struct vg_flow {
 	struct vg_flow_key key;
@@ -69,16 +75,29 @@ struct vg_flow {
 	uint32_t next_seq[2];    /* highest sequence end seen per direction */
 	uint32_t retransmissions;
 	uint32_t out_of_order;
-	uint32_t rtt_us;         /* SYN to handshake-completing ACK */
-	uint32_t syn_offset_us;  /* client SYN time minus first_us */
+	/*
+	 * SYN to handshake-completing ACK. While VG_FLOW_SYN_SEEN is set it
+	 * holds the client SYN's time minus first_us instead, so readers use
+	 * vg_flow_rtt_us().
+	 */
+	uint32_t rtt_us;
 	uint16_t zero_windows;   /* segments advertising a zero window */
 	uint8_t seq_known;       /* bit d: next_seq[d] is valid */
 	uint8_t expiry_class;    /* which expiry queue the flow is on */
+	uint16_t score;          /* sum of the scores of its statuses */
+	uint8_t statuses[VG_FLOW_STATUSES]; /* status id + 1, 0 = free */
 
 	uint8_t ja3_client[16];  /* MD5 of the client JA3 string, binary */
 	char server_name[VG_FLOW_NAME_LEN];
 };
 
-static_assert(sizeof(struct vg_flow) <= 240, "a flow slot must stay within 240 bytes");
+static_assert(sizeof(struct vg_flow) <= 248, "a flow slot must stay within 248 bytes");
+
+/* Returns the handshake RTT of <flow>, 0 while the handshake is pending. */
+static inline uint32_t
+vg_flow_rtt_us(const struct vg_flow *flow)
+{
+	return (flow->flags & VG_FLOW_SYN_SEEN) ? 0 : flow->rtt_us;
+}
 
 #endif

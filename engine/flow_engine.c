@@ -26,6 +26,7 @@
 #include "capture/parse.h"
 #include "common/config.h"
 #include "engine.h"
+#include "events.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -210,8 +211,8 @@ vg_engine_free(struct vg_engine *engine)
 
 /* Copies what the record needs out of nDPI's state, then frees it. */
 static void
-finish_detection(struct vg_engine *engine, struct vg_flow *flow,
-		 ndpi_protocol proto)
+copy_detection(struct vg_engine *engine, struct vg_flow *flow,
+	       ndpi_protocol proto)
 {
 	struct ndpi_flow_struct *state = flow->ndpi;
 	const char *ja3;
@@ -243,6 +244,16 @@ finish_detection(struct vg_engine *engine, struct vg_flow *flow,
 	release_ndpi(engine, flow);
 }
 
+/* Ends detection on <flow> and fires protocolDetected. */
+static void
+finish_detection(struct vg_engine *engine, struct vg_flow *flow,
+		 ndpi_protocol proto)
+{
+	copy_detection(engine, flow, proto);
+	vg_events_flow(engine->events, engine, flow, VG_HOOK_PROTOCOL_DETECTED,
+		       VG_END_IDLE);
+}
+
 static void
 give_up(struct vg_engine *engine, struct vg_flow *flow)
 {
@@ -270,6 +281,7 @@ write_record(struct vg_engine *engine, struct vg_flow *flow,
 	size_t len;
 
 	give_up(engine, flow);
+	vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END, reason);
 	engine->counters.flows_expired++;
 	if (engine->emit == NULL)
 		return;
@@ -364,17 +376,19 @@ update_tcp(struct vg_flow *flow, const struct vg_pkt *pkt, unsigned int dir)
 	if (pkt->tcp_window == 0 && !(flags & (TCP_RST | TCP_SYN)))
 		flow->zero_windows++;
 
-	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == client) {
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == client &&
+	    (flow->rtt_us == 0 || (flow->flags & VG_FLOW_SYN_SEEN))) {
+		/* rtt_us holds the SYN's offset until the handshake ends. */
 		flow->flags |= VG_FLOW_SYN_SEEN;
-		flow->syn_offset_us = (uint32_t)(pkt->ts_us - flow->first_us);
+		flow->rtt_us = (uint32_t)(pkt->ts_us - flow->first_us);
 	} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&
 		   dir != client) {
 		flow->flags |= VG_FLOW_SYNACK_SEEN;
 	} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_ACK && dir == client &&
 		   (flow->flags & VG_FLOW_SYN_SEEN) &&
-		   (flow->flags & VG_FLOW_SYNACK_SEEN) && flow->rtt_us == 0) {
+		   (flow->flags & VG_FLOW_SYNACK_SEEN)) {
 		flow->rtt_us = (uint32_t)(pkt->ts_us - flow->first_us -
-					  flow->syn_offset_us);
+					  flow->rtt_us);
 		flow->flags &= (uint8_t)~VG_FLOW_SYN_SEEN;
 	}
 
@@ -480,8 +494,16 @@ vg_engine_packet(struct vg_engine *engine, const struct vg_pkt *pkt,
 	dir = src_is_lo == !!(flow->flags & VG_FLOW_FIRST_FROM_LO) ? 0 : 1;
 	flow->packets[dir]++;
 	flow->bytes[dir] += pkt->frame_len;
-	if (pkt->ts_us > flow->last_us)
+	if (pkt->ts_us > flow->last_us) {
+		/* periodicUpdate each time the flow's age crosses a multiple. */
+		if (engine->periodic_us != 0 &&
+		    (pkt->ts_us - flow->first_us) / engine->periodic_us >
+			    (flow->last_us - flow->first_us) /
+				    engine->periodic_us)
+			vg_events_flow(engine->events, engine, flow,
+				       VG_HOOK_PERIODIC_UPDATE, VG_END_IDLE);
 		flow->last_us = pkt->ts_us;
+	}
 
 	if (pkt->l4_proto == IPPROTO_TCP)
 		update_tcp(flow, pkt, dir);
@@ -523,6 +545,43 @@ vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 		}
 	}
 	return ended;
+}
+
+int
+vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
+		     unsigned int status_id, unsigned int score)
+{
+	uint32_t slot = (uint32_t)(flow_id >> 24);
+	struct vg_flow *flow;
+	unsigned int i;
+
+	if ((flow_id >> 56) != engine->index ||
+	    (slot & 0xffffffffu) >= engine->table->capacity ||
+	    status_id >= VG_STATUS_MAX)
+		return -EINVAL;
+	flow = &engine->table->slots[slot];
+	if (!(flow->flags & VG_FLOW_IN_USE) ||
+	    (flow->generation & 0xffffff) != (flow_id & 0xffffff)) {
+		engine->counters.late_statuses++;
+		return -ESTALE;
+	}
+	for (i = 0; i < VG_FLOW_STATUSES; i++) {
+		if (flow->statuses[i] == status_id + 1)
+			return 0;
+		if (flow->statuses[i] == 0)
+			break;
+	}
+	if (i == VG_FLOW_STATUSES) {
+		engine->counters.statuses_full++;
+		return -ENOSPC;
+	}
+	flow->statuses[i] = (uint8_t)(status_id + 1);
+	flow->score = (uint16_t)(flow->score + score > UINT16_MAX ?
+					 UINT16_MAX :
+					 flow->score + score);
+	vg_events_flow(engine->events, engine, flow, VG_HOOK_STATUS_CHANGED,
+		       VG_END_IDLE);
+	return 0;
 }
 
 void

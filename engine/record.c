@@ -20,6 +20,7 @@
 #include <ndpi/ndpi_api.h>
 
 #include "engine.h"
+#include "events.h"
 
 struct out {
 	char *buf;
@@ -267,7 +268,12 @@ vg_engine_format_record(const struct vg_engine *engine,
 	    "\"retransmissions\":%u,\"out_of_order\":%u,\"zero_windows\":%u,"
 	    "\"rtt_us\":%u,",
 	    flow->retransmissions, flow->out_of_order, flow->zero_windows,
-	    flow->rtt_us);
+	    vg_flow_rtt_us(flow));
+	put(&out, "\"statuses\":[");
+	for (i = 0; i < VG_FLOW_STATUSES && flow->statuses[i] != 0; i++)
+		put(&out, "%s\"%s\"", i ? "," : "",
+		    vg_statuses.keys[flow->statuses[i] - 1]);
+	put(&out, "],\"score\":%u,", flow->score);
 	if (reason == VG_END_ACTIVE)
 		put(&out, "\"partial\":true,");
 	put(&out, "\"swapped\":%s}\n", swapped ? "true" : "false");
