@@ -281,6 +281,8 @@ walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
 	return 0;
 }
 
+#define CFG_OFFSET(member) ((void *)offsetof(struct vg_config, member))
+
 /* ---- generic scalar handlers, with bounds carried in <arg> ---- */
 
 struct uint_field {
@@ -685,6 +687,7 @@ UINT_FIELD(idle_other_field, idle_timeout_other, 1, MAX_TIMEOUT);
 UINT_FIELD(active_field, active_timeout, 0, MAX_TIMEOUT);
 UINT_FIELD(detect_tcp_field, detection_packets_tcp, 1, 1000);
 UINT_FIELD(detect_udp_field, detection_packets_udp, 1, 1000);
+UINT_FIELD(periodic_field, periodic_update, 0, 86400);
 
 static int
 on_table_size(struct loader *ld, yaml_node_t *node, void *arg)
@@ -739,20 +742,19 @@ on_detection_packets(struct loader *ld, yaml_node_t *node, void *arg)
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
-/* The record file is created at start-up, so its directory must exist. */
+/* An output file is created at start-up, so its directory must exist. */
 static int
-on_flow_output(struct loader *ld, yaml_node_t *node, void *arg)
+on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
+	char *dst = (char *)ld->cfg + (size_t)arg;
 	char dir[VG_PATH_MAX];
 	char *slash;
 	int rc;
 
-	(void)arg;
-	rc = get_string(ld, node, ld->cfg->flow_output,
-			sizeof(ld->cfg->flow_output));
+	rc = get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
-	strcpy(dir, ld->cfg->flow_output);
+	strcpy(dir, dst);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
 		strcpy(dir, ".");
@@ -774,7 +776,8 @@ on_flows(struct loader *ld, yaml_node_t *node, void *arg)
 		{ "idle_timeout", on_idle_timeout, NULL },
 		{ "active_timeout", on_uint, &active_field },
 		{ "detection_packets", on_detection_packets, NULL },
-		{ "output", on_flow_output, NULL },
+		{ "output", on_output_file, CFG_OFFSET(flow_output) },
+		{ "periodic_update", on_uint, &periodic_field },
 	};
 
 	(void)arg;
@@ -866,8 +869,6 @@ on_networks(struct loader *ld, yaml_node_t *node, void *arg)
 
 /* ---- ndpi ---- */
 
-#define CFG_OFFSET(member) ((void *)offsetof(struct vg_config, member))
-
 static int
 on_ndpi(struct loader *ld, yaml_node_t *node, void *arg)
 {
@@ -878,6 +879,128 @@ on_ndpi(struct loader *ld, yaml_node_t *node, void *arg)
 		  CFG_OFFSET(ndpi_risky_domains) },
 		{ "ja3", on_input_file, CFG_OFFSET(ndpi_ja3) },
 		{ "sha1", on_input_file, CFG_OFFSET(ndpi_sha1) },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/* ---- plugins ---- */
+
+static int
+on_plugin_dir(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	char *dst = ld->cfg->plugin_dirs[index];
+	struct stat st;
+	int rc;
+
+	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc != 0)
+		return rc;
+	if (stat(dst, &st) != 0)
+		return fail(ld, node, "cannot read '%s': %s", dst,
+			    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(ld, node, "'%s' is not a directory", dst);
+	ld->cfg->plugin_dir_count = (unsigned int)index + 1;
+	return 0;
+}
+
+static int
+on_plugin_dirs(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	ld->cfg->plugin_dir_count = 0;
+	return walk_sequence(ld, node, VG_MAX_PLUGIN_DIRS, on_plugin_dir);
+}
+
+static int
+on_sandboxes(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	unsigned long long v = 0;
+	int rc;
+
+	(void)arg;
+	rc = get_uint(ld, node, 1, 16, &v);
+	if (rc == 0)
+		ld->cfg->sandboxes = (unsigned int)v;
+	return rc;
+}
+
+static int
+on_sandbox_user(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	return get_string(ld, node, ld->cfg->sandbox_user,
+			  sizeof(ld->cfg->sandbox_user));
+}
+
+static int
+on_sandbox_path(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	int rc;
+
+	(void)arg;
+	rc = get_string(ld, node, ld->cfg->sandbox_path,
+			sizeof(ld->cfg->sandbox_path));
+	if (rc == 0 && access(ld->cfg->sandbox_path, X_OK) != 0)
+		return fail(ld, node, "cannot run '%s': %s",
+			    ld->cfg->sandbox_path, strerror(errno));
+	return rc;
+}
+
+/*
+ * Per-script settings belong to the plugins, which vigil-sandbox loads, so
+ * it checks their contents; here each entry must be a mapping.
+ */
+static int
+on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	yaml_node_pair_t *pair;
+
+	(void)arg;
+	if (node->type != YAML_MAPPING_NODE)
+		return fail(ld, node, "expected a mapping of script keys, got %s",
+			    node_kind(node));
+	for (pair = node->data.mapping.pairs.start;
+	     pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
+		yaml_node_t *value =
+			yaml_document_get_node(ld->doc, pair->value);
+		size_t saved;
+		int rc = 0;
+
+		if (key->type != YAML_SCALAR_NODE)
+			return fail(ld, key, "keys must be plain words, got %s",
+				    node_kind(key));
+		saved = path_push(ld, scalar_text(key), 0);
+		if (value->type != YAML_MAPPING_NODE)
+			rc = fail(ld, value, "expected a mapping such as {enabled: true}, got %s",
+				  node_kind(value));
+		path_pop(ld, saved);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+UINT_FIELD(deadline_field, sandbox_deadline_ms, 10, 600000);
+UINT_FIELD(sandbox_memory_field, sandbox_memory_mb, 32, 65536);
+UINT_FIELD(hook_budget_field, hook_budget_ms, 1, 60000);
+
+static int
+on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "directories", on_plugin_dirs, NULL },
+		{ "sandboxes", on_sandboxes, NULL },
+		{ "deadline_ms", on_uint, &deadline_field },
+		{ "memory_mb", on_uint, &sandbox_memory_field },
+		{ "hook_budget_ms", on_uint, &hook_budget_field },
+		{ "user", on_sandbox_user, NULL },
+		{ "sandbox_path", on_sandbox_path, NULL },
+		{ "alerts_output", on_output_file, CFG_OFFSET(alerts_output) },
+		{ "scripts", on_scripts, NULL },
 	};
 
 	(void)arg;
@@ -928,7 +1051,7 @@ on_root(struct loader *ld, yaml_node_t *node)
 		{ "capture", on_capture, NULL }, { "lcores", on_lcores, NULL },
 		{ "memory", on_memory, NULL },   { "flows", on_flows, NULL },
 		{ "networks", on_networks, NULL }, { "ndpi", on_ndpi, NULL },
-		{ "log", on_log, NULL },
+		{ "plugins", on_plugins, NULL },   { "log", on_log, NULL },
 	};
 
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
@@ -960,6 +1083,12 @@ vg_config_defaults(struct vg_config *cfg)
 	cfg->active_timeout = 1800;
 	cfg->detection_packets_tcp = 80;
 	cfg->detection_packets_udp = 24;
+	cfg->sandboxes = 1;
+	cfg->sandbox_deadline_ms = 2000;
+	cfg->sandbox_memory_mb = 256;
+	cfg->hook_budget_ms = 100;
+	strcpy(cfg->sandbox_user, "nobody");
+	cfg->periodic_update = 60;
 	cfg->log_level = VG_LOG_INFO;
 	cfg->status_interval = 1;
 }

@@ -19,6 +19,7 @@
 #define VG_MAX_LCORES 64
 #define VG_MAX_LOCAL_NETS 256
 #define VG_PATH_MAX 4096
+#define VG_MAX_PLUGIN_DIRS 8
 
 enum vg_port_kind {
 	VG_PORT_PCI = 1,  /* a NIC bound to a DPDK driver, by PCI address */
@@ -84,6 +85,18 @@ struct vg_config {
 	char ndpi_risky_domains[VG_PATH_MAX];
 	char ndpi_ja3[VG_PATH_MAX];
 	char ndpi_sha1[VG_PATH_MAX];
+
+	/* plugins: off when no directory is given */
+	char plugin_dirs[VG_MAX_PLUGIN_DIRS][VG_PATH_MAX];
+	unsigned int plugin_dir_count;
+	unsigned int sandboxes;    /* vigil-sandbox processes, 1..16 */
+	uint32_t sandbox_deadline_ms; /* a batch running longer is killed */
+	uint32_t sandbox_memory_mb;   /* RLIMIT_AS of each sandbox */
+	uint32_t hook_budget_ms;      /* one hook call's time budget */
+	char sandbox_user[64];        /* user sandboxes run as, when root */
+	char sandbox_path[VG_PATH_MAX]; /* "" = vigil-sandbox beside vigild */
+	char alerts_output[VG_PATH_MAX]; /* JSON Lines, "" for none */
+	uint32_t periodic_update;  /* flows.periodic_update, seconds, 0 = off */
 
 	/* log */
 	int log_level;             /* enum vg_log_level */

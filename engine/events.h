@@ -61,6 +61,13 @@ extern struct vg_status_registry vg_statuses;
 int
 vg_status_id(const char *key);
 
+/* A status for an engine lcore, from the control thread (rte_ring elem). */
+struct vg_status_msg {
+	uint64_t flow_id;
+	uint32_t status_id;
+	uint32_t score;
+};
+
 struct vg_event_batch {
 	size_t used;
 	uint32_t events;

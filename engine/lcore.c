@@ -12,12 +12,15 @@
 #include <rte_mbuf.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "lcore.h"
 
 #define ENGINE_BURST 64
 #define EXPIRE_EVERY 16     /* bursts between two expiry scans */
 #define EXPIRE_BUDGET 64    /* queue heads looked at per scan */
+#define STATUS_RING_SIZE 16384
+#define STATUS_BURST 64
 
 int
 vg_engine_lcore_init(struct vg_engine_lcore *lcore)
@@ -33,6 +36,14 @@ vg_engine_lcore_init(struct vg_engine_lcore *lcore)
 				       RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (lcore->full == NULL || lcore->empty == NULL)
 		return -ENOMEM;
+	if (lcore->events != NULL) {
+		snprintf(name, sizeof(name), "vg_status%u", lcore->index);
+		lcore->statuses = rte_ring_create_elem(name,
+			sizeof(struct vg_status_msg), STATUS_RING_SIZE,
+			SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (lcore->statuses == NULL)
+			return -ENOMEM;
+	}
 
 	for (i = 0; i < VG_RECORD_BUFS; i++) {
 		struct vg_record_buf *buf = rte_malloc("vg_records",
@@ -122,6 +133,46 @@ drain_rings(struct vg_engine_lcore *lcore)
 	return total;
 }
 
+/* Applies the statuses plugins set; returns how many were dequeued. */
+static unsigned int
+apply_statuses(struct vg_engine_lcore *lcore)
+{
+	struct vg_status_msg msgs[STATUS_BURST];
+	unsigned int n;
+	unsigned int i;
+
+	if (lcore->statuses == NULL)
+		return 0;
+	n = rte_ring_sc_dequeue_burst_elem(lcore->statuses, msgs,
+					   sizeof(msgs[0]), STATUS_BURST, NULL);
+	for (i = 0; i < n; i++)
+		vg_engine_set_status(lcore->engine, msgs[i].flow_id,
+				     msgs[i].status_id, msgs[i].score);
+	return n;
+}
+
+/*
+ * With plugins, waits before the final flush until the control thread
+ * says every event sent so far has been handled and its statuses
+ * delivered, so a capture file's records carry the statuses its flows got.
+ */
+static void
+settle(struct vg_engine_lcore *lcore)
+{
+	if (lcore->events == NULL)
+		return;
+	vg_events_flush_idle(lcore->events, true);
+	atomic_store(&lcore->waiting_settle, true);
+	while (!atomic_load(&lcore->settled)) {
+		if (apply_statuses(lcore) == 0) {
+			vg_events_flush_idle(lcore->events, true);
+			rte_pause();
+		}
+	}
+	while (apply_statuses(lcore) > 0)
+		;
+}
+
 int
 vg_engine_lcore_main(void *arg)
 {
@@ -132,10 +183,13 @@ vg_engine_lcore_main(void *arg)
 	for (;;) {
 		unsigned int n = drain_rings(lcore);
 
+		apply_statuses(lcore);
 		if (n > 0) {
-			if (++bursts % EXPIRE_EVERY == 0)
+			if (++bursts % EXPIRE_EVERY == 0) {
 				vg_engine_expire(engine, engine->now_us,
 						 EXPIRE_BUDGET);
+				vg_events_flush_idle(lcore->events, false);
+			}
 			continue;
 		}
 
@@ -150,10 +204,13 @@ vg_engine_lcore_main(void *arg)
 				engine->now_us = now;
 		}
 		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+		vg_events_flush_idle(lcore->events, false);
 		rte_pause();
 	}
 
+	settle(lcore);
 	vg_engine_flush(engine);
+	vg_events_flush_idle(lcore->events, true);
 	if (lcore->current->used > 0) {
 		lcore->lossless = true;
 		swap_buffer(lcore);

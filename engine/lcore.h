@@ -17,6 +17,7 @@
 
 #include "capture/capture.h"
 #include "engine.h"
+#include "events.h"
 
 #define VG_RECORD_BUF_SIZE (1u << 20)
 #define VG_RECORD_BUFS 8
@@ -40,6 +41,12 @@ struct vg_engine_lcore {
 	struct rte_ring *empty;        /* control thread -> engine */
 	struct vg_record_buf *current;
 	atomic_bool done;              /* flushed and exited */
+
+	/* Plugins: events out, statuses in (NULL when plugins are off). */
+	struct vg_event_out *events;
+	struct rte_ring *statuses;     /* control thread -> engine */
+	atomic_bool waiting_settle;    /* input done, waiting for results */
+	atomic_bool settled;           /* control thread: results all in */
 };
 
 /*

@@ -29,9 +29,11 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "lcore.h"
+#include "sandbox_sup.h"
 #include "stats.h"
 
 #define CONTROL_TICK_MS 50
+#define EVENT_FLUSH_NS 1000000 /* a batch waits at most 1 ms for company */
 
 struct vigild {
 	struct vg_config cfg;
@@ -49,10 +51,17 @@ struct vigild {
 	int write_errors;
 	const char *stats_path;
 
+	const char *config_path;
+	bool plugins;
+	struct vg_sandboxes sandboxes;
+	uint64_t settle_since_ms;    /* engines waiting for plugin results */
+	bool final_settle;
+
 	uv_loop_t loop;
 	uv_timer_t tick;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
+	uv_signal_t sighup;
 	uint64_t last_status_ms;
 	struct vg_stats last_stats;
 	int signals;
@@ -79,6 +88,8 @@ usage(FILE *out)
 		"      --rx-cpus LIST      CPUs for rx lcores\n"
 		"      --idle-timeout SEC  idle timeout for every protocol, seconds\n"
 		"      --active-timeout SEC  split flows longer than SEC seconds, 0 = never\n"
+		"      --plugins DIR       run the plugins under DIR in vigil-sandbox processes\n"
+		"      --alerts FILE       write the alerts plugins raise (JSON Lines) to FILE\n"
 		"      --stats FILE        write the final counters as JSON to FILE\n"
 		"      --log-level LEVEL   error, warn, info or debug\n"
 		"  -h, --help              show this help\n"
@@ -141,7 +152,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_PCAP, OPT_FLOWS, OPT_PROTOS, OPT_CATS,
 	       OPT_RISKY, OPT_JA3, OPT_SHA1, OPT_ENGINES, OPT_RXS, OPT_IDLE, OPT_ACTIVE,
-	       OPT_STATS, OPT_LOG };
+	       OPT_STATS, OPT_LOG, OPT_PLUGINS, OPT_ALERTS };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, OPT_CHECK },
@@ -157,6 +168,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 		{ "active-timeout", required_argument, NULL, OPT_ACTIVE },
 		{ "stats", required_argument, NULL, OPT_STATS },
+		{ "plugins", required_argument, NULL, OPT_PLUGINS },
+		{ "alerts", required_argument, NULL, OPT_ALERTS },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -171,6 +184,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 	long active = -1;
 	bool check_only = false;
 	char err[1024];
+	unsigned int i;
 	int opt;
 	int rc;
 
@@ -254,6 +268,21 @@ parse_args(struct vigild *d, int argc, char **argv)
 		case OPT_STATS:
 			d->stats_path = optarg;
 			break;
+		case OPT_PLUGINS:
+			if (side.plugin_dir_count == VG_MAX_PLUGIN_DIRS) {
+				fprintf(stderr, "vigild: --plugins: at most %d directories\n",
+					VG_MAX_PLUGIN_DIRS);
+				return -EINVAL;
+			}
+			if (set_path(side.plugin_dirs[side.plugin_dir_count],
+				     optarg, "--plugins"))
+				return -EINVAL;
+			side.plugin_dir_count++;
+			break;
+		case OPT_ALERTS:
+			if (set_path(side.alerts_output, optarg, "--alerts"))
+				return -EINVAL;
+			break;
 		case OPT_LOG:
 			if (log_level_of(optarg) < 0) {
 				fprintf(stderr,
@@ -285,6 +314,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (config_path != NULL) {
+		d->config_path = config_path;
 		rc = vg_config_load(cfg, config_path, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "vigild: %s\n", err);
@@ -332,6 +362,14 @@ parse_args(struct vigild *d, int argc, char **argv)
 		strcpy(cfg->ndpi_ja3, side.ndpi_ja3);
 	if (side.ndpi_sha1[0])
 		strcpy(cfg->ndpi_sha1, side.ndpi_sha1);
+	for (i = 0; i < side.plugin_dir_count; i++) {
+		if (cfg->plugin_dir_count == VG_MAX_PLUGIN_DIRS)
+			break;
+		strcpy(cfg->plugin_dirs[cfg->plugin_dir_count++],
+		       side.plugin_dirs[i]);
+	}
+	if (side.alerts_output[0])
+		strcpy(cfg->alerts_output, side.alerts_output);
 	if (engine_cpus != NULL &&
 	    parse_cpu_list(engine_cpus, cfg->engine_cpus,
 			   &cfg->engine_lcore_count)) {
@@ -448,6 +486,43 @@ print_status(struct vigild *d, uint64_t elapsed_ms)
 	d->last_stats = now;
 }
 
+/* Latest packet time over all engine lcores. */
+static uint64_t
+packet_now_us(const struct vigild *d)
+{
+	uint64_t now = 0;
+	unsigned int e;
+
+	for (e = 0; e < d->engine_count; e++) {
+		if (d->engines[e].engine->now_us > now)
+			now = d->engines[e].engine->now_us;
+	}
+	return now;
+}
+
+/*
+ * Lets engine lcores that wait for plugin results go on once every result
+ * is in, or once a sandbox had a deadline's time to produce them.
+ */
+static void
+release_settled_engines(struct vigild *d)
+{
+	uint64_t now = uv_now(&d->loop);
+	unsigned int e;
+
+	for (e = 0; e < d->engine_count; e++) {
+		if (!atomic_load(&d->engines[e].waiting_settle))
+			return;
+	}
+	if (d->settle_since_ms == 0)
+		d->settle_since_ms = now;
+	if (!vg_sandboxes_settled(&d->sandboxes) &&
+	    now - d->settle_since_ms < d->cfg.sandbox_deadline_ms + 1000ULL)
+		return;
+	for (e = 0; e < d->engine_count; e++)
+		atomic_store(&d->engines[e].settled, true);
+}
+
 static void
 on_tick(uv_timer_t *timer)
 {
@@ -455,7 +530,24 @@ on_tick(uv_timer_t *timer)
 	uint64_t now = uv_now(&d->loop);
 
 	drain_records(d);
+	if (d->plugins) {
+		vg_sandboxes_tick(&d->sandboxes, packet_now_us(d));
+		release_settled_engines(d);
+	}
+	if (d->final_settle) {
+		/* Engines are done: wait for the results of their last events. */
+		if (vg_sandboxes_settled(&d->sandboxes) ||
+		    now - d->settle_since_ms >= d->cfg.sandbox_deadline_ms + 1000ULL)
+			uv_stop(&d->loop);
+		return;
+	}
 	if (engines_done(d)) {
+		if (d->plugins) {
+			drain_records(d);
+			d->final_settle = true;
+			d->settle_since_ms = now;
+			return;
+		}
 		drain_records(d);
 		uv_stop(&d->loop);
 		return;
@@ -471,6 +563,14 @@ static void
 on_signal(uv_signal_t *handle, int signum)
 {
 	struct vigild *d = handle->data;
+
+	if (signum == SIGHUP) {
+		if (d->plugins)
+			vg_sandboxes_reload(&d->sandboxes);
+		else
+			VG_INFO("engine", "SIGHUP: no plugins to reload");
+		return;
+	}
 
 	if (d->signals++ > 0) {
 		VG_WARN("engine", "second signal=%d, exiting without flushing",
@@ -553,6 +653,13 @@ setup_lcores(struct vigild *d)
 		lcore->rx_count = d->rx_count;
 		lcore->lossless = lossless;
 		lcore->live = !lossless;
+		if (d->plugins) {
+			lcore->events = calloc(1, sizeof(*lcore->events));
+			if (lcore->events == NULL)
+				return -ENOMEM;
+			vg_events_init(lcore->events, d->cfg.sandboxes,
+				       EVENT_FLUSH_NS);
+		}
 		rc = vg_engine_lcore_init(lcore);
 		if (rc != 0) {
 			VG_ERR("engine", "engine=%u cannot create record buffers: %s",
@@ -566,6 +673,9 @@ setup_lcores(struct vigild *d)
 			VG_ERR("engine", "%s", err);
 			return -ENOMEM;
 		}
+		lcore->engine->events = lcore->events;
+		lcore->engine->periodic_us =
+			(uint64_t)d->cfg.periodic_update * 1000000;
 		d->engine_ptrs[i] = lcore;
 	}
 	return create_rings(d);
@@ -595,7 +705,6 @@ launch_lcores(struct vigild *d)
 static void
 run_control_loop(struct vigild *d)
 {
-	uv_loop_init(&d->loop);
 	uv_timer_init(&d->loop, &d->tick);
 	d->tick.data = d;
 	uv_timer_start(&d->tick, on_tick, CONTROL_TICK_MS, CONTROL_TICK_MS);
@@ -605,13 +714,20 @@ run_control_loop(struct vigild *d)
 	d->sigterm.data = d;
 	uv_signal_start(&d->sigint, on_signal, SIGINT);
 	uv_signal_start(&d->sigterm, on_signal, SIGTERM);
+	uv_signal_init(&d->loop, &d->sighup);
+	d->sighup.data = d;
+	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	d->last_status_ms = uv_now(&d->loop);
 
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 
+	if (d->plugins)
+		vg_sandboxes_stop(&d->sandboxes);
 	uv_close((uv_handle_t *)&d->tick, NULL);
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
+	uv_close((uv_handle_t *)&d->sighup, NULL);
+	/* Runs until the sandboxes have exited and every handle is closed. */
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&d->loop);
 }
@@ -624,6 +740,8 @@ report(struct vigild *d)
 
 	vg_stats_collect(&stats, &d->capture, d->rx, d->rx_count,
 			 d->engine_ptrs, d->engine_count);
+	if (d->plugins)
+		vg_sandboxes_counters(&d->sandboxes, &stats.sandbox);
 	vg_stats_log_summary(&stats, &d->capture);
 	if (d->stats_path == NULL)
 		return;
@@ -664,9 +782,15 @@ main(int argc, char **argv)
 
 	if (vg_eal_start(&d.cfg, argv[0]) != 0)
 		return 1;
+	uv_loop_init(&d.loop);
+	d.plugins = d.cfg.plugin_dir_count > 0;
 	rc = vg_capture_setup(&d.capture, &d.cfg);
 	if (rc == 0)
 		rc = setup_lcores(&d);
+	if (rc == 0 && d.plugins)
+		rc = vg_sandboxes_start(&d.sandboxes, &d.cfg, d.config_path,
+					argv[0], &d.loop, d.engine_ptrs,
+					d.engine_count);
 	if (rc == 0)
 		rc = launch_lcores(&d);
 	if (rc != 0) {

@@ -36,6 +36,22 @@ add_engine(struct vg_engine_counters *sum, const struct vg_engine_counters *c)
 	sum->ndpi_pool_empty += c->ndpi_pool_empty;
 	sum->ndpi_packets += c->ndpi_packets;
 	sum->records_dropped += c->records_dropped;
+	sum->late_statuses += c->late_statuses;
+	sum->statuses_full += c->statuses_full;
+}
+
+static void
+add_events(struct vg_stats *stats, const struct vg_event_out *out)
+{
+	unsigned int s;
+
+	stats->plugins = true;
+	stats->events += atomic_load(&out->events);
+	stats->event_batches += atomic_load(&out->batches_sent);
+	stats->events_dropped += atomic_load(&out->events_dropped);
+	for (s = 0; s < out->sandbox_count; s++)
+		stats->event_batches_dropped +=
+			atomic_load(&out->batches_dropped[s]);
 }
 
 void
@@ -52,6 +68,8 @@ vg_stats_collect(struct vg_stats *stats, const struct vg_capture *capture,
 	for (i = 0; i < engine_count; i++) {
 		add_engine(&stats->engine, &engines[i]->engine->counters);
 		stats->active_flows += engines[i]->engine->table->count;
+		if (engines[i]->events != NULL)
+			add_events(stats, engines[i]->events);
 	}
 	for (i = 0; i < capture->port_count; i++) {
 		struct rte_eth_stats eth;
@@ -106,7 +124,37 @@ vg_stats_write_json(const struct vg_stats *stats,
 			p->ipackets, p->ibytes, p->imissed, p->ierrors,
 			p->rx_nombuf);
 	}
-	fprintf(out, "]}\n");
+	fprintf(out, "]");
+	if (stats->plugins) {
+		const struct vg_sandbox_counters *sc = &stats->sandbox;
+
+		fprintf(out,
+			",\"plugins\":{\"events\":%" PRIu64
+			",\"event_batches\":%" PRIu64
+			",\"event_batches_dropped\":%" PRIu64
+			",\"events_dropped\":%" PRIu64
+			",\"late_statuses\":%" PRIu64
+			",\"statuses_full\":%" PRIu64
+			",\"sandbox_starts\":%" PRIu64
+			",\"sandbox_exits\":%" PRIu64
+			",\"deadline_kills\":%" PRIu64
+			",\"result_batches\":%" PRIu64
+			",\"result_bad\":%" PRIu64 ",\"statuses\":%" PRIu64
+			",\"statuses_dropped\":%" PRIu64
+			",\"alerts_triggered\":%" PRIu64
+			",\"alerts_released\":%" PRIu64
+			",\"ts_points\":%" PRIu64
+			",\"plugin_errors\":%" PRIu64
+			",\"events_seen\":%" PRIu64 "}",
+			stats->events, stats->event_batches,
+			stats->event_batches_dropped, stats->events_dropped,
+			en->late_statuses, en->statuses_full, sc->starts,
+			sc->exits, sc->deadline_kills, sc->result_batches,
+			sc->result_bad, sc->statuses, sc->statuses_dropped,
+			sc->alerts_triggered, sc->alerts_released,
+			sc->ts_points, sc->plugin_errors, sc->events_seen);
+	}
+	fprintf(out, "}\n");
 }
 
 void

@@ -13,6 +13,7 @@
 
 #include "capture/capture.h"
 #include "engine.h"
+#include "sandbox_sup.h"
 
 struct vg_port_stats {
 	uint64_t ipackets;
@@ -28,6 +29,14 @@ struct vg_stats {
 	uint64_t active_flows;
 	struct vg_port_stats ports[VG_MAX_PORTS];
 	unsigned int port_count;
+
+	/* Plugins: events from the engine lcores, and the sandboxes' side. */
+	bool plugins;
+	uint64_t events;
+	uint64_t event_batches;
+	uint64_t event_batches_dropped;
+	uint64_t events_dropped;
+	struct vg_sandbox_counters sandbox; /* filled in by the caller */
 };
 
 struct vg_engine_lcore;

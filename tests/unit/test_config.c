@@ -163,7 +163,7 @@ test_unknown_top_level_key(void **state)
 {
 	(void)state;
 	expect_error("log:\n  level: info\ncaptur:\n  burst: 1\n",
-		     "t.yaml:3:1: captur: unknown key (expected one of: capture, lcores, memory, flows, networks, ndpi, log)");
+		     "t.yaml:3:1: captur: unknown key (expected one of: capture, lcores, memory, flows, networks, ndpi, plugins, log)");
 }
 
 static void
@@ -457,6 +457,36 @@ test_check_rx_lcores_need_queues(void **state)
 }
 
 static void
+test_plugins_section(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("plugins:\n  directories: [/tmp]\n  sandboxes: 2\n"
+			       "  deadline_ms: 500\n  scripts:\n    blacklist: {enabled: false}\n"),
+			 0);
+	assert_int_equal(cfg.plugin_dir_count, 1);
+	assert_string_equal(cfg.plugin_dirs[0], "/tmp");
+	assert_int_equal(cfg.sandboxes, 2);
+	assert_int_equal(cfg.sandbox_deadline_ms, 500);
+	assert_string_equal(cfg.sandbox_user, "nobody");
+}
+
+static void
+test_plugin_directory_missing(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  directories:\n    - /nonexistent/plugins\n",
+		     "t.yaml:3:7: plugins.directories[0]: cannot read '/nonexistent/plugins': No such file or directory");
+}
+
+static void
+test_plugin_script_settings_mapping(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  scripts:\n    blacklist: true\n",
+		     "t.yaml:3:16: plugins.scripts.blacklist: expected a mapping such as {enabled: true}, got a scalar");
+}
+
+static void
 test_check_pci_needs_hugepages(void **state)
 {
 	(void)state;
@@ -533,6 +563,9 @@ main(void)
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_check_needs_a_port),
 		cmocka_unit_test(test_check_rx_lcores_need_queues),
+		cmocka_unit_test(test_plugins_section),
+		cmocka_unit_test(test_plugin_directory_missing),
+		cmocka_unit_test(test_plugin_script_settings_mapping),
 		cmocka_unit_test(test_check_pci_needs_hugepages),
 		cmocka_unit_test(test_is_local_matches_prefixes),
 	};

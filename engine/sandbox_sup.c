@@ -1,0 +1,703 @@
+/*
+ * The sandbox supervisor; see sandbox_sup.h.
+ *
+ * Restarting a sandbox reuses its region. While no sandbox runs, the
+ * control thread empties the control and result rings itself and asks
+ * each engine lcore to empty its own event ring (the lcore is that ring's
+ * only writer, so only it may reset the positions); the new process is
+ * spawned once every lcore has done so. Events queued for the dead
+ * process are lost, and counted as such by the sequence numbers the new
+ * one sees.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "common/log.h"
+#include "lcore.h"
+#include "sandbox_sup.h"
+#include "vigil_events.pb-c.h"
+
+#define EVENT_RING_BYTES (4u << 20)
+#define RESULT_RING_BYTES (4u << 20)
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define HEALTHY_MS 30000      /* a run this long resets the back-off */
+#define ALERT_LOG_PER_SECOND 20
+#define KILLS_BEFORE_WARNING 3
+
+static const char *const severity_names[] = {
+	"none", "info", "notice", "warning", "error", "critical",
+};
+
+static const char *const entity_names[] = {
+	"none", "flow", "host", "interface", "network", "system",
+};
+
+static void spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box);
+
+static uint64_t
+now_ms(const struct vg_sandboxes *sb)
+{
+	return uv_now(sb->loop);
+}
+
+/* ---- results ---- */
+
+static void
+apply_status(struct vg_sandboxes *sb, struct vg_sandbox *box,
+	     const Vigil__V1__FlowStatus *st)
+{
+	unsigned int engine = (unsigned int)(st->flow_id >> 56);
+	struct vg_status_msg msg;
+	int id;
+
+	box->counters.statuses++;
+	id = st->status != NULL ? vg_status_id(st->status) : -EINVAL;
+	if (engine >= sb->engine_count || id < 0) {
+		box->counters.statuses_dropped++;
+		return;
+	}
+	msg.flow_id = st->flow_id;
+	msg.status_id = (uint32_t)id;
+	msg.score = st->score > UINT16_MAX ? UINT16_MAX : st->score;
+	if (rte_ring_sp_enqueue_elem(sb->engines[engine]->statuses, &msg,
+				     sizeof(msg)) != 0)
+		box->counters.statuses_dropped++;
+}
+
+/* Writes <s> as a JSON string value (quotes included). */
+static void
+json_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+
+	fputc('"', out);
+	for (; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* Logs at most ALERT_LOG_PER_SECOND alerts a second; counts the rest. */
+static bool
+may_log_alert(struct vg_sandboxes *sb)
+{
+	uint64_t second = now_ms(sb) / 1000;
+
+	if (second != sb->alert_log_second) {
+		if (sb->alerts_not_logged > 0)
+			VG_WARN("sandbox", "alerts_not_logged=%" PRIu64
+				" in the last second (rate limit)",
+				sb->alerts_not_logged);
+		sb->alert_log_second = second;
+		sb->alert_log_count = 0;
+		sb->alerts_not_logged = 0;
+	}
+	if (sb->alert_log_count++ < ALERT_LOG_PER_SECOND)
+		return true;
+	sb->alerts_not_logged++;
+	return false;
+}
+
+static void
+write_alert(struct vg_sandboxes *sb, const char *action, unsigned int entity,
+	    const char *value, const char *type, unsigned int severity,
+	    unsigned int score, const char *details, const char *plugin,
+	    const char *script, uint64_t time_us, uint64_t flow_id)
+{
+	const char *entity_name = entity < 6 ? entity_names[entity] : "none";
+	const char *severity_name = severity < 6 ? severity_names[severity] :
+						   "none";
+
+	if (may_log_alert(sb))
+		VG_INFO("sandbox", "alert %s type=%s entity=%s value=%s severity=%s plugin=%s",
+			action, type ? type : "", entity_name,
+			value ? value : "", severity_name,
+			plugin ? plugin : "");
+	if (sb->alerts == NULL)
+		return;
+	fprintf(sb->alerts, "{\"action\":\"%s\",\"time\":%" PRIu64 ".%06" PRIu64
+		",\"entity\":\"%s\",\"value\":", action, time_us / 1000000,
+		time_us % 1000000, entity_name);
+	json_string(sb->alerts, value);
+	fputs(",\"type\":", sb->alerts);
+	json_string(sb->alerts, type);
+	fprintf(sb->alerts, ",\"severity\":\"%s\",\"score\":%u,", severity_name,
+		score);
+	if (flow_id != 0)
+		fprintf(sb->alerts, "\"flow_id\":%" PRIu64 ",", flow_id);
+	fputs("\"plugin\":", sb->alerts);
+	json_string(sb->alerts, plugin);
+	fputs(",\"script\":", sb->alerts);
+	json_string(sb->alerts, script);
+	/* NOTE: details are copied as the plugin wrote them, as a string. */
+	fputs(",\"details\":", sb->alerts);
+	json_string(sb->alerts, details ? details : "{}");
+	fputs("}\n", sb->alerts);
+}
+
+static void
+handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
+	       const Vigil__V1__ResultBatch *rb)
+{
+	size_t i;
+
+	box->counters.result_batches++;
+	box->counters.events_seen = rb->events_seen;
+	for (i = 0; i < rb->n_statuses; i++)
+		apply_status(sb, box, rb->statuses[i]);
+	for (i = 0; i < rb->n_triggers; i++) {
+		const Vigil__V1__AlertTrigger *t = rb->triggers[i];
+
+		box->counters.alerts_triggered++;
+		write_alert(sb, "trigger", t->entity, t->entity_value,
+			    t->alert_type, t->severity, t->score,
+			    t->details_json, t->plugin, t->script, t->time_us,
+			    t->flow_id);
+	}
+	for (i = 0; i < rb->n_releases; i++) {
+		const Vigil__V1__AlertRelease *r = rb->releases[i];
+
+		box->counters.alerts_released++;
+		write_alert(sb, "release", r->entity, r->entity_value,
+			    r->alert_type, 0, 0, NULL, r->plugin, r->script,
+			    r->time_us, 0);
+	}
+	/* TODO: points go to the rrd writer once timeseries exist; counted. */
+	box->counters.ts_points += rb->n_points;
+	for (i = 0; i < rb->n_errors; i++) {
+		const Vigil__V1__PluginError *e = rb->errors[i];
+
+		box->counters.plugin_errors++;
+		if (box->counters.plugin_errors <= 100 ||
+		    box->counters.plugin_errors % 10000 == 0)
+			VG_WARN("sandbox", "sandbox=%u plugin=%s script=%s hook=%s error: %s (errors=%" PRIu64 ")",
+				box->index, e->plugin ? e->plugin : "",
+				e->script ? e->script : "",
+				e->hook ? e->hook : "",
+				e->message ? e->message : "",
+				box->counters.plugin_errors);
+	}
+}
+
+static void
+drain_results(struct vg_sandboxes *sb, struct vg_sandbox *box)
+{
+	struct vg_shm_ring_ref *ring = vg_sandbox_shm_result_ring(&box->shm);
+
+	for (;;) {
+		Vigil__V1__ResultBatch *rb;
+		ssize_t len = vg_shm_ring_get(ring, sb->result_buf,
+					      RESULT_RING_BYTES);
+
+		if (len == 0)
+			return;
+		if (len < 0) {
+			/* Corrupt positions: only a restart can fix them. */
+			box->counters.result_bad++;
+			VG_ERR("sandbox", "sandbox=%u result ring is corrupt (%s), killing it",
+			       box->index, strerror((int)-len));
+			if (box->running)
+				uv_process_kill(&box->process, SIGKILL);
+			return;
+		}
+		rb = vigil__v1__result_batch__unpack(NULL, (size_t)len,
+						      sb->result_buf);
+		if (rb == NULL || rb->version != VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1) {
+			box->counters.result_bad++;
+			if (rb != NULL)
+				vigil__v1__result_batch__free_unpacked(rb, NULL);
+			continue;
+		}
+		handle_results(sb, box, rb);
+		vigil__v1__result_batch__free_unpacked(rb, NULL);
+	}
+}
+
+static void
+on_notify(uv_poll_t *poll, int status, int events)
+{
+	struct vg_sandbox *box = poll->data;
+	struct vg_sandboxes *sb = box->process.data;
+	uint64_t count;
+
+	(void)events;
+	if (status < 0)
+		return;
+	if (read(box->notify_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		VG_WARN("sandbox", "sandbox=%u read(notify eventfd) failed: %s",
+			box->index, strerror(errno));
+	drain_results(sb, box);
+}
+
+/* ---- processes ---- */
+
+/* Empties the rings of a sandbox that is not running. */
+static bool
+rings_reset(struct vg_sandboxes *sb, struct vg_sandbox *box)
+{
+	struct vg_shm_ring_ref *rings[2] = {
+		vg_sandbox_shm_control_ring(&box->shm),
+		vg_sandbox_shm_result_ring(&box->shm),
+	};
+	unsigned int e;
+	unsigned int i;
+	bool done = true;
+
+	for (i = 0; i < 2; i++) {
+		atomic_store(&rings[i]->shared->head, 0);
+		atomic_store(&rings[i]->shared->tail, 0);
+		atomic_store(&rings[i]->shared->asleep, 0);
+	}
+	memset((void *)box->shm.status, 0, sizeof(*box->shm.status));
+	for (e = 0; e < sb->engine_count; e++) {
+		struct vg_event_out *out = sb->engines[e]->events;
+		uint32_t want = atomic_load(&out->reset_request[box->index]);
+
+		if (atomic_load_explicit(&out->reset_done[box->index],
+					 memory_order_acquire) != want)
+			done = false;
+	}
+	return done;
+}
+
+static void
+request_ring_resets(struct vg_sandboxes *sb, struct vg_sandbox *box)
+{
+	unsigned int e;
+
+	for (e = 0; e < sb->engine_count; e++)
+		atomic_fetch_add_explicit(
+			&sb->engines[e]->events->reset_request[box->index], 1,
+			memory_order_release);
+}
+
+static void
+on_restart_timer(uv_timer_t *timer)
+{
+	struct vg_sandbox *box = timer->data;
+	struct vg_sandboxes *sb = box->process.data;
+
+	if (box->stopping || box->running)
+		return;
+	/* Engine lcores reset their rings between bursts; wait for them. */
+	if (!rings_reset(sb, box)) {
+		uv_timer_start(&box->restart_timer, on_restart_timer, 10, 0);
+		return;
+	}
+	spawn_sandbox(sb, box);
+}
+
+static void
+on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
+{
+	struct vg_sandboxes *sb = process->data;
+	struct vg_sandbox *box = (struct vg_sandbox *)((char *)process -
+		offsetof(struct vg_sandbox, process));
+	uint64_t ran = now_ms(sb) - box->started_ms;
+
+	box->running = false;
+	box->counters.exits++;
+	uv_close((uv_handle_t *)process, NULL);
+	drain_results(sb, box);
+	if (box->stopping)
+		return;
+
+	VG_WARN("sandbox", "sandbox=%u exited status=%" PRId64 " signal=%d after %" PRIu64 " ms, restarting in %" PRIu64 " ms",
+		box->index, exit_status, term_signal, ran,
+		ran >= HEALTHY_MS ? (uint64_t)BACKOFF_MIN_MS : box->backoff_ms);
+	if (ran >= HEALTHY_MS)
+		box->backoff_ms = BACKOFF_MIN_MS;
+	request_ring_resets(sb, box);
+	uv_timer_start(&box->restart_timer, on_restart_timer, box->backoff_ms,
+		       0);
+	box->backoff_ms = box->backoff_ms * 2 > BACKOFF_MAX_MS ?
+				  BACKOFF_MAX_MS :
+				  box->backoff_ms * 2;
+}
+
+static void
+spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
+{
+	char shm_fd[16] = "3", wake_fd[16] = "4", notify_fd[16] = "5";
+	char id[16], memory[16], budget[16];
+	char dirs[VG_MAX_PLUGIN_DIRS * (VG_PATH_MAX + 1)] = "";
+	const struct vg_config *cfg = sb->cfg;
+	uv_process_options_t options;
+	uv_stdio_container_t stdio[6];
+	char *args[24];
+	int argc = 0;
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < cfg->plugin_dir_count; i++) {
+		if (i > 0)
+			strcat(dirs, ",");
+		strcat(dirs, cfg->plugin_dirs[i]);
+	}
+	snprintf(id, sizeof(id), "%u", box->index);
+	snprintf(memory, sizeof(memory), "%u", cfg->sandbox_memory_mb);
+	snprintf(budget, sizeof(budget), "%u", cfg->hook_budget_ms);
+	args[argc++] = sb->sandbox_path;
+	args[argc++] = "--shm-fd";
+	args[argc++] = shm_fd;
+	args[argc++] = "--wake-fd";
+	args[argc++] = wake_fd;
+	args[argc++] = "--notify-fd";
+	args[argc++] = notify_fd;
+	args[argc++] = "--plugins";
+	args[argc++] = dirs;
+	args[argc++] = "--id";
+	args[argc++] = id;
+	args[argc++] = "--user";
+	args[argc++] = (char *)cfg->sandbox_user;
+	args[argc++] = "--memory-mb";
+	args[argc++] = memory;
+	args[argc++] = "--hook-budget-ms";
+	args[argc++] = budget;
+	if (sb->config_path != NULL) {
+		args[argc++] = "--config";
+		args[argc++] = (char *)sb->config_path;
+	}
+	args[argc] = NULL;
+
+	memset(&options, 0, sizeof(options));
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_INHERIT_FD;
+	stdio[1].data.fd = 2;
+	stdio[2].flags = UV_INHERIT_FD;
+	stdio[2].data.fd = 2;
+	stdio[3].flags = UV_INHERIT_FD;
+	stdio[3].data.fd = box->shm.fd;
+	stdio[4].flags = UV_INHERIT_FD;
+	stdio[4].data.fd = box->wake_fd;
+	stdio[5].flags = UV_INHERIT_FD;
+	stdio[5].data.fd = box->notify_fd;
+	options.file = sb->sandbox_path;
+	options.args = args;
+	options.exit_cb = on_sandbox_exit;
+	options.stdio = stdio;
+	options.stdio_count = 6;
+
+	box->process.data = sb;
+	rc = uv_spawn(sb->loop, &box->process, &options);
+	if (rc != 0) {
+		VG_ERR("sandbox", "sandbox=%u path=%s uv_spawn() failed: %s",
+		       box->index, sb->sandbox_path, uv_strerror(rc));
+		uv_close((uv_handle_t *)&box->process, NULL);
+		uv_timer_start(&box->restart_timer, on_restart_timer,
+			       BACKOFF_MAX_MS, 0);
+		return;
+	}
+	box->running = true;
+	box->started_ms = now_ms(sb);
+	box->counters.starts++;
+	VG_INFO("sandbox", "sandbox=%u started pid=%d plugins=%s", box->index,
+		box->process.pid, dirs);
+}
+
+/* vigil-sandbox sits beside vigild: build/engine/../sandbox, or bindir. */
+static int
+find_sandbox(struct vg_sandboxes *sb, const char *argv0)
+{
+	char self[VG_PATH_MAX];
+	char *slash;
+	ssize_t n;
+
+	if (sb->cfg->sandbox_path[0] != '\0') {
+		snprintf(sb->sandbox_path, sizeof(sb->sandbox_path), "%s",
+			 sb->cfg->sandbox_path);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0) {
+		snprintf(self, sizeof(self), "%s", argv0);
+		n = (ssize_t)strlen(self);
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	snprintf(sb->sandbox_path, sizeof(sb->sandbox_path),
+		 "%.4000s/../sandbox/vigil-sandbox", self);
+	if (access(sb->sandbox_path, X_OK) == 0)
+		return 0;
+	snprintf(sb->sandbox_path, sizeof(sb->sandbox_path),
+		 "%.4000s/vigil-sandbox", self);
+	if (access(sb->sandbox_path, X_OK) == 0)
+		return 0;
+	VG_ERR("sandbox", "vigil-sandbox not found beside %s; set plugins.sandbox_path",
+	       self);
+	return -ENOENT;
+}
+
+static int
+setup_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
+{
+	unsigned int e;
+	int rc;
+
+	rc = vg_sandbox_shm_create(&box->shm, sb->engine_count,
+				   EVENT_RING_BYTES, RESULT_RING_BYTES);
+	if (rc != 0) {
+		VG_ERR("sandbox", "sandbox=%u shared memory setup failed: %s",
+		       box->index, strerror(-rc));
+		return rc;
+	}
+	box->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	box->notify_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (box->wake_fd < 0 || box->notify_fd < 0) {
+		VG_ERR("sandbox", "sandbox=%u eventfd() failed: %s", box->index,
+		       strerror(errno));
+		return -errno;
+	}
+	for (e = 0; e < sb->engine_count; e++) {
+		struct vg_event_out *out = sb->engines[e]->events;
+
+		out->rings[box->index] =
+			*vg_sandbox_shm_engine_ring(&box->shm, e);
+		out->wake_fd[box->index] = box->wake_fd;
+	}
+	box->backoff_ms = BACKOFF_MIN_MS;
+	uv_poll_init(sb->loop, &box->notify_poll, box->notify_fd);
+	box->notify_poll.data = box;
+	box->process.data = sb;
+	uv_poll_start(&box->notify_poll, UV_READABLE, on_notify);
+	uv_timer_init(sb->loop, &box->restart_timer);
+	box->restart_timer.data = box;
+	return 0;
+}
+
+int
+vg_sandboxes_start(struct vg_sandboxes *sb, const struct vg_config *cfg,
+		   const char *config_path, const char *argv0, uv_loop_t *loop,
+		   struct vg_engine_lcore **engines, unsigned int engine_count)
+{
+	unsigned int i;
+	int rc;
+
+	memset(sb, 0, sizeof(*sb));
+	sb->cfg = cfg;
+	sb->config_path = config_path;
+	sb->loop = loop;
+	sb->engines = engines;
+	sb->engine_count = engine_count;
+	sb->count = cfg->sandboxes;
+	rc = find_sandbox(sb, argv0);
+	if (rc != 0)
+		return rc;
+	sb->result_buf = malloc(RESULT_RING_BYTES);
+	if (sb->result_buf == NULL)
+		return -ENOMEM;
+	if (cfg->alerts_output[0] != '\0') {
+		sb->alerts = fopen(cfg->alerts_output, "we");
+		if (sb->alerts == NULL) {
+			VG_ERR("sandbox", "file=%s fopen() failed: %s",
+			       cfg->alerts_output, strerror(errno));
+			return -errno;
+		}
+	}
+	for (i = 0; i < sb->count; i++) {
+		sb->sandboxes[i].index = i;
+		rc = setup_sandbox(sb, &sb->sandboxes[i]);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = 0; i < sb->count; i++)
+		spawn_sandbox(sb, &sb->sandboxes[i]);
+	return 0;
+}
+
+void
+vg_sandboxes_poll(struct vg_sandboxes *sb)
+{
+	unsigned int i;
+
+	for (i = 0; i < sb->count; i++)
+		drain_results(sb, &sb->sandboxes[i]);
+	if (sb->alerts != NULL)
+		fflush(sb->alerts);
+}
+
+/* Sends the interface and system snapshot for the minute hook. */
+static void
+send_minute(struct vg_sandboxes *sb, uint64_t now_us)
+{
+	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
+	Vigil__V1__SystemSnapshot system = VIGIL__V1__SYSTEM_SNAPSHOT__INIT;
+	uint8_t buf[512];
+	unsigned int i;
+
+	/*
+	 * TODO: host, interface and network snapshots need the host table and
+	 * the per-port counters in the batch; only the system snapshot is
+	 * sent so far, so host, interface and network hooks never fire.
+	 */
+	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
+	batch.time_us = now_us;
+	batch.period = VIGIL__V1__PERIOD__PERIOD_MIN;
+	batch.system = &system;
+	for (i = 0; i < sb->count; i++) {
+		struct vg_sandbox *box = &sb->sandboxes[i];
+		struct vg_shm_ring_ref *ring =
+			vg_sandbox_shm_control_ring(&box->shm);
+		size_t len;
+
+		if (!box->running)
+			continue;
+		batch.seq = ++box->control_seq;
+		system.uptime_s = (now_ms(sb) - box->started_ms) / 1000;
+		len = vigil__v1__event_batch__pack(&batch, buf);
+		if (vg_shm_ring_put(ring, buf, (uint32_t)len) == 0)
+			vg_shm_ring_wake(ring, box->wake_fd);
+	}
+}
+
+void
+vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
+{
+	uint64_t deadline_ns = (uint64_t)sb->cfg->sandbox_deadline_ms * 1000000;
+	uint64_t now_ns = vg_events_now_ns();
+	unsigned int i;
+
+	vg_sandboxes_poll(sb);
+	for (i = 0; i < sb->count; i++) {
+		struct vg_sandbox *box = &sb->sandboxes[i];
+		uint64_t start = atomic_load(&box->shm.status->batch_start_ns);
+		uint32_t script;
+
+		if (!box->running || start == 0 || now_ns < start ||
+		    now_ns - start < deadline_ns)
+			continue;
+		script = atomic_load(&box->shm.status->script);
+		box->counters.deadline_kills++;
+		box->same_script_kills =
+			script == box->last_script ? box->same_script_kills + 1 : 1;
+		box->last_script = script;
+		VG_WARN("sandbox", "sandbox=%u batch ran past deadline_ms=%u in script=%u, killing it (kills=%" PRIu64 ")",
+			box->index, sb->cfg->sandbox_deadline_ms, script,
+			box->counters.deadline_kills);
+		/*
+		 * TODO: a script that keeps overrunning should be disabled
+		 * by name (vigil-sandbox --disable); for now it is only
+		 * reported, and the back-off bounds the cost of the restarts.
+		 */
+		if (box->same_script_kills == KILLS_BEFORE_WARNING)
+			VG_ERR("sandbox", "sandbox=%u script=%u overran its deadline %u times in a row",
+			       box->index, script, KILLS_BEFORE_WARNING);
+		uv_process_kill(&box->process, SIGKILL);
+	}
+	if (now_us / 60000000 != sb->last_minute) {
+		if (sb->last_minute != 0)
+			send_minute(sb, now_us);
+		sb->last_minute = now_us / 60000000;
+	}
+}
+
+bool
+vg_sandboxes_settled(struct vg_sandboxes *sb)
+{
+	unsigned int i;
+	unsigned int e;
+
+	for (i = 0; i < sb->count; i++) {
+		struct vg_sandbox *box = &sb->sandboxes[i];
+
+		if (!box->running)
+			continue;
+		if (atomic_load(&box->shm.status->batch_start_ns) != 0)
+			return false;
+		if (!vg_shm_ring_empty(vg_sandbox_shm_control_ring(&box->shm)) ||
+		    !vg_shm_ring_empty(vg_sandbox_shm_result_ring(&box->shm)))
+			return false;
+		for (e = 0; e < sb->engine_count; e++) {
+			if (!vg_shm_ring_empty(
+				    vg_sandbox_shm_engine_ring(&box->shm, e)))
+				return false;
+		}
+	}
+	for (e = 0; e < sb->engine_count; e++) {
+		if (rte_ring_count(sb->engines[e]->statuses) != 0)
+			return false;
+	}
+	return true;
+}
+
+void
+vg_sandboxes_reload(struct vg_sandboxes *sb)
+{
+	unsigned int i;
+
+	VG_INFO("sandbox", "reloading plugins: restarting %u sandboxes",
+		sb->count);
+	for (i = 0; i < sb->count; i++) {
+		struct vg_sandbox *box = &sb->sandboxes[i];
+
+		box->backoff_ms = BACKOFF_MIN_MS;
+		if (box->running)
+			uv_process_kill(&box->process, SIGKILL);
+	}
+}
+
+void
+vg_sandboxes_stop(struct vg_sandboxes *sb)
+{
+	unsigned int i;
+
+	for (i = 0; i < sb->count; i++) {
+		struct vg_sandbox *box = &sb->sandboxes[i];
+
+		box->stopping = true;
+		drain_results(sb, box);
+		if (box->running)
+			uv_process_kill(&box->process, SIGTERM);
+		uv_timer_stop(&box->restart_timer);
+		uv_close((uv_handle_t *)&box->restart_timer, NULL);
+		uv_poll_stop(&box->notify_poll);
+		uv_close((uv_handle_t *)&box->notify_poll, NULL);
+	}
+	if (sb->alerts != NULL) {
+		fclose(sb->alerts);
+		sb->alerts = NULL;
+	}
+}
+
+void
+vg_sandboxes_counters(const struct vg_sandboxes *sb,
+		      struct vg_sandbox_counters *total)
+{
+	unsigned int i;
+
+	memset(total, 0, sizeof(*total));
+	for (i = 0; i < sb->count; i++) {
+		const struct vg_sandbox_counters *c =
+			&sb->sandboxes[i].counters;
+
+		total->starts += c->starts;
+		total->exits += c->exits;
+		total->deadline_kills += c->deadline_kills;
+		total->result_batches += c->result_batches;
+		total->result_bad += c->result_bad;
+		total->statuses += c->statuses;
+		total->statuses_dropped += c->statuses_dropped;
+		total->alerts_triggered += c->alerts_triggered;
+		total->alerts_released += c->alerts_released;
+		total->ts_points += c->ts_points;
+		total->plugin_errors += c->plugin_errors;
+		total->events_seen += c->events_seen;
+	}
+}

@@ -1,0 +1,119 @@
+/*
+ * The sandbox supervisor, run by vigild's control thread.
+ *
+ * It creates one shared-memory region and two eventfds per vigil-sandbox
+ * process, spawns the processes with libuv, reads their results (flow
+ * statuses go to the engine lcore that owns the flow; alerts are written
+ * as JSON Lines and logged), and watches them: a sandbox whose batch runs
+ * past plugins.deadline_ms is killed, and a sandbox that exits is started
+ * again after a back-off that doubles from 100 ms up to 5 s. Capture never
+ * waits for a sandbox: engines drop batches their ring cannot take.
+ */
+#ifndef VG_SANDBOX_SUP_H
+#define VG_SANDBOX_SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <uv.h>
+
+#include "common/config.h"
+#include "common/sandbox_shm.h"
+#include "events.h"
+
+struct vg_engine_lcore;
+
+struct vg_sandbox_counters {
+	uint64_t starts;
+	uint64_t exits;           /* every exit, including kills */
+	uint64_t deadline_kills;  /* killed for overrunning a batch */
+	uint64_t result_batches;
+	uint64_t result_bad;      /* undecodable or corrupt result batches */
+	uint64_t statuses;
+	uint64_t statuses_dropped; /* engine status ring full, unknown key */
+	uint64_t alerts_triggered;
+	uint64_t alerts_released;
+	uint64_t ts_points;       /* received; stored once timeseries exist */
+	uint64_t plugin_errors;
+	uint64_t events_seen;     /* as reported by the sandbox */
+};
+
+struct vg_sandbox {
+	unsigned int index;
+	struct vg_sandbox_shm shm;
+	int wake_fd;              /* vigild -> sandbox */
+	int notify_fd;            /* sandbox -> vigild */
+	uv_process_t process;
+	uv_poll_t notify_poll;
+	uv_timer_t restart_timer;
+	bool running;
+	bool stopping;
+	uint64_t started_ms;
+	uint64_t backoff_ms;
+	uint64_t control_seq;
+	uint32_t last_script;     /* script running when last killed, +1 */
+	unsigned int same_script_kills;
+	struct vg_sandbox_counters counters;
+};
+
+struct vg_sandboxes {
+	const struct vg_config *cfg;
+	const char *config_path;  /* passed to vigil-sandbox, or NULL */
+	char sandbox_path[VG_PATH_MAX];
+	uv_loop_t *loop;
+	struct vg_engine_lcore **engines;
+	unsigned int engine_count;
+	struct vg_sandbox sandboxes[VG_MAX_SANDBOXES];
+	unsigned int count;
+	uint8_t *result_buf;
+	FILE *alerts;             /* alerts_output, or NULL */
+	uint64_t alert_log_second;
+	unsigned int alert_log_count;
+	uint64_t alerts_not_logged;
+	uint64_t last_minute;     /* packet-time minute of the last min hook */
+};
+
+/*
+ * Starts cfg->sandboxes vigil-sandbox processes on <loop> and connects
+ * <engines> to their rings. <argv0> locates vigil-sandbox when the config
+ * does not name it. Returns 0 or a negative errno, with the cause logged.
+ */
+int
+vg_sandboxes_start(struct vg_sandboxes *sb, const struct vg_config *cfg,
+		   const char *config_path, const char *argv0, uv_loop_t *loop,
+		   struct vg_engine_lcore **engines, unsigned int engine_count);
+
+/* Reads every result waiting in the result rings. */
+void
+vg_sandboxes_poll(struct vg_sandboxes *sb);
+
+/*
+ * Kills sandboxes whose batch overran the deadline, and fires the periodic
+ * host/interface/system hooks when packet time <now_us> crosses a minute.
+ * Called from the control thread's timer.
+ */
+void
+vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us);
+
+/*
+ * Returns true when every event handed to the sandboxes has been handled
+ * and its results read: rings empty and no batch running.
+ */
+bool
+vg_sandboxes_settled(struct vg_sandboxes *sb);
+
+/* Restarts every sandbox, so plugins and their settings are read again. */
+void
+vg_sandboxes_reload(struct vg_sandboxes *sb);
+
+/* Stops the sandboxes (SIGTERM) and closes their handles. */
+void
+vg_sandboxes_stop(struct vg_sandboxes *sb);
+
+/* Adds the counters of every sandbox to <total>. */
+void
+vg_sandboxes_counters(const struct vg_sandboxes *sb,
+		      struct vg_sandbox_counters *total);
+
+#endif
