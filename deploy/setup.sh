@@ -1,0 +1,44 @@
+#!/bin/sh
+# Installs vigil's build and run dependencies from Debian 12's packages and
+# builds vigil with meson into BUILD_DIR (default: build). Sourced by the
+# demo and test scripts; run it alone to build only.
+set -eu
+
+VIGIL_ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+BUILD_DIR=${BUILD_DIR:-$VIGIL_ROOT/build}
+
+PACKAGES="meson ninja-build pkg-config gcc libc6-dev
+libdpdk-dev dpdk libndpi-dev libndpi-bin libyaml-dev libcmocka-dev
+libuv1-dev libpcap-dev python3 iproute2 iputils-ping"
+
+install_packages() {
+	missing=""
+	for p in $PACKAGES; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q "install ok installed"; then
+			missing="$missing $p"
+		fi
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "vigil: missing packages:$missing; run as root to install them" >&2
+		exit 1
+	fi
+	echo "vigil: installing$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+}
+
+build_vigil() {
+	if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+		meson setup "$BUILD_DIR" "$VIGIL_ROOT" "$@"
+	fi
+	ninja -C "$BUILD_DIR"
+}
+
+if [ "${VIGIL_SETUP_SOURCED:-0}" != 1 ]; then
+	install_packages
+	build_vigil "$@"
+fi
