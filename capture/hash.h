@@ -13,7 +13,8 @@ struct vg_pkt;
 /*
  * Returns the hash of the flow <pkt> belongs to: VLAN, L4 protocol and the
  * two (address, port) endpoints taken in a canonical order. The value is
- * the same for a packet and its reply and does not depend on the CPU.
+ * the same for a packet and its reply. NOTE: words are loaded in host byte
+ * order, so a big-endian CPU computes other values (x86-64 and arm64 agree).
  */
 uint32_t
 vg_flow_hash(const struct vg_pkt *pkt);

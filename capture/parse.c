@@ -196,6 +196,9 @@ read_ppp_header(const struct cursor *c, uint16_t *proto, uint32_t *hdr_len)
 	uint32_t n = avail(c);
 	uint32_t skip = 0;
 
+	/* A lone 0xff is the start of the prefix, cut short. */
+	if (n == 1 && p[0] == 0xff)
+		return VG_PARSE_LINK_TRUNCATED;
 	if (n >= 2 && p[0] == 0xff && p[1] == 0x03)
 		skip = 2;
 	if (n < skip + 1)
@@ -1046,6 +1049,32 @@ first_layer(uint32_t linktype, enum layer *layer)
 	return true;
 }
 
+static bool
+udp_tunnel_layer(enum layer layer)
+{
+	return layer == LAYER_VXLAN || layer == LAYER_GTPU ||
+	       layer == LAYER_TZSP || layer == LAYER_CAPWAP;
+}
+
+/*
+ * UDP tunnels are recognised by port alone, and port 37008 (TZSP) is in
+ * Linux's ephemeral range, so a datagram too short for the tunnel header
+ * is most likely ordinary traffic: it stays on the outer UDP flow, as in
+ * nDPI's reader, instead of being dropped as a cut tunnel.
+ */
+static enum vg_parse_error
+step_udp_tunnel(struct cursor *c, struct vg_pkt *pkt)
+{
+	struct vg_pkt outer = *pkt;
+	enum vg_parse_error err = step(c, pkt);
+
+	if (err != VG_PARSE_TUNNEL_TRUNCATED)
+		return err;
+	*pkt = outer;
+	c->layer = LAYER_DONE;
+	return VG_PARSE_OK;
+}
+
 enum vg_parse_error
 vg_parse(const struct vg_parse_opts *opts, const uint8_t *data, uint32_t len,
 	 struct vg_pkt *pkt)
@@ -1072,7 +1101,8 @@ vg_parse(const struct vg_parse_opts *opts, const uint8_t *data, uint32_t len,
 	do {
 		err = descend(&c);
 		if (err == VG_PARSE_OK)
-			err = step(&c, pkt);
+			err = udp_tunnel_layer(c.layer) ? step_udp_tunnel(&c, pkt) :
+							  step(&c, pkt);
 	} while (err == VG_PARSE_OK && c.layer != LAYER_DONE);
 	return err;
 }
