@@ -63,6 +63,7 @@ struct vg_engine {
 	uint16_t detect_limit_udp;
 
 	uint64_t now_us;                     /* latest packet time seen */
+	uint64_t next_expire_us;             /* no expiry scan before this */
 	vg_record_fn emit;
 	void *emit_ctx;
 

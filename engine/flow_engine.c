@@ -28,6 +28,8 @@
 #include "engine.h"
 #include "events.h"
 
+#define EXPIRE_INTERVAL_US 10000 /* packet time between expiry scans */
+
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
@@ -517,7 +519,15 @@ vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 {
 	unsigned int ended = 0;
 	unsigned int cls;
+	bool more = false;
 
+	/*
+	 * A scan touches one cold slot per queue head, so it runs once per
+	 * EXPIRE_INTERVAL_US of packet time, unless the last one ran out of
+	 * budget while ending flows: then there may be more to end at once.
+	 */
+	if (now_us < engine->next_expire_us)
+		return 0;
 	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
 		uint32_t first_moved = VG_FLOW_NIL;
 		unsigned int looked;
@@ -543,7 +553,10 @@ vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 			vg_flow_table_pop_head(engine->table, cls);
 			ended++;
 		}
+		if (looked == budget && first_moved == VG_FLOW_NIL)
+			more = true;
 	}
+	engine->next_expire_us = more ? now_us : now_us + EXPIRE_INTERVAL_US;
 	return ended;
 }
 
