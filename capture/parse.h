@@ -77,7 +77,7 @@ enum vg_parse_error {
  */
 struct vg_pkt {
 	uint64_t ts_us;       /* packet time, microseconds since the epoch */
-	uint32_t hash;        /* symmetric flow hash (capture/hash.h) */
+	uint32_t hash;        /* symmetric flow hash, set by the engine lcore */
 	uint32_t frame_len;   /* captured length of the whole frame */
 
 	uint8_t src[16];

@@ -192,7 +192,6 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 		return;
 	}
 	pkt->ts_us = packet_time(rx->capture, mbuf, burst_us);
-	pkt->hash = vg_flow_hash(pkt);
 	pkt->port_id = (uint8_t)port_index;
 
 	s = rx->engine_count == 1 ?

@@ -23,6 +23,7 @@
 
 #include <ndpi/ndpi_api.h>
 
+#include "capture/hash.h"
 #include "capture/parse.h"
 #include "common/config.h"
 #include "engine.h"
@@ -461,7 +462,7 @@ detect(struct vg_engine *engine, struct vg_flow *flow,
 }
 
 void
-vg_engine_packet(struct vg_engine *engine, const struct vg_pkt *pkt,
+vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 		 const uint8_t *frame)
 {
 	struct vg_flow_key key;
@@ -474,6 +475,11 @@ vg_engine_packet(struct vg_engine *engine, const struct vg_pkt *pkt,
 	if (pkt->ts_us > engine->now_us)
 		engine->now_us = pkt->ts_us;
 
+	/*
+	 * The flow hash is computed here rather than on the rx lcore, which
+	 * is the busier of the two: rx only hashes to pick an engine lcore.
+	 */
+	pkt->hash = vg_flow_hash(pkt);
 	vg_flow_key_from_pkt(pkt, &key, &src_is_lo);
 	flow = vg_flow_table_lookup(engine->table, &key, pkt->hash);
 	if (flow == NULL) {
