@@ -114,6 +114,13 @@ int
 vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
 		     unsigned int status_id, unsigned int score);
 
+/*
+ * Ends detection on every flow still under detection, taking nDPI's guess,
+ * so protocolDetected fires for each before the flows end.
+ */
+void
+vg_engine_give_up_all(struct vg_engine *engine);
+
 /* Ends every flow (VG_END_FLUSH) and writes its record. */
 void
 vg_engine_flush(struct vg_engine *engine);

@@ -278,7 +278,6 @@ vg_events_flush_idle(struct vg_event_out *out, bool all)
 			if (now - b->opened_ns < out->flush_after_ns)
 				continue;
 		}
-		/* Batches sealed when idle carry the time they were opened. */
-		send_batch(out, s, 0);
+		send_batch(out, s, out->now_us != NULL ? *out->now_us : 0);
 	}
 }

@@ -83,6 +83,7 @@ struct vg_event_out {
 	uint64_t seq[VG_MAX_SANDBOXES];
 	struct vg_event_batch batches[VG_MAX_SANDBOXES];
 	uint64_t flush_after_ns;   /* oldest a non-empty batch may get */
+	const uint64_t *now_us;    /* the engine's packet time, for batches */
 
 	/*
 	 * Ring resets, for a sandbox restart: the control thread bumps

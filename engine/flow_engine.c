@@ -604,6 +604,20 @@ vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
 }
 
 void
+vg_engine_give_up_all(struct vg_engine *engine)
+{
+	uint32_t slot;
+
+	for (slot = 0; slot < engine->table->capacity; slot++) {
+		struct vg_flow *flow = &engine->table->slots[slot];
+
+		if ((flow->flags & VG_FLOW_IN_USE) &&
+		    !(flow->flags & VG_FLOW_DETECTED))
+			give_up(engine, flow);
+	}
+}
+
+void
 vg_engine_flush(struct vg_engine *engine)
 {
 	unsigned int cls;

@@ -161,6 +161,11 @@ settle(struct vg_engine_lcore *lcore)
 {
 	if (lcore->events == NULL)
 		return;
+	/*
+	 * Detection ends now for flows still under it, so that statuses set
+	 * by protocolDetected make it into their records.
+	 */
+	vg_engine_give_up_all(lcore->engine);
 	vg_events_flush_idle(lcore->events, true);
 	atomic_store(&lcore->waiting_settle, true);
 	while (!atomic_load(&lcore->settled)) {
@@ -211,6 +216,9 @@ vg_engine_lcore_main(void *arg)
 	settle(lcore);
 	vg_engine_flush(engine);
 	vg_events_flush_idle(lcore->events, true);
+	/* Statuses still queued are for flows just written: counted late. */
+	while (apply_statuses(lcore) > 0)
+		;
 	if (lcore->current->used > 0) {
 		lcore->lossless = true;
 		swap_buffer(lcore);

@@ -674,6 +674,8 @@ setup_lcores(struct vigild *d)
 			return -ENOMEM;
 		}
 		lcore->engine->events = lcore->events;
+		if (lcore->events != NULL)
+			lcore->events->now_us = &lcore->engine->now_us;
 		lcore->engine->periodic_us =
 			(uint64_t)d->cfg.periodic_update * 1000000;
 		d->engine_ptrs[i] = lcore;
