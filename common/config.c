@@ -1007,6 +1007,31 @@ on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
+/* ---- control ---- */
+
+/* A Unix socket path must fit sockaddr_un.sun_path (108 bytes on Linux). */
+static int
+on_control_socket(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	int rc = on_output_file(ld, node, arg);
+
+	if (rc == 0 && strlen(ld->cfg->control_socket) >= 108)
+		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
+			    strlen(ld->cfg->control_socket));
+	return rc;
+}
+
+static int
+on_control(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "socket", on_control_socket, CFG_OFFSET(control_socket) },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
 /* ---- log ---- */
 
 static int
@@ -1051,7 +1076,8 @@ on_root(struct loader *ld, yaml_node_t *node)
 		{ "capture", on_capture, NULL }, { "lcores", on_lcores, NULL },
 		{ "memory", on_memory, NULL },   { "flows", on_flows, NULL },
 		{ "networks", on_networks, NULL }, { "ndpi", on_ndpi, NULL },
-		{ "plugins", on_plugins, NULL },   { "log", on_log, NULL },
+		{ "plugins", on_plugins, NULL },   { "control", on_control, NULL },
+		{ "log", on_log, NULL },
 	};
 
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));

@@ -98,6 +98,9 @@ struct vg_config {
 	char alerts_output[VG_PATH_MAX]; /* JSON Lines, "" for none */
 	uint32_t periodic_update;  /* flows.periodic_update, seconds, 0 = off */
 
+	/* control: Unix socket for commands such as "reload", "" = none */
+	char control_socket[VG_PATH_MAX];
+
 	/* log */
 	int log_level;             /* enum vg_log_level */
 	uint32_t status_interval;  /* seconds between status lines, 0 = off */

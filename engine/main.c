@@ -26,6 +26,7 @@
 #include <uv.h>
 
 #include "capture/capture.h"
+#include "control.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "lcore.h"
@@ -55,6 +56,7 @@ struct vigild {
 	bool plugins;
 	struct vg_sandboxes sandboxes;
 	uint64_t settle_since_ms;    /* engines waiting for plugin results */
+	struct vg_control *control;
 	bool final_settle;
 
 	uv_loop_t loop;
@@ -90,6 +92,7 @@ usage(FILE *out)
 		"      --active-timeout SEC  split flows longer than SEC seconds, 0 = never\n"
 		"      --plugins DIR       run the plugins under DIR in vigil-sandbox processes\n"
 		"      --alerts FILE       write the alerts plugins raise (JSON Lines) to FILE\n"
+		"      --control-socket PATH  accept commands (reload, stats) on a Unix socket\n"
 		"      --stats FILE        write the final counters as JSON to FILE\n"
 		"      --log-level LEVEL   error, warn, info or debug\n"
 		"  -h, --help              show this help\n"
@@ -152,7 +155,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_PCAP, OPT_FLOWS, OPT_PROTOS, OPT_CATS,
 	       OPT_RISKY, OPT_JA3, OPT_SHA1, OPT_ENGINES, OPT_RXS, OPT_IDLE, OPT_ACTIVE,
-	       OPT_STATS, OPT_LOG, OPT_PLUGINS, OPT_ALERTS };
+	       OPT_STATS, OPT_LOG, OPT_PLUGINS, OPT_ALERTS, OPT_CONTROL };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, OPT_CHECK },
@@ -170,6 +173,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 		{ "stats", required_argument, NULL, OPT_STATS },
 		{ "plugins", required_argument, NULL, OPT_PLUGINS },
 		{ "alerts", required_argument, NULL, OPT_ALERTS },
+		{ "control-socket", required_argument, NULL, OPT_CONTROL },
 		{ "log-level", required_argument, NULL, OPT_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -283,6 +287,13 @@ parse_args(struct vigild *d, int argc, char **argv)
 			if (set_path(side.alerts_output, optarg, "--alerts"))
 				return -EINVAL;
 			break;
+		case OPT_CONTROL:
+			if (strlen(optarg) >= 108) {
+				fprintf(stderr, "vigild: --control-socket: a socket path must be shorter than 108 bytes\n");
+				return -EINVAL;
+			}
+			strcpy(side.control_socket, optarg);
+			break;
 		case OPT_LOG:
 			if (log_level_of(optarg) < 0) {
 				fprintf(stderr,
@@ -370,6 +381,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 	}
 	if (side.alerts_output[0])
 		strcpy(cfg->alerts_output, side.alerts_output);
+	if (side.control_socket[0])
+		strcpy(cfg->control_socket, side.control_socket);
 	if (engine_cpus != NULL &&
 	    parse_cpu_list(engine_cpus, cfg->engine_cpus,
 			   &cfg->engine_lcore_count)) {
@@ -581,6 +594,38 @@ on_signal(uv_signal_t *handle, int signum)
 	atomic_store(&d->capture.stop, true);
 }
 
+static void report_json(struct vigild *d, FILE *out);
+
+static void
+on_control_command(void *ctx, const char *command, char *out, size_t len)
+{
+	struct vigild *d = ctx;
+	FILE *mem;
+
+	if (strcmp(command, "reload") == 0) {
+		if (!d->plugins) {
+			snprintf(out, len, "error: no plugins are configured");
+			return;
+		}
+		vg_sandboxes_reload(&d->sandboxes);
+		snprintf(out, len, "ok");
+		return;
+	}
+	if (strcmp(command, "stats") == 0) {
+		mem = fmemopen(out, len, "w");
+		if (mem == NULL) {
+			snprintf(out, len, "error: %s", strerror(errno));
+			return;
+		}
+		report_json(d, mem);
+		fclose(mem);
+		out[strcspn(out, "\n")] = '\0';
+		return;
+	}
+	snprintf(out, len, "error: unknown command '%.64s' (expected reload or stats)",
+		 command);
+}
+
 static int
 create_rings(struct vigild *d)
 {
@@ -720,9 +765,13 @@ run_control_loop(struct vigild *d)
 	d->sighup.data = d;
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	d->last_status_ms = uv_now(&d->loop);
+	if (d->cfg.control_socket[0] != '\0')
+		d->control = vg_control_start(&d->loop, d->cfg.control_socket,
+					      on_control_command, d);
 
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 
+	vg_control_stop(d->control);
 	if (d->plugins)
 		vg_sandboxes_stop(&d->sandboxes);
 	uv_close((uv_handle_t *)&d->tick, NULL);
@@ -735,15 +784,30 @@ run_control_loop(struct vigild *d)
 }
 
 static void
+collect(struct vigild *d, struct vg_stats *stats)
+{
+	vg_stats_collect(stats, &d->capture, d->rx, d->rx_count,
+			 d->engine_ptrs, d->engine_count);
+	if (d->plugins)
+		vg_sandboxes_counters(&d->sandboxes, &stats->sandbox);
+}
+
+static void
+report_json(struct vigild *d, FILE *out)
+{
+	static struct vg_stats stats;
+
+	collect(d, &stats);
+	vg_stats_write_json(&stats, &d->capture, out);
+}
+
+static void
 report(struct vigild *d)
 {
 	struct vg_stats stats;
 	FILE *out;
 
-	vg_stats_collect(&stats, &d->capture, d->rx, d->rx_count,
-			 d->engine_ptrs, d->engine_count);
-	if (d->plugins)
-		vg_sandboxes_counters(&d->sandboxes, &stats.sandbox);
+	collect(d, &stats);
 	vg_stats_log_summary(&stats, &d->capture);
 	if (d->stats_path == NULL)
 		return;

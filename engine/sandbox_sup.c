@@ -392,6 +392,11 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	options.exit_cb = on_sandbox_exit;
 	options.stdio = stdio;
 	options.stdio_count = 6;
+	/*
+	 * A session of its own keeps the terminal's Ctrl-C away from the
+	 * sandbox: vigild stops it with SIGTERM once the flows are flushed.
+	 */
+	options.flags = UV_PROCESS_DETACHED;
 
 	box->process.data = sb;
 	rc = uv_spawn(sb->loop, &box->process, &options);

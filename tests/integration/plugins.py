@@ -308,6 +308,58 @@ def kill_case(vigild, tmp, checks):
           f"plugins {p}")
 
 
+def control_case(vigild, tmp, checks):
+    """The control socket: stats, reload, an unknown command, cleanup."""
+    import socket
+    frames = [(T0 + i * 0.5, g.packet("10.3.0.1", "10.9.0.1", 1,
+                                      g.icmp_echo(8, 3, i)))
+              for i in range(10)]
+    pcap = os.path.join(tmp, "control.pcap")
+    g.write_pcap(pcap, frames)
+    root = os.path.join(tmp, "plugins-control")
+    write_plugin(root, "marker", MARKER, statuses=["marker_seen"])
+    sock_path = os.path.join(tmp, "vigild.sock")
+    config = os.path.join(tmp, "control.yaml")
+    with open(config, "w") as f:
+        f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n      pace: true\n"
+                f"plugins:\n  directories: [{root}]\n"
+                f"control:\n  socket: {sock_path}\n")
+    proc = subprocess.Popen([vigild, "-c", config], stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.time() + 30
+    while not os.path.exists(sock_path) and time.time() < deadline:
+        time.sleep(0.1)
+    if not checks.check(os.path.exists(sock_path), "control: no socket"):
+        proc.kill()
+        return
+    checks.check(oct(os.stat(sock_path).st_mode & 0o777) == "0o600",
+                 "control: socket mode is not 0600")
+    conn = socket.socket(socket.AF_UNIX)
+    conn.connect(sock_path)
+    reader = conn.makefile("r")
+    conn.sendall(b"stats\n")
+    stats = json.loads(reader.readline())
+    checks.check("rx_packets" in stats and "plugins" in stats,
+                 f"control: stats reply {stats}")
+    conn.sendall(b"reload\n")
+    checks.check(reader.readline().strip() == "ok", "control: reload reply")
+    conn.sendall(b"bogus\n")
+    checks.check(reader.readline().strip() ==
+                 "error: unknown command 'bogus' (expected reload or stats)",
+                 "control: unknown command reply")
+    time.sleep(1.0)
+    conn.sendall(b"stats\n")
+    after = json.loads(reader.readline())
+    checks.check(after["plugins"]["sandbox_starts"] == 2,
+                 f"control: sandbox not restarted by reload: {after}")
+    conn.close()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    checks.check(proc.returncode == 0, f"control: exit {proc.returncode}")
+    checks.check(not os.path.exists(sock_path),
+                 "control: socket file left behind")
+
+
 def main():
     vigild, source_root = sys.argv[1], sys.argv[2]
     sandbox = os.path.join(os.path.dirname(os.path.dirname(vigild)),
@@ -325,6 +377,7 @@ def main():
         example_case(vigild, source_root, pcap, counts, tmp, checks)
         hostile_cases(vigild, pcap, counts, tmp, baseline, checks)
         kill_case(vigild, tmp, checks)
+        control_case(vigild, tmp, checks)
     checks.finish()
 
 

@@ -1,0 +1,39 @@
+/*
+ * vigild's control socket: a Unix stream socket on which an operator or a
+ * script sends one command per line and reads one reply line.
+ *
+ *   reload   restarts the plugin sandboxes, so plugins and their settings
+ *            are read again ("ok" or "error: ...")
+ *   stats    every counter as one JSON object
+ *
+ * NOTE: this line protocol is for operators and scripts; vigil-web will
+ * need the protobuf-framed requests (live flows, hosts, alerts) that are
+ * not built yet.
+ */
+#ifndef VG_CONTROL_H
+#define VG_CONTROL_H
+
+#include <uv.h>
+
+#define VG_CONTROL_LINE_MAX 256
+
+struct vg_control;
+
+/* Called for each command line; writes the reply (no newline) into <out>. */
+typedef void (*vg_control_fn)(void *ctx, const char *command, char *out,
+			      size_t out_len);
+
+/*
+ * Listens on <path> (an existing socket file there is replaced; the new one
+ * is made 0600) and calls <fn> for each command. Returns NULL with the
+ * cause logged.
+ */
+struct vg_control *
+vg_control_start(uv_loop_t *loop, const char *path, vg_control_fn fn,
+		 void *ctx);
+
+/* Closes the listener and every connection, and removes the socket file. */
+void
+vg_control_stop(struct vg_control *control);
+
+#endif

@@ -1,0 +1,1 @@
+return { key = "hostile_flood", title = "Flood", severity = "info" }

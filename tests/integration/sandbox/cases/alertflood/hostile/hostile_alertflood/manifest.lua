@@ -1,0 +1,2 @@
+-- Hostile plugin: alertflood.
+return { title = "Hostile alertflood" }

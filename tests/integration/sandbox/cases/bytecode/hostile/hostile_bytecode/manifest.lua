@@ -1,0 +1,2 @@
+-- Hostile plugin: bytecode.
+return { title = "Hostile bytecode" }

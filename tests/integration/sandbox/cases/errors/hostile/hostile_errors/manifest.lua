@@ -1,0 +1,2 @@
+-- Hostile plugin: errors from every hook.
+return { title = "Hostile errors" }

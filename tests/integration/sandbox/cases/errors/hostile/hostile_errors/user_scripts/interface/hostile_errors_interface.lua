@@ -1,0 +1,11 @@
+-- Raises an error from every periodic hook: min and 5mins by name, hour
+-- with an error value that is not a string, and day through "all".
+return {
+  key = "hostile_errors_interface",
+  hooks = {
+    min = function(e, conf) error("failing in interface min") end,
+    ["5mins"] = function(e, conf) error("failing in interface 5mins") end,
+    hour = function(e, conf) error({ "not a string" }) end,
+    all = function(e, conf, hook) error("failing in interface " .. hook) end,
+  },
+}

@@ -1,0 +1,2 @@
+-- Hostile plugin: ffi.
+return { title = "Hostile ffi" }

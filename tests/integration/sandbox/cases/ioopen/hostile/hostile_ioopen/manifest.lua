@@ -1,0 +1,2 @@
+-- Hostile plugin: ioopen.
+return { title = "Hostile ioopen" }

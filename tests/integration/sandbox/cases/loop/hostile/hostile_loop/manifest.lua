@@ -1,0 +1,2 @@
+-- Hostile plugin: loop.
+return { title = "Hostile loop" }

@@ -1,0 +1,2 @@
+-- Hostile plugin: membomb.
+return { title = "Hostile membomb" }

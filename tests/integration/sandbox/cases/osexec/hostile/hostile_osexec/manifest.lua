@@ -1,0 +1,2 @@
+-- Hostile plugin: osexec.
+return { title = "Hostile osexec" }

@@ -1,0 +1,2 @@
+-- Hostile plugin: pcall_loop.
+return { title = "Hostile pcall_loop" }

@@ -1,0 +1,2 @@
+-- Hostile plugin: recursion.
+return { title = "Hostile recursion" }

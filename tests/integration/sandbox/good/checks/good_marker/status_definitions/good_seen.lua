@@ -1,0 +1,1 @@
+return { key = "good_seen", title = "Seen by the good plugin", score = 1 }
