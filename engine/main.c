@@ -499,6 +499,33 @@ print_status(struct vigild *d, uint64_t elapsed_ms)
 	d->last_stats = now;
 }
 
+/* Fills the interface hooks' counters from every port. */
+static unsigned int
+interface_counters(void *ctx, struct vg_interface_counters *out,
+		   unsigned int max)
+{
+	struct vigild *d = ctx;
+	static struct vg_stats stats;
+	unsigned int i;
+
+	vg_stats_collect(&stats, &d->capture, d->rx, d->rx_count,
+			 d->engine_ptrs, d->engine_count);
+	for (i = 0; i < stats.port_count && i < max; i++) {
+		memset(&out[i], 0, sizeof(out[i]));
+		out[i].name = d->capture.ports[i].name;
+		out[i].packets = stats.ports[i].ipackets;
+		out[i].bytes = stats.ports[i].ibytes;
+		out[i].imissed = stats.ports[i].imissed;
+		/* Ring and table drops are vigild-wide: exact with one port. */
+		if (stats.port_count == 1) {
+			out[i].ring_full = stats.rx.ring_full;
+			out[i].flows_table_full = stats.engine.flows_table_full;
+			out[i].active_flows = (uint32_t)stats.active_flows;
+		}
+	}
+	return i;
+}
+
 /* Latest packet time over all engine lcores. */
 static uint64_t
 packet_now_us(const struct vigild *d)
@@ -853,10 +880,13 @@ main(int argc, char **argv)
 	rc = vg_capture_setup(&d.capture, &d.cfg);
 	if (rc == 0)
 		rc = setup_lcores(&d);
-	if (rc == 0 && d.plugins)
+	if (rc == 0 && d.plugins) {
 		rc = vg_sandboxes_start(&d.sandboxes, &d.cfg, d.config_path,
 					argv[0], &d.loop, d.engine_ptrs,
 					d.engine_count);
+		d.sandboxes.interfaces = interface_counters;
+		d.sandboxes.interfaces_ctx = &d;
+	}
 	if (rc == 0)
 		rc = launch_lcores(&d);
 	if (rc != 0) {

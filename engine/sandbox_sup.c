@@ -538,24 +538,52 @@ vg_sandboxes_poll(struct vg_sandboxes *sb)
 		fflush(sb->alerts);
 }
 
-/* Sends the interface and system snapshot for the minute hook. */
+/* Sums the batches engine lcores dropped for sandbox <index>. */
+static uint64_t
+events_lost(const struct vg_sandboxes *sb, unsigned int index)
+{
+	uint64_t lost = 0;
+	unsigned int e;
+
+	for (e = 0; e < sb->engine_count; e++)
+		lost += atomic_load(&sb->engines[e]->events->batches_dropped[index]);
+	return lost;
+}
+
+/* Sends the interface and system snapshots for the hook of <period>. */
 static void
-send_minute(struct vg_sandboxes *sb, uint64_t now_us)
+send_periodic(struct vg_sandboxes *sb, Vigil__V1__Period period,
+	      uint64_t now_us, const struct vg_interface_counters *ifaces,
+	      unsigned int iface_count)
 {
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	Vigil__V1__SystemSnapshot system = VIGIL__V1__SYSTEM_SNAPSHOT__INIT;
-	uint8_t buf[512];
+	Vigil__V1__InterfaceSnapshot snaps[VG_MAX_PORTS];
+	Vigil__V1__InterfaceSnapshot *snap_ptrs[VG_MAX_PORTS];
+	uint8_t buf[4096];
 	unsigned int i;
 
 	/*
-	 * TODO: host, interface and network snapshots need the host table and
-	 * the per-port counters in the batch; only the system snapshot is
-	 * sent so far, so host, interface and network hooks never fire.
+	 * TODO: host and network snapshots need a host table, which vigild
+	 * does not keep yet, so host and network hooks never fire.
 	 */
 	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
 	batch.time_us = now_us;
-	batch.period = VIGIL__V1__PERIOD__PERIOD_MIN;
+	batch.period = period;
 	batch.system = &system;
+	for (i = 0; i < iface_count && i < VG_MAX_PORTS; i++) {
+		vigil__v1__interface_snapshot__init(&snaps[i]);
+		snaps[i].name = (char *)ifaces[i].name;
+		snaps[i].packets = ifaces[i].packets;
+		snaps[i].bytes = ifaces[i].bytes;
+		snaps[i].imissed = ifaces[i].imissed;
+		snaps[i].ring_full = ifaces[i].ring_full;
+		snaps[i].flows_table_full = ifaces[i].flows_table_full;
+		snaps[i].active_flows = ifaces[i].active_flows;
+		snap_ptrs[i] = &snaps[i];
+	}
+	batch.n_interfaces = i;
+	batch.interfaces = snap_ptrs;
 	for (i = 0; i < sb->count; i++) {
 		struct vg_sandbox *box = &sb->sandboxes[i];
 		struct vg_shm_ring_ref *ring =
@@ -566,15 +594,22 @@ send_minute(struct vg_sandboxes *sb, uint64_t now_us)
 			continue;
 		batch.seq = ++box->control_seq;
 		system.uptime_s = (now_ms(sb) - box->started_ms) / 1000;
+		system.events_lost = box->counters.events_lost;
+		if (vigil__v1__event_batch__get_packed_size(&batch) > sizeof(buf))
+			continue;
 		len = vigil__v1__event_batch__pack(&batch, buf);
 		if (vg_shm_ring_put(ring, buf, (uint32_t)len) == 0)
 			vg_shm_ring_wake(ring, box->wake_fd);
+		else
+			box->counters.control_dropped++;
 	}
 }
 
 void
 vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
 {
+	struct vg_interface_counters ifaces[VG_MAX_PORTS];
+	unsigned int iface_count = 0;
 	uint64_t deadline_ns = (uint64_t)sb->cfg->sandbox_deadline_ms * 1000000;
 	uint64_t now_ns = vg_events_now_ns();
 	unsigned int i;
@@ -606,10 +641,43 @@ vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
 			       box->index, script, KILLS_BEFORE_WARNING);
 		uv_process_kill(&box->process, SIGKILL);
 	}
+	/* Hooks run on packet time, so a replay fires them as captured. */
 	if (now_us / 60000000 != sb->last_minute) {
-		if (sb->last_minute != 0)
-			send_minute(sb, now_us);
-		sb->last_minute = now_us / 60000000;
+		uint64_t minute = now_us / 60000000;
+
+		if (sb->last_minute != 0 && sb->interfaces != NULL)
+			iface_count = sb->interfaces(sb->interfaces_ctx, ifaces,
+						     VG_MAX_PORTS);
+		for (i = 0; i < sb->count; i++)
+			sb->sandboxes[i].counters.events_lost =
+				events_lost(sb, i);
+		/*
+		 * A fast replay can cross several minutes between two ticks:
+		 * each gets its hooks, at most a day of them.
+		 * NOTE: the counters are read once, now, so every catch-up
+		 * minute sees the same values; per-minute snapshots taken in
+		 * packet time by the engine lcores would fix that.
+		 */
+		uint64_t m = sb->last_minute == 0 ? minute :
+			     minute - sb->last_minute > 1440 ? minute - 1440 :
+							       sb->last_minute + 1;
+
+		for (; sb->last_minute != 0 && m <= minute; m++) {
+			uint64_t at = m * 60000000;
+
+			send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_MIN, at,
+				      ifaces, iface_count);
+			if (m % 5 == 0)
+				send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_5MINS,
+					      at, ifaces, iface_count);
+			if (m % 60 == 0)
+				send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_HOUR,
+					      at, ifaces, iface_count);
+			if (m % 1440 == 0)
+				send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_DAY,
+					      at, ifaces, iface_count);
+		}
+		sb->last_minute = minute;
 	}
 }
 
@@ -704,5 +772,7 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->ts_points += c->ts_points;
 		total->plugin_errors += c->plugin_errors;
 		total->events_seen += c->events_seen;
+		total->events_lost += c->events_lost;
+		total->control_dropped += c->control_dropped;
 	}
 }

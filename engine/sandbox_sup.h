@@ -37,6 +37,8 @@ struct vg_sandbox_counters {
 	uint64_t ts_points;       /* received; stored once timeseries exist */
 	uint64_t plugin_errors;
 	uint64_t events_seen;     /* as reported by the sandbox */
+	uint64_t events_lost;     /* engine batches its rings dropped */
+	uint64_t control_dropped; /* periodic batches its ring dropped */
 };
 
 struct vg_sandbox {
@@ -57,6 +59,17 @@ struct vg_sandbox {
 	struct vg_sandbox_counters counters;
 };
 
+/* One capture port's counters, for the interface hooks. */
+struct vg_interface_counters {
+	const char *name;
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t imissed;
+	uint64_t ring_full;
+	uint64_t flows_table_full;
+	uint32_t active_flows;
+};
+
 struct vg_sandboxes {
 	const struct vg_config *cfg;
 	const char *config_path;  /* passed to vigil-sandbox, or NULL */
@@ -72,6 +85,11 @@ struct vg_sandboxes {
 	unsigned int alert_log_count;
 	uint64_t alerts_not_logged;
 	uint64_t last_minute;     /* packet-time minute of the last min hook */
+
+	/* Fills <out> with up to <max> ports' counters; returns how many. */
+	unsigned int (*interfaces)(void *ctx, struct vg_interface_counters *out,
+				   unsigned int max);
+	void *interfaces_ctx;
 };
 
 /*
@@ -88,10 +106,12 @@ vg_sandboxes_start(struct vg_sandboxes *sb, const struct vg_config *cfg,
 void
 vg_sandboxes_poll(struct vg_sandboxes *sb);
 
+
 /*
  * Kills sandboxes whose batch overran the deadline, and fires the periodic
- * host/interface/system hooks when packet time <now_us> crosses a minute.
- * Called from the control thread's timer.
+ * interface and system hooks (min, and 5mins, hour and day on their
+ * boundaries) when packet time <now_us> crosses a minute, with the ports'
+ * counters from sb->interfaces. Called from the control thread's timer.
  */
 void
 vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us);

@@ -145,14 +145,16 @@ vg_stats_write_json(const struct vg_stats *stats,
 			",\"alerts_released\":%" PRIu64
 			",\"ts_points\":%" PRIu64
 			",\"plugin_errors\":%" PRIu64
-			",\"events_seen\":%" PRIu64 "}",
+			",\"events_seen\":%" PRIu64
+			",\"control_dropped\":%" PRIu64 "}",
 			stats->events, stats->event_batches,
 			stats->event_batches_dropped, stats->events_dropped,
 			en->late_statuses, en->statuses_full, sc->starts,
 			sc->exits, sc->deadline_kills, sc->result_batches,
 			sc->result_bad, sc->statuses, sc->statuses_dropped,
 			sc->alerts_triggered, sc->alerts_released,
-			sc->ts_points, sc->plugin_errors, sc->events_seen);
+			sc->ts_points, sc->plugin_errors, sc->events_seen,
+			sc->control_dropped);
 	}
 	fprintf(out, "}\n");
 }
