@@ -1,7 +1,7 @@
 /*
  * Unit tests for the ResultBatch builder (sandbox/results.c): what it puts
  * on the ring decodes to exactly what was added, batches are cut by size,
- * and a full ring drops a batch, counts it and says so in the next one.
+ * and a full ring drops a batch, counts it and reports it in the next one.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -206,7 +206,7 @@ test_results_full_ring_drops_and_reports(void **state)
 	assert_int_equal(vg_sbx_results_flush(res), 0);
 	rb = next_batch(&f);
 	assert_non_null(rb);
-	/* Seq 2 was the dropped batch: vigild sees the gap. */
+	/* Seq 2 was the dropped batch: vigild detects the gap. */
 	assert_int_equal(rb->seq, 3);
 	assert_int_equal(rb->n_errors, 2);
 	assert_string_equal(rb->errors[0]->message, "small");

@@ -1,6 +1,6 @@
 -- Spins forever in a flow hook, on flows to port 443 only. With the JIT
--- off the hook budget stops it; with the JIT on the compiled loop never
--- checks the budget and only killing the process stops it.
+-- off the hook budget stops it. With the JIT on, the compiled loop never
+-- checks the budget, and only killing the process stops it.
 return {
   key = "hostile_loop",
   hooks = {

@@ -1,0 +1,6 @@
+-- The plugin's entry in the web interface's menu.
+return {
+  label = "Example",
+  page = "example.lua",
+  sort_order = 100,
+}

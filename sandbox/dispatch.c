@@ -1,0 +1,319 @@
+/*
+ * Running the hooks an event batch calls for.
+ *
+ * Scripts run in load order for each event, so the results of one batch
+ * come out in a fixed order. Each call is protected: a Lua error, a
+ * memory error or an overrun of the hook budget becomes a PluginError and
+ * the next script and event go on. A script that fails
+ * VG_SBX_FAILURES_TO_DISABLE times in a row is disabled and reported; a
+ * plugin left with no runnable script is closed, which returns its
+ * memory. A script reports at most VG_SBX_ERRORS_PER_BATCH errors per
+ * batch and then one line counting the rest, so a script that fails on
+ * every other event cannot flood the result ring.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <lauxlib.h>
+
+#include "common/log.h"
+#include "sandbox/results.h"
+#include "sandbox/sandbox.h"
+
+#define ERROR_LOG_PER_SEC 10
+
+void
+vg_sbx_plugin_error(struct vg_sbx *sbx, const struct vg_sbx_plugin *plugin,
+		    const struct vg_sbx_script *script, const char *hook,
+		    const char *message)
+{
+	static uint64_t window_ns;
+	static unsigned int lines;
+	static unsigned int suppressed;
+	uint64_t now = vg_sbx_now_ns();
+
+	if (now - window_ns >= 1000000000ull) {
+		if (suppressed)
+			VG_WARN(VG_SBX_TAG, "%u plugin error lines suppressed",
+				suppressed);
+		window_ns = now;
+		lines = 0;
+		suppressed = 0;
+	}
+	if (lines < ERROR_LOG_PER_SEC) {
+		lines++;
+		VG_WARN(VG_SBX_TAG, "plugin=%s script=%s hook=%s: %s",
+			plugin ? plugin->name : "-", script ? script->key : "-",
+			hook, message);
+	} else {
+		suppressed++;
+	}
+	if (sbx->results != NULL)
+		vg_sbx_results_error(sbx->results, plugin ? plugin->name : "",
+				     script ? script->key : "", hook, message);
+}
+
+static bool
+runnable(const struct vg_sbx_script *s)
+{
+	return s->enabled && !s->disabled && s->plugin->L != NULL;
+}
+
+/* Closes <plugin> once none of its scripts can run any more. */
+static void
+maybe_close(struct vg_sbx_plugin *plugin)
+{
+	size_t i;
+
+	for (i = 0; i < plugin->n_scripts; i++) {
+		if (runnable(plugin->scripts[i]))
+			return;
+	}
+	VG_WARN(VG_SBX_TAG, "plugin=%s closed: no script left to run",
+		plugin->name);
+	vg_sbx_plugin_close(plugin);
+}
+
+static void
+script_failed(struct vg_sbx *sbx, struct vg_sbx_script *s, const char *hook,
+	      const char *message)
+{
+	char msg[1200];
+
+	s->failures++;
+	if (s->batch_errors < VG_SBX_ERRORS_PER_BATCH)
+		vg_sbx_plugin_error(sbx, s->plugin, s, hook, message);
+	s->batch_errors++;
+	if (s->failures < VG_SBX_FAILURES_TO_DISABLE)
+		return;
+	snprintf(msg, sizeof(msg), "script disabled after %u consecutive "
+		 "failures; the last: %s", s->failures, message);
+	vg_sbx_plugin_error(sbx, s->plugin, s, hook, msg);
+	s->disabled = true;
+	maybe_close(s->plugin);
+}
+
+/*
+ * Calls hook slot <slot> of <s> (or its "all" hook) for <element>.
+ * Returns false when the script has neither.
+ */
+static bool
+call_hook(struct vg_sbx *sbx, struct vg_sbx_script *s, int slot,
+	  enum vg_sbx_kind kind, const void *element)
+{
+	struct vg_sbx_plugin *plugin = s->plugin;
+	const char *hook = vg_sbx_hook_names(s->kind)[slot];
+	lua_State *L = plugin->L;
+	int ref = s->hook_ref[slot];
+	int nargs = 2;
+	int rc;
+
+	if (ref == LUA_NOREF) {
+		ref = s->hook_ref[VG_SBX_HOOK_ALL];
+		if (ref == LUA_NOREF)
+			return false;
+		nargs = 3;
+	}
+	sbx->run_plugin = plugin;
+	sbx->run_script = s;
+	sbx->run_hook = hook;
+	sbx->run_kind = kind;
+	sbx->run_element = element;
+	sbx->run_outputs = 0;
+	if (sbx->status_script != NULL)
+		atomic_store_explicit(sbx->status_script, s->index + 1,
+				      memory_order_relaxed);
+	vg_sbx_proxy_set(plugin, kind, element);
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, plugin->proxy_ref[kind]);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, s->conf_ref);
+	if (nargs == 3)
+		lua_pushstring(L, hook);
+	rc = vg_sbx_state_call(plugin, nargs, 0, sbx->opt.hook_budget_ms);
+
+	vg_sbx_proxy_set(plugin, kind, NULL);
+	sbx->run_plugin = NULL;
+	sbx->run_script = NULL;
+	sbx->run_element = NULL;
+	if (rc != 0) {
+		const char *msg = lua_tostring(L, -1);
+		char buf[1024];
+
+		msg = vg_sbx_full_message(plugin, msg ? msg : "error object "
+							    "is not a string",
+					  buf, sizeof(buf));
+		script_failed(sbx, s, hook, msg);
+		if (plugin->L != NULL)
+			lua_pop(L, 1);
+	} else {
+		s->failures = 0;
+	}
+	return true;
+}
+
+/* "TLS" matches an l7 of "TLS", "TLS.Google" or "DNS.TLS". */
+static bool
+l7_matches(const char *l7, char *const *filter, size_t n)
+{
+	const char *dot = strchr(l7, '.');
+	size_t master_len = dot ? (size_t)(dot - l7) : strlen(l7);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcasecmp(l7, filter[i]) == 0)
+			return true;
+		if (strlen(filter[i]) == master_len &&
+		    strncasecmp(l7, filter[i], master_len) == 0)
+			return true;
+		if (dot != NULL && strcasecmp(dot + 1, filter[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool
+flow_matches(const struct vg_sbx_script *s, const Vigil__V1__FlowEvent *fe)
+{
+	if (s->has_l4_filter &&
+	    (fe->l4_proto > 255 ||
+	     !(s->l4_filter[fe->l4_proto / 8] & (1u << (fe->l4_proto % 8)))))
+		return false;
+	if (s->n_l7_filter > 0 &&
+	    !l7_matches(fe->l7 ? fe->l7 : "", s->l7_filter, s->n_l7_filter))
+		return false;
+	return true;
+}
+
+static void
+dispatch_flow(struct vg_sbx *sbx, const Vigil__V1__FlowEvent *fe)
+{
+	int slot = (int)fe->hook - 1;
+	size_t i;
+
+	if (slot < 0 || slot >= VG_SBX_HOOK_ALL)
+		return;
+	sbx->n_run_statuses = 0;
+	for (i = 0; i < sbx->n_by_kind[VG_SBX_FLOW]; i++) {
+		struct vg_sbx_script *s = sbx->by_kind[VG_SBX_FLOW][i];
+
+		if (runnable(s) && flow_matches(s, fe))
+			call_hook(sbx, s, slot, VG_SBX_FLOW, fe);
+	}
+	if (fe->hook != VIGIL__V1__FLOW_HOOK__FLOW_HOOK_FLOW_END)
+		return;
+	for (i = 0; i < sbx->n_plugins; i++) {
+		if (sbx->plugins[i]->loaded)
+			vg_sbx_api_flow_ended(sbx->plugins[i], fe->flow_id);
+	}
+}
+
+static void
+dispatch_elements(struct vg_sbx *sbx, enum vg_sbx_kind kind, int slot,
+		  void *const *elements, size_t n)
+{
+	size_t e;
+	size_t i;
+
+	for (e = 0; e < n; e++) {
+		for (i = 0; i < sbx->n_by_kind[kind]; i++) {
+			struct vg_sbx_script *s = sbx->by_kind[kind][i];
+
+			if (!runnable(s))
+				continue;
+			if (kind == VG_SBX_HOST && s->local_only &&
+			    !((const Vigil__V1__HostSnapshot *)elements[e])
+				     ->local)
+				continue;
+			call_hook(sbx, s, slot, kind, elements[e]);
+		}
+	}
+}
+
+static void
+report_suppressed(struct vg_sbx *sbx)
+{
+	size_t i;
+
+	for (i = 0; i < sbx->n_scripts; i++) {
+		struct vg_sbx_script *s = sbx->scripts[i];
+		char msg[128];
+
+		if (s->batch_errors > VG_SBX_ERRORS_PER_BATCH) {
+			snprintf(msg, sizeof(msg), "%u more errors in this "
+				 "batch not reported one by one",
+				 s->batch_errors - VG_SBX_ERRORS_PER_BATCH);
+			vg_sbx_plugin_error(sbx, s->plugin, s, "batch", msg);
+		}
+		s->batch_errors = 0;
+	}
+}
+
+void
+vg_sbx_dispatch_batch(struct vg_sbx *sbx, const Vigil__V1__EventBatch *batch)
+{
+	int slot = (int)batch->period - 1;
+	size_t i;
+
+	sbx->batch_time_us = batch->time_us;
+	for (i = 0; i < batch->n_flows; i++)
+		dispatch_flow(sbx, batch->flows[i]);
+	if (slot >= 0 && slot < VG_SBX_HOOK_ALL) {
+		dispatch_elements(sbx, VG_SBX_HOST, slot,
+				  (void *const *)batch->hosts, batch->n_hosts);
+		dispatch_elements(sbx, VG_SBX_INTERFACE, slot,
+				  (void *const *)batch->interfaces,
+				  batch->n_interfaces);
+		dispatch_elements(sbx, VG_SBX_NETWORK, slot,
+				  (void *const *)batch->networks,
+				  batch->n_networks);
+		if (batch->system != NULL)
+			dispatch_elements(sbx, VG_SBX_SYSTEM, slot,
+					  (void *const *)&batch->system, 1);
+	}
+	report_suppressed(sbx);
+	if (sbx->status_script != NULL)
+		atomic_store_explicit(sbx->status_script, 0,
+				      memory_order_relaxed);
+	if (sbx->results != NULL)
+		vg_sbx_results_count_events(sbx->results, batch->n_flows);
+}
+
+void
+vg_sbx_dispatch_teardown(struct vg_sbx *sbx)
+{
+	size_t i;
+
+	for (i = 0; i < sbx->n_scripts; i++) {
+		struct vg_sbx_script *s = sbx->scripts[i];
+		struct vg_sbx_plugin *plugin = s->plugin;
+		lua_State *L = plugin->L;
+		int rc;
+
+		if (!runnable(s) || s->teardown_ref == LUA_NOREF)
+			continue;
+		sbx->run_plugin = plugin;
+		sbx->run_script = s;
+		sbx->run_hook = "teardown";
+		sbx->run_kind = s->kind;
+		sbx->run_element = NULL;
+		sbx->run_outputs = 0;
+		lua_rawgeti(L, LUA_REGISTRYINDEX, s->teardown_ref);
+		lua_rawgeti(L, LUA_REGISTRYINDEX, s->conf_ref);
+		rc = vg_sbx_state_call(plugin, 1, 0, sbx->opt.hook_budget_ms);
+		sbx->run_plugin = NULL;
+		sbx->run_script = NULL;
+		if (rc != 0) {
+			const char *msg = lua_tostring(L, -1);
+			char buf[1024];
+
+			vg_sbx_plugin_error(sbx, plugin, s, "teardown",
+					    vg_sbx_full_message(plugin,
+								msg ? msg : "?",
+								buf,
+								sizeof(buf)));
+			lua_pop(L, 1);
+		}
+	}
+}

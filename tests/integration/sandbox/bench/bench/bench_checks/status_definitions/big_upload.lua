@@ -1,0 +1,1 @@
+return { key = "bench_big_upload", title = "big_upload", score = 10 }

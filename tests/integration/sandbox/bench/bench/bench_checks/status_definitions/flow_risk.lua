@@ -1,0 +1,1 @@
+return { key = "bench_flow_risk", title = "flow_risk", score = 10 }

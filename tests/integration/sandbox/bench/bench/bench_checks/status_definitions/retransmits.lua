@@ -1,0 +1,1 @@
+return { key = "bench_retransmits", title = "retransmits", score = 10 }

@@ -1,0 +1,1 @@
+return { key = "bench_risky_port", title = "risky_port", score = 10 }

@@ -1,0 +1,6 @@
+return {
+  key = "a_syntax",
+  hooks = {
+    protocolDetected = function(flow) if then end,
+  },
+}

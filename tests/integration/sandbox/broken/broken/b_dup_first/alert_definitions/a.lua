@@ -1,0 +1,1 @@
+return { key = "dup_alert", title = "One", severity = "info" }

@@ -1,0 +1,5 @@
+return {
+  key = "dup_alert",
+  title = "Two",
+  severity = "info",
+}

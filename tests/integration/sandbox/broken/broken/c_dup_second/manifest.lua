@@ -1,0 +1,1 @@
+return { title = "Defines dup_alert again" }

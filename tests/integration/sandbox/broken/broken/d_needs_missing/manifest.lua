@@ -1,0 +1,4 @@
+return {
+  title = "Needs a plugin that is not there",
+  dependencies = { "not_here" },
+}

@@ -1,0 +1,5 @@
+return {
+  key = "e_alert",
+  title = "E",
+  severity = "urgent",
+}

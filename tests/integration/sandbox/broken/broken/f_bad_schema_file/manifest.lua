@@ -1,0 +1,1 @@
+return { title = "Schema file with an unknown step" }

@@ -1,0 +1,1 @@
+return { { name = "f:x", metrics = { { name = "v", type = "gauge" } } } }

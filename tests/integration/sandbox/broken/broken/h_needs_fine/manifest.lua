@@ -1,0 +1,1 @@
+return { title = "Depends on z_fine", dependencies = { "z_fine" } }

@@ -1,0 +1,1 @@
+return { key = "h_status", title = "H", score = 3, alert = "z_alert" }

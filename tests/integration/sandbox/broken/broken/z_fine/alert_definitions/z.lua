@@ -1,0 +1,1 @@
+return { key = "z_alert", title = "Z", severity = "error" }

@@ -1,0 +1,1 @@
+return { title = "Loads fine" }

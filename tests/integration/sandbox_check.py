@@ -1,0 +1,74 @@
+"""vigil-sandbox --check on broken plugins, and the same plugins at run time.
+
+tests/integration/sandbox/broken/ contains one plugin per kind of mistake
+and two that are fine, one depending on the other. --check must print
+exactly one FILE:LINE line per problem, naming the line to fix, one
+"loaded" line per good plugin, and exit 1. Run normally, the sandbox must
+send the same problems to vigild as PluginErrors from the "load" hook and
+run the good plugins.
+"""
+import os
+import subprocess
+
+from sandbox_common import Checks, data_dir, drive, flow, programs
+
+DRIVER, SANDBOX, ROOT = programs()
+BROKEN = data_dir(ROOT, "broken")
+P = os.path.join(BROKEN, "broken")
+c = Checks()
+
+expected_errors = [
+    f"{P}/a_syntax/user_scripts/flow/s.lua:4: unexpected symbol near 'then'",
+    f"{P}/c_dup_second/alert_definitions/a.lua:2: alert key 'dup_alert' is "
+    f"already defined in {P}/b_dup_first/alert_definitions/a.lua",
+    f"{P}/d_needs_missing/manifest.lua:3: dependency 'not_here' not found",
+    f"{P}/e_bad_severity/alert_definitions/e.lua:4: severity 'urgent' must "
+    "be info, notice, warning, error or critical",
+    f"{P}/f_bad_schema_file/ts_schemas/weekly.lua:1: unknown schema file "
+    "(expected min.lua, 5mins.lua, hour.lua or day.lua)",
+]
+expected_loaded = [
+    f"loaded b_dup_first: 0 scripts, 1 alerts, 0 statuses, 0 schemas "
+    f"({P}/b_dup_first)",
+    f"loaded z_fine: 0 scripts, 1 alerts, 0 statuses, 0 schemas ({P}/z_fine)",
+    f"loaded h_needs_fine: 1 scripts, 0 alerts, 1 statuses, 0 schemas "
+    f"({P}/h_needs_fine)",
+]
+
+proc = subprocess.run([SANDBOX, "--check", "--plugins", BROKEN],
+                      capture_output=True, text=True)
+c.equal(proc.returncode, 1, "check: exit 1 when a plugin was skipped")
+c.equal(proc.stdout.splitlines(), expected_errors + expected_loaded,
+        "check: one line per error, then one per plugin loaded")
+
+# A second folder is searched too; a folder that does not exist is an
+# error of its own.
+missing = os.path.join(ROOT, "no-such-plugin-folder")
+proc = subprocess.run([SANDBOX, "--check", "--plugins",
+                       f"{os.path.join(ROOT, 'plugins')},{missing}"],
+                      capture_output=True, text=True)
+c.equal(proc.returncode, 1, "check: missing folder is an error")
+c.equal(proc.stdout.splitlines()[0], f"{missing}: plugin folder not found",
+        "check: missing folder named")
+c.check(any(line.startswith("loaded example:")
+            for line in proc.stdout.splitlines()),
+        "check: the other folder still loaded")
+
+# At run time: the errors reach vigild, the good plugins run.
+run = drive(DRIVER, SANDBOX, [BROKEN],
+            [flow(1, 443), "send", "sync"])
+load_errors = [(e["plugin"], e["message"]) for e in run.of("error")
+               if e["hook"] == "load"]
+c.equal([m for _, m in load_errors], expected_errors,
+        "run: load errors sent as PluginErrors")
+c.equal([p for p, _ in load_errors],
+        ["a_syntax", "c_dup_second", "d_needs_missing", "e_bad_severity",
+         "f_bad_schema_file"], "run: each load error names its plugin")
+c.equal([(s["flow_id"], s["status"], s["score"], s["plugin"])
+         for s in run.of("status")], [(1, "h_status", 3, "h_needs_fine")],
+        "run: a plugin using its dependency's alert works")
+c.equal([(a["alert_type"], a["severity"]) for a in run.of("alert")],
+        [("z_alert", "error")], "run: the dependency's alert raised")
+c.equal(run.exit(), {"type": "exit", "code": 0, "signal": 0}, "run: exit")
+
+c.finish()
