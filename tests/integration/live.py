@@ -143,7 +143,8 @@ def live_case(vigild, tmp, checks):
                      f"ICMP counters: {icmp[0]}")
     tcp = [r for r in records if r["l4"] == "TCP" and
            r.get("server_port") == port]
-    if checks.check(len(tcp) == 1, f"TCP flow: {tcp}"):
+    if checks.check(len(tcp) == 1, f"TCP flow to port {port}: {tcp}; "
+                    f"all records: {records}; vigild: {reader.text()}"):
         t = tcp[0]
         checks.check(t["client_ip"] == NS_IP and not t["swapped"],
                      f"TCP client: {t}")
