@@ -32,7 +32,7 @@
 #define BACKOFF_MAX_MS 5000
 #define HEALTHY_MS 30000      /* a run this long resets the back-off */
 #define ALERT_LOG_PER_SECOND 20
-#define KILLS_BEFORE_WARNING 3
+#define KILLS_BEFORE_DISABLE 3 /* deadline kills in a row, same script */
 
 static const char *const severity_names[] = {
 	"none", "info", "notice", "warning", "error", "critical",
@@ -176,6 +176,18 @@ handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 		write_alert(sb, "release", r->entity, r->entity_value,
 			    r->alert_type, 0, 0, NULL, r->plugin, r->script,
 			    r->time_us, 0);
+	}
+	for (i = 0; i < rb->n_scripts; i++) {
+		const Vigil__V1__ScriptInfo *info = rb->scripts[i];
+
+		if (info->index == 0 || info->index > VG_SANDBOX_SCRIPTS_MAX ||
+		    box->script_plugins == NULL)
+			continue;
+		snprintf(box->script_plugins[info->index - 1],
+			 VG_SANDBOX_NAME_LEN, "%s",
+			 info->plugin != NULL ? info->plugin : "");
+		if (info->index > box->script_count)
+			box->script_count = info->index;
 	}
 	/* TODO: points go to the rrd writer once timeseries exist; counted. */
 	box->counters.ts_points += rb->n_points;
@@ -336,6 +348,8 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	char shm_fd[16] = "3", wake_fd[16] = "4", notify_fd[16] = "5";
 	char id[16], memory[16], budget[16];
 	char dirs[VG_MAX_PLUGIN_DIRS * (VG_PATH_MAX + 1)] = "";
+	static char disabled[VG_SANDBOX_DISABLED_MAX *
+			     (VG_SANDBOX_NAME_LEN + 1)];
 	const struct vg_config *cfg = sb->cfg;
 	uv_process_options_t options;
 	uv_stdio_container_t stdio[6];
@@ -372,6 +386,16 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	if (sb->config_path != NULL) {
 		args[argc++] = "--config";
 		args[argc++] = (char *)sb->config_path;
+	}
+	if (box->disabled_count > 0) {
+		disabled[0] = '\0';
+		for (i = 0; i < box->disabled_count; i++) {
+			if (i > 0)
+				strcat(disabled, ",");
+			strcat(disabled, box->disabled[i]);
+		}
+		args[argc++] = "--disable";
+		args[argc++] = disabled;
 	}
 	args[argc] = NULL;
 
@@ -478,6 +502,10 @@ setup_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 		out->wake_fd[box->index] = box->wake_fd;
 	}
 	box->backoff_ms = BACKOFF_MIN_MS;
+	box->script_plugins = calloc(VG_SANDBOX_SCRIPTS_MAX,
+				     sizeof(*box->script_plugins));
+	if (box->script_plugins == NULL)
+		return -ENOMEM;
 	uv_poll_init(sb->loop, &box->notify_poll, box->notify_fd);
 	box->notify_poll.data = box;
 	box->process.data = sb;
@@ -605,6 +633,36 @@ send_periodic(struct vg_sandboxes *sb, Vigil__V1__Period period,
 	}
 }
 
+/*
+ * Restarts of <box> leave out the plugin of <script> (1-based), which has
+ * overrun the deadline KILLS_BEFORE_DISABLE times in a row.
+ */
+static void
+disable_plugin(struct vg_sandbox *box, uint32_t script)
+{
+	const char *plugin;
+	unsigned int i;
+
+	if (script == 0 || script > box->script_count ||
+	    box->script_plugins == NULL) {
+		VG_ERR("sandbox", "sandbox=%u script=%u overran its deadline %u times in a row; its plugin is unknown, so it stays enabled",
+		       box->index, script, KILLS_BEFORE_DISABLE);
+		return;
+	}
+	plugin = box->script_plugins[script - 1];
+	for (i = 0; i < box->disabled_count; i++) {
+		if (strcmp(box->disabled[i], plugin) == 0)
+			return;
+	}
+	if (box->disabled_count == VG_SANDBOX_DISABLED_MAX || plugin[0] == '\0')
+		return;
+	snprintf(box->disabled[box->disabled_count++], VG_SANDBOX_NAME_LEN,
+		 "%s", plugin);
+	box->counters.plugins_disabled++;
+	VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: script=%u overran deadline_ms %u times in a row",
+	       box->index, plugin, script, KILLS_BEFORE_DISABLE);
+}
+
 void
 vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
 {
@@ -631,14 +689,8 @@ vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
 		VG_WARN("sandbox", "sandbox=%u batch ran past deadline_ms=%u in script=%u, killing it (kills=%" PRIu64 ")",
 			box->index, sb->cfg->sandbox_deadline_ms, script,
 			box->counters.deadline_kills);
-		/*
-		 * TODO: a script that keeps overrunning should be disabled
-		 * by name (vigil-sandbox --disable); for now it is only
-		 * reported, and the back-off bounds the cost of the restarts.
-		 */
-		if (box->same_script_kills == KILLS_BEFORE_WARNING)
-			VG_ERR("sandbox", "sandbox=%u script=%u overran its deadline %u times in a row",
-			       box->index, script, KILLS_BEFORE_WARNING);
+		if (box->same_script_kills == KILLS_BEFORE_DISABLE)
+			disable_plugin(box, script);
 		uv_process_kill(&box->process, SIGKILL);
 	}
 	/* Hooks run on packet time, so a replay fires them as captured. */
@@ -721,6 +773,9 @@ vg_sandboxes_reload(struct vg_sandboxes *sb)
 		struct vg_sandbox *box = &sb->sandboxes[i];
 
 		box->backoff_ms = BACKOFF_MIN_MS;
+		/* The operator may have fixed the plugins it disabled. */
+		box->disabled_count = 0;
+		box->same_script_kills = 0;
 		if (box->running)
 			uv_process_kill(&box->process, SIGKILL);
 	}
@@ -774,5 +829,6 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->events_seen += c->events_seen;
 		total->events_lost += c->events_lost;
 		total->control_dropped += c->control_dropped;
+		total->plugins_disabled += c->plugins_disabled;
 	}
 }

@@ -39,7 +39,12 @@ struct vg_sandbox_counters {
 	uint64_t events_seen;     /* as reported by the sandbox */
 	uint64_t events_lost;     /* engine batches its rings dropped */
 	uint64_t control_dropped; /* periodic batches its ring dropped */
+	uint64_t plugins_disabled; /* for overrunning the deadline */
 };
+
+#define VG_SANDBOX_SCRIPTS_MAX 1024
+#define VG_SANDBOX_DISABLED_MAX 64
+#define VG_SANDBOX_NAME_LEN 64
 
 struct vg_sandbox {
 	unsigned int index;
@@ -56,6 +61,12 @@ struct vg_sandbox {
 	uint64_t control_seq;
 	uint32_t last_script;     /* script running when last killed, +1 */
 	unsigned int same_script_kills;
+	/* Plugin of each script number, as the sandbox described them. */
+	char (*script_plugins)[VG_SANDBOX_NAME_LEN];
+	unsigned int script_count;
+	/* Plugins this sandbox starts without, for overrunning deadlines. */
+	char disabled[VG_SANDBOX_DISABLED_MAX][VG_SANDBOX_NAME_LEN];
+	unsigned int disabled_count;
 	struct vg_sandbox_counters counters;
 };
 

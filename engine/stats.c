@@ -146,7 +146,8 @@ vg_stats_write_json(const struct vg_stats *stats,
 			",\"ts_points\":%" PRIu64
 			",\"plugin_errors\":%" PRIu64
 			",\"events_seen\":%" PRIu64
-			",\"control_dropped\":%" PRIu64 "}",
+			",\"control_dropped\":%" PRIu64
+			",\"plugins_disabled\":%" PRIu64 "}",
 			stats->events, stats->event_batches,
 			stats->event_batches_dropped, stats->events_dropped,
 			en->late_statuses, en->statuses_full, sc->starts,
@@ -154,7 +155,7 @@ vg_stats_write_json(const struct vg_stats *stats,
 			sc->result_bad, sc->statuses, sc->statuses_dropped,
 			sc->alerts_triggered, sc->alerts_released,
 			sc->ts_points, sc->plugin_errors, sc->events_seen,
-			sc->control_dropped);
+			sc->control_dropped, sc->plugins_disabled);
 	}
 	fprintf(out, "}\n");
 }

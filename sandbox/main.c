@@ -556,6 +556,21 @@ log_scripts(const struct vg_sbx *sbx)
 	}
 }
 
+/* Tells vigild which plugin each script number belongs to. */
+static void
+describe_scripts(struct vg_sbx *sbx)
+{
+	size_t i;
+
+	for (i = 0; i < sbx->n_scripts; i++) {
+		const struct vg_sbx_script *s = sbx->scripts[i];
+
+		vg_sbx_results_script(sbx->results, (uint32_t)(i + 1), s->plugin->name,
+				      s->key, vg_sbx_kind_name(s->kind));
+	}
+	vg_sbx_results_flush(sbx->results);
+}
+
 static bool
 any_jit(const struct vg_sbx *sbx)
 {
@@ -630,6 +645,7 @@ run_sandbox(struct args *a)
 
 	sbx.status_script = &shm.status->script;
 	atomic_store(&shm.status->ready, 1);
+	describe_scripts(&sbx);
 	send_load_errors(&sbx);
 
 	lp.sbx = &sbx;

@@ -39,6 +39,7 @@ struct vg_sbx_results {
 	struct item_array releases;
 	struct item_array points;
 	struct item_array errors;
+	struct item_array scripts;
 	size_t estimate;
 	uint64_t seq;
 	uint64_t events_seen;
@@ -146,6 +147,7 @@ vg_sbx_results_free(struct vg_sbx_results *res)
 	free(res->releases.items);
 	free(res->points.items);
 	free(res->errors.items);
+	free(res->scripts.items);
 	free(res->pack_buf);
 	free(res);
 }
@@ -313,6 +315,25 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 	return added(res, &res->errors, err);
 }
 
+int
+vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
+		      const char *plugin, const char *script,
+		      const char *kind)
+{
+	Vigil__V1__ScriptInfo *info = arena_alloc(res, sizeof(*info));
+
+	if (info == NULL)
+		return -ENOMEM;
+	vigil__v1__script_info__init(info);
+	info->index = index;
+	info->plugin = arena_strdup(res, plugin);
+	info->script = arena_strdup(res, script);
+	info->kind = arena_strdup(res, kind);
+	if (info->plugin == NULL || info->script == NULL || info->kind == NULL)
+		return -ENOMEM;
+	return added(res, &res->scripts, info);
+}
+
 void
 vg_sbx_results_count_events(struct vg_sbx_results *res, uint64_t n)
 {
@@ -323,7 +344,8 @@ size_t
 vg_sbx_results_pending(const struct vg_sbx_results *res)
 {
 	return res->statuses.count + res->triggers.count +
-	       res->releases.count + res->points.count + res->errors.count;
+	       res->releases.count + res->points.count + res->errors.count +
+	       res->scripts.count;
 }
 
 static void
@@ -334,6 +356,7 @@ clear_items(struct vg_sbx_results *res)
 	res->releases.count = 0;
 	res->points.count = 0;
 	res->errors.count = 0;
+	res->scripts.count = 0;
 	res->estimate = 0;
 	arena_reset(res);
 }
@@ -389,6 +412,8 @@ vg_sbx_results_flush(struct vg_sbx_results *res)
 	batch.points = (Vigil__V1__TimeseriesPoint **)res->points.items;
 	batch.n_errors = res->errors.count;
 	batch.errors = (Vigil__V1__PluginError **)res->errors.items;
+	batch.n_scripts = res->scripts.count;
+	batch.scripts = (Vigil__V1__ScriptInfo **)res->scripts.items;
 
 	len = vigil__v1__result_batch__get_packed_size(&batch);
 	if (len > res->pack_cap) {

@@ -72,6 +72,12 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 		     const char *script, const char *hook,
 		     const char *message);
 
+/* Describes loaded script <index> (1-based) for vigild's supervisor. */
+int
+vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
+		      const char *plugin, const char *script,
+		      const char *kind);
+
 /* Adds <n> to the flow events handled, reported as events_seen. */
 void
 vg_sbx_results_count_events(struct vg_sbx_results *res, uint64_t n);

@@ -308,6 +308,57 @@ def kill_case(vigild, tmp, checks):
           f"plugins {p}")
 
 
+def disable_case(vigild, tmp, checks):
+    """A plugin that overruns the deadline three times in a row is left
+    out of the restarted sandbox; the other plugin keeps working. DNS
+    queries are used because nDPI classifies them as soon as it has seen
+    them with their answers, so each one reaches the sandboxes while the replay
+    runs."""
+    frames = []
+    for i in range(40):
+        client = f"10.4.0.{i + 1}"
+        server = "10.9.0.7" if i < 12 else "10.9.0.53"
+        frames.append((T0 + i * 0.25, g.packet(client, server, 17,
+                       g.udp(client, 42000, server, 53,
+                             g.dns_query(i, "www.example.org")))))
+        frames.append((T0 + i * 0.25 + 0.001, g.packet(server, client, 17,
+                       g.udp(server, 53, client, 42000,
+                             g.dns_query(i, "www.example.org", True,
+                                         "192.0.2.1")))))
+    pcap = os.path.join(tmp, "disable.pcap")
+    g.write_pcap(pcap, frames)
+    root = os.path.join(tmp, "plugins-disable")
+    write_plugin(root, "marker", """
+return { key = "dns_marker", hooks = { protocolDetected = function(flow)
+  if flow.server_ip == "10.9.0.53" then flow:setStatus("dns_seen", 10) end
+end } }
+""", statuses=["dns_seen"])
+    write_plugin(root, "stuck", hostile(
+        "if flow.server_ip == '10.9.0.7' then string.find(string.rep('a', "
+        "40), string.rep('a*', 40) .. 'b') end"))
+    flows = os.path.join(tmp, "disable.jsonl")
+    stats = os.path.join(tmp, "disable.stats.json")
+    config = os.path.join(tmp, "disable.yaml")
+    with open(config, "w") as f:
+        f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n      pace: true\n"
+                f"flows:\n  output: {flows}\n  idle_timeout: 600\n"
+                f"plugins:\n  directories: [{root}]\n  deadline_ms: 300\n")
+    proc = subprocess.run([vigild, "-c", config, "--stats", stats],
+                          stderr=subprocess.PIPE, text=True, timeout=120)
+    checks.check(proc.returncode == 0, f"disable: exit {proc.returncode}")
+    with open(stats) as f:
+        p = json.load(f)["plugins"]
+    checks.check(p["deadline_kills"] == 3 and p["plugins_disabled"] == 1,
+                 f"disable: kills and disabled plugins: {p}")
+    checks.check("plugin=stuck disabled" in proc.stderr,
+                 "disable: no log line naming the disabled plugin")
+    records = vigtest.read_records(flows)
+    marked = [r for r in records if "dns_seen" in r["statuses"]]
+    checks.check(len(marked) == 28, f"disable: {len(marked)} of the 28 "
+                 f"later flows marked")
+    print(f"disable: plugins {p}, marked {len(marked)}")
+
+
 def control_case(vigild, tmp, checks):
     """The control socket: stats, reload, an unknown command, cleanup."""
     import socket
@@ -377,6 +428,7 @@ def main():
         example_case(vigild, source_root, pcap, counts, tmp, checks)
         hostile_cases(vigild, pcap, counts, tmp, baseline, checks)
         kill_case(vigild, tmp, checks)
+        disable_case(vigild, tmp, checks)
         control_case(vigild, tmp, checks)
     checks.finish()
 
