@@ -14,6 +14,8 @@
  * one port) live in vg_config_check(), which the command line uses too.
  */
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <pwd.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -382,6 +384,7 @@ on_port_vdev(struct loader *ld, yaml_node_t *node, void *arg)
 static int
 on_port_pcap(struct loader *ld, yaml_node_t *node, void *arg)
 {
+	struct stat st;
 	int rc;
 
 	(void)arg;
@@ -391,6 +394,9 @@ on_port_pcap(struct loader *ld, yaml_node_t *node, void *arg)
 	if (access(scalar_text(node), R_OK) != 0)
 		return fail(ld, node, "cannot read '%s': %s", scalar_text(node),
 			    strerror(errno));
+	if (stat(scalar_text(node), &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(ld, node, "'%s' is a directory, not a capture file",
+			    scalar_text(node));
 	return 0;
 }
 
@@ -415,6 +421,9 @@ on_port_iface(struct loader *ld, yaml_node_t *node, void *arg)
 			return fail(ld, node, "invalid interface name '%s'",
 				    text);
 	}
+	if (if_nametoindex(text) == 0)
+		return fail(ld, node, "interface '%s' not found on this machine",
+			    text);
 	return 0;
 }
 
@@ -748,12 +757,16 @@ on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	char *dst = (char *)ld->cfg + (size_t)arg;
 	char dir[VG_PATH_MAX];
+	struct stat st;
 	char *slash;
 	int rc;
 
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
+	if (stat(dst, &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(ld, node, "'%s' is a directory; give a file name",
+			    dst);
 	strcpy(dir, dst);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
@@ -930,9 +943,15 @@ on_sandboxes(struct loader *ld, yaml_node_t *node, void *arg)
 static int
 on_sandbox_user(struct loader *ld, yaml_node_t *node, void *arg)
 {
+	int rc;
+
 	(void)arg;
-	return get_string(ld, node, ld->cfg->sandbox_user,
-			  sizeof(ld->cfg->sandbox_user));
+	rc = get_string(ld, node, ld->cfg->sandbox_user,
+			sizeof(ld->cfg->sandbox_user));
+	if (rc == 0 && getpwnam(ld->cfg->sandbox_user) == NULL)
+		return fail(ld, node, "user '%s' not found on this machine",
+			    ld->cfg->sandbox_user);
+	return rc;
 }
 
 static int

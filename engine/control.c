@@ -8,13 +8,16 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "control.h"
 
 #define REPLY_MAX 16384
+#define WRITE_QUEUE_MAX (1u << 20) /* reply bytes queued for one client */
 
 struct client;
 
@@ -78,6 +81,15 @@ send_line(struct client *c, const char *text)
 
 	if (r == NULL)
 		return;
+	/* A client that sends commands and never reads the replies is cut
+	 * off before its queued replies grow without bound. */
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
+	    WRITE_QUEUE_MAX) {
+		free(r);
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		close_client(c);
+		return;
+	}
 	len = strlen(text);
 	if (len > REPLY_MAX - 1)
 		len = REPLY_MAX - 1;
@@ -163,6 +175,36 @@ on_connection(uv_stream_t *server, int status)
 		close_client(c);
 }
 
+/*
+ * Removes a socket file that a vigild which died left at <path>, so bind()
+ * can succeed. Anything else there is left alone: a file that is not a
+ * socket (UV_EEXIST), or a socket another process still listens on
+ * (UV_EADDRINUSE).
+ */
+static int
+remove_stale_socket(const char *path)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd;
+	int rc;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode))
+		return UV_EEXIST;
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return uv_translate_sys_error(errno);
+	rc = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	close(fd);
+	if (rc == 0)
+		return UV_EADDRINUSE;
+	unlink(path);
+	return 0;
+}
+
 static void
 on_server_closed(uv_handle_t *handle)
 {
@@ -183,17 +225,20 @@ vg_control_start(uv_loop_t *loop, const char *path, vg_control_fn fn,
 	control->ctx = ctx;
 	uv_pipe_init(loop, &control->server, 0);
 	control->server.data = control;
-	/* A socket left by a vigild that died would make bind() fail. */
-	unlink(path);
-	rc = uv_pipe_bind(&control->server, path);
+	rc = remove_stale_socket(path);
+	if (rc == 0)
+		rc = uv_pipe_bind(&control->server, path);
 	if (rc == 0) {
 		chmod(path, 0600);
 		rc = uv_listen((uv_stream_t *)&control->server, 8,
 			       on_connection);
 	}
 	if (rc != 0) {
-		VG_ERR("engine", "control socket=%s listen failed: %s", path,
-		       uv_strerror(rc));
+		VG_ERR("engine", "control socket=%s listen failed: %s%s", path,
+		       uv_strerror(rc),
+		       rc == UV_EEXIST ? " (the path is not a socket)" :
+		       rc == UV_EADDRINUSE ? " (another process listens there)" :
+					     "");
 		uv_close((uv_handle_t *)&control->server, on_server_closed);
 		return NULL;
 	}

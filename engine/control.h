@@ -24,8 +24,9 @@ typedef void (*vg_control_fn)(void *ctx, const char *command, char *out,
 			      size_t out_len);
 
 /*
- * Listens on <path> (an existing socket file there is replaced; the new one
- * is made 0600) and calls <fn> for each command. Returns NULL with the
+ * Listens on <path> and calls <fn> for each command. A socket file left
+ * there by a process that no longer listens is replaced; any other file is
+ * kept and the call fails. The socket is made 0600. Returns NULL with the
  * cause logged.
  */
 struct vg_control *

@@ -20,6 +20,7 @@
 #define EXPIRE_EVERY 16     /* bursts between two expiry scans */
 #define EXPIRE_BUDGET 64    /* queue heads looked at per scan */
 #define STATUS_RING_SIZE 16384
+#define RECORD_FLUSH_NS 200000000ull /* oldest record a buffer keeps */
 #define STATUS_BURST 64
 
 int
@@ -75,7 +76,26 @@ swap_buffer(struct vg_engine_lcore *lcore)
 	rte_ring_enqueue(lcore->full, lcore->current);
 	lcore->current = next;
 	lcore->current->used = 0;
+	lcore->current_since_ns = 0;
 	return 0;
+}
+
+/*
+ * Hands over a buffer that has held records for RECORD_FLUSH_NS, so a
+ * quiet link's records reach the file within a fraction of a second rather
+ * than when 1 MiB has built up. Never waits for an empty buffer.
+ */
+static void
+flush_old_records(struct vg_engine_lcore *lcore)
+{
+	bool lossless = lcore->lossless;
+
+	if (lcore->current_since_ns == 0 ||
+	    vg_events_now_ns() - lcore->current_since_ns < RECORD_FLUSH_NS)
+		return;
+	lcore->lossless = false;
+	swap_buffer(lcore);
+	lcore->lossless = lossless;
 }
 
 int
@@ -91,6 +111,8 @@ vg_engine_lcore_emit(void *ctx, const char *line, size_t len)
 	}
 	memcpy(buf->data + buf->used, line, len);
 	buf->used += len;
+	if (lcore->current_since_ns == 0)
+		lcore->current_since_ns = vg_events_now_ns();
 	return 0;
 }
 
@@ -194,6 +216,7 @@ vg_engine_lcore_main(void *arg)
 				vg_engine_expire(engine, engine->now_us,
 						 EXPIRE_BUDGET);
 				vg_events_flush_idle(lcore->events, false);
+				flush_old_records(lcore);
 			}
 			continue;
 		}
@@ -210,6 +233,7 @@ vg_engine_lcore_main(void *arg)
 		}
 		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
 		vg_events_flush_idle(lcore->events, false);
+		flush_old_records(lcore);
 		rte_pause();
 	}
 

@@ -2,9 +2,10 @@
  * Engine lcores under EAL: the loop that feeds vg_engine from the rings,
  * and the buffers that carry flow records to the control thread.
  *
- * Records are written into 1 MiB buffers; a full buffer goes to the
- * control thread through a ring and comes back empty through another, so
- * the engine never touches a file. With a capture file as input the engine
+ * Records are written into 1 MiB buffers; a buffer goes to the control
+ * thread through a ring when it is full or has held records for
+ * RECORD_FLUSH_NS, and comes back empty through another, so the engine
+ * never touches a file. With a capture file as input the engine
  * waits for an empty buffer (nothing may be lost); on a live port a record
  * that finds no buffer is dropped and counted.
  */
@@ -40,6 +41,7 @@ struct vg_engine_lcore {
 	struct rte_ring *full;         /* engine -> control thread */
 	struct rte_ring *empty;        /* control thread -> engine */
 	struct vg_record_buf *current;
+	uint64_t current_since_ns;     /* first record in <current>, 0 if none */
 	atomic_bool done;              /* flushed and exited */
 
 	/* Plugins: events out, statuses in (NULL when plugins are off). */

@@ -13,9 +13,11 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -48,7 +50,8 @@ struct vigild {
 	bool status_lines;  /* live port or endless replay: print status */
 
 	int out_fd;
-	uint64_t records_bytes;
+	uint64_t records_bytes;      /* whole records written to the output */
+	uint64_t records_lost;       /* records a failed write dropped */
 	int write_errors;
 	const char *stats_path;
 
@@ -416,6 +419,24 @@ parse_args(struct vigild *d, int argc, char **argv)
 	return 0;
 }
 
+/* Counts the records (lines) in <len> bytes at <data>. */
+static uint64_t
+count_records(const char *data, size_t len)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		n += data[i] == '\n';
+	return n;
+}
+
+/*
+ * Appends a buffer of whole records to the flow output. When a write fails
+ * (a full disk, say), the file is cut back to the end of the last whole
+ * record, so it stays valid JSON Lines, and the buffer's records are
+ * counted as dropped.
+ */
 static void
 write_buffer(struct vigild *d, const struct vg_record_buf *buf)
 {
@@ -430,8 +451,12 @@ write_buffer(struct vigild *d, const struct vg_record_buf *buf)
 			if (errno == EINTR)
 				continue;
 			if (d->write_errors++ == 0)
-				VG_ERR("engine", "file=%s write() failed: %s",
+				VG_ERR("engine", "flows.output file=%s write() failed: %s; records are dropped and counted",
 				       d->cfg.flow_output, strerror(errno));
+			if (ftruncate(d->out_fd, (off_t)d->records_bytes) == 0)
+				lseek(d->out_fd, (off_t)d->records_bytes,
+				      SEEK_SET);
+			d->records_lost += count_records(buf->data, buf->used);
 			return;
 		}
 		done += (size_t)n;
@@ -776,12 +801,13 @@ launch_lcores(struct vigild *d)
 	return 0;
 }
 
-static void
-run_control_loop(struct vigild *d)
+/*
+ * Installs the signal handlers and the control socket before any lcore
+ * starts, so a signal at any moment after this is a clean stop.
+ */
+static int
+start_control(struct vigild *d)
 {
-	uv_timer_init(&d->loop, &d->tick);
-	d->tick.data = d;
-	uv_timer_start(&d->tick, on_tick, CONTROL_TICK_MS, CONTROL_TICK_MS);
 	uv_signal_init(&d->loop, &d->sigint);
 	uv_signal_init(&d->loop, &d->sigterm);
 	d->sigint.data = d;
@@ -791,10 +817,22 @@ run_control_loop(struct vigild *d)
 	uv_signal_init(&d->loop, &d->sighup);
 	d->sighup.data = d;
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
-	d->last_status_ms = uv_now(&d->loop);
-	if (d->cfg.control_socket[0] != '\0')
+	if (d->cfg.control_socket[0] != '\0') {
 		d->control = vg_control_start(&d->loop, d->cfg.control_socket,
 					      on_control_command, d);
+		if (d->control == NULL)
+			return -EADDRNOTAVAIL;
+	}
+	return 0;
+}
+
+static void
+run_control_loop(struct vigild *d)
+{
+	uv_timer_init(&d->loop, &d->tick);
+	d->tick.data = d;
+	uv_timer_start(&d->tick, on_tick, CONTROL_TICK_MS, CONTROL_TICK_MS);
+	d->last_status_ms = uv_now(&d->loop);
 
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 
@@ -815,6 +853,7 @@ collect(struct vigild *d, struct vg_stats *stats)
 {
 	vg_stats_collect(stats, &d->capture, d->rx, d->rx_count,
 			 d->engine_ptrs, d->engine_count);
+	stats->engine.records_dropped += d->records_lost;
 	if (d->plugins)
 		vg_sandboxes_counters(&d->sandboxes, &stats->sandbox);
 }
@@ -848,6 +887,48 @@ report(struct vigild *d)
 	fclose(out);
 }
 
+/*
+ * Refuses a flow output that is one of the capture files: opening it for
+ * writing would truncate the capture before it is read.
+ */
+static bool
+output_is_input(const struct vg_config *cfg)
+{
+	struct stat out, in;
+	unsigned int i;
+
+	if (cfg->flow_output[0] == '\0' || stat(cfg->flow_output, &out) != 0)
+		return false;
+	for (i = 0; i < cfg->port_count; i++) {
+		if (cfg->ports[i].kind != VG_PORT_PCAP ||
+		    stat(cfg->ports[i].source, &in) != 0)
+			continue;
+		if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+			VG_ERR("engine", "flow output %s is the capture file %s; choose another output file",
+			       cfg->flow_output, cfg->ports[i].source);
+			return true;
+		}
+	}
+	return false;
+}
+
+static int
+open_output(struct vigild *d)
+{
+	if (d->cfg.flow_output[0] == '\0') {
+		VG_WARN("engine", "no flow output configured: flow records are not written anywhere");
+		return 0;
+	}
+	d->out_fd = open(d->cfg.flow_output,
+			 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (d->out_fd < 0) {
+		VG_ERR("engine", "flows.output file=%s open() failed: %s",
+		       d->cfg.flow_output, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -863,16 +944,10 @@ main(int argc, char **argv)
 				 (enum vg_log_level)d.cfg.log_level :
 				 vg_log_get_level());
 
-	if (d.cfg.flow_output[0] != '\0') {
-		d.out_fd = open(d.cfg.flow_output,
-				O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (d.out_fd < 0) {
-			VG_ERR("engine", "file=%s open() failed: %s",
-			       d.cfg.flow_output, strerror(errno));
-			return 1;
-		}
-	}
-
+	/* A control client that goes away must not kill vigild. */
+	signal(SIGPIPE, SIG_IGN);
+	if (output_is_input(&d.cfg))
+		return 1;
 	if (vg_eal_start(&d.cfg, argv[0]) != 0)
 		return 1;
 	uv_loop_init(&d.loop);
@@ -887,6 +962,11 @@ main(int argc, char **argv)
 		d.sandboxes.interfaces = interface_counters;
 		d.sandboxes.interfaces_ctx = &d;
 	}
+	if (rc == 0)
+		rc = start_control(&d);
+	/* Opened last, so a start-up that fails leaves old records alone. */
+	if (rc == 0)
+		rc = open_output(&d);
 	if (rc == 0)
 		rc = launch_lcores(&d);
 	if (rc != 0) {

@@ -66,7 +66,7 @@ def main():
             cpus = os.cpu_count() or 1
             if "probe-40g" in name and cpus < 14:
                 # The example pins lcores to CPUs 2..13.
-                want = (f"vigild: {path}:18:8: lcores.rx[0]: CPU 2 does not "
+                want = (f"vigild: {path}:19:8: lcores.rx[0]: CPU 2 does not "
                         f"exist (this machine has CPUs 0..{cpus - 1})")
                 checks.check(proc.returncode == 1 and
                              proc.stderr.strip() == want,

@@ -75,7 +75,7 @@ test_full_file_sets_every_key(void **state)
 		"      name: uplink\n"
 		"      rx_queues: 4\n"
 		"    - vdev: net_null0\n"
-		"    - interface: eth1\n"
+		"    - interface: lo\n"
 		"    - pcap: /dev/null\n"
 		"      pace: true\n"
 		"  tunnels: [gre, vxlan]\n"
@@ -111,7 +111,7 @@ test_full_file_sets_every_key(void **state)
 	assert_int_equal(cfg.ports[1].kind, VG_PORT_VDEV);
 	assert_string_equal(cfg.ports[1].name, "port1");
 	assert_int_equal(cfg.ports[2].kind, VG_PORT_IFACE);
-	assert_string_equal(cfg.ports[2].source, "eth1");
+	assert_string_equal(cfg.ports[2].source, "lo");
 	assert_int_equal(cfg.ports[3].kind, VG_PORT_PCAP);
 	assert_true(cfg.ports[3].pace);
 	assert_int_equal(cfg.tunnels, VG_TUNNEL_GRE | VG_TUNNEL_VXLAN);
@@ -274,7 +274,7 @@ static void
 test_pace_only_for_files(void **state)
 {
 	(void)state;
-	expect_error("capture:\n  ports:\n    - interface: eth0\n      pace: true\n",
+	expect_error("capture:\n  ports:\n    - interface: lo\n      pace: true\n",
 		     "t.yaml:3:7: capture.ports[0]: pace applies to capture files only");
 }
 
@@ -284,6 +284,38 @@ test_interface_name_too_long(void **state)
 	(void)state;
 	expect_error("capture:\n  ports:\n    - interface: abcdefghijklmnopq\n",
 		     "t.yaml:3:18: capture.ports[0].interface: interface name 'abcdefghijklmnopq' is longer than 15 characters");
+}
+
+static void
+test_interface_not_found(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - interface: vgnosuch0\n",
+		     "t.yaml:3:18: capture.ports[0].interface: interface 'vgnosuch0' not found on this machine");
+}
+
+static void
+test_output_is_directory(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  output: /tmp\n",
+		     "t.yaml:2:11: flows.output: '/tmp' is a directory; give a file name");
+}
+
+static void
+test_capture_file_is_directory(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: /tmp\n",
+		     "t.yaml:3:13: capture.ports[0].pcap: '/tmp' is a directory, not a capture file");
+}
+
+static void
+test_sandbox_user_not_found(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  user: vgnosuchuser\n",
+		     "t.yaml:2:9: plugins.user: user 'vgnosuchuser' not found on this machine");
 }
 
 static void
@@ -544,6 +576,10 @@ main(void)
 		cmocka_unit_test(test_capture_file_one_queue),
 		cmocka_unit_test(test_pace_only_for_files),
 		cmocka_unit_test(test_interface_name_too_long),
+		cmocka_unit_test(test_interface_not_found),
+		cmocka_unit_test(test_output_is_directory),
+		cmocka_unit_test(test_capture_file_is_directory),
+		cmocka_unit_test(test_sandbox_user_not_found),
 		cmocka_unit_test(test_empty_port_list),
 		cmocka_unit_test(test_unknown_tunnel),
 		cmocka_unit_test(test_cpu_out_of_range),
