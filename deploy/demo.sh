@@ -19,7 +19,13 @@ FLOWS=$DEMO_DIR/flows.jsonl
 CONFIG=$DEMO_DIR/vigil.yaml
 
 if [ $# -ge 1 ]; then
-	PORT="    - interface: $1"
+	case "$1" in
+	*[!A-Za-z0-9_.:@-]* | "")
+		echo "vigil: '$1' is not a valid interface name" >&2
+		exit 2
+		;;
+	esac
+	PORT="    - interface: \"$1\""
 	echo "vigil: capturing live on $1; Ctrl-C stops and writes the open flows" >&2
 else
 	SAMPLE=$DEMO_DIR/sample.pcap
@@ -53,6 +59,11 @@ YAML
 VIGILD=$!
 trap 'kill -INT $VIGILD 2>/dev/null || true' INT TERM
 python3 "$VIGIL_ROOT/deploy/show-flows.py" "$FLOWS" "$VIGILD" || true
-wait $VIGILD || true
+status=0
+wait $VIGILD || status=$?
 trap - INT TERM
+if [ $status -ne 0 ]; then
+	echo "vigil: vigild failed (exit status $status); see the messages above" >&2
+	exit $status
+fi
 echo "vigil: flow records are in $FLOWS" >&2

@@ -337,6 +337,12 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
 		flow->flags |= VG_FLOW_SWAPPED;
 
 	if (engine->ndpi_free_count == 0) {
+		/*
+		 * NOTE: every nDPI state is in use (the pool holds a quarter of
+		 * the table's flows): this flow goes unclassified. Flows that
+		 * never end detection, such as scan probes, hold their state
+		 * until their idle timeout.
+		 */
 		engine->counters.ndpi_pool_empty++;
 		flow->flags |= VG_FLOW_DETECTED;
 		return;

@@ -112,12 +112,19 @@ parse_cpu_list(const char *text, unsigned int *cpus, unsigned int *count)
 	if (copy == NULL)
 		return -ENOMEM;
 	*count = 0;
+	/* strtok_r would skip the empty item in "1,,1": reject it. */
+	if (strstr(text, ",,") != NULL || text[0] == ',' ||
+	    text[strlen(text) - 1] == ',') {
+		free(copy);
+		return -EINVAL;
+	}
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	     item = strtok_r(NULL, ",", &save)) {
 		char *end;
 		long cpu = strtol(item, &end, 10);
 
-		if (*end != '\0' || cpu < 0 || cpu > 1023 ||
+		if (*item == '\0' || *end != '\0' || cpu < 0 ||
+		    cpu >= sysconf(_SC_NPROCESSORS_CONF) ||
 		    *count >= VG_MAX_LCORES) {
 			free(copy);
 			return -EINVAL;
@@ -389,14 +396,14 @@ parse_args(struct vigild *d, int argc, char **argv)
 	if (engine_cpus != NULL &&
 	    parse_cpu_list(engine_cpus, cfg->engine_cpus,
 			   &cfg->engine_lcore_count)) {
-		fprintf(stderr, "vigild: --engine-cpus: expected a list such as 1,1 (CPU numbers), got '%s'\n",
-			engine_cpus);
+		fprintf(stderr, "vigild: --engine-cpus: expected a list such as 1,1 of CPUs 0..%ld, got '%s'\n",
+			sysconf(_SC_NPROCESSORS_CONF) - 1, engine_cpus);
 		return -EINVAL;
 	}
 	if (rx_cpus != NULL &&
 	    parse_cpu_list(rx_cpus, cfg->rx_cpus, &cfg->rx_lcore_count)) {
-		fprintf(stderr, "vigild: --rx-cpus: expected a list such as 1 (CPU numbers), got '%s'\n",
-			rx_cpus);
+		fprintf(stderr, "vigild: --rx-cpus: expected a list such as 1 of CPUs 0..%ld, got '%s'\n",
+			sysconf(_SC_NPROCESSORS_CONF) - 1, rx_cpus);
 		return -EINVAL;
 	}
 	if (active >= 0)
@@ -875,12 +882,16 @@ report(struct vigild *d)
 
 	collect(d, &stats);
 	vg_stats_log_summary(&stats, &d->capture);
+	if (stats.engine.ndpi_pool_empty > 0)
+		VG_WARN("engine", "flows=%" PRIu64 " went unclassified: every nDPI detection state was in use (a quarter of flows.table_size per engine lcore)",
+			stats.engine.ndpi_pool_empty);
 	if (d->stats_path == NULL)
 		return;
 	out = fopen(d->stats_path, "w");
 	if (out == NULL) {
-		VG_ERR("engine", "file=%s fopen() failed: %s", d->stats_path,
-		       strerror(errno));
+		VG_ERR("engine", "--stats file=%s fopen() failed: %s",
+		       d->stats_path, strerror(errno));
+		d->write_errors++;
 		return;
 	}
 	vg_stats_write_json(&stats, &d->capture, out);
