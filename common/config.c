@@ -36,6 +36,7 @@
 #define MAX_CPU 1023
 #define KEY_PATH_MAX 256
 #define MAX_FILE_BYTES (16u << 20)
+#define MAX_FLOW_DEPTH 64
 
 struct loader {
 	const char *name;      /* file name used in messages */
@@ -323,6 +324,7 @@ static int
 on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	char *dst = (char *)ld->cfg + (size_t)arg;
+	char problem[128];
 	struct stat st;
 	int rc;
 
@@ -334,6 +336,9 @@ on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
 			    strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return fail(ld, node, "'%s' is not a regular file", dst);
+	if (vg_config_check_text_file(dst, problem, sizeof(problem)) != 0)
+		return fail(ld, node, "'%s' is not a text file: %s", dst,
+			    problem);
 	return 0;
 }
 
@@ -1152,6 +1157,59 @@ syntax_error(struct loader *ld, const yaml_parser_t *parser)
 	return -EINVAL;
 }
 
+/*
+ * Rejects flow collections ([...] and {...}) nested deeper than
+ * MAX_FLOW_DEPTH before libyaml sees the text: its loader takes time
+ * quadratic in the depth, so a few hundred kilobytes of '[' would stall
+ * vigild's start-up for minutes. Quotes and comments are skipped, so a
+ * bracket inside a string does not count.
+ */
+static int
+check_flow_depth(const char *name, const char *text, size_t len, char *err,
+		 size_t err_len)
+{
+	size_t line = 1, col = 1, i;
+	unsigned int depth = 0;
+	char quote = 0;
+	bool comment = false;
+
+	for (i = 0; i < len; i++, col++) {
+		char c = text[i];
+
+		if (c == '\n') {
+			line++;
+			col = 0;
+			comment = false;
+			continue;
+		}
+		if (comment)
+			continue;
+		if (quote != 0) {
+			if (c == '\\' && quote == '"')
+				i++, col++;
+			else if (c == quote)
+				quote = 0;
+			continue;
+		}
+		if (c == '#' && (i == 0 || text[i - 1] == ' ' ||
+				 text[i - 1] == '\t' || text[i - 1] == '\n')) {
+			comment = true;
+		} else if (c == '"' || c == '\'') {
+			quote = c;
+		} else if (c == '[' || c == '{') {
+			if (++depth > MAX_FLOW_DEPTH) {
+				snprintf(err, err_len,
+					 "%s:%zu:%zu: invalid YAML: collections nested deeper than %d levels",
+					 name, line, col, MAX_FLOW_DEPTH);
+				return -EINVAL;
+			}
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+	}
+	return 0;
+}
+
 int
 vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
 		size_t text_len, char *err, size_t err_len)
@@ -1166,6 +1224,9 @@ vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
 	err[0] = '\0';
 	vg_config_defaults(cfg);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
+	rc = check_flow_depth(name, text, text_len, err, err_len);
+	if (rc != 0)
+		return rc;
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, err_len, "%s: cannot start the YAML parser", name);
 		return -ENOMEM;
@@ -1229,7 +1290,8 @@ vg_config_load(struct vg_config *cfg, const char *path, char *err,
 	len = fread(text, 1, MAX_FILE_BYTES + 1, file);
 	if (ferror(file)) {
 		rc = -EIO;
-		snprintf(err, err_len, "%s: read failed", path);
+		snprintf(err, err_len, "%s: read failed: %s", path,
+			 strerror(errno));
 	} else if (len > MAX_FILE_BYTES) {
 		rc = -EFBIG;
 		snprintf(err, err_len, "%s: larger than %u bytes", path,
@@ -1287,6 +1349,39 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int
+vg_config_check_text_file(const char *path, char *problem, size_t len)
+{
+	unsigned char buf[65536];
+	uint64_t offset = 0;
+	FILE *file = fopen(path, "rb");
+	size_t n;
+	int rc = 0;
+
+	if (file == NULL) {
+		rc = -errno;
+		snprintf(problem, len, "%s", strerror(errno));
+		return rc;
+	}
+	while (rc == 0 && (n = fread(buf, 1, sizeof(buf), file)) > 0) {
+		size_t i;
+
+		for (i = 0; i < n; i++) {
+			unsigned char c = buf[i];
+
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+				snprintf(problem, len, "byte %llu is 0x%02x",
+					 (unsigned long long)(offset + i), c);
+				rc = -EINVAL;
+				break;
+			}
+		}
+		offset += n;
+	}
+	fclose(file);
+	return rc;
 }
 
 bool

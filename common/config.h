@@ -137,6 +137,15 @@ vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
 int
 vg_config_check(const struct vg_config *cfg, char *err, size_t err_len);
 
+/*
+ * Checks that <path> is a text file: no NUL byte and no control character
+ * other than tab, CR and LF. nDPI 4.2 crashes on some binary list files,
+ * so they are refused before it reads them. Returns 0, or -EINVAL with
+ * "byte N is 0xXX" in <problem>, or -errno when the file cannot be read.
+ */
+int
+vg_config_check_text_file(const char *path, char *problem, size_t len);
+
 /* Returns true when <addr> (family 4 or 6, network order) is local. */
 bool
 vg_config_is_local(const struct vg_config *cfg, int family,

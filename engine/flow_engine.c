@@ -42,12 +42,18 @@ static int
 load_ndpi_file(struct ndpi_detection_module_struct *ndpi, const char *what,
 	       const char *path, char *err, size_t err_len)
 {
+	char problem[128];
 	int rc;
 
 	if (path[0] == '\0')
 		return 0;
+	if (vg_config_check_text_file(path, problem, sizeof(problem)) != 0) {
+		snprintf(err, err_len, "ndpi.%s: %s is not a text file: %s",
+			 what, path, problem);
+		return -EINVAL;
+	}
 
-	if (strcmp(what, "protos") == 0)
+	if (strcmp(what, "protocols") == 0)
 		rc = ndpi_load_protocols_file(ndpi, path);
 	else if (strcmp(what, "categories") == 0)
 		rc = ndpi_load_categories_file(ndpi, path);
@@ -81,7 +87,8 @@ create_ndpi(const struct vg_config *cfg, char *err, size_t err_len)
 	NDPI_BITMASK_SET_ALL(all);
 	ndpi_set_protocol_detection_bitmask2(ndpi, &all);
 
-	if (load_ndpi_file(ndpi, "protos", cfg->ndpi_protos, err, err_len) ||
+	if (load_ndpi_file(ndpi, "protocols", cfg->ndpi_protos, err,
+			   err_len) ||
 	    load_ndpi_file(ndpi, "categories", cfg->ndpi_categories, err,
 			   err_len) ||
 	    load_ndpi_file(ndpi, "risky_domains", cfg->ndpi_risky_domains, err,

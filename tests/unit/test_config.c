@@ -319,6 +319,28 @@ test_sandbox_user_not_found(void **state)
 }
 
 static void
+test_ndpi_file_binary(void **state)
+{
+	static const char bytes[] = "good line\nbad\x01" "byte\n";
+	char path[] = "/tmp/vigil-test-config-XXXXXX";
+	char text[128];
+	char message[256];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, sizeof(bytes) - 1),
+			 (ssize_t)sizeof(bytes) - 1);
+	close(fd);
+	snprintf(text, sizeof(text), "ndpi:\n  categories: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:15: ndpi.categories: '%s' is not a text file: byte 13 is 0x01",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
 test_empty_port_list(void **state)
 {
 	(void)state;
@@ -437,6 +459,23 @@ test_syntax_error_has_position(void **state)
 	(void)state;
 	expect_error("capture:\n  burst: [1, 2\nlog: {}\n",
 		     "t.yaml:3:4: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+}
+
+static void
+test_deep_nesting_rejected(void **state)
+{
+	static char text[400];
+
+	(void)state;
+	memcpy(text, "log: ", 5);
+	memset(text + 5, '[', 100);
+	expect_error(text,
+		     "t.yaml:1:70: invalid YAML: collections nested deeper than 64 levels");
+	/* Brackets in a quoted string or a comment do not count. */
+	memset(text, 0, sizeof(text));
+	strcpy(text, "# [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n"
+		     "log: {level: info}\n");
+	assert_int_equal(parse(text), 0);
 }
 
 static void
@@ -580,6 +619,7 @@ main(void)
 		cmocka_unit_test(test_output_is_directory),
 		cmocka_unit_test(test_capture_file_is_directory),
 		cmocka_unit_test(test_sandbox_user_not_found),
+		cmocka_unit_test(test_ndpi_file_binary),
 		cmocka_unit_test(test_empty_port_list),
 		cmocka_unit_test(test_unknown_tunnel),
 		cmocka_unit_test(test_cpu_out_of_range),
@@ -594,6 +634,7 @@ main(void)
 		cmocka_unit_test(test_bad_log_level),
 		cmocka_unit_test(test_top_level_not_mapping),
 		cmocka_unit_test(test_syntax_error_has_position),
+		cmocka_unit_test(test_deep_nesting_rejected),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_two_documents_rejected),
 		cmocka_unit_test(test_load_missing_file),
