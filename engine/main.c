@@ -983,6 +983,7 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		atomic_store(&d.capture.stop, true);
 		rte_eal_mp_wait_lcore();
+		vg_control_stop(d.control);
 		vg_eal_stop();
 		return 1;
 	}
