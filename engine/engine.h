@@ -44,6 +44,7 @@ struct vg_engine_counters {
 };
 
 struct vg_event_out;
+struct vg_host_table;
 
 typedef int (*vg_record_fn)(void *ctx, const char *line, size_t len);
 
@@ -63,11 +64,13 @@ struct vg_engine {
 	uint16_t detect_limit_udp;
 
 	uint64_t now_us;                     /* latest packet time seen */
+	uint64_t first_us;                   /* first packet time, 0 before */
 	uint64_t next_expire_us;             /* no expiry scan before this */
 	vg_record_fn emit;
 	void *emit_ctx;
 
 	struct vg_event_out *events;         /* to plugin sandboxes, or NULL */
+	struct vg_host_table *hosts;         /* partial host table, or NULL */
 	uint64_t periodic_us;                /* periodicUpdate interval, 0 off */
 
 	struct vg_engine_counters counters;

@@ -28,6 +28,7 @@
 #include "common/config.h"
 #include "engine.h"
 #include "events.h"
+#include "hosts.h"
 
 #define EXPIRE_INTERVAL_US 10000 /* packet time between expiry scans */
 
@@ -184,6 +185,61 @@ fail:
 	return NULL;
 }
 
+/*
+ * Counts <flow> as active (<delta> 1) or ended (-1) for its client and
+ * server hosts.
+ */
+static void
+count_flow_hosts(struct vg_engine *engine, const struct vg_flow *flow,
+		 int delta)
+{
+	bool swapped = (flow->flags & VG_FLOW_SWAPPED) != 0;
+	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
+	bool client_lo = swapped ? !first_lo : first_lo;
+	const struct vg_flow_key *key = &flow->key;
+	struct vg_host *client, *server;
+
+	client = vg_host_get(engine->hosts,
+			     client_lo ? key->lo_addr : key->hi_addr,
+			     key->ip_version, key->vlan, engine->now_us);
+	server = vg_host_get(engine->hosts,
+			     client_lo ? key->hi_addr : key->lo_addr,
+			     key->ip_version, key->vlan, engine->now_us);
+	if (client != NULL) {
+		client->flows_as_client += (uint32_t)delta;
+		if (delta > 0)
+			client->total_flows_as_client++;
+	}
+	if (server != NULL) {
+		server->flows_as_server += (uint32_t)delta;
+		if (delta > 0)
+			server->total_flows_as_server++;
+	}
+}
+
+static void
+count_packet_hosts(struct vg_engine *engine, const struct vg_pkt *pkt)
+{
+	struct vg_host *src, *dst;
+
+	src = vg_host_get(engine->hosts, pkt->src, pkt->ip_version, pkt->vlan,
+			  pkt->ts_us);
+	dst = vg_host_get(engine->hosts, pkt->dst, pkt->ip_version, pkt->vlan,
+			  pkt->ts_us);
+	if (src != NULL) {
+		src->bytes_sent += pkt->frame_len;
+		src->packets_sent++;
+		if (pkt->ts_us > src->last_us)
+			src->last_us = pkt->ts_us;
+	}
+	if (dst != NULL) {
+		dst->bytes_rcvd += pkt->frame_len;
+		dst->packets_rcvd++;
+		if (pkt->ts_us > dst->last_us)
+			dst->last_us = pkt->ts_us;
+	}
+}
+
 static void
 release_ndpi(struct vg_engine *engine, struct vg_flow *flow)
 {
@@ -202,6 +258,7 @@ vg_engine_free(struct vg_engine *engine)
 
 	if (engine == NULL)
 		return;
+	vg_host_table_free(engine->hosts);
 	if (engine->table != NULL) {
 		for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
 			while ((flow = vg_flow_table_queue_head(engine->table,
@@ -292,6 +349,8 @@ write_record(struct vg_engine *engine, struct vg_flow *flow,
 
 	give_up(engine, flow);
 	vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END, reason);
+	if (engine->hosts != NULL)
+		count_flow_hosts(engine, flow, -1);
 	engine->counters.flows_expired++;
 	if (engine->emit == NULL)
 		return;
@@ -342,6 +401,8 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
 		flow->flags |= VG_FLOW_FIRST_FROM_LO;
 	if (first_packet_from_server(pkt, frame))
 		flow->flags |= VG_FLOW_SWAPPED;
+	if (engine->hosts != NULL)
+		count_flow_hosts(engine, flow, 1);
 
 	if (engine->ndpi_free_count == 0) {
 		/*
@@ -487,6 +548,8 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 	engine->counters.bytes += pkt->frame_len;
 	if (pkt->ts_us > engine->now_us)
 		engine->now_us = pkt->ts_us;
+	if (engine->first_us == 0)
+		engine->first_us = pkt->ts_us;
 
 	/*
 	 * The flow hash is computed here rather than on the rx lcore, which
@@ -512,6 +575,8 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 		start_flow(engine, flow, pkt, frame, src_is_lo);
 	}
 
+	if (engine->hosts != NULL)
+		count_packet_hosts(engine, pkt);
 	dir = src_is_lo == !!(flow->flags & VG_FLOW_FIRST_FROM_LO) ? 0 : 1;
 	flow->packets[dir]++;
 	flow->bytes[dir] += pkt->frame_len;

@@ -31,6 +31,7 @@
 #include "control.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "hosts.h"
 #include "lcore.h"
 #include "sandbox_sup.h"
 #include "stats.h"
@@ -778,6 +779,13 @@ setup_lcores(struct vigild *d)
 			return -ENOMEM;
 		}
 		lcore->engine->events = lcore->events;
+		/* Hosts feed the plugins' host hooks: only kept with plugins. */
+		if (d->plugins) {
+			lcore->engine->hosts = vg_host_table_create(
+				d->cfg.flow_table_size / 2);
+			if (lcore->engine->hosts == NULL)
+				return -ENOMEM;
+		}
 		if (lcore->events != NULL)
 			lcore->events->now_us = &lcore->engine->now_us;
 		lcore->engine->periodic_us =

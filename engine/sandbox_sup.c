@@ -22,6 +22,8 @@
 #include <rte_ring_elem.h>
 
 #include "common/log.h"
+#include "capture/hash.h"
+#include "hosts.h"
 #include "lcore.h"
 #include "sandbox_sup.h"
 #include "vigil_events.pb-c.h"
@@ -566,6 +568,170 @@ vg_sandboxes_poll(struct vg_sandboxes *sb)
 		fflush(sb->alerts);
 }
 
+#define HOSTS_PER_BATCH 256
+
+/* One host summed over every engine lcore's partial entry. */
+struct merged_host {
+	struct vg_host sum;
+	bool used;
+};
+
+/* Packs and queues one batch of host snapshots for <box>. */
+static void
+send_host_batch(struct vg_sandboxes *sb, struct vg_sandbox *box,
+		Vigil__V1__Period period, uint64_t at,
+		Vigil__V1__HostSnapshot **hosts, size_t count)
+{
+	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
+	struct vg_shm_ring_ref *ring = vg_sandbox_shm_control_ring(&box->shm);
+	static uint8_t buf[HOSTS_PER_BATCH * 160 + 256];
+	size_t len;
+
+	(void)sb;
+	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
+	batch.seq = ++box->control_seq;
+	batch.time_us = at;
+	batch.period = period;
+	batch.n_hosts = count;
+	batch.hosts = hosts;
+	if (vigil__v1__event_batch__get_packed_size(&batch) > sizeof(buf)) {
+		box->counters.control_dropped++;
+		return;
+	}
+	len = vigil__v1__event_batch__pack(&batch, buf);
+	if (vg_shm_ring_put(ring, buf, (uint32_t)len) == 0)
+		vg_shm_ring_wake(ring, box->wake_fd);
+	else
+		box->counters.control_dropped++;
+}
+
+/*
+ * Sums every engine lcore's partial host entries and sends each host's
+ * snapshot to the sandbox its address picks, for the hook of <period>.
+ * The merge table is sized for all entries at twice that and lives only
+ * for this call, which runs once a minute of packet time.
+ */
+static void
+send_hosts(struct vg_sandboxes *sb, Vigil__V1__Period period, uint64_t at)
+{
+	static Vigil__V1__HostSnapshot snaps[VG_MAX_SANDBOXES][HOSTS_PER_BATCH];
+	static Vigil__V1__HostSnapshot *ptrs[VG_MAX_SANDBOXES][HOSTS_PER_BATCH];
+	size_t fill[VG_MAX_SANDBOXES] = { 0 };
+	struct merged_host *merged;
+	uint64_t total = 0;
+	uint64_t cap = 64;
+	unsigned int e;
+	uint64_t i;
+
+	for (e = 0; e < sb->engine_count; e++) {
+		if (sb->engines[e]->engine->hosts != NULL)
+			total += sb->engines[e]->engine->hosts->count;
+	}
+	if (total == 0)
+		return;
+	while (cap < total * 2)
+		cap <<= 1;
+	merged = calloc(cap, sizeof(*merged));
+	if (merged == NULL)
+		return;
+	for (e = 0; e < sb->engine_count; e++) {
+		const struct vg_host_table *t = sb->engines[e]->engine->hosts;
+		uint32_t slot;
+
+		for (slot = 0; t != NULL && slot < t->capacity; slot++) {
+			const struct vg_host *h = &t->slots[slot];
+			uint64_t j;
+
+			if (!atomic_load_explicit(&h->in_use,
+						  memory_order_acquire))
+				continue;
+			j = vg_hash_bytes(h->addr, 16, h->vlan) & (cap - 1);
+			while (merged[j].used &&
+			       (merged[j].sum.vlan != h->vlan ||
+				memcmp(merged[j].sum.addr, h->addr, 16) != 0))
+				j = (j + 1) & (cap - 1);
+			if (!merged[j].used) {
+				merged[j].used = true;
+				memcpy(merged[j].sum.addr, h->addr, 16);
+				merged[j].sum.vlan = h->vlan;
+				merged[j].sum.ip_version = h->ip_version;
+				merged[j].sum.first_us = h->first_us;
+			}
+			merged[j].sum.bytes_sent += h->bytes_sent;
+			merged[j].sum.bytes_rcvd += h->bytes_rcvd;
+			merged[j].sum.packets_sent += h->packets_sent;
+			merged[j].sum.packets_rcvd += h->packets_rcvd;
+			merged[j].sum.flows_as_client += h->flows_as_client;
+			merged[j].sum.flows_as_server += h->flows_as_server;
+			merged[j].sum.total_flows_as_client +=
+				h->total_flows_as_client;
+			merged[j].sum.total_flows_as_server +=
+				h->total_flows_as_server;
+			if (h->first_us < merged[j].sum.first_us)
+				merged[j].sum.first_us = h->first_us;
+			if (h->last_us > merged[j].sum.last_us)
+				merged[j].sum.last_us = h->last_us;
+		}
+	}
+	for (i = 0; i < cap; i++) {
+		const struct vg_host *h = &merged[i].sum;
+		Vigil__V1__HostSnapshot *snap;
+		unsigned int s;
+
+		if (!merged[i].used)
+			continue;
+		/* Hosts go by address, so a host always meets one sandbox. */
+		s = (unsigned int)(vg_hash_bytes(h->addr, 16, 0x686f7374) %
+				   sb->count);
+		if (!sb->sandboxes[s].running)
+			continue;
+		snap = &snaps[s][fill[s]];
+		vigil__v1__host_snapshot__init(snap);
+		snap->ip.len = h->ip_version == 6 ? 16 : 4;
+		snap->ip.data = (uint8_t *)h->addr;
+		snap->vlan = h->vlan;
+		snap->local = vg_config_is_local(sb->cfg, h->ip_version, h->addr);
+		snap->bytes_sent = h->bytes_sent;
+		snap->bytes_rcvd = h->bytes_rcvd;
+		snap->packets_sent = h->packets_sent;
+		snap->packets_rcvd = h->packets_rcvd;
+		snap->flows_as_client = h->flows_as_client;
+		snap->flows_as_server = h->flows_as_server;
+		snap->total_flows_as_client = h->total_flows_as_client;
+		snap->total_flows_as_server = h->total_flows_as_server;
+		snap->first_seen_us = h->first_us;
+		snap->last_seen_us = h->last_us;
+		ptrs[s][fill[s]] = snap;
+		if (++fill[s] == HOSTS_PER_BATCH) {
+			send_host_batch(sb, &sb->sandboxes[s], period, at,
+					ptrs[s], fill[s]);
+			fill[s] = 0;
+		}
+	}
+	for (e = 0; e < sb->count; e++) {
+		if (fill[e] > 0)
+			send_host_batch(sb, &sb->sandboxes[e], period, at,
+					ptrs[e], fill[e]);
+	}
+	free(merged);
+}
+
+/* Returns the packet-time minute of the first packet, 0 before any. */
+static uint64_t
+first_packet_minute(const struct vg_sandboxes *sb)
+{
+	uint64_t first = 0;
+	unsigned int e;
+
+	for (e = 0; e < sb->engine_count; e++) {
+		uint64_t t = sb->engines[e]->engine->first_us;
+
+		if (t != 0 && (first == 0 || t < first))
+			first = t;
+	}
+	return first / 60000000;
+}
+
 /* Sums the batches engine lcores dropped for sandbox <index>. */
 static uint64_t
 events_lost(const struct vg_sandboxes *sb, unsigned int index)
@@ -591,10 +757,8 @@ send_periodic(struct vg_sandboxes *sb, Vigil__V1__Period period,
 	uint8_t buf[4096];
 	unsigned int i;
 
-	/*
-	 * TODO: host and network snapshots need a host table, which vigild
-	 * does not keep yet, so host and network hooks never fire.
-	 */
+	/* TODO: network snapshots are not built, so network hooks never fire. */
+	send_hosts(sb, period, now_us);
 	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
 	batch.time_us = now_us;
 	batch.period = period;
@@ -694,7 +858,9 @@ vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
 		uv_process_kill(&box->process, SIGKILL);
 	}
 	/* Hooks run on packet time, so a replay fires them as captured. */
-	if (now_us / 60000000 != sb->last_minute) {
+	if (sb->last_minute == 0)
+		sb->last_minute = first_packet_minute(sb);
+	if (sb->last_minute != 0 && now_us / 60000000 != sb->last_minute) {
 		uint64_t minute = now_us / 60000000;
 
 		if (sb->last_minute != 0 && sb->interfaces != NULL)

@@ -1,0 +1,64 @@
+/*
+ * Per-engine-lcore partial host tables.
+ *
+ * Flows are spread over engine lcores by address pair, so one host's
+ * traffic can be seen by several lcores: each keeps its own partial
+ * counters for the hosts it sees, with no locks, and the control thread
+ * sums the partial entries of every lcore into one snapshot per host for
+ * the plugins' host hooks.
+ *
+ * The table is open-addressed with linear probing and fixed at creation.
+ * Entries are never removed, so the control thread may read it while the
+ * lcore writes: a new entry's key is complete before its in_use flag is
+ * set (release), and the reader checks the flag first (acquire). Counters
+ * are read without atomics, as vigild's other counters are: at worst a
+ * reading is a little stale on x86-64. A host that finds the table full is
+ * not counted (hosts_full).
+ */
+#ifndef VG_ENGINE_HOSTS_H
+#define VG_ENGINE_HOSTS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vg_host {
+	_Atomic uint8_t in_use;
+	uint8_t ip_version;     /* 4 or 6 */
+	uint16_t vlan;
+	uint8_t addr[16];       /* IPv4 in the first 4 bytes */
+	uint64_t bytes_sent;
+	uint64_t bytes_rcvd;
+	uint64_t packets_sent;
+	uint64_t packets_rcvd;
+	uint64_t first_us;
+	uint64_t last_us;
+	uint32_t flows_as_client; /* active now, on this lcore */
+	uint32_t flows_as_server;
+	uint64_t total_flows_as_client;
+	uint64_t total_flows_as_server;
+};
+
+struct vg_host_table {
+	struct vg_host *slots;
+	uint32_t capacity;        /* power of two */
+	uint32_t count;
+	uint64_t hosts_full;      /* lookups that found no free slot */
+};
+
+/* Creates a table for at least <hosts> hosts. Returns NULL if out of memory. */
+struct vg_host_table *
+vg_host_table_create(uint32_t hosts);
+
+void
+vg_host_table_free(struct vg_host_table *table);
+
+/*
+ * Returns the entry of (<addr>, <vlan>), adding it if new, or NULL when
+ * the table is full. Owning lcore only.
+ */
+struct vg_host *
+vg_host_get(struct vg_host_table *table, const uint8_t *addr,
+	    uint8_t ip_version, uint16_t vlan, uint64_t now_us);
+
+#endif
