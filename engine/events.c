@@ -249,8 +249,35 @@ reset_ring(struct vg_event_out *out, unsigned int s)
 	if (want == atomic_load_explicit(&out->reset_done[s],
 					 memory_order_relaxed))
 		return;
-	/* The sandbox is gone, so this lcore is the only one on the ring. */
+	/*
+	 * The sandbox is gone, so this lcore is the only one on the ring.
+	 * The batches still in it are lost with the restart: count them,
+	 * walking the length headers while they stay inside the ring.
+	 * NOTE: the batch the sandbox was running when it died was already
+	 * taken off the ring and is not counted.
+	 */
 	if (ring != NULL) {
+		uint64_t tail = atomic_load(&ring->tail);
+		uint64_t head = atomic_load(&ring->head);
+		uint32_t size = out->rings[s].size;
+		uint64_t lost = 0;
+
+		while (tail < head && head - tail <= size &&
+		       head - tail >= 4) {
+			uint32_t off = (uint32_t)(tail & (size - 1));
+			uint32_t len = 0;
+			unsigned int b;
+
+			for (b = 0; b < 4; b++)
+				((uint8_t *)&len)[b] =
+					ring->data[(off + b) & (size - 1)];
+			if ((uint64_t)len + 4 > head - tail)
+				break;
+			tail += 4 + len;
+			lost++;
+		}
+		atomic_fetch_add_explicit(&out->batches_dropped[s], lost,
+					  memory_order_relaxed);
 		atomic_store(&ring->head, 0);
 		atomic_store(&ring->tail, 0);
 		atomic_store(&ring->asleep, 0);
