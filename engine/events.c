@@ -126,9 +126,7 @@ send_batch(struct vg_event_out *out, unsigned int s, uint64_t time_us)
 static void
 fill_endpoints(const struct vg_flow *flow, Vigil__V1__FlowEvent *ev)
 {
-	bool swapped = (flow->flags & VG_FLOW_SWAPPED) != 0;
-	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
-	bool client_lo = swapped ? !first_lo : first_lo;
+	bool client_lo = vg_flow_client_is_lo(flow);
 	size_t alen = flow->key.ip_version == 6 ? 16 : 4;
 	const struct vg_flow_key *key = &flow->key;
 

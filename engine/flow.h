@@ -18,6 +18,7 @@
 #define VG_FLOW_H
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ndpi_flow_struct;
@@ -92,6 +93,16 @@ struct vg_flow {
 };
 
 static_assert(sizeof(struct vg_flow) <= 248, "a flow slot must stay within 248 bytes");
+
+/* Returns true when the client is the key's lo endpoint. */
+static inline bool
+vg_flow_client_is_lo(const struct vg_flow *flow)
+{
+	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
+
+	/* The client sent the first packet, unless the flow was swapped. */
+	return (flow->flags & VG_FLOW_SWAPPED) ? !first_lo : first_lo;
+}
 
 /* Returns the handshake RTT of <flow>, 0 while the handshake is pending. */
 static inline uint32_t

@@ -193,9 +193,7 @@ static void
 count_flow_hosts(struct vg_engine *engine, const struct vg_flow *flow,
 		 int delta)
 {
-	bool swapped = (flow->flags & VG_FLOW_SWAPPED) != 0;
-	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
-	bool client_lo = swapped ? !first_lo : first_lo;
+	bool client_lo = vg_flow_client_is_lo(flow);
 	const struct vg_flow_key *key = &flow->key;
 	struct vg_host *client, *server;
 

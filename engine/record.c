@@ -212,9 +212,7 @@ vg_engine_format_record(const struct vg_engine *engine,
 {
 	struct out out = { .buf = buf, .len = len };
 	bool swapped = (flow->flags & VG_FLOW_SWAPPED) != 0;
-	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
-	/* The client is the first packet's sender unless swapped. */
-	bool client_lo = swapped ? !first_lo : first_lo;
+	bool client_lo = vg_flow_client_is_lo(flow);
 	unsigned int c2s = swapped ? 1 : 0;
 	unsigned int s2c = 1 - c2s;
 	ndpi_protocol proto = {
