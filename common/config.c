@@ -1159,7 +1159,7 @@ syntax_error(struct loader *ld, const yaml_parser_t *parser)
 
 /*
  * Rejects flow collections ([...] and {...}) nested deeper than
- * MAX_FLOW_DEPTH before libyaml sees the text: its loader takes time
+ * MAX_FLOW_DEPTH before libyaml reads the text: its loader takes time
  * quadratic in the depth, so a few hundred kilobytes of '[' would stall
  * vigild's start-up for minutes. Quotes and comments are skipped, so a
  * bracket inside a string does not count.
@@ -1341,7 +1341,7 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len)
 			 VG_MAX_LCORES);
 		return -EINVAL;
 	}
-	/* Each ring holds at most ring_size - 1 packets, all from the pool. */
+	/* Each ring takes at most ring_size - 1 packets, all from the pool. */
 	if ((uint64_t)cfg->mbufs < (uint64_t)cfg->burst * 2 * cfg->rx_lcore_count) {
 		snprintf(err, err_len,
 			 "memory.mbufs: %u mbufs cannot hold two bursts of %u per rx lcore",

@@ -121,7 +121,7 @@ vg_config_load(struct vg_config *cfg, const char *path, char *err,
 	       size_t err_len);
 
 /*
- * Same as vg_config_load() for YAML text in memory; <name> stands in for
+ * Same as vg_config_load() for YAML text in memory; <name> is used as
  * the file name in messages.
  */
 int

@@ -78,7 +78,7 @@ struct vg_flow {
 	uint32_t out_of_order;
 	/*
 	 * SYN to handshake-completing ACK. While VG_FLOW_SYN_SEEN is set it
-	 * holds the client SYN's time minus first_us instead, so readers use
+	 * is the client SYN's time minus first_us instead, so readers use
 	 * vg_flow_rtt_us().
 	 */
 	uint32_t rtt_us;

@@ -106,7 +106,7 @@ create_ndpi(const struct vg_config *cfg, char *err, size_t err_len)
 
 /*
  * nDPI keeps state only for flows under detection, and detection ends
- * within a few packets, so the pool holds a fraction of the table. A flow
+ * within a few packets, so the pool is a fraction of the table's size. A flow
  * that finds the pool empty is counted and left unclassified.
  */
 static uint32_t
@@ -404,10 +404,10 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
 
 	if (engine->ndpi_free_count == 0) {
 		/*
-		 * NOTE: every nDPI state is in use (the pool holds a quarter of
-		 * the table's flows): this flow goes unclassified. Flows that
-		 * never end detection, such as scan probes, hold their state
-		 * until their idle timeout.
+		 * NOTE: every nDPI state is in use, so this flow goes
+		 * unclassified. The pool has states for a quarter of the
+		 * table's flows, and flows that never end detection, such as
+		 * scan probes, keep theirs until their idle timeout.
 		 */
 		engine->counters.ndpi_pool_empty++;
 		flow->flags |= VG_FLOW_DETECTED;
@@ -453,7 +453,7 @@ update_tcp(struct vg_flow *flow, const struct vg_pkt *pkt, unsigned int dir)
 
 	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == client &&
 	    (flow->rtt_us == 0 || (flow->flags & VG_FLOW_SYN_SEEN))) {
-		/* rtt_us holds the SYN's offset until the handshake ends. */
+		/* Until the handshake ends, rtt_us is the SYN's offset. */
 		flow->flags |= VG_FLOW_SYN_SEEN;
 		flow->rtt_us = (uint32_t)(pkt->ts_us - flow->first_us);
 	} else if ((flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK) &&

@@ -3,7 +3,7 @@
  *
  * Flows are spread over engine lcores by address pair, so one host's
  * traffic can be seen by several lcores: each keeps its own partial
- * counters for the hosts it sees, with no locks, and the control thread
+ * counters for the hosts in its flows, with no locks, and the control thread
  * sums the partial entries of every lcore into one snapshot per host for
  * the plugins' host hooks.
  *

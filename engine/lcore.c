@@ -175,7 +175,7 @@ apply_statuses(struct vg_engine_lcore *lcore)
 
 /*
  * With plugins, waits before the final flush until the control thread
- * says every event sent so far has been handled and its statuses
+ * reports that every event sent so far has been handled and its statuses
  * delivered, so a capture file's records carry the statuses its flows got.
  */
 static void

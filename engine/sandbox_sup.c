@@ -2,12 +2,12 @@
  * The sandbox supervisor; see sandbox_sup.h.
  *
  * Restarting a sandbox reuses its region. While no sandbox runs, the
- * control thread empties the control and result rings itself and asks
- * each engine lcore to empty its own event ring (the lcore is that ring's
- * only writer, so only it may reset the positions); the new process is
- * spawned once every lcore has done so. Events queued for the dead
- * process are lost, and counted as such by the sequence numbers the new
- * one sees.
+ * control thread empties the control and result rings itself. It sets a
+ * reset request for each engine lcore, which empties its own event ring,
+ * because the lcore is that ring's only writer and so the only one that
+ * may reset the positions. The new process is spawned once every lcore
+ * has done so. Batches queued for the dead process are lost and counted
+ * in event_batches_dropped.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -873,7 +873,7 @@ vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
 		 * A fast replay can cross several minutes between two ticks:
 		 * each gets its hooks, at most a day of them.
 		 * NOTE: the counters are read once, now, so every catch-up
-		 * minute sees the same values; per-minute snapshots taken in
+		 * minute gets the same values; per-minute snapshots taken in
 		 * packet time by the engine lcores would fix that.
 		 */
 		uint64_t m = sb->last_minute == 0 ? minute :
