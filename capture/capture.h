@@ -68,6 +68,13 @@ struct vg_rx_lcore {
 
 	struct vg_rx_counters counters;
 	atomic_bool done;             /* every queue is a finished file */
+	/*
+	 * Latest packet time this lcore has handed to the engine rings,
+	 * published after the packets: an engine lcore whose rings are empty
+	 * has seen every packet of this lcore up to that time.
+	 */
+	_Atomic uint64_t handed_us;
+	uint64_t latest_us;           /* rx lcore only */
 };
 
 struct vg_capture {

@@ -193,6 +193,8 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	}
 	pkt->ts_us = packet_time(rx->capture, mbuf, burst_us);
 	pkt->port_id = (uint8_t)port_index;
+	if (pkt->ts_us > rx->latest_us)
+		rx->latest_us = pkt->ts_us;
 
 	s = rx->engine_count == 1 ?
 		    &staged[0] :
@@ -249,6 +251,14 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 			     burst_us);
 	}
 	flush_staging(rx, staged, port->lossless);
+	/*
+	 * NOTE: with several capture files on one rx lcore this is the
+	 * latest time over all of them, so a file that lags behind another
+	 * can still add packets to a minute engines have already closed;
+	 * those count in the minute that is open when they arrive.
+	 */
+	atomic_store_explicit(&rx->handed_us, rx->latest_us,
+			      memory_order_release);
 	return true;
 }
 

@@ -1056,6 +1056,342 @@ on_control(struct loader *ld, yaml_node_t *node, void *arg)
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
+/* ---- timeseries ---- */
+
+#define TS_STEP_MAX 86400
+#define TS_KEEP_MAX 315360000 /* ten years, in seconds */
+
+/*
+ * The directory rrd files go to: an existing writable directory, or a
+ * path whose parent is one, since the writer creates it at start-up.
+ */
+static int
+on_ts_directory(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	char *dst = ld->cfg->ts_directory;
+	char parent[VG_PATH_MAX];
+	struct stat st;
+	char *slash;
+	int rc;
+
+	(void)arg;
+	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc != 0)
+		return rc;
+	if (stat(dst, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return fail(ld, node, "'%s' is not a directory", dst);
+		if (access(dst, W_OK | X_OK) != 0)
+			return fail(ld, node, "directory '%s' is not writable: %s",
+				    dst, strerror(errno));
+		return 0;
+	}
+	strcpy(parent, dst);
+	slash = strrchr(parent, '/');
+	if (slash == NULL)
+		strcpy(parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(parent, W_OK | X_OK) != 0)
+		return fail(ld, node, "'%s' does not exist and directory '%s' is not writable: %s",
+			    dst, parent, strerror(errno));
+	return 0;
+}
+
+/*
+ * rrdcached's address: a Unix socket, as "unix:PATH" or an absolute PATH.
+ * NOTE: TCP addresses are rejected; rrdcached on another machine would
+ * need its own access control, which vigil does not configure.
+ */
+static int
+on_ts_rrdcached(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	char *dst = ld->cfg->ts_rrdcached;
+	const char *path;
+	int rc;
+
+	(void)arg;
+	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc != 0)
+		return rc;
+	path = strncmp(dst, "unix:", 5) == 0 ? dst + 5 : dst;
+	if (path[0] != '/')
+		return fail(ld, node, "expected a Unix socket such as unix:/run/rrdcached.sock, got '%s'",
+			    dst);
+	if (strlen(path) >= 108)
+		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
+			    strlen(path));
+	return 0;
+}
+
+static int
+on_ts_step(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	unsigned long long v = 0;
+	int rc;
+
+	(void)arg;
+	rc = get_uint(ld, node, 60, TS_STEP_MAX, &v);
+	if (rc != 0)
+		return rc;
+	if (v % 60 != 0)
+		return fail(ld, node, "must be a multiple of 60 seconds, got %llu",
+			    v);
+	ld->cfg->ts_step = (uint32_t)v;
+	return 0;
+}
+
+static int
+on_ts_archive_field(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	struct vg_ts_archive *a =
+		&ld->cfg->ts_archives[ld->cfg->ts_archive_count];
+	unsigned long long v = 0;
+	int rc;
+
+	rc = get_uint(ld, node, 60, TS_KEEP_MAX, &v);
+	if (rc != 0)
+		return rc;
+	if (arg != NULL)
+		a->keep = (uint32_t)v;
+	else
+		a->resolution = (uint32_t)v;
+	return 0;
+}
+
+static int
+on_ts_archive(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	static const struct key_spec specs[] = {
+		{ "resolution", on_ts_archive_field, NULL },
+		{ "keep", on_ts_archive_field, (void *)1 },
+	};
+	struct vg_ts_archive *a = &ld->cfg->ts_archives[index];
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	ld->cfg->ts_archive_count = (unsigned int)index;
+	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	if (rc != 0)
+		return rc;
+	if (a->resolution == 0 || a->keep == 0)
+		return fail(ld, node, "an archive needs resolution and keep, in seconds");
+	if (a->keep < a->resolution)
+		return fail(ld, node, "keep (%u s) is shorter than resolution (%u s)",
+			    a->keep, a->resolution);
+	if (index > 0 && a->resolution <= ld->cfg->ts_archives[index - 1].resolution)
+		return fail(ld, node, "resolutions must increase from one archive to the next, got %u after %u",
+			    a->resolution, ld->cfg->ts_archives[index - 1].resolution);
+	ld->cfg->ts_archive_count = (unsigned int)index + 1;
+	return 0;
+}
+
+static int
+on_ts_archives(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	if (node->type == YAML_SEQUENCE_NODE &&
+	    node->data.sequence.items.start == node->data.sequence.items.top)
+		return fail(ld, node, "at least one archive is needed");
+	ld->cfg->ts_archive_count = 0;
+	return walk_sequence(ld, node, VG_TS_ARCHIVES_MAX, on_ts_archive);
+}
+
+static int
+on_ts_bool(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	return get_bool(ld, node, (bool *)((char *)ld->cfg + (size_t)arg));
+}
+
+UINT_FIELD(ts_hosts_field, ts_host_series_max, 0, 10000000);
+UINT_FIELD(ts_queue_field, ts_queue_size, 1024, 1u << 24);
+
+static int
+on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "enabled", on_ts_bool, CFG_OFFSET(ts_enabled) },
+		{ "directory", on_ts_directory, NULL },
+		{ "rrdcached", on_ts_rrdcached, NULL },
+		{ "step", on_ts_step, NULL },
+		{ "archives", on_ts_archives, NULL },
+		{ "host_series_max", on_uint, &ts_hosts_field },
+		{ "local_hosts_only", on_ts_bool,
+		  CFG_OFFSET(ts_local_hosts_only) },
+		{ "queue_size", on_uint, &ts_queue_field },
+	};
+	struct vg_ts_archive defaults[VG_TS_ARCHIVES_MAX];
+	struct vg_config *cfg = ld->cfg;
+	unsigned int default_count;
+	unsigned int n = 0;
+	unsigned int i;
+	int rc;
+
+	(void)arg;
+	/* Giving the section turns timeseries on, unless enabled is false. */
+	cfg->ts_enabled = true;
+	memcpy(defaults, cfg->ts_archives, sizeof(defaults));
+	default_count = cfg->ts_archive_count;
+	cfg->ts_archive_count = 0;
+	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	if (rc != 0)
+		return rc;
+	/* Without archives, the defaults whose resolution suits the step. */
+	for (i = 0; cfg->ts_archive_count == 0 && i < default_count; i++) {
+		if (defaults[i].resolution % cfg->ts_step == 0)
+			cfg->ts_archives[n++] = defaults[i];
+	}
+	if (n > 0)
+		cfg->ts_archive_count = n;
+	if (cfg->ts_archive_count == 0) {
+		cfg->ts_archives[0].resolution = cfg->ts_step;
+		cfg->ts_archives[0].keep = 5u * 365 * 86400 / cfg->ts_step * cfg->ts_step;
+		cfg->ts_archive_count = 1;
+	}
+	if (cfg->ts_enabled && cfg->ts_directory[0] == '\0')
+		return fail(ld, node, "directory is required when timeseries are enabled");
+	for (i = 0; i < cfg->ts_archive_count; i++) {
+		const struct vg_ts_archive *a = &cfg->ts_archives[i];
+
+		if (a->resolution % cfg->ts_step != 0)
+			return fail(ld, node, "archives[%u]: resolution %u is not a multiple of step %u",
+				    i, a->resolution, cfg->ts_step);
+		if (a->keep % a->resolution != 0)
+			return fail(ld, node, "archives[%u]: keep %u is not a multiple of resolution %u",
+				    i, a->keep, a->resolution);
+	}
+	return 0;
+}
+
+/* ---- web ---- */
+
+/* "ADDR:PORT" with an IPv4 address or a bracketed IPv6 one. */
+static int
+on_web_listen_item(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	struct vg_web_config *web = &ld->cfg->web;
+	char text[VG_WEB_LISTEN_LEN];
+	char host[VG_WEB_LISTEN_LEN];
+	unsigned char addr[16];
+	const char *colon;
+	char *end;
+	unsigned long port;
+	int rc;
+
+	rc = get_string(ld, node, text, sizeof(text));
+	if (rc != 0)
+		return rc;
+	colon = strrchr(text, ':');
+	if (colon == NULL || colon == text)
+		goto bad;
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port == 0 || port > 65535)
+		goto bad;
+	if (text[0] == '[') {
+		if (colon[-1] != ']' || colon - text < 3)
+			goto bad;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - text - 2),
+			 text + 1);
+		if (inet_pton(AF_INET6, host, addr) != 1)
+			goto bad;
+	} else {
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - text), text);
+		if (inet_pton(AF_INET, host, addr) != 1)
+			goto bad;
+	}
+	strcpy(web->listen[index], text);
+	web->listen_count = (unsigned int)index + 1;
+	return 0;
+bad:
+	return fail(ld, node, "expected ADDRESS:PORT such as 127.0.0.1:8443 or [::1]:8443, got '%s'",
+		    text);
+}
+
+static int
+on_web_listen(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	ld->cfg->web.listen_count = 0;
+	return walk_sequence(ld, node, VG_WEB_LISTEN_MAX, on_web_listen_item);
+}
+
+static int
+on_web_string(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	return get_string(ld, node, (char *)ld->cfg + (size_t)arg, VG_PATH_MAX);
+}
+
+static int
+on_web_socket(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	int rc = on_web_string(ld, node, arg);
+
+	if (rc == 0 && strlen(ld->cfg->web.vigild_socket) >= 108)
+		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
+			    strlen(ld->cfg->web.vigild_socket));
+	return rc;
+}
+
+static int
+on_web_password(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	struct vg_web_config *web = &ld->cfg->web;
+	int rc;
+
+	(void)arg;
+	rc = get_string(ld, node, web->admin_password,
+			sizeof(web->admin_password));
+	if (rc == 0 && strlen(web->admin_password) < 8)
+		return fail(ld, node, "a password needs at least 8 characters");
+	return rc;
+}
+
+static int
+on_web_bool(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	return get_bool(ld, node, (bool *)((char *)ld->cfg + (size_t)arg));
+}
+
+UINT_FIELD(web_request_bytes_field, web.max_request_bytes, 1024, 16u << 20);
+UINT_FIELD(web_request_timeout_field, web.request_timeout_ms, 100, 600000);
+UINT_FIELD(web_session_field, web.session_timeout, 60, 7 * 86400);
+UINT_FIELD(web_attempts_field, web.login_attempts, 1, 1000);
+
+static int
+on_web(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "listen", on_web_listen, NULL },
+		{ "tls_certificate", on_web_string,
+		  CFG_OFFSET(web.tls_certificate) },
+		{ "tls_key", on_web_string, CFG_OFFSET(web.tls_key) },
+		{ "static_dir", on_web_string, CFG_OFFSET(web.static_dir) },
+		{ "data_dir", on_web_string, CFG_OFFSET(web.data_dir) },
+		{ "vigild_socket", on_web_socket,
+		  CFG_OFFSET(web.vigild_socket) },
+		{ "admin_password", on_web_password, NULL },
+		{ "max_request_bytes", on_uint, &web_request_bytes_field },
+		{ "request_timeout_ms", on_uint, &web_request_timeout_field },
+		{ "session_timeout", on_uint, &web_session_field },
+		{ "login_attempts", on_uint, &web_attempts_field },
+		{ "login_required", on_web_bool,
+		  CFG_OFFSET(web.login_required) },
+		{ "metrics_public", on_web_bool,
+		  CFG_OFFSET(web.metrics_public) },
+	};
+	const struct vg_web_config *web = &ld->cfg->web;
+	int rc;
+
+	(void)arg;
+	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	if (rc == 0 && (web->tls_certificate[0] == '\0') !=
+			       (web->tls_key[0] == '\0'))
+		return fail(ld, node, "tls_certificate and tls_key go together: give both or neither");
+	return rc;
+}
+
 /* ---- log ---- */
 
 static int
@@ -1093,6 +1429,389 @@ on_log(struct loader *ld, yaml_node_t *node, void *arg)
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
+/* ---- alerts ---- */
+
+/* The endpoint being parsed: the one after those already accepted. */
+static struct vg_alert_endpoint_config *
+current_endpoint(struct loader *ld)
+{
+	return &ld->cfg->alerts.endpoints[ld->cfg->alerts.endpoint_count];
+}
+
+static int
+add_exclusion(struct loader *ld, yaml_node_t *node,
+	      enum vg_alert_exclusion_kind kind, const char *value,
+	      const char *type)
+{
+	struct vg_alerts_config *a = &ld->cfg->alerts;
+	const char *problem = NULL;
+
+	if (a->exclusion_count == VG_ALERT_MAX_EXCLUSIONS)
+		return fail(ld, node, "more than %d exclusions in all",
+			    VG_ALERT_MAX_EXCLUSIONS);
+	if (vg_alert_exclusion_parse(kind, value, type,
+				     &a->exclusions[a->exclusion_count],
+				     &problem) != 0)
+		return fail(ld, node, "'%s': %s", value, problem);
+	a->exclusion_count++;
+	return 0;
+}
+
+static int
+on_exclude_address(struct loader *ld, yaml_node_t *node,
+		   enum vg_alert_exclusion_kind kind)
+{
+	if (node->type != YAML_SCALAR_NODE)
+		return fail(ld, node, "expected %s, got %s",
+			    kind == VG_EXCLUDE_HOST ? "an address such as 10.0.0.1" :
+						      "a network such as 10.0.0.0/8",
+			    node_kind(node));
+	return add_exclusion(ld, node, kind, scalar_text(node), NULL);
+}
+
+static int
+on_exclude_host(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	(void)index;
+	return on_exclude_address(ld, node, VG_EXCLUDE_HOST);
+}
+
+static int
+on_exclude_network(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	(void)index;
+	return on_exclude_address(ld, node, VG_EXCLUDE_NETWORK);
+}
+
+/* One {host: ADDRESS, type: ALERT_TYPE} item. */
+static int
+on_exclude_host_type(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	const char *host = NULL;
+	const char *type = NULL;
+	yaml_node_pair_t *pair;
+
+	(void)index;
+	if (node->type != YAML_MAPPING_NODE)
+		return fail(ld, node, "expected a mapping such as {host: 10.0.0.1, type: syn_flood}, got %s",
+			    node_kind(node));
+	for (pair = node->data.mapping.pairs.start;
+	     pair < node->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
+		yaml_node_t *value =
+			yaml_document_get_node(ld->doc, pair->value);
+		const char *name =
+			key->type == YAML_SCALAR_NODE ? scalar_text(key) : "";
+
+		if (value->type != YAML_SCALAR_NODE ||
+		    (strcmp(name, "host") != 0 && strcmp(name, "type") != 0))
+			return fail(ld, key, "expected the keys host and type, each a string");
+		if (strcmp(name, "host") == 0)
+			host = scalar_text(value);
+		else
+			type = scalar_text(value);
+	}
+	if (host == NULL || type == NULL)
+		return fail(ld, node, "both host and type are needed");
+	return add_exclusion(ld, node, VG_EXCLUDE_HOST_TYPE, host, type);
+}
+
+static int
+on_exclude_hosts(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	return walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
+			     on_exclude_host);
+}
+
+static int
+on_exclude_networks(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	return walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
+			     on_exclude_network);
+}
+
+static int
+on_exclude_host_types(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	return walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
+			     on_exclude_host_type);
+}
+
+static int
+on_alerts_exclude(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "hosts", on_exclude_hosts, NULL },
+		{ "networks", on_exclude_networks, NULL },
+		{ "host_types", on_exclude_host_types, NULL },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+static int
+on_endpoint_kind(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const char *const names[] = { "syslog", "webhook", "file",
+					     "email" };
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; node->type == YAML_SCALAR_NODE && i < 4; i++) {
+		if (strcmp(scalar_text(node), names[i]) == 0) {
+			current_endpoint(ld)->kind =
+				(enum vg_alert_endpoint_kind)(i + 1);
+			return 0;
+		}
+	}
+	return fail(ld, node, "expected syslog, webhook, file or email, got %s",
+		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
+						     node_kind(node));
+}
+
+/* Where a string key of an endpoint goes in its struct. */
+struct endpoint_string {
+	size_t offset;
+	size_t size;
+};
+
+#define ENDPOINT_STRING(name, member)                                       \
+	static const struct endpoint_string name = {                        \
+		offsetof(struct vg_alert_endpoint_config, member),          \
+		sizeof(((struct vg_alert_endpoint_config *)0)->member)      \
+	}
+
+ENDPOINT_STRING(endpoint_name, name);
+ENDPOINT_STRING(endpoint_address, address);
+ENDPOINT_STRING(endpoint_url, url);
+ENDPOINT_STRING(endpoint_from, from);
+
+static int
+on_endpoint_string(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	const struct endpoint_string *f = arg;
+
+	return get_string(ld, node, (char *)current_endpoint(ld) + f->offset,
+			  f->size);
+}
+
+/* The file is checked as every output file is: its folder is writable. */
+static int
+on_endpoint_path(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	size_t offset = (size_t)((char *)current_endpoint(ld)->path -
+				 (char *)ld->cfg);
+
+	(void)arg;
+	return on_output_file(ld, node, (void *)offset);
+}
+
+static int
+on_endpoint_severity(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	int severity = node->type == YAML_SCALAR_NODE ?
+			       vg_alert_severity_parse(scalar_text(node)) :
+			       -1;
+
+	(void)arg;
+	if (severity < 0)
+		return fail(ld, node, "expected none, info, notice, warning, error or critical, got %s",
+			    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
+							     node_kind(node));
+	current_endpoint(ld)->min_severity = (unsigned int)severity;
+	return 0;
+}
+
+static int
+on_endpoint_type(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	struct vg_alert_endpoint_config *ep = current_endpoint(ld);
+	int rc = get_string(ld, node, ep->types[index], VG_ALERT_TYPE_LEN);
+
+	if (rc == 0)
+		ep->type_count = (unsigned int)index + 1;
+	return rc;
+}
+
+static int
+on_endpoint_types(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	current_endpoint(ld)->type_count = 0;
+	return walk_sequence(ld, node, VG_ALERT_MAX_TYPES, on_endpoint_type);
+}
+
+static int
+on_endpoint_recipient(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	struct vg_alert_endpoint_config *ep = current_endpoint(ld);
+	int rc = get_string(ld, node, ep->to[index], VG_ALERT_ADDR_LEN);
+
+	if (rc == 0)
+		ep->to_count = (unsigned int)index + 1;
+	return rc;
+}
+
+static int
+on_endpoint_recipients(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	current_endpoint(ld)->to_count = 0;
+	return walk_sequence(ld, node, VG_ALERT_MAX_RECIPIENTS,
+			     on_endpoint_recipient);
+}
+
+/* An unsigned key of the current endpoint; <arg> selects which. */
+static int
+on_endpoint_uint(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	struct vg_alert_endpoint_config *ep = current_endpoint(ld);
+	static const struct {
+		unsigned long long min, max;
+	} bounds[] = { { 1, 1u << 20 }, { 0, 1000000 }, { 100, 3600000 },
+		       { 100, 600000 }, { 0, 23 } };
+	size_t which = (size_t)arg;
+	unsigned long long v = 0;
+	int rc;
+
+	rc = get_uint(ld, node, bounds[which].min, bounds[which].max, &v);
+	if (rc != 0)
+		return rc;
+	switch (which) {
+	case 0:
+		ep->queue_size = (uint32_t)v;
+		break;
+	case 1:
+		ep->retries = (uint32_t)v;
+		break;
+	case 2:
+		ep->backoff_max_ms = (uint32_t)v;
+		break;
+	case 3:
+		ep->timeout_ms = (uint32_t)v;
+		break;
+	default:
+		ep->facility = (unsigned int)v;
+		break;
+	}
+	return 0;
+}
+
+/* Checks that the keys given suit the endpoint's kind. */
+static int
+check_endpoint(struct loader *ld, yaml_node_t *node,
+	       const struct vg_alert_endpoint_config *ep)
+{
+	const char *address = ep->address;
+	bool syslog = ep->kind == VG_ENDPOINT_SYSLOG;
+	bool web = ep->kind == VG_ENDPOINT_WEBHOOK;
+	bool mail = ep->kind == VG_ENDPOINT_EMAIL;
+
+	if (ep->kind == 0)
+		return fail(ld, node, "an endpoint needs kind: syslog, webhook, file or email");
+	if (!syslog && strcmp(address, "unix:/dev/log") != 0)
+		return fail(ld, node, "address applies to syslog endpoints only");
+	if (syslog && strncmp(address, "unix:/", 6) != 0 &&
+	    ((strncmp(address, "udp:", 4) != 0 &&
+	      strncmp(address, "tcp:", 4) != 0) ||
+	     strrchr(address + 4, ':') == NULL))
+		return fail(ld, node, "address '%s': expected unix:/PATH, udp:HOST:PORT or tcp:HOST:PORT",
+			    address);
+	if (web && strncmp(ep->url, "http://", 7) != 0 &&
+	    strncmp(ep->url, "https://", 8) != 0)
+		return fail(ld, node, "a webhook needs url: http://... or https://...");
+	if (mail && strncmp(ep->url, "smtp://", 7) != 0 &&
+	    strncmp(ep->url, "smtps://", 8) != 0)
+		return fail(ld, node, "an email endpoint needs url: smtp://HOST:PORT or smtps://...");
+	if (!web && !mail && ep->url[0] != '\0')
+		return fail(ld, node, "url applies to webhook and email endpoints only");
+	if (mail && (ep->from[0] == '\0' || ep->to_count == 0))
+		return fail(ld, node, "an email endpoint needs from and to");
+	if (!mail && (ep->from[0] != '\0' || ep->to_count > 0))
+		return fail(ld, node, "from and to apply to email endpoints only");
+	if (ep->kind == VG_ENDPOINT_FILE && ep->path[0] == '\0')
+		return fail(ld, node, "a file endpoint needs path");
+	if (ep->kind != VG_ENDPOINT_FILE && ep->path[0] != '\0')
+		return fail(ld, node, "path applies to file endpoints only");
+	return 0;
+}
+
+static int
+on_endpoint(struct loader *ld, yaml_node_t *node, size_t index)
+{
+	static const struct key_spec specs[] = {
+		{ "kind", on_endpoint_kind, NULL },
+		{ "name", on_endpoint_string, (void *)&endpoint_name },
+		{ "min_severity", on_endpoint_severity, NULL },
+		{ "types", on_endpoint_types, NULL },
+		{ "queue_size", on_endpoint_uint, (void *)0 },
+		{ "retries", on_endpoint_uint, (void *)1 },
+		{ "backoff_max_ms", on_endpoint_uint, (void *)2 },
+		{ "timeout_ms", on_endpoint_uint, (void *)3 },
+		{ "facility", on_endpoint_uint, (void *)4 },
+		{ "address", on_endpoint_string, (void *)&endpoint_address },
+		{ "url", on_endpoint_string, (void *)&endpoint_url },
+		{ "path", on_endpoint_path, NULL },
+		{ "from", on_endpoint_string, (void *)&endpoint_from },
+		{ "to", on_endpoint_recipients, NULL },
+	};
+	struct vg_alert_endpoint_config *ep = &ld->cfg->alerts.endpoints[index];
+	int rc;
+
+	memset(ep, 0, sizeof(*ep));
+	ep->queue_size = 1024;
+	ep->backoff_max_ms = 30000;
+	ep->timeout_ms = 5000;
+	ep->facility = 16; /* local0 */
+	strcpy(ep->address, "unix:/dev/log");
+	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	if (rc != 0)
+		return rc;
+	rc = check_endpoint(ld, node, ep);
+	if (rc != 0)
+		return rc;
+	if (ep->name[0] == '\0')
+		snprintf(ep->name, sizeof(ep->name), "endpoint%zu", index);
+	ld->cfg->alerts.endpoint_count = (unsigned int)index + 1;
+	return 0;
+}
+
+static int
+on_alert_endpoints(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	ld->cfg->alerts.endpoint_count = 0;
+	return walk_sequence(ld, node, VG_ALERT_MAX_ENDPOINTS, on_endpoint);
+}
+
+UINT_FIELD(alert_dedup_field, alerts.dedup_window_s, 0, 86400 * 30);
+UINT_FIELD(alert_retention_field, alerts.retention_days, 0, 36500);
+UINT_FIELD(alert_rows_field, alerts.max_rows, 0, 1000000000);
+UINT_FIELD(alert_queue_field, alerts.queue_size, 16, 1u << 22);
+UINT_FIELD(alert_grace_field, alerts.engaged_grace_s, 0, MAX_TIMEOUT);
+
+static int
+on_alerts(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	static const struct key_spec specs[] = {
+		{ "database", on_output_file, CFG_OFFSET(alerts.database) },
+		{ "dedup_window", on_uint, &alert_dedup_field },
+		{ "retention_days", on_uint, &alert_retention_field },
+		{ "max_rows", on_uint, &alert_rows_field },
+		{ "queue_size", on_uint, &alert_queue_field },
+		{ "engaged_grace", on_uint, &alert_grace_field },
+		{ "exclude", on_alerts_exclude, NULL },
+		{ "endpoints", on_alert_endpoints, NULL },
+	};
+
+	(void)arg;
+	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
 static int
 on_root(struct loader *ld, yaml_node_t *node)
 {
@@ -1102,6 +1821,9 @@ on_root(struct loader *ld, yaml_node_t *node)
 		{ "networks", on_networks, NULL }, { "ndpi", on_ndpi, NULL },
 		{ "plugins", on_plugins, NULL },   { "control", on_control, NULL },
 		{ "log", on_log, NULL },
+		{ "timeseries", on_timeseries, NULL },
+		{ "web", on_web, NULL },
+		{ "alerts", on_alerts, NULL },
 	};
 
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
@@ -1141,6 +1863,26 @@ vg_config_defaults(struct vg_config *cfg)
 	cfg->periodic_update = 60;
 	cfg->log_level = VG_LOG_INFO;
 	cfg->status_interval = 1;
+	strcpy(cfg->web.listen[0], "127.0.0.1:8443");
+	cfg->web.listen_count = 1;
+	strcpy(cfg->web.data_dir, "/var/lib/vigil/web");
+	cfg->web.max_request_bytes = 65536;
+	cfg->web.request_timeout_ms = 10000;
+	cfg->web.session_timeout = 3600;
+	cfg->web.login_attempts = 5;
+	cfg->web.login_required = true;
+	/* One-minute points for a day, 5 minutes for a week, hours for a
+	 * year, days for five years. */
+	cfg->ts_step = 60;
+	cfg->ts_archives[0] = (struct vg_ts_archive){ 60, 86400 };
+	cfg->ts_archives[1] = (struct vg_ts_archive){ 300, 7 * 86400 };
+	cfg->ts_archives[2] = (struct vg_ts_archive){ 3600, 365 * 86400 };
+	cfg->ts_archives[3] = (struct vg_ts_archive){ 86400, 5 * 365 * 86400 };
+	cfg->ts_archive_count = 4;
+	cfg->ts_host_series_max = 10000;
+	cfg->ts_local_hosts_only = true;
+	cfg->ts_queue_size = 262144;
+	vg_alerts_config_defaults(&cfg->alerts);
 }
 
 static int
@@ -1384,9 +2126,9 @@ vg_config_check_text_file(const char *path, char *problem, size_t len)
 	return rc;
 }
 
-bool
-vg_config_is_local(const struct vg_config *cfg, int family,
-		   const uint8_t *addr)
+int
+vg_config_local_net(const struct vg_config *cfg, int family,
+		    const uint8_t *addr)
 {
 	unsigned int i;
 
@@ -1401,7 +2143,14 @@ vg_config_is_local(const struct vg_config *cfg, int family,
 			continue;
 		if (rest == 0 ||
 		    ((net->addr[full] ^ addr[full]) & (0xff00 >> rest)) == 0)
-			return true;
+			return (int)i;
 	}
-	return false;
+	return -1;
+}
+
+bool
+vg_config_is_local(const struct vg_config *cfg, int family,
+		   const uint8_t *addr)
+{
+	return vg_config_local_net(cfg, family, addr) >= 0;
 }

@@ -15,11 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/alert_config.h"
+
 #define VG_MAX_PORTS 16
 #define VG_MAX_LCORES 64
-#define VG_MAX_LOCAL_NETS 256
+#define VG_MAX_LOCAL_NETS 255 /* a flow keeps the index in a byte */
 #define VG_PATH_MAX 4096
 #define VG_MAX_PLUGIN_DIRS 8
+#define VG_TS_ARCHIVES_MAX 8
+
+/* One rrd archive: consolidated points of <resolution> s, kept <keep> s. */
+struct vg_ts_archive {
+	uint32_t resolution;
+	uint32_t keep;
+};
 
 enum vg_port_kind {
 	VG_PORT_PCI = 1,  /* a NIC bound to a DPDK driver, by PCI address */
@@ -40,6 +49,27 @@ struct vg_local_net {
 	uint8_t family;    /* 4 or 6 */
 	uint8_t prefix_len;
 	uint8_t addr[16];  /* network order, IPv4 in the first 4 bytes */
+};
+
+#define VG_WEB_LISTEN_MAX 8
+#define VG_WEB_LISTEN_LEN 64
+
+/* web: vigil-web, and the API socket vigild serves it on. */
+struct vg_web_config {
+	char listen[VG_WEB_LISTEN_MAX][VG_WEB_LISTEN_LEN]; /* "ADDR:PORT" */
+	unsigned int listen_count;
+	char tls_certificate[VG_PATH_MAX]; /* PEM; TLS when both are set */
+	char tls_key[VG_PATH_MAX];
+	char static_dir[VG_PATH_MAX];  /* "" = no static files */
+	char data_dir[VG_PATH_MAX];    /* users file lives here */
+	char vigild_socket[VG_PATH_MAX]; /* "" = vigild serves no API */
+	char admin_password[128];      /* "" = generate one on first start */
+	uint32_t max_request_bytes;
+	uint32_t request_timeout_ms;
+	uint32_t session_timeout;      /* seconds without a request */
+	uint32_t login_attempts;       /* failures per address per minute */
+	bool login_required;
+	bool metrics_public;           /* /metrics without a session */
 };
 
 struct vg_config {
@@ -101,6 +131,22 @@ struct vg_config {
 	/* control: Unix socket for commands such as "reload", "" = none */
 	char control_socket[VG_PATH_MAX];
 
+	struct vg_web_config web;
+
+	/* timeseries: rrd files, off unless the section is given */
+	bool ts_enabled;
+	char ts_directory[VG_PATH_MAX];
+	char ts_rrdcached[VG_PATH_MAX]; /* rrdcached Unix socket, "" = none */
+	uint32_t ts_step;              /* seconds per rrd data point */
+	struct vg_ts_archive ts_archives[VG_TS_ARCHIVES_MAX];
+	unsigned int ts_archive_count;
+	uint32_t ts_host_series_max;   /* host series at most, 0 = none */
+	bool ts_local_hosts_only;
+	uint32_t ts_queue_size;        /* points waiting for the writer */
+
+	/* alerts: database, noise control, endpoints */
+	struct vg_alerts_config alerts;
+
 	/* log */
 	int log_level;             /* enum vg_log_level */
 	uint32_t status_interval;  /* seconds between status lines, 0 = off */
@@ -145,6 +191,14 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len);
  */
 int
 vg_config_check_text_file(const char *path, char *problem, size_t len);
+
+/*
+ * Returns the index in cfg->local_nets of the first network holding <addr>
+ * (family 4 or 6, network order), or -1 when <addr> is not local.
+ */
+int
+vg_config_local_net(const struct vg_config *cfg, int family,
+		    const uint8_t *addr);
 
 /* Returns true when <addr> (family 4 or 6, network order) is local. */
 bool

@@ -45,6 +45,10 @@ struct vg_engine_counters {
 
 struct vg_event_out;
 struct vg_host_table;
+struct vg_minute_cut;
+
+/* Receives a minute's cut; ownership of <cut> passes to the callee. */
+typedef void (*vg_cut_fn)(void *ctx, struct vg_minute_cut *cut);
 
 typedef int (*vg_record_fn)(void *ctx, const char *line, size_t len);
 
@@ -72,6 +76,14 @@ struct vg_engine {
 	struct vg_event_out *events;         /* to plugin sandboxes, or NULL */
 	struct vg_host_table *hosts;         /* partial host table, or NULL */
 	uint64_t periodic_us;                /* periodicUpdate interval, 0 off */
+	const struct vg_config *cfg;
+
+	/* Per-minute counters (minute.h), kept while cut_fn is set. */
+	vg_cut_fn cut_fn;
+	void *cut_ctx;
+	struct vg_minute_cut *minute;        /* the open minute, hosts aside */
+	uint64_t minute_end_us;              /* 0 before the first packet */
+	uint64_t cuts_lost;                  /* no memory for a cut */
 
 	struct vg_engine_counters counters;
 };
@@ -123,6 +135,27 @@ vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
  */
 void
 vg_engine_give_up_all(struct vg_engine *engine);
+
+/*
+ * Starts per-minute counting: from now on, each time packet time crosses a
+ * minute boundary the closed minute goes to <fn>. Returns 0 or -ENOMEM.
+ */
+int
+vg_engine_count_minutes(struct vg_engine *engine, vg_cut_fn fn, void *ctx);
+
+/*
+ * Moves the engine's clock to <now_us> when it is later, as when every
+ * packet up to that time has been handled, closing the minutes it passes.
+ */
+void
+vg_engine_advance(struct vg_engine *engine, uint64_t now_us);
+
+/*
+ * Closes the open minute for good (after vg_engine_flush): its cut says the
+ * engine will count nothing more.
+ */
+void
+vg_engine_minutes_done(struct vg_engine *engine);
 
 /* Ends every flow (VG_END_FLUSH) and writes its record. */
 void

@@ -42,7 +42,7 @@ struct vg_flow_key {
 #define VG_FLOW_SYN_SEEN 0x10      /* client SYN seen, RTT still pending */
 #define VG_FLOW_SYNACK_SEEN 0x20
 
-#define VG_FLOW_NAME_LEN 64 /* server name bytes kept, NUL included */
+#define VG_FLOW_NAME_LEN 62 /* server name bytes kept, NUL included */
 /*
  * Statuses plugins can set on one flow. NOTE: a seventh distinct status on
  * the same flow is counted (statuses_full) and not kept; the slot has no
@@ -88,6 +88,8 @@ struct vg_flow {
 	uint16_t score;          /* sum of the scores of its statuses */
 	uint8_t statuses[VG_FLOW_STATUSES]; /* status id + 1, 0 = free */
 
+	uint8_t lo_net;          /* local network of the key's lo_addr, +1; 0 remote */
+	uint8_t hi_net;
 	uint8_t ja3_client[16];  /* MD5 of the client JA3 string, binary */
 	char server_name[VG_FLOW_NAME_LEN];
 };

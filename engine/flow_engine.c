@@ -29,6 +29,7 @@
 #include "engine.h"
 #include "events.h"
 #include "hosts.h"
+#include "minute.h"
 
 #define EXPIRE_INTERVAL_US 10000 /* packet time between expiry scans */
 
@@ -153,6 +154,7 @@ vg_engine_create(const struct vg_config *cfg, unsigned int index,
 		return NULL;
 	}
 	engine->index = index;
+	engine->cfg = cfg;
 	engine->emit = emit;
 	engine->emit_ctx = emit_ctx;
 	engine->idle_us[0] = (uint64_t)cfg->idle_timeout_tcp * 1000000;
@@ -195,47 +197,273 @@ count_flow_hosts(struct vg_engine *engine, const struct vg_flow *flow,
 {
 	bool client_lo = vg_flow_client_is_lo(flow);
 	const struct vg_flow_key *key = &flow->key;
+	struct vg_host_table *table = engine->hosts;
 	struct vg_host *client, *server;
 
-	client = vg_host_get(engine->hosts,
-			     client_lo ? key->lo_addr : key->hi_addr,
+	client = vg_host_get(table, client_lo ? key->lo_addr : key->hi_addr,
 			     key->ip_version, key->vlan, engine->now_us);
-	server = vg_host_get(engine->hosts,
-			     client_lo ? key->hi_addr : key->lo_addr,
+	server = vg_host_get(table, client_lo ? key->hi_addr : key->lo_addr,
 			     key->ip_version, key->vlan, engine->now_us);
 	if (client != NULL) {
 		client->flows_as_client += (uint32_t)delta;
-		if (delta > 0)
+		if (delta > 0) {
 			client->total_flows_as_client++;
+			client->m_new_client++;
+		}
+		client->local = (client_lo ? flow->lo_net : flow->hi_net) != 0;
+		vg_host_touch(table, client);
 	}
 	if (server != NULL) {
 		server->flows_as_server += (uint32_t)delta;
-		if (delta > 0)
+		if (delta > 0) {
 			server->total_flows_as_server++;
+			server->m_new_server++;
+		}
+		server->local = (client_lo ? flow->hi_net : flow->lo_net) != 0;
+		vg_host_touch(table, server);
 	}
 }
 
-static void
-count_packet_hosts(struct vg_engine *engine, const struct vg_pkt *pkt)
+static bool
+flow_is_dns(const struct vg_flow *flow)
 {
-	struct vg_host *src, *dst;
+	return (flow->flags & VG_FLOW_DETECTED) &&
+	       (flow->app_proto == NDPI_PROTOCOL_DNS ||
+		flow->master_proto == NDPI_PROTOCOL_DNS);
+}
 
-	src = vg_host_get(engine->hosts, pkt->src, pkt->ip_version, pkt->vlan,
+static bool
+flow_is_p2p(const struct vg_flow *flow)
+{
+	return (flow->flags & VG_FLOW_DETECTED) &&
+	       flow->category == NDPI_PROTOCOL_CATEGORY_DOWNLOAD_FT;
+}
+
+static void
+count_packet_hosts(struct vg_engine *engine, const struct vg_flow *flow,
+		   const struct vg_pkt *pkt, bool src_is_lo)
+{
+	struct vg_host_table *table = engine->hosts;
+	struct vg_host *src, *dst;
+	uint64_t len = pkt->frame_len;
+	bool dns = flow_is_dns(flow);
+	bool p2p = flow_is_p2p(flow);
+	bool syn = pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN);
+	bool ack = (pkt->tcp_flags & TCP_ACK) != 0;
+
+	src = vg_host_get(table, pkt->src, pkt->ip_version, pkt->vlan,
 			  pkt->ts_us);
-	dst = vg_host_get(engine->hosts, pkt->dst, pkt->ip_version, pkt->vlan,
+	dst = vg_host_get(table, pkt->dst, pkt->ip_version, pkt->vlan,
 			  pkt->ts_us);
 	if (src != NULL) {
-		src->bytes_sent += pkt->frame_len;
+		src->bytes_sent += len;
 		src->packets_sent++;
+		src->m_bytes_sent += len;
+		src->m_packets_sent++;
+		src->m_dns_bytes += dns ? len : 0;
+		src->m_p2p_bytes += p2p ? len : 0;
+		src->m_syn_sent += syn && !ack;
+		src->m_synack_sent += syn && ack;
+		src->local = (src_is_lo ? flow->lo_net : flow->hi_net) != 0;
 		if (pkt->ts_us > src->last_us)
 			src->last_us = pkt->ts_us;
+		vg_host_touch(table, src);
 	}
 	if (dst != NULL) {
-		dst->bytes_rcvd += pkt->frame_len;
+		dst->bytes_rcvd += len;
 		dst->packets_rcvd++;
+		dst->m_bytes_rcvd += len;
+		dst->m_packets_rcvd++;
+		dst->m_dns_bytes += dns ? len : 0;
+		dst->m_p2p_bytes += p2p ? len : 0;
+		dst->m_syn_rcvd += syn && !ack;
+		dst->m_synack_rcvd += syn && ack;
+		dst->local = (src_is_lo ? flow->hi_net : flow->lo_net) != 0;
 		if (pkt->ts_us > dst->last_us)
 			dst->last_us = pkt->ts_us;
+		vg_host_touch(table, dst);
 	}
+}
+
+/* The slot of <flow>'s application in a cut's app_bytes. */
+static unsigned int
+app_slot(const struct vg_flow *flow)
+{
+	unsigned int id = flow->app_proto != NDPI_PROTOCOL_UNKNOWN ?
+				  flow->app_proto :
+				  flow->master_proto;
+
+	return id < VG_APP_SLOTS ? id : 0;
+}
+
+/* Counts one packet of <flow> in the open minute. */
+static void
+count_minute(struct vg_engine *engine, const struct vg_flow *flow,
+	     const struct vg_pkt *pkt, bool src_is_lo)
+{
+	struct vg_minute_cut *m = engine->minute;
+	struct vg_minute_port *port = &m->ports[pkt->port_id % VG_MAX_PORTS];
+	unsigned int src_net = src_is_lo ? flow->lo_net : flow->hi_net;
+	unsigned int dst_net = src_is_lo ? flow->hi_net : flow->lo_net;
+	uint64_t len = pkt->frame_len;
+
+	port->packets++;
+	port->bytes += len;
+	if (src_net != 0 && dst_net != 0) {
+		if (src_net == dst_net) {
+			m->nets[src_net - 1].bytes_inside += len;
+		} else {
+			m->nets[src_net - 1].bytes_out += len;
+			m->nets[dst_net - 1].bytes_in += len;
+		}
+	} else if (src_net != 0) {
+		m->nets[src_net - 1].bytes_out += len;
+		port->bytes_out += len;
+	} else if (dst_net != 0) {
+		m->nets[dst_net - 1].bytes_in += len;
+		port->bytes_in += len;
+	}
+	/* Bytes before detection are counted when it ends (count_detected). */
+	if (flow->flags & VG_FLOW_DETECTED) {
+		m->app_bytes[app_slot(flow)] += len;
+		m->category_bytes[flow->category % 64] += len;
+	}
+}
+
+/* Counts the bytes <flow> carried before its detection ended. */
+static void
+count_detected(struct vg_engine *engine, const struct vg_flow *flow)
+{
+	uint64_t bytes = flow->bytes[0] + flow->bytes[1];
+
+	if (engine->minute == NULL)
+		return;
+	engine->minute->app_bytes[app_slot(flow)] += bytes;
+	engine->minute->category_bytes[flow->category % 64] += bytes;
+}
+
+/*
+ * Hands the open minute to cut_fn with the hosts that changed in it, and
+ * opens the minute of <now_us> (VG_MINUTE_DONE: none).
+ */
+static void
+cut_minute(struct vg_engine *engine, uint64_t now_us)
+{
+	struct vg_minute_cut *open = engine->minute;
+	struct vg_host_table *table = engine->hosts;
+	uint32_t hosts = table != NULL ? table->dirty_count : 0;
+	struct vg_minute_cut *cut;
+	uint32_t i;
+
+	cut = malloc(sizeof(*cut) + (size_t)hosts * sizeof(cut->hosts[0]));
+	if (cut != NULL) {
+		memcpy(cut, open, sizeof(*cut));
+		cut->engine = engine->index;
+		cut->minute = engine->minute_end_us == 0 ?
+				      0 :
+				      engine->minute_end_us / 60000000 - 1;
+		cut->next_minute = now_us == VG_MINUTE_DONE ?
+					   VG_MINUTE_DONE :
+					   now_us / 60000000;
+		cut->active_flows = engine->table->count;
+		cut->active_hosts = table != NULL ? table->count : 0;
+		cut->host_count = hosts;
+	} else {
+		engine->cuts_lost++;
+	}
+	for (i = 0; i < hosts; i++) {
+		struct vg_host *h = &table->slots[table->dirty[i]];
+
+		if (cut != NULL) {
+			struct vg_minute_host *o = &cut->hosts[i];
+
+			memcpy(o->addr, h->addr, 16);
+			o->ip_version = h->ip_version;
+			o->local = h->local;
+			o->vlan = h->vlan;
+			o->bytes_sent = h->m_bytes_sent;
+			o->bytes_rcvd = h->m_bytes_rcvd;
+			o->packets_sent = h->m_packets_sent;
+			o->packets_rcvd = h->m_packets_rcvd;
+			o->dns_bytes = h->m_dns_bytes;
+			o->p2p_bytes = h->m_p2p_bytes;
+			o->new_flows_as_client = h->m_new_client;
+			o->new_flows_as_server = h->m_new_server;
+			o->syn_sent = h->m_syn_sent;
+			o->syn_rcvd = h->m_syn_rcvd;
+			o->synack_sent = h->m_synack_sent;
+			o->synack_rcvd = h->m_synack_rcvd;
+			o->flows_as_client = h->flows_as_client;
+			o->flows_as_server = h->flows_as_server;
+			o->first_us = h->first_us;
+			o->last_us = h->last_us;
+		}
+		h->dirty = false;
+		h->m_new_client = h->m_new_server = 0;
+		h->m_bytes_sent = h->m_bytes_rcvd = 0;
+		h->m_packets_sent = h->m_packets_rcvd = 0;
+		h->m_dns_bytes = h->m_p2p_bytes = 0;
+		h->m_syn_sent = h->m_syn_rcvd = 0;
+		h->m_synack_sent = h->m_synack_rcvd = 0;
+	}
+	if (table != NULL)
+		table->dirty_count = 0;
+	memset(open, 0, sizeof(*open));
+	engine->minute_end_us = now_us == VG_MINUTE_DONE ?
+					VG_MINUTE_DONE :
+					(now_us / 60000000 + 1) * 60000000;
+	if (cut != NULL)
+		engine->cut_fn(engine->cut_ctx, cut);
+}
+
+int
+vg_engine_count_minutes(struct vg_engine *engine, vg_cut_fn fn, void *ctx)
+{
+	engine->minute = calloc(1, sizeof(*engine->minute));
+	if (engine->minute == NULL)
+		return -ENOMEM;
+	engine->cut_fn = fn;
+	engine->cut_ctx = ctx;
+	return 0;
+}
+
+/* Closes the open minute when <now_us> is past it. */
+static inline void
+check_minute(struct vg_engine *engine, uint64_t now_us)
+{
+	if (engine->minute == NULL || now_us < engine->minute_end_us)
+		return;
+	if (engine->minute_end_us == 0) {
+		/* The first packet opens the first minute. */
+		engine->minute_end_us = (now_us / 60000000 + 1) * 60000000;
+		return;
+	}
+	cut_minute(engine, now_us);
+}
+
+void
+vg_engine_advance(struct vg_engine *engine, uint64_t now_us)
+{
+	if (now_us <= engine->now_us)
+		return;
+	engine->now_us = now_us;
+	if (engine->minute == NULL)
+		return;
+	/*
+	 * An engine that has seen no packet yet still reports how far its
+	 * clock is, so the others' minutes are not held back waiting for it:
+	 * a cut of minute 0 carries no counts, only next_minute.
+	 */
+	if (engine->minute_end_us == 0 || now_us >= engine->minute_end_us)
+		cut_minute(engine, now_us);
+}
+
+void
+vg_engine_minutes_done(struct vg_engine *engine)
+{
+	if (engine->minute == NULL || engine->minute_end_us == VG_MINUTE_DONE)
+		return;
+	cut_minute(engine, VG_MINUTE_DONE);
 }
 
 static void
@@ -257,6 +485,7 @@ vg_engine_free(struct vg_engine *engine)
 	if (engine == NULL)
 		return;
 	vg_host_table_free(engine->hosts);
+	free(engine->minute);
 	if (engine->table != NULL) {
 		for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
 			while ((flow = vg_flow_table_queue_head(engine->table,
@@ -292,7 +521,7 @@ copy_detection(struct vg_engine *engine, struct vg_flow *flow,
 
 	flow->confidence = (uint8_t)state->confidence;
 	flow->risk = state->risk;
-	/* NOTE: names longer than 63 bytes are cut to fit the flow slot. */
+	/* NOTE: names longer than 61 bytes are cut to fit the flow slot. */
 	snprintf(flow->server_name, sizeof(flow->server_name), "%.*s",
 		 (int)sizeof(flow->server_name) - 1, state->host_server_name);
 
@@ -315,6 +544,7 @@ finish_detection(struct vg_engine *engine, struct vg_flow *flow,
 		 ndpi_protocol proto)
 {
 	copy_detection(engine, flow, proto);
+	count_detected(engine, flow);
 	vg_events_flow(engine->events, engine, flow, VG_HOOK_PROTOCOL_DETECTED,
 		       VG_END_IDLE);
 }
@@ -350,6 +580,8 @@ write_record(struct vg_engine *engine, struct vg_flow *flow,
 	if (engine->hosts != NULL)
 		count_flow_hosts(engine, flow, -1);
 	engine->counters.flows_expired++;
+	if (engine->minute != NULL)
+		engine->minute->flows_ended++;
 	if (engine->emit == NULL)
 		return;
 
@@ -393,12 +625,33 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
 	   const struct vg_pkt *pkt, const uint8_t *frame, bool src_is_lo)
 {
 	engine->counters.flows_created++;
+	if (engine->minute != NULL)
+		engine->minute->flows_created++;
 	flow->first_us = pkt->ts_us;
 	flow->last_us = pkt->ts_us;
 	if (src_is_lo)
 		flow->flags |= VG_FLOW_FIRST_FROM_LO;
 	if (first_packet_from_server(pkt, frame))
 		flow->flags |= VG_FLOW_SWAPPED;
+	flow->lo_net = flow->hi_net = 0;
+	if (engine->cfg->local_net_count > 0) {
+		int family = flow->key.ip_version;
+
+		flow->lo_net = (uint8_t)(vg_config_local_net(engine->cfg, family,
+							     flow->key.lo_addr) + 1);
+		flow->hi_net = (uint8_t)(vg_config_local_net(engine->cfg, family,
+							     flow->key.hi_addr) + 1);
+	}
+	if (engine->minute != NULL && flow->lo_net != flow->hi_net) {
+		bool client_lo = vg_flow_client_is_lo(flow);
+		unsigned int c = client_lo ? flow->lo_net : flow->hi_net;
+		unsigned int s = client_lo ? flow->hi_net : flow->lo_net;
+
+		if (c != 0)
+			engine->minute->nets[c - 1].flows_out++;
+		if (s != 0)
+			engine->minute->nets[s - 1].flows_in++;
+	}
 	if (engine->hosts != NULL)
 		count_flow_hosts(engine, flow, 1);
 
@@ -548,6 +801,7 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 		engine->now_us = pkt->ts_us;
 	if (engine->first_us == 0)
 		engine->first_us = pkt->ts_us;
+	check_minute(engine, engine->now_us);
 
 	/*
 	 * The flow hash is computed here rather than on the rx lcore, which
@@ -574,7 +828,9 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 	}
 
 	if (engine->hosts != NULL)
-		count_packet_hosts(engine, pkt);
+		count_packet_hosts(engine, flow, pkt, src_is_lo);
+	if (engine->minute != NULL)
+		count_minute(engine, flow, pkt, src_is_lo);
 	dir = src_is_lo == !!(flow->flags & VG_FLOW_FIRST_FROM_LO) ? 0 : 1;
 	flow->packets[dir]++;
 	flow->bytes[dir] += pkt->frame_len;

@@ -153,8 +153,12 @@ vg_flow_table_insert(struct vg_flow_table *table,
 	memset(flow, 0, sizeof(*flow));
 	flow->key = *key;
 	flow->hash = hash;
-	flow->generation = generation;
-	flow->flags = VG_FLOW_IN_USE;
+	/*
+	 * Published last, with release stores, so a reader on another thread
+	 * that loads the new generation also loads the new key (flow_query.h).
+	 */
+	__atomic_store_n(&flow->generation, generation, __ATOMIC_RELEASE);
+	__atomic_store_n(&flow->flags, VG_FLOW_IN_USE, __ATOMIC_RELEASE);
 	cls = vg_flow_expiry_class(key->l4_proto);
 	flow->expiry_class = (uint8_t)cls;
 
@@ -216,7 +220,12 @@ vg_flow_table_pop_head(struct vg_flow_table *table, unsigned int cls)
 	idx = queue_pop(table, cls);
 	flow = &table->slots[idx];
 	unlink_bucket(table, idx);
-	flow->flags = 0;
+	/*
+	 * The fence orders the cleared flag before every later write to the
+	 * slot, so a reader that copied any of those writes finds the flow gone.
+	 */
+	__atomic_store_n(&flow->flags, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
 	flow->chain_next = table->free_head;
 	table->free_head = idx;
 	table->count--;

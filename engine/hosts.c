@@ -22,7 +22,10 @@ vg_host_table_create(uint32_t hosts)
 	while (capacity < (uint64_t)hosts * LOAD_FACTOR && capacity < (1u << 30))
 		capacity <<= 1;
 	table->slots = calloc(capacity, sizeof(*table->slots));
-	if (table->slots == NULL) {
+	table->dirty = calloc(capacity, sizeof(*table->dirty));
+	if (table->slots == NULL || table->dirty == NULL) {
+		free(table->slots);
+		free(table->dirty);
 		free(table);
 		return NULL;
 	}
@@ -36,6 +39,7 @@ vg_host_table_free(struct vg_host_table *table)
 	if (table == NULL)
 		return;
 	free(table->slots);
+	free(table->dirty);
 	free(table);
 }
 

@@ -37,6 +37,21 @@ struct vg_host {
 	uint32_t flows_as_server;
 	uint64_t total_flows_as_client;
 	uint64_t total_flows_as_server;
+	bool local;               /* inside networks.local */
+	bool dirty;               /* on the dirty list: changed this minute */
+	/* This minute so far (minute.h); zeroed at each cut. */
+	uint32_t m_new_client;
+	uint32_t m_new_server;
+	uint64_t m_bytes_sent;
+	uint64_t m_bytes_rcvd;
+	uint64_t m_packets_sent;
+	uint64_t m_packets_rcvd;
+	uint64_t m_dns_bytes;
+	uint64_t m_p2p_bytes;
+	uint32_t m_syn_sent;
+	uint32_t m_syn_rcvd;
+	uint32_t m_synack_sent;
+	uint32_t m_synack_rcvd;
 };
 
 struct vg_host_table {
@@ -44,6 +59,8 @@ struct vg_host_table {
 	uint32_t capacity;        /* power of two */
 	uint32_t count;
 	uint64_t hosts_full;      /* lookups that found no free slot */
+	uint32_t *dirty;          /* slots changed since the last cut */
+	uint32_t dirty_count;
 };
 
 /* Creates a table for at least <hosts> hosts. Returns NULL if out of memory. */
@@ -60,5 +77,15 @@ vg_host_table_free(struct vg_host_table *table);
 struct vg_host *
 vg_host_get(struct vg_host_table *table, const uint8_t *addr,
 	    uint8_t ip_version, uint16_t vlan, uint64_t now_us);
+
+/* Puts <host> on the dirty list, once per minute. Owning lcore only. */
+static inline void
+vg_host_touch(struct vg_host_table *table, struct vg_host *host)
+{
+	if (host->dirty)
+		return;
+	host->dirty = true;
+	table->dirty[table->dirty_count++] = (uint32_t)(host - table->slots);
+}
 
 #endif

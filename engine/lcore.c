@@ -15,6 +15,7 @@
 #include <rte_ring_elem.h>
 
 #include "lcore.h"
+#include "minute.h"
 
 #define ENGINE_BURST 64
 #define EXPIRE_EVERY 16     /* bursts between two expiry scans */
@@ -22,6 +23,7 @@
 #define STATUS_RING_SIZE 16384
 #define RECORD_FLUSH_NS 200000000ull /* oldest record a buffer keeps */
 #define STATUS_BURST 64
+#define CUT_RING_SIZE 256
 
 int
 vg_engine_lcore_init(struct vg_engine_lcore *lcore)
@@ -45,6 +47,11 @@ vg_engine_lcore_init(struct vg_engine_lcore *lcore)
 		if (lcore->statuses == NULL)
 			return -ENOMEM;
 	}
+	snprintf(name, sizeof(name), "vg_cuts%u", lcore->index);
+	lcore->cuts = rte_ring_create(name, CUT_RING_SIZE, SOCKET_ID_ANY,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (lcore->cuts == NULL)
+		return -ENOMEM;
 
 	for (i = 0; i < VG_RECORD_BUFS; i++) {
 		struct vg_record_buf *buf = rte_malloc("vg_records",
@@ -155,6 +162,49 @@ drain_rings(struct vg_engine_lcore *lcore)
 	return total;
 }
 
+void
+vg_engine_lcore_cut(void *ctx, struct vg_minute_cut *cut)
+{
+	struct vg_engine_lcore *lcore = ctx;
+
+	/*
+	 * A capture file waits for the control thread, which reads this ring
+	 * every tick; a live port cannot, and loses the minute instead.
+	 */
+	while (rte_ring_sp_enqueue(lcore->cuts, cut) != 0) {
+		if (!lcore->lossless) {
+			atomic_fetch_add(&lcore->cuts_dropped, 1);
+			vg_minute_cut_free(cut);
+			return;
+		}
+		rte_pause();
+	}
+}
+
+/*
+ * The packet time every rx lcore has handed over, for a capture file's
+ * engine lcore whose rings are empty; 0 when an rx lcore has handed
+ * nothing yet. Rx lcores that are done no longer hold the time back.
+ */
+static uint64_t
+rx_handed_us(const struct vg_engine_lcore *lcore)
+{
+	uint64_t t = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < lcore->rx_count; i++) {
+		const struct vg_rx_lcore *rx = &lcore->rx[i];
+		uint64_t handed = atomic_load_explicit(&rx->handed_us,
+						       memory_order_acquire);
+
+		if (atomic_load(&rx->done) && handed != 0)
+			continue;
+		if (handed < t)
+			t = handed;
+	}
+	return t == UINT64_MAX ? 0 : t;
+}
+
 /* Applies the statuses plugins set; returns how many were dequeued. */
 static unsigned int
 apply_statuses(struct vg_engine_lcore *lcore)
@@ -226,10 +276,14 @@ vg_engine_lcore_main(void *arg)
 			break;
 
 		if (lcore->live) {
-			uint64_t now = vg_capture_now_us(lcore->capture);
+			vg_engine_advance(engine,
+					  vg_capture_now_us(lcore->capture));
+		} else {
+			/* Read the time before the look at the rings. */
+			uint64_t handed = rx_handed_us(lcore);
 
-			if (now > engine->now_us)
-				engine->now_us = now;
+			if (handed != 0 && drain_rings(lcore) == 0)
+				vg_engine_advance(engine, handed);
 		}
 		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
 		vg_events_flush_idle(lcore->events, false);
@@ -239,6 +293,7 @@ vg_engine_lcore_main(void *arg)
 
 	settle(lcore);
 	vg_engine_flush(engine);
+	vg_engine_minutes_done(engine);
 	vg_events_flush_idle(lcore->events, true);
 	/* Statuses still queued are for flows just written: counted late. */
 	while (apply_statuses(lcore) > 0)

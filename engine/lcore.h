@@ -49,6 +49,10 @@ struct vg_engine_lcore {
 	struct rte_ring *statuses;     /* control thread -> engine */
 	atomic_bool waiting_settle;    /* input done, waiting for results */
 	atomic_bool settled;           /* control thread: results all in */
+
+	/* Minute cuts to the control thread (NULL when nothing reads them). */
+	struct rte_ring *cuts;
+	_Atomic uint64_t cuts_dropped; /* ring full on a live port */
 };
 
 /*
@@ -61,6 +65,10 @@ vg_engine_lcore_init(struct vg_engine_lcore *lcore);
 /* The vg_record_fn that writes into <ctx>, a struct vg_engine_lcore. */
 int
 vg_engine_lcore_emit(void *ctx, const char *line, size_t len);
+
+/* The vg_cut_fn that queues a minute cut for the control thread. */
+void
+vg_engine_lcore_cut(void *ctx, struct vg_minute_cut *cut);
 
 /* Entry point of an engine lcore; <arg> is its struct vg_engine_lcore. */
 int

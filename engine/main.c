@@ -28,13 +28,18 @@
 #include <uv.h>
 
 #include "capture/capture.h"
+#include "alert_store.h"
+#include "api.h"
 #include "control.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "hosts.h"
 #include "lcore.h"
+#include "minute.h"
 #include "sandbox_sup.h"
 #include "stats.h"
+#include "ts_series.h"
+#include "ts_writer.h"
 
 #define CONTROL_TICK_MS 50
 #define EVENT_FLUSH_NS 1000000 /* a batch waits at most 1 ms for company */
@@ -61,7 +66,15 @@ struct vigild {
 	struct vg_sandboxes sandboxes;
 	uint64_t settle_since_ms;    /* engines waiting for plugin results */
 	struct vg_control *control;
+	struct vg_api *api;          /* web.vigild_socket, or NULL */
 	bool final_settle;
+	struct vg_alert_store *alert_store; /* NULL: no database, no endpoint */
+
+	/* Minute cuts, merged for the plugins' hooks and the timeseries. */
+	bool minutes_on;
+	struct vg_minutes *minutes;
+	struct vg_ts_writer *ts_writer;   /* timeseries, or NULL */
+	struct vg_ts_series *ts_series;
 
 	uv_loop_t loop;
 	uv_timer_t tick;
@@ -99,6 +112,7 @@ usage(FILE *out)
 		"      --control-socket PATH  accept commands (reload, stats) on a Unix socket\n"
 		"      --stats FILE        write the final counters as JSON to FILE\n"
 		"      --log-level LEVEL   error, warn, info or debug\n"
+		"      --ts-fetch DIR SCHEMA ELEMENT  print a timeseries as JSON (--ts-fetch --help)\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n");
 }
@@ -540,6 +554,7 @@ interface_counters(void *ctx, struct vg_interface_counters *out,
 	struct vigild *d = ctx;
 	static struct vg_stats stats;
 	unsigned int i;
+	unsigned int e;
 
 	vg_stats_collect(&stats, &d->capture, d->rx, d->rx_count,
 			 d->engine_ptrs, d->engine_count);
@@ -555,22 +570,18 @@ interface_counters(void *ctx, struct vg_interface_counters *out,
 			out[i].flows_table_full = stats.engine.flows_table_full;
 			out[i].active_flows = (uint32_t)stats.active_flows;
 		}
+		out[i].flows_capacity = d->cfg.flow_table_size *
+					d->engine_count;
+		for (e = 0; e < d->engine_count; e++) {
+			const struct vg_host_table *h = d->engines[e].engine->hosts;
+
+			if (h == NULL)
+				continue;
+			out[i].hosts_capacity += h->capacity;
+			out[i].hosts_table_full += h->hosts_full;
+		}
 	}
 	return i;
-}
-
-/* Latest packet time over all engine lcores. */
-static uint64_t
-packet_now_us(const struct vigild *d)
-{
-	uint64_t now = 0;
-	unsigned int e;
-
-	for (e = 0; e < d->engine_count; e++) {
-		if (d->engines[e].engine->now_us > now)
-			now = d->engines[e].engine->now_us;
-	}
-	return now;
 }
 
 /*
@@ -596,6 +607,21 @@ release_settled_engines(struct vigild *d)
 		atomic_store(&d->engines[e].settled, true);
 }
 
+/* Hands every minute cut the engine lcores have queued to the merger. */
+static void
+drain_cuts(struct vigild *d)
+{
+	unsigned int e;
+	void *cut;
+
+	if (d->minutes == NULL)
+		return;
+	for (e = 0; e < d->engine_count; e++) {
+		while (rte_ring_sc_dequeue(d->engines[e].cuts, &cut) == 0)
+			vg_minutes_add(d->minutes, cut);
+	}
+}
+
 static void
 on_tick(uv_timer_t *timer)
 {
@@ -603,8 +629,9 @@ on_tick(uv_timer_t *timer)
 	uint64_t now = uv_now(&d->loop);
 
 	drain_records(d);
+	drain_cuts(d);
 	if (d->plugins) {
-		vg_sandboxes_tick(&d->sandboxes, packet_now_us(d));
+		vg_sandboxes_tick(&d->sandboxes);
 		release_settled_engines(d);
 	}
 	if (d->final_settle) {
@@ -656,6 +683,22 @@ on_signal(uv_signal_t *handle, int signum)
 
 static void report_json(struct vigild *d, FILE *out);
 
+/* Adds "alerts": {...} to the JSON object that fills <out>. */
+static void
+append_alert_stats(struct vigild *d, char *out, size_t len)
+{
+	static char alerts[8192];
+	char *end = strrchr(out, '}');
+	size_t at;
+
+	if (d->alert_store == NULL || end == NULL)
+		return;
+	vg_alert_store_stats_json(d->alert_store, alerts, sizeof(alerts));
+	at = (size_t)(end - out);
+	if (at + strlen(alerts) + 16 < len)
+		snprintf(out + at, len - at, ",\"alerts\":%s}", alerts);
+}
+
 static void
 on_control_command(void *ctx, const char *command, char *out, size_t len)
 {
@@ -680,10 +723,15 @@ on_control_command(void *ctx, const char *command, char *out, size_t len)
 		report_json(d, mem);
 		fclose(mem);
 		out[strcspn(out, "\n")] = '\0';
+		append_alert_stats(d, out, len);
 		return;
 	}
-	snprintf(out, len, "error: unknown command '%.64s' (expected reload or stats)",
-		 command);
+	if (vg_alert_store_command(d->alert_store, command, out, len))
+		return;
+	snprintf(out, len, "error: unknown command '%.64s' (expected %s)",
+		 command, d->alert_store != NULL ?
+		 "reload, stats, exclude, unexclude, exclusions or alerts engaged" :
+		 "reload or stats");
 }
 
 static int
@@ -779,11 +827,17 @@ setup_lcores(struct vigild *d)
 			return -ENOMEM;
 		}
 		lcore->engine->events = lcore->events;
-		/* Hosts feed the plugins' host hooks: only kept with plugins. */
-		if (d->plugins) {
+		/*
+		 * Hosts and minute cuts feed the plugins' periodic hooks and
+		 * the timeseries: kept only when one of them reads them.
+		 */
+		if (d->minutes_on) {
 			lcore->engine->hosts = vg_host_table_create(
 				d->cfg.flow_table_size / 2);
-			if (lcore->engine->hosts == NULL)
+			if (lcore->engine->hosts == NULL ||
+			    vg_engine_count_minutes(lcore->engine,
+						    vg_engine_lcore_cut,
+						    lcore) != 0)
 				return -ENOMEM;
 		}
 		if (lcore->events != NULL)
@@ -838,6 +892,22 @@ start_control(struct vigild *d)
 		if (d->control == NULL)
 			return -EADDRNOTAVAIL;
 	}
+	if (d->cfg.web.vigild_socket[0] != '\0') {
+		struct vg_api_env env = {
+			.cfg = &d->cfg,
+			.capture = &d->capture,
+			.rx = d->rx,
+			.rx_count = d->rx_count,
+			.engines = d->engine_ptrs,
+			.engine_count = d->engine_count,
+			.sandboxes = d->plugins ? &d->sandboxes : NULL,
+			.records_lost = &d->records_lost,
+		};
+
+		d->api = vg_api_start(&d->loop, d->cfg.web.vigild_socket, &env);
+		if (d->api == NULL)
+			return -EADDRNOTAVAIL;
+	}
 	return 0;
 }
 
@@ -852,6 +922,7 @@ run_control_loop(struct vigild *d)
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 
 	vg_control_stop(d->control);
+	vg_api_stop(d->api);
 	if (d->plugins)
 		vg_sandboxes_stop(&d->sandboxes);
 	uv_close((uv_handle_t *)&d->tick, NULL);
@@ -948,6 +1019,38 @@ open_output(struct vigild *d)
 	return 0;
 }
 
+/* vigild's counters for the timeseries of the appliance itself. */
+static void
+ts_sample(void *ctx, struct vg_ts_system *out)
+{
+	static struct vg_stats stats;
+
+	collect(ctx, &stats);
+	vg_ts_system_from_stats(out, &stats);
+}
+
+/* Starts the timeseries writer and registers its minute consumer. */
+static int
+start_timeseries(struct vigild *d)
+{
+	char err[1024];
+
+	d->ts_writer = vg_ts_writer_start(&d->cfg, err, sizeof(err));
+	if (d->ts_writer == NULL) {
+		VG_ERR("timeseries", "%s", err);
+		return -EIO;
+	}
+	d->ts_series = vg_ts_series_create(&d->cfg, d->ts_writer);
+	if (d->ts_series == NULL)
+		return -ENOMEM;
+	/* The lcores have not started: their nDPI module is not in use. */
+	vg_ts_series_names_from_ndpi(d->ts_series, d->engines[0].engine->ndpi);
+	vg_ts_series_set_sampler(d->ts_series, ts_sample, d);
+	vg_ts_series_set_plugin_sink(d->ts_series);
+	return vg_minutes_add_consumer(d->minutes, vg_ts_series_minute,
+				       d->ts_series);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -955,6 +1058,8 @@ main(int argc, char **argv)
 	unsigned int i;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "--ts-fetch") == 0)
+		return vg_ts_fetch_main(argc - 1, argv + 1);
 	d.out_fd = -1;
 	rc = parse_args(&d, argc, argv);
 	if (rc != 0)
@@ -971,16 +1076,35 @@ main(int argc, char **argv)
 		return 1;
 	uv_loop_init(&d.loop);
 	d.plugins = d.cfg.plugin_dir_count > 0;
+	d.minutes_on = d.plugins || d.cfg.ts_enabled;
+	if (d.minutes_on) {
+		d.minutes = vg_minutes_create(d.cfg.engine_lcore_count);
+		if (d.minutes == NULL)
+			return 1;
+	}
 	rc = vg_capture_setup(&d.capture, &d.cfg);
 	if (rc == 0)
 		rc = setup_lcores(&d);
+	if (rc == 0 && (d.cfg.alerts.database[0] != '\0' ||
+			d.cfg.alerts.endpoint_count > 0)) {
+		d.alert_store = vg_alert_store_open(&d.cfg.alerts);
+		if (d.alert_store == NULL)
+			rc = -EIO;
+	}
 	if (rc == 0 && d.plugins) {
 		rc = vg_sandboxes_start(&d.sandboxes, &d.cfg, d.config_path,
 					argv[0], &d.loop, d.engine_ptrs,
 					d.engine_count);
+		d.sandboxes.alert_store = d.alert_store;
 		d.sandboxes.interfaces = interface_counters;
 		d.sandboxes.interfaces_ctx = &d;
+		if (rc == 0)
+			rc = vg_minutes_add_consumer(d.minutes,
+						     vg_sandboxes_minute,
+						     &d.sandboxes);
 	}
+	if (rc == 0 && d.cfg.ts_enabled)
+		rc = start_timeseries(&d);
 	if (rc == 0)
 		rc = start_control(&d);
 	/* Opened last, so a start-up that fails leaves old records alone. */
@@ -992,6 +1116,8 @@ main(int argc, char **argv)
 		atomic_store(&d.capture.stop, true);
 		rte_eal_mp_wait_lcore();
 		vg_control_stop(d.control);
+		vg_api_stop(d.api);
+		vg_alert_store_close(d.alert_store);
 		vg_eal_stop();
 		return 1;
 	}
@@ -1002,6 +1128,12 @@ main(int argc, char **argv)
 	run_control_loop(&d);
 	rte_eal_mp_wait_lcore();
 	drain_records(&d);
+	drain_cuts(&d);
+	/* Every minute is delivered: write the last points and stop. */
+	vg_ts_series_free(d.ts_series);
+	vg_ts_writer_stop(d.ts_writer);
+	/* The sandboxes have stopped, so no alert can arrive any more. */
+	vg_alert_store_close(d.alert_store);
 	report(&d);
 
 	if (d.out_fd >= 0 && close(d.out_fd) != 0)
@@ -1009,6 +1141,7 @@ main(int argc, char **argv)
 	vg_capture_close(&d.capture);
 	for (i = 0; i < d.engine_count; i++)
 		vg_engine_free(d.engines[i].engine);
+	vg_minutes_free(d.minutes);
 	vg_eal_stop();
 	return d.write_errors ? 1 : 0;
 }

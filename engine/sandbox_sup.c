@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <rte_ring.h>
@@ -25,7 +26,9 @@
 #include "capture/hash.h"
 #include "hosts.h"
 #include "lcore.h"
+#include "alert_store.h"
 #include "sandbox_sup.h"
+#include "ts_series.h"
 #include "vigil_events.pb-c.h"
 
 #define EVENT_RING_BYTES (4u << 20)
@@ -152,6 +155,45 @@ write_alert(struct vg_sandboxes *sb, const char *action, unsigned int entity,
 	fputs("}\n", sb->alerts);
 }
 
+/*
+ * Stores, writes and logs the batch's triggers and releases in the order
+ * the hooks made them (their "order" field), so a release followed by a
+ * new trigger of the same alert leaves it engaged.
+ */
+static void
+handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
+	      const Vigil__V1__ResultBatch *rb)
+{
+	size_t ti = 0;
+	size_t ri = 0;
+
+	while (ti < rb->n_triggers || ri < rb->n_releases) {
+		if (ri == rb->n_releases ||
+		    (ti < rb->n_triggers &&
+		     rb->triggers[ti]->order <= rb->releases[ri]->order)) {
+			const Vigil__V1__AlertTrigger *t = rb->triggers[ti++];
+
+			box->counters.alerts_triggered++;
+			/* An excluded alert is neither stored nor written. */
+			if (vg_alert_store_trigger(sb->alert_store, t) ==
+			    VG_ALERT_EXCLUDED)
+				continue;
+			write_alert(sb, "trigger", t->entity, t->entity_value,
+				    t->alert_type, t->severity, t->score,
+				    t->details_json, t->plugin, t->script,
+				    t->time_us, t->flow_id);
+		} else {
+			const Vigil__V1__AlertRelease *r = rb->releases[ri++];
+
+			box->counters.alerts_released++;
+			vg_alert_store_release(sb->alert_store, r);
+			write_alert(sb, "release", r->entity, r->entity_value,
+				    r->alert_type, 0, 0, NULL, r->plugin,
+				    r->script, r->time_us, 0);
+		}
+	}
+}
+
 static void
 handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	       const Vigil__V1__ResultBatch *rb)
@@ -162,23 +204,7 @@ handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	box->counters.events_seen = rb->events_seen;
 	for (i = 0; i < rb->n_statuses; i++)
 		apply_status(sb, box, rb->statuses[i]);
-	for (i = 0; i < rb->n_triggers; i++) {
-		const Vigil__V1__AlertTrigger *t = rb->triggers[i];
-
-		box->counters.alerts_triggered++;
-		write_alert(sb, "trigger", t->entity, t->entity_value,
-			    t->alert_type, t->severity, t->score,
-			    t->details_json, t->plugin, t->script, t->time_us,
-			    t->flow_id);
-	}
-	for (i = 0; i < rb->n_releases; i++) {
-		const Vigil__V1__AlertRelease *r = rb->releases[i];
-
-		box->counters.alerts_released++;
-		write_alert(sb, "release", r->entity, r->entity_value,
-			    r->alert_type, 0, 0, NULL, r->plugin, r->script,
-			    r->time_us, 0);
-	}
+	handle_alerts(sb, box, rb);
 	for (i = 0; i < rb->n_scripts; i++) {
 		const Vigil__V1__ScriptInfo *info = rb->scripts[i];
 
@@ -191,8 +217,8 @@ handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 		if (info->index > box->script_count)
 			box->script_count = info->index;
 	}
-	/* TODO: points go to the rrd writer once timeseries exist; counted. */
 	box->counters.ts_points += rb->n_points;
+	vg_ts_plugin_points(rb->points, rb->n_points);
 	for (i = 0; i < rb->n_errors; i++) {
 		const Vigil__V1__PluginError *e = rb->errors[i];
 
@@ -570,24 +596,16 @@ vg_sandboxes_poll(struct vg_sandboxes *sb)
 
 #define HOSTS_PER_BATCH 256
 
-/* One host summed over every engine lcore's partial entry. */
-struct merged_host {
-	struct vg_host sum;
-	bool used;
-};
-
 /* Packs and queues one batch of host snapshots for <box>. */
 static void
-send_host_batch(struct vg_sandboxes *sb, struct vg_sandbox *box,
-		Vigil__V1__Period period, uint64_t at,
-		Vigil__V1__HostSnapshot **hosts, size_t count)
+send_host_batch(struct vg_sandbox *box, Vigil__V1__Period period,
+		uint64_t at, Vigil__V1__HostSnapshot **hosts, size_t count)
 {
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	struct vg_shm_ring_ref *ring = vg_sandbox_shm_control_ring(&box->shm);
-	static uint8_t buf[HOSTS_PER_BATCH * 160 + 256];
+	static uint8_t buf[HOSTS_PER_BATCH * 180 + 256];
 	size_t len;
 
-	(void)sb;
 	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
 	batch.seq = ++box->control_seq;
 	batch.time_us = at;
@@ -606,91 +624,43 @@ send_host_batch(struct vg_sandboxes *sb, struct vg_sandbox *box,
 }
 
 /*
- * Sums every engine lcore's partial host entries and sends each host's
- * snapshot to the sandbox its address picks, for the hook of <period>.
- * The merge table is sized for all entries at twice that and lives only
- * for this call, which runs once a minute of packet time.
+ * Sends the snapshot of each host active during the period that ends at
+ * <at> (<minutes> long) to the sandbox its address picks. <m> is the
+ * minute that just ended: its deltas give the per-minute SYN counts.
  */
 static void
-send_hosts(struct vg_sandboxes *sb, Vigil__V1__Period period, uint64_t at)
+send_hosts(struct vg_sandboxes *sb, Vigil__V1__Period period, uint64_t at,
+	   uint64_t minutes, const struct vg_minute_merged *m)
 {
 	static Vigil__V1__HostSnapshot snaps[VG_MAX_SANDBOXES][HOSTS_PER_BATCH];
 	static Vigil__V1__HostSnapshot *ptrs[VG_MAX_SANDBOXES][HOSTS_PER_BATCH];
 	size_t fill[VG_MAX_SANDBOXES] = { 0 };
-	struct merged_host *merged;
-	uint64_t total = 0;
-	uint64_t cap = 64;
-	unsigned int e;
-	uint64_t i;
+	const struct vg_host_totals *totals = &sb->host_totals;
+	uint64_t since = m->minute + 1 - minutes;
+	uint32_t i;
+	unsigned int b;
 
-	for (e = 0; e < sb->engine_count; e++) {
-		if (sb->engines[e]->engine->hosts != NULL)
-			total += sb->engines[e]->engine->hosts->count;
-	}
-	if (total == 0)
-		return;
-	while (cap < total * 2)
-		cap <<= 1;
-	merged = calloc(cap, sizeof(*merged));
-	if (merged == NULL)
-		return;
-	for (e = 0; e < sb->engine_count; e++) {
-		const struct vg_host_table *t = sb->engines[e]->engine->hosts;
-		uint32_t slot;
-
-		for (slot = 0; t != NULL && slot < t->capacity; slot++) {
-			const struct vg_host *h = &t->slots[slot];
-			uint64_t j;
-
-			if (!atomic_load_explicit(&h->in_use,
-						  memory_order_acquire))
-				continue;
-			j = vg_hash_bytes(h->addr, 16, h->vlan) & (cap - 1);
-			while (merged[j].used &&
-			       (merged[j].sum.vlan != h->vlan ||
-				memcmp(merged[j].sum.addr, h->addr, 16) != 0))
-				j = (j + 1) & (cap - 1);
-			if (!merged[j].used) {
-				merged[j].used = true;
-				memcpy(merged[j].sum.addr, h->addr, 16);
-				merged[j].sum.vlan = h->vlan;
-				merged[j].sum.ip_version = h->ip_version;
-				merged[j].sum.first_us = h->first_us;
-			}
-			merged[j].sum.bytes_sent += h->bytes_sent;
-			merged[j].sum.bytes_rcvd += h->bytes_rcvd;
-			merged[j].sum.packets_sent += h->packets_sent;
-			merged[j].sum.packets_rcvd += h->packets_rcvd;
-			merged[j].sum.flows_as_client += h->flows_as_client;
-			merged[j].sum.flows_as_server += h->flows_as_server;
-			merged[j].sum.total_flows_as_client +=
-				h->total_flows_as_client;
-			merged[j].sum.total_flows_as_server +=
-				h->total_flows_as_server;
-			if (h->first_us < merged[j].sum.first_us)
-				merged[j].sum.first_us = h->first_us;
-			if (h->last_us > merged[j].sum.last_us)
-				merged[j].sum.last_us = h->last_us;
-		}
-	}
-	for (i = 0; i < cap; i++) {
-		const struct vg_host *h = &merged[i].sum;
+	for (i = 0; i < totals->count; i++) {
+		const struct vg_host_total *h = &totals->hosts[i];
+		const struct vg_minute_host *d = NULL;
 		Vigil__V1__HostSnapshot *snap;
 		unsigned int s;
 
-		if (!merged[i].used)
+		if (h->last_minute < since)
 			continue;
 		/* Hosts go by address, so a host always meets one sandbox. */
 		s = (unsigned int)(vg_hash_bytes(h->addr, 16, 0x686f7374) %
 				   sb->count);
 		if (!sb->sandboxes[s].running)
 			continue;
+		if (h->last_minute == m->minute && i < sb->host_delta_count)
+			d = sb->host_delta[i];
 		snap = &snaps[s][fill[s]];
 		vigil__v1__host_snapshot__init(snap);
 		snap->ip.len = h->ip_version == 6 ? 16 : 4;
 		snap->ip.data = (uint8_t *)h->addr;
 		snap->vlan = h->vlan;
-		snap->local = vg_config_is_local(sb->cfg, h->ip_version, h->addr);
+		snap->local = h->local;
 		snap->bytes_sent = h->bytes_sent;
 		snap->bytes_rcvd = h->bytes_rcvd;
 		snap->packets_sent = h->packets_sent;
@@ -701,35 +671,26 @@ send_hosts(struct vg_sandboxes *sb, Vigil__V1__Period period, uint64_t at)
 		snap->total_flows_as_server = h->total_flows_as_server;
 		snap->first_seen_us = h->first_us;
 		snap->last_seen_us = h->last_us;
+		snap->dns_bytes = h->dns_bytes;
+		snap->p2p_bytes = h->p2p_bytes;
+		if (d != NULL) {
+			snap->syn_sent = d->syn_sent;
+			snap->syn_rcvd = d->syn_rcvd;
+			snap->synack_sent = d->synack_sent;
+			snap->synack_rcvd = d->synack_rcvd;
+		}
 		ptrs[s][fill[s]] = snap;
 		if (++fill[s] == HOSTS_PER_BATCH) {
-			send_host_batch(sb, &sb->sandboxes[s], period, at,
-					ptrs[s], fill[s]);
+			send_host_batch(&sb->sandboxes[s], period, at, ptrs[s],
+					fill[s]);
 			fill[s] = 0;
 		}
 	}
-	for (e = 0; e < sb->count; e++) {
-		if (fill[e] > 0)
-			send_host_batch(sb, &sb->sandboxes[e], period, at,
-					ptrs[e], fill[e]);
+	for (b = 0; b < sb->count; b++) {
+		if (fill[b] > 0)
+			send_host_batch(&sb->sandboxes[b], period, at, ptrs[b],
+					fill[b]);
 	}
-	free(merged);
-}
-
-/* Returns the packet-time minute of the first packet, 0 before any. */
-static uint64_t
-first_packet_minute(const struct vg_sandboxes *sb)
-{
-	uint64_t first = 0;
-	unsigned int e;
-
-	for (e = 0; e < sb->engine_count; e++) {
-		uint64_t t = sb->engines[e]->engine->first_us;
-
-		if (t != 0 && (first == 0 || t < first))
-			first = t;
-	}
-	return first / 60000000;
 }
 
 /* Sums the batches engine lcores dropped for sandbox <index>. */
@@ -744,38 +705,74 @@ events_lost(const struct vg_sandboxes *sb, unsigned int index)
 	return lost;
 }
 
-/* Sends the interface and system snapshots for the hook of <period>. */
+/* Writes "a.b.c.d/len" or the IPv6 form of local network <net>. */
+static void
+format_cidr(const struct vg_local_net *net, char *out, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	inet_ntop(net->family == 6 ? AF_INET6 : AF_INET, net->addr, addr,
+		  sizeof(addr));
+	snprintf(out, len, "%s/%u", addr, net->prefix_len);
+}
+
+/*
+ * Sends the interface, network and system snapshots, and the host
+ * snapshots, for the hook of <period> at the end of minute <m>.
+ */
 static void
 send_periodic(struct vg_sandboxes *sb, Vigil__V1__Period period,
-	      uint64_t now_us, const struct vg_interface_counters *ifaces,
+	      uint64_t minutes, const struct vg_minute_merged *m,
+	      const struct vg_interface_counters *ifaces,
 	      unsigned int iface_count)
 {
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	Vigil__V1__SystemSnapshot system = VIGIL__V1__SYSTEM_SNAPSHOT__INIT;
-	Vigil__V1__InterfaceSnapshot snaps[VG_MAX_PORTS];
-	Vigil__V1__InterfaceSnapshot *snap_ptrs[VG_MAX_PORTS];
-	uint8_t buf[4096];
+	static Vigil__V1__InterfaceSnapshot snaps[VG_MAX_PORTS];
+	static Vigil__V1__InterfaceSnapshot *snap_ptrs[VG_MAX_PORTS];
+	static Vigil__V1__NetworkSnapshot nets[VG_MAX_LOCAL_NETS];
+	static Vigil__V1__NetworkSnapshot *net_ptrs[VG_MAX_LOCAL_NETS];
+	static char cidrs[VG_MAX_LOCAL_NETS][INET6_ADDRSTRLEN + 8];
+	static uint8_t buf[VG_MAX_LOCAL_NETS * 96 + VG_MAX_PORTS * 128 + 1024];
+	uint64_t at = (m->minute + 1) * 60000000;
 	unsigned int i;
 
-	/* TODO: network snapshots are not built, so network hooks never fire. */
-	send_hosts(sb, period, now_us);
+	send_hosts(sb, period, at, minutes, m);
 	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
-	batch.time_us = now_us;
+	batch.time_us = at;
 	batch.period = period;
 	batch.system = &system;
 	for (i = 0; i < iface_count && i < VG_MAX_PORTS; i++) {
 		vigil__v1__interface_snapshot__init(&snaps[i]);
 		snaps[i].name = (char *)ifaces[i].name;
-		snaps[i].packets = ifaces[i].packets;
-		snaps[i].bytes = ifaces[i].bytes;
+		/* Packets and bytes as cut at the minute's end. */
+		snaps[i].packets = sb->port_packets[i];
+		snaps[i].bytes = sb->port_bytes[i];
 		snaps[i].imissed = ifaces[i].imissed;
 		snaps[i].ring_full = ifaces[i].ring_full;
 		snaps[i].flows_table_full = ifaces[i].flows_table_full;
-		snaps[i].active_flows = ifaces[i].active_flows;
+		snaps[i].active_flows = iface_count == 1 ? m->active_flows : 0;
+		snaps[i].active_hosts = iface_count == 1 ? m->active_hosts : 0;
+		snaps[i].flows_capacity = ifaces[i].flows_capacity;
+		snaps[i].hosts_capacity = ifaces[i].hosts_capacity;
+		snaps[i].hosts_table_full = ifaces[i].hosts_table_full;
 		snap_ptrs[i] = &snaps[i];
 	}
 	batch.n_interfaces = i;
 	batch.interfaces = snap_ptrs;
+	for (i = 0; i < sb->cfg->local_net_count; i++) {
+		vigil__v1__network_snapshot__init(&nets[i]);
+		format_cidr(&sb->cfg->local_nets[i], cidrs[i], sizeof(cidrs[i]));
+		nets[i].cidr = cidrs[i];
+		nets[i].bytes_in = sb->nets[i].bytes_in;
+		nets[i].bytes_out = sb->nets[i].bytes_out;
+		nets[i].bytes_inside = sb->nets[i].bytes_inside;
+		nets[i].flows_in = sb->nets[i].flows_in;
+		nets[i].flows_out = sb->nets[i].flows_out;
+		net_ptrs[i] = &nets[i];
+	}
+	batch.n_networks = i;
+	batch.networks = net_ptrs;
 	for (i = 0; i < sb->count; i++) {
 		struct vg_sandbox *box = &sb->sandboxes[i];
 		struct vg_shm_ring_ref *ring =
@@ -787,14 +784,83 @@ send_periodic(struct vg_sandboxes *sb, Vigil__V1__Period period,
 		batch.seq = ++box->control_seq;
 		system.uptime_s = (now_ms(sb) - box->started_ms) / 1000;
 		system.events_lost = box->counters.events_lost;
-		if (vigil__v1__event_batch__get_packed_size(&batch) > sizeof(buf))
+		if (vigil__v1__event_batch__get_packed_size(&batch) > sizeof(buf)) {
+			box->counters.control_dropped++;
 			continue;
+		}
 		len = vigil__v1__event_batch__pack(&batch, buf);
 		if (vg_shm_ring_put(ring, buf, (uint32_t)len) == 0)
 			vg_shm_ring_wake(ring, box->wake_fd);
 		else
 			box->counters.control_dropped++;
 	}
+}
+
+void
+vg_sandboxes_minute(void *ctx, const struct vg_minute_merged *m)
+{
+	struct vg_sandboxes *sb = ctx;
+	struct vg_interface_counters ifaces[VG_MAX_PORTS];
+	unsigned int iface_count = 0;
+	uint64_t end = m->minute + 1;
+	uint32_t i;
+
+	/* Running totals first, so the snapshots end with this minute. */
+	for (i = 0; i < VG_MAX_PORTS; i++) {
+		sb->port_packets[i] += m->ports[i].packets;
+		sb->port_bytes[i] += m->ports[i].bytes;
+	}
+	for (i = 0; i < VG_MAX_LOCAL_NETS; i++) {
+		sb->nets[i].bytes_in += m->nets[i].bytes_in;
+		sb->nets[i].bytes_out += m->nets[i].bytes_out;
+		sb->nets[i].bytes_inside += m->nets[i].bytes_inside;
+		sb->nets[i].flows_in += m->nets[i].flows_in;
+		sb->nets[i].flows_out += m->nets[i].flows_out;
+	}
+	/* host_delta[i]: this minute's deltas of host_totals.hosts[i]. */
+	for (i = 0; i < m->host_count; i++) {
+		const struct vg_host_total *t =
+			vg_host_totals_add(&sb->host_totals, &m->hosts[i],
+					   m->minute);
+		uint32_t pos;
+
+		if (t == NULL)
+			continue;
+		pos = (uint32_t)(t - sb->host_totals.hosts);
+		if (pos >= sb->host_delta_cap) {
+			uint32_t cap = sb->host_totals.cap;
+			const struct vg_minute_host **d =
+				realloc(sb->host_delta, cap * sizeof(*d));
+
+			if (d == NULL)
+				continue;
+			sb->host_delta = d;
+			sb->host_delta_cap = cap;
+		}
+		sb->host_delta[pos] = &m->hosts[i];
+		if (pos >= sb->host_delta_count)
+			sb->host_delta_count = pos + 1;
+	}
+
+	if (sb->interfaces != NULL)
+		iface_count = sb->interfaces(sb->interfaces_ctx, ifaces,
+					     VG_MAX_PORTS);
+	for (i = 0; i < sb->count; i++)
+		sb->sandboxes[i].counters.events_lost = events_lost(sb, i);
+	/* Hooks run on packet time, so a replay fires them as captured. */
+	send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_MIN, 1, m, ifaces,
+		      iface_count);
+	if (end % 5 == 0)
+		send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_5MINS, 5, m, ifaces,
+			      iface_count);
+	if (end % 60 == 0)
+		send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_HOUR, 60, m, ifaces,
+			      iface_count);
+	if (end % 1440 == 0)
+		send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_DAY, 1440, m, ifaces,
+			      iface_count);
+	/* The deltas point into <m>, which is gone after this call. */
+	sb->host_delta_count = 0;
 }
 
 /*
@@ -828,10 +894,8 @@ disable_plugin(struct vg_sandbox *box, uint32_t script)
 }
 
 void
-vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
+vg_sandboxes_tick(struct vg_sandboxes *sb)
 {
-	struct vg_interface_counters ifaces[VG_MAX_PORTS];
-	unsigned int iface_count = 0;
 	uint64_t deadline_ns = (uint64_t)sb->cfg->sandbox_deadline_ms * 1000000;
 	uint64_t now_ns = vg_events_now_ns();
 	unsigned int i;
@@ -856,46 +920,6 @@ vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us)
 		if (box->same_script_kills == KILLS_BEFORE_DISABLE)
 			disable_plugin(box, script);
 		uv_process_kill(&box->process, SIGKILL);
-	}
-	/* Hooks run on packet time, so a replay fires them as captured. */
-	if (sb->last_minute == 0)
-		sb->last_minute = first_packet_minute(sb);
-	if (sb->last_minute != 0 && now_us / 60000000 != sb->last_minute) {
-		uint64_t minute = now_us / 60000000;
-
-		if (sb->last_minute != 0 && sb->interfaces != NULL)
-			iface_count = sb->interfaces(sb->interfaces_ctx, ifaces,
-						     VG_MAX_PORTS);
-		for (i = 0; i < sb->count; i++)
-			sb->sandboxes[i].counters.events_lost =
-				events_lost(sb, i);
-		/*
-		 * A fast replay can cross several minutes between two ticks:
-		 * each gets its hooks, at most a day of them.
-		 * NOTE: the counters are read once, now, so every catch-up
-		 * minute gets the same values; per-minute snapshots taken in
-		 * packet time by the engine lcores would fix that.
-		 */
-		uint64_t m = sb->last_minute == 0 ? minute :
-			     minute - sb->last_minute > 1440 ? minute - 1440 :
-							       sb->last_minute + 1;
-
-		for (; sb->last_minute != 0 && m <= minute; m++) {
-			uint64_t at = m * 60000000;
-
-			send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_MIN, at,
-				      ifaces, iface_count);
-			if (m % 5 == 0)
-				send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_5MINS,
-					      at, ifaces, iface_count);
-			if (m % 60 == 0)
-				send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_HOUR,
-					      at, ifaces, iface_count);
-			if (m % 1440 == 0)
-				send_periodic(sb, VIGIL__V1__PERIOD__PERIOD_DAY,
-					      at, ifaces, iface_count);
-		}
-		sb->last_minute = minute;
 	}
 }
 

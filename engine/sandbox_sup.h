@@ -21,8 +21,10 @@
 #include "common/config.h"
 #include "common/sandbox_shm.h"
 #include "events.h"
+#include "minute.h"
 
 struct vg_engine_lcore;
+struct vg_alert_store;
 
 struct vg_sandbox_counters {
 	uint64_t starts;
@@ -79,6 +81,9 @@ struct vg_interface_counters {
 	uint64_t ring_full;
 	uint64_t flows_table_full;
 	uint32_t active_flows;
+	uint32_t flows_capacity;   /* flow table slots over all engine lcores */
+	uint32_t hosts_capacity;   /* host table slots, 0 without host tables */
+	uint64_t hosts_table_full; /* hosts not counted: table full */
 };
 
 struct vg_sandboxes {
@@ -92,10 +97,18 @@ struct vg_sandboxes {
 	unsigned int count;
 	uint8_t *result_buf;
 	FILE *alerts;             /* alerts_output, or NULL */
+	struct vg_alert_store *alert_store; /* alerts.database, or NULL */
 	uint64_t alert_log_second;
 	unsigned int alert_log_count;
 	uint64_t alerts_not_logged;
-	uint64_t last_minute;     /* packet-time minute of the last min hook */
+	/* Running totals from the merged minutes (minute.h). */
+	uint64_t port_packets[VG_MAX_PORTS];
+	uint64_t port_bytes[VG_MAX_PORTS];
+	struct vg_minute_net nets[VG_MAX_LOCAL_NETS];
+	struct vg_host_totals host_totals;
+	const struct vg_minute_host **host_delta; /* by host_totals position */
+	uint32_t host_delta_cap;
+	uint32_t host_delta_count;
 
 	/* Fills <out> with up to <max> ports' counters; returns how many. */
 	unsigned int (*interfaces)(void *ctx, struct vg_interface_counters *out,
@@ -119,13 +132,20 @@ vg_sandboxes_poll(struct vg_sandboxes *sb);
 
 
 /*
- * Kills sandboxes whose batch overran the deadline, and fires the periodic
- * interface and system hooks (min, and 5mins, hour and day on their
- * boundaries) when packet time <now_us> crosses a minute, with the ports'
- * counters from sb->interfaces. Called from the control thread's timer.
+ * Kills sandboxes whose batch overran the deadline. Called from the
+ * control thread's timer.
  */
 void
-vg_sandboxes_tick(struct vg_sandboxes *sb, uint64_t now_us);
+vg_sandboxes_tick(struct vg_sandboxes *sb);
+
+/*
+ * The vg_minute_fn that fires the periodic hooks: host, interface,
+ * network and system snapshots for min at the end of each minute of
+ * packet time, and for 5mins, hour and day on their boundaries, with the
+ * ports' drop counters from sb->interfaces.
+ */
+void
+vg_sandboxes_minute(void *ctx, const struct vg_minute_merged *m);
 
 /*
  * Returns true when every event handed to the sandboxes has been handled

@@ -454,6 +454,8 @@ trigger(lua_State *L, const char *fn, int key_arg, int params,
 		lua_pushboolean(L, 0);
 		return 1;
 	}
+	if (t.flow != NULL)
+		vg_sbx_results_next_flow(sbx->results, t.flow);
 	check_added(L, vg_sbx_results_trigger(
 			       sbx->results, kind_entity[t.kind], t.value,
 			       alert->key, alert->severity, score, details,
@@ -652,6 +654,7 @@ l_set_status(lua_State *L)
 					   0);
 		vg_sbx_buf_puts(b, "}");
 		vg_sbx_entity_value(VG_SBX_FLOW, fe, value, sizeof(value));
+		vg_sbx_results_next_flow(sbx->results, fe);
 		check_added(L, vg_sbx_results_trigger(
 				       sbx->results, VIGIL__V1__ENTITY__ENTITY_FLOW,
 				       value, status->alert->key,
@@ -737,6 +740,8 @@ l_ts_append(lua_State *L)
 	const char *tag_values[VG_SBX_MAX_TAGS];
 	const char *metric_names[VG_SBX_MAX_METRICS];
 	double values[VG_SBX_MAX_METRICS];
+	const char *counters[VG_SBX_MAX_METRICS];
+	size_t n_counters = 0;
 	size_t i;
 
 	schema = lookup_def(L, VG_SBX_SCHEMAS_KEY, 1, "ts.append", "schema",
@@ -770,6 +775,12 @@ l_ts_append(lua_State *L)
 		lua_pop(L, 1);
 	}
 	vg_sbx_api_count_output(L, sbx);
+	for (i = 0; i < schema->n_metrics; i++) {
+		if (schema->metrics[i].counter)
+			counters[n_counters++] = schema->metrics[i].name;
+	}
+	vg_sbx_results_next_point_schema(sbx->results, schema->step, counters,
+					 n_counters);
 	check_added(L, vg_sbx_results_point(
 			       sbx->results, schema->name,
 			       (const char *const *)schema->tags, tag_values,
@@ -841,6 +852,7 @@ vg_sbx_api_open(struct vg_sbx_plugin *plugin)
 	static const luaL_Reg vigil_fns[] = {
 		{ "time", l_vigil_time },
 		{ "exceeds", l_vigil_exceeds },
+		{ "read_list", vg_sbx_read_list },
 		{ NULL, NULL },
 	};
 	lua_State *L = plugin->L;

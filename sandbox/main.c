@@ -35,6 +35,7 @@
 #include "common/log.h"
 #include "common/sandbox_shm.h"
 #include "sandbox/isolate.h"
+#include "sandbox/page.h"
 #include "sandbox/results.h"
 #include "sandbox/sandbox.h"
 
@@ -53,6 +54,7 @@ struct args {
 	unsigned int id;
 	bool id_given;
 	bool check;
+	bool page;
 	struct vg_sbx_options opt;
 };
 
@@ -66,6 +68,8 @@ usage(FILE *out)
 		"--plugins DIR[,DIR...] [options]\n"
 		"       vigil-sandbox --check --plugins DIR[,DIR...] "
 		"[--config FILE]\n"
+		"       vigil-sandbox --page --plugins DIR[,DIR...] "
+		"< REQUEST.json\n"
 		"\n"
 		"  --shm-fd N            memfd of the shared region vigild "
 		"created\n"
@@ -87,7 +91,11 @@ usage(FILE *out)
 		"  --hook-budget-ms MS   time one hook call may run (default "
 		"100)\n"
 		"  --check               load and validate, print one line per "
-		"plugin and per error\n");
+		"plugin and per error\n"
+		"  --page                render one plugin page (or list the "
+		"menu) for vigil-web:\n"
+		"                        a JSON request on stdin, the page as "
+		"JSON on stdout\n");
 }
 
 static int
@@ -141,7 +149,7 @@ parse_args(int argc, char **argv, struct args *a)
 {
 	enum {
 		O_SHM = 256, O_WAKE, O_NOTIFY, O_PLUGINS, O_CONFIG, O_ID,
-		O_USER, O_MEMORY, O_DISABLE, O_JIT, O_BUDGET, O_CHECK, O_HELP,
+		O_USER, O_MEMORY, O_DISABLE, O_JIT, O_BUDGET, O_CHECK, O_HELP, O_PAGE,
 	};
 	static const struct option options[] = {
 		{ "shm-fd", required_argument, NULL, O_SHM },
@@ -157,6 +165,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "hook-budget-ms", required_argument, NULL, O_BUDGET },
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "page", no_argument, NULL, O_PAGE },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int fd;
@@ -219,6 +228,9 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_CHECK:
 			a->check = true;
 			break;
+		case O_PAGE:
+			a->page = true;
+			break;
 		case O_HELP:
 			usage(stdout);
 			exit(0);
@@ -242,7 +254,7 @@ parse_args(int argc, char **argv, struct args *a)
 		fprintf(stderr, "vigil-sandbox: --plugins is required\n");
 		return -1;
 	}
-	if (!a->check && (a->shm_fd < 0 || a->wake_fd < 0 ||
+	if (!a->check && !a->page && (a->shm_fd < 0 || a->wake_fd < 0 ||
 			  a->notify_fd < 0)) {
 		fprintf(stderr, "vigil-sandbox: --shm-fd, --wake-fd and "
 			"--notify-fd are required (or use --check)\n");
@@ -688,7 +700,10 @@ main(int argc, char **argv)
 	if (a.id_given)
 		snprintf(vg_sbx_log_tag, sizeof(vg_sbx_log_tag), "sandbox-%hu",
 			 (unsigned short)a.id);
-	rc = a.check ? run_check(&a) : run_sandbox(&a);
+	if (a.page)
+		rc = vg_sbx_page_run(a.plugins, a.user, &a.opt);
+	else
+		rc = a.check ? run_check(&a) : run_sandbox(&a);
 	free(a.opt.disable);
 	free(a.opt.jit);
 	return rc;

@@ -45,6 +45,7 @@ enum special {
 	S_DURATION,
 	S_KEY,
 	S_HOST_BYTES,
+	S_PLUGINS_DISABLED, /* --disable: plugins vigild left out */
 };
 
 struct field {
@@ -129,6 +130,8 @@ static const struct field host_fields[] = {
 	FLD(HS, "p2p_bytes", F_U64, p2p_bytes),
 	FLD(HS, "syn_sent", F_U32, syn_sent),
 	FLD(HS, "syn_rcvd", F_U32, syn_rcvd),
+	FLD(HS, "synack_sent", F_U32, synack_sent),
+	FLD(HS, "synack_rcvd", F_U32, synack_rcvd),
 };
 #undef HS
 
@@ -144,6 +147,9 @@ static const struct field interface_fields[] = {
 	FLD(IS, "active_flows", F_U32, active_flows),
 	FLD(IS, "active_hosts", F_U32, active_hosts),
 	FLD(IS, "flows_table_full", F_U64, flows_table_full),
+	FLD(IS, "flows_capacity", F_U32, flows_capacity),
+	FLD(IS, "hosts_capacity", F_U32, hosts_capacity),
+	FLD(IS, "hosts_table_full", F_U64, hosts_table_full),
 };
 #undef IS
 
@@ -155,6 +161,8 @@ static const struct field network_fields[] = {
 	FLD(NS, "bytes_in", F_U64, bytes_in),
 	FLD(NS, "bytes_out", F_U64, bytes_out),
 	FLD(NS, "bytes_inside", F_U64, bytes_inside),
+	FLD(NS, "flows_in", F_U64, flows_in),
+	FLD(NS, "flows_out", F_U64, flows_out),
 };
 #undef NS
 
@@ -166,6 +174,8 @@ static const struct field system_fields[] = {
 	FLD(SS, "rss_bytes", F_U64, rss_bytes),
 	FLD(SS, "events_lost", F_U64, events_lost),
 	FLD(SS, "disk_free_ratio", F_DOUBLE, disk_free_ratio),
+	FLD(SS, "disk_total_bytes", F_U64, disk_total_bytes),
+	SPECIAL("plugins_disabled", S_PLUGINS_DISABLED),
 };
 #undef SS
 
@@ -355,6 +365,18 @@ push_special(lua_State *L, struct vg_sbx *sbx, enum vg_sbx_kind kind,
 		lua_pushnumber(L, (lua_Number)(hs->bytes_sent +
 					       hs->bytes_rcvd));
 		return;
+	case S_PLUGINS_DISABLED: {
+		size_t i;
+
+		/* vigild's supervisor restarts a sandbox with --disable for
+		 * the plugins it left out, so the list is the sandbox's own. */
+		lua_createtable(L, (int)sbx->opt.n_disable, 0);
+		for (i = 0; i < sbx->opt.n_disable; i++) {
+			lua_pushstring(L, sbx->opt.disable[i]);
+			lua_rawseti(L, -2, (int)i + 1);
+		}
+		return;
+	}
 	}
 	lua_pushnil(L);
 }

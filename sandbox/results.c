@@ -40,6 +40,9 @@ struct vg_sbx_results {
 	struct item_array points;
 	struct item_array errors;
 	struct item_array scripts;
+	uint32_t next_step;                 /* for the next point */
+	const char *const *next_counters;
+	size_t next_counter_count;
 	size_t estimate;
 	uint64_t seq;
 	uint64_t events_seen;
@@ -47,6 +50,7 @@ struct vg_sbx_results {
 	struct vg_sbx_results_stats stats;
 	uint8_t *pack_buf;
 	size_t pack_cap;
+	const Vigil__V1__FlowEvent *next_flow; /* for the next trigger */
 };
 
 static void *
@@ -189,6 +193,44 @@ vg_sbx_results_status(struct vg_sbx_results *res, uint64_t flow_id,
 	return added(res, &res->statuses, st);
 }
 
+static int
+arena_bytes(struct vg_sbx_results *res, ProtobufCBinaryData *dst,
+	    const ProtobufCBinaryData *src)
+{
+	dst->len = 0;
+	dst->data = NULL;
+	if (src->len == 0)
+		return 0;
+	dst->data = arena_alloc(res, src->len);
+	if (dst->data == NULL)
+		return -ENOMEM;
+	memcpy(dst->data, src->data, src->len);
+	dst->len = src->len;
+	res->estimate += src->len + FIELD_OVERHEAD;
+	return 0;
+}
+
+/* Copies the flow fields of <fe> into the trigger <tr>. */
+static int
+trigger_flow(struct vg_sbx_results *res, Vigil__V1__AlertTrigger *tr,
+	     const Vigil__V1__FlowEvent *fe)
+{
+	if (arena_bytes(res, &tr->client_ip, &fe->client_ip) != 0 ||
+	    arena_bytes(res, &tr->server_ip, &fe->server_ip) != 0)
+		return -ENOMEM;
+	tr->l7 = arena_strdup(res, fe->l7);
+	if (tr->l7 == NULL)
+		return -ENOMEM;
+	tr->client_port = fe->client_port;
+	tr->server_port = fe->server_port;
+	tr->l4_proto = fe->l4_proto;
+	tr->vlan = fe->vlan;
+	tr->bytes = fe->c2s_bytes + fe->s2c_bytes;
+	tr->packets = fe->c2s_packets + fe->s2c_packets;
+	res->estimate += 6 * FIELD_OVERHEAD;
+	return 0;
+}
+
 int
 vg_sbx_results_trigger(struct vg_sbx_results *res, Vigil__V1__Entity entity,
 		       const char *value, const char *alert_type,
@@ -197,7 +239,9 @@ vg_sbx_results_trigger(struct vg_sbx_results *res, Vigil__V1__Entity entity,
 		       const char *script, uint64_t time_us, uint64_t flow_id)
 {
 	Vigil__V1__AlertTrigger *tr = arena_alloc(res, sizeof(*tr));
+	const Vigil__V1__FlowEvent *fe = res->next_flow;
 
+	res->next_flow = NULL;
 	if (tr == NULL)
 		return -ENOMEM;
 	vigil__v1__alert_trigger__init(tr);
@@ -215,8 +259,18 @@ vg_sbx_results_trigger(struct vg_sbx_results *res, Vigil__V1__Entity entity,
 	    tr->details_json == NULL || tr->plugin == NULL ||
 	    tr->script == NULL)
 		return -ENOMEM;
+	if (fe != NULL && trigger_flow(res, tr, fe) != 0)
+		return -ENOMEM;
+	tr->order = (uint32_t)(res->triggers.count + res->releases.count + 1);
 	res->estimate += 6 * FIELD_OVERHEAD;
 	return added(res, &res->triggers, tr);
+}
+
+void
+vg_sbx_results_next_flow(struct vg_sbx_results *res,
+			 const Vigil__V1__FlowEvent *fe)
+{
+	res->next_flow = fe;
 }
 
 int
@@ -239,8 +293,42 @@ vg_sbx_results_release(struct vg_sbx_results *res, Vigil__V1__Entity entity,
 	if (rel->entity_value == NULL || rel->alert_type == NULL ||
 	    rel->plugin == NULL || rel->script == NULL)
 		return -ENOMEM;
+	rel->order = (uint32_t)(res->triggers.count + res->releases.count + 1);
 	res->estimate += 3 * FIELD_OVERHEAD;
 	return added(res, &res->releases, rel);
+}
+
+void
+vg_sbx_results_next_point_schema(struct vg_sbx_results *res, uint32_t step,
+				 const char *const *counters,
+				 size_t n_counters)
+{
+	res->next_step = step;
+	res->next_counters = counters;
+	res->next_counter_count = n_counters;
+}
+
+/* Copies the schema set by vg_sbx_results_next_point_schema() into <pt>. */
+static int
+point_schema(struct vg_sbx_results *res, Vigil__V1__TimeseriesPoint *pt)
+{
+	size_t i;
+
+	pt->step_s = res->next_step;
+	pt->counters = arena_alloc(res, (res->next_counter_count + 1) *
+						sizeof(*pt->counters));
+	if (pt->counters == NULL)
+		return -ENOMEM;
+	for (i = 0; i < res->next_counter_count; i++) {
+		pt->counters[i] = arena_strdup(res, res->next_counters[i]);
+		if (pt->counters[i] == NULL)
+			return -ENOMEM;
+		res->estimate += strlen(pt->counters[i]) + FIELD_OVERHEAD;
+	}
+	pt->n_counters = res->next_counter_count;
+	res->next_step = 0;
+	res->next_counter_count = 0;
+	return 0;
 }
 
 int
@@ -257,6 +345,8 @@ vg_sbx_results_point(struct vg_sbx_results *res, const char *schema,
 		return -ENOMEM;
 	vigil__v1__timeseries_point__init(pt);
 	pt->time_us = time_us;
+	if (point_schema(res, pt) != 0)
+		return -ENOMEM;
 	pt->schema = arena_strdup(res, schema);
 	pt->plugin = arena_strdup(res, plugin);
 	pt->tags = arena_alloc(res, (n_tags + 1) * sizeof(*pt->tags));

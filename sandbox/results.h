@@ -53,6 +53,15 @@ vg_sbx_results_trigger(struct vg_sbx_results *res, Vigil__V1__Entity entity,
 		       const char *details_json, const char *plugin,
 		       const char *script, uint64_t time_us, uint64_t flow_id);
 
+/*
+ * Makes the next vg_sbx_results_trigger() a flow alert about <fe>: it
+ * copies the flow's addresses, ports, protocols, bytes and packets into
+ * the trigger. <fe> must stay valid until that call.
+ */
+void
+vg_sbx_results_next_flow(struct vg_sbx_results *res,
+			 const Vigil__V1__FlowEvent *fe);
+
 int
 vg_sbx_results_release(struct vg_sbx_results *res, Vigil__V1__Entity entity,
 		       const char *value, const char *alert_type,
@@ -66,6 +75,16 @@ vg_sbx_results_point(struct vg_sbx_results *res, const char *schema,
 		     const char *const *tag_values, size_t n_tags,
 		     const char *const *metric_names, const double *metrics,
 		     size_t n_metrics, uint64_t time_us, const char *plugin);
+
+/*
+ * Sets the schema step (seconds) and the names of its counter metrics for
+ * the next point added, so vigild can create the point's rrd file. The
+ * names must stay valid until that point is added.
+ */
+void
+vg_sbx_results_next_point_schema(struct vg_sbx_results *res, uint32_t step,
+				 const char *const *counters,
+				 size_t n_counters);
 
 int
 vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,

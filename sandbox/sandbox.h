@@ -227,6 +227,9 @@ struct vg_sbx {
 	char **load_error_plugins;     /* plugin name, or NULL */
 	size_t n_load_errors;
 	const struct vg_sbx_plugin *loading;
+	/* The plugin whose setup() is running, the only time it may read
+	 * list files (vigil.read_list). */
+	const struct vg_sbx_plugin *setup_plugin;
 
 	/* The hook being run. */
 	struct vg_sbx_results *results;
@@ -536,6 +539,17 @@ vg_sbx_proxy_set(struct vg_sbx_plugin *plugin, enum vg_sbx_kind kind,
 int
 vg_sbx_entity_value(enum vg_sbx_kind kind, const void *element, char *buf,
 		    size_t size);
+
+/* --- lists.c: list files read in setup() ----------------------------- */
+
+/*
+ * vigil.read_list(path): returns the entries of a list file and the
+ * number of invalid lines skipped. Raises outside setup() and for a path
+ * that is not absolute, not a regular file, not readable by every user
+ * when running as root, or larger than 64 MiB.
+ */
+int
+vg_sbx_read_list(lua_State *L);
 
 /* Frees the API's shared buffers. */
 void

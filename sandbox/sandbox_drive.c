@@ -139,6 +139,9 @@ static const struct key interface_keys[] = {
 	K(IS, "active_flows", T_U32, active_flows),
 	K(IS, "active_hosts", T_U32, active_hosts),
 	K(IS, "flows_table_full", T_U64, flows_table_full),
+	K(IS, "flows_capacity", T_U32, flows_capacity),
+	K(IS, "hosts_capacity", T_U32, hosts_capacity),
+	K(IS, "hosts_table_full", T_U64, hosts_table_full),
 	{ NULL, 0, 0, 0 },
 };
 #undef IS
@@ -149,6 +152,8 @@ static const struct key network_keys[] = {
 	K(NS, "bytes_in", T_U64, bytes_in),
 	K(NS, "bytes_out", T_U64, bytes_out),
 	K(NS, "bytes_inside", T_U64, bytes_inside),
+	K(NS, "flows_in", T_U64, flows_in),
+	K(NS, "flows_out", T_U64, flows_out),
 	{ NULL, 0, 0, 0 },
 };
 #undef NS
@@ -159,6 +164,7 @@ static const struct key system_keys[] = {
 	K(SS, "rss_bytes", T_U64, rss_bytes),
 	K(SS, "events_lost", T_U64, events_lost),
 	K(SS, "disk_free_ratio", T_DOUBLE, disk_free_ratio),
+	K(SS, "disk_total_bytes", T_U64, disk_total_bytes),
 	{ NULL, 0, 0, 0 },
 };
 #undef SS

@@ -466,7 +466,9 @@ run_setup(struct vg_sbx *sbx, struct vg_sbx_script *s)
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, s->setup_ref);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, s->conf_ref);
+	sbx->setup_plugin = plugin;
 	rc = vg_sbx_state_call(plugin, 1, 1, VG_SBX_LOAD_BUDGET_MS);
+	sbx->setup_plugin = NULL;
 	if (rc != 0) {
 		const char *msg = lua_tostring(L, -1);
 

@@ -173,8 +173,18 @@ def run(vigild, pcap, tmp, name, plugins=None, extra=()):
     return status, stderr, records, counters, alert_lines
 
 
+def example_root(source_root, tmp):
+    """A plugin directory holding the example plugin alone, without the
+    bundled plugins beside it in the source tree."""
+    root = os.path.join(tmp, "plugins-example")
+    if not os.path.isdir(root):
+        shutil.copytree(os.path.join(source_root, "plugins", "examples"),
+                        os.path.join(root, "examples"))
+    return root
+
+
 def example_case(vigild, source_root, pcap, counts, tmp, checks):
-    plugins = os.path.join(source_root, "plugins")
+    plugins = example_root(source_root, tmp)
     status, stderr, records, counters, alerts = run(
         vigild, pcap, tmp, "example", plugins)
     checks.check(status == 0, f"example: exit {status}: {stderr[-400:]}")
@@ -360,23 +370,37 @@ end } }
 
 
 def host_case(vigild, source_root, tmp, checks):
-    """The example plugin's host script, with its threshold lowered: one
-    alert for the local host that sends more than 3000 bytes, engaged
-    once across the three minutes the capture spans; none for the local
-    host under the threshold, none for the remote server (local only)."""
+    """The example plugin's host script, with its threshold lowered to 3000
+    bytes a minute: 10.5.0.1 sends 5000 bytes in each of the first two
+    minutes and 10 in the next two, so its alert is raised at the end of
+    the first minute, stays engaged through the second and is released at
+    the end of the third. 10.5.0.2 never crosses; the remote server is
+    never looked at (local only). The capture is read at full speed: the
+    values still come from the minute boundaries in packet time."""
     frames = []
     for minute in range(4):
-        for k in range(5):
+        size = 1000 if minute < 2 else 10
+        for k in range(5 if minute < 2 else 1):
             frames.append((T0 + minute * 60 + k, g.packet(
                 "10.5.0.1", "10.9.0.1", 17,
-                g.udp("10.5.0.1", 40000, "10.9.0.1", 9999, b"x" * 1000))))
+                g.udp("10.5.0.1", 40000, "10.9.0.1", 9999, b"x" * size))))
         frames.append((T0 + minute * 60 + 10, g.packet(
             "10.5.0.2", "10.9.0.1", 17,
             g.udp("10.5.0.2", 40001, "10.9.0.1", 9999, b"y" * 10))))
     frames.sort(key=lambda f: f[0])
     pcap = os.path.join(tmp, "hosts.pcap")
     g.write_pcap(pcap, frames)
-    sent = sum(len(f) for _, f in frames if f[26:30] == bytes([10, 5, 0, 1]))
+    # Bytes 10.5.0.1 sent in each packet-time minute (Unix time // 60).
+    per_minute = {}
+    for t, frame in frames:
+        if frame[26:30] == bytes([10, 5, 0, 1]):
+            m = int(t // 60)
+            per_minute[m] = per_minute.get(m, 0) + len(frame)
+    minutes = sorted({int(t // 60) for t, _ in frames})
+    over = [m for m in minutes if per_minute.get(m, 0) > 3000]
+    first_under = next(m for m in minutes if m > over[0] and
+                       per_minute.get(m, 0) <= 3000)
+    root = example_root(source_root, tmp)
     alerts = os.path.join(tmp, "hosts-alerts.jsonl")
     stats = os.path.join(tmp, "hosts.stats.json")
     config = os.path.join(tmp, "hosts.yaml")
@@ -384,7 +408,7 @@ def host_case(vigild, source_root, tmp, checks):
         f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n"
                 f"flows:\n  idle_timeout: 600\n"
                 f"networks:\n  local: [10.5.0.0/16]\n"
-                f"plugins:\n  directories: [{os.path.join(source_root, 'plugins')}]\n"
+                f"plugins:\n  directories: [{root}]\n"
                 f"  alerts_output: {alerts}\n"
                 f"  scripts:\n    example_upload: {{threshold: 3000}}\n")
     proc = subprocess.run([vigild, "-c", config, "--stats", stats],
@@ -392,24 +416,111 @@ def host_case(vigild, source_root, tmp, checks):
     checks.check(proc.returncode == 0, f"hosts: exit {proc.returncode}")
     with open(alerts) as f:
         lines = [json.loads(line) for line in f]
-    host_alerts = [a for a in lines if a["entity"] == "host"]
-    checks.check(len(host_alerts) == 1, f"hosts: alerts {host_alerts}")
-    if host_alerts:
-        a = host_alerts[0]
-        details = json.loads(a["details"])
-        checks.check(a["action"] == "trigger" and a["value"] == "10.5.0.1@0"
-                     and a["type"] == "example_host_upload" and
-                     a["severity"] == "notice" and a["score"] == 20,
-                     f"hosts: alert fields {a}")
-        # Counters are read when the minute hooks fire; a replay this
-        # fast has sent everything by then.
-        checks.check(details.get("bytes_sent") == sent,
-                     f"hosts: bytes_sent {details} expected {sent}")
+    host_alerts = [(a["action"], a["value"], round(a["time"]))
+                   for a in lines if a["entity"] == "host"]
+    checks.check(host_alerts == [
+        ("trigger", "10.5.0.1@0", (over[0] + 1) * 60),
+        ("release", "10.5.0.1@0", (first_under + 1) * 60)],
+        f"hosts: alerts {host_alerts}, minutes over {over}, "
+        f"first under {first_under}")
+    trigger = next((a for a in lines if a["entity"] == "host"), None)
+    if trigger:
+        details = json.loads(trigger["details"])
+        checks.check(trigger["type"] == "example_host_upload" and
+                     trigger["severity"] == "notice" and
+                     trigger["score"] == 20, f"hosts: alert fields {trigger}")
+        checks.check(details == {"bytes_sent": per_minute[over[0]],
+                                 "threshold": 3000},
+                     f"hosts: details {details} expected "
+                     f"{per_minute[over[0]]} bytes")
     with open(stats) as f:
         p = json.load(f)["plugins"]
-    # The interface script appends a point per minute crossed: the capture
-    # starts 40 s before a minute and spans 190 s, so three.
-    checks.check(p["ts_points"] == 3, f"hosts: ts_points {p}")
+    # The interface script appends a point per minute of packet time,
+    # the last (partial) minute included.
+    checks.check(p["ts_points"] == len(minutes),
+                 f"hosts: ts_points {p['ts_points']}, minutes {minutes}")
+
+
+NETWORK_SCRIPT = """
+return {
+  key = "netwatch",
+  hooks = {
+    min = function(net)
+      -- Released first, so every minute writes a trigger line.
+      net:releaseAlert("net_seen")
+      net:triggerAlert("net_seen", { details = {
+        bytes_in = net.bytes_in, bytes_out = net.bytes_out,
+        bytes_inside = net.bytes_inside, flows_in = net.flows_in,
+        flows_out = net.flows_out } })
+    end,
+  },
+}
+"""
+
+
+def network_case(vigild, tmp, checks):
+    """Network hooks: one snapshot per local network each minute, with the
+    traffic into, out of and inside it up to that minute's end."""
+    frames = []
+    for minute in range(3):
+        base = T0 + minute * 60
+        frames.append((base + 1, g.packet("10.5.0.1", "10.9.0.1", 17, g.udp(
+            "10.5.0.1", 40000 + minute, "10.9.0.1", 9999, b"o" * 100))))
+        frames.append((base + 2, g.packet("10.9.0.1", "10.5.0.1", 17, g.udp(
+            "10.9.0.1", 9999, "10.5.0.1", 40000 + minute, b"i" * 300))))
+        frames.append((base + 3, g.packet("10.5.0.1", "10.5.0.2", 17, g.udp(
+            "10.5.0.1", 41000 + minute, "10.5.0.2", 7777, b"s" * 50))))
+    pcap = os.path.join(tmp, "networks.pcap")
+    g.write_pcap(pcap, frames)
+    root = os.path.join(tmp, "plugins-networks")
+    write_plugin(root, "netwatch", "return { key = 'noop', hooks = {} }\n",
+                 alerts=["net_seen"])
+    os.rename(os.path.join(root, "tests", "netwatch", "user_scripts", "flow"),
+              os.path.join(root, "tests", "netwatch", "user_scripts",
+                           "network"))
+    with open(os.path.join(root, "tests", "netwatch", "user_scripts",
+                           "network", "netwatch.lua"), "w") as f:
+        f.write(NETWORK_SCRIPT)
+    alerts = os.path.join(tmp, "networks-alerts.jsonl")
+    config = os.path.join(tmp, "networks.yaml")
+    with open(config, "w") as f:
+        f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                f"networks:\n  local: [10.5.0.0/16, 192.168.0.0/24]\n"
+                f"plugins:\n  directories: [{root}]\n"
+                f"  alerts_output: {alerts}\n")
+    proc = subprocess.run([vigild, "-c", config], stderr=subprocess.PIPE,
+                          text=True, timeout=120)
+    checks.check(proc.returncode == 0,
+                 f"networks: exit {proc.returncode}: {proc.stderr[-400:]}")
+    with open(alerts) as f:
+        seen = [json.loads(line) for line in f]
+    seen = [a for a in seen if a["action"] == "trigger"]
+    # Expected totals at the end of each minute, from the frames alone.
+    expected = []
+    minutes = sorted({int(t // 60) for t, _ in frames})
+    for m in minutes:
+        upto = [(t, fr) for t, fr in frames if int(t // 60) <= m]
+        src = lambda fr: fr[26:28] == bytes([10, 5])
+        dst = lambda fr: fr[30:32] == bytes([10, 5])
+        expected.append(("10.5.0.0/16", (m + 1) * 60, {
+            "bytes_out": sum(len(fr) for _, fr in upto
+                             if src(fr) and not dst(fr)),
+            "bytes_in": sum(len(fr) for _, fr in upto
+                            if dst(fr) and not src(fr)),
+            "bytes_inside": sum(len(fr) for _, fr in upto
+                                if src(fr) and dst(fr)),
+            # Each minute opens one flow out (the 10.9.0.1 reply belongs
+            # to it) and one inside, which is neither in nor out.
+            "flows_out": sum(1 for t, fr in upto if src(fr) and not dst(fr)),
+            "flows_in": 0}))
+        expected.append(("192.168.0.0/24", (m + 1) * 60, {
+            "bytes_out": 0, "bytes_in": 0, "bytes_inside": 0,
+            "flows_out": 0, "flows_in": 0}))
+    got = [(a["value"], round(a["time"]), json.loads(a["details"]))
+           for a in seen]
+    checks.check(sorted(got, key=lambda x: (x[1], x[0])) ==
+                 sorted(expected, key=lambda x: (x[1], x[0])),
+                 f"networks: snapshots {got} expected {expected}")
 
 
 def control_case(vigild, tmp, checks):
@@ -483,6 +594,7 @@ def main():
         kill_case(vigild, tmp, checks)
         disable_case(vigild, tmp, checks)
         host_case(vigild, source_root, tmp, checks)
+        network_case(vigild, tmp, checks)
         control_case(vigild, tmp, checks)
     checks.finish()
 

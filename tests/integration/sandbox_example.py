@@ -3,20 +3,24 @@
 The expected results come from the plugin's documented behaviour. TLS
 flows whose server name ends with tls_suffix, and UDP flows to udp_port,
 get the example_watched_flow status and so its flow alert. Local hosts
-over the bytes_sent threshold get example_host_upload until they are back
-under. Every interface gets one example:iface_traffic point a minute.
+that send more than the threshold in a minute (the difference between two
+bytes_sent totals) get example_host_upload until a minute under it. Every interface gets one example:iface_traffic point a minute.
 Each run changes one thing (defaults, YAML overrides, a setup() refusal)
 and checks the exact items that come back.
 """
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 
 from sandbox_common import Checks, drive, flow, programs
 
 DRIVER, SANDBOX, ROOT = programs()
-PLUGINS = os.path.join(ROOT, "plugins")
+# The example plugin alone, without the bundled plugins beside it.
+PLUGINS = tempfile.mkdtemp(prefix="vigil-example-")
+shutil.copytree(os.path.join(ROOT, "plugins", "examples"),
+                os.path.join(PLUGINS, "examples"))
 T0 = 1700000000000000
 c = Checks()
 
@@ -56,17 +60,20 @@ flows = [
     tls(8, "b.example.com", hook="periodicUpdate",
         statuses="example_watched_flow"),
 ]
-snap = ["host ip=10.0.0.1 local=1 bytes_sent=2000000000",
-        "host ip=10.0.0.5 local=0 bytes_sent=2000000000",
+snap = ["host ip=10.0.0.1 local=1 bytes_sent=200000000",
+        "host ip=10.0.0.5 local=0 bytes_sent=200000000",
         "interface name=eth0 packets=100 bytes=64000"]
 run = run_example(flows + ["send", "sync"] +
                   snap + [f"send control=1 period=min time_us={T0 + 60000000}",
                           "sync",
-                          "host ip=10.0.0.1 local=1 bytes_sent=2000000001",
+                          # 200000001 more in the next minute: still over.
+                          "host ip=10.0.0.1 local=1 bytes_sent=400000001",
                           "send control=1 period=min", "sync",
-                          "host ip=10.0.0.1 local=1 bytes_sent=10",
+                          # No min hook: the script does not run.
+                          "host ip=10.0.0.1 local=1 bytes_sent=400000005",
                           "send control=1 period=5mins", "sync",
-                          "host ip=10.0.0.1 local=1 bytes_sent=10",
+                          # 9 bytes in the minute: back under.
+                          "host ip=10.0.0.1 local=1 bytes_sent=400000010",
                           f"send control=1 period=min time_us={T0 + 180000000}",
                           "sync"])
 c.equal(status_map(run), {1: (50, 50, 0), 4: (50, 0, 0)},
@@ -92,7 +99,7 @@ c.equal([(a["value"], a["alert_type"], a["severity"], a["score"], a["time_us"])
         "defaults: one upload alert, for the local host only")
 if host_alerts:
     c.equal(json.loads(host_alerts[0]["details_json"]),
-            {"bytes_sent": 2000000000, "threshold": 1000000000},
+            {"bytes_sent": 200000000, "threshold": 100000000},
             "defaults: upload alert details")
 c.equal([(r["value"], r["alert_type"], r["time_us"]) for r in run.of("release")],
         [("10.0.0.1@0", "example_host_upload", T0 + 180000000)],
@@ -183,4 +190,5 @@ if rate:
     print(f"example plugin: {rate[0]['events_per_sec']:.0f} events/s "
           "with a status and an alert each")
 
+shutil.rmtree(PLUGINS)
 c.finish()

@@ -163,7 +163,7 @@ test_unknown_top_level_key(void **state)
 {
 	(void)state;
 	expect_error("log:\n  level: info\ncaptur:\n  burst: 1\n",
-		     "t.yaml:3:1: captur: unknown key (expected one of: capture, lcores, memory, flows, networks, ndpi, plugins, control, log)");
+		     "t.yaml:3:1: captur: unknown key (expected one of: capture, lcores, memory, flows, networks, ndpi, plugins, control, log, timeseries, web, alerts)");
 }
 
 static void

@@ -1,0 +1,788 @@
+/*
+ * The alert store; see alert_store.h.
+ *
+ * The queue between the control thread and the writer is an array of
+ * pointers guarded by one mutex. The control thread holds it only to put
+ * a pointer, and the writer only to take the whole backlog at once, so
+ * neither waits on the other's work. Exclusions are kept twice: the
+ * control thread's copy filters alerts before they are queued (so an
+ * excluded alert costs no allocation), and the database keeps the rules
+ * added on the control socket across restarts.
+ *
+ * Times are packet time. Retention by age counts back from the newest
+ * alert the store has seen, not from the wall clock, so a replayed
+ * capture keeps its alerts however old it is.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/alert_db.h"
+#include "common/log.h"
+#include "alert_endpoints.h"
+#include "alert_store.h"
+
+#define BATCH_MAX 1024          /* operations per transaction */
+#define MAINTENANCE_MS 2000     /* retention and grace checks */
+#define SYNC_WAIT_MS 1000       /* a command waits this long for the writer */
+#define ENDPOINT_DRAIN_MS 3000  /* endpoints' last chance at exit */
+#define US_PER_DAY 86400000000ULL
+
+enum op_kind { OP_TRIGGER, OP_RELEASE, OP_EXCLUDE, OP_UNEXCLUDE };
+
+struct op {
+	enum op_kind kind;
+	const char *event;      /* notification to send after commit, or NULL */
+	struct vg_alert alert;
+	struct vg_alert_exclusion rule;
+};
+
+struct counters {
+	_Atomic uint64_t queued;
+	_Atomic uint64_t dropped;       /* queue full */
+	_Atomic uint64_t excluded;
+	_Atomic uint64_t engaged;       /* new engaged alerts */
+	_Atomic uint64_t engaged_merged; /* triggers of engaged alerts */
+	_Atomic uint64_t released;
+	_Atomic uint64_t release_unknown; /* release of nothing engaged */
+	_Atomic uint64_t past_inserted;  /* flow alerts stored */
+	_Atomic uint64_t past_merged;    /* flow alerts merged */
+	_Atomic uint64_t unconfirmed_released;
+	_Atomic uint64_t retention_deleted;
+	_Atomic uint64_t transactions;
+	_Atomic uint64_t db_errors;
+};
+
+struct vg_alert_store {
+	const struct vg_alerts_config *cfg;
+	struct vg_alert_db *db;         /* the writer's */
+	struct vg_alert_db *reader;     /* the control thread's */
+	struct vg_alert_endpoints *endpoints;
+
+	/* Control thread only. */
+	struct vg_alert_exclusion rules[VG_ALERT_MAX_EXCLUSIONS * 2];
+	unsigned int rule_count;
+
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;            /* work queued or stopping */
+	pthread_cond_t idle;            /* the writer finished a batch */
+	struct op **queue;
+	uint32_t capacity;
+	uint32_t head;
+	uint32_t count;
+	bool busy;
+	bool stopping;
+
+	/* Writer only. */
+	uint64_t newest_us;
+	int64_t reloaded;               /* engaged alerts awaiting confirmation */
+	uint64_t opened_ms;
+	uint64_t last_maintenance_ms;
+
+	struct counters c;
+};
+
+static uint64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+count(_Atomic uint64_t *counter, uint64_t n)
+{
+	atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
+}
+
+static uint64_t
+read_counter(_Atomic uint64_t *counter)
+{
+	return atomic_load_explicit(counter, memory_order_relaxed);
+}
+
+static uint64_t
+window_us(const struct vg_alert_store *s)
+{
+	return (uint64_t)s->cfg->dedup_window_s * 1000000;
+}
+
+/* ---- writer thread ---- */
+
+static void
+apply_trigger(struct vg_alert_store *s, struct op *op)
+{
+	struct vg_alert *a = &op->alert;
+	int rc;
+
+	if (a->last_us > s->newest_us)
+		s->newest_us = a->last_us;
+	if (a->entity == VG_ALERT_ENTITY_FLOW) {
+		rc = vg_alert_db_add_past(s->db, a, window_us(s));
+		if (rc == 1) {
+			count(&s->c.past_inserted, 1);
+			op->event = "flow";
+		} else if (rc == 0) {
+			count(&s->c.past_merged, 1);
+		}
+	} else {
+		rc = vg_alert_db_engage(s->db, a);
+		if (rc == 1) {
+			count(&s->c.engaged, 1);
+			op->event = "trigger";
+		} else if (rc == 0) {
+			count(&s->c.engaged_merged, 1);
+		}
+	}
+	if (rc < 0)
+		count(&s->c.db_errors, 1);
+}
+
+static void
+apply_release(struct vg_alert_store *s, struct op *op)
+{
+	struct vg_alert out;
+	int rc;
+
+	rc = vg_alert_db_release(s->db, op->alert.entity,
+				 op->alert.entity_value, op->alert.type,
+				 op->alert.last_us, "release", window_us(s),
+				 &out);
+	if (rc < 0) {
+		count(&s->c.db_errors, 1);
+		return;
+	}
+	if (rc == 0) {
+		count(&s->c.release_unknown, 1);
+		return;
+	}
+	count(&s->c.released, 1);
+	vg_alert_clear(&op->alert);
+	op->alert = out;
+	op->event = "release";
+}
+
+static void
+apply_exclusion(struct vg_alert_store *s, struct op *op)
+{
+	int64_t dropped;
+
+	if (op->kind == OP_UNEXCLUDE) {
+		if (vg_alert_db_exclusion_remove(s->db, &op->rule) != 0)
+			count(&s->c.db_errors, 1);
+		return;
+	}
+	if (vg_alert_db_exclusion_add(s->db, &op->rule) != 0)
+		count(&s->c.db_errors, 1);
+	dropped = vg_alert_db_drop_excluded(s->db, &op->rule);
+	if (dropped > 0)
+		VG_INFO("alerts", "exclusion %s %s %s removed engaged=%" PRId64,
+			vg_alert_exclusion_kind_name(op->rule.kind),
+			op->rule.text, op->rule.type, dropped);
+}
+
+/* Without a database nothing is merged: every trigger is passed on. */
+static void
+apply_without_db(struct op *op)
+{
+	if (op->kind == OP_TRIGGER)
+		op->event = op->alert.entity == VG_ALERT_ENTITY_FLOW ? "flow" :
+								       "trigger";
+	else if (op->kind == OP_RELEASE)
+		op->event = "release";
+}
+
+static void
+run_batch(struct vg_alert_store *s, struct op **ops, uint32_t n)
+{
+	uint32_t i;
+
+	if (s->db != NULL && vg_alert_db_begin(s->db) != 0)
+		count(&s->c.db_errors, 1);
+	for (i = 0; i < n; i++) {
+		struct op *op = ops[i];
+
+		if (s->db == NULL) {
+			apply_without_db(op);
+			continue;
+		}
+		switch (op->kind) {
+		case OP_TRIGGER:
+			apply_trigger(s, op);
+			break;
+		case OP_RELEASE:
+			apply_release(s, op);
+			break;
+		case OP_EXCLUDE:
+		case OP_UNEXCLUDE:
+			apply_exclusion(s, op);
+			break;
+		}
+	}
+	if (s->db != NULL) {
+		if (vg_alert_db_commit(s->db) != 0)
+			count(&s->c.db_errors, 1);
+		count(&s->c.transactions, 1);
+	}
+	/*
+	 * NOTE: endpoints are fed even when the commit failed, so a full disk
+	 * does not silence notifications; their ids then name no row.
+	 */
+	for (i = 0; i < n; i++) {
+		if (ops[i]->event != NULL && s->endpoints != NULL)
+			vg_alert_endpoints_deliver(s->endpoints, &ops[i]->alert,
+						   ops[i]->event);
+		vg_alert_clear(&ops[i]->alert);
+		free(ops[i]);
+	}
+}
+
+static void
+maintain(struct vg_alert_store *s, bool force)
+{
+	uint64_t now = monotonic_ms();
+	uint64_t age_us = (uint64_t)s->cfg->retention_days * US_PER_DAY;
+	uint64_t min_last = 0;
+	int64_t n;
+
+	if (s->db == NULL ||
+	    (!force && now - s->last_maintenance_ms < MAINTENANCE_MS))
+		return;
+	s->last_maintenance_ms = now;
+	if (s->reloaded > 0 && s->cfg->engaged_grace_s > 0 &&
+	    now - s->opened_ms >= s->cfg->engaged_grace_s * 1000ULL) {
+		n = vg_alert_db_release_unconfirmed(s->db, window_us(s));
+		if (n > 0) {
+			count(&s->c.unconfirmed_released, (uint64_t)n);
+			VG_INFO("alerts", "released engaged=%" PRId64 " not raised again within engaged_grace=%u s of the restart",
+				n, s->cfg->engaged_grace_s);
+		}
+		s->reloaded = 0;
+	}
+	if (age_us > 0 && s->newest_us > age_us)
+		min_last = s->newest_us - age_us;
+	n = vg_alert_db_retain(s->db, min_last, s->cfg->max_rows);
+	if (n > 0)
+		count(&s->c.retention_deleted, (uint64_t)n);
+	else if (n < 0)
+		count(&s->c.db_errors, 1);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct vg_alert_store *s = arg;
+	struct op **ops = malloc(BATCH_MAX * sizeof(*ops));
+	bool stop = false;
+
+	pthread_setname_np(pthread_self(), "vg-alerts");
+	while (ops != NULL && !stop) {
+		struct timespec until;
+		uint32_t n = 0;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += MAINTENANCE_MS / 1000;
+		pthread_mutex_lock(&s->lock);
+		while (s->count == 0 && !s->stopping &&
+		       pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
+			;
+		while (n < BATCH_MAX && s->count > 0) {
+			ops[n++] = s->queue[s->head];
+			s->head = (s->head + 1) % s->capacity;
+			s->count--;
+		}
+		s->busy = n > 0;
+		stop = s->stopping && s->count == 0;
+		pthread_mutex_unlock(&s->lock);
+
+		if (n > 0)
+			run_batch(s, ops, n);
+		maintain(s, stop);
+
+		pthread_mutex_lock(&s->lock);
+		s->busy = false;
+		pthread_cond_broadcast(&s->idle);
+		pthread_mutex_unlock(&s->lock);
+	}
+	free(ops);
+	return NULL;
+}
+
+/* ---- control thread ---- */
+
+static int
+enqueue(struct vg_alert_store *s, struct op *op)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->count == s->capacity) {
+		pthread_mutex_unlock(&s->lock);
+		count(&s->c.dropped, 1);
+		vg_alert_clear(&op->alert);
+		free(op);
+		return -ENOBUFS;
+	}
+	s->queue[(s->head + s->count) % s->capacity] = op;
+	s->count++;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	count(&s->c.queued, 1);
+	return 0;
+}
+
+/* Waits until the writer has committed everything queued so far. */
+static void
+sync_writer(struct vg_alert_store *s)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += SYNC_WAIT_MS / 1000;
+	pthread_mutex_lock(&s->lock);
+	while ((s->count > 0 || s->busy) &&
+	       pthread_cond_timedwait(&s->idle, &s->lock, &until) == 0)
+		;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void
+format_ip(const ProtobufCBinaryData *ip, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (ip->len == 4)
+		inet_ntop(AF_INET, ip->data, out, (socklen_t)len);
+	else if (ip->len == 16)
+		inet_ntop(AF_INET6, ip->data, out, (socklen_t)len);
+}
+
+static void
+copy(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Returns true for text that starts with '{' and ends with '}'. */
+static bool
+looks_like_object(const char *text)
+{
+	size_t len = text != NULL ? strlen(text) : 0;
+
+	return len >= 2 && text[0] == '{' && text[len - 1] == '}';
+}
+
+int
+vg_alert_store_trigger(struct vg_alert_store *store,
+		       const Vigil__V1__AlertTrigger *t)
+{
+	struct op *op;
+	struct vg_alert *a;
+
+	if (store == NULL)
+		return 0;
+	op = calloc(1, sizeof(*op));
+	if (op == NULL) {
+		count(&store->c.dropped, 1);
+		return -ENOBUFS;
+	}
+	op->kind = OP_TRIGGER;
+	a = &op->alert;
+	a->entity = (unsigned int)t->entity < VG_ALERT_ENTITY_COUNT ?
+			    (unsigned int)t->entity : 0;
+	a->severity = (unsigned int)t->severity < VG_ALERT_SEV_COUNT ?
+			      (unsigned int)t->severity : 0;
+	a->score = t->score;
+	a->count = 1;
+	a->first_us = t->time_us;
+	a->last_us = t->time_us;
+	copy(a->entity_value, sizeof(a->entity_value), t->entity_value);
+	copy(a->type, sizeof(a->type), t->alert_type);
+	copy(a->plugin, sizeof(a->plugin), t->plugin);
+	copy(a->script, sizeof(a->script), t->script);
+	a->flow_id = t->flow_id;
+	format_ip(&t->client_ip, a->client_ip, sizeof(a->client_ip));
+	format_ip(&t->server_ip, a->server_ip, sizeof(a->server_ip));
+	a->client_port = (uint16_t)t->client_port;
+	a->server_port = (uint16_t)t->server_port;
+	a->vlan = (uint16_t)t->vlan;
+	a->l4_proto = (uint8_t)t->l4_proto;
+	copy(a->l7, sizeof(a->l7), t->l7);
+	a->bytes = t->bytes;
+	a->packets = t->packets;
+	if (vg_alert_excluded(a, store->rules, store->rule_count)) {
+		count(&store->c.excluded, 1);
+		free(op);
+		return VG_ALERT_EXCLUDED;
+	}
+	a->details = strdup(looks_like_object(t->details_json) ?
+				    t->details_json : "{}");
+	if (a->details == NULL) {
+		count(&store->c.dropped, 1);
+		free(op);
+		return -ENOBUFS;
+	}
+	return enqueue(store, op);
+}
+
+int
+vg_alert_store_release(struct vg_alert_store *store,
+		       const Vigil__V1__AlertRelease *r)
+{
+	struct op *op;
+
+	if (store == NULL)
+		return 0;
+	op = calloc(1, sizeof(*op));
+	if (op == NULL) {
+		count(&store->c.dropped, 1);
+		return -ENOBUFS;
+	}
+	op->kind = OP_RELEASE;
+	op->alert.entity = (unsigned int)r->entity < VG_ALERT_ENTITY_COUNT ?
+				   (unsigned int)r->entity : 0;
+	op->alert.last_us = r->time_us;
+	op->alert.released_us = r->time_us;
+	copy(op->alert.entity_value, sizeof(op->alert.entity_value),
+	     r->entity_value);
+	copy(op->alert.type, sizeof(op->alert.type), r->alert_type);
+	copy(op->alert.plugin, sizeof(op->alert.plugin), r->plugin);
+	copy(op->alert.script, sizeof(op->alert.script), r->script);
+	copy(op->alert.release_reason, sizeof(op->alert.release_reason),
+	     "release");
+	op->alert.details = strdup("{}");
+	if (op->alert.details == NULL) {
+		free(op);
+		count(&store->c.dropped, 1);
+		return -ENOBUFS;
+	}
+	return enqueue(store, op);
+}
+
+/* Adds or removes rule <ex> on the control thread and queues the write. */
+static int
+change_rule(struct vg_alert_store *s, const struct vg_alert_exclusion *ex,
+	    bool add)
+{
+	struct op *op;
+	unsigned int i;
+
+	for (i = 0; i < s->rule_count; i++) {
+		if (vg_alert_exclusion_equal(&s->rules[i], ex))
+			break;
+	}
+	if (add && i == s->rule_count) {
+		if (s->rule_count == sizeof(s->rules) / sizeof(s->rules[0]))
+			return -ENOSPC;
+		s->rules[s->rule_count++] = *ex;
+	} else if (!add) {
+		if (i == s->rule_count)
+			return -ENOENT;
+		s->rules[i] = s->rules[--s->rule_count];
+	}
+	if (s->db == NULL)
+		return 0;
+	op = calloc(1, sizeof(*op));
+	if (op == NULL)
+		return -ENOMEM;
+	op->kind = add ? OP_EXCLUDE : OP_UNEXCLUDE;
+	op->rule = *ex;
+	/* NOTE: a full queue loses the stored copy of the rule; the rule
+	 * still applies until vigild stops. */
+	return enqueue(s, op) == 0 ? 0 : -ENOBUFS;
+}
+
+/* Parses "host IP", "network CIDR" or "host-type IP TYPE" after a verb. */
+static int
+parse_rule(const char *args, struct vg_alert_exclusion *ex,
+	   const char **problem)
+{
+	char kind[16] = "", value[64] = "", type[VG_ALERT_TYPE_LEN] = "";
+	char extra[2] = "";
+	int n = sscanf(args, "%15s %63s %63s %1s", kind, value, type, extra);
+
+	if (n < 2 || n > 3 || (n == 3 && strcmp(kind, "host-type") != 0)) {
+		*problem = "expected host ADDRESS, network ADDRESS/PREFIX or host-type ADDRESS TYPE";
+		return -EINVAL;
+	}
+	if (strcmp(kind, "host") == 0)
+		return vg_alert_exclusion_parse(VG_EXCLUDE_HOST, value, NULL,
+						ex, problem);
+	if (strcmp(kind, "network") == 0)
+		return vg_alert_exclusion_parse(VG_EXCLUDE_NETWORK, value,
+						NULL, ex, problem);
+	if (strcmp(kind, "host-type") == 0)
+		return vg_alert_exclusion_parse(VG_EXCLUDE_HOST_TYPE, value,
+						type, ex, problem);
+	*problem = "unknown kind (expected host, network or host-type)";
+	return -EINVAL;
+}
+
+static void
+exclude_command(struct vg_alert_store *s, const char *args, bool add,
+		char *out, size_t len)
+{
+	struct vg_alert_exclusion ex;
+	const char *problem = NULL;
+	int rc;
+
+	if (parse_rule(args, &ex, &problem) != 0) {
+		snprintf(out, len, "error: %s", problem);
+		return;
+	}
+	rc = change_rule(s, &ex, add);
+	if (rc == -ENOENT)
+		snprintf(out, len, "error: no such exclusion");
+	else if (rc == -ENOSPC)
+		snprintf(out, len, "error: at most %zu exclusions",
+			 sizeof(s->rules) / sizeof(s->rules[0]));
+	else if (rc != 0)
+		snprintf(out, len, "error: %s", strerror(-rc));
+	else
+		snprintf(out, len, "ok");
+}
+
+static void
+list_exclusions(struct vg_alert_store *s, char *out, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	used += (size_t)snprintf(out, len, "[");
+	for (i = 0; i < s->rule_count && used < len; i++)
+		used += (size_t)snprintf(out + used, len - used,
+					 "%s{\"kind\":\"%s\",\"value\":\"%s\",\"type\":\"%s\"}",
+					 i ? "," : "",
+					 vg_alert_exclusion_kind_name(s->rules[i].kind),
+					 s->rules[i].text, s->rules[i].type);
+	if (used + 2 <= len)
+		snprintf(out + used, len - used, "]");
+	else
+		snprintf(out, len, "error: reply too long");
+}
+
+/* Writes {"total":N,"alerts":[...]} with as many rows as fit in <len>. */
+static void
+list_engaged(struct vg_alert_store *s, char *out, size_t len)
+{
+	struct vg_alert_query q = { .view = VG_ALERT_VIEW_ENGAGED,
+				    .limit = 1000 };
+	struct vg_alert_rows rows;
+	size_t used;
+	size_t i;
+
+	if (s->reader == NULL) {
+		snprintf(out, len, "error: no alert database (set alerts.database)");
+		return;
+	}
+	sync_writer(s);
+	if (vg_alert_db_query(s->reader, &q, &rows) != 0) {
+		snprintf(out, len, "error: query failed, see the log");
+		return;
+	}
+	used = (size_t)snprintf(out, len, "{\"total\":%" PRIu64 ",\"alerts\":[",
+				rows.total);
+	for (i = 0; i < rows.count; i++) {
+		size_t need = vg_alert_to_json(&rows.rows[i], NULL, NULL, 0);
+
+		/* Rows that do not fit are left out, and "total" still counts
+		 * them. 4 bytes stay free for a comma, "]}" and the NUL. */
+		if (used + need + 4 > len)
+			break;
+		if (i > 0)
+			out[used++] = ',';
+		used += vg_alert_to_json(&rows.rows[i], NULL, out + used,
+					 len - used);
+	}
+	snprintf(out + used, len - used, "]}");
+	vg_alert_rows_free(&rows);
+}
+
+bool
+vg_alert_store_command(struct vg_alert_store *store, const char *command,
+		       char *out, size_t out_len)
+{
+	if (strncmp(command, "exclude ", 8) == 0) {
+		if (store == NULL)
+			snprintf(out, out_len, "error: no alert store is configured");
+		else
+			exclude_command(store, command + 8, true, out, out_len);
+		return true;
+	}
+	if (strncmp(command, "unexclude ", 10) == 0) {
+		if (store == NULL)
+			snprintf(out, out_len, "error: no alert store is configured");
+		else
+			exclude_command(store, command + 10, false, out,
+					out_len);
+		return true;
+	}
+	if (strcmp(command, "exclusions") == 0) {
+		if (store == NULL)
+			snprintf(out, out_len, "[]");
+		else
+			list_exclusions(store, out, out_len);
+		return true;
+	}
+	if (strcmp(command, "alerts engaged") == 0) {
+		if (store == NULL)
+			snprintf(out, out_len, "error: no alert store is configured");
+		else
+			list_engaged(store, out, out_len);
+		return true;
+	}
+	return false;
+}
+
+void
+vg_alert_store_stats_json(struct vg_alert_store *s, char *out, size_t len)
+{
+	char endpoints[4096] = "[]";
+	uint32_t queue_len;
+
+	if (s->endpoints != NULL)
+		vg_alert_endpoints_stats_json(s->endpoints, endpoints,
+					      sizeof(endpoints));
+	pthread_mutex_lock(&s->lock);
+	queue_len = s->count;
+	pthread_mutex_unlock(&s->lock);
+	snprintf(out, len,
+		 "{\"queued\":%" PRIu64 ",\"queue_length\":%u,\"dropped\":%" PRIu64
+		 ",\"excluded\":%" PRIu64 ",\"engaged\":%" PRIu64
+		 ",\"engaged_merged\":%" PRIu64 ",\"released\":%" PRIu64
+		 ",\"release_unknown\":%" PRIu64 ",\"flow_stored\":%" PRIu64
+		 ",\"flow_merged\":%" PRIu64 ",\"unconfirmed_released\":%" PRIu64
+		 ",\"retention_deleted\":%" PRIu64 ",\"transactions\":%" PRIu64
+		 ",\"db_errors\":%" PRIu64 ",\"endpoints\":%s}",
+		 read_counter(&s->c.queued), queue_len,
+		 read_counter(&s->c.dropped), read_counter(&s->c.excluded),
+		 read_counter(&s->c.engaged), read_counter(&s->c.engaged_merged),
+		 read_counter(&s->c.released),
+		 read_counter(&s->c.release_unknown),
+		 read_counter(&s->c.past_inserted),
+		 read_counter(&s->c.past_merged),
+		 read_counter(&s->c.unconfirmed_released),
+		 read_counter(&s->c.retention_deleted),
+		 read_counter(&s->c.transactions),
+		 read_counter(&s->c.db_errors), endpoints);
+}
+
+/* Config rules first, then the stored ones that are not duplicates. */
+static void
+load_rules(struct vg_alert_store *s)
+{
+	struct vg_alert_exclusion stored[VG_ALERT_MAX_EXCLUSIONS];
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < s->cfg->exclusion_count; i++)
+		s->rules[s->rule_count++] = s->cfg->exclusions[i];
+	if (s->db != NULL)
+		n = vg_alert_db_exclusions(s->db, stored,
+					   VG_ALERT_MAX_EXCLUSIONS);
+	for (i = 0; n > 0 && i < (unsigned int)n; i++) {
+		unsigned int j;
+
+		for (j = 0; j < s->rule_count; j++) {
+			if (vg_alert_exclusion_equal(&s->rules[j], &stored[i]))
+				break;
+		}
+		if (j == s->rule_count)
+			s->rules[s->rule_count++] = stored[i];
+	}
+}
+
+static int
+open_database(struct vg_alert_store *s)
+{
+	char err[512];
+
+	s->db = vg_alert_db_open(s->cfg->database, false, err, sizeof(err));
+	if (s->db == NULL) {
+		VG_ERR("alerts", "alerts.database %s", err);
+		return -EIO;
+	}
+	s->reader = vg_alert_db_open(s->cfg->database, true, err, sizeof(err));
+	if (s->reader == NULL) {
+		VG_ERR("alerts", "alerts.database read-only %s", err);
+		return -EIO;
+	}
+	s->reloaded = vg_alert_db_unconfirm_engaged(s->db);
+	if (s->reloaded > 0)
+		VG_INFO("alerts", "reloaded engaged=%" PRId64 " alerts from database=%s",
+			s->reloaded, s->cfg->database);
+	return 0;
+}
+
+struct vg_alert_store *
+vg_alert_store_open(const struct vg_alerts_config *cfg)
+{
+	struct vg_alert_store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->cfg = cfg;
+	s->capacity = cfg->queue_size ? cfg->queue_size : 1;
+	s->queue = calloc(s->capacity, sizeof(*s->queue));
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	pthread_cond_init(&s->idle, NULL);
+	s->opened_ms = monotonic_ms();
+	s->last_maintenance_ms = s->opened_ms;
+	if (s->queue == NULL)
+		goto fail;
+	if (cfg->database[0] != '\0' && open_database(s) != 0)
+		goto fail;
+	load_rules(s);
+	if (cfg->endpoint_count > 0) {
+		s->endpoints = vg_alert_endpoints_start(cfg);
+		if (s->endpoints == NULL)
+			goto fail;
+	}
+	if (pthread_create(&s->thread, NULL, writer_main, s) != 0) {
+		VG_ERR("alerts", "pthread_create() of the alert writer failed");
+		goto fail;
+	}
+	VG_INFO("alerts", "alert store started database=%s exclusions=%u endpoints=%u",
+		cfg->database[0] ? cfg->database : "(none)", s->rule_count,
+		cfg->endpoint_count);
+	return s;
+fail:
+	vg_alert_endpoints_stop(s->endpoints, 0);
+	vg_alert_db_close(s->reader);
+	vg_alert_db_close(s->db);
+	free(s->queue);
+	free(s);
+	return NULL;
+}
+
+void
+vg_alert_store_close(struct vg_alert_store *s)
+{
+	char stats[8192];
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = true;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	pthread_join(s->thread, NULL);
+	vg_alert_endpoints_stop(s->endpoints, ENDPOINT_DRAIN_MS);
+	s->endpoints = NULL;
+	vg_alert_store_stats_json(s, stats, sizeof(stats));
+	VG_INFO("alerts", "alert store stopped counters=%s", stats);
+	vg_alert_db_close(s->reader);
+	vg_alert_db_close(s->db);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
+	pthread_cond_destroy(&s->idle);
+	free(s->queue);
+	free(s);
+}

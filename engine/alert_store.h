@@ -1,0 +1,74 @@
+/*
+ * vigild's alert store: the control thread hands it every alert a sandbox
+ * raises or releases, and a writer thread of its own puts them in the
+ * alert database and passes them on to the endpoints.
+ *
+ * The control thread only filters (exclusions) and queues, so a slow disk
+ * never stalls the libuv loop: a full queue drops the alert and counts it.
+ * The writer commits what the queue holds in one transaction per wake-up,
+ * merges repeats (an engaged alert raised again, a past alert repeated
+ * within alerts.dedup_window), moves released alerts to the past table,
+ * and enforces retention every few seconds. Engaged alerts stay in the
+ * database across restarts; see docs/alerts.md for what happens to them.
+ *
+ * Every function is called from the control thread only.
+ */
+#ifndef VG_ALERT_STORE_H
+#define VG_ALERT_STORE_H
+
+#include <stddef.h>
+
+#include "common/alert_config.h"
+#include "vigil_events.pb-c.h"
+
+#define VG_ALERT_EXCLUDED 1
+
+struct vg_alert_store;
+
+/*
+ * Opens the database (when alerts.database is set), loads the stored
+ * exclusions, marks reloaded engaged alerts unconfirmed, starts the
+ * endpoints and the writer thread. Returns NULL with the cause logged.
+ * <cfg> must outlive the store.
+ */
+struct vg_alert_store *
+vg_alert_store_open(const struct vg_alerts_config *cfg);
+
+/*
+ * Queues the alert <t>. Returns 0, VG_ALERT_EXCLUDED when an exclusion
+ * covers it (nothing is queued), or -ENOBUFS when the queue was full (the
+ * alert is dropped and counted). <store> may be NULL: returns 0.
+ */
+int
+vg_alert_store_trigger(struct vg_alert_store *store,
+		       const Vigil__V1__AlertTrigger *t);
+
+/* Queues the release <r>; same returns as vg_alert_store_trigger(). */
+int
+vg_alert_store_release(struct vg_alert_store *store,
+		       const Vigil__V1__AlertRelease *r);
+
+/*
+ * Runs the control-socket command <command> when it is one of the store's
+ * ("exclude ...", "unexclude ...", "exclusions", "alerts engaged") and
+ * writes the reply into <out>. Returns true when the command was the
+ * store's, false when it is not (nothing written).
+ */
+bool
+vg_alert_store_command(struct vg_alert_store *store, const char *command,
+		       char *out, size_t out_len);
+
+/* Writes the store's and endpoints' counters as a JSON object. */
+void
+vg_alert_store_stats_json(struct vg_alert_store *store, char *out,
+			  size_t out_len);
+
+/*
+ * Writes what is queued, enforces retention once more, stops the writer
+ * and the endpoints (giving them a few seconds to deliver what they hold),
+ * logs every counter and frees the store. <store> may be NULL.
+ */
+void
+vg_alert_store_close(struct vg_alert_store *store);
+
+#endif

@@ -1,0 +1,6 @@
+-- English strings of the TCP connection issues plugin.
+return {
+  tcp_issues = {
+    title = "TCP connection issues",
+  },
+}

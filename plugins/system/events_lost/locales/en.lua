@@ -1,0 +1,6 @@
+-- English strings of the events lost plugin.
+return {
+  events_lost = {
+    title = "Events lost",
+  },
+}

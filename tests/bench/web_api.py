@@ -1,0 +1,343 @@
+#!/usr/bin/env python3
+"""API latency with a million active flows, and what the load costs capture.
+
+vigild replays a capture of --flows UDP flows (one packet each) from memory
+in a loop (net_pcap, infinite_rx=1) with long idle timeouts, so every flow
+stays active and every flow is touched again on each pass; vigil-web serves
+the API on 127.0.0.1. The script
+
+1. waits until every flow is active in vigild,
+2. measures capture packets per second for --seconds with no API load,
+3. runs a load generator in a second process (wrk when installed, else a
+   Python client) asking GET /api/v1/flows?sort=bytes&limit=100 (the top
+   100 of all flows) over --connections connections for --seconds, and
+   measures packets per second again meanwhile,
+4. prints the latency percentiles and both packet rates.
+
+The rx and engine lcores run on CPU 1; vigild's control thread, vigil-web
+and the load generator are pinned to CPU 0, so the load competes with
+capture only through memory and the shared caches.
+
+usage: web_api.py --vigild PATH --vigil-web PATH [--flows N] [--seconds S]
+                  [--connections C] [--keep] [--json FILE]
+exit status: 0 figures printed, 3 p99 over 50 ms, 1 a program failed
+"""
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+P99_FLOOR_MS = 50.0
+T0 = 1_700_000_000
+
+
+def ip_checksum(header):
+    total = sum(struct.unpack("!10H", header))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def build_capture(path, flows):
+    """One UDP packet per flow: distinct (source address, port) pairs,
+    payloads of 10..509 bytes so flows differ in size."""
+    eth = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
+    dst = bytes([10, 200, 0, 1])
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i in range(flows):
+            src = bytes([10, (i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF])
+            payload = b"x" * (10 + i % 500)
+            udp = struct.pack("!HHHH", 1024 + (i % 60000), 5000 + i % 100,
+                              8 + len(payload), 0) + payload
+            ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1,
+                             0x4000, 64, 17, 0, src, dst)
+            ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+            frame = eth + ip + udp
+            ts = T0 + i // 100000
+            f.write(struct.pack("<IIII", ts, (i % 100000) * 10, len(frame),
+                                len(frame)))
+            f.write(frame)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(tmp, pcap, flows, port):
+    mbufs = 1
+    while mbufs < flows + 16384:
+        mbufs <<= 1
+    mbufs -= 1
+    # An mbuf with its 2 KB data room takes about 2.5 KB in the pool; 3 KB
+    # a piece and 1 GiB more leave room for EAL's other allocations.
+    size_mb = mbufs * 3000 // (1 << 20) + 1024
+    path = os.path.join(tmp, "vigil.yaml")
+    with open(path, "w") as f:
+        f.write(f"""
+capture:
+  ports:
+    - vdev: net_pcap0,rx_pcap={pcap},infinite_rx=1
+      name: replay
+lcores:
+  control: 0
+  rx: [1]
+  engine: [1]
+memory:
+  hugepages: false
+  mbufs: {mbufs}
+  size_mb: {size_mb}
+flows:
+  table_size: {flows + flows // 8}
+  idle_timeout: 315360000
+  active_timeout: 0
+web:
+  listen: ["127.0.0.1:{port}"]
+  vigild_socket: {tmp}/api.sock
+  data_dir: {tmp}/web-data
+  admin_password: "bench-password-1"
+log:
+  level: info
+  status_interval: 0
+""")
+    return path
+
+
+class Api:
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
+
+    def call(self, method, path, body=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Content-Type": "application/json"}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status == 200 and method == "POST":
+                self.cookie = resp.getheader("Set-Cookie").split(";")[0]
+            return resp.status, json.loads(data)
+        finally:
+            conn.close()
+
+    def counters(self):
+        status, doc = self.call("GET", "/api/v1/interfaces")
+        if status != 200:
+            raise RuntimeError(f"interfaces: {status} {doc}")
+        return doc["counters"]
+
+
+def rate(api, seconds):
+    """Packets per second vigild reads over <seconds>."""
+    a = api.counters()["rx_packets"]
+    t = time.monotonic()
+    time.sleep(seconds)
+    b = api.counters()["rx_packets"]
+    return (b - a) / (time.monotonic() - t)
+
+
+def run_wrk(wrk, port, cookie, seconds, connections, path):
+    cmd = ["taskset", "-c", "0", wrk, "-t1", f"-c{connections}",
+           f"-d{seconds}s", "--latency", "--timeout", "10s", "-H",
+           f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def parse_wrk(text):
+    """Returns {p50, p90, p99 in ms, requests, errors} from wrk's report."""
+    def ms(value, unit):
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    out = {}
+    for pct in ("50", "90", "99"):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        if m:
+            out[f"p{pct}_ms"] = ms(m.group(1), m.group(2))
+    m = re.search(r"^\s+Latency\s+\S+\s+\S+\s+([\d.]+)(us|ms|s)", text, re.M)
+    if m:
+        out["max_ms"] = ms(m.group(1), m.group(2))
+    m = re.search(r"(\d+) requests in", text)
+    out["requests"] = int(m.group(1)) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    out["errors"] = int(m.group(1)) if m else 0
+    return out
+
+
+def python_load(port, cookie, seconds, connections, path, out_path):
+    """Load generator of last resort, run as its own process."""
+    latencies = []
+    errors = [0]
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < deadline:
+            t = time.monotonic()
+            conn.request("GET", path, headers={"Cookie": cookie})
+            resp = conn.getresponse()
+            resp.read()
+            with lock:
+                latencies.append((time.monotonic() - t) * 1000)
+                errors[0] += resp.status != 200
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+
+    def pct(p):
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
+    with open(out_path, "w") as f:
+        json.dump({"p50_ms": pct(0.5), "p90_ms": pct(0.9),
+                   "p99_ms": pct(0.99), "max_ms": latencies[-1],
+                   "requests": len(latencies), "errors": errors[0]}, f)
+
+
+def stop(proc):
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--vigild", required=True)
+    ap.add_argument("--vigil-web", required=True)
+    ap.add_argument("--flows", type=int, default=1_000_000)
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--connections", type=int, default=2)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--json")
+    ap.add_argument("--load-worker", nargs=5, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.load_worker:
+        port, cookie, seconds, conns, out = args.load_worker
+        python_load(int(port), cookie, int(seconds), int(conns),
+                    "/api/v1/flows?sort=bytes&limit=100", out)
+        return 0
+
+    tmp = tempfile.mkdtemp(prefix="vigil-bench-web-")
+    vigild = web = None
+    try:
+        pcap = os.path.join(tmp, "flows.pcap")
+        t = time.monotonic()
+        build_capture(pcap, args.flows)
+        print(f"capture: {args.flows} flows, {os.path.getsize(pcap) >> 20} "
+              f"MiB, built in {time.monotonic() - t:.1f} s", flush=True)
+        port = free_port()
+        config = write_config(tmp, pcap, args.flows, port)
+        vigild = subprocess.Popen([args.vigild, "-c", config],
+                                  stdout=open(os.path.join(tmp, "vigild.log"),
+                                              "w"), stderr=subprocess.STDOUT)
+        web = subprocess.Popen(["taskset", "-c", "0", args.vigil_web, "-c",
+                                config],
+                               stdout=open(os.path.join(tmp, "web.log"), "w"),
+                               stderr=subprocess.STDOUT)
+        api = Api(port)
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                if api.cookie is None:
+                    api.call("POST", "/api/v1/login", json.dumps(
+                        {"user": "admin", "password": "bench-password-1"}))
+                active = api.counters()["active_flows"]
+                if active >= args.flows:
+                    break
+            except (OSError, RuntimeError, TypeError, AttributeError):
+                active = 0
+            if vigild.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"vigild holds {active} flows of "
+                                   f"{args.flows}; log in {tmp}")
+            time.sleep(1)
+        counters = api.counters()
+        print(f"vigild: {counters['active_flows']} active flows, "
+              f"table_full={counters['flows_table_full']}", flush=True)
+
+        idle_pps = rate(api, args.seconds)
+        print(f"capture without API load: {idle_pps / 1e6:.3f} Mpps",
+              flush=True)
+
+        path = "/api/v1/flows?sort=bytes&limit=100"
+        status, doc = api.call("GET", path)
+        if status != 200 or len(doc["flows"]) != 100:
+            raise RuntimeError(f"top-100 query: {status}")
+        wrk = shutil.which("wrk")
+        out_path = os.path.join(tmp, "load.json")
+        if wrk:
+            load = run_wrk(wrk, port, api.cookie, args.seconds,
+                           args.connections, path)
+        else:
+            load = subprocess.Popen(
+                ["taskset", "-c", "0", sys.executable, __file__,
+                 "--vigild", args.vigild, "--vigil-web", args.vigil_web,
+                 "--load-worker", str(port), api.cookie, str(args.seconds),
+                 str(args.connections), out_path])
+        time.sleep(1)
+        loaded_pps = rate(api, args.seconds - 2)
+        text = load.communicate()[0]
+        if wrk:
+            figures = parse_wrk(text)
+        else:
+            with open(out_path) as f:
+                figures = json.load(f)
+        counters = api.counters()
+
+        result = {
+            "flows": counters["active_flows"],
+            "load_generator": "wrk" if wrk else "python",
+            "connections": args.connections,
+            "seconds": args.seconds,
+            "pps_idle": idle_pps,
+            "pps_loaded": loaded_pps,
+            **figures,
+        }
+        print(f"load: {result['load_generator']}, {args.connections} "
+              f"connections, {figures['requests']} top-100 queries in "
+              f"{args.seconds} s ({figures['requests'] / args.seconds:.1f}/s)"
+              f", {figures['errors']} errors")
+        print(f"latency: p50 {figures['p50_ms']:.1f} ms, p90 "
+              f"{figures['p90_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
+              f"max {figures.get('max_ms', 0):.1f} ms (floor: p99 < "
+              f"{P99_FLOOR_MS:.0f} ms)")
+        print(f"capture under API load: {loaded_pps / 1e6:.3f} Mpps "
+              f"({100 * loaded_pps / idle_pps:.1f}% of {idle_pps / 1e6:.3f})")
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(result, f, indent=1)
+        return 0 if figures["p99_ms"] < P99_FLOOR_MS else 3
+    except (RuntimeError, OSError, KeyError) as err:
+        print(f"error: {err}")
+        args.keep = True
+        return 1
+    finally:
+        stop(web)
+        stop(vigild)
+        if args.keep:
+            print(f"work directory kept: {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

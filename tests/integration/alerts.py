@@ -1,0 +1,872 @@
+#!/usr/bin/env python3
+"""vigild's alert store, noise control and endpoints, end to end.
+
+The test plugin in tests/integration/alerts/tests/alert_test raises one
+flow alert (test_flow_alert) for every flow, engages test_host_alert for
+the client of a flow to port 5001, and engages and releases it for the
+client of a flow to port 5002. UDP flows are given up by nDPI after two
+packets (flows.detection_packets.udp: 2), so each request and response
+reaches the plugin while the replay runs.
+
+Cases, one per meson test:
+  kill       kill -9 of vigild during a paced replay, then a restart on the
+             same database: integrity, every committed alert kept, engaged
+             alerts engaged again and releasable; then a start with
+             engaged_grace: 1 releases the rest as unconfirmed.
+  storm      every flow alerts: retention limits hold, endpoint queues stay
+             bounded with their drops counted, and capture counts the same
+             packets and flows as without plugins.
+  endpoints  webhook, syslog (UDP, TCP, Unix socket) and SMTP receivers on
+             127.0.0.1: every alert once and in order, severity and type
+             filters, and no loss when the receiver starts late.
+  noise      dedup window merging and exclusions (config, control socket,
+             kept in the database), asserted on rows, and errors in the
+             alerts section of the config file.
+
+usage: alerts.py VIGILD SOURCE_ROOT CASE
+"""
+import http.server
+import json
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapgen as g  # noqa: E402
+import vigtest  # noqa: E402
+
+T0 = 1_700_000_000.0
+SERVER = "10.9.0.1"
+HERE = os.path.dirname(os.path.abspath(__file__))
+PLUGINS = os.path.join(HERE, "alerts")
+
+
+def exchange(client, sport, port, t, payload=b"alert test"):
+    """One UDP request and its response: a flow the plugin receives at once."""
+    return [(t, g.packet(client, SERVER, 17,
+                         g.udp(client, sport, SERVER, port, payload))),
+            (t + 0.001, g.packet(SERVER, client, 17,
+                                 g.udp(SERVER, port, client, sport,
+                                       payload.upper())))]
+
+
+def write_config(tmp, name, pcap, pace=False, alerts="", extra=""):
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                f"      pace: {'true' if pace else 'false'}\n"
+                f"flows:\n  output: {os.path.join(tmp, name + '.jsonl')}\n"
+                f"  idle_timeout: 600\n"
+                f"  detection_packets: {{udp: 2}}\n"
+                f"plugins:\n  directories: [{PLUGINS}]\n"
+                f"  alerts_output: {os.path.join(tmp, name + '.alerts.jsonl')}\n"
+                f"{extra}"
+                f"alerts:\n{alerts}")
+    return path
+
+
+def run(vigild, config, stats, timeout=180):
+    proc = subprocess.run([vigild, "-c", config, "--stats", stats],
+                          stderr=subprocess.PIPE, text=True, timeout=timeout,
+                          errors="replace")
+    return proc.returncode, proc.stderr
+
+
+def rows(db, sql, args=()):
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def final_counters(stderr):
+    """Return the store counters vigild logs when it stops."""
+    m = re.search(r"alert store stopped counters=(\{.*\})", stderr)
+    return json.loads(m.group(1)) if m else None
+
+
+def endpoint_counters(stderr, name):
+    m = re.search(r"endpoint=%s kind=\w+ delivered=(\d+) failed=(\d+) "
+                  r"retried=(\d+) dropped=(\d+)" % re.escape(name), stderr)
+    if not m:
+        return None
+    return dict(zip(("delivered", "failed", "retried", "dropped"),
+                    map(int, m.groups())))
+
+
+# ---- kill -9 and restart ----------------------------------------------
+
+
+def kill_case(vigild, tmp, checks):
+    db = os.path.join(tmp, "kill.db")
+    frames = []
+    # 40 hosts engage a host alert, one every 0.5 s, each with a flow to
+    # port 6000 as well: a 20-second paced replay.
+    for i in range(40):
+        client = f"10.20.0.{i + 1}"
+        frames += exchange(client, 41000, 5001, T0 + i * 0.5)
+        frames += exchange(client, 42000, 6000, T0 + i * 0.5 + 0.1)
+    frames.sort(key=lambda f: f[0])
+    pcap = os.path.join(tmp, "kill.pcap")
+    g.write_pcap(pcap, frames)
+    alerts = f"  database: {db}\n  dedup_window: 0\n"
+    config = write_config(tmp, "kill", pcap, pace=True, alerts=alerts)
+    proc = subprocess.Popen([vigild, "-c", config], stderr=subprocess.DEVNULL)
+    engaged = past = []
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(0.2)
+        if not os.path.exists(db):
+            continue
+        try:
+            engaged = rows(db, "SELECT entity_value, alert_type, first_us,"
+                           " count FROM engaged_alerts")
+            past = rows(db, "SELECT id, entity_value, alert_type, first_us,"
+                        " count FROM past_alerts")
+        except sqlite3.OperationalError:
+            continue
+        if len(engaged) >= 12:
+            break
+    proc.kill()
+    proc.wait()
+    print(f"kill: before the kill engaged={len(engaged)} past={len(past)}")
+    if not checks.check(len(engaged) >= 12 and len(past) >= 12,
+                        f"kill: too few alerts before the kill: "
+                        f"{len(engaged)} engaged, {len(past)} past"):
+        return
+
+    # The restart releases the first five engaged hosts (trigger, then
+    # release, from flows to port 5002) and leaves the others engaged.
+    released_hosts = sorted(v for v, _, _, _ in engaged)[:5]
+    frames = []
+    for n, value in enumerate(released_hosts):
+        frames += exchange(value.split("@")[0], 43000, 5002, T0 + 100 + n)
+    pcap2 = os.path.join(tmp, "restart.pcap")
+    g.write_pcap(pcap2, frames)
+    config2 = write_config(tmp, "restart", pcap2, alerts=alerts)
+    status, stderr = run(vigild, config2, os.path.join(tmp, "restart.stats"))
+    checks.check(status == 0, f"kill: restart exit {status}: {stderr[-600:]}")
+    m = re.search(r"reloaded engaged=(\d+)", stderr)
+    checks.check(m is not None and int(m.group(1)) >= len(engaged),
+                 f"kill: reloaded line {m and m.group(0)}, expected at "
+                 f"least {len(engaged)}")
+
+    check = rows(db, "PRAGMA integrity_check")
+    checks.check(check == [("ok",)], f"kill: integrity_check {check}")
+    after_past = {r[0]: r for r in rows(
+        db, "SELECT id, entity_value, alert_type, first_us, count FROM"
+        " past_alerts")}
+    for row in past:
+        kept = after_past.get(row[0])
+        checks.check(kept is not None and kept[1:4] == row[1:4] and
+                     kept[4] >= row[4],
+                     f"kill: past alert {row} became {kept}")
+    after_engaged = {(v, t): (f, c) for v, t, f, c in rows(
+        db, "SELECT entity_value, alert_type, first_us, count FROM"
+        " engaged_alerts")}
+    released = {(v, t): (f, c, reason) for v, t, f, c, reason in rows(
+        db, "SELECT entity_value, alert_type, first_us, count,"
+        " release_reason FROM past_alerts WHERE entity = 2")}
+    for value, kind, first, count in engaged:
+        key = (value, kind)
+        if value in released_hosts:
+            got = released.get(key)
+            # The trigger after the restart merged into the reloaded row
+            # (count + 1), and the release moved that row to the past.
+            checks.check(got == (first, count + 1, "release"),
+                         f"kill: {key} released as {got}, expected "
+                         f"{(first, count + 1, 'release')}")
+            checks.check(key not in after_engaged,
+                         f"kill: {key} still engaged after its release")
+        else:
+            checks.check(after_engaged.get(key, (None,))[0] == first,
+                         f"kill: {key} not engaged again after the "
+                         f"restart: {after_engaged.get(key)}")
+    print(f"kill: after the restart engaged={len(after_engaged)} "
+          f"past={len(after_past)} released={len(released)}")
+    grace_case(vigild, tmp, db, after_engaged, checks)
+
+
+def grace_case(vigild, tmp, db, engaged, checks):
+    """A start with engaged_grace: 1 and a 4-second replay that raises no
+    host alert releases every reloaded engaged alert as unconfirmed."""
+    frames = []
+    for i in range(5):
+        frames += exchange("10.21.0.1", 44000 + i, 6000, T0 + 200 + i)
+    pcap = os.path.join(tmp, "grace.pcap")
+    g.write_pcap(pcap, frames)
+    alerts = f"  database: {db}\n  engaged_grace: 1\n"
+    config = write_config(tmp, "grace", pcap, pace=True, alerts=alerts)
+    status, stderr = run(vigild, config, os.path.join(tmp, "grace.stats"))
+    checks.check(status == 0, f"grace: exit {status}: {stderr[-600:]}")
+    left = rows(db, "SELECT count(*) FROM engaged_alerts")[0][0]
+    checks.check(left == 0, f"grace: {left} alerts still engaged")
+    unconfirmed = {(v, t): f for v, t, f in rows(
+        db, "SELECT entity_value, alert_type, first_us FROM past_alerts"
+        " WHERE release_reason = 'unconfirmed'")}
+    checks.check(unconfirmed == {k: v[0] for k, v in engaged.items()},
+                 f"grace: released as unconfirmed {sorted(unconfirmed)}, "
+                 f"expected {sorted(engaged)}")
+    store = final_counters(stderr)
+    checks.check(store is not None and
+                 store["unconfirmed_released"] == len(engaged),
+                 f"grace: counters {store}")
+
+
+# ---- storm --------------------------------------------------------------
+
+
+def storm_case(vigild, tmp, checks):
+    flows = 3000
+    frames = []
+    for i in range(flows):
+        client = f"10.30.{i // 250}.{i % 250 + 1}"
+        frames += exchange(client, 40000 + i % 20000, 6000, T0 + i * 0.001)
+    pcap = os.path.join(tmp, "storm.pcap")
+    g.write_pcap(pcap, frames)
+    base_stats = os.path.join(tmp, "storm-none.stats")
+    base_flows = os.path.join(tmp, "storm-none.jsonl")
+    status, stderr = vigtest.run_vigild(vigild, pcap, base_flows,
+                                        ["--stats", base_stats])
+    checks.check(status == 0, f"storm: run without plugins exit {status}")
+    with open(base_stats) as f:
+        base = json.load(f)
+
+    db = os.path.join(tmp, "storm.db")
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    dead_port = closed.getsockname()[1]
+    closed.close()
+    alerts = (f"  database: {db}\n  max_rows: 500\n  dedup_window: 0\n"
+              f"  endpoints:\n"
+              f"    - kind: webhook\n      name: dead\n"
+              f"      url: http://127.0.0.1:{dead_port}/alerts\n"
+              f"      queue_size: 50\n      backoff_max_ms: 200\n"
+              f"    - kind: file\n      name: file\n"
+              f"      path: {os.path.join(tmp, 'storm-endpoint.jsonl')}\n"
+              f"      queue_size: 100000\n")
+    config = write_config(tmp, "storm", pcap, alerts=alerts)
+    stats_path = os.path.join(tmp, "storm.stats")
+    status, stderr = run(vigild, config, stats_path)
+    checks.check(status == 0, f"storm: exit {status}: {stderr[-600:]}")
+    with open(stats_path) as f:
+        stats = json.load(f)
+    for key in ("rx_packets", "engine_packets", "ring_full"):
+        checks.check(stats.get(key) == base.get(key),
+                     f"storm: {key} {stats.get(key)} with plugins, "
+                     f"{base.get(key)} without")
+    records = vigtest.read_records(os.path.join(tmp, "storm.jsonl"))
+    base_records = vigtest.read_records(base_flows)
+    checks.check(len(records) == len(base_records) == flows,
+                 f"storm: {len(records)} flows with plugins, "
+                 f"{len(base_records)} without, {flows} sent")
+
+    store = final_counters(stderr)
+    if not checks.check(store is not None, "storm: no store counters"):
+        return
+    triggered = stats["plugins"]["alerts_triggered"]
+    checks.check(triggered == flows,
+                 f"storm: {triggered} alerts triggered, expected {flows}")
+    checks.check(store["queued"] + store["dropped"] == triggered,
+                 f"storm: queued {store['queued']} + dropped "
+                 f"{store['dropped']} != triggered {triggered}")
+    past = rows(db, "SELECT count(*) FROM past_alerts")[0][0]
+    checks.check(past <= 500, f"storm: {past} past alerts, max_rows 500")
+    checks.check(past + store["retention_deleted"] == store["flow_stored"],
+                 f"storm: rows {past} + deleted "
+                 f"{store['retention_deleted']} != stored "
+                 f"{store['flow_stored']}")
+    dead = endpoint_counters(stderr, "dead")
+    sink = endpoint_counters(stderr, "file")
+    if checks.check(dead is not None and sink is not None,
+                    "storm: endpoint counters not logged"):
+        checks.check(dead["delivered"] == 0,
+                     f"storm: dead webhook delivered {dead}")
+        checks.check(dead["dropped"] == store["flow_stored"],
+                     f"storm: dead webhook dropped {dead['dropped']}, "
+                     f"expected every alert: {store['flow_stored']}")
+        checks.check(dead["failed"] >= 1 and dead["retried"] >= 1,
+                     f"storm: dead webhook never retried: {dead}")
+        checks.check(sink["delivered"] == store["flow_stored"] and
+                     sink["dropped"] == 0,
+                     f"storm: file endpoint {sink}, stored "
+                     f"{store['flow_stored']}")
+    with open(os.path.join(tmp, "storm-endpoint.jsonl")) as f:
+        lines = [json.loads(line) for line in f]
+    checks.check(len(lines) == store["flow_stored"],
+                 f"storm: file endpoint has {len(lines)} lines")
+    print(f"storm: store {store}, webhook {dead}, file {sink}, rows {past}")
+
+
+# ---- endpoints ----------------------------------------------------------
+
+
+class Receiver:
+    """Collects webhook bodies, UDP syslog datagrams and TCP syslog
+    frames (RFC 6587 octet counting) on 127.0.0.1."""
+
+    def __init__(self):
+        self.posts = []
+        self.udp = []
+        self.tcp = []
+        self.lock = threading.Lock()
+        self.http = None
+        self.stopping = False
+
+    def start_http(self, port=0):
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.lock:
+                    receiver.posts.append(json.loads(body))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                                    Handler)
+        t = threading.Thread(target=self.http.serve_forever, daemon=True)
+        t.start()
+        return self.http.server_address[1]
+
+    def start_udp(self):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(0.2)
+        self.udp_sock = sock
+
+        def loop():
+            while not self.stopping:
+                try:
+                    data = sock.recv(65536)
+                except socket.timeout:
+                    continue
+                with self.lock:
+                    self.udp.append(data.decode())
+        threading.Thread(target=loop, daemon=True).start()
+        return sock.getsockname()[1]
+
+    def start_tcp(self, port=0):
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", port))
+        server.listen(4)
+        server.settimeout(0.2)
+
+        def serve(conn):
+            buf = b""
+            conn.settimeout(0.2)
+            while not self.stopping:
+                try:
+                    data = conn.recv(65536)
+                except socket.timeout:
+                    continue
+                if not data:
+                    break
+                buf += data
+                while b" " in buf:
+                    size, rest = buf.split(b" ", 1)
+                    if len(rest) < int(size):
+                        break
+                    with self.lock:
+                        self.tcp.append(rest[:int(size)].decode())
+                    buf = rest[int(size):]
+
+        def accept():
+            while not self.stopping:
+                try:
+                    conn, _ = server.accept()
+                except socket.timeout:
+                    continue
+                threading.Thread(target=serve, args=(conn,),
+                                 daemon=True).start()
+        threading.Thread(target=accept, daemon=True).start()
+        return server.getsockname()[1]
+
+    def stop(self):
+        self.stopping = True
+        if self.http:
+            self.http.shutdown()
+
+
+class SmtpReceiver:
+    """A minimal SMTP server on 127.0.0.1 that stores each message's
+    envelope and body; enough for one client at a time."""
+
+    def __init__(self):
+        self.messages = []
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(4)
+        self.server.settimeout(0.2)
+        self.stopping = False
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while not self.stopping:
+            try:
+                conn, _ = self.server.accept()
+            except socket.timeout:
+                continue
+            self.session(conn)
+
+    def session(self, conn):
+        reader = conn.makefile("rb")
+        conn.sendall(b"220 test ESMTP\r\n")
+        envelope = {"from": None, "to": []}
+        while True:
+            line = reader.readline()
+            if not line:
+                return
+            verb = line[:4].upper()
+            if verb in (b"EHLO", b"HELO"):
+                conn.sendall(b"250 test\r\n")
+            elif verb == b"MAIL":
+                envelope["from"] = line.decode().strip()
+                conn.sendall(b"250 ok\r\n")
+            elif verb == b"RCPT":
+                envelope["to"].append(line.decode().strip())
+                conn.sendall(b"250 ok\r\n")
+            elif verb == b"DATA":
+                conn.sendall(b"354 go on\r\n")
+                body = b""
+                while not body.endswith(b"\r\n.\r\n"):
+                    chunk = reader.readline()
+                    if not chunk:
+                        return
+                    body += chunk
+                self.messages.append((envelope, body.decode()))
+                envelope = {"from": None, "to": []}
+                conn.sendall(b"250 queued\r\n")
+            elif verb == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                conn.close()
+                return
+            else:
+                conn.sendall(b"250 ok\r\n")
+
+    def stop(self):
+        self.stopping = True
+
+
+def syslog_alert(line):
+    """Parse an RFC 5424 line; return (priority, msgid, alert JSON)."""
+    m = re.match(r"<(\d+)>1 \S+ \S+ vigild \d+ (\S+) - (.*)$", line, re.S)
+    if not m:
+        return None
+    return int(m.group(1)), m.group(2), json.loads(m.group(3))
+
+
+def expected_events(db):
+    """Return the notifications the store must have sent, in order: flow
+    alerts by id, and the engaged host alerts (none are released here)."""
+    flows = [r[0] for r in rows(db, "SELECT id FROM past_alerts WHERE"
+                                " entity = 1 ORDER BY id")]
+    hosts = [r[0] for r in rows(db, "SELECT id FROM engaged_alerts"
+                                " ORDER BY id")]
+    return flows, hosts
+
+
+def check_stream(name, alerts, db, checks):
+    flows, hosts = expected_events(db)
+    got_flows = [a["id"] for a in alerts if a["event"] == "flow"]
+    got_hosts = [a["id"] for a in alerts if a["event"] == "trigger"]
+    checks.check(got_flows == flows,
+                 f"{name}: flow alerts {len(got_flows)} received, "
+                 f"{len(flows)} stored, or out of order")
+    checks.check(got_hosts == hosts,
+                 f"{name}: host alerts {got_hosts} received, {hosts} stored")
+    checks.check(len(alerts) == len(flows) + len(hosts),
+                 f"{name}: {len(alerts)} alerts received, expected "
+                 f"{len(flows) + len(hosts)}")
+
+
+def endpoints_case(vigild, tmp, checks):
+    frames = []
+    for i in range(60):
+        client = f"10.40.0.{i + 1}"
+        frames += exchange(client, 41000, 5001 if i % 10 == 0 else 6000,
+                           T0 + i * 0.01)
+    pcap = os.path.join(tmp, "endpoints.pcap")
+    g.write_pcap(pcap, frames)
+
+    rx = Receiver()
+    http_port = rx.start_http()
+    udp_port = rx.start_udp()
+    tcp_port = rx.start_tcp()
+    filtered = Receiver()
+    filtered_port = filtered.start_udp()
+    smtp = SmtpReceiver()
+    unix_path = os.path.join(tmp, "log.sock")
+    unix_sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    unix_sock.bind(unix_path)
+    unix_sock.settimeout(0.2)
+    unix_lines = []
+    unix_done = threading.Event()
+
+    def read_unix():
+        # A Unix datagram socket queues only a few datagrams, as
+        # /dev/log does: the reader must keep up, as journald does.
+        while not unix_done.is_set():
+            try:
+                unix_lines.append(unix_sock.recv(65536).decode())
+            except socket.timeout:
+                continue
+    threading.Thread(target=read_unix, daemon=True).start()
+
+    db = os.path.join(tmp, "endpoints.db")
+    alerts = (f"  database: {db}\n  endpoints:\n"
+              f"    - kind: webhook\n      name: hook\n"
+              f"      url: http://127.0.0.1:{http_port}/alerts\n"
+              f"    - kind: syslog\n      name: udp\n"
+              f"      address: udp:127.0.0.1:{udp_port}\n"
+              f"    - kind: syslog\n      name: tcp\n"
+              f"      address: tcp:127.0.0.1:{tcp_port}\n      facility: 1\n"
+              f"    - kind: syslog\n      name: errors_only\n"
+              f"      address: udp:127.0.0.1:{filtered_port}\n"
+              f"      min_severity: error\n"
+              f"      types: [test_host_alert]\n"
+              f"    - kind: email\n      name: mail\n"
+              f"      url: smtp://127.0.0.1:{smtp.port}\n"
+              f"      from: vigil@vigil.test\n"
+              f"      to: [ops@vigil.test, oncall@vigil.test]\n"
+              f"      min_severity: error\n"
+              f"    - kind: syslog\n      name: unix\n"
+              f"      address: unix:{unix_path}\n")
+    config = write_config(tmp, "endpoints", pcap, alerts=alerts)
+    status, stderr = run(vigild, config, os.path.join(tmp, "ep.stats"))
+    checks.check(status == 0, f"endpoints: exit {status}: {stderr[-600:]}")
+    time.sleep(0.5)
+    rx.stop()
+    filtered.stop()
+    smtp.stop()
+    unix_done.set()
+
+    _, hosts = expected_events(db)
+    check_stream("webhook", rx.posts, db, checks)
+    parsed_udp = [syslog_alert(line) for line in rx.udp]
+    parsed_tcp = [syslog_alert(line) for line in rx.tcp]
+    checks.check(None not in parsed_udp and None not in parsed_tcp,
+                 "endpoints: a syslog line is not RFC 5424")
+    check_stream("syslog udp", [p[2] for p in parsed_udp if p], db, checks)
+    # errors_only passes test_host_alert (severity error) and nothing else.
+    only = [syslog_alert(line) for line in filtered.udp]
+    checks.check([p[2]["id"] for p in only if p] == hosts,
+                 f"endpoints: errors_only sent {len(only)} alerts, "
+                 f"expected the {len(hosts)} host alerts")
+    check_stream("syslog tcp", [p[2] for p in parsed_tcp if p], db, checks)
+    # Priority = facility * 8 + severity: warning is 4, error 3.
+    for pri, msgid, alert in (p for p in parsed_tcp if p):
+        want = 8 + (3 if alert["type"] == "test_host_alert" else 4)
+        checks.check(pri == want, f"syslog tcp: <{pri}> for {alert['type']}")
+        checks.check(msgid == alert["event"], f"syslog tcp: msgid {msgid}")
+    check_stream("syslog unix", [p[2] for p in map(syslog_alert, unix_lines)
+                                 if p], db, checks)
+    # The e-mail endpoint passes severity error and up: the host alerts.
+    mails = [json.loads(body.split("\r\n\r\n", 1)[1].rsplit("\r\n.\r\n",
+                                                            1)[0])
+             for _, body in smtp.messages]
+    checks.check([m["id"] for m in mails] == hosts,
+                 f"email: {len(mails)} messages, expected {len(hosts)}")
+    for envelope, body in smtp.messages:
+        checks.check(envelope["from"] == "MAIL FROM:<vigil@vigil.test>" and
+                     envelope["to"] == ["RCPT TO:<ops@vigil.test>",
+                                        "RCPT TO:<oncall@vigil.test>"],
+                     f"email: envelope {envelope}")
+        checks.check("\r\nSubject: vigil error alert trigger: "
+                     "test_host_alert 10.40.0." in body,
+                     f"email: subject in {body[:300]!r}")
+    for name in ("hook", "udp", "tcp", "mail", "unix"):
+        c = endpoint_counters(stderr, name)
+        checks.check(c is not None and c["dropped"] == 0 and
+                     c["failed"] == 0, f"endpoints: {name} counters {c}")
+    print(f"endpoints: webhook {len(rx.posts)}, udp {len(rx.udp)}, "
+          f"tcp {len(rx.tcp)} alerts received")
+    late_case(vigild, tmp, checks)
+
+
+def late_case(vigild, tmp, checks):
+    """Receivers that start after the first alerts: nothing queued is
+    lost."""
+    frames = []
+    for i in range(30):
+        frames += exchange(f"10.41.0.{i + 1}", 41000, 6000, T0 + i * 0.2)
+    pcap = os.path.join(tmp, "late.pcap")
+    g.write_pcap(pcap, frames)
+
+    ports = []
+    for _ in range(2):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        ports.append(s.getsockname()[1])
+        s.close()
+    db = os.path.join(tmp, "late.db")
+    alerts = (f"  database: {db}\n  endpoints:\n"
+              f"    - kind: webhook\n      name: hook\n"
+              f"      url: http://127.0.0.1:{ports[0]}/alerts\n"
+              f"      backoff_max_ms: 400\n      timeout_ms: 1000\n"
+              f"    - kind: syslog\n      name: tcp\n"
+              f"      address: tcp:127.0.0.1:{ports[1]}\n"
+              f"      backoff_max_ms: 400\n")
+    config = write_config(tmp, "late", pcap, pace=True, alerts=alerts)
+
+    proc = subprocess.Popen([vigild, "-c", config], stderr=subprocess.PIPE,
+                            text=True, errors="replace")
+    # The receivers start once alerts are stored and have been refused.
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        time.sleep(0.1)
+        try:
+            if rows(db, "SELECT count(*) FROM past_alerts")[0][0] >= 5:
+                break
+        except sqlite3.Error:
+            continue
+    time.sleep(1)
+    rx = Receiver()
+    rx.start_http(ports[0])
+    rx.start_tcp(ports[1])
+
+    _, stderr = proc.communicate(timeout=120)
+    checks.check(proc.returncode == 0, f"late: exit {proc.returncode}")
+    time.sleep(0.5)
+    rx.stop()
+    check_stream("late webhook", rx.posts, db, checks)
+    check_stream("late syslog tcp",
+                 [p[2] for p in map(syslog_alert, rx.tcp) if p], db, checks)
+    for name in ("hook", "tcp"):
+        c = endpoint_counters(stderr, name)
+        checks.check(c is not None and c["dropped"] == 0 and
+                     c["retried"] >= 1,
+                     f"late: {name} counters {c} (expected retries and no "
+                     f"drops)")
+        print(f"late: {name} {c}")
+
+
+# ---- noise control -----------------------------------------------------
+
+
+def noise_capture(path, start=T0):
+    frames = []
+    # Excluded by host, by network, and (host alert only) by host and type.
+    frames += exchange("10.7.0.1", 40001, 5001, start)
+    frames += exchange("10.8.3.4", 40002, 5001, start + 0.1)
+    frames += exchange("10.7.0.2", 40003, 5001, start + 0.2)
+    # A host alert engaged and released five times within five seconds.
+    for k in range(5):
+        frames += exchange("10.7.0.5", 41000 + k, 5002, start + 1 + k)
+    # The same flow key twice, 20 s apart: the first flow ends idle.
+    frames += exchange("10.7.0.6", 45000, 6000, start + 1)
+    frames += exchange("10.7.0.6", 45000, 6000, start + 21)
+    # Later packets move packet time on, so the idle flow is expired.
+    for k in range(5):
+        frames += exchange(f"10.7.1.{k + 2}", 46000, 6000, start + 10 + 2 * k)
+    frames.sort(key=lambda f: f[0])
+    g.write_pcap(path, frames)
+
+
+def noise_run(vigild, tmp, name, window, checks):
+    pcap = os.path.join(tmp, name + ".pcap")
+    noise_capture(pcap)
+    db = os.path.join(tmp, name + ".db")
+    alerts = (f"  database: {db}\n  dedup_window: {window}\n"
+              f"  exclude:\n    hosts: [10.7.0.1]\n"
+              f"    networks: [10.8.0.0/16]\n"
+              f"    host_types:\n"
+              f"      - {{host: 10.7.0.2, type: test_host_alert}}\n")
+    config = write_config(tmp, name, pcap, alerts=alerts)
+    with open(config) as f:
+        text = f.read().replace("idle_timeout: 600", "idle_timeout: 5")
+    with open(config, "w") as f:
+        f.write(text)
+    status, stderr = run(vigild, config, os.path.join(tmp, name + ".stats"))
+    checks.check(status == 0, f"{name}: exit {status}: {stderr[-600:]}")
+    return db, stderr
+
+
+BAD_CONFIGS = [
+    # (alerts section, expected message after "FILE:")
+    ("  endpoints:\n    - kind: webhook\n",
+     "10:7: alerts.endpoints[0]: a webhook needs url: http://... or "
+     "https://..."),
+    ("  exclude:\n    networks: [10.1.2.3/8]\n",
+     "10:16: alerts.exclude.networks[0]: '10.1.2.3/8': host bits are set "
+     "after the prefix"),
+    ("  endpoints:\n    - kind: syslog\n      url: http://127.0.0.1/\n",
+     "10:7: alerts.endpoints[0]: url applies to webhook and email "
+     "endpoints only"),
+    ("  endpoints:\n    - kind: file\n      min_severity: loud\n      "
+     "path: /tmp/x\n",
+     "11:21: alerts.endpoints[0].min_severity: expected none, info, notice, "
+     "warning, error or critical, got loud"),
+]
+
+
+def config_errors(vigild, tmp, checks):
+    """The alerts section is checked like the rest of the file."""
+    for n, (section, expected) in enumerate(BAD_CONFIGS):
+        path = os.path.join(tmp, f"bad{n}.yaml")
+        with open(path, "w") as f:
+            f.write(f"capture:\n  ports:\n    - pcap: {path}\n"
+                    f"flows:\n  idle_timeout: 600\n"
+                    f"plugins:\n  directories: [{PLUGINS}]\n"
+                    f"alerts:\n{section}")
+        proc = subprocess.run([vigild, "--check-config", path],
+                              stderr=subprocess.PIPE, text=True, timeout=30)
+        checks.check(proc.returncode != 0 and
+                     f"{path}:{expected}" in proc.stderr,
+                     f"config {n}: expected '{expected}', got "
+                     f"{proc.stderr.strip()!r}")
+
+
+def noise_case(vigild, tmp, checks):
+    config_errors(vigild, tmp, checks)
+    for window, merged in ((3600, True), (0, False)):
+        name = f"noise{window}"
+        db, stderr = noise_run(vigild, tmp, name, window, checks)
+        everything = rows(db, "SELECT entity_value FROM past_alerts UNION"
+                          " ALL SELECT entity_value FROM engaged_alerts")
+        for excluded in ("10.7.0.1", "10.8.3.4"):
+            hits = [v for (v,) in everything if excluded + ":" in v or
+                    v.startswith(excluded + "@")]
+            checks.check(not hits, f"{name}: alerts for excluded "
+                         f"{excluded}: {hits}")
+        host2 = rows(db, "SELECT count(*) FROM engaged_alerts WHERE"
+                     " entity_value = '10.7.0.2@0'")[0][0]
+        flow2 = rows(db, "SELECT count(*) FROM past_alerts WHERE"
+                     " client_ip = '10.7.0.2' AND entity = 1")[0][0]
+        checks.check(host2 == 0, f"{name}: host-type exclusion let "
+                     f"{host2} host alerts through")
+        checks.check(flow2 == 1, f"{name}: {flow2} flow alerts for "
+                     f"10.7.0.2, expected 1 (the type is not excluded)")
+        flapping = rows(db, "SELECT count, release_reason FROM past_alerts"
+                        " WHERE entity = 2 AND entity_value = '10.7.0.5@0'")
+        repeated = rows(db, "SELECT count FROM past_alerts WHERE"
+                        " entity = 1 AND client_ip = '10.7.0.6'")
+        if merged:
+            checks.check(flapping == [(5, "release")],
+                         f"{name}: flapping host rows {flapping}, "
+                         f"expected one row with count 5")
+            checks.check(repeated == [(2,)],
+                         f"{name}: repeated flow rows {repeated}, "
+                         f"expected one row with count 2")
+        else:
+            checks.check(flapping == [(1, "release")] * 5,
+                         f"{name}: flapping host rows {flapping}, "
+                         f"expected five rows")
+            checks.check(repeated == [(1,), (1,)],
+                         f"{name}: repeated flow rows {repeated}")
+        store = final_counters(stderr)
+        # 10.7.0.1 and 10.8.3.4 lose a flow and a host alert each,
+        # 10.7.0.2 its host alert.
+        checks.check(store is not None and store["excluded"] == 5,
+                     f"{name}: excluded counter {store}")
+        print(f"{name}: flapping {flapping}, repeated {repeated}")
+    control_case(vigild, tmp, checks)
+
+
+def command(reader, conn, line):
+    conn.sendall(line.encode() + b"\n")
+    return reader.readline().strip()
+
+
+def control_case(vigild, tmp, checks):
+    """Exclusions through the control socket apply at once and are kept
+    in the database for the next start."""
+    frames = exchange("10.7.1.1", 40000, 6000, T0)
+    for k in range(4):
+        frames += exchange("10.7.0.9", 40100 + k, 5001, T0 + 4 + k * 0.1)
+        frames += exchange("10.7.0.10", 40200 + k, 5001, T0 + 4 + k * 0.1)
+    # The replay runs for ten seconds, so the commands below find vigild.
+    frames += exchange("10.7.1.1", 40001, 6000, T0 + 10)
+    pcap = os.path.join(tmp, "control.pcap")
+    g.write_pcap(pcap, frames)
+    db = os.path.join(tmp, "control.db")
+    sock = os.path.join(tmp, "vigild.sock")
+    alerts = f"  database: {db}\n"
+    extra = f"control:\n  socket: {sock}\n"
+    config = write_config(tmp, "control", pcap, pace=True, alerts=alerts,
+                          extra=extra)
+
+    proc = subprocess.Popen([vigild, "-c", config], stderr=subprocess.PIPE,
+                            text=True, errors="replace")
+    deadline = time.time() + 20
+    while not os.path.exists(sock) and time.time() < deadline:
+        time.sleep(0.05)
+    conn = socket.socket(socket.AF_UNIX)
+    conn.connect(sock)
+    reader = conn.makefile("r")
+
+    checks.check(command(reader, conn, "exclude host 10.7.0.9") == "ok",
+                 "control: exclude host")
+    checks.check(command(reader, conn, "exclude host 10.7.0.10") == "ok",
+                 "control: exclude second host")
+    checks.check(command(reader, conn, "unexclude host 10.7.0.10") == "ok",
+                 "control: unexclude")
+    checks.check(command(reader, conn, "unexclude host 10.7.0.10") ==
+                 "error: no such exclusion", "control: unexclude twice")
+    checks.check(command(reader, conn, "exclude network 10.7.0.0/8") ==
+                 "error: host bits are set after the prefix",
+                 "control: bad network accepted")
+    listed = json.loads(command(reader, conn, "exclusions"))
+    checks.check(listed == [{"kind": "host", "value": "10.7.0.9",
+                             "type": ""}], f"control: exclusions {listed}")
+    time.sleep(6)
+    engaged = json.loads(command(reader, conn, "alerts engaged"))
+    values = sorted(a["entity_value"] for a in engaged["alerts"])
+    checks.check(engaged["total"] == 1 and values == ["10.7.0.10@0"],
+                 f"control: engaged {engaged}")
+    stats = json.loads(command(reader, conn, "stats"))
+    # Four flow alerts and one host alert (the sandbox sends a trigger of
+    # an alert it has engaged only once) for 10.7.0.9.
+    checks.check(stats.get("alerts", {}).get("excluded") == 5,
+                 f"control: excluded counter {stats.get('alerts')}")
+    conn.close()
+
+    _, stderr = proc.communicate(timeout=60)
+    checks.check(proc.returncode == 0, f"control: exit {proc.returncode}")
+    hits = rows(db, "SELECT count(*) FROM past_alerts WHERE client_ip ="
+                " '10.7.0.9'")[0][0]
+    checks.check(hits == 0, f"control: {hits} flow alerts for the "
+                 f"excluded host")
+    stored = rows(db, "SELECT kind, value, alert_type FROM exclusions")
+    checks.check(stored == [("host", "10.7.0.9", "")],
+                 f"control: stored exclusions {stored}")
+
+    # The next start applies the stored rule without any command.
+    config2 = write_config(tmp, "control2", pcap, alerts=alerts)
+    status, stderr = run(vigild, config2, os.path.join(tmp, "c2.stats"))
+    store = final_counters(stderr)
+    checks.check(status == 0 and store is not None and
+                 store["excluded"] == 5,
+                 f"control: second start excluded {store}")
+
+
+def main():
+    vigild, source_root, case = sys.argv[1], sys.argv[2], sys.argv[3]
+    sandbox = os.path.join(os.path.dirname(os.path.dirname(vigild)),
+                           "sandbox", "vigil-sandbox")
+    if not os.path.exists(sandbox):
+        vigtest.skip(f"vigil-sandbox not built at {sandbox}")
+    checks = vigtest.Checks()
+    cases = {"kill": kill_case, "storm": storm_case,
+             "endpoints": endpoints_case, "noise": noise_case}
+    with tempfile.TemporaryDirectory(prefix="vigil-alerts-") as tmp:
+        os.chmod(tmp, 0o755)
+        cases[case](vigild, tmp, checks)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()

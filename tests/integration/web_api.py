@@ -1,0 +1,883 @@
+#!/usr/bin/env python3
+"""vigil-web's REST API against a live vigild, end to end.
+
+vigild replays a capture built here in a loop (net_pcap with infinite_rx)
+with long timeouts, so every flow of the capture stays active. It serves
+its API socket to vigil-web, which runs on 127.0.0.1 with a random port. The test
+checks every endpoint: flow and host counts for each filter against the
+capture's construction and against the records of a one-shot vigild run on
+the same capture, paging, sorting, one flow, one host, counters, metrics,
+plugins, reload, alerts; then 400/401/403/404/405/413/429 answers, CSRF,
+static files (ETag, gzip, security headers), HTTP/2, TLS with ALPN h2, and
+vigild going away (503) and coming back.
+
+usage: web_api.py VIGILD VIGIL_WEB SOURCE_ROOT
+"""
+import gzip
+import http.client
+import ipaddress
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapgen as g  # noqa: E402
+import vigtest  # noqa: E402
+
+T0 = 1_700_000_000.0
+ADMIN_PASSWORD = "admin-password-1"
+VIEWER_PASSWORD = "viewer-password-1"
+LOGIN_ATTEMPTS = 3
+MAX_REQUEST = 4096
+
+
+# ---- the capture ----
+
+def http_request(host):
+    return (b"GET /index.html HTTP/1.1\r\nHost: " + host.encode() +
+            b"\r\nUser-Agent: vigil-test\r\nAccept: */*\r\n\r\n")
+
+
+HTTP_RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                 b"Content-Length: 12\r\nServer: vigil-test\r\n\r\n"
+                 b"hello world\n")
+
+
+def tcp_http_flow(frames, t, client, sport, server):
+    """A complete HTTP exchange on port 80, handshake included."""
+    def seg(src, sp, dst, dp, seq, ack, flags, payload=b""):
+        return g.packet(src, dst, 6, g.tcp(src, sp, dst, dp, seq, ack, flags,
+                                           payload))
+    req = http_request("www.vigil.test")
+    c, s = 1000, 5000
+    frames += [
+        (t, seg(client, sport, server, 80, c, 0, g.TCP_SYN)),
+        (t + 0.001, seg(server, 80, client, sport, s, c + 1,
+                        g.TCP_SYN | g.TCP_ACK)),
+        (t + 0.002, seg(client, sport, server, 80, c + 1, s + 1, g.TCP_ACK)),
+        (t + 0.003, seg(client, sport, server, 80, c + 1, s + 1,
+                        g.TCP_PSH | g.TCP_ACK, req)),
+        (t + 0.004, seg(server, 80, client, sport, s + 1, c + 1 + len(req),
+                        g.TCP_PSH | g.TCP_ACK, HTTP_RESPONSE)),
+    ]
+
+
+def build_capture(path):
+    """Write the capture; return the list of flows it holds, each a dict
+    with the key fields the API filters on."""
+    frames = []
+    flows = []
+    t = 0.0
+    # UDP, untagged: ports 5000 (the example plugin marks these), 5001, 6000.
+    for i in range(30):
+        client = f"10.1.0.{i + 1}"
+        port = (5000, 5001, 6000)[i % 3]
+        payload = b"u" * (20 + 40 * i)  # distinct sizes: bytes rank by i
+        frames.append((T0 + t, g.packet(client, "10.9.0.1", 17,
+                       g.udp(client, 40000 + i, "10.9.0.1", port, payload))))
+        frames.append((T0 + t + 0.0005, g.packet("10.9.0.1", client, 17,
+                       g.udp("10.9.0.1", port, client, 40000 + i, b"ok"))))
+        flows.append({"l4": 17, "client": client, "server": "10.9.0.1",
+                      "port": port, "vlan": 0})
+        t += 0.002
+
+    # UDP on VLAN 100.
+    for i in range(8):
+        client = f"10.2.0.{i + 1}"
+        frames.append((T0 + t, g.packet(client, "10.9.0.2", 17,
+                       g.udp(client, 41000 + i, "10.9.0.2", 7000, b"v" * 30),
+                       vlan=100)))
+        flows.append({"l4": 17, "client": client, "server": "10.9.0.2",
+                      "port": 7000, "vlan": 100})
+        t += 0.002
+
+    # HTTP over TCP.
+    for i in range(6):
+        client = f"10.1.1.{i + 1}"
+        tcp_http_flow(frames, T0 + t, client, 50000 + i, "10.9.0.80")
+        flows.append({"l4": 6, "client": client, "server": "10.9.0.80",
+                      "port": 80, "vlan": 0})
+        t += 0.01
+
+    # ICMP echo.
+    for i in range(4):
+        client = f"10.1.2.{i + 1}"
+        frames.append((T0 + t, g.packet(client, "10.9.0.3", 1,
+                                         g.icmp_echo(8, 7 + i, 1))))
+        frames.append((T0 + t + 0.0005, g.packet("10.9.0.3", client, 1,
+                                                 g.icmp_echo(0, 7 + i, 1))))
+        flows.append({"l4": 1, "client": client, "server": "10.9.0.3",
+                      "port": None, "vlan": 0})
+        t += 0.002
+
+    # UDP over IPv6.
+    for i in range(3):
+        client = f"fd00::{i + 1:x}"
+        frames.append((T0 + t, g.packet(client, "fd00::99", 17,
+                       g.udp(client, 42000 + i, "fd00::99", 8000, b"six"))))
+        flows.append({"l4": 17, "client": client, "server": "fd00::99",
+                      "port": 8000, "vlan": 0})
+        t += 0.002
+
+    frames.sort(key=lambda f: f[0])
+    g.write_pcap(path, frames)
+    return flows
+
+
+def hosts_of(flows):
+    """(address, vlan) of every endpoint, as vigild merges hosts."""
+    hosts = set()
+    for f in flows:
+        hosts.add((f["client"], f["vlan"]))
+        hosts.add((f["server"], f["vlan"]))
+    return hosts
+
+
+# ---- processes ----
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(tmp, pcap, port, plugins, static, extra_web=""):
+    path = os.path.join(tmp, f"vigil-{port}.yaml")
+    with open(path, "w") as f:
+        f.write(f"""
+capture:
+  ports:
+    - vdev: net_pcap0,rx_pcap={pcap},infinite_rx=1
+      name: replay
+lcores:
+  control: 0
+  rx: [1]
+  engine: [1]
+memory:
+  hugepages: false
+  size_mb: 256
+flows:
+  table_size: 65536
+  idle_timeout: 315360000
+  active_timeout: 0
+networks:
+  local: [10.1.0.0/16]
+plugins:
+  directories: [{plugins}]
+alerts:
+  database: {tmp}/alerts.db
+web:
+  listen: ["127.0.0.1:{port}"]
+  vigild_socket: {tmp}/api.sock
+  data_dir: {tmp}/web-data
+  static_dir: {static}
+  admin_password: "{ADMIN_PASSWORD}"
+  max_request_bytes: {MAX_REQUEST}
+  login_attempts: {LOGIN_ATTEMPTS}
+{extra_web}
+log:
+  level: info
+  status_interval: 0
+""")
+    return path
+
+
+def start(cmd, log):
+    return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# ---- HTTP ----
+
+class Client:
+    """One cookie jar over HTTP/1.1 to vigil-web."""
+
+    def __init__(self, port, context=None):
+        self.port = port
+        self.context = context
+        self.cookie = None
+        self.csrf = None
+
+    def request(self, method, path, body=None, headers=None):
+        if self.context is None:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port,
+                                              timeout=30)
+        else:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port,
+                                               timeout=30,
+                                               context=self.context)
+        h = dict(headers or {})
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        try:
+            conn.request(method, path, body=body, headers=h)
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, dict(resp.getheaders()), data
+        finally:
+            conn.close()
+
+    def json(self, method, path, body=None, headers=None):
+        status, headers, data = self.request(method, path, body, headers)
+        try:
+            doc = json.loads(data) if data else None
+        except ValueError:
+            doc = {"unparsed": data[:200]}
+        return status, doc, headers
+
+    def get(self, path):
+        return self.json("GET", path)
+
+    def post(self, path, body=None, csrf=True):
+        headers = {"X-CSRF-Token": self.csrf} if csrf and self.csrf else {}
+        return self.json("POST", path, body, headers)
+
+    def login(self, user, password):
+        status, doc, headers = self.json("POST", "/api/v1/login",
+                                         {"user": user, "password": password})
+        cookie = headers.get("set-cookie") or headers.get("Set-Cookie")
+        if status == 200 and cookie:
+            self.cookie = cookie.split(";")[0]
+            self.csrf = doc["csrf_token"]
+        return status, doc, cookie
+
+
+def wait_for(what, fn, timeout=30.0):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = fn()
+        except OSError as err:  # not listening yet
+            last = err
+            time.sleep(0.2)
+            continue
+        if last:
+            return last
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what} (last: {last})")
+
+
+def all_flows(client, query):
+    """Every flow of <query>, read page by page."""
+    ids = []
+    total = None
+    offset = 0
+    while True:
+        status, doc, _ = client.get(
+            f"/api/v1/flows?{query}&sort=first_seen&order=asc"
+            f"&limit=7&offset={offset}")
+        assert status == 200, (status, doc)
+        total = doc["total"]
+        ids += [f["id"] for f in doc["flows"]]
+        offset += 7
+        if offset >= total:
+            return ids, total
+
+
+# ---- the checks ----
+
+def check_flows(c, checks, flows, records):
+    status, doc, headers = c.get("/api/v1/flows?limit=1000")
+    checks.check(status == 200, f"flows: status {status}")
+    checks.check(doc["total"] == len(flows),
+                 f"flows: total {doc['total']}, built {len(flows)}")
+    checks.check(doc["total"] == len(records),
+                 f"flows: total {doc['total']}, records {len(records)}")
+    checks.check(headers.get("cache-control") == "no-store",
+                 f"flows: cache-control {headers.get('cache-control')}")
+    checks.check("script-src 'self'" in headers.get(
+        "content-security-policy", ""), "flows: no CSP header")
+    byid = {f["id"]: f for f in doc["flows"]}
+    checks.check(len(byid) == len(flows), "flows: ids are not distinct")
+
+    cases = {
+        "l4=udp": [f for f in flows if f["l4"] == 17],
+        "l4=tcp": [f for f in flows if f["l4"] == 6],
+        "l4=icmp": [f for f in flows if f["l4"] == 1],
+        "l4=17": [f for f in flows if f["l4"] == 17],
+        "vlan=100": [f for f in flows if f["vlan"] == 100],
+        "vlan=0": [f for f in flows if f["vlan"] == 0],
+        "port=5000": [f for f in flows if f["port"] == 5000],
+        "port=80": [f for f in flows if f["port"] == 80],
+        "host=10.9.0.1": [f for f in flows if "10.9.0.1" in
+                          (f["client"], f["server"])],
+        "host=10.1.0.7": [f for f in flows if "10.1.0.7" in
+                          (f["client"], f["server"])],
+        "host=fd00::99": [f for f in flows if f["server"] == "fd00::99"],
+        "l4=udp&port=6000": [f for f in flows if f["l4"] == 17 and
+                             f["port"] == 6000],
+        "vlan=100&port=5000": [],
+    }
+    for query, expected in cases.items():
+        status, doc, _ = c.get(f"/api/v1/flows?{query}&limit=1000")
+        checks.check(status == 200 and doc["total"] == len(expected) and
+                     len(doc["flows"]) == len(expected),
+                     f"flows?{query}: {status} total "
+                     f"{doc.get('total')}, expected {len(expected)}")
+
+    # l7 and category are nDPI's verdicts: compare with the records.
+    http = [r for r in records if "HTTP" in r["l7"].split(".")]
+    status, doc, _ = c.get("/api/v1/flows?l7=http&limit=1000")
+    checks.check(status == 200 and doc["total"] == len(http) and
+                 len(http) == 6,
+                 f"flows?l7=http: total {doc.get('total')}, records "
+                 f"{len(http)}, built 6")
+    for f in doc.get("flows", []):
+        checks.check(f["server_port"] == 80 and f["l4"] == "TCP" and
+                     f["client_ip"].startswith("10.1.1."),
+                     f"flows?l7=http: unexpected flow {f}")
+    web = [r for r in records if r["category"] == "Web"]
+    status, doc, _ = c.get("/api/v1/flows?category=Web&limit=1000")
+    checks.check(status == 200 and doc["total"] == len(web),
+                 f"flows?category=Web: total {doc.get('total')}, "
+                 f"records {len(web)}")
+
+    # The example plugin marks UDP flows to port 5000; statuses arrive
+    # from the sandbox shortly after detection.
+    marked = [f for f in flows if f["l4"] == 17 and f["port"] == 5000]
+
+    def marked_count():
+        s, d, _ = c.get("/api/v1/flows?status=example_watched_flow"
+                        "&limit=1000")
+        return s == 200 and d["total"] == len(marked) and d
+    try:
+        doc = wait_for("statuses", marked_count)
+        checks.check(all(f["statuses"] == ["example_watched_flow"] and
+                         f["score"] == 50 and f["server_port"] == 5000
+                         for f in doc["flows"]),
+                     "flows?status: a flow without its status")
+    except AssertionError as err:
+        checks.check(False, f"flows?status: {err}")
+
+    # Sorting: values in order, and the biggest UDP flow first.
+    for key, field in (("bytes", None), ("packets", None),
+                       ("first_seen", "first_seen"),
+                       ("c2s_bytes", "c2s_bytes")):
+        for order in ("desc", "asc"):
+            s, d, _ = c.get(f"/api/v1/flows?sort={key}&order={order}"
+                            "&limit=1000")
+            if field is None:
+                field_of = (lambda f, k=key: f["c2s_" + k] + f["s2c_" + k])
+            else:
+                field_of = (lambda f, k=field: f[k])
+            values = [field_of(f) for f in d["flows"]]
+            want = sorted(values, reverse=(order == "desc"))
+            checks.check(s == 200 and values == want,
+                         f"flows?sort={key}&order={order}: not sorted")
+    s, d, _ = c.get("/api/v1/flows?l4=udp&vlan=0&port=6000&sort=c2s_bytes"
+                    "&limit=1")
+    biggest = max((i for i in range(30) if i % 3 == 2))
+    checks.check(s == 200 and d["flows"][0]["client_ip"] ==
+                 f"10.1.0.{biggest + 1}",
+                 f"flows sort=c2s_bytes: top is {d['flows'][0]['client_ip']}")
+
+    # Paging: pages of 7 cover every flow once.
+    ids, total = all_flows(c, "l4=udp")
+    udp = [f for f in flows if f["l4"] == 17]
+    checks.check(total == len(udp) and len(ids) == len(udp) and
+                 len(set(ids)) == len(udp),
+                 f"paging: {len(ids)} ids ({len(set(ids))} distinct), "
+                 f"total {total}, built {len(udp)}")
+    s, d, _ = c.get("/api/v1/flows?offset=9990&limit=10")
+    checks.check(s == 200 and d["flows"] == [] and d["total"] == len(flows),
+                 f"flows past the end: {s} {d}")
+
+    # One flow by id.
+    some = doc_flow = None
+    s, d, _ = c.get("/api/v1/flows?host=10.1.1.3&limit=1")
+    if s == 200 and d["flows"]:
+        some = d["flows"][0]
+        s, doc_flow, _ = c.get(f"/api/v1/flows/{some['id']}")
+        checks.check(s == 200 and doc_flow["flow"]["id"] == some["id"] and
+                     doc_flow["flow"]["client_ip"] == "10.1.1.3" and
+                     doc_flow["flow"]["server_port"] == 80 and
+                     doc_flow["flow"]["l4"] == "TCP",
+                     f"flow by id: {s} {doc_flow}")
+        stale = int(some["id"]) ^ 0x7  # same slot, another generation
+        s, d, _ = c.get(f"/api/v1/flows/{stale}")
+        checks.check(s == 404 and d["error"] == "not_found",
+                     f"flow with a stale id: {s} {d}")
+    else:
+        checks.check(False, "flows?host=10.1.1.3 found nothing")
+    s, d, _ = c.get("/api/v1/flows/12x")
+    checks.check(s == 400 and d["parameter"] == "id", f"bad flow id: {s} {d}")
+
+
+def check_hosts(c, checks, flows):
+    hosts = hosts_of(flows)
+    local = [h for h in hosts if ipaddress.ip_address(h[0]) in
+             ipaddress.ip_network("10.1.0.0/16")]
+    s, d, _ = c.get("/api/v1/hosts?limit=1000")
+    checks.check(s == 200 and d["host_tracking"] and
+                 d["total"] == len(hosts) and len(d["hosts"]) == len(hosts),
+                 f"hosts: {s} total {d.get('total')}, built {len(hosts)}")
+    got = {(h["ip"], h["vlan"]) for h in d.get("hosts", [])}
+    checks.check(got == hosts, f"hosts: differ: {got ^ hosts}")
+    for query, expected in (("local=true", len(local)),
+                            ("local=false", len(hosts) - len(local)),
+                            ("vlan=100", len([h for h in hosts
+                                              if h[1] == 100])),
+                            ("ip=10.9.0.1", 1), ("ip=192.0.2.1", 0)):
+        s, d, _ = c.get(f"/api/v1/hosts?{query}&limit=1000")
+        checks.check(s == 200 and d["total"] == expected,
+                     f"hosts?{query}: total {d.get('total')}, "
+                     f"expected {expected}")
+    s, d, _ = c.get("/api/v1/hosts?sort=flows&limit=1")
+    checks.check(s == 200 and d["hosts"][0]["ip"] == "10.9.0.1" and
+                 d["hosts"][0]["active_flows_as_server"] == 30,
+                 f"hosts?sort=flows: top {d.get('hosts')}")
+
+    s, d, _ = c.get("/api/v1/hosts/10.9.0.1?flows_limit=5")
+    checks.check(s == 200 and d["host"]["ip"] == "10.9.0.1" and
+                 d["flows_total"] == 30 and len(d["flows"]) == 5,
+                 f"host 10.9.0.1: {s} {str(d)[:300]}")
+    checks.check(s == 200 and isinstance(d.get("alerts"), list),
+                 f"host 10.9.0.1: alerts {d.get('alerts_error')}")
+    checks.check(s == 200 and d.get("series") is None and
+                 "series_error" in d, "host: series without timeseries")
+    s, d, _ = c.get("/api/v1/hosts/10.2.0.3")
+    checks.check(s == 200 and d["host"]["vlan"] == 100 and
+                 d["flows_total"] == 1 and
+                 d["flows"][0]["client_ip"] == "10.2.0.3",
+                 f"host on VLAN 100: {s} {str(d)[:300]}")
+    s, d, _ = c.get("/api/v1/hosts/192.0.2.77")
+    checks.check(s == 404 and d["error"] == "not_found",
+                 f"unknown host: {s} {d}")
+    s, d, _ = c.get("/api/v1/hosts/not-an-ip")
+    checks.check(s == 400 and d["parameter"] == "ip", f"bad host: {s} {d}")
+
+
+def check_counters(c, checks, flows):
+    s, d, _ = c.get("/api/v1/interfaces")
+    checks.check(s == 200 and len(d["interfaces"]) == 1 and
+                 d["interfaces"][0]["ipackets"] > 0,
+                 f"interfaces: {s} {str(d)[:300]}")
+    counters = d["counters"]
+    checks.check(counters["active_flows"] == len(flows),
+                 f"interfaces: active_flows {counters['active_flows']}")
+    checks.check(counters["flows_created"] == len(flows),
+                 f"interfaces: flows_created {counters['flows_created']}")
+    checks.check(d["engines"][0]["active_flows"] == len(flows),
+                 f"interfaces: engine 0 {d['engines']}")
+    checks.check("ip_truncated" in counters["parse_errors"],
+                 "interfaces: parse_errors incomplete")
+    checks.check(counters["plugins"]["sandbox_starts"] >= 1,
+                 "interfaces: no plugin counters")
+
+    status, headers, body = c.request("GET", "/metrics")
+    text = body.decode()
+    checks.check(status == 200 and "vigil_up 1\n" in text and
+                 headers.get("content-type", "").startswith("text/plain"),
+                 f"metrics: {status} {text[:200]}")
+    checks.check(f"vigil_active_flows {len(flows)}\n" in text,
+                 "metrics: active_flows")
+    for name in counters:
+        if name in ("parse_errors", "plugins", "active_flows"):
+            continue
+        checks.check(f"\nvigil_{name}_total " in text,
+                     f"metrics: vigil_{name}_total missing")
+    for name in counters["plugins"]:
+        checks.check(f"\nvigil_plugin_{name}_total " in text,
+                     f"metrics: vigil_plugin_{name}_total missing")
+    for name in counters["parse_errors"]:
+        checks.check(f'vigil_parse_errors_total{{error="{name}"}} ' in text,
+                     f"metrics: parse error {name} missing")
+    checks.check('vigil_port_ipackets_total{port="net_pcap0"} ' in text or
+                 'vigil_port_ipackets_total{port="' in text,
+                 "metrics: port counters missing")
+
+
+def check_plugins_and_alerts(c, viewer, checks, flows):
+    s, d, _ = c.get("/api/v1/plugins")
+    names = [p["name"] for p in d.get("plugins", [])]
+    checks.check(s == 200 and d["enabled"] and names == ["example"],
+                 f"plugins: {s} {names}")
+    if s == 200 and names == ["example"]:
+        kinds = {(x["key"], x["kind"]) for x in d["plugins"][0]["scripts"]}
+        checks.check(("example_watch", "flow") in kinds,
+                     f"plugins: scripts {kinds}")
+        checks.check(d["plugins"][0]["loaded_in"] == [0],
+                     f"plugins: loaded_in {d['plugins'][0]['loaded_in']}")
+        checks.check(d["sandboxes"][0]["running"] and
+                     d["sandboxes"][0]["pid"] > 0,
+                     f"plugins: sandbox {d['sandboxes'][0]}")
+    starts = d["sandboxes"][0]["sandbox_starts"] if s == 200 else 0
+
+    s, d, _ = viewer.post("/api/v1/plugins/reload")
+    checks.check(s == 403 and d["error"] == "forbidden",
+                 f"reload as readonly: {s} {d}")
+    s, d, _ = c.post("/api/v1/plugins/reload", csrf=False)
+    checks.check(s == 403 and d["error"] == "csrf",
+                 f"reload without CSRF: {s} {d}")
+    s, d, _ = c.json("POST", "/api/v1/plugins/reload", None,
+                     {"X-CSRF-Token": "0" * 64})
+    checks.check(s == 403 and d["error"] == "csrf",
+                 f"reload with a wrong CSRF token: {s} {d}")
+    s, d, _ = c.post("/api/v1/plugins/reload")
+    checks.check(s == 200 and d == {"ok": True}, f"reload: {s} {d}")
+
+    def restarted():
+        s, d, _ = c.get("/api/v1/plugins")
+        return s == 200 and d["sandboxes"][0]["sandbox_starts"] > starts
+    try:
+        wait_for("a sandbox restart", restarted)
+        checks.check(True, "reload restarts the sandbox")
+    except AssertionError as err:
+        checks.check(False, f"reload: {err}")
+    s, d, _ = c.get("/api/v1/plugins/reload")
+    checks.check(s == 405, f"GET on reload: {s}")
+
+    # The example plugin raises one flow alert per marked flow.
+    marked = len([f for f in flows if f["l4"] == 17 and f["port"] == 5000])
+
+    def flow_alerts():
+        s, d, _ = c.get("/api/v1/alerts?state=flow&limit=1000")
+        return s == 200 and d["total"] >= marked and d
+    try:
+        d = wait_for("flow alerts", flow_alerts)
+        types = {a.get("type") for a in d["alerts"]}
+        checks.check(types == {"example_watched_destination"},
+                     f"alerts: types {types}")
+        checks.check(d["total"] == marked,
+                     f"alerts: {d['total']} flow alerts, marked {marked}")
+    except AssertionError as err:
+        checks.check(False, f"alerts: {err}")
+    s, d, _ = c.get("/api/v1/alerts?state=gone")
+    checks.check(s == 400 and d["parameter"] == "state",
+                 f"alerts?state=gone: {s} {d}")
+    s, d, _ = c.get("/api/v1/alerts?entity=planet")
+    checks.check(s == 400 and d["parameter"] == "entity",
+                 f"alerts?entity=planet: {s} {d}")
+    s, d, _ = c.get("/api/v1/timeseries?schema=host:traffic&element=x")
+    checks.check(s == 503 and d["error"] == "timeseries_unavailable",
+                 f"timeseries without a store: {s} {d}")
+    s, d, _ = c.get("/api/v1/timeseries?element=x")
+    checks.check(s == 400 and d["parameter"] == "schema",
+                 f"timeseries without schema: {s} {d}")
+
+
+def check_bad_requests(c, checks):
+    cases = [
+        ("/api/v1/flows?limit=0", "limit"),
+        ("/api/v1/flows?limit=1001", "limit"),
+        ("/api/v1/flows?limit=abc", "limit"),
+        ("/api/v1/flows?offset=-1", "offset"),
+        ("/api/v1/flows?offset=9999&limit=2", "offset"),
+        ("/api/v1/flows?sort=size", "sort"),
+        ("/api/v1/flows?order=up", "order"),
+        ("/api/v1/flows?l4=sctpx", "l4"),
+        ("/api/v1/flows?l4=256", "l4"),
+        ("/api/v1/flows?vlan=4096", "vlan"),
+        ("/api/v1/flows?port=65536", "port"),
+        ("/api/v1/flows?host=10.1.0", "host"),
+        ("/api/v1/flows?l7=NoSuchProtocol", "l7"),
+        ("/api/v1/flows?category=NoSuchCategory", "category"),
+        ("/api/v1/flows?status=no_such_status", "status"),
+        ("/api/v1/flows?colour=red", "colour"),
+        ("/api/v1/flows?limit=1&limit=2", "limit"),
+        ("/api/v1/flows?host=%zz", "host"),
+        ("/api/v1/hosts?local=maybe", "local"),
+        ("/api/v1/hosts?sort=name", "sort"),
+        ("/api/v1/hosts?ip=300.1.1.1", "ip"),
+        ("/api/v1/interfaces?x=1", "x"),
+    ]
+    for path, param in cases:
+        s, d, _ = c.get(path)
+        checks.check(s == 400 and d.get("error") == "invalid_parameter" and
+                     d.get("parameter") == param,
+                     f"{path}: {s} {d}")
+    s, d, _ = c.get("/api/v1/nothing")
+    checks.check(s == 404 and d["error"] == "not_found", f"404: {s} {d}")
+    s, d, _ = c.get("/api/v2/flows")
+    checks.check(s == 404 and d["error"] == "not_found", f"/api/v2: {s} {d}")
+    s, d, _ = c.post("/api/v1/flows")
+    checks.check(s == 405 and d["error"] == "method_not_allowed",
+                 f"POST /flows: {s} {d}")
+
+
+def check_auth(port, c, checks):
+    anon = Client(port)
+    for path in ("/api/v1/flows", "/api/v1/flows/1", "/api/v1/hosts",
+                 "/api/v1/hosts/10.9.0.1", "/api/v1/interfaces",
+                 "/api/v1/plugins", "/api/v1/alerts", "/api/v1/timeseries",
+                 "/api/v1/session", "/metrics"):
+        s, d, _ = anon.get(path)
+        checks.check(s == 401 and d is not None and
+                     d.get("error") == "unauthenticated",
+                     f"{path} without a session: {s} {d}")
+    s, d, _ = anon.post("/api/v1/plugins/reload")
+    checks.check(s == 401, f"reload without a session: {s} {d}")
+    forged = Client(port)
+    forged.cookie = "vigil_session=" + "a" * 64
+    s, d, _ = forged.get("/api/v1/flows")
+    checks.check(s == 401, f"forged session: {s}")
+
+    s, d, _ = c.get("/api/v1/session")
+    checks.check(s == 200 and d["user"] == "admin" and d["role"] == "admin"
+                 and d["csrf_token"] == c.csrf, f"session: {s} {d}")
+
+    # Malformed and oversized bodies.
+    for body, what in (("{\"user\": \"admin\", ", "truncated"),
+                       ("[1, 2]", "not an object"),
+                       ("{\"user\": \"admin\"} x", "trailing text"),
+                       ("{\"user\": \"\\ud800\", \"password\": \"x\"}",
+                        "lone surrogate"),
+                       ("\xff\xfe", "not UTF-8")):
+        s, d, _ = anon.json("POST", "/api/v1/login", body.encode("latin-1"),
+                            {"Content-Type": "application/json"})
+        checks.check(s == 400 and d["error"] == "invalid_json",
+                     f"login with {what} JSON: {s} {d}")
+    s, d, _ = anon.json("POST", "/api/v1/login", {"user": "admin"})
+    checks.check(s == 400 and d["error"] == "invalid_json" and
+                 d["parameter"] == "password", f"login without password: "
+                 f"{s} {d}")
+    s, _, _ = anon.request("POST", "/api/v1/login",
+                           b"{\"user\":\"" + b"a" * (MAX_REQUEST * 2) +
+                           b"\"}", {"Content-Type": "application/json"})
+    checks.check(s == 413, f"oversized login body: {s}")
+    s, d, _ = anon.get("/api/v1/login")
+    checks.check(s == 405, f"GET login: {s} {d}")
+
+
+def check_rate_limit(port, checks):
+    c = Client(port)
+    for i in range(LOGIN_ATTEMPTS):
+        s, d, _ = c.login("admin", "wrong-password")
+        checks.check(s == 401 and d["error"] == "invalid_credentials",
+                     f"wrong password {i + 1}: {s} {d}")
+    s, d, _ = c.login("nobody-such", "wrong-password")
+    checks.check(s == 429 and d["error"] == "rate_limited",
+                 f"login after {LOGIN_ATTEMPTS} failures: {s} {d}")
+    status, headers, _ = c.request("POST", "/api/v1/login", json.dumps(
+        {"user": "admin", "password": ADMIN_PASSWORD}),
+        {"Content-Type": "application/json"})
+    retry = headers.get("retry-after", "")
+    checks.check(status == 429 and retry.isdigit() and 0 < int(retry) <= 60,
+                 f"right password while limited: {status} retry-after "
+                 f"'{retry}'")
+
+
+def check_logout(port, checks):
+    c = Client(port)
+    s, _, cookie = c.login("admin", ADMIN_PASSWORD)
+    checks.check(s == 200 and "HttpOnly" in cookie and
+                 "SameSite=Strict" in cookie, f"cookie flags: {cookie}")
+    s, d, _ = c.post("/api/v1/logout", csrf=False)
+    checks.check(s == 403 and d["error"] == "csrf", f"logout without CSRF: {s}")
+    s, d, _ = c.post("/api/v1/logout")
+    checks.check(s == 200, f"logout: {s} {d}")
+    s, d, _ = c.get("/api/v1/session")
+    checks.check(s == 401, f"session after logout: {s} {d}")
+
+
+def check_static(port, checks):
+    c = Client(port)
+    status, headers, body = c.request("GET", "/")
+    etag = headers.get("etag")
+    checks.check(status == 200 and b"vigil test page" in body,
+                 f"static /: {status}")
+    checks.check(etag is not None, "static: no ETag")
+    checks.check(headers.get("cache-control") == "no-cache",
+                 f"static: cache-control {headers.get('cache-control')}")
+    checks.check("script-src 'self'" in headers.get(
+        "content-security-policy", ""), "static: no CSP header")
+    checks.check(headers.get("x-content-type-options") == "nosniff",
+                 "static: no nosniff")
+    status, headers, _ = c.request("GET", "/", headers={"If-None-Match":
+                                                        etag or "x"})
+    checks.check(status == 304, f"static with If-None-Match: {status}")
+    status, headers, body = c.request("GET", "/app.js",
+                                      headers={"Accept-Encoding": "gzip"})
+    checks.check(status == 200 and headers.get("content-encoding") == "gzip"
+                 and gzip.decompress(body).startswith(b"// vigil test"),
+                 f"static gzip: {status} {headers.get('content-encoding')}")
+    status, _, _ = c.request("GET", "/missing.js")
+    checks.check(status == 404, f"static missing file: {status}")
+
+
+def check_http2(port, checks):
+    curl = shutil.which("curl")
+    if curl is None:
+        print("NOTE: curl not found, HTTP/2 cleartext not checked")
+        return
+    out = subprocess.run([curl, "-s", "-o", "/dev/null", "-w",
+                          "%{http_version} %{http_code}",
+                          "--http2-prior-knowledge",
+                          f"http://127.0.0.1:{port}/api/v1/flows"],
+                         stdout=subprocess.PIPE, text=True, timeout=30)
+    checks.check(out.stdout == "2 401", f"HTTP/2 cleartext: {out.stdout}")
+
+
+def check_tls(vigil_web, tmp, pcap, plugins, static, checks):
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        print("NOTE: openssl not found, TLS not checked")
+        return
+    cert = os.path.join(tmp, "cert.pem")
+    key = os.path.join(tmp, "key.pem")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "1", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=60)
+    port = free_port()
+    config = write_config(tmp, pcap, port, plugins, static,
+                          f'  tls_certificate: {cert}\n  tls_key: {key}\n')
+    with open(os.path.join(tmp, "web-tls.log"), "w") as log:
+        web = start([vigil_web, "-c", config], log)
+        try:
+            ctx = ssl.create_default_context(cafile=cert)
+            ctx.set_alpn_protocols(["h2", "http/1.1"])
+
+            def alpn():
+                try:
+                    with socket.create_connection(("127.0.0.1", port),
+                                                  timeout=5) as raw:
+                        with ctx.wrap_socket(raw,
+                                             server_hostname="127.0.0.1") as s:
+                            return s.selected_alpn_protocol()
+                except OSError:
+                    return None
+            checks.check(wait_for("TLS", alpn, 20) == "h2",
+                         "TLS: ALPN did not pick h2")
+            plain = ssl.create_default_context(cafile=cert)
+            c = Client(port, plain)
+            s, _, cookie = c.login("admin", ADMIN_PASSWORD)
+            checks.check(s == 200 and "Secure" in (cookie or ""),
+                         f"TLS login: {s} cookie {cookie}")
+            s, d, _ = c.get("/api/v1/flows?limit=1")
+            checks.check(s == 200 and d["total"] > 0, f"TLS flows: {s}")
+        finally:
+            stop(web)
+
+
+def check_vigild_restart(vigild_cmd, vigild, c, checks, flows, tmp):
+    stop(vigild)
+    s, d, _ = c.get("/api/v1/flows")
+    checks.check(s == 503 and d["error"] == "vigild_unavailable",
+                 f"flows with vigild down: {s} {d}")
+    s, d, _ = c.get("/api/v1/interfaces")
+    checks.check(s == 503, f"interfaces with vigild down: {s}")
+    status, _, body = c.request("GET", "/metrics")
+    checks.check(status == 200 and b"vigil_up 0\n" in body,
+                 f"metrics with vigild down: {status} {body[:80]}")
+    s, d, _ = c.get("/api/v1/session")
+    checks.check(s == 200, "session needs no vigild")
+
+    with open(os.path.join(tmp, "vigild-2.log"), "w") as log:
+        vigild = start(vigild_cmd, log)
+
+    def back():
+        s, d, _ = c.get("/api/v1/flows?limit=1")
+        return s == 200 and d["total"] == len(flows)
+    try:
+        wait_for("vigild to come back", back, 60)
+        checks.check(True, "API recovers when vigild returns")
+    except AssertionError as err:
+        checks.check(False, str(err))
+    return vigild
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    vigild_path, web_path, source_root = sys.argv[1:4]
+    checks = vigtest.Checks()
+    tmp = tempfile.mkdtemp(prefix="vigil-web-api-")
+    procs = []
+    try:
+        pcap = os.path.join(tmp, "web.pcap")
+        flows = build_capture(pcap)
+        records_path = os.path.join(tmp, "records.jsonl")
+        status, stderr = vigtest.run_vigild(
+            vigild_path, pcap, records_path,
+            ["--idle-timeout", "315360000", "--active-timeout", "0"])
+        if status != 0:
+            print(f"FAIL: one-shot vigild exit {status}: {stderr[-400:]}")
+            return 1
+        records = vigtest.read_records(records_path)
+
+        plugins = os.path.join(tmp, "plugins")
+        shutil.copytree(os.path.join(source_root, "plugins", "examples"),
+                        os.path.join(plugins, "examples"))
+        static = os.path.join(tmp, "static")
+        os.makedirs(static)
+        with open(os.path.join(static, "index.html"), "w") as f:
+            f.write("<!doctype html><title>vigil test page</title>\n")
+        with open(os.path.join(static, "app.js"), "w") as f:
+            f.write("// vigil test\n" + "console.log('x');\n" * 200)
+
+        port = free_port()
+        config = write_config(tmp, pcap, port, plugins, static)
+        viewer_set = subprocess.run(
+            [web_path, "-c", config, "--set-password", "viewer", "--role",
+             "readonly"], input=VIEWER_PASSWORD + "\n", text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        checks.check(viewer_set.returncode == 0,
+                     f"--set-password: {viewer_set.stdout}")
+
+        vigild_cmd = [vigild_path, "-c", config]
+        vigild_log = open(os.path.join(tmp, "vigild.log"), "w")
+        vigild = start(vigild_cmd, vigild_log)
+        procs.append(vigild)
+        web_log = open(os.path.join(tmp, "web.log"), "w")
+        web = start([web_path, "-c", config], web_log)
+        procs.append(web)
+
+        c = Client(port)
+        wait_for("vigil-web to listen",
+                 lambda: c.login("admin", ADMIN_PASSWORD)[0] == 200)
+        viewer = Client(port)
+        s, d, _ = viewer.login("viewer", VIEWER_PASSWORD)
+        checks.check(s == 200 and d["role"] == "readonly",
+                     f"viewer login: {s} {d}")
+        wait_for("every flow to be active", lambda: (
+            lambda r: r[0] == 200 and r[1]["total"] == len(flows))(
+                c.get("/api/v1/flows?limit=1")), 60)
+
+        check_flows(c, checks, flows, records)
+        check_hosts(c, checks, flows)
+        check_counters(c, checks, flows)
+        check_plugins_and_alerts(c, viewer, checks, flows)
+        check_bad_requests(c, checks)
+        check_auth(port, c, checks)
+        check_logout(port, checks)
+        check_static(port, checks)
+        check_http2(port, checks)
+        procs[0] = check_vigild_restart(vigild_cmd, vigild, c, checks,
+                                        flows, tmp)
+        check_tls(web_path, tmp, pcap, plugins, static, checks)
+        check_rate_limit(port, checks)
+    finally:
+        for p in procs:
+            stop(p)
+        if checks.failed:
+            print(f"logs kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,620 @@
+/*
+ * vigil-web's HTTP side: listeners, TLS, h2o's configuration, static
+ * files, and the checks every API request passes before its endpoint
+ * runs (session cookie, CSRF header, query string).
+ *
+ * Three paths are registered with h2o: /api/v1 (the API), /metrics and
+ * / (static files from web.static_dir). Each gets the same security
+ * headers through h2o's headers filter, so no response leaves without
+ * them, whichever handler produced it (h2o's own errors included).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "common/log.h"
+#include "web.h"
+
+#define API_PREFIX "/api/v1"
+#define COOKIE_NAME "vigil_session"
+#define CSP "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+
+struct api_handler {
+	h2o_handler_t super;
+	struct vg_web *web;
+	bool metrics;
+};
+
+/* ---- responses ---- */
+
+static const char *
+reason_phrase(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+void
+vg_http_send_json(h2o_req_t *req, int status, const char *body, size_t len)
+{
+	req->res.status = status;
+	req->res.reason = reason_phrase(status);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+		       NULL, H2O_STRLIT("application/json; charset=utf-8"));
+	h2o_send_inline(req, body, len);
+}
+
+void
+vg_http_error(h2o_req_t *req, int status, const char *code,
+	      const char *param, const char *fmt, ...)
+{
+	struct vg_jbuf b = { 0 };
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	vg_jbuf_lit(&b, "{");
+	vg_jbuf_key(&b, true, "error");
+	vg_jbuf_string(&b, code, strlen(code));
+	if (param != NULL) {
+		vg_jbuf_key(&b, false, "parameter");
+		vg_jbuf_string(&b, param, strlen(param));
+	}
+	vg_jbuf_key(&b, false, "message");
+	vg_jbuf_string(&b, message, strlen(message));
+	vg_jbuf_lit(&b, "}");
+	if (b.failed)
+		vg_http_send_json(req, 500, "{\"error\":\"internal\"}", 20);
+	else
+		vg_http_send_json(req, status, b.data, b.len);
+	vg_jbuf_free(&b);
+}
+
+/* ---- pending requests ---- */
+
+static void
+on_req_disposed(void *ptr)
+{
+	struct vg_pending **guard = ptr;
+
+	if (*guard != NULL)
+		(*guard)->req = NULL;
+}
+
+struct vg_pending *
+vg_pending_new(struct vg_web *web, h2o_req_t *req)
+{
+	struct vg_pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->guard = h2o_mem_alloc_shared(&req->pool, sizeof(*p->guard),
+					on_req_disposed);
+	*p->guard = p;
+	p->req = req;
+	p->web = web;
+	return p;
+}
+
+h2o_req_t *
+vg_pending_finish(struct vg_pending *p)
+{
+	h2o_req_t *req = p->req;
+
+	/* Cut the link first: sending a response may dispose the request. */
+	if (req != NULL)
+		*p->guard = NULL;
+	vg_jbuf_free(&p->out);
+	free(p);
+	return req;
+}
+
+static void
+on_vigild_answer(void *ctx, const Vigil__Control__V1__Response *resp,
+		 const char *error)
+{
+	struct vg_pending *p = ctx;
+
+	if (p->req == NULL) {
+		vg_pending_finish(p);
+		return;
+	}
+	p->next(p, resp, error);
+}
+
+void
+vg_pending_call(struct vg_pending *p, Vigil__Control__V1__Request *req)
+{
+	if (vg_vigild_call(p->web->vigild, req, on_vigild_answer, p) != 0) {
+		h2o_req_t *r = vg_pending_finish(p);
+
+		if (r != NULL)
+			vg_http_error(r, 500, "internal", NULL, "out of memory");
+	}
+}
+
+/* ---- query string ---- */
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes <len> bytes of <s> into <out>; returns -1 on a bad escape. */
+static int
+percent_decode(const char *s, size_t len, char *out)
+{
+	size_t i;
+	size_t o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%') {
+			int hi;
+			int lo;
+
+			if (i + 2 >= len)
+				return -1;
+			hi = hex_value(s[i + 1]);
+			lo = hex_value(s[i + 2]);
+			/* %00 would cut the value short: rejected. */
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * Splits the query string of <req> into <params>. Returns NULL, or a
+ * message naming what is wrong.
+ */
+static const char *
+parse_query(h2o_req_t *req, struct vg_params *params, const char **bad)
+{
+	const char *q;
+	const char *end;
+
+	params->count = 0;
+	*bad = NULL;
+	if (req->query_at == SIZE_MAX)
+		return NULL;
+	q = req->path.base + req->query_at + 1;
+	end = req->path.base + req->path.len;
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *stop = amp != NULL ? amp : end;
+		const char *eq = memchr(q, '=', (size_t)(stop - q));
+		struct vg_param *p;
+		size_t name_len;
+		unsigned int i;
+
+		if (stop == q) {
+			q = stop + 1;
+			continue;
+		}
+		if (params->count == VG_WEB_PARAMS_MAX)
+			return "too many query parameters";
+		p = &params->items[params->count];
+		name_len = (size_t)((eq != NULL ? eq : stop) - q);
+		if (name_len == 0 || name_len >= sizeof(p->name) ||
+		    percent_decode(q, name_len, p->name) != 0)
+			return "malformed query parameter name";
+		p->value = h2o_mem_alloc_pool(&req->pool,
+					      (size_t)(stop - q) + 1);
+		if (eq == NULL)
+			p->value[0] = '\0';
+		else if (percent_decode(eq + 1, (size_t)(stop - eq - 1),
+					p->value) != 0) {
+			*bad = p->name;
+			return "malformed percent-encoding";
+		}
+		for (i = 0; i < params->count; i++) {
+			if (strcmp(params->items[i].name, p->name) == 0) {
+				*bad = p->name;
+				return "parameter given twice";
+			}
+		}
+		params->count++;
+		q = stop + 1;
+	}
+	return NULL;
+}
+
+/* ---- authentication ---- */
+
+/* Returns the value of cookie <name> in <req>, or a NULL base. */
+static h2o_iovec_t
+find_cookie(h2o_req_t *req, const char *name)
+{
+	size_t name_len = strlen(name);
+	ssize_t cursor = -1;
+
+	while ((cursor = h2o_find_header(&req->headers, H2O_TOKEN_COOKIE,
+					 cursor)) != -1) {
+		h2o_iovec_t v = req->headers.entries[cursor].value;
+		const char *p = v.base;
+		const char *end = v.base + v.len;
+
+		while (p < end) {
+			const char *semi = memchr(p, ';', (size_t)(end - p));
+			const char *stop = semi != NULL ? semi : end;
+
+			while (p < stop && *p == ' ')
+				p++;
+			if ((size_t)(stop - p) > name_len &&
+			    memcmp(p, name, name_len) == 0 &&
+			    p[name_len] == '=')
+				return h2o_iovec_init(p + name_len + 1,
+						      (size_t)(stop - p) -
+							      name_len - 1);
+			p = stop + 1;
+		}
+	}
+	return h2o_iovec_init(NULL, 0);
+}
+
+static bool
+state_changing(h2o_req_t *req)
+{
+	return !(h2o_memis(req->method.base, req->method.len,
+			   H2O_STRLIT("GET")) ||
+		 h2o_memis(req->method.base, req->method.len,
+			   H2O_STRLIT("HEAD")) ||
+		 h2o_memis(req->method.base, req->method.len,
+			   H2O_STRLIT("OPTIONS")));
+}
+
+/*
+ * Fills <caller> for <req>. Returns 0, or sends 401/403 and returns -1.
+ * <csrf> requests the CSRF check on state-changing methods.
+ */
+static int
+authenticate(struct vg_web *web, h2o_req_t *req, struct vg_caller *caller,
+	     bool csrf)
+{
+	h2o_iovec_t token = find_cookie(req, COOKIE_NAME);
+	ssize_t at;
+
+	caller->session = NULL;
+	caller->role = VG_ROLE_NONE;
+	if (token.base != NULL)
+		caller->session = vg_auth_session_find(&web->auth, token.base,
+						       token.len,
+						       uv_now(web->loop));
+	if (caller->session == NULL) {
+		if (!web->cfg.web.login_required) {
+			/* NOTE: with login off, anonymous callers may read
+			 * but never change state. */
+			caller->role = VG_ROLE_READONLY;
+			return 0;
+		}
+		vg_http_error(req, 401, "unauthenticated", NULL,
+			      "log in first: POST /api/v1/login");
+		return -1;
+	}
+	caller->role = caller->session->role;
+	if (!csrf || !state_changing(req))
+		return 0;
+	at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-csrf-token"),
+				    -1);
+	if (at == -1 ||
+	    !vg_auth_csrf_ok(caller->session,
+			     req->headers.entries[at].value.base,
+			     req->headers.entries[at].value.len)) {
+		vg_http_error(req, 403, "csrf", "X-CSRF-Token",
+			      "a state-changing request needs the X-CSRF-Token header of the session");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- handlers ---- */
+
+static int
+on_api(h2o_handler_t *self, h2o_req_t *req)
+{
+	struct api_handler *h = (struct api_handler *)self;
+	struct vg_web *web = h->web;
+	h2o_iovec_t path = req->path_normalized;
+	struct vg_params *params;
+	struct vg_caller caller;
+	const char *problem;
+	const char *bad;
+	char sub[256];
+
+	if (h->metrics) {
+		if (!web->cfg.web.metrics_public &&
+		    authenticate(web, req, &caller, false) != 0)
+			return 0;
+		vg_routes_metrics(web, req);
+		return 0;
+	}
+	if (path.len < sizeof(API_PREFIX) - 1 ||
+	    memcmp(path.base, API_PREFIX, sizeof(API_PREFIX) - 1) != 0)
+		return -1;
+	path.base += sizeof(API_PREFIX) - 1;
+	path.len -= sizeof(API_PREFIX) - 1;
+	if (path.len >= sizeof(sub)) {
+		vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
+		return 0;
+	}
+	memcpy(sub, path.base, path.len);
+	sub[path.len] = '\0';
+	if (strcmp(sub, "/login") == 0) {
+		vg_routes_login(web, req);
+		return 0;
+	}
+	if (authenticate(web, req, &caller, true) != 0)
+		return 0;
+	params = h2o_mem_alloc_pool(&req->pool, sizeof(*params));
+	problem = parse_query(req, params, &bad);
+	if (problem != NULL) {
+		vg_http_error(req, 400, "invalid_parameter", bad, "%s", problem);
+		return 0;
+	}
+	vg_routes_api(web, req, sub, &caller, params);
+	return 0;
+}
+
+/* Sends 404 for every path under /api/ that /api/v1 did not take. */
+static int
+on_api_unknown(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
+	return 0;
+}
+
+static h2o_iovec_t csp_name = { H2O_STRLIT("content-security-policy") };
+static h2o_iovec_t nosniff_name = { H2O_STRLIT("x-content-type-options") };
+static h2o_iovec_t frame_name = { H2O_STRLIT("x-frame-options") };
+static h2o_iovec_t referrer_name = { H2O_STRLIT("referrer-policy") };
+
+static void
+add_security_headers(h2o_pathconf_t *conf, const char *cache_control)
+{
+	h2o_headers_command_t *cmds = NULL;
+
+	h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, &csp_name,
+				   h2o_iovec_init(H2O_STRLIT(CSP)));
+	h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, &nosniff_name,
+				   h2o_iovec_init(H2O_STRLIT("nosniff")));
+	h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, &frame_name,
+				   h2o_iovec_init(H2O_STRLIT("DENY")));
+	h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET, &referrer_name,
+				   h2o_iovec_init(H2O_STRLIT("no-referrer")));
+	h2o_headers_append_command(&cmds, H2O_HEADERS_CMD_SET,
+				   (h2o_iovec_t *)&H2O_TOKEN_CACHE_CONTROL->buf,
+				   h2o_iovec_init(cache_control,
+						  strlen(cache_control)));
+	h2o_headers_register(conf, cmds);
+}
+
+static void
+register_api(struct vg_web *web, h2o_hostconf_t *host, const char *path,
+	     bool metrics)
+{
+	h2o_pathconf_t *conf = h2o_config_register_path(host, path, 0);
+	struct api_handler *h;
+
+	h = (struct api_handler *)h2o_create_handler(conf, sizeof(*h));
+	h->super.on_req = on_api;
+	h->web = web;
+	h->metrics = metrics;
+	add_security_headers(conf, "no-store");
+}
+
+static void
+register_static(struct vg_web *web, h2o_hostconf_t *host)
+{
+	static const char *index_files[] = { "index.html", NULL };
+	h2o_pathconf_t *conf = h2o_config_register_path(host, "/", 0);
+	h2o_compress_args_t gzip = { .min_size = 1024 };
+
+	if (web->cfg.web.static_dir[0] != '\0') {
+		h2o_file_register(conf, web->cfg.web.static_dir, index_files,
+				  NULL, 0);
+	} else {
+		h2o_handler_t *h = h2o_create_handler(conf, sizeof(*h));
+
+		h->on_req = on_api_unknown;
+	}
+	gzip.gzip.quality = 1;
+	gzip.brotli.quality = -1;
+	h2o_compress_register(conf, &gzip);
+	/* The browser revalidates with the ETag on every use. */
+	add_security_headers(conf, "no-cache");
+}
+
+/* ---- listeners and TLS ---- */
+
+static void
+on_accept(uv_stream_t *listener, int status)
+{
+	struct vg_web *web = listener->data;
+	h2o_socket_t *sock;
+	uv_tcp_t *conn;
+
+	if (status != 0)
+		return;
+	conn = malloc(sizeof(*conn));
+	if (conn == NULL)
+		return;
+	uv_tcp_init(listener->loop, conn);
+	if (uv_accept(listener, (uv_stream_t *)conn) != 0) {
+		uv_close((uv_handle_t *)conn, (uv_close_cb)free);
+		return;
+	}
+	sock = h2o_uv_socket_create((uv_stream_t *)conn, (uv_close_cb)free);
+	h2o_accept(&web->accept_ctx, sock);
+}
+
+static int
+parse_listen(const char *text, struct sockaddr_storage *ss)
+{
+	char host[VG_WEB_LISTEN_LEN];
+	const char *colon = strrchr(text, ':');
+	int port;
+
+	if (colon == NULL)
+		return -EINVAL;
+	port = atoi(colon + 1);
+	if (text[0] == '[') {
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - text - 2),
+			 text + 1);
+		return uv_ip6_addr(host, port, (struct sockaddr_in6 *)ss);
+	}
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - text), text);
+	return uv_ip4_addr(host, port, (struct sockaddr_in *)ss);
+}
+
+static int
+start_listener(struct vg_web *web, const char *text)
+{
+	uv_tcp_t *l = &web->listeners[web->listener_count];
+	struct sockaddr_storage ss;
+	int rc;
+
+	rc = parse_listen(text, &ss);
+	if (rc != 0) {
+		VG_ERR("web", "listen=%s: invalid address", text);
+		return -EINVAL;
+	}
+	uv_tcp_init(web->loop, l);
+	l->data = web;
+	rc = uv_tcp_bind(l, (struct sockaddr *)&ss, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)l, 128, on_accept);
+	if (rc != 0) {
+		VG_ERR("web", "listen=%s failed: %s", text, uv_strerror(rc));
+		uv_close((uv_handle_t *)l, NULL);
+		return -EADDRNOTAVAIL;
+	}
+	web->listener_count++;
+	VG_INFO("web", "listening on %s://%s", web->ssl_ctx ? "https" : "http",
+		text);
+	return 0;
+}
+
+static int
+setup_tls(struct vg_web *web)
+{
+	const struct vg_web_config *wc = &web->cfg.web;
+	SSL_CTX *ctx;
+
+	if (wc->tls_certificate[0] == '\0')
+		return 0;
+	ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL)
+		return -ENOMEM;
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+	if (SSL_CTX_use_certificate_chain_file(ctx, wc->tls_certificate) != 1) {
+		VG_ERR("web", "web.tls_certificate=%s cannot be loaded: %s",
+		       wc->tls_certificate,
+		       ERR_reason_error_string(ERR_get_error()));
+		goto fail;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, wc->tls_key, SSL_FILETYPE_PEM) !=
+		    1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		VG_ERR("web", "web.tls_key=%s cannot be loaded or does not match the certificate: %s",
+		       wc->tls_key, ERR_reason_error_string(ERR_get_error()));
+		goto fail;
+	}
+	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
+	web->ssl_ctx = ctx;
+	return 0;
+fail:
+	SSL_CTX_free(ctx);
+	return -EINVAL;
+}
+
+int
+vg_http_start(struct vg_web *web)
+{
+	const struct vg_web_config *wc = &web->cfg.web;
+	h2o_hostconf_t *host;
+	unsigned int i;
+	int rc;
+
+	h2o_config_init(&web->h2o_config);
+	web->h2o_config.max_request_entity_size = wc->max_request_bytes;
+	web->h2o_config.http1.req_timeout = wc->request_timeout_ms;
+	web->h2o_config.http2.idle_timeout = wc->request_timeout_ms;
+	web->h2o_config.handshake_timeout = wc->request_timeout_ms;
+	host = h2o_config_register_host(&web->h2o_config,
+					h2o_iovec_init(H2O_STRLIT("default")),
+					65535);
+	register_api(web, host, API_PREFIX, false);
+	register_api(web, host, "/metrics", true);
+	{
+		h2o_pathconf_t *conf = h2o_config_register_path(host, "/api",
+								 0);
+		h2o_handler_t *h = h2o_create_handler(conf, sizeof(*h));
+
+		h->on_req = on_api_unknown;
+		add_security_headers(conf, "no-store");
+	}
+	register_static(web, host);
+
+	rc = setup_tls(web);
+	if (rc != 0)
+		return rc;
+	h2o_context_init(&web->h2o_ctx, web->loop, &web->h2o_config);
+	web->accept_ctx.ctx = &web->h2o_ctx;
+	web->accept_ctx.hosts = web->h2o_config.hosts;
+	web->accept_ctx.ssl_ctx = web->ssl_ctx;
+
+	for (i = 0; i < wc->listen_count; i++) {
+		rc = start_listener(web, wc->listen[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+void
+vg_http_stop(struct vg_web *web)
+{
+	unsigned int i;
+
+	for (i = 0; i < web->listener_count; i++)
+		uv_close((uv_handle_t *)&web->listeners[i], NULL);
+	web->listener_count = 0;
+}

@@ -1,0 +1,531 @@
+/*
+ * JSON writer and request-body parser; see json.h.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+static bool
+reserve(struct vg_jbuf *b, size_t more)
+{
+	size_t cap;
+	char *p;
+
+	if (b->failed)
+		return false;
+	if (b->len + more + 1 <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 4096;
+	while (cap < b->len + more + 1)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (p == NULL) {
+		b->failed = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void
+vg_jbuf_free(struct vg_jbuf *b)
+{
+	free(b->data);
+	memset(b, 0, sizeof(*b));
+}
+
+void
+vg_jbuf_raw(struct vg_jbuf *b, const char *text, size_t len)
+{
+	if (!reserve(b, len))
+		return;
+	memcpy(b->data + b->len, text, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void
+vg_jbuf_printf(struct vg_jbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Returns the length of the valid UTF-8 sequence at <s>, or 0. */
+static size_t
+utf8_sequence(const uint8_t *s, size_t avail)
+{
+	size_t need;
+	size_t i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		need = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		need = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		need = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (need > avail)
+		return 0;
+	for (i = 1; i < need; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
+	    (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need;
+}
+
+void
+vg_jbuf_string(struct vg_jbuf *b, const char *text, size_t len)
+{
+	const uint8_t *s = (const uint8_t *)text;
+
+	vg_jbuf_lit(b, "\"");
+	while (len > 0 && !b->failed) {
+		size_t seq = utf8_sequence(s, len);
+
+		if (seq == 0) {
+			vg_jbuf_printf(b, "\\u%04x", s[0]);
+			seq = 1;
+		} else if (seq > 1) {
+			vg_jbuf_raw(b, (const char *)s, seq);
+		} else if (s[0] == '"' || s[0] == '\\') {
+			vg_jbuf_printf(b, "\\%c", s[0]);
+		} else if (s[0] < 0x20 || s[0] == 0x7f || s[0] == '<' ||
+			   s[0] == '>' || s[0] == '&') {
+			vg_jbuf_printf(b, "\\u%04x", s[0]);
+		} else {
+			vg_jbuf_raw(b, (const char *)s, 1);
+		}
+		s += seq;
+		len -= seq;
+	}
+	vg_jbuf_lit(b, "\"");
+}
+
+void
+vg_jbuf_key(struct vg_jbuf *b, bool first, const char *key)
+{
+	if (!first)
+		vg_jbuf_lit(b, ",");
+	vg_jbuf_string(b, key, strlen(key));
+	vg_jbuf_lit(b, ":");
+}
+
+void
+vg_jbuf_time(struct vg_jbuf *b, uint64_t us)
+{
+	vg_jbuf_printf(b, "%llu.%06llu", (unsigned long long)(us / 1000000),
+		       (unsigned long long)(us % 1000000));
+}
+
+/* ---- parser ---- */
+
+struct parser {
+	const char *p;
+	const char *end;
+	char *err;
+	size_t err_len;
+	unsigned int depth;
+};
+
+static int
+perror_at(struct parser *ps, const char *what)
+{
+	snprintf(ps->err, ps->err_len, "%s", what);
+	return -EINVAL;
+}
+
+static void
+skip_ws(struct parser *ps)
+{
+	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
+				   *ps->p == '\n' || *ps->p == '\r'))
+		ps->p++;
+}
+
+static int
+hex4(struct parser *ps, uint32_t *out)
+{
+	uint32_t v = 0;
+	int i;
+
+	if (ps->end - ps->p < 4)
+		return perror_at(ps, "truncated \\u escape");
+	for (i = 0; i < 4; i++) {
+		char c = *ps->p++;
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return perror_at(ps, "invalid \\u escape");
+	}
+	*out = v;
+	return 0;
+}
+
+static void
+put_utf8(char **o, uint32_t cp)
+{
+	char *d = *o;
+
+	if (cp < 0x80) {
+		*d++ = (char)cp;
+	} else if (cp < 0x800) {
+		*d++ = (char)(0xc0 | cp >> 6);
+		*d++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*d++ = (char)(0xe0 | cp >> 12);
+		*d++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*d++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*d++ = (char)(0xf0 | cp >> 18);
+		*d++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*d++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*d++ = (char)(0x80 | (cp & 0x3f));
+	}
+	*o = d;
+}
+
+static int
+parse_escape(struct parser *ps, char **o)
+{
+	uint32_t cp;
+	uint32_t lo;
+	char c;
+
+	if (ps->p >= ps->end)
+		return perror_at(ps, "truncated escape");
+	c = *ps->p++;
+	switch (c) {
+	case '"': case '\\': case '/':
+		*(*o)++ = c;
+		return 0;
+	case 'b': *(*o)++ = '\b'; return 0;
+	case 'f': *(*o)++ = '\f'; return 0;
+	case 'n': *(*o)++ = '\n'; return 0;
+	case 'r': *(*o)++ = '\r'; return 0;
+	case 't': *(*o)++ = '\t'; return 0;
+	case 'u':
+		break;
+	default:
+		return perror_at(ps, "invalid escape");
+	}
+	if (hex4(ps, &cp) != 0)
+		return -EINVAL;
+	if (cp >= 0xd800 && cp <= 0xdbff) {
+		if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u')
+			return perror_at(ps, "unpaired surrogate");
+		ps->p += 2;
+		if (hex4(ps, &lo) != 0)
+			return -EINVAL;
+		if (lo < 0xdc00 || lo > 0xdfff)
+			return perror_at(ps, "unpaired surrogate");
+		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+	} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+		return perror_at(ps, "unpaired surrogate");
+	}
+	if (cp == 0)
+		return perror_at(ps, "NUL in a string");
+	put_utf8(o, cp);
+	return 0;
+}
+
+/*
+ * Parses a string at ps->p (the opening quote). Stores the decoded text
+ * in *out (malloc'd) when <out> is not NULL.
+ */
+static int
+parse_string(struct parser *ps, char **out)
+{
+	const char *start = ++ps->p;
+	char *buf = NULL;
+	char *o = NULL;
+
+	/* Decoded text is never longer than the source. */
+	if (out != NULL) {
+		buf = malloc((size_t)(ps->end - start) + 1);
+		if (buf == NULL)
+			return perror_at(ps, "out of memory");
+		o = buf;
+	}
+	while (ps->p < ps->end && *ps->p != '"') {
+		size_t seq;
+
+		if ((uint8_t)*ps->p < 0x20) {
+			free(buf);
+			return perror_at(ps, "control character in a string");
+		}
+		if (*ps->p == '\\') {
+			char scratch[8];
+			char *so = scratch;
+
+			ps->p++;
+			if (parse_escape(ps, out != NULL ? &o : &so) != 0) {
+				free(buf);
+				return -EINVAL;
+			}
+			continue;
+		}
+		seq = utf8_sequence((const uint8_t *)ps->p,
+				    (size_t)(ps->end - ps->p));
+		if (seq == 0) {
+			free(buf);
+			return perror_at(ps, "invalid UTF-8");
+		}
+		if (o != NULL) {
+			memcpy(o, ps->p, seq);
+			o += seq;
+		}
+		ps->p += seq;
+	}
+	if (ps->p >= ps->end) {
+		free(buf);
+		return perror_at(ps, "unterminated string");
+	}
+	ps->p++;
+	if (out != NULL) {
+		*o = '\0';
+		*out = buf;
+	}
+	return 0;
+}
+
+static int
+parse_number(struct parser *ps)
+{
+	const char *p = ps->p;
+
+	if (p < ps->end && *p == '-')
+		p++;
+	if (p >= ps->end)
+		return perror_at(ps, "invalid number");
+	if (*p == '0') {
+		p++;
+	} else if (*p >= '1' && *p <= '9') {
+		while (p < ps->end && *p >= '0' && *p <= '9')
+			p++;
+	} else {
+		return perror_at(ps, "invalid value");
+	}
+	if (p < ps->end && *p == '.') {
+		p++;
+		if (p >= ps->end || *p < '0' || *p > '9')
+			return perror_at(ps, "invalid number");
+		while (p < ps->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < ps->end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < ps->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= ps->end || *p < '0' || *p > '9')
+			return perror_at(ps, "invalid number");
+		while (p < ps->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	ps->p = p;
+	return 0;
+}
+
+static int
+parse_literal(struct parser *ps, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
+		return perror_at(ps, "invalid value");
+	ps->p += n;
+	return 0;
+}
+
+static int parse_value(struct parser *ps);
+
+static int
+parse_array(struct parser *ps)
+{
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == ']') {
+		ps->p++;
+		return 0;
+	}
+	for (;;) {
+		if (parse_value(ps) != 0)
+			return -EINVAL;
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return perror_at(ps, "unterminated array");
+		if (*ps->p == ']') {
+			ps->p++;
+			return 0;
+		}
+		if (*ps->p != ',')
+			return perror_at(ps, "expected ',' or ']'");
+		ps->p++;
+	}
+}
+
+/*
+ * Parses an object. At the top level (<members> not NULL) the string
+ * values of wanted members are kept.
+ */
+static int
+parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
+{
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == '}') {
+		ps->p++;
+		return 0;
+	}
+	for (;;) {
+		struct vg_json_member *want = NULL;
+		char *name = NULL;
+		size_t i;
+
+		skip_ws(ps);
+		if (ps->p >= ps->end || *ps->p != '"')
+			return perror_at(ps, "expected a member name");
+		if (parse_string(ps, members != NULL ? &name : NULL) != 0)
+			return -EINVAL;
+		for (i = 0; name != NULL && i < n; i++) {
+			if (strcmp(members[i].name, name) == 0)
+				want = &members[i];
+		}
+		free(name);
+		skip_ws(ps);
+		if (ps->p >= ps->end || *ps->p != ':')
+			return perror_at(ps, "expected ':'");
+		ps->p++;
+		skip_ws(ps);
+		if (want != NULL && ps->p < ps->end && *ps->p == '"') {
+			free(want->value); /* a repeated member: the last wins */
+			want->value = NULL;
+			if (parse_string(ps, &want->value) != 0)
+				return -EINVAL;
+		} else if (parse_value(ps) != 0) {
+			return -EINVAL;
+		}
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return perror_at(ps, "unterminated object");
+		if (*ps->p == '}') {
+			ps->p++;
+			return 0;
+		}
+		if (*ps->p != ',')
+			return perror_at(ps, "expected ',' or '}'");
+		ps->p++;
+	}
+}
+
+static int
+parse_value(struct parser *ps)
+{
+	int rc;
+
+	skip_ws(ps);
+	if (ps->p >= ps->end)
+		return perror_at(ps, "unexpected end of input");
+	if (++ps->depth > VG_JSON_DEPTH_MAX)
+		return perror_at(ps, "nested too deeply");
+	switch (*ps->p) {
+	case '{':
+		rc = parse_object(ps, NULL, 0);
+		break;
+	case '[':
+		rc = parse_array(ps);
+		break;
+	case '"':
+		rc = parse_string(ps, NULL);
+		break;
+	case 't':
+		rc = parse_literal(ps, "true");
+		break;
+	case 'f':
+		rc = parse_literal(ps, "false");
+		break;
+	case 'n':
+		rc = parse_literal(ps, "null");
+		break;
+	default:
+		rc = parse_number(ps);
+		break;
+	}
+	ps->depth--;
+	return rc;
+}
+
+int
+vg_json_parse_members(const char *text, size_t len,
+		      struct vg_json_member *members, size_t n_members,
+		      char *err, size_t err_len)
+{
+	struct parser ps = { .p = text, .end = text + len, .err = err,
+			     .err_len = err_len, .depth = 1 };
+	size_t i;
+
+	for (i = 0; i < n_members; i++)
+		members[i].value = NULL;
+	skip_ws(&ps);
+	if (ps.p >= ps.end || *ps.p != '{') {
+		snprintf(err, err_len, "the body must be a JSON object");
+		return -EINVAL;
+	}
+	if (parse_object(&ps, members, n_members) != 0)
+		goto fail;
+	skip_ws(&ps);
+	if (ps.p != ps.end) {
+		snprintf(err, err_len, "unexpected text after the object");
+		goto fail;
+	}
+	return 0;
+fail:
+	vg_json_members_free(members, n_members);
+	return -EINVAL;
+}
+
+void
+vg_json_members_free(struct vg_json_member *members, size_t n_members)
+{
+	size_t i;
+
+	for (i = 0; i < n_members; i++) {
+		free(members[i].value);
+		members[i].value = NULL;
+	}
+}

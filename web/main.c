@@ -1,0 +1,206 @@
+/*
+ * vigil-web: the dashboard's HTTP server and REST API.
+ *
+ * It reads the same YAML file as vigild (its web: section, plus the
+ * alert and timeseries paths), so an operator keeps one file. It never
+ * links DPDK: live data comes from vigild over web.vigild_socket, and
+ * vigil-web keeps serving (503 for live data) while vigild is down.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/alert_db.h"
+#include "common/log.h"
+#include "web.h"
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+		"usage: vigil-web -c FILE [options]\n"
+		"\n"
+		"  -c, --config FILE          vigil's YAML configuration (the web: section)\n"
+		"      --check-config         validate the file and exit\n"
+		"      --set-password USER    read a password from standard input, store\n"
+		"                             its hash for USER in web.data_dir and exit\n"
+		"      --role ROLE            with --set-password: admin or readonly\n"
+		"                             (default readonly)\n"
+		"  -h, --help                 print this help\n"
+		"  -V, --version              print the version\n");
+}
+
+/* Reads one line from stdin into <out> without echoing it on a terminal. */
+static int
+read_password(char *out, size_t len)
+{
+	struct termios old;
+	struct termios quiet;
+	bool tty = isatty(STDIN_FILENO) == 1;
+	size_t n;
+
+	if (tty) {
+		fprintf(stderr, "password: ");
+		tcgetattr(STDIN_FILENO, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+	}
+	if (fgets(out, (int)len, stdin) == NULL)
+		out[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSANOW, &old);
+		fprintf(stderr, "\n");
+	}
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	return n > 0 ? 0 : -EINVAL;
+}
+
+static int
+set_password(const struct vg_config *cfg, const char *user, const char *role)
+{
+	enum vg_role r = VG_ROLE_READONLY;
+	char password[256];
+	char err[512];
+	int rc;
+
+	if (role != NULL && strcmp(role, "admin") == 0)
+		r = VG_ROLE_ADMIN;
+	else if (role != NULL && strcmp(role, "readonly") != 0) {
+		fprintf(stderr, "vigil-web: --role must be admin or readonly, got '%s'\n",
+			role);
+		return 1;
+	}
+	if (read_password(password, sizeof(password)) != 0) {
+		fprintf(stderr, "vigil-web: no password on standard input\n");
+		return 1;
+	}
+	rc = vg_auth_set_password(cfg->web.data_dir, user, r, password, err,
+				  sizeof(err));
+	sodium_memzero(password, sizeof(password));
+	if (rc != 0) {
+		fprintf(stderr, "vigil-web: %s\n", err);
+		return 1;
+	}
+	printf("vigil-web: password of user '%s' (%s) stored in %s/users\n",
+	       user, vg_role_name(r), cfg->web.data_dir);
+	return 0;
+}
+
+static uv_signal_t sigint_handle;
+static uv_signal_t sigterm_handle;
+
+static void
+on_signal(uv_signal_t *handle, int signum)
+{
+	struct vg_web *web = handle->data;
+
+	VG_INFO("web", "signal=%d received, stopping", signum);
+	vg_http_stop(web);
+	vg_vigild_stop(web->vigild);
+	web->vigild = NULL;
+	uv_close((uv_handle_t *)&sigint_handle, NULL);
+	uv_close((uv_handle_t *)&sigterm_handle, NULL);
+	uv_stop(web->loop);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "set-password", required_argument, NULL, 'p' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct vg_web web;
+	const char *user = NULL;
+	const char *role = NULL;
+	bool check = false;
+	char err[1024];
+	int opt;
+	int rc;
+
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			web.config_path = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'p':
+			user = optarg;
+			break;
+		case 'r':
+			role = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("vigil-web %s\n", VG_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (web.config_path == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (vg_config_load(&web.cfg, web.config_path, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil-web: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: valid\n", web.config_path);
+		return 0;
+	}
+	if (user != NULL)
+		return set_password(&web.cfg, user, role);
+	vg_log_set_level((enum vg_log_level)web.cfg.log_level);
+	if (web.cfg.web.vigild_socket[0] == '\0') {
+		fprintf(stderr, "vigil-web: %s: web.vigild_socket is not set; vigil-web needs vigild's API socket\n",
+			web.config_path);
+		return 1;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	rc = vg_auth_init(&web.auth, &web.cfg.web, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "vigil-web: %s\n", err);
+		return 1;
+	}
+	web.loop = uv_default_loop();
+	web.vigild = vg_vigild_start(web.loop, web.cfg.web.vigild_socket);
+	if (web.vigild == NULL || vg_http_start(&web) != 0)
+		return 1;
+
+	uv_signal_init(web.loop, &sigint_handle);
+	uv_signal_init(web.loop, &sigterm_handle);
+	sigint_handle.data = &web;
+	sigterm_handle.data = &web;
+	uv_signal_start(&sigint_handle, on_signal, SIGINT);
+	uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
+	VG_INFO("web", "started vigild_socket=%s login_required=%s",
+		web.cfg.web.vigild_socket,
+		web.cfg.web.login_required ? "true" : "false");
+
+	uv_run(web.loop, UV_RUN_DEFAULT);
+	/* NOTE: h2o's context and open connections are not torn down: the
+	 * process exits right after, which closes them. */
+	vg_alert_db_close(web.alerts);
+	VG_INFO("web", "stopped");
+	return 0;
+}

@@ -1,0 +1,1018 @@
+/*
+ * The API endpoints that query vigild: sessions, interfaces, flows, hosts,
+ * plugins and reload. docs/api.md is their contract. Every parameter is
+ * checked here before anything is sent to vigild, and an invalid one gets
+ * a 400 response naming it.
+ *
+ * vigild's protobuf answers become JSON here. Flow ids are written as
+ * decimal strings because they are 64-bit and a browser's numbers are not.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/log.h"
+#include "routes.h"
+#include "web.h"
+
+typedef Vigil__Control__V1__Response Response;
+typedef Vigil__Control__V1__Request Request;
+
+/* ---- parameters ---- */
+
+const char *
+vg_param(const struct vg_params *params, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < params->count; i++) {
+		if (strcmp(params->items[i].name, name) == 0)
+			return params->items[i].value;
+	}
+	return NULL;
+}
+
+const char *
+vg_params_unknown(const struct vg_params *params, const char *const *allowed)
+{
+	unsigned int i;
+	unsigned int j;
+
+	for (i = 0; i < params->count; i++) {
+		for (j = 0; allowed[j] != NULL; j++) {
+			if (strcmp(params->items[i].name, allowed[j]) == 0)
+				break;
+		}
+		if (allowed[j] == NULL)
+			return params->items[i].name;
+	}
+	return NULL;
+}
+
+int
+vg_param_uint(h2o_req_t *req, const struct vg_params *params,
+	      const char *name, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *text = vg_param(params, name);
+	unsigned long long v;
+	char *end;
+
+	if (text == NULL)
+		return 0;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 ||
+	    v < min || v > max) {
+		vg_http_error(req, 400, "invalid_parameter", name,
+			      "%s must be an integer %" PRIu64 "..%" PRIu64 ", got '%.64s'",
+			      name, min, max, text);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Parses an IPv4 or IPv6 address into <addr>; returns its length or 0. */
+size_t
+vg_parse_ip(const char *text, uint8_t *addr)
+{
+	if (inet_pton(AF_INET, text, addr) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, text, addr) == 1)
+		return 16;
+	return 0;
+}
+
+static int
+param_ip(h2o_req_t *req, const struct vg_params *params, const char *name,
+	 uint8_t *addr, size_t *len)
+{
+	const char *text = vg_param(params, name);
+
+	*len = 0;
+	if (text == NULL)
+		return 0;
+	*len = vg_parse_ip(text, addr);
+	if (*len == 0) {
+		vg_http_error(req, 400, "invalid_parameter", name,
+			      "%s must be an IPv4 or IPv6 address, got '%.64s'",
+			      name, text);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+param_bool(h2o_req_t *req, const struct vg_params *params, const char *name,
+	   int *out)
+{
+	const char *text = vg_param(params, name);
+
+	*out = -1;
+	if (text == NULL)
+		return 0;
+	if (strcmp(text, "true") == 0)
+		*out = 1;
+	else if (strcmp(text, "false") == 0)
+		*out = 0;
+	if (*out < 0) {
+		vg_http_error(req, 400, "invalid_parameter", name,
+			      "%s must be true or false, got '%.64s'", name,
+			      text);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads offset, limit and order into <page>. */
+static int
+param_page(h2o_req_t *req, const struct vg_params *params,
+	   Vigil__Control__V1__Page *page)
+{
+	const char *order = vg_param(params, "order");
+	uint64_t offset = 0;
+	uint64_t limit = 50;
+
+	if (vg_param_uint(req, params, "limit", 1, 1000, &limit) != 0 ||
+	    vg_param_uint(req, params, "offset", 0, 9999, &offset) != 0)
+		return -1;
+	if (offset + limit > 10000) {
+		vg_http_error(req, 400, "invalid_parameter", "offset",
+			      "offset + limit must not exceed 10000");
+		return -1;
+	}
+	if (order != NULL && strcmp(order, "asc") != 0 &&
+	    strcmp(order, "desc") != 0) {
+		vg_http_error(req, 400, "invalid_parameter", "order",
+			      "order must be asc or desc, got '%.64s'", order);
+		return -1;
+	}
+	page->offset = (uint32_t)offset;
+	page->limit = (uint32_t)limit;
+	page->ascending = order != NULL && strcmp(order, "asc") == 0;
+	return 0;
+}
+
+/* Returns the index of <text> in the NULL-terminated <names>, or -1. */
+static int
+name_index(const char *text, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcmp(text, names[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* ---- vigild responses ---- */
+
+/* Maps a request field of vigil_control.proto to its query parameter. */
+static const char *
+param_of_field(const char *field)
+{
+	const char *dot = strrchr(field, '.');
+
+	if (field[0] == '\0')
+		return NULL;
+	if (strcmp(field, "filter.l4_proto") == 0)
+		return "l4";
+	if (strcmp(field, "filter.ip") == 0)
+		return "ip";
+	return dot != NULL ? dot + 1 : field;
+}
+
+int
+vg_answer_failed(h2o_req_t *req, const Response *resp, const char *error)
+{
+	const Vigil__Control__V1__Status *st;
+
+	if (resp == NULL) {
+		vg_http_error(req, 503, "vigild_unavailable", NULL,
+			      "vigild is not available: %s", error);
+		return -1;
+	}
+	st = resp->status;
+	if (st == NULL ||
+	    st->code == VIGIL__CONTROL__V1__STATUS_CODE__STATUS_OK)
+		return 0;
+	switch (st->code) {
+	case VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INVALID_ARGUMENT:
+		vg_http_error(req, 400, "invalid_parameter",
+			      param_of_field(st->field), "%s", st->message);
+		break;
+	case VIGIL__CONTROL__V1__STATUS_CODE__STATUS_NOT_FOUND:
+		vg_http_error(req, 404, "not_found", NULL, "%s", st->message);
+		break;
+	case VIGIL__CONTROL__V1__STATUS_CODE__STATUS_BUSY:
+		vg_http_error(req, 503, "busy", NULL, "%s", st->message);
+		break;
+	case VIGIL__CONTROL__V1__STATUS_CODE__STATUS_UNAVAILABLE:
+		vg_http_error(req, 409, "unavailable", NULL, "%s",
+			      st->message);
+		break;
+	default:
+		vg_http_error(req, 502, "vigild_error", NULL,
+			      "vigild answered code %d: %s", (int)st->code,
+			      st->message);
+		break;
+	}
+	return -1;
+}
+
+static void
+send_buffer(h2o_req_t *req, struct vg_jbuf *b)
+{
+	if (b->failed)
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+	else
+		vg_http_send_json(req, 200, b->data, b->len);
+}
+
+/* ---- JSON of flows and hosts ---- */
+
+static void
+put_ip(struct vg_jbuf *b, const ProtobufCBinaryData *ip)
+{
+	char text[INET6_ADDRSTRLEN] = "";
+
+	if (ip->len == 4 || ip->len == 16)
+		inet_ntop(ip->len == 4 ? AF_INET : AF_INET6, ip->data, text,
+			  sizeof(text));
+	vg_jbuf_string(b, text, strlen(text));
+}
+
+static const char *
+l4_name(uint32_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 6:
+		return "TCP";
+	case 17:
+		return "UDP";
+	case 1:
+		return "ICMP";
+	case 58:
+		return "ICMPV6";
+	case 2:
+		return "IGMP";
+	case 112:
+		return "VRRP";
+	default:
+		snprintf(buf, len, "%u", proto);
+		return buf;
+	}
+}
+
+static void
+put_tcp_flags(struct vg_jbuf *b, uint32_t flags)
+{
+	static const char *const names[8] = { "FIN", "SYN", "RST", "PSH",
+					       "ACK", "URG", "ECE", "CWR" };
+	char text[64] = "";
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		if (text[0] != '\0')
+			strcat(text, "|");
+		strcat(text, names[i]);
+	}
+	vg_jbuf_string(b, text, strlen(text));
+}
+
+static void
+put_str(struct vg_jbuf *b, const char *key, const char *value)
+{
+	vg_jbuf_key(b, false, key);
+	vg_jbuf_string(b, value != NULL ? value : "",
+		       value != NULL ? strlen(value) : 0);
+}
+
+static void
+put_u64(struct vg_jbuf *b, const char *key, uint64_t value)
+{
+	vg_jbuf_key(b, false, key);
+	vg_jbuf_printf(b, "%" PRIu64, value);
+}
+
+static void
+put_bool(struct vg_jbuf *b, const char *key, bool value)
+{
+	vg_jbuf_key(b, false, key);
+	vg_jbuf_raw(b, value ? "true" : "false", value ? 4 : 5);
+}
+
+static void
+put_time(struct vg_jbuf *b, const char *key, uint64_t us)
+{
+	vg_jbuf_key(b, false, key);
+	vg_jbuf_time(b, us);
+}
+
+static void
+put_strings(struct vg_jbuf *b, const char *key, char **items, size_t n)
+{
+	size_t i;
+
+	vg_jbuf_key(b, false, key);
+	vg_jbuf_lit(b, "[");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			vg_jbuf_lit(b, ",");
+		vg_jbuf_string(b, items[i], strlen(items[i]));
+	}
+	vg_jbuf_lit(b, "]");
+}
+
+void
+vg_flow_json(struct vg_jbuf *b, const Vigil__Control__V1__Flow *f)
+{
+	char number[16];
+	char ja3[33] = "";
+	size_t i;
+
+	vg_jbuf_printf(b, "{\"id\":\"%" PRIu64 "\"", f->id);
+	put_u64(b, "engine", f->engine);
+	put_str(b, "l4", l4_name(f->l4_proto, number, sizeof(number)));
+	put_u64(b, "ip_version", f->ip_version);
+	vg_jbuf_key(b, false, "client_ip");
+	put_ip(b, &f->client_ip);
+	put_u64(b, "client_port", f->client_port);
+	vg_jbuf_key(b, false, "server_ip");
+	put_ip(b, &f->server_ip);
+	put_u64(b, "server_port", f->server_port);
+	put_u64(b, "vlan", f->vlan);
+	put_str(b, "l7", f->l7);
+	put_str(b, "l7_master", f->l7_master);
+	put_str(b, "l7_app", f->l7_app);
+	put_str(b, "category", f->category);
+	put_str(b, "confidence", f->confidence);
+	put_bool(b, "detection_done", f->detection_done);
+	put_u64(b, "c2s_packets", f->c2s_packets);
+	put_u64(b, "c2s_bytes", f->c2s_bytes);
+	put_u64(b, "s2c_packets", f->s2c_packets);
+	put_u64(b, "s2c_bytes", f->s2c_bytes);
+	put_time(b, "first_seen", f->first_seen_us);
+	put_time(b, "last_seen", f->last_seen_us);
+	put_time(b, "duration", f->last_seen_us > f->first_seen_us ?
+					f->last_seen_us - f->first_seen_us : 0);
+	vg_jbuf_key(b, false, "server_name");
+	vg_jbuf_string(b, (const char *)f->server_name.data,
+		       f->server_name.len);
+	for (i = 0; i < f->ja3_client.len && i < 16; i++)
+		snprintf(ja3 + 2 * i, 3, "%02x", f->ja3_client.data[i]);
+	put_str(b, "ja3_client", ja3);
+	put_strings(b, "risks", f->risks, f->n_risks);
+	if (f->l4_proto == 6) {
+		vg_jbuf_key(b, false, "tcp_flags");
+		put_tcp_flags(b, f->c2s_tcp_flags | f->s2c_tcp_flags);
+		vg_jbuf_key(b, false, "c2s_tcp_flags");
+		put_tcp_flags(b, f->c2s_tcp_flags);
+		vg_jbuf_key(b, false, "s2c_tcp_flags");
+		put_tcp_flags(b, f->s2c_tcp_flags);
+	} else {
+		put_str(b, "tcp_flags", "");
+	}
+	put_u64(b, "retransmissions", f->retransmissions);
+	put_u64(b, "out_of_order", f->out_of_order);
+	put_u64(b, "zero_windows", f->zero_windows);
+	put_u64(b, "rtt_us", f->rtt_us);
+	put_strings(b, "statuses", f->statuses, f->n_statuses);
+	put_u64(b, "score", f->score);
+	put_bool(b, "swapped", f->swapped);
+	vg_jbuf_lit(b, "}");
+}
+
+void
+vg_host_json(struct vg_jbuf *b, const Vigil__Control__V1__Host *h)
+{
+	vg_jbuf_lit(b, "{");
+	vg_jbuf_key(b, true, "ip");
+	put_ip(b, &h->ip);
+	put_u64(b, "ip_version", h->ip.len == 16 ? 6 : 4);
+	put_u64(b, "vlan", h->vlan);
+	put_bool(b, "local", h->local);
+	put_u64(b, "bytes_sent", h->bytes_sent);
+	put_u64(b, "bytes_rcvd", h->bytes_rcvd);
+	put_u64(b, "packets_sent", h->packets_sent);
+	put_u64(b, "packets_rcvd", h->packets_rcvd);
+	put_time(b, "first_seen", h->first_seen_us);
+	put_time(b, "last_seen", h->last_seen_us);
+	put_u64(b, "active_flows_as_client", h->flows_as_client);
+	put_u64(b, "active_flows_as_server", h->flows_as_server);
+	put_u64(b, "total_flows_as_client", h->total_flows_as_client);
+	put_u64(b, "total_flows_as_server", h->total_flows_as_server);
+	vg_jbuf_lit(b, "}");
+}
+
+/* ---- flows ---- */
+
+static const char *const flow_sorts[] = {
+	"bytes", "packets", "first_seen", "last_seen", "duration", "score",
+	"rtt", "retransmissions", "c2s_bytes", "s2c_bytes", NULL,
+};
+
+static int
+param_l4(h2o_req_t *req, const char *text, uint32_t *out)
+{
+	static const char *const names[] = { "tcp", "udp", "icmp", "icmpv6",
+					     NULL };
+	static const uint32_t numbers[] = { 6, 17, 1, 58 };
+	unsigned long v;
+	char *end;
+	int i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcasecmp(text, names[i]) == 0) {
+			*out = numbers[i];
+			return 0;
+		}
+	}
+	v = strtoul(text, &end, 10);
+	if (text[0] >= '0' && text[0] <= '9' && *end == '\0' && v <= 255) {
+		*out = (uint32_t)v;
+		return 0;
+	}
+	vg_http_error(req, 400, "invalid_parameter", "l4",
+		      "l4 must be tcp, udp, icmp, icmpv6 or a number 0..255, got '%.64s'",
+		      text);
+	return -1;
+}
+
+/*
+ * Fills <q> from the flow filters in <params>. Returns 0, or -1 with the
+ * 400 sent.
+ */
+int
+vg_flows_query_build(h2o_req_t *req, const struct vg_params *params,
+		     struct flows_query *q)
+{
+	const char *sort = vg_param(params, "sort");
+	const char *text;
+	uint64_t v;
+	size_t len;
+
+	vigil__control__v1__request__init(&q->req);
+	vigil__control__v1__flows_request__init(&q->flows);
+	vigil__control__v1__flow_filter__init(&q->filter);
+	vigil__control__v1__page__init(&q->page);
+	q->req.body_case = VIGIL__CONTROL__V1__REQUEST__BODY_FLOWS;
+	q->req.flows = &q->flows;
+	q->flows.filter = &q->filter;
+	q->flows.page = &q->page;
+	if (param_page(req, params, &q->page) != 0)
+		return -1;
+	if (sort != NULL) {
+		int i = name_index(sort, flow_sorts);
+
+		if (i < 0) {
+			vg_http_error(req, 400, "invalid_parameter", "sort",
+				      "sort must be one of bytes, packets, first_seen, last_seen, duration, score, rtt, retransmissions, c2s_bytes, s2c_bytes; got '%.64s'",
+				      sort);
+			return -1;
+		}
+		q->flows.sort = (Vigil__Control__V1__FlowSort)i;
+	}
+	if (param_ip(req, params, "host", q->host, &len) != 0)
+		return -1;
+	q->filter.host.data = q->host;
+	q->filter.host.len = len;
+	text = vg_param(params, "l4");
+	if (text != NULL) {
+		vigil__control__v1__uint_match__init(&q->l4);
+		if (param_l4(req, text, &q->l4.value) != 0)
+			return -1;
+		q->filter.l4_proto = &q->l4;
+	}
+	q->filter.l7 = (char *)vg_param(params, "l7");
+	q->filter.category = (char *)vg_param(params, "category");
+	q->filter.status = (char *)vg_param(params, "status");
+	if (vg_param(params, "vlan") != NULL) {
+		if (vg_param_uint(req, params, "vlan", 0, 4095, &v) != 0)
+			return -1;
+		vigil__control__v1__uint_match__init(&q->vlan);
+		q->vlan.value = (uint32_t)v;
+		q->filter.vlan = &q->vlan;
+	}
+	if (vg_param(params, "port") != NULL) {
+		if (vg_param_uint(req, params, "port", 0, 65535, &v) != 0)
+			return -1;
+		vigil__control__v1__uint_match__init(&q->port);
+		q->port.value = (uint32_t)v;
+		q->filter.port = &q->port;
+	}
+	return 0;
+}
+
+static void
+flows_answered(struct vg_pending *p, const Response *resp, const char *error)
+{
+	uint64_t page = p->number; /* p is freed by vg_pending_finish() */
+	h2o_req_t *req = vg_pending_finish(p);
+	const Vigil__Control__V1__FlowsResponse *fr;
+	struct vg_jbuf b = { 0 };
+	size_t i;
+
+	if (req == NULL || vg_answer_failed(req, resp, error) != 0)
+		return;
+	fr = resp->flows;
+	if (fr == NULL) {
+		vg_http_error(req, 502, "vigild_error", NULL,
+			      "vigild answered without a flow list");
+		return;
+	}
+	vg_jbuf_printf(&b, "{\"total\":%" PRIu64 ",\"offset\":%" PRIu64
+			   ",\"limit\":%" PRIu64 ",\"flows\":[",
+		       fr->total, page >> 32, page & 0xffffffff);
+	for (i = 0; i < fr->n_flows; i++) {
+		if (i > 0)
+			vg_jbuf_lit(&b, ",");
+		vg_flow_json(&b, fr->flows[i]);
+	}
+	vg_jbuf_lit(&b, "]}");
+	send_buffer(req, &b);
+	vg_jbuf_free(&b);
+}
+
+static void
+get_flows(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
+{
+	static const char *const allowed[] = {
+		"host", "l4", "l7", "category", "status", "vlan", "port",
+		"sort", "order", "offset", "limit", NULL,
+	};
+	const char *unknown = vg_params_unknown(params, allowed);
+	struct flows_query q;
+	struct vg_pending *p;
+
+	if (unknown != NULL) {
+		vg_http_error(req, 400, "invalid_parameter", unknown,
+			      "unknown parameter '%s'", unknown);
+		return;
+	}
+	if (vg_flows_query_build(req, params, &q) != 0)
+		return;
+	p = vg_pending_new(web, req);
+	if (p == NULL) {
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	p->params = *params;
+	p->number = (uint64_t)q.page.offset << 32 | q.page.limit;
+	p->next = flows_answered;
+	vg_pending_call(p, &q.req);
+}
+
+static void
+flow_answered(struct vg_pending *p, const Response *resp, const char *error)
+{
+	h2o_req_t *req = vg_pending_finish(p);
+	struct vg_jbuf b = { 0 };
+
+	if (req == NULL || vg_answer_failed(req, resp, error) != 0)
+		return;
+	if (resp->flow == NULL || resp->flow->flow == NULL) {
+		vg_http_error(req, 502, "vigild_error", NULL,
+			      "vigild answered without a flow");
+		return;
+	}
+	vg_jbuf_lit(&b, "{\"flow\":");
+	vg_flow_json(&b, resp->flow->flow);
+	vg_jbuf_lit(&b, "}");
+	send_buffer(req, &b);
+	vg_jbuf_free(&b);
+}
+
+static void
+get_flow(struct vg_web *web, h2o_req_t *req, const char *id_text,
+	 struct vg_params *params)
+{
+	Vigil__Control__V1__FlowRequest fr;
+	struct vg_pending *p;
+	unsigned long long id;
+	Request r;
+	char *end;
+
+	if (params->count > 0) {
+		vg_http_error(req, 400, "invalid_parameter",
+			      params->items[0].name, "unknown parameter '%s'",
+			      params->items[0].name);
+		return;
+	}
+	errno = 0;
+	id = strtoull(id_text, &end, 10);
+	if (id_text[0] < '0' || id_text[0] > '9' || *end != '\0' ||
+	    errno != 0) {
+		vg_http_error(req, 400, "invalid_parameter", "id",
+			      "a flow id is a decimal number, got '%.64s'",
+			      id_text);
+		return;
+	}
+	p = vg_pending_new(web, req);
+	if (p == NULL) {
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	vigil__control__v1__request__init(&r);
+	vigil__control__v1__flow_request__init(&fr);
+	fr.flow_id = id;
+	r.body_case = VIGIL__CONTROL__V1__REQUEST__BODY_FLOW;
+	r.flow = &fr;
+	p->next = flow_answered;
+	vg_pending_call(p, &r);
+}
+
+/* ---- hosts ---- */
+
+static const char *const host_sorts[] = {
+	"bytes", "bytes_sent", "bytes_rcvd", "packets", "flows",
+	"total_flows", "first_seen", "last_seen", NULL,
+};
+
+static void
+hosts_answered(struct vg_pending *p, const Response *resp, const char *error)
+{
+	uint64_t page = p->number; /* p is freed by vg_pending_finish() */
+	h2o_req_t *req = vg_pending_finish(p);
+	const Vigil__Control__V1__HostsResponse *hr;
+	struct vg_jbuf b = { 0 };
+	size_t i;
+
+	if (req == NULL || vg_answer_failed(req, resp, error) != 0)
+		return;
+	hr = resp->hosts;
+	if (hr == NULL) {
+		vg_http_error(req, 502, "vigild_error", NULL,
+			      "vigild answered without a host list");
+		return;
+	}
+	vg_jbuf_printf(&b, "{\"total\":%" PRIu64 ",\"offset\":%" PRIu64
+			   ",\"limit\":%" PRIu64 ",\"host_tracking\":%s,\"hosts\":[",
+		       hr->total, page >> 32, page & 0xffffffff,
+		       hr->host_tracking ? "true" : "false");
+	for (i = 0; i < hr->n_hosts; i++) {
+		if (i > 0)
+			vg_jbuf_lit(&b, ",");
+		vg_host_json(&b, hr->hosts[i]);
+	}
+	vg_jbuf_lit(&b, "]}");
+	send_buffer(req, &b);
+	vg_jbuf_free(&b);
+}
+
+static void
+get_hosts(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
+{
+	static const char *const allowed[] = {
+		"ip", "vlan", "local", "sort", "order", "offset", "limit", NULL,
+	};
+	const char *unknown = vg_params_unknown(params, allowed);
+	const char *sort = vg_param(params, "sort");
+	Vigil__Control__V1__HostsRequest hr;
+	Vigil__Control__V1__HostFilter filter;
+	Vigil__Control__V1__Page page;
+	Vigil__Control__V1__UIntMatch vlan;
+	Vigil__Control__V1__BoolMatch local;
+	struct vg_pending *p;
+	uint8_t ip[16];
+	size_t ip_len;
+	uint64_t v;
+	Request r;
+	int flag;
+
+	if (unknown != NULL) {
+		vg_http_error(req, 400, "invalid_parameter", unknown,
+			      "unknown parameter '%s'", unknown);
+		return;
+	}
+	vigil__control__v1__request__init(&r);
+	vigil__control__v1__hosts_request__init(&hr);
+	vigil__control__v1__host_filter__init(&filter);
+	vigil__control__v1__page__init(&page);
+	r.body_case = VIGIL__CONTROL__V1__REQUEST__BODY_HOSTS;
+	r.hosts = &hr;
+	hr.filter = &filter;
+	hr.page = &page;
+	if (param_page(req, params, &page) != 0 ||
+	    param_ip(req, params, "ip", ip, &ip_len) != 0 ||
+	    param_bool(req, params, "local", &flag) != 0)
+		return;
+	filter.ip.data = ip;
+	filter.ip.len = ip_len;
+	if (vg_param(params, "vlan") != NULL) {
+		if (vg_param_uint(req, params, "vlan", 0, 4095, &v) != 0)
+			return;
+		vigil__control__v1__uint_match__init(&vlan);
+		vlan.value = (uint32_t)v;
+		filter.vlan = &vlan;
+	}
+	if (flag >= 0) {
+		vigil__control__v1__bool_match__init(&local);
+		local.value = flag == 1;
+		filter.local = &local;
+	}
+	if (sort != NULL) {
+		int i = name_index(sort, host_sorts);
+
+		if (i < 0) {
+			vg_http_error(req, 400, "invalid_parameter", "sort",
+				      "sort must be one of bytes, bytes_sent, bytes_rcvd, packets, flows, total_flows, first_seen, last_seen; got '%.64s'",
+				      sort);
+			return;
+		}
+		hr.sort = (Vigil__Control__V1__HostSort)i;
+	}
+	p = vg_pending_new(web, req);
+	if (p == NULL) {
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	p->number = (uint64_t)page.offset << 32 | page.limit;
+	p->next = hosts_answered;
+	vg_pending_call(p, &r);
+}
+
+/* ---- interfaces ---- */
+
+static void
+put_counters(struct vg_jbuf *b, Vigil__Control__V1__Counter **list, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		put_u64(b, list[i]->name, list[i]->value);
+}
+
+static void
+interfaces_answered(struct vg_pending *p, const Response *resp,
+		    const char *error)
+{
+	h2o_req_t *req = vg_pending_finish(p);
+	const Vigil__Control__V1__StatsResponse *st;
+	struct vg_jbuf b = { 0 };
+	size_t i;
+
+	if (req == NULL || vg_answer_failed(req, resp, error) != 0)
+		return;
+	st = resp->stats;
+	if (st == NULL) {
+		vg_http_error(req, 502, "vigild_error", NULL,
+			      "vigild answered without counters");
+		return;
+	}
+	vg_jbuf_lit(&b, "{\"interfaces\":[");
+	for (i = 0; i < st->n_ports; i++) {
+		const Vigil__Control__V1__Port *port = st->ports[i];
+
+		vg_jbuf_raw(&b, i > 0 ? ",{" : "{", i > 0 ? 2 : 1);
+		vg_jbuf_key(&b, true, "name");
+		vg_jbuf_string(&b, port->name, strlen(port->name));
+		put_u64(&b, "ipackets", port->ipackets);
+		put_u64(&b, "ibytes", port->ibytes);
+		put_u64(&b, "imissed", port->imissed);
+		put_u64(&b, "ierrors", port->ierrors);
+		put_u64(&b, "rx_nombuf", port->rx_nombuf);
+		vg_jbuf_lit(&b, "}");
+	}
+	vg_jbuf_lit(&b, "],\"counters\":{\"parse_errors\":{");
+	for (i = 0; i < st->n_parse_errors; i++) {
+		vg_jbuf_key(&b, i == 0, st->parse_errors[i]->name);
+		vg_jbuf_printf(&b, "%" PRIu64, st->parse_errors[i]->value);
+	}
+	vg_jbuf_lit(&b, "}");
+	put_counters(&b, st->counters, st->n_counters);
+	if (st->plugins) {
+		vg_jbuf_lit(&b, ",\"plugins\":{");
+		for (i = 0; i < st->n_plugin_counters; i++) {
+			vg_jbuf_key(&b, i == 0, st->plugin_counters[i]->name);
+			vg_jbuf_printf(&b, "%" PRIu64,
+				       st->plugin_counters[i]->value);
+		}
+		vg_jbuf_lit(&b, "}");
+	}
+	vg_jbuf_lit(&b, "},\"engines\":[");
+	for (i = 0; i < st->n_engines; i++)
+		vg_jbuf_printf(&b, "%s{\"index\":%u,\"active_flows\":%" PRIu64
+				   ",\"capacity\":%" PRIu64 "}",
+			       i > 0 ? "," : "", st->engines[i]->index,
+			       st->engines[i]->active_flows,
+			       st->engines[i]->capacity);
+	vg_jbuf_printf(&b, "],\"uptime\":%" PRIu64 ".%03" PRIu64,
+		       st->uptime_ms / 1000, st->uptime_ms % 1000);
+	put_time(&b, "packet_time", st->packet_time_us);
+	put_str(&b, "version", st->version);
+	vg_jbuf_lit(&b, "}");
+	send_buffer(req, &b);
+	vg_jbuf_free(&b);
+}
+
+void
+vg_stats_request(Request *r, Vigil__Control__V1__StatsRequest *body)
+{
+	vigil__control__v1__request__init(r);
+	vigil__control__v1__stats_request__init(body);
+	r->body_case = VIGIL__CONTROL__V1__REQUEST__BODY_STATS;
+	r->stats = body;
+}
+
+static void
+get_interfaces(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
+{
+	Vigil__Control__V1__StatsRequest body;
+	struct vg_pending *p;
+	Request r;
+
+	if (params->count > 0) {
+		vg_http_error(req, 400, "invalid_parameter",
+			      params->items[0].name, "unknown parameter '%s'",
+			      params->items[0].name);
+		return;
+	}
+	p = vg_pending_new(web, req);
+	if (p == NULL) {
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	vg_stats_request(&r, &body);
+	p->next = interfaces_answered;
+	vg_pending_call(p, &r);
+}
+
+/* ---- plugin reload ---- */
+
+static void
+reload_answered(struct vg_pending *p, const Response *resp, const char *error)
+{
+	h2o_req_t *req = vg_pending_finish(p);
+
+	if (req == NULL)
+		return;
+	if (resp != NULL && resp->status != NULL &&
+	    resp->status->code ==
+		    VIGIL__CONTROL__V1__STATUS_CODE__STATUS_UNAVAILABLE) {
+		vg_http_error(req, 409, "no_plugins", NULL, "%s",
+			      resp->status->message);
+		return;
+	}
+	if (vg_answer_failed(req, resp, error) != 0)
+		return;
+	vg_http_send_json(req, 200, "{\"ok\":true}", 11);
+}
+
+static void
+post_reload(struct vg_web *web, h2o_req_t *req, const struct vg_caller *caller)
+{
+	Vigil__Control__V1__ReloadRequest body;
+	struct vg_pending *p;
+	Request r;
+
+	if (caller->role != VG_ROLE_ADMIN) {
+		vg_http_error(req, 403, "forbidden", NULL,
+			      "reloading plugins needs the admin role");
+		return;
+	}
+	p = vg_pending_new(web, req);
+	if (p == NULL) {
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	vigil__control__v1__request__init(&r);
+	vigil__control__v1__reload_request__init(&body);
+	r.body_case = VIGIL__CONTROL__V1__REQUEST__BODY_RELOAD;
+	r.reload = &body;
+	p->next = reload_answered;
+	VG_INFO("web", "user=%s requested a plugin reload",
+		caller->session != NULL ? caller->session->user : "-");
+	vg_pending_call(p, &r);
+}
+
+/* ---- sessions ---- */
+
+static void
+send_session(h2o_req_t *req, const struct vg_session *s)
+{
+	struct vg_jbuf b = { 0 };
+
+	vg_jbuf_lit(&b, "{");
+	vg_jbuf_key(&b, true, "user");
+	vg_jbuf_string(&b, s->user, strlen(s->user));
+	put_str(&b, "role", vg_role_name(s->role));
+	put_str(&b, "csrf_token", s->csrf);
+	vg_jbuf_lit(&b, "}");
+	send_buffer(req, &b);
+	vg_jbuf_free(&b);
+}
+
+static void
+post_logout(struct vg_web *web, h2o_req_t *req, const struct vg_caller *caller)
+{
+	static const char expired[] =
+		"vigil_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0";
+
+	if (caller->session != NULL)
+		vg_auth_session_end(&web->auth, caller->session);
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE,
+		       NULL, expired, sizeof(expired) - 1);
+	vg_http_send_json(req, 200, "{\"ok\":true}", 11);
+}
+
+void
+vg_login_succeeded(struct vg_web *web, h2o_req_t *req, const char *user,
+		   enum vg_role role)
+{
+	struct vg_session *s = vg_auth_session_new(&web->auth, user, role,
+						   uv_now(web->loop));
+	char cookie[256];
+	int len;
+
+	if (s == NULL) {
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+		return;
+	}
+	len = snprintf(cookie, sizeof(cookie),
+		       "vigil_session=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		       s->token, web->ssl_ctx != NULL ? "; Secure" : "");
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_SET_COOKIE,
+		       NULL, h2o_strdup(&req->pool, cookie, (size_t)len).base,
+		       (size_t)len);
+	VG_INFO("web", "user=%s role=%s logged in", user, vg_role_name(role));
+	send_session(req, s);
+}
+
+/* ---- dispatch ---- */
+
+static bool
+method_is(h2o_req_t *req, const char *method)
+{
+	return h2o_memis(req->method.base, req->method.len, method,
+			 strlen(method));
+}
+
+static bool
+check_method(h2o_req_t *req, const char *method)
+{
+	if (method_is(req, method) ||
+	    (strcmp(method, "GET") == 0 && method_is(req, "HEAD")))
+		return true;
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+		       method, strlen(method));
+	vg_http_error(req, 405, "method_not_allowed", NULL,
+		      "this endpoint takes %s", method);
+	return false;
+}
+
+void
+vg_routes_api(struct vg_web *web, h2o_req_t *req, const char *path,
+	      const struct vg_caller *caller, struct vg_params *params)
+{
+	if (strcmp(path, "/logout") == 0) {
+		if (check_method(req, "POST"))
+			post_logout(web, req, caller);
+	} else if (strcmp(path, "/session") == 0) {
+		if (!check_method(req, "GET"))
+			return;
+		if (caller->session == NULL)
+			vg_http_error(req, 401, "unauthenticated", NULL,
+				      "no session: login is off or has expired");
+		else
+			send_session(req, caller->session);
+	} else if (strcmp(path, "/interfaces") == 0) {
+		if (check_method(req, "GET"))
+			get_interfaces(web, req, params);
+	} else if (strcmp(path, "/flows") == 0) {
+		if (check_method(req, "GET"))
+			get_flows(web, req, params);
+	} else if (strncmp(path, "/flows/", 7) == 0 &&
+		   strchr(path + 7, '/') == NULL) {
+		if (check_method(req, "GET"))
+			get_flow(web, req, path + 7, params);
+	} else if (strcmp(path, "/hosts") == 0) {
+		if (check_method(req, "GET"))
+			get_hosts(web, req, params);
+	} else if (strncmp(path, "/hosts/", 7) == 0 &&
+		   strchr(path + 7, '/') == NULL) {
+		if (check_method(req, "GET"))
+			vg_get_host(web, req, path + 7, params);
+	} else if (strcmp(path, "/alerts") == 0) {
+		if (check_method(req, "GET"))
+			vg_get_alerts(web, req, params);
+	} else if (strcmp(path, "/timeseries") == 0) {
+		if (check_method(req, "GET"))
+			vg_get_timeseries(web, req, params);
+	} else if (strcmp(path, "/plugins") == 0) {
+		if (check_method(req, "GET"))
+			vg_get_plugins(web, req, params);
+	} else if (strcmp(path, "/plugins/reload") == 0) {
+		if (check_method(req, "POST"))
+			post_reload(web, req, caller);
+	} else {
+		vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
+	}
+}
