@@ -1573,7 +1573,7 @@ on_endpoint_kind(struct loader *ld, yaml_node_t *node, void *arg)
 						     node_kind(node));
 }
 
-/* Where a string key of an endpoint goes in its struct. */
+/* Offset and size of an endpoint's string key in its struct. */
 struct endpoint_string {
 	size_t offset;
 	size_t size;

@@ -156,7 +156,11 @@ syslog_resolve(struct endpoint *ep)
 	return 0;
 }
 
-/* Returns true when the TCP peer has closed the connection. */
+/*
+ * Returns true when the TCP peer has closed the connection.
+ * NOTE: a line sent just before the peer closes is accepted by the kernel
+ * and lost; only a receiver that acknowledges each line could prevent it.
+ */
 static bool
 peer_closed(int fd)
 {

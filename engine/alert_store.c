@@ -258,6 +258,12 @@ maintain(struct vg_alert_store *s, bool force)
 	    (!force && now - s->last_maintenance_ms < MAINTENANCE_MS))
 		return;
 	s->last_maintenance_ms = now;
+	/*
+	 * NOTE: only alerts reloaded at start wait for confirmation. A
+	 * sandbox restarted by the supervisor forgets its engaged alerts as
+	 * well, and one whose condition ended meanwhile stays engaged until
+	 * vigild itself restarts.
+	 */
 	if (s->reloaded > 0 && s->cfg->engaged_grace_s > 0 &&
 	    now - s->opened_ms >= s->cfg->engaged_grace_s * 1000ULL) {
 		n = vg_alert_db_release_unconfirmed(s->db, window_us(s));

@@ -136,6 +136,8 @@ fill_endpoints(const struct vg_flow *flow, Vigil__V1__FlowEvent *ev)
 	ev->server_ip.data = (uint8_t *)(client_lo ? key->hi_addr : key->lo_addr);
 	ev->client_port = client_lo ? key->lo_port : key->hi_port;
 	ev->server_port = client_lo ? key->hi_port : key->lo_port;
+	ev->client_local = (client_lo ? flow->lo_net : flow->hi_net) != 0;
+	ev->server_local = (client_lo ? flow->hi_net : flow->lo_net) != 0;
 }
 
 void

@@ -330,16 +330,39 @@ count_minute(struct vg_engine *engine, const struct vg_flow *flow,
 	}
 }
 
-/* Counts the bytes <flow> carried before its detection ended. */
+/*
+ * Counts the bytes <flow> carried before its detection ended, which the
+ * per-packet counting left out: under its application and category, and
+ * as DNS or P2P bytes of both its hosts.
+ */
 static void
 count_detected(struct vg_engine *engine, const struct vg_flow *flow)
 {
 	uint64_t bytes = flow->bytes[0] + flow->bytes[1];
+	bool dns = flow_is_dns(flow);
+	bool p2p = flow_is_p2p(flow);
 
-	if (engine->minute == NULL)
-		return;
-	engine->minute->app_bytes[app_slot(flow)] += bytes;
-	engine->minute->category_bytes[flow->category % 64] += bytes;
+	if (engine->minute != NULL) {
+		engine->minute->app_bytes[app_slot(flow)] += bytes;
+		engine->minute->category_bytes[flow->category % 64] += bytes;
+	}
+	if (engine->hosts != NULL && (dns || p2p)) {
+		const struct vg_flow_key *key = &flow->key;
+		struct vg_host *h[2];
+		unsigned int i;
+
+		h[0] = vg_host_get(engine->hosts, key->lo_addr, key->ip_version,
+				   key->vlan, engine->now_us);
+		h[1] = vg_host_get(engine->hosts, key->hi_addr, key->ip_version,
+				   key->vlan, engine->now_us);
+		for (i = 0; i < 2; i++) {
+			if (h[i] == NULL)
+				continue;
+			h[i]->m_dns_bytes += dns ? bytes : 0;
+			h[i]->m_p2p_bytes += p2p ? bytes : 0;
+			vg_host_touch(engine->hosts, h[i]);
+		}
+	}
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/statvfs.h>
 #include <arpa/inet.h>
 #include <unistd.h>
 
@@ -705,6 +706,40 @@ events_lost(const struct vg_sandboxes *sb, unsigned int index)
 	return lost;
 }
 
+/*
+ * Fills the disk fields of <system> from the file system vigil writes its
+ * data to: the timeseries directory, else the alert database's, else the
+ * flow records'. Nothing is filled when none is configured.
+ */
+static void
+measure_disk(const struct vg_sandboxes *sb, Vigil__V1__SystemSnapshot *system)
+{
+	const struct vg_config *cfg = sb->cfg;
+	char dir[VG_PATH_MAX];
+	struct statvfs fs;
+	char *slash;
+
+	if (cfg->ts_enabled && cfg->ts_directory[0] != '\0')
+		snprintf(dir, sizeof(dir), "%s", cfg->ts_directory);
+	else if (cfg->alerts.database[0] != '\0')
+		snprintf(dir, sizeof(dir), "%s", cfg->alerts.database);
+	else if (cfg->flow_output[0] != '\0')
+		snprintf(dir, sizeof(dir), "%s", cfg->flow_output);
+	else
+		return;
+	/* A file's directory; a directory that does not exist yet, its parent. */
+	while (statvfs(dir, &fs) != 0) {
+		slash = strrchr(dir, '/');
+		if (slash == NULL || slash == dir)
+			return;
+		*slash = '\0';
+	}
+	if (fs.f_blocks == 0)
+		return;
+	system->disk_total_bytes = (uint64_t)fs.f_blocks * fs.f_frsize;
+	system->disk_free_ratio = (double)fs.f_bavail / (double)fs.f_blocks;
+}
+
 /* Writes "a.b.c.d/len" or the IPv6 form of local network <net>. */
 static void
 format_cidr(const struct vg_local_net *net, char *out, size_t len)
@@ -738,6 +773,7 @@ send_periodic(struct vg_sandboxes *sb, Vigil__V1__Period period,
 	unsigned int i;
 
 	send_hosts(sb, period, at, minutes, m);
+	measure_disk(sb, &system);
 	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
 	batch.time_us = at;
 	batch.period = period;

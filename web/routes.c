@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "plugin_pages.h"
 #include "routes.h"
 #include "web.h"
 
@@ -1012,6 +1013,14 @@ vg_routes_api(struct vg_web *web, h2o_req_t *req, const char *path,
 	} else if (strcmp(path, "/plugins/reload") == 0) {
 		if (check_method(req, "POST"))
 			post_reload(web, req, caller);
+	} else if (strcmp(path, "/plugins/pages") == 0) {
+		if (check_method(req, "GET"))
+			vg_plugin_pages_menu(web, req, params);
+	} else if (strncmp(path, "/plugins/", 9) == 0 &&
+		   strstr(path + 9, "/pages/") != NULL) {
+		if (check_method(req, "GET"))
+			vg_plugin_pages_page(web, req, path + 9, caller,
+					     params);
 	} else {
 		vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
 	}
