@@ -139,9 +139,9 @@ def ntp_packet(mode):
 def run_vigild(vigild, source_root, pcap, tmp, name, scripts_yaml,
                local="10.0.0.0/8", extra_yaml=""):
     """Run vigild with the bundled plugins on <pcap>. Returns (exit status,
-    stderr, flow records, path of the alerts file)."""
+    stderr, flow records, path of the alert database)."""
     flows = os.path.join(tmp, name + ".jsonl")
-    alerts = os.path.join(tmp, name + "-alerts.jsonl")
+    alerts = os.path.join(tmp, name + "-alerts.db")
     config = os.path.join(tmp, name + ".yaml")
     with open(config, "w") as f:
         f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n"
@@ -149,8 +149,8 @@ def run_vigild(vigild, source_root, pcap, tmp, name, scripts_yaml,
                 f"networks:\n  local: [{local}]\n"
                 f"plugins:\n  directories: "
                 f"[{os.path.join(source_root, 'plugins')}]\n"
-                f"  alerts_output: {alerts}\n"
-                f"  scripts:\n{scripts_yaml}{extra_yaml}")
+                f"  scripts:\n{scripts_yaml}{extra_yaml}"
+                f"alerts:\n  database: {alerts}\n  dedup_window: 0\n")
     proc = subprocess.run([vigild, "-c", config], stderr=subprocess.PIPE,
                           text=True, errors="replace", timeout=240)
     records = []
@@ -160,23 +160,43 @@ def run_vigild(vigild, source_root, pcap, tmp, name, scripts_yaml,
     return proc.returncode, proc.stderr, records, alerts
 
 
-def read_alerts(source):
-    """Return the alerts plugins raised, as dicts with action, entity,
-    value, type, severity, score, plugin, script and details (a dict).
+ENTITIES = {1: "flow", 2: "host", 3: "interface", 4: "network", 5: "system"}
+SEVERITIES = {1: "info", 2: "notice", 3: "warning", 4: "error", 5: "critical"}
 
-    NOTE: alerts are read from the JSON Lines file vigild writes
-    (plugins.alerts_output). When alerts move to the SQLite alert store,
-    this is the one function to change."""
+
+def read_alerts(source):
+    """Return the alerts plugins raised, read from the alert store (the
+    SQLite file at <source>), as dicts with action, entity, value, type,
+    severity, score, plugin, script, time and details (a dict): one
+    "trigger" per stored alert, engaged or past, and one "release" more
+    for each past alert a plugin released, in time order. Runs use
+    dedup_window 0, so each raise is its own row."""
+    import sqlite3
     alerts = []
     if not os.path.exists(source):
         return alerts
-    with open(source) as f:
-        for line in f:
-            a = json.loads(line)
-            details = a.get("details")
-            if isinstance(details, str):
-                a["details"] = json.loads(details) if details else {}
-            alerts.append(a)
+    db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+    try:
+        rows = [("engaged",) + r for r in db.execute(
+            "SELECT entity, entity_value, alert_type, severity, score, "
+            "plugin, script, details, first_us, last_us, '' "
+            "FROM engaged_alerts")]
+        rows += [("past",) + r for r in db.execute(
+            "SELECT entity, entity_value, alert_type, severity, score, "
+            "plugin, script, details, first_us, released_us, release_reason "
+            "FROM past_alerts")]
+    finally:
+        db.close()
+    for (table, entity, value, atype, severity, score, plugin, script,
+         details, first_us, end_us, reason) in rows:
+        base = {"entity": ENTITIES.get(entity, str(entity)), "value": value,
+                "type": atype, "severity": SEVERITIES.get(severity, ""),
+                "score": score, "plugin": plugin, "script": script,
+                "details": json.loads(details) if details else {}}
+        alerts.append(dict(base, action="trigger", time=first_us / 1e6))
+        if table == "past" and reason == "release":
+            alerts.append(dict(base, action="release", time=end_us / 1e6))
+    alerts.sort(key=lambda a: (a["time"], a["action"] != "trigger"))
     return alerts
 
 
