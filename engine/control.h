@@ -6,9 +6,10 @@
  *            are read again ("ok" or "error: ...")
  *   stats    every counter as one JSON object
  *
- * NOTE: this line protocol is for operators and scripts; vigil-web will
- * need the protobuf-framed requests (live flows, hosts, alerts) that are
- * not built yet.
+ * With the alert store, the exclusion and engaged-alert commands too
+ * (exclude, unexclude, exclusions, alerts engaged: see docs/alerts.md).
+ * vigil-web does not use this socket: it speaks the framed protobuf
+ * protocol of engine/api.h on web.vigild_socket.
  */
 #ifndef VG_CONTROL_H
 #define VG_CONTROL_H
