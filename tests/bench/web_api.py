@@ -81,9 +81,10 @@ def write_config(tmp, pcap, flows, port):
     while mbufs < flows + 16384:
         mbufs <<= 1
     mbufs -= 1
-    # An mbuf with its 2 KB data room takes about 2.5 KB in the pool; 3 KB
-    # a piece and 1 GiB more leave room for EAL's other allocations.
-    size_mb = mbufs * 3000 // (1 << 20) + 1024
+    # Measured without hugepages (DPDK 22.11): a pool of 2^20 - 1 mbufs
+    # fails with size_mb 4023 and is created with 7000, so this gives 6 KB
+    # an mbuf and 1 GiB more for EAL's other allocations.
+    size_mb = mbufs * 6144 // (1 << 20) + 1024
     path = os.path.join(tmp, "vigil.yaml")
     with open(path, "w") as f:
         f.write(f"""

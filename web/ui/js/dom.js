@@ -1,0 +1,81 @@
+// DOM helpers. Every string goes in through textContent or a property,
+// never through innerHTML, so text from traffic (host names, SNI) and
+// from plugins is shown as text and never parsed as markup.
+
+// Creates <tag> with <props> (className, href, title, dataset, on*
+// handlers, or any property) and appends <children>: nodes, strings
+// (as text) or arrays of them; null and undefined are skipped.
+export function el(tag, props, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props || {})) {
+    if (value === undefined || value === null) continue;
+    if (key === 'dataset') Object.assign(node.dataset, value);
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (key === 'class') node.className = value;
+    else node[key] = value;
+  }
+  append(node, children);
+  return node;
+}
+
+export function append(node, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(node, child);
+    else if (child instanceof Node) node.appendChild(child);
+    else node.appendChild(document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+export function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+  return node;
+}
+
+// A link inside the application: <path> is a route such as /flows and
+// <query> an object of parameters. Only '#' links are built, so no value
+// can turn a link into a script URL.
+export function route(path, query) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query || {})) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const text = q.toString();
+  return '#' + path + (text ? '?' + text : '');
+}
+
+export function link(path, query, text) {
+  return el('a', { href: route(path, query) }, text);
+}
+
+// A table: <columns> are { label, num, sort } and <rows> arrays of cells
+// (nodes or text). <sort> is { key, order, onsort } for sortable headers.
+export function table(columns, rows, sort) {
+  const head = el('tr', null, columns.map((c) => {
+    const th = el('th', { class: c.num ? 'num' : '' }, c.label);
+    if (sort && c.sort) {
+      th.classList.add('sortable');
+      if (sort.key === c.sort) th.classList.add('sorted-' + sort.order);
+      th.dataset.sort = c.sort;
+      th.addEventListener('click', () => sort.onsort(c.sort));
+    }
+    return th;
+  }));
+  const body = rows.map((cells) => el('tr', null, cells.map((cell, i) =>
+    el('td', { class: (columns[i] && columns[i].num ? 'num' : '') +
+      (columns[i] && columns[i].wrap ? ' wrap' : '') }, cell))));
+  return el('table', null, el('thead', null, head), el('tbody', null, body));
+}
+
+// A two-column table of [label, value] pairs.
+export function kv(pairs) {
+  return el('table', { class: 'kv' }, el('tbody', null,
+    pairs.map(([k, v]) => el('tr', null, el('th', null, k), el('td',
+      { class: 'wrap' }, v)))));
+}
+
+export function panel(title, ...children) {
+  return el('section', { class: 'panel' }, title ? el('h2', null, title) : null,
+    children);
+}

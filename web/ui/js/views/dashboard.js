@@ -1,0 +1,168 @@
+// The dashboard: live throughput, drop counters, top hosts, top
+// applications and categories, engaged alerts and the interfaces.
+import { api, ApiError } from '../api.js';
+import { el, clear, panel, table, link } from '../dom.js';
+import { lineChart, seriesData } from '../chart.js';
+import * as fmt from '../format.js';
+import { aggregate, breakdownTable, alertTable, errorNote, every, hostLink } from './common.js';
+
+const POINTS_MAX = 180;
+
+// Counters that mean something was lost or refused, by section.
+const DROPS = [
+  'ring_full', 'oversize', 'copy_nombuf', 'flows_table_full',
+  'ndpi_pool_empty', 'records_dropped', 'late_statuses', 'statuses_full',
+];
+const PLUGIN_DROPS = [
+  'event_batches_dropped', 'events_dropped', 'statuses_dropped',
+  'control_dropped', 'deadline_kills', 'plugins_disabled', 'plugin_errors',
+];
+
+function counterList(pairs) {
+  return el('div', { class: 'counters' }, pairs.map(([name, value]) =>
+    el('div', { class: 'counter' + (value > 0 ? ' nonzero' : ''), dataset: { counter: name } },
+      el('span', { class: 'name' }, name), el('span', { class: 'value' }, fmt.count(value)))));
+}
+
+function dropPairs(doc) {
+  const c = doc.counters;
+  const pairs = DROPS.filter((k) => k in c).map((k) => [k, c[k]]);
+  const parse = Object.values(c.parse_errors || {}).reduce((s, v) => s + v, 0);
+  pairs.push(['parse_errors (all)', parse]);
+  for (const port of doc.interfaces) {
+    pairs.push([port.name + ' imissed', port.imissed]);
+    pairs.push([port.name + ' ierrors', port.ierrors]);
+    pairs.push([port.name + ' rx_nombuf', port.rx_nombuf]);
+  }
+  if (c.plugins) {
+    for (const k of PLUGIN_DROPS) if (k in c.plugins) pairs.push(['plugins ' + k, c.plugins[k]]);
+  }
+  return pairs;
+}
+
+export function render(root) {
+  const chartBox = el('div', { id: 'throughput-chart' });
+  const rate = el('p', { class: 'muted', id: 'throughput-now' }, 'Waiting for counters...');
+  const drops = el('div', null);
+  const summary = el('div', null);
+  const topHosts = el('div', null, 'Loading...');
+  const apps = el('div', null, 'Loading...');
+  const cats = el('div', null, 'Loading...');
+  const engaged = el('div', null, 'Loading...');
+  const ifaces = el('div', null);
+  const history = el('div', { id: 'history-chart' });
+  const historyPanel = panel('Last hour of the interface timeseries', history);
+  historyPanel.hidden = true;
+
+  root.append(el('h1', null, 'Dashboard'),
+    el('div', { class: 'grid' },
+      panel('Throughput (live, from interface counters)', chartBox, rate),
+      panel('Capture', summary, el('h2', null, 'Drops and errors'), drops)),
+    historyPanel,
+    el('div', { class: 'grid' },
+      panel('Top hosts', topHosts),
+      panel('Engaged alerts', engaged),
+      panel('Top applications', apps),
+      panel('Top categories', cats),
+      panel('Interfaces', ifaces)));
+
+  const chart = lineChart(chartBox, [{ label: 'bit/s', color: '#1f5fbf' }],
+    { format: fmt.bits });
+  const xs = [];
+  const ys = [];
+  let last = null;
+  let historyLoaded = false;
+
+  const pollCounters = async () => {
+    let doc;
+    try {
+      doc = await api('/interfaces');
+    } catch (err) {
+      clear(summary).appendChild(errorNote(err));
+      last = null;
+      return;
+    }
+    const now = performance.now() / 1000;
+    const total = doc.interfaces.reduce((s, p) => s + p.ibytes, 0) ||
+      doc.counters.rx_bytes || 0;
+    if (last && now > last.t && total >= last.bytes) {
+      xs.push(Date.now() / 1000);
+      ys.push(((total - last.bytes) * 8) / (now - last.t));
+      if (xs.length > POINTS_MAX) { xs.shift(); ys.shift(); }
+      chart.setData([xs.slice(), ys.slice()]);
+      rate.textContent = 'Now: ' + fmt.bits(ys[ys.length - 1]);
+    }
+    last = { t: now, bytes: total };
+    clear(summary).appendChild(counterList([
+      ['active_flows', doc.counters.active_flows],
+      ['rx_packets', doc.counters.rx_packets],
+      ['rx_bytes', doc.counters.rx_bytes],
+      ['flows_created', doc.counters.flows_created],
+    ]));
+    summary.appendChild(el('p', { class: 'muted' }, 'vigild ', doc.version,
+      ', up ', fmt.duration(doc.uptime), ', packet time ', fmt.time(doc.packet_time)));
+    clear(drops).appendChild(counterList(dropPairs(doc)));
+    clear(ifaces).appendChild(table(
+      [{ label: 'Interface' }, { label: 'Packets', num: true }, { label: 'Bytes', num: true },
+        { label: 'Missed', num: true }],
+      doc.interfaces.map((p) => [link('/interfaces/' + encodeURIComponent(p.name), null, p.name),
+        fmt.count(p.ipackets), fmt.bytes(p.ibytes), fmt.count(p.imissed)])));
+    if (!historyLoaded && doc.interfaces.length > 0) {
+      historyLoaded = true;
+      loadHistory(doc);
+    }
+  };
+
+  // The interface's per-minute series, in packet time, when vigild keeps
+  // timeseries; the panel stays hidden otherwise.
+  const loadHistory = async (doc) => {
+    const element = doc.interfaces.length === 1 ? doc.interfaces[0].name : 'all';
+    const to = Math.ceil(doc.packet_time) + 60;
+    try {
+      const ts = await api('/timeseries?schema=interface:traffic&element=' +
+        encodeURIComponent(element) + '&from=' + (to - 3600) + '&to=' + to);
+      historyPanel.hidden = false;
+      lineChart(history, [{ label: 'bit/s', color: '#067647' }], { format: fmt.bits })
+        .setData(seriesData(ts, ['bytes'], 8));
+    } catch (err) {
+      historyPanel.hidden = true;
+    }
+  };
+
+  const pollTables = async () => {
+    try {
+      const h = await api('/hosts?sort=bytes&limit=10');
+      clear(topHosts).appendChild(h.host_tracking ? table(
+        [{ label: 'Host' }, { label: 'VLAN', num: true }, { label: 'Sent', num: true },
+          { label: 'Received', num: true }, { label: 'Active flows', num: true }],
+        h.hosts.map((x) => [hostLink(x.ip, x.vlan), String(x.vlan), fmt.bytes(x.bytes_sent),
+          fmt.bytes(x.bytes_rcvd), fmt.count(x.active_flows_as_client + x.active_flows_as_server)]))
+        : el('p', { class: 'muted' }, 'vigild keeps host counters only when plugins are configured.'));
+    } catch (err) { clear(topHosts).appendChild(errorNote(err)); }
+    try {
+      const f = await api('/flows?sort=bytes&limit=1000');
+      const agg = aggregate(f.flows);
+      clear(apps).appendChild(breakdownTable(agg.apps.slice(0, 10), 'l7'));
+      clear(cats).appendChild(breakdownTable(agg.categories.slice(0, 10), 'category'));
+      if (f.total > f.flows.length) {
+        apps.appendChild(el('p', { class: 'muted' }, 'From the ', String(f.flows.length),
+          ' largest of ', fmt.count(f.total), ' active flows.'));
+      }
+    } catch (err) {
+      clear(apps).appendChild(errorNote(err));
+      clear(cats);
+    }
+    try {
+      const a = await api('/alerts?state=engaged&limit=10');
+      clear(engaged).appendChild(a.total === 0 ? el('p', { class: 'muted' }, 'No engaged alert.')
+        : el('div', null, alertTable(a.alerts),
+          link('/alerts', { state: 'engaged' }, 'All ' + a.total + ' engaged alerts')));
+    } catch (err) {
+      clear(engaged).appendChild(err instanceof ApiError && err.code === 'alert_store_unavailable'
+        ? el('p', { class: 'muted' }, 'No alert store: ', err.message) : errorNote(err));
+    }
+  };
+
+  const stops = [every(2000, pollCounters), every(10000, pollTables)];
+  return () => stops.forEach((s) => s());
+}
