@@ -1,22 +1,34 @@
 #!/bin/sh
-# Runs vigil on sample traffic it generates, replayed at its own pace, and
-# prints each flow as vigild writes it. With an interface name as argument
-# (`deploy/demo.sh eth0`), captures that interface live instead, through
-# net_af_packet, until Ctrl-C.
+# Runs the whole appliance on sample traffic it generates: vigild replays
+# half an hour of a simulated LAN at the capture's own pace, with the
+# bundled plugins, the alert store and timeseries on; vigil-web serves the
+# dashboard on http://127.0.0.1:8080/; each flow is printed as vigild
+# writes it. With an interface name as argument (`deploy/demo.sh eth0`),
+# captures that interface live instead, through net_af_packet, until
+# Ctrl-C.
 #
-# Installs the Debian packages it needs and builds vigil first.
+# Installs the Debian packages and npm modules it needs and builds vigil
+# first. VIGIL_DEMO_PORT changes the dashboard's port.
 set -eu
 
 VIGIL_ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 VIGIL_SETUP_SOURCED=1
 . "$VIGIL_ROOT/deploy/setup.sh"
 install_packages
+install_npm_modules
 build_vigil
 
 DEMO_DIR=$BUILD_DIR/demo
 mkdir -p "$DEMO_DIR"
 FLOWS=$DEMO_DIR/flows.jsonl
 CONFIG=$DEMO_DIR/vigil.yaml
+WEB_PORT=${VIGIL_DEMO_PORT:-8080}
+case "$WEB_PORT" in
+*[!0-9]* | "")
+	echo "vigil: VIGIL_DEMO_PORT '$WEB_PORT' is not a port number" >&2
+	exit 2
+	;;
+esac
 
 if [ $# -ge 1 ]; then
 	case "$1" in
@@ -28,14 +40,20 @@ if [ $# -ge 1 ]; then
 	PORT="    - interface: \"$1\""
 	echo "vigil: capturing live on $1; Ctrl-C stops and writes the open flows" >&2
 else
-	SAMPLE=$DEMO_DIR/sample.pcap
+	# 30 minutes of 20 hosts: about 320 MB.
+	SAMPLE=$DEMO_DIR/sample-1800s.pcap
 	if [ ! -f "$SAMPLE" ]; then
-		"$BUILD_DIR/deploy/vigil-sample" "$SAMPLE"
+		"$BUILD_DIR/deploy/vigil-sample" "$SAMPLE" --duration 1800 \
+			--hosts 20
 	fi
 	PORT="    - pcap: $SAMPLE
       pace: true"
 	echo "vigil: replaying $SAMPLE at its own pace; Ctrl-C stops early" >&2
 fi
+
+# A fresh admin password each run: vigil-web stores the configured one
+# at start-up, so the one printed below is the one that works.
+PASSWORD=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 
 cat > "$CONFIG" <<YAML
 # Written by deploy/demo.sh.
@@ -50,20 +68,57 @@ flows:
   output: $FLOWS
 networks:
   local: [192.168.0.0/16, 10.0.0.0/8, 172.16.0.0/12, "fd00::/8"]
+plugins:
+  directories: [$VIGIL_ROOT/plugins]
+alerts:
+  database: $DEMO_DIR/alerts.db
+timeseries:
+  directory: $DEMO_DIR/rrd
+control:
+  socket: $DEMO_DIR/control.sock
+web:
+  listen: ["127.0.0.1:$WEB_PORT"]
+  vigild_socket: $DEMO_DIR/api.sock
+  static_dir: $VIGIL_ROOT/web/ui
+  data_dir: $DEMO_DIR/web
+  admin_password: "$PASSWORD"
 log:
-  status_interval: 5
+  status_interval: 30
 YAML
+chmod 600 "$CONFIG"
 
 : > "$FLOWS"
+"$BUILD_DIR/web/vigil-web" -c "$CONFIG" > "$DEMO_DIR/web.log" 2>&1 &
+WEB=$!
 "$BUILD_DIR/engine/vigild" -c "$CONFIG" &
 VIGILD=$!
 trap 'kill -INT $VIGILD 2>/dev/null || true' INT TERM
+cat >&2 <<TEXT
+
+  dashboard:  http://127.0.0.1:$WEB_PORT/
+  log in as:  admin
+  password:   $PASSWORD
+
+  vigil-web's log is $DEMO_DIR/web.log. From another machine, forward
+  the port first: ssh -L $WEB_PORT:127.0.0.1:$WEB_PORT root@THIS-MACHINE
+
+TEXT
 python3 "$VIGIL_ROOT/deploy/show-flows.py" "$FLOWS" "$VIGILD" || true
 status=0
 wait $VIGILD || status=$?
-trap - INT TERM
 if [ $status -ne 0 ]; then
+	kill $WEB 2>/dev/null || true
 	echo "vigil: vigild failed (exit status $status); see the messages above" >&2
 	exit $status
 fi
 echo "vigil: flow records are in $FLOWS" >&2
+if ! kill -0 $WEB 2>/dev/null; then
+	echo "vigil: vigil-web stopped; see $DEMO_DIR/web.log" >&2
+	exit 1
+fi
+# Alerts and charts stay readable after the replay; live pages say that
+# vigild is not running.
+echo "vigil: replay finished; alerts and charts stay on" \
+	"http://127.0.0.1:$WEB_PORT/ until Ctrl-C" >&2
+trap 'kill $WEB 2>/dev/null || true' INT TERM
+wait $WEB || true

@@ -13,6 +13,7 @@ VIGIL_ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 VIGIL_SETUP_SOURCED=1
 . "$VIGIL_ROOT/deploy/setup.sh"
 install_packages
+install_npm_modules
 build_vigil
 
 ASAN_DIR=$VIGIL_ROOT/build-asan
