@@ -56,6 +56,16 @@ struct vg_rx_queue_ref {
 
 struct vg_capture;
 
+/*
+ * Lets an lcore wait a moment for another one. An lcore alone on its CPU
+ * spins. One that shares its CPU with another lcore gives the CPU up
+ * instead, because the lcore it waits for may be the one beside it, which
+ * runs only when the scheduler takes the CPU from the waiter: spinning
+ * would leave both lcores idle for the rest of the waiter's time slice.
+ */
+void
+vg_lcore_wait(bool shares_cpu);
+
 struct vg_rx_lcore {
 	unsigned int index;
 	struct vg_capture *capture;
@@ -65,6 +75,8 @@ struct vg_rx_lcore {
 	unsigned int engine_count;
 	uint16_t burst;
 	uint32_t tunnels;
+
+	bool shares_cpu;              /* another lcore is pinned to its CPU */
 
 	struct vg_rx_counters counters;
 	atomic_bool done;             /* every queue is a finished file */

@@ -11,6 +11,7 @@
  * TSC gives the wall-clock time of reception.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -34,6 +35,15 @@ struct vg_pkt *
 vg_mbuf_pkt(struct rte_mbuf *mbuf)
 {
 	return (struct vg_pkt *)rte_mbuf_to_priv(mbuf);
+}
+
+void
+vg_lcore_wait(bool shares_cpu)
+{
+	if (shares_cpu)
+		sched_yield();
+	else
+		rte_pause();
 }
 
 struct staging {
@@ -115,7 +125,7 @@ flush_staging(struct vg_rx_lcore *rx, struct staging *staged, bool lossless)
 						      s->count - sent);
 				break;
 			}
-			rte_pause();
+			vg_lcore_wait(rx->shares_cpu);
 		}
 		s->count = 0;
 	}
@@ -278,16 +288,20 @@ vg_rx_lcore_main(void *arg)
 
 	while (!atomic_load_explicit(&capture->stop, memory_order_relaxed)) {
 		unsigned int active = 0;
+		bool received = false;
 
 		for (q = 0; q < rx->queue_count; q++) {
 			if (rx->queues[q].done)
 				continue;
 			active++;
-			poll_queue(rx, &rx->queues[q], staged, &quiet_since[q],
-				   &ts0[q], &wall0[q]);
+			if (poll_queue(rx, &rx->queues[q], staged,
+				       &quiet_since[q], &ts0[q], &wall0[q]))
+				received = true;
 		}
 		if (active == 0)
 			break;
+		if (!received && rx->shares_cpu)
+			vg_lcore_wait(true);
 	}
 	atomic_store(&rx->done, true);
 	return 0;

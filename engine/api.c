@@ -922,7 +922,8 @@ fill_ports(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 		if (p == NULL)
 			return;
 		vigil__control__v1__port__init(p);
-		p->name = (char *)capture->ports[i].device;
+		p->name = (char *)capture->ports[i].name;
+		p->device = (char *)capture->ports[i].device;
 		p->ipackets = st->ports[i].ipackets;
 		p->ibytes = st->ports[i].ibytes;
 		p->imissed = st->ports[i].imissed;

@@ -288,7 +288,7 @@ vg_engine_lcore_main(void *arg)
 		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
 		vg_events_flush_idle(lcore->events, false);
 		flush_old_records(lcore);
-		rte_pause();
+		vg_lcore_wait(lcore->shares_cpu);
 	}
 
 	settle(lcore);

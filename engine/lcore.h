@@ -37,6 +37,7 @@ struct vg_engine_lcore {
 	unsigned int rx_count;
 	bool lossless;                 /* wait for record buffers */
 	bool live;                     /* advance time from the clock when idle */
+	bool shares_cpu;               /* another lcore is pinned to its CPU */
 
 	struct rte_ring *full;         /* engine -> control thread */
 	struct rte_ring *empty;        /* control thread -> engine */

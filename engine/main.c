@@ -768,6 +768,20 @@ create_rings(struct vigild *d)
 	return 0;
 }
 
+/* Returns true when more than one rx or engine lcore is pinned to <cpu>. */
+static bool
+cpu_has_lcores(const struct vg_config *cfg, unsigned int cpu)
+{
+	unsigned int lcores = 0;
+	unsigned int i;
+
+	for (i = 0; i < cfg->rx_lcore_count; i++)
+		lcores += cfg->rx_cpus[i] == cpu;
+	for (i = 0; i < cfg->engine_lcore_count; i++)
+		lcores += cfg->engine_cpus[i] == cpu;
+	return lcores > 1;
+}
+
 static int
 setup_lcores(struct vigild *d)
 {
@@ -794,6 +808,8 @@ setup_lcores(struct vigild *d)
 		d->rx[i].engine_count = d->engine_count;
 		d->rx[i].burst = d->cfg.burst;
 		d->rx[i].tunnels = d->cfg.tunnels;
+		d->rx[i].shares_cpu = cpu_has_lcores(&d->cfg,
+						     d->cfg.rx_cpus[i]);
 	}
 	vg_capture_assign_queues(&d->capture, d->rx, d->rx_count);
 
@@ -806,6 +822,8 @@ setup_lcores(struct vigild *d)
 		lcore->rx_count = d->rx_count;
 		lcore->lossless = lossless;
 		lcore->live = !lossless;
+		lcore->shares_cpu = cpu_has_lcores(&d->cfg,
+						   d->cfg.engine_cpus[i]);
 		if (d->plugins) {
 			lcore->events = calloc(1, sizeof(*lcore->events));
 			if (lcore->events == NULL)

@@ -3,8 +3,9 @@
  * files, and the checks every API request passes before its endpoint
  * runs (session cookie, CSRF header, query string).
  *
- * Three paths are registered with h2o: /api/v1 (the API), /metrics and
- * / (static files from web.static_dir). Each gets the same security
+ * Four paths are registered with h2o: /api/v1 (the API), /metrics,
+ * /vendor/uplot (the charting library from web.static_dir/node_modules)
+ * and / (static files from web.static_dir). Each gets the same security
  * headers through h2o's headers filter, so no response leaves without
  * them, whichever handler produced it (h2o's own errors included).
  */
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -23,6 +25,8 @@
 
 #define API_PREFIX "/api/v1"
 #define COOKIE_NAME "vigil_session"
+/* Where `npm ci` (web/ui/package.json) puts uPlot, below web.static_dir. */
+#define UPLOT_DIR "node_modules/uplot/dist"
 #define CSP "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 struct api_handler {
@@ -439,13 +443,53 @@ register_api(struct vg_web *web, h2o_hostconf_t *host, const char *path,
 	add_security_headers(conf, "no-store");
 }
 
+/* Adds gzip and the static files' headers to <conf>. */
+static void
+static_filters(h2o_pathconf_t *conf)
+{
+	h2o_compress_args_t gzip = { .min_size = 1024 };
+
+	gzip.gzip.quality = 1;
+	gzip.brotli.quality = -1;
+	h2o_compress_register(conf, &gzip);
+	/* The browser revalidates with the ETag on every use. */
+	add_security_headers(conf, "no-cache");
+}
+
+/*
+ * Serves /vendor/uplot/ from the uPlot package that `npm ci` puts in
+ * <static_dir>/node_modules, so the pages never load code from another
+ * host. Must be registered before "/": h2o picks the first registered
+ * path that matches. A missing package is logged once here; the pages
+ * then get 404 and the charts say that the library is missing.
+ */
+static void
+register_vendor(struct vg_web *web, h2o_hostconf_t *host)
+{
+	char dir[VG_PATH_MAX + sizeof(UPLOT_DIR)];
+	struct stat st;
+	h2o_pathconf_t *conf;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", web->cfg.web.static_dir,
+			     UPLOT_DIR) >= sizeof(dir))
+		return;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		VG_WARN("web", "dir=%s not found: charts will not draw; run 'npm ci' in web.static_dir",
+			dir);
+	conf = h2o_config_register_path(host, "/vendor/uplot", 0);
+	h2o_file_register(conf, dir, NULL, NULL, 0);
+	static_filters(conf);
+}
+
 static void
 register_static(struct vg_web *web, h2o_hostconf_t *host)
 {
 	static const char *index_files[] = { "index.html", NULL };
-	h2o_pathconf_t *conf = h2o_config_register_path(host, "/", 0);
-	h2o_compress_args_t gzip = { .min_size = 1024 };
+	h2o_pathconf_t *conf;
 
+	if (web->cfg.web.static_dir[0] != '\0')
+		register_vendor(web, host);
+	conf = h2o_config_register_path(host, "/", 0);
 	if (web->cfg.web.static_dir[0] != '\0') {
 		h2o_file_register(conf, web->cfg.web.static_dir, index_files,
 				  NULL, 0);
@@ -454,11 +498,7 @@ register_static(struct vg_web *web, h2o_hostconf_t *host)
 
 		h->on_req = on_api_unknown;
 	}
-	gzip.gzip.quality = 1;
-	gzip.brotli.quality = -1;
-	h2o_compress_register(conf, &gzip);
-	/* The browser revalidates with the ETag on every use. */
-	add_security_headers(conf, "no-cache");
+	static_filters(conf);
 }
 
 /* ---- listeners and TLS ---- */

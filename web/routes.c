@@ -775,6 +775,7 @@ interfaces_answered(struct vg_pending *p, const Response *resp,
 		vg_jbuf_raw(&b, i > 0 ? ",{" : "{", i > 0 ? 2 : 1);
 		vg_jbuf_key(&b, true, "name");
 		vg_jbuf_string(&b, port->name, strlen(port->name));
+		put_str(&b, "device", port->device);
 		put_u64(&b, "ipackets", port->ipackets);
 		put_u64(&b, "ibytes", port->ibytes);
 		put_u64(&b, "imissed", port->imissed);

@@ -38,6 +38,9 @@
 
 #define NTP_POLL_US 64000000ULL
 
+/* The first scan starts no later than this into the capture. */
+#define FIRST_SCAN_MAX_US 45000000ULL
+
 /* Frame bytes held in memory before older frames are written out. */
 #define FLUSH_BYTES (32u << 20)
 
@@ -211,8 +214,9 @@ struct scan_job {
 /*
  * Plans the scans: one host (a Linux desktop when there is one) scans
  * another LAN host, a remote IPv4 address and, if it has IPv6, a remote
- * IPv6 address, a quarter, a half and three quarters into the capture.
- * Returns the scanner. Jobs that cannot run get port_count 0.
+ * IPv6 address, a quarter (at most FIRST_SCAN_MAX_US), a half and three
+ * quarters into the capture, so a long paced replay shows a scan within
+ * its first minute. Returns the scanner. Jobs that cannot run get port_count 0.
  */
 static struct vg_host *
 plan_scans(struct vg_world *w, struct scan_job jobs[SCAN_JOBS])
@@ -243,6 +247,8 @@ plan_scans(struct vg_world *w, struct scan_job jobs[SCAN_JOBS])
 	jobs[2].port_count = scanner->dual_stack ? 200 : 0;
 	for (i = 0; i < SCAN_JOBS; i++)
 		jobs[i].at_us = w->start_us + span * (i + 1) / 4;
+	if (span / 4 > FIRST_SCAN_MAX_US)
+		jobs[0].at_us = w->start_us + FIRST_SCAN_MAX_US;
 	return scanner;
 }
 

@@ -38,6 +38,9 @@ export function lineChart(target, series, options = {}) {
     state.plot = new UPlot(opts, state.pending || [[]].concat(series.map(() => [])),
       target);
     state.pending = null;
+    // The uPlot instance, so the browser tests (and the console) can read
+    // the data it plots (target.uplot.data).
+    target.uplot = state.plot;
   }).catch((err) => {
     state.failed = true;
     target.appendChild(el('p', { class: 'muted' },
