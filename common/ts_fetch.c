@@ -149,7 +149,10 @@ vg_ts_file(const char *dir, const char *schema, const char *element,
 		n = (size_t)snprintf(out, len, "%s/interface/%s/%s.rrd", dir,
 				     first, schema + 10);
 	} else if (strcmp(schema, "interface:app") == 0 ||
-		   strcmp(schema, "interface:category") == 0) {
+		   strcmp(schema, "interface:category") == 0 ||
+		   strcmp(schema, "host:app") == 0) {
+		bool host = schema[0] == 'h';
+
 		slash = strrchr(element, '/');
 		if (slash == NULL || (size_t)(slash - element) >= sizeof(first))
 			return -ENOENT;
@@ -158,8 +161,9 @@ vg_ts_file(const char *dir, const char *schema, const char *element,
 		if (vg_ts_path_component(second, first, sizeof(first)) < 0 ||
 		    vg_ts_path_component(slash + 1, second, sizeof(second)) < 0)
 			return -ENAMETOOLONG;
-		n = (size_t)snprintf(out, len, "%s/interface/%s/%s/%s.rrd", dir,
-				     first, schema + 10, second);
+		n = (size_t)snprintf(out, len, "%s/%s/%s/%s/%s.rrd", dir,
+				     host ? "host" : "interface", first,
+				     host ? "app" : schema + 10, second);
 	} else if (strcmp(schema, "host:traffic") == 0) {
 		if (vg_ts_path_component(element, first, sizeof(first)) < 0)
 			return -ENAMETOOLONG;

@@ -187,9 +187,20 @@ fail:
 	return NULL;
 }
 
+/* The slot of <flow>'s application in a cut's app_bytes. */
+static unsigned int
+app_slot(const struct vg_flow *flow)
+{
+	unsigned int id = flow->app_proto != NDPI_PROTOCOL_UNKNOWN ?
+				  flow->app_proto :
+				  flow->master_proto;
+
+	return id < VG_APP_SLOTS ? id : 0;
+}
+
 /*
  * Counts <flow> as active (<delta> 1) or ended (-1) for its client and
- * server hosts.
+ * server hosts; an ended flow's score leaves theirs.
  */
 static void
 count_flow_hosts(struct vg_engine *engine, const struct vg_flow *flow,
@@ -209,6 +220,10 @@ count_flow_hosts(struct vg_engine *engine, const struct vg_flow *flow,
 		if (delta > 0) {
 			client->total_flows_as_client++;
 			client->m_new_client++;
+		} else {
+			client->score -= flow->score < client->score ?
+						 flow->score :
+						 client->score;
 		}
 		client->local = (client_lo ? flow->lo_net : flow->hi_net) != 0;
 		vg_host_touch(table, client);
@@ -218,6 +233,10 @@ count_flow_hosts(struct vg_engine *engine, const struct vg_flow *flow,
 		if (delta > 0) {
 			server->total_flows_as_server++;
 			server->m_new_server++;
+		} else {
+			server->score -= flow->score < server->score ?
+						 flow->score :
+						 server->score;
 		}
 		server->local = (client_lo ? flow->hi_net : flow->lo_net) != 0;
 		vg_host_touch(table, server);
@@ -250,6 +269,9 @@ count_packet_hosts(struct vg_engine *engine, const struct vg_flow *flow,
 	bool p2p = flow_is_p2p(flow);
 	bool syn = pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN);
 	bool ack = (pkt->tcp_flags & TCP_ACK) != 0;
+	/* Bytes before detection are counted when it ends (count_detected). */
+	bool detected = (flow->flags & VG_FLOW_DETECTED) != 0;
+	unsigned int app = app_slot(flow);
 
 	src = vg_host_get(table, pkt->src, pkt->ip_version, pkt->vlan,
 			  pkt->ts_us);
@@ -264,6 +286,9 @@ count_packet_hosts(struct vg_engine *engine, const struct vg_flow *flow,
 		src->m_p2p_bytes += p2p ? len : 0;
 		src->m_syn_sent += syn && !ack;
 		src->m_synack_sent += syn && ack;
+		if (detected)
+			vg_host_app_add(src->m_apps, &src->m_app_other, app,
+					len);
 		src->local = (src_is_lo ? flow->lo_net : flow->hi_net) != 0;
 		if (pkt->ts_us > src->last_us)
 			src->last_us = pkt->ts_us;
@@ -278,22 +303,14 @@ count_packet_hosts(struct vg_engine *engine, const struct vg_flow *flow,
 		dst->m_p2p_bytes += p2p ? len : 0;
 		dst->m_syn_rcvd += syn && !ack;
 		dst->m_synack_rcvd += syn && ack;
+		if (detected)
+			vg_host_app_add(dst->m_apps, &dst->m_app_other, app,
+					len);
 		dst->local = (src_is_lo ? flow->hi_net : flow->lo_net) != 0;
 		if (pkt->ts_us > dst->last_us)
 			dst->last_us = pkt->ts_us;
 		vg_host_touch(table, dst);
 	}
-}
-
-/* The slot of <flow>'s application in a cut's app_bytes. */
-static unsigned int
-app_slot(const struct vg_flow *flow)
-{
-	unsigned int id = flow->app_proto != NDPI_PROTOCOL_UNKNOWN ?
-				  flow->app_proto :
-				  flow->master_proto;
-
-	return id < VG_APP_SLOTS ? id : 0;
 }
 
 /* Counts one packet of <flow> in the open minute. */
@@ -346,8 +363,9 @@ count_detected(struct vg_engine *engine, const struct vg_flow *flow)
 		engine->minute->app_bytes[app_slot(flow)] += bytes;
 		engine->minute->category_bytes[flow->category % 64] += bytes;
 	}
-	if (engine->hosts != NULL && (dns || p2p)) {
+	if (engine->hosts != NULL && bytes > 0) {
 		const struct vg_flow_key *key = &flow->key;
+		unsigned int app = app_slot(flow);
 		struct vg_host *h[2];
 		unsigned int i;
 
@@ -360,6 +378,8 @@ count_detected(struct vg_engine *engine, const struct vg_flow *flow)
 				continue;
 			h[i]->m_dns_bytes += dns ? bytes : 0;
 			h[i]->m_p2p_bytes += p2p ? bytes : 0;
+			vg_host_app_add(h[i]->m_apps, &h[i]->m_app_other, app,
+					bytes);
 			vg_host_touch(engine->hosts, h[i]);
 		}
 	}
@@ -418,6 +438,9 @@ cut_minute(struct vg_engine *engine, uint64_t now_us)
 			o->synack_rcvd = h->m_synack_rcvd;
 			o->flows_as_client = h->flows_as_client;
 			o->flows_as_server = h->flows_as_server;
+			o->score = h->score;
+			memcpy(o->apps, h->m_apps, sizeof(o->apps));
+			o->app_other_bytes = h->m_app_other;
 			o->first_us = h->first_us;
 			o->last_us = h->last_us;
 		}
@@ -428,6 +451,8 @@ cut_minute(struct vg_engine *engine, uint64_t now_us)
 		h->m_dns_bytes = h->m_p2p_bytes = 0;
 		h->m_syn_sent = h->m_syn_rcvd = 0;
 		h->m_synack_sent = h->m_synack_rcvd = 0;
+		memset(h->m_apps, 0, sizeof(h->m_apps));
+		h->m_app_other = 0;
 	}
 	if (table != NULL)
 		table->dirty_count = 0;
@@ -921,12 +946,36 @@ vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 	return ended;
 }
 
+/* Adds <score> to the scores of both hosts of <flow>. */
+static void
+add_host_score(struct vg_engine *engine, const struct vg_flow *flow,
+	       unsigned int score)
+{
+	const struct vg_flow_key *key = &flow->key;
+	struct vg_host *h[2];
+	unsigned int i;
+
+	h[0] = vg_host_get(engine->hosts, key->lo_addr, key->ip_version,
+			   key->vlan, engine->now_us);
+	h[1] = vg_host_get(engine->hosts, key->hi_addr, key->ip_version,
+			   key->vlan, engine->now_us);
+	for (i = 0; i < 2; i++) {
+		if (h[i] == NULL)
+			continue;
+		h[i]->score = h[i]->score + score < h[i]->score ?
+				      UINT32_MAX :
+				      h[i]->score + score;
+		vg_host_touch(engine->hosts, h[i]);
+	}
+}
+
 int
 vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
 		     unsigned int status_id, unsigned int score)
 {
 	uint32_t slot = (uint32_t)(flow_id >> 24);
 	struct vg_flow *flow;
+	unsigned int added;
 	unsigned int i;
 
 	if ((flow_id >> 56) != engine->index ||
@@ -950,9 +999,11 @@ vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
 		return -ENOSPC;
 	}
 	flow->statuses[i] = (uint8_t)(status_id + 1);
-	flow->score = (uint16_t)(flow->score + score > UINT16_MAX ?
-					 UINT16_MAX :
-					 flow->score + score);
+	added = flow->score + score > UINT16_MAX ? UINT16_MAX - flow->score :
+						    score;
+	flow->score = (uint16_t)(flow->score + added);
+	if (engine->hosts != NULL && added > 0)
+		add_host_score(engine, flow, added);
 	vg_events_flow(engine->events, engine, flow, VG_HOOK_STATUS_CHANGED,
 		       VG_END_IDLE);
 	return 0;

@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "minute.h"
+
 struct vg_host {
 	_Atomic uint8_t in_use;
 	uint8_t ip_version;     /* 4 or 6 */
@@ -37,6 +39,7 @@ struct vg_host {
 	uint32_t flows_as_server;
 	uint64_t total_flows_as_client;
 	uint64_t total_flows_as_server;
+	uint32_t score;           /* sum of its active flows' scores, this lcore */
 	bool local;               /* inside networks.local */
 	bool dirty;               /* on the dirty list: changed this minute */
 	/* This minute so far (minute.h); zeroed at each cut. */
@@ -52,6 +55,8 @@ struct vg_host {
 	uint32_t m_syn_rcvd;
 	uint32_t m_synack_sent;
 	uint32_t m_synack_rcvd;
+	struct vg_host_app m_apps[VG_HOST_APPS];
+	uint64_t m_app_other;
 };
 
 struct vg_host_table {

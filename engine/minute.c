@@ -175,6 +175,8 @@ pending_grow(struct pending *p, uint32_t cap)
 static void
 add_host(struct vg_minute_host *to, const struct vg_minute_host *from)
 {
+	unsigned int i;
+
 	to->bytes_sent += from->bytes_sent;
 	to->bytes_rcvd += from->bytes_rcvd;
 	to->packets_sent += from->packets_sent;
@@ -189,6 +191,11 @@ add_host(struct vg_minute_host *to, const struct vg_minute_host *from)
 	to->synack_rcvd += from->synack_rcvd;
 	to->flows_as_client += from->flows_as_client;
 	to->flows_as_server += from->flows_as_server;
+	to->score += from->score;
+	to->app_other_bytes += from->app_other_bytes;
+	for (i = 0; i < VG_HOST_APPS && from->apps[i].bytes > 0; i++)
+		vg_host_app_add(to->apps, &to->app_other_bytes,
+				from->apps[i].app, from->apps[i].bytes);
 	to->local = to->local || from->local;
 	if (from->first_us < to->first_us)
 		to->first_us = from->first_us;

@@ -33,6 +33,38 @@
 #define VG_MINUTE_GAP_MAX 1440
 #define VG_MINUTE_DONE UINT64_MAX
 
+/*
+ * Applications counted per host and minute. A host's bytes of further
+ * applications in the same minute go to app_other_bytes.
+ */
+#define VG_HOST_APPS 4
+
+/* Bytes of one application (a slot of app_bytes) to and from a host. */
+struct vg_host_app {
+	uint16_t app;              /* meaningful when bytes > 0 */
+	uint64_t bytes;
+};
+
+/*
+ * Adds <bytes> of application slot <app> to <apps>, or to <other> when
+ * every entry holds another application.
+ */
+static inline void
+vg_host_app_add(struct vg_host_app apps[VG_HOST_APPS], uint64_t *other,
+		unsigned int app, uint64_t bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < VG_HOST_APPS; i++) {
+		if (apps[i].bytes == 0 || apps[i].app == app) {
+			apps[i].app = (uint16_t)app;
+			apps[i].bytes += bytes;
+			return;
+		}
+	}
+	*other += bytes;
+}
+
 /* One host's activity during the minute, as one engine lcore saw it. */
 struct vg_minute_host {
 	uint8_t addr[16];          /* IPv4 in the first 4 bytes */
@@ -52,9 +84,12 @@ struct vg_minute_host {
 	uint32_t syn_rcvd;
 	uint32_t synack_sent;      /* SYN+ACK segments */
 	uint32_t synack_rcvd;
+	struct vg_host_app apps[VG_HOST_APPS]; /* bytes by application */
+	uint64_t app_other_bytes;
 	/* gauges at the end of the minute, this lcore's share */
 	uint32_t flows_as_client;
 	uint32_t flows_as_server;
+	uint32_t score;            /* sum of the scores of its active flows */
 	uint64_t first_us;         /* first and last packet time of the host */
 	uint64_t last_us;
 };

@@ -60,14 +60,11 @@ static const struct ds_spec bytes_ds[] = {
 	{ "bytes", VG_TS_ABSOLUTE },
 };
 
-/*
- * NOTE: the minute cut has no host score and no bytes per application
- * per host, so host series carry neither.
- */
 static const struct ds_spec host_ds[] = {
 	{ "bytes_sent", VG_TS_ABSOLUTE },   { "bytes_rcvd", VG_TS_ABSOLUTE },
 	{ "packets_sent", VG_TS_ABSOLUTE }, { "packets_rcvd", VG_TS_ABSOLUTE },
 	{ "flows_client", VG_TS_GAUGE },    { "flows_server", VG_TS_GAUGE },
+	{ "score", VG_TS_GAUGE },
 };
 
 static const struct ds_spec net_ds[] = {
@@ -449,6 +446,34 @@ host_key(const struct vg_minute_host *h, char out[NAME_LEN])
 	snprintf(out, NAME_LEN, "%s@%u", addr, h->vlan);
 }
 
+/*
+ * Writes a host's bytes per application: the VG_HOST_APPS applications
+ * the engine counted for it in the minute, and the rest as "_other".
+ */
+static void
+emit_host_apps(struct vg_ts_series *s, const struct vg_minute_host *h,
+	       const char *key, uint64_t t)
+{
+	unsigned int i;
+	double v;
+
+	for (i = 0; i < VG_HOST_APPS && h->apps[i].bytes > 0; i++) {
+		unsigned int app = h->apps[i].app;
+
+		v = (double)h->apps[i].bytes;
+		if (app < VG_APP_SLOTS && s->app_names[app] != NULL)
+			emit(s, t, bytes_ds, &v, 1, "host/%s/app/%s.rrd", key,
+			     s->app_names[app]);
+		else
+			emit(s, t, bytes_ds, &v, 1, "host/%s/app/%u.rrd", key,
+			     app);
+	}
+	if (h->app_other_bytes > 0) {
+		v = (double)h->app_other_bytes;
+		emit(s, t, bytes_ds, &v, 1, "host/%s/app/_other.rrd", key);
+	}
+}
+
 static void
 emit_hosts(struct vg_ts_series *s, const struct vg_minute_merged *m,
 	   uint64_t t)
@@ -479,8 +504,10 @@ emit_hosts(struct vg_ts_series *s, const struct vg_minute_merged *m,
 		v[3] = (double)h->packets_rcvd;
 		v[4] = h->flows_as_client;
 		v[5] = h->flows_as_server;
+		v[6] = h->score;
 		emit(s, t, host_ds, v, COUNT(host_ds), "host/%s/traffic.rrd",
 		     key);
+		emit_host_apps(s, h, key, t);
 	}
 }
 
