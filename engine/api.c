@@ -396,6 +396,7 @@ host_to_pb(struct arena *a, struct vg_host_hit *hit)
 	pb->flows_as_server = h->flows_as_server;
 	pb->total_flows_as_client = h->total_flows_as_client;
 	pb->total_flows_as_server = h->total_flows_as_server;
+	pb->score = h->score;
 	return pb;
 }
 

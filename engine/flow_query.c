@@ -418,6 +418,9 @@ add_host(struct merged_host *m, const struct vg_host *h)
 	m->sum.flows_as_server += h->flows_as_server;
 	m->sum.total_flows_as_client += h->total_flows_as_client;
 	m->sum.total_flows_as_server += h->total_flows_as_server;
+	m->sum.score = m->sum.score + h->score < m->sum.score ?
+			       UINT32_MAX :
+			       m->sum.score + h->score;
 	if (h->first_us < m->sum.first_us)
 		m->sum.first_us = h->first_us;
 	if (h->last_us > m->sum.last_us)
@@ -497,6 +500,8 @@ host_key(const struct vg_host *h, enum vg_host_sort sort)
 		return h->first_us;
 	case VG_HOST_SORT_LAST_SEEN:
 		return h->last_us;
+	case VG_HOST_SORT_SCORE:
+		return h->score;
 	case VG_HOST_SORT_BYTES:
 	default:
 		return h->bytes_sent + h->bytes_rcvd;

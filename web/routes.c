@@ -410,6 +410,7 @@ vg_host_json(struct vg_jbuf *b, const Vigil__Control__V1__Host *h)
 	put_u64(b, "active_flows_as_server", h->flows_as_server);
 	put_u64(b, "total_flows_as_client", h->total_flows_as_client);
 	put_u64(b, "total_flows_as_server", h->total_flows_as_server);
+	put_u64(b, "score", h->score);
 	vg_jbuf_lit(b, "}");
 }
 
@@ -634,7 +635,7 @@ get_flow(struct vg_web *web, h2o_req_t *req, const char *id_text,
 
 static const char *const host_sorts[] = {
 	"bytes", "bytes_sent", "bytes_rcvd", "packets", "flows",
-	"total_flows", "first_seen", "last_seen", NULL,
+	"total_flows", "first_seen", "last_seen", "score", NULL,
 };
 
 static void
@@ -724,7 +725,7 @@ get_hosts(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 
 		if (i < 0) {
 			vg_http_error(req, 400, "invalid_parameter", "sort",
-				      "sort must be one of bytes, bytes_sent, bytes_rcvd, packets, flows, total_flows, first_seen, last_seen; got '%.64s'",
+				      "sort must be one of bytes, bytes_sent, bytes_rcvd, packets, flows, total_flows, first_seen, last_seen, score; got '%.64s'",
 				      sort);
 			return;
 		}

@@ -13,6 +13,7 @@ vigild going away (503) and coming back.
 
 usage: web_api.py VIGILD VIGIL_WEB SOURCE_ROOT
 """
+import collections
 import gzip
 import http.client
 import ipaddress
@@ -368,6 +369,22 @@ def check_flows(c, checks, flows, records):
                      "flows?status: a flow without its status")
     except AssertionError as err:
         checks.check(False, f"flows?status: {err}")
+
+    # A host's score is the sum of its active flows' scores, either role.
+    s, d, _ = c.get("/api/v1/flows?limit=1000")
+    want = collections.Counter()
+    for f in d.get("flows", []):
+        want[(f["client_ip"], f["vlan"])] += f["score"]
+        want[(f["server_ip"], f["vlan"])] += f["score"]
+    s, d, _ = c.get("/api/v1/hosts?limit=1000&sort=score")
+    got = {(h["ip"], h["vlan"]): h["score"] for h in d.get("hosts", [])}
+    checks.check(s == 200 and sum(want.values()) > 0 and
+                 all(got.get(k, 0) == v for k, v in want.items()) and
+                 all(want.get(k, 0) == v for k, v in got.items()),
+                 f"host scores: {got} against flows {dict(want)}")
+    scores = [h["score"] for h in d.get("hosts", [])]
+    checks.check(scores == sorted(scores, reverse=True),
+                 f"hosts?sort=score: not sorted: {scores}")
 
     # Sorting: values in order, and the biggest UDP flow first.
     for key, field in (("bytes", None), ("packets", None),
