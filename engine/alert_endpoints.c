@@ -563,6 +563,28 @@ vg_alert_endpoints_deliver(struct vg_alert_endpoints *eps,
 }
 
 void
+vg_alert_endpoints_each_counter(struct vg_alert_endpoints *eps, vg_counter_fn fn,
+				void *ctx)
+{
+	unsigned int i;
+
+	for (i = 0; i < eps->count; i++) {
+		struct endpoint *ep = &eps->list[i];
+		const char *name = ep->cfg->name;
+		uint32_t queued;
+
+		pthread_mutex_lock(&ep->lock);
+		queued = ep->count;
+		pthread_mutex_unlock(&ep->lock);
+		fn(ctx, "delivered", name, atomic_load(&ep->delivered));
+		fn(ctx, "failed", name, atomic_load(&ep->failed));
+		fn(ctx, "retried", name, atomic_load(&ep->retried));
+		fn(ctx, "dropped", name, atomic_load(&ep->dropped));
+		fn(ctx, "queued", name, queued);
+	}
+}
+
+void
 vg_alert_endpoints_stats_json(struct vg_alert_endpoints *eps, char *out,
 			      size_t len)
 {

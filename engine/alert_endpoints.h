@@ -22,6 +22,13 @@
 
 struct vg_alert_endpoints;
 
+/*
+ * Receives one counter: <name> in snake_case, <label> the endpoint's name
+ * for an endpoint's counter, else NULL.
+ */
+typedef void (*vg_counter_fn)(void *ctx, const char *name, const char *label,
+			      uint64_t value);
+
 /* Starts one thread per endpoint of <cfg>; returns NULL, cause logged. */
 struct vg_alert_endpoints *
 vg_alert_endpoints_start(const struct vg_alerts_config *cfg);
@@ -34,6 +41,11 @@ vg_alert_endpoints_start(const struct vg_alerts_config *cfg);
 void
 vg_alert_endpoints_deliver(struct vg_alert_endpoints *eps,
 			   const struct vg_alert *a, const char *event);
+
+/* Hands every endpoint's counters to <fn>. */
+void
+vg_alert_endpoints_each_counter(struct vg_alert_endpoints *eps, vg_counter_fn fn,
+				void *ctx);
 
 /* Writes a JSON array of every endpoint's counters into <out>. */
 void

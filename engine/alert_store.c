@@ -647,6 +647,35 @@ vg_alert_store_command(struct vg_alert_store *store, const char *command,
 }
 
 void
+vg_alert_store_each_counter(struct vg_alert_store *s, vg_counter_fn fn,
+			    void *ctx)
+{
+	uint32_t queue_len;
+
+	pthread_mutex_lock(&s->lock);
+	queue_len = s->count;
+	pthread_mutex_unlock(&s->lock);
+	fn(ctx, "queued", NULL, read_counter(&s->c.queued));
+	fn(ctx, "queue_length", NULL, queue_len);
+	fn(ctx, "dropped", NULL, read_counter(&s->c.dropped));
+	fn(ctx, "excluded", NULL, read_counter(&s->c.excluded));
+	fn(ctx, "engaged", NULL, read_counter(&s->c.engaged));
+	fn(ctx, "engaged_merged", NULL, read_counter(&s->c.engaged_merged));
+	fn(ctx, "released", NULL, read_counter(&s->c.released));
+	fn(ctx, "release_unknown", NULL, read_counter(&s->c.release_unknown));
+	fn(ctx, "flow_stored", NULL, read_counter(&s->c.past_inserted));
+	fn(ctx, "flow_merged", NULL, read_counter(&s->c.past_merged));
+	fn(ctx, "unconfirmed_released", NULL,
+	   read_counter(&s->c.unconfirmed_released));
+	fn(ctx, "retention_deleted", NULL,
+	   read_counter(&s->c.retention_deleted));
+	fn(ctx, "transactions", NULL, read_counter(&s->c.transactions));
+	fn(ctx, "db_errors", NULL, read_counter(&s->c.db_errors));
+	if (s->endpoints != NULL)
+		vg_alert_endpoints_each_counter(s->endpoints, fn, ctx);
+}
+
+void
 vg_alert_store_stats_json(struct vg_alert_store *s, char *out, size_t len)
 {
 	char endpoints[4096] = "[]";

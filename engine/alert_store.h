@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "alert_endpoints.h"
 #include "common/alert_config.h"
 #include "vigil_events.pb-c.h"
 
@@ -57,6 +58,14 @@ vg_alert_store_release(struct vg_alert_store *store,
 bool
 vg_alert_store_command(struct vg_alert_store *store, const char *command,
 		       char *out, size_t out_len);
+
+/*
+ * Hands the store's counters to <fn> (label NULL), then the endpoints'
+ * (labelled with the endpoint's name).
+ */
+void
+vg_alert_store_each_counter(struct vg_alert_store *store, vg_counter_fn fn,
+			    void *ctx);
 
 /* Writes the store's and endpoints' counters as a JSON object. */
 void

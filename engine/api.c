@@ -23,12 +23,15 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "alert_store.h"
 #include "api.h"
 #include "events.h"
 #include "flow_query.h"
 #include "lcore.h"
 #include "sandbox_sup.h"
 #include "stats.h"
+#include "ts_series.h"
+#include "ts_writer.h"
 #include "vigil_control.pb-c.h"
 
 #define VG_API_QUEUE_MAX (64u << 20) /* response bytes queued per client */
@@ -961,6 +964,92 @@ fill_engines(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 	}
 }
 
+/* Collects counters handed over one at a time into an arena list. */
+struct counter_list {
+	struct arena *a;
+	PbCounter **list;
+	size_t n;
+	Vigil__Control__V1__LabeledCounter **labeled;
+	size_t n_labeled;
+};
+
+static void
+collect_counter(void *ctx, const char *name, const char *label,
+		uint64_t value)
+{
+	struct counter_list *cl = ctx;
+	Vigil__Control__V1__LabeledCounter *lc;
+
+	if (label == NULL) {
+		if (cl->n < COUNTERS_MAX)
+			add_counter(cl->a, cl->list, &cl->n, name, value);
+		return;
+	}
+	if (cl->n_labeled >= COUNTERS_MAX)
+		return;
+	lc = arena_alloc(cl->a, sizeof(*lc));
+	if (lc == NULL)
+		return;
+	vigil__control__v1__labeled_counter__init(lc);
+	lc->name = (char *)name;
+	lc->label = (char *)label;
+	lc->value = value;
+	cl->labeled[cl->n_labeled++] = lc;
+}
+
+static void
+fill_alert_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
+		    struct vg_alert_store *store)
+{
+	struct counter_list cl = { .a = a };
+
+	cl.list = arena_alloc(a, COUNTERS_MAX * sizeof(*cl.list));
+	cl.labeled = arena_alloc(a, COUNTERS_MAX * sizeof(*cl.labeled));
+	if (cl.list == NULL || cl.labeled == NULL)
+		return;
+	vg_alert_store_each_counter(store, collect_counter, &cl);
+	b->alert_counters = cl.list;
+	b->n_alert_counters = cl.n;
+	b->endpoint_counters = cl.labeled;
+	b->n_endpoint_counters = cl.n_labeled;
+}
+
+static void
+fill_ts_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
+		 const struct vg_ts_writer *writer,
+		 const struct vg_ts_series *series)
+{
+	PbCounter **l = arena_alloc(a, COUNTERS_MAX * sizeof(*l));
+	struct vg_ts_writer_stats w;
+	struct vg_ts_series_stats s;
+	size_t n = 0;
+
+	if (l == NULL)
+		return;
+	vg_ts_writer_get_stats(writer, &w);
+	ADD(l, n, "points_queued", w.points_queued);
+	ADD(l, n, "points_dropped", w.points_dropped);
+	ADD(l, n, "queue_high_water", w.queue_high_water);
+	ADD(l, n, "queue_size", w.queue_size);
+	ADD(l, n, "updates", w.updates);
+	ADD(l, n, "update_errors", w.update_errors);
+	ADD(l, n, "skipped_old", w.skipped_old);
+	ADD(l, n, "files_created", w.files_created);
+	ADD(l, n, "create_errors", w.create_errors);
+	ADD(l, n, "ds_unknown", w.ds_unknown);
+	if (series != NULL) {
+		vg_ts_series_get_stats(series, &s);
+		ADD(l, n, "minutes", s.minutes);
+		ADD(l, n, "host_series", s.host_series);
+		ADD(l, n, "hosts_capped", s.hosts_capped);
+		ADD(l, n, "hosts_remote", s.hosts_remote);
+		ADD(l, n, "plugin_points", s.plugin_points);
+		ADD(l, n, "plugin_rejected", s.plugin_rejected);
+	}
+	b->timeseries_counters = l;
+	b->n_timeseries_counters = n;
+}
+
 static void
 handle_stats(struct api_client *c, const Request *req)
 {
@@ -986,6 +1075,11 @@ handle_stats(struct api_client *c, const Request *req)
 	if (api->env.sandboxes != NULL)
 		fill_plugin_counters(&a, &body, &st);
 	fill_engines(&a, &body, api);
+	if (api->env.alert_store != NULL)
+		fill_alert_counters(&a, &body, api->env.alert_store);
+	if (api->env.ts_writer != NULL)
+		fill_ts_counters(&a, &body, api->env.ts_writer,
+				 api->env.ts_series);
 	body.uptime_ms = uv_now(api->loop) - api->started_ms;
 	body.version = (char *)VG_VERSION;
 	body.plugins = api->env.sandboxes != NULL;

@@ -27,6 +27,9 @@ struct vg_capture;
 struct vg_rx_lcore;
 struct vg_engine_lcore;
 struct vg_sandboxes;
+struct vg_alert_store;
+struct vg_ts_writer;
+struct vg_ts_series;
 
 /* Sources of the API's data; every pointer must outlive the API. */
 struct vg_api_env {
@@ -38,6 +41,9 @@ struct vg_api_env {
 	unsigned int engine_count;
 	struct vg_sandboxes *sandboxes;    /* NULL when plugins are off */
 	const uint64_t *records_lost;      /* added to records_dropped */
+	struct vg_alert_store *alert_store;   /* or NULL */
+	const struct vg_ts_writer *ts_writer; /* NULL without timeseries */
+	const struct vg_ts_series *ts_series;
 };
 
 struct vg_api;

@@ -54,6 +54,7 @@ struct vigild {
 	unsigned int engine_count;
 	bool live;
 	bool status_lines;  /* live port or endless replay: print status */
+	uint64_t launched_us; /* vg_capture_now_us() as the lcores started */
 
 	int out_fd;
 	uint64_t records_bytes;      /* whole records written to the output */
@@ -873,6 +874,8 @@ launch_lcores(struct vigild *d)
 	unsigned int i;
 	int rc;
 
+	d->launched_us = vg_capture_now_us(&d->capture);
+
 	/* lcore 0 is this thread; rx lcores follow, then engine lcores. */
 	for (i = 0; i < d->engine_count; i++) {
 		rc = rte_eal_remote_launch(vg_engine_lcore_main, &d->engines[i],
@@ -920,6 +923,9 @@ start_control(struct vigild *d)
 			.engine_count = d->engine_count,
 			.sandboxes = d->plugins ? &d->sandboxes : NULL,
 			.records_lost = &d->records_lost,
+			.alert_store = d->alert_store,
+			.ts_writer = d->ts_writer,
+			.ts_series = d->ts_series,
 		};
 
 		d->api = vg_api_start(&d->loop, d->cfg.web.vigild_socket, &env);
@@ -950,6 +956,31 @@ run_control_loop(struct vigild *d)
 	/* Runs until the sandboxes have exited and every handle is closed. */
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&d->loop);
+}
+
+/*
+ * Logs how fast the capture files were read: engine packets over the time
+ * from the lcores' launch until the last engine lcore had flushed its
+ * flows. The time leaves out start-up and what the control thread does
+ * after the input ends (records, the last minute's timeseries points).
+ * Call after the lcores have returned.
+ */
+static void
+log_file_rate(const struct vigild *d)
+{
+	uint64_t packets = 0;
+	uint64_t end = d->launched_us;
+	double seconds;
+	unsigned int i;
+
+	for (i = 0; i < d->engine_count; i++) {
+		packets += d->engines[i].engine->counters.packets;
+		if (d->engines[i].done_us > end)
+			end = d->engines[i].done_us;
+	}
+	seconds = (double)(end - d->launched_us) / 1e6;
+	VG_INFO("capture", "input read packets=%" PRIu64 " seconds=%.3f pps=%.0f",
+		packets, seconds, seconds > 0 ? (double)packets / seconds : 0.0);
 }
 
 static void
@@ -1145,6 +1176,8 @@ main(int argc, char **argv)
 
 	run_control_loop(&d);
 	rte_eal_mp_wait_lcore();
+	if (!d.live)
+		log_file_rate(&d);
 	drain_records(&d);
 	drain_cuts(&d);
 	/* Every minute is delivered: write the last points and stop. */

@@ -800,6 +800,37 @@ interfaces_answered(struct vg_pending *p, const Response *resp,
 		}
 		vg_jbuf_lit(&b, "}");
 	}
+	if (st->n_alert_counters > 0) {
+		vg_jbuf_lit(&b, ",\"alerts\":{");
+		for (i = 0; i < st->n_alert_counters; i++) {
+			vg_jbuf_key(&b, i == 0, st->alert_counters[i]->name);
+			vg_jbuf_printf(&b, "%" PRIu64,
+				       st->alert_counters[i]->value);
+		}
+		vg_jbuf_lit(&b, "},\"alert_endpoints\":[");
+		for (i = 0; i < st->n_endpoint_counters; i++) {
+			const Vigil__Control__V1__LabeledCounter *lc =
+				st->endpoint_counters[i];
+
+			vg_jbuf_raw(&b, i > 0 ? ",{" : "{", i > 0 ? 2 : 1);
+			vg_jbuf_key(&b, true, "endpoint");
+			vg_jbuf_string(&b, lc->label, strlen(lc->label));
+			put_str(&b, "counter", lc->name);
+			put_u64(&b, "value", lc->value);
+			vg_jbuf_lit(&b, "}");
+		}
+		vg_jbuf_lit(&b, "]");
+	}
+	if (st->n_timeseries_counters > 0) {
+		vg_jbuf_lit(&b, ",\"timeseries\":{");
+		for (i = 0; i < st->n_timeseries_counters; i++) {
+			vg_jbuf_key(&b, i == 0,
+				    st->timeseries_counters[i]->name);
+			vg_jbuf_printf(&b, "%" PRIu64,
+				       st->timeseries_counters[i]->value);
+		}
+		vg_jbuf_lit(&b, "}");
+	}
 	vg_jbuf_lit(&b, "},\"engines\":[");
 	for (i = 0; i < st->n_engines; i++)
 		vg_jbuf_printf(&b, "%s{\"index\":%u,\"active_flows\":%" PRIu64

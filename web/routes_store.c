@@ -1086,6 +1086,42 @@ label_value(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/*
+ * Writes the endpoints' counters grouped by counter name, one TYPE line
+ * each, labelled by endpoint.
+ */
+static void
+put_endpoint_metrics(struct vg_jbuf *b,
+		     const Vigil__Control__V1__StatsResponse *st)
+{
+	static const char *const names[] = { "delivered", "failed", "retried",
+					     "dropped", "queued" };
+	char value[128];
+	size_t i;
+	size_t k;
+
+	if (st->n_endpoint_counters == 0)
+		return;
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		bool gauge = strcmp(names[k], "queued") == 0;
+
+		vg_jbuf_printf(b, "# TYPE vigil_alert_endpoint_%s%s %s\n",
+			       names[k], gauge ? "" : "_total",
+			       gauge ? "gauge" : "counter");
+		for (i = 0; i < st->n_endpoint_counters; i++) {
+			const Vigil__Control__V1__LabeledCounter *lc =
+				st->endpoint_counters[i];
+
+			if (strcmp(lc->name, names[k]) != 0)
+				continue;
+			label_value(lc->label, value, sizeof(value));
+			vg_jbuf_printf(b, "vigil_alert_endpoint_%s%s{endpoint=\"%s\"} %" PRIu64 "\n",
+				       names[k], gauge ? "" : "_total", value,
+				       lc->value);
+		}
+	}
+}
+
 static void
 put_metrics(struct vg_jbuf *b, const Vigil__Control__V1__StatsResponse *st)
 {
@@ -1142,6 +1178,27 @@ put_metrics(struct vg_jbuf *b, const Vigil__Control__V1__StatsResponse *st)
 		snprintf(labels, sizeof(labels), "%s", "");
 		put_metric(b, name, "counter", labels,
 			   st->plugin_counters[i]->value);
+	}
+	for (i = 0; i < st->n_alert_counters; i++) {
+		const char *n = st->alert_counters[i]->name;
+		bool gauge = strcmp(n, "queue_length") == 0;
+
+		snprintf(name, sizeof(name), "alerts_%s%s", n,
+			 gauge ? "" : "_total");
+		put_metric(b, name, gauge ? "gauge" : "counter", "",
+			   st->alert_counters[i]->value);
+	}
+	put_endpoint_metrics(b, st);
+	for (i = 0; i < st->n_timeseries_counters; i++) {
+		const char *n = st->timeseries_counters[i]->name;
+		bool gauge = strcmp(n, "queue_high_water") == 0 ||
+			     strcmp(n, "queue_size") == 0 ||
+			     strcmp(n, "host_series") == 0;
+
+		snprintf(name, sizeof(name), "timeseries_%s%s", n,
+			 gauge ? "" : "_total");
+		put_metric(b, name, gauge ? "gauge" : "counter", "",
+			   st->timeseries_counters[i]->value);
 	}
 }
 

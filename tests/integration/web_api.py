@@ -174,6 +174,10 @@ plugins:
   directories: [{plugins}]
 alerts:
   database: {tmp}/alerts.db
+  endpoints:
+    - kind: file
+      name: copy
+      path: {tmp}/alerts-copy.jsonl
 web:
   listen: ["127.0.0.1:{port}"]
   vigild_socket: {tmp}/api.sock
@@ -509,7 +513,9 @@ def check_counters(c, checks, flows):
     checks.check(f"vigil_active_flows {len(flows)}\n" in text,
                  "metrics: active_flows")
     for name in counters:
-        if name in ("parse_errors", "plugins", "active_flows"):
+        # Groups with their own metric names, checked where they fill up.
+        if name in ("parse_errors", "plugins", "active_flows", "alerts",
+                    "alert_endpoints", "timeseries"):
             continue
         checks.check(f"\nvigil_{name}_total " in text,
                      f"metrics: vigil_{name}_total missing")
@@ -524,7 +530,7 @@ def check_counters(c, checks, flows):
                  "metrics: port counters missing")
 
 
-def check_plugins_and_alerts(c, viewer, checks, flows):
+def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
     s, d, _ = c.get("/api/v1/plugins")
     names = [p["name"] for p in d.get("plugins", [])]
     checks.check(s == 200 and d["enabled"] and names == ["example"],
@@ -579,6 +585,37 @@ def check_plugins_and_alerts(c, viewer, checks, flows):
                      f"alerts: {d['total']} flow alerts, marked {marked}")
     except AssertionError as err:
         checks.check(False, f"alerts: {err}")
+
+    # The store's and the file endpoint's counters, in the API and in
+    # /metrics, against the lines the endpoint wrote.
+    def delivered():
+        try:
+            with open(copy_path) as f:
+                lines = sum(1 for _ in f)
+        except FileNotFoundError:
+            return False
+        s, d, _ = c.get("/api/v1/interfaces")
+        eps = {e["counter"]: e["value"]
+               for e in d["counters"].get("alert_endpoints", [])
+               if e["endpoint"] == "copy"}
+        return (lines >= marked and eps.get("delivered") == lines and
+                eps.get("queued") == 0 and (lines, d["counters"]))
+    try:
+        lines, counters = wait_for("endpoint deliveries", delivered)
+        checks.check(counters["alerts"]["flow_stored"] +
+                     counters["alerts"]["flow_merged"] >= marked and
+                     counters["alerts"]["dropped"] == 0 and
+                     counters["alerts"]["db_errors"] == 0,
+                     f"interfaces: alert counters {counters['alerts']}")
+        _, _, body = c.request("GET", "/metrics")
+        text = body.decode()
+        checks.check(f'\nvigil_alert_endpoint_delivered_total{{endpoint="copy"}} {lines}\n' in text,
+                     "metrics: endpoint deliveries")
+        checks.check("\nvigil_alerts_flow_stored_total " in text and
+                     "\nvigil_alerts_queue_length " in text,
+                     "metrics: alert store counters")
+    except AssertionError as err:
+        checks.check(False, f"alert counters: {err}")
     s, d, _ = c.get("/api/v1/alerts?state=gone")
     checks.check(s == 400 and d["parameter"] == "state",
                  f"alerts?state=gone: {s} {d}")
@@ -876,7 +913,8 @@ def main():
         check_flows(c, checks, flows, records)
         check_hosts(c, checks, flows)
         check_counters(c, checks, flows)
-        check_plugins_and_alerts(c, viewer, checks, flows)
+        check_plugins_and_alerts(c, viewer, checks, flows,
+                                 os.path.join(tmp, "alerts-copy.jsonl"))
         check_bad_requests(c, checks)
         check_auth(port, c, checks)
         check_logout(port, checks)
