@@ -33,6 +33,7 @@ import pcapgen as g  # noqa: E402
 import vigtest  # noqa: E402
 
 T0 = 1_700_000_000.0
+VENDOR_JS = b"// vigil test vendor\n" + b"export default 1;\n" * 100
 ADMIN_PASSWORD = "admin-password-1"
 VIEWER_PASSWORD = "viewer-password-1"
 LOGIN_ATTEMPTS = 3
@@ -493,6 +494,10 @@ def check_counters(c, checks, flows):
     checks.check(s == 200 and len(d["interfaces"]) == 1 and
                  d["interfaces"][0]["ipackets"] > 0,
                  f"interfaces: {s} {str(d)[:300]}")
+    # The configured name, as timeseries files use it, and the device.
+    checks.check(d["interfaces"][0]["name"] == "replay" and
+                 d["interfaces"][0]["device"] == "net_pcap0",
+                 f"interfaces: name and device {d['interfaces'][0]}")
     counters = d["counters"]
     checks.check(counters["active_flows"] == len(flows),
                  f"interfaces: active_flows {counters['active_flows']}")
@@ -525,8 +530,7 @@ def check_counters(c, checks, flows):
     for name in counters["parse_errors"]:
         checks.check(f'vigil_parse_errors_total{{error="{name}"}} ' in text,
                      f"metrics: parse error {name} missing")
-    checks.check('vigil_port_ipackets_total{port="net_pcap0"} ' in text or
-                 'vigil_port_ipackets_total{port="' in text,
+    checks.check('vigil_port_ipackets_total{port="replay"} ' in text,
                  "metrics: port counters missing")
 
 
@@ -768,6 +772,24 @@ def check_static(port, checks):
     status, _, _ = c.request("GET", "/missing.js")
     checks.check(status == 404, f"static missing file: {status}")
 
+    # The charting library comes from node_modules below the static root,
+    # with the same headers and gzip as the other files.
+    status, headers, body = c.request("GET", "/vendor/uplot/uPlot.esm.js",
+                                      headers={"Accept-Encoding": "gzip"})
+    checks.check(status == 200 and headers.get("content-encoding") == "gzip"
+                 and gzip.decompress(body) == VENDOR_JS,
+                 f"vendor uPlot: {status} {headers.get('content-encoding')}")
+    checks.check(headers.get("cache-control") == "no-cache" and
+                 headers.get("etag") is not None and
+                 "script-src 'self'" in headers.get(
+                     "content-security-policy", ""),
+                 f"vendor uPlot headers: {headers}")
+    ctype = headers.get("content-type", "")
+    checks.check(ctype.startswith("application/javascript"),
+                 f"vendor uPlot type: {ctype}")
+    status, _, _ = c.request("GET", "/vendor/uplot/missing.js")
+    checks.check(status == 404, f"vendor missing file: {status}")
+
 
 def check_http2(port, checks):
     curl = shutil.which("curl")
@@ -881,6 +903,10 @@ def main():
             f.write("<!doctype html><title>vigil test page</title>\n")
         with open(os.path.join(static, "app.js"), "w") as f:
             f.write("// vigil test\n" + "console.log('x');\n" * 200)
+        vendor = os.path.join(static, "node_modules", "uplot", "dist")
+        os.makedirs(vendor)
+        with open(os.path.join(vendor, "uPlot.esm.js"), "wb") as f:
+            f.write(VENDOR_JS)
 
         port = free_port()
         config = write_config(tmp, pcap, port, plugins, static)

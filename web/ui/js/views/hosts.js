@@ -1,0 +1,329 @@
+// The hosts pages: the host list (#/hosts) with the API's filters,
+// sorting and paging in the route's query, and one host
+// (#/hosts/IP?vlan=N) with its counters, charts from its timeseries, its
+// live flows and its engaged alerts.
+//
+// Stable hooks for tests and scripts (ids unless noted):
+//   hosts-filters  the filter form; inputs named ip, vlan, local
+//   hosts-list     contains the table; data-state is loading, ready or error,
+//                  data-refreshes counts the lists drawn
+//   hosts-total    the API's `total` for the filters, digits only
+//   hosts-table    each body row has data-host="IP@VLAN", each cell
+//                  data-field; sortable headers data-sort
+//   hosts-pager    buttons data-page="prev" and "next", select name=limit
+//   hosts-error    the last request's error, while it lasts
+//   host-details   one host; data-state is loading, ready or error,
+//                  data-host="IP@VLAN"
+//   host-summary   the host's counters, each value cell with data-field
+//   host-chart-traffic, host-chart-packets, host-chart-flows
+//                  charts; data-points is the number of points drawn
+//   host-charts-note  why there is no chart, when there is none
+//   host-flows     the host's live flows (rows data-flow-id)
+//   host-flows-total  the number of its live flows, digits only
+//   host-alerts    its engaged alerts
+import { api, ApiError, query } from '../api.js';
+import { el, clear, link, panel, table, kv } from '../dom.js';
+import { lineChart } from '../chart.js';
+import * as fmt from '../format.js';
+import { alertTable, errorNote, every, flowTable, hostLink } from './common.js';
+import {
+  readState, stateQuery, apiParams, sortBy, filterForm, pager, markTable,
+} from './listing.js';
+import {
+  COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
+} from './series.js';
+
+const REFRESH_MS = 5000;
+const CHART_REFRESH_MS = 60000;
+const DEFAULT_SORT = 'bytes';
+const FILTERS = ['ip', 'vlan', 'local'];
+const FLOWS_LIMIT = 100;
+
+const COLUMNS = [
+  { key: 'ip', label: 'Host' },
+  { key: 'vlan', label: 'VLAN', num: true },
+  { key: 'local', label: 'Local' },
+  { key: 'bytes_sent', label: 'Sent', num: true, sort: 'bytes_sent' },
+  { key: 'bytes_rcvd', label: 'Received', num: true, sort: 'bytes_rcvd' },
+  { key: 'bytes', label: 'Bytes', num: true, sort: 'bytes' },
+  { key: 'packets', label: 'Packets', num: true, sort: 'packets' },
+  { key: 'active_flows', label: 'Active flows', num: true, sort: 'flows' },
+  { key: 'total_flows', label: 'Flows seen', num: true, sort: 'total_flows' },
+  { key: 'first_seen', label: 'First seen', sort: 'first_seen' },
+  { key: 'last_seen', label: 'Last seen', sort: 'last_seen' },
+];
+
+function hostCells(h) {
+  return [
+    hostLink(h.ip, h.vlan),
+    String(h.vlan),
+    h.local ? 'yes' : 'no',
+    fmt.bytes(h.bytes_sent),
+    fmt.bytes(h.bytes_rcvd),
+    fmt.bytes(h.bytes_sent + h.bytes_rcvd),
+    fmt.count(h.packets_sent + h.packets_rcvd),
+    fmt.count(h.active_flows_as_client + h.active_flows_as_server),
+    fmt.count(h.total_flows_as_client + h.total_flows_as_server),
+    fmt.time(h.first_seen),
+    fmt.time(h.last_seen),
+  ];
+}
+
+const NO_TRACKING = 'vigild keeps host counters only when plugins are configured.';
+
+export function renderList(root, ctx) {
+  const state = readState(ctx.query, FILTERS, DEFAULT_SORT);
+  const go = (next) => ctx.setQuery(stateQuery(next, DEFAULT_SORT));
+
+  const form = filterForm('hosts-filters', [
+    { name: 'ip', label: 'Address', placeholder: 'IPv4 or IPv6 address' },
+    { name: 'vlan', label: 'VLAN', type: 'number', min: 0, max: 4095 },
+    { name: 'local', label: 'Local', type: 'select', options: [
+      ['', 'any'], ['true', 'local only'], ['false', 'remote only']] },
+  ], state.filters, (filters) => go(Object.assign({}, state, { filters, offset: 0 })));
+
+  const total = el('span', { id: 'hosts-total' });
+  const error = el('div', null);
+  const pagerHolder = el('div', null);
+  const list = el('div', { id: 'hosts-list', class: 'panel', dataset: { state: 'loading', refreshes: '0' } },
+    el('p', { class: 'muted' }, 'Loading...'));
+  root.append(el('h1', null, 'Hosts'), form,
+    el('p', { class: 'muted' }, total, ' hosts match, refreshed every ',
+      String(REFRESH_MS / 1000), ' s. Hosts stay listed with their last counters after ' +
+      'their flows end.'),
+    error, pagerHolder, list);
+
+  const sort = { key: state.sort, order: state.order, onsort: (key) => go(sortBy(state, key)) };
+  let refreshes = 0;
+
+  const refresh = async () => {
+    let doc;
+    try {
+      doc = await api('/hosts' + query(apiParams(state)));
+    } catch (err) {
+      list.dataset.state = 'error';
+      const note = errorNote(err);
+      note.id = 'hosts-error';
+      if (err instanceof ApiError && err.code === 'invalid_parameter' && err.doc.parameter) {
+        note.prepend('Filter ' + err.doc.parameter + ': ');
+      }
+      clear(error).appendChild(note);
+      return;
+    }
+    clear(error);
+    refreshes += 1;
+    total.textContent = String(doc.total);
+    total.dataset.total = String(doc.total);
+    clear(pagerHolder).appendChild(pager('hosts-pager', state, doc.total,
+      (page) => go(Object.assign({}, state, page))));
+    if (!doc.host_tracking) {
+      clear(list).appendChild(el('p', { class: 'muted' }, NO_TRACKING));
+    } else {
+      const t = table(COLUMNS, doc.hosts.map(hostCells), sort);
+      t.id = 'hosts-table';
+      markTable(t, COLUMNS.map((c) => c.key), 'host',
+        doc.hosts.map((h) => h.ip + '@' + h.vlan));
+      clear(list).appendChild(t);
+      if (doc.hosts.length === 0) {
+        list.appendChild(el('p', { class: 'muted' }, 'No host matches the filters.'));
+      }
+    }
+    list.dataset.state = 'ready';
+    list.dataset.refreshes = String(refreshes);
+  };
+
+  return every(REFRESH_MS, refresh);
+}
+
+// ---- one host ----
+
+function summary(h) {
+  const t = kv([
+    ['Address', h.ip],
+    ['IP version', String(h.ip_version)],
+    ['VLAN', String(h.vlan)],
+    ['Local', h.local ? 'yes (inside networks.local)' : 'no'],
+    ['Bytes sent', fmt.bytes(h.bytes_sent)],
+    ['Bytes received', fmt.bytes(h.bytes_rcvd)],
+    ['Packets sent', fmt.count(h.packets_sent)],
+    ['Packets received', fmt.count(h.packets_rcvd)],
+    ['Active flows as client', fmt.count(h.active_flows_as_client)],
+    ['Active flows as server', fmt.count(h.active_flows_as_server)],
+    ['Flows seen as client', fmt.count(h.total_flows_as_client)],
+    ['Flows seen as server', fmt.count(h.total_flows_as_server)],
+    ['First seen', fmt.time(h.first_seen)],
+    ['Last seen', fmt.time(h.last_seen)],
+  ]);
+  const keys = ['ip', 'ip_version', 'vlan', 'local', 'bytes_sent', 'bytes_rcvd',
+    'packets_sent', 'packets_rcvd', 'active_flows_as_client', 'active_flows_as_server',
+    'total_flows_as_client', 'total_flows_as_server', 'first_seen', 'last_seen'];
+  [...t.tBodies[0].rows].forEach((row, i) => { row.cells[1].dataset.field = keys[i]; });
+  t.id = 'host-summary';
+  return t;
+}
+
+// The three charts of host:traffic. Points are per-second rates of each
+// minute (rrdtool ABSOLUTE), flows are counts at the end of the minute.
+const HOST_CHARTS = [
+  { id: 'host-chart-traffic', title: 'Traffic', metrics: ['bytes_sent', 'bytes_rcvd'],
+    labels: ['sent bit/s', 'received bit/s'], scale: 8, format: fmt.bits },
+  { id: 'host-chart-packets', title: 'Packets', metrics: ['packets_sent', 'packets_rcvd'],
+    labels: ['sent packets/s', 'received packets/s'], scale: 1, format: perSecond },
+  { id: 'host-chart-flows', title: 'Active flows', metrics: ['flows_client', 'flows_server'],
+    labels: ['as client', 'as server'], scale: 1, format: (v) => fmt.count(Math.round(v)) },
+];
+
+function chartsSection(holder, range, onrange) {
+  const note = el('p', { class: 'muted', id: 'host-charts-note' });
+  note.hidden = true;
+  const boxes = HOST_CHARTS.map((c) => el('div', { id: c.id }));
+  clear(holder).append(el('div', { class: 'pager' }, rangeSelect(range, onrange)), note,
+    el('div', { class: 'grid' }, HOST_CHARTS.map((c, i) => el('div', null,
+      el('h2', null, c.title), boxes[i]))));
+  const charts = HOST_CHARTS.map((c, i) => lineChart(boxes[i],
+    c.labels.map((label, k) => ({ label, color: COLORS[k] })), { format: c.format }));
+  return {
+    show(doc) {
+      note.hidden = true;
+      HOST_CHARTS.forEach((c, i) => {
+        const data = merge([doc], c.metrics[0], c.scale);
+        data.push(merge([doc], c.metrics[1], c.scale)[1]);
+        charts[i].setData(data);
+      });
+    },
+    fail(text) {
+      note.textContent = text;
+      note.hidden = false;
+    },
+  };
+}
+
+export function renderOne(root, ctx) {
+  const ip = ctx.args[0];
+  const vlanParam = ctx.query.get('vlan');
+  const range = rangeOf(ctx.query);
+  const setRange = (r) => ctx.setQuery(Object.assign(
+    vlanParam !== null ? { vlan: vlanParam } : {}, { range: r }));
+
+  const title = el('h1', null, 'Host ', ip);
+  const note = el('div', null);
+  const vlans = el('p', { class: 'muted' });
+  const box = el('div', { id: 'host-details', dataset: { state: 'loading' } },
+    el('p', { class: 'muted' }, 'Loading...'));
+  root.append(title, vlans, note, box);
+
+  const summaryHolder = el('div', null);
+  const links = el('p', null);
+  const chartHolder = el('div', null);
+  const flowsTotal = el('span', { id: 'host-flows-total' });
+  const flows = el('div', { id: 'host-flows' });
+  const alerts = el('div', { id: 'host-alerts' });
+  let charts = null;
+  let host = null;
+  let seriesList = null;
+
+  const loadCharts = async () => {
+    if (!host || !charts) return;
+    if (seriesList === null) return;
+    const s = seriesList.find((x) => x.schema === 'host:traffic');
+    if (!s) {
+      charts.fail(host.local
+        ? 'No timeseries for this host yet: vigild writes one point a minute.'
+        : 'No timeseries: vigild writes host series for local hosts only.');
+      return;
+    }
+    try {
+      charts.show(await fetchSeries(s.schema, s.element, host.last_seen, range));
+    } catch (err) {
+      charts.fail(seriesProblem(err));
+    }
+  };
+
+  const poll = async () => {
+    let doc;
+    try {
+      doc = await api('/hosts/' + encodeURIComponent(ip) + query({
+        vlan: vlanParam, flows_limit: FLOWS_LIMIT,
+      }));
+    } catch (err) {
+      if (err instanceof ApiError && (err.status === 404 || err.status === 400)) {
+        clear(box);
+        box.dataset.state = 'error';
+      } else if (!host) {
+        box.dataset.state = 'error';
+      }
+      clear(note).appendChild(errorNote(err));
+      return;
+    }
+    clear(note);
+    if (host === null) layout(doc.host);
+    host = doc.host;
+    draw(doc);
+    box.dataset.state = 'ready';
+  };
+
+  // Builds the page's sections once the host is known.
+  const layout = (h) => {
+    const key = h.ip + '@' + h.vlan;
+    title.textContent = 'Host ' + h.ip + (h.vlan ? ' on VLAN ' + h.vlan : '');
+    box.dataset.host = key;
+    clear(links).append(
+      link('/flows', { host: h.ip, vlan: h.vlan }, 'All its active flows'), ' \u00b7 ',
+      link('/alerts', { state: 'engaged', entity: 'host', entity_value: key },
+        'Engaged alerts'), ' \u00b7 ',
+      link('/alerts', { state: 'past', entity: 'host', entity_value: key }, 'Past alerts'));
+    clear(box).append(
+      el('div', { class: 'grid' }, panel('Counters', summaryHolder, links),
+        panel('Engaged alerts', alerts)),
+      panel('Timeseries', chartHolder),
+      panel('Active flows', el('p', { class: 'muted' }, flowsTotal,
+        ' active flows; the ', String(FLOWS_LIMIT), ' largest are listed.'), flows));
+    charts = chartsSection(chartHolder, range, setRange);
+    loadOtherVlans(h);
+  };
+
+  // Fills the sections from one response of GET /hosts/{ip}.
+  const draw = (doc) => {
+    clear(summaryHolder).appendChild(summary(doc.host));
+    flowsTotal.textContent = String(doc.flows_total);
+
+    const t = flowTable(doc.flows);
+    markTable(t, [], 'flowId', doc.flows.map((f) => f.id));
+    clear(flows).appendChild(doc.flows.length ? t
+      : el('p', { class: 'muted' }, 'No active flow.'));
+
+    if (doc.alerts === null) {
+      clear(alerts).appendChild(el('p', { class: 'muted' }, 'No alert store: ',
+        doc.alerts_error || ''));
+    } else {
+      clear(alerts).appendChild(doc.alerts.length ? alertTable(doc.alerts)
+        : el('p', { class: 'muted' }, 'No engaged alert.'));
+    }
+
+    const hadSeries = seriesList !== null;
+    if (doc.series === null) {
+      seriesList = [];
+      charts.fail('No timeseries: ' + (doc.series_error || 'not configured'));
+    } else {
+      seriesList = doc.series;
+      if (!hadSeries) loadCharts();
+    }
+  };
+
+  // The other VLANs this address was seen on, as links.
+  const loadOtherVlans = async (h) => {
+    try {
+      const doc = await api('/hosts' + query({ ip: h.ip, limit: 100 }));
+      const others = doc.hosts.filter((x) => x.vlan !== h.vlan);
+      if (others.length) {
+        vlans.append('Also seen on VLAN ', others.map((x, i) => [i ? ', ' : null,
+          link('/hosts/' + encodeURIComponent(x.ip), { vlan: x.vlan }, String(x.vlan))]), '.');
+      }
+    } catch (err) { /* only a convenience */ }
+  };
+
+  const stops = [every(REFRESH_MS, poll), every(CHART_REFRESH_MS, async () => {
+    if (seriesList !== null) await loadCharts();
+  })];
+  return () => stops.forEach((s) => s());
+}

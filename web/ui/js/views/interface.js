@@ -1,0 +1,280 @@
+// One capture interface (#/interfaces/NAME, NAME as in the configuration):
+// live throughput from its counters, charts from its timeseries, every
+// counter vigild reports, and traffic by application and category.
+//
+// Stable hooks for tests and scripts (ids unless noted):
+//   interface-details  data-state is loading, ready or error
+//   interface-summary  the port's counters, each value cell with data-field
+//   interface-counters vigild's counters; each has data-counter="NAME"
+//   interface-live     live throughput chart (data-points: points drawn)
+//   interface-now      the latest live rate, as text
+//   interface-chart-traffic, interface-chart-packets, interface-chart-flows,
+//   interface-chart-apps, interface-chart-categories
+//                      timeseries charts (data-points: points drawn)
+//   interface-apps, interface-categories
+//                      bytes by application and by category of the live
+//                      flows, rows linking to the flow list
+//
+// NOTE: flows carry no port, so with several ports the breakdown, the
+// flow charts and the application charts cover all ports together (the
+// timeseries element "all"), as vigild counts them.
+import { api, ApiError } from '../api.js';
+import { el, clear, panel, table, kv } from '../dom.js';
+import { lineChart } from '../chart.js';
+import * as fmt from '../format.js';
+import { aggregate, breakdownTable, errorNote, every } from './common.js';
+import {
+  COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
+} from './series.js';
+
+const LIVE_MS = 2000;
+const BREAKDOWN_MS = 10000;
+const CHART_MS = 60000;
+const LIVE_POINTS = 180;
+const TOP_SERIES = 6;
+
+const PORT_FIELDS = [
+  ['device', 'DPDK device'], ['ipackets', 'Packets received'], ['ibytes', 'Bytes received'],
+  ['imissed', 'Missed by the NIC (imissed)'], ['ierrors', 'Receive errors (ierrors)'],
+  ['rx_nombuf', 'No mbuf for a packet (rx_nombuf)'],
+];
+
+function portSummary(port) {
+  const t = kv(PORT_FIELDS.map(([key, label]) => {
+    const v = port[key];
+    if (key === 'device') return [label, v || ''];
+    return [label, key === 'ibytes' ? fmt.bytes(v) + ' (' + fmt.count(v) + ')' : fmt.count(v)];
+  }));
+  [...t.tBodies[0].rows].forEach((row, i) => { row.cells[1].dataset.field = PORT_FIELDS[i][0]; });
+  t.id = 'interface-summary';
+  return t;
+}
+
+function counterGrid(pairs) {
+  return el('div', { class: 'counters' }, pairs.map(([name, value]) =>
+    el('div', { class: 'counter' + (value > 0 && /drop|miss|err|full|empty|kill|late|bad|lost/
+      .test(name) ? ' nonzero' : ''), dataset: { counter: name } },
+    el('span', { class: 'name' }, name), el('span', { class: 'value' }, fmt.count(value)))));
+}
+
+// Every counter of GET /interfaces, grouped as the API groups them.
+function countersSection(doc) {
+  const c = doc.counters;
+  const plain = Object.entries(c).filter(([, v]) => typeof v === 'number');
+  const parse = Object.entries(c.parse_errors || {}).map(([k, v]) => ['parse_errors.' + k, v]);
+  const plugins = Object.entries(c.plugins || {}).map(([k, v]) => ['plugins.' + k, v]);
+  const engines = table([{ label: 'Engine lcore', num: true }, { label: 'Active flows', num: true },
+    { label: 'Capacity', num: true }, { label: 'Used', num: true }],
+  doc.engines.map((e) => [String(e.index), fmt.count(e.active_flows), fmt.count(e.capacity),
+    e.capacity ? (100 * e.active_flows / e.capacity).toFixed(1) + ' %' : '']));
+  return el('div', { id: 'interface-counters' },
+    counterGrid(plain),
+    el('h2', null, 'Parse errors'), counterGrid(parse),
+    plugins.length ? [el('h2', null, 'Plugins'), counterGrid(plugins)] : null,
+    el('h2', null, 'Flow tables'), engines,
+    el('p', { class: 'muted' }, 'vigild ', doc.version, ', up ', fmt.duration(doc.uptime),
+      ', packet time ', fmt.time(doc.packet_time), '.',
+      doc.interfaces.length > 1 ? ' These counters cover all ports.' : ''));
+}
+
+const SERIES_CHARTS = [
+  { id: 'interface-chart-traffic', title: 'Throughput', schema: 'interface:traffic',
+    metrics: ['bytes', 'bytes_in', 'bytes_out'],
+    labels: ['all bit/s', 'remote \u2192 local bit/s', 'local \u2192 remote bit/s'],
+    scale: 8, format: fmt.bits },
+  { id: 'interface-chart-packets', title: 'Packets and drops', schema: 'interface:traffic',
+    metrics: ['packets', 'drops'], labels: ['packets/s', 'drops/s'], scale: 1,
+    format: perSecond },
+  { id: 'interface-chart-flows', title: 'Active flows and hosts', schema: 'interface:flows',
+    metrics: ['active_flows', 'active_hosts'], labels: ['active flows', 'active hosts'],
+    scale: 1, format: (v) => fmt.count(Math.round(v)), all: true },
+];
+
+export function render(root, ctx) {
+  const name = ctx.args[0];
+  const range = rangeOf(ctx.query);
+  const box = el('div', { id: 'interface-details', dataset: { state: 'loading' } });
+  const note = el('div', null);
+  const summaryHolder = el('div', null, el('p', { class: 'muted' }, 'Loading...'));
+  const countersHolder = el('div', null);
+  const liveBox = el('div', { id: 'interface-live' });
+  const now = el('p', { class: 'muted', id: 'interface-now' }, 'Waiting for counters...');
+  const seriesNote = el('p', { class: 'muted' });
+  seriesNote.hidden = true;
+  const chartBoxes = SERIES_CHARTS.map((c) => el('div', { id: c.id }));
+  const appsBox = el('div', { id: 'interface-chart-apps' });
+  const catsBox = el('div', { id: 'interface-chart-categories' });
+  const apps = el('div', { id: 'interface-apps' }, 'Loading...');
+  const cats = el('div', { id: 'interface-categories' }, 'Loading...');
+  const breakdownNote = el('p', { class: 'muted' });
+
+  root.append(el('h1', null, 'Interface ', name), note, box);
+  box.append(
+    el('div', { class: 'grid' },
+      panel('Port', summaryHolder),
+      panel('Throughput (live, from the port counters)', liveBox, now)),
+    panel('History', el('div', { class: 'pager' },
+      rangeSelect(range, (r) => ctx.setQuery({ range: r }))), seriesNote,
+    el('div', { class: 'grid' }, SERIES_CHARTS.map((c, i) => el('div', null,
+      el('h2', null, c.title), chartBoxes[i])))),
+    el('div', { class: 'grid' },
+      panel('Applications (live flows)', apps),
+      panel('Categories (live flows)', cats)),
+    breakdownNote,
+    el('div', { class: 'grid' },
+      panel('Top applications over time (bit/s)', appsBox),
+      panel('Top categories over time (bit/s)', catsBox)),
+    panel('Counters', countersHolder));
+
+  const live = lineChart(liveBox, [{ label: 'bit/s', color: COLORS[0] }], { format: fmt.bits });
+  const charts = SERIES_CHARTS.map((c, i) => lineChart(chartBoxes[i],
+    c.labels.map((label, k) => ({ label, color: COLORS[k] })), { format: c.format }));
+  const xs = [];
+  const ys = [];
+  let last = null;
+  let latest = null;       // the latest response of GET /interfaces
+  let topApps = [];
+  let topCats = [];
+  let appChart = null;
+  let catChart = null;
+  let storeOff = false;    // the last read found no timeseries store
+
+  // The timeseries element of the series counted over all ports.
+  const allElement = () => (latest && latest.interfaces.length === 1 ? name : 'all');
+
+  const pollCounters = async () => {
+    let doc;
+    try {
+      doc = await api('/interfaces');
+    } catch (err) {
+      clear(note).appendChild(errorNote(err));
+      if (!latest) box.dataset.state = 'error';
+      last = null;
+      return;
+    }
+
+    const port = doc.interfaces.find((p) => p.name === name);
+    if (!port) {
+      box.dataset.state = 'error';
+      clear(note).appendChild(el('p', { class: 'error' }, 'vigild has no interface named ',
+        name, '. Its interfaces: ', doc.interfaces.map((p) => p.name).join(', ') || 'none', '.'));
+      return;
+    }
+    clear(note);
+    const firstDraw = latest === null;
+    latest = doc;
+
+    const t = performance.now() / 1000;
+    if (last && t > last.t && port.ibytes >= last.bytes) {
+      xs.push(Date.now() / 1000);
+      ys.push(((port.ibytes - last.bytes) * 8) / (t - last.t));
+      if (xs.length > LIVE_POINTS) { xs.shift(); ys.shift(); }
+      live.setData([xs.slice(), ys.slice()]);
+      now.textContent = 'Now: ' + fmt.bits(ys[ys.length - 1]);
+    }
+    last = { t, bytes: port.ibytes };
+
+    clear(summaryHolder).appendChild(portSummary(port));
+    clear(countersHolder).appendChild(countersSection(doc));
+    box.dataset.state = 'ready';
+    if (firstDraw) {
+      loadSeries();
+      pollBreakdown();
+    }
+  };
+
+  const loadSeries = async () => {
+    if (!latest) return;
+    storeOff = false;
+    const end = latest.packet_time;
+    const problems = new Set();
+    const draw = async (c, i) => {
+      if (storeOff) return;
+      try {
+        const doc = await fetchSeries(c.schema, c.all ? allElement() : name, end, range,
+          c.metrics);
+        const data = [merge([doc], c.metrics[0], c.scale)[0]];
+        for (const m of c.metrics) data.push(merge([doc], m, c.scale)[1]);
+        charts[i].setData(data);
+      } catch (err) {
+        problems.add(seriesProblem(err));
+        if (err instanceof ApiError && err.code === 'timeseries_unavailable') storeOff = true;
+      }
+    };
+    // The first read shows whether there is a store at all.
+    await draw(SERIES_CHARTS[0], 0);
+    await Promise.all(SERIES_CHARTS.slice(1).map((c, i) => draw(c, i + 1)));
+    seriesNote.textContent = [...problems].join(' ');
+    seriesNote.hidden = problems.size === 0;
+    if (storeOff) {
+      // Without a store no chart can draw: the next try is a minute away.
+      for (const target of [appsBox, catsBox]) {
+        clear(target).appendChild(el('p', { class: 'muted' }, [...problems].join(' ')));
+      }
+      return;
+    }
+    await loadTopCharts();
+  };
+
+  const loadTopCharts = () => (storeOff ? null : Promise.all([
+    topChart(appsBox, 'interface:app', topApps, (c) => { appChart = c; }, appChart),
+    topChart(catsBox, 'interface:category', topCats, (c) => { catChart = c; }, catChart),
+  ]));
+
+  // A chart of the bytes of <names> (applications or categories) over the
+  // range. NOTE: no endpoint lists the series that exist, so the names
+  // come from the live flows. An application that carried traffic only
+  // earlier in the range is not drawn.
+  const topChart = async (target, schema, names, keep, chart) => {
+    if (!latest || names.length === 0) return;
+    const end = latest.packet_time;
+    const docs = await Promise.all(names.map((n) =>
+      fetchSeries(schema, allElement() + '/' + n, end, range, ['bytes']).catch(() => null)));
+    const found = names.filter((n, i) => docs[i] !== null);
+    if (found.length === 0) {
+      clear(target).appendChild(el('p', { class: 'muted' },
+        'No series yet for these names: vigild writes one point a minute.'));
+      keep(null);
+      return;
+    }
+    const data = merge(docs.filter((d) => d !== null), 'bytes', 8);
+    const key = found.join('\n');
+    let c = chart;
+    if (!c || c.key !== key) {
+      c = lineChart(target, found.map((label, k) => ({ label, color: COLORS[k % COLORS.length] })),
+        { format: fmt.bits });
+      c.key = key;
+      keep(c);
+    }
+    c.setData(data);
+  };
+
+  const pollBreakdown = async () => {
+    if (!latest) return;
+    try {
+      const f = await api('/flows?sort=bytes&limit=1000');
+      const agg = aggregate(f.flows);
+      const appsTable = breakdownTable(agg.apps.slice(0, 15), 'l7');
+      const catsTable = breakdownTable(agg.categories.slice(0, 15), 'category');
+      clear(apps).appendChild(appsTable);
+      clear(cats).appendChild(catsTable);
+      breakdownNote.textContent = f.total > f.flows.length
+        ? 'Applications and categories are summed over the ' + f.flows.length +
+          ' largest of ' + fmt.count(f.total) + ' active flows.' : '';
+      const wereApps = topApps.join('\n');
+      topApps = agg.apps.slice(0, TOP_SERIES).map((a) => a.name);
+      topCats = agg.categories.slice(0, TOP_SERIES).map((a) => a.name);
+      if (wereApps === '' && topApps.length) loadTopCharts();
+    } catch (err) {
+      clear(apps).appendChild(errorNote(err));
+      clear(cats);
+    }
+  };
+
+  const stops = [
+    every(LIVE_MS, pollCounters),
+    every(BREAKDOWN_MS, pollBreakdown),
+    every(CHART_MS, loadSeries),
+  ];
+  return () => stops.forEach((s) => s());
+}

@@ -1,0 +1,197 @@
+// The plugins page (GET /api/v1/plugins: plugin folders, their user
+// scripts, settings and the sandboxes' run statistics) and the pages
+// plugins declare in web_gui/menu.lua.
+//
+// A plugin page is rendered by vigil-web's page sandbox, which returns
+// JSON: a title and blocks of type text, table or kv made only of
+// strings, numbers and booleans. Every value is put in the page as a
+// text node, so a plugin (or the traffic it quotes) can show "<script>"
+// but never run it: no string from the sandbox is parsed as HTML, and the
+// page needs nothing the Content-Security-Policy forbids.
+import { api, getSession } from '../api.js';
+import { el, append, clear, kv, panel, route, table } from '../dom.js';
+import * as fmt from '../format.js';
+import { errorNote } from './common.js';
+
+// Sandbox counters shown in the statistics table, in this order.
+const SANDBOX_COUNTERS = [
+  'events_seen', 'events_lost', 'result_batches', 'result_bad', 'statuses',
+  'statuses_dropped', 'alerts_triggered', 'alerts_released', 'ts_points',
+  'plugin_errors', 'sandbox_starts', 'sandbox_exits', 'deadline_kills',
+  'control_dropped', 'plugins_disabled',
+];
+
+function scriptState(config) {
+  if (!config || !('enabled' in config)) return el('span', { class: 'muted' }, 'default');
+  return config.enabled ? 'enabled' : el('span', { class: 'sev-warning' }, 'disabled');
+}
+
+// The script's settings from the configuration file, "enabled" aside.
+function settingsText(config) {
+  if (!config) return el('span', { class: 'muted' }, 'defaults');
+  const rest = Object.assign({}, config);
+  delete rest.enabled;
+  return Object.keys(rest).length ? JSON.stringify(rest) : el('span', { class: 'muted' }, 'defaults');
+}
+
+function sandboxList(indexes) {
+  return indexes && indexes.length ? indexes.join(', ') : '';
+}
+
+function pluginPanel(p, config, pages) {
+  const links = pages.filter((x) => x.plugin === p.name).map((x) =>
+    el('a', { href: route('/plugins/' + encodeURIComponent(x.plugin) + '/pages/' +
+      encodeURIComponent(x.page)) }, x.label));
+  const scripts = table([
+    { label: 'Script' }, { label: 'Kind' }, { label: 'State' }, { label: 'Settings', wrap: true },
+  ], p.scripts.map((s) => [s.key, s.kind, scriptState(config[s.key]), settingsText(config[s.key])]));
+  const section = panel(p.name,
+    kv([
+      ['Folder', p.path],
+      ['Loaded in sandboxes', sandboxList(p.loaded_in) || el('span', { class: 'muted' }, 'none')],
+      ['Disabled in sandboxes', p.disabled_in && p.disabled_in.length
+        ? el('span', { class: 'sev-error' }, sandboxList(p.disabled_in)) : 'none'],
+      ['Pages', links.length ? links.map((a, i) => [i > 0 ? ', ' : null, a]) : 'none'],
+    ]),
+    p.scripts.length ? scripts : el('p', { class: 'muted' }, 'No user scripts.'));
+  section.dataset.plugin = p.name;
+  return section;
+}
+
+function sandboxTable(sandboxes) {
+  return table([
+    { label: 'Sandbox', num: true }, { label: 'Running' }, { label: 'PID', num: true },
+    { label: 'Uptime', num: true }, { label: 'Scripts', num: true }, { label: 'Disabled plugins' },
+  ].concat(SANDBOX_COUNTERS.map((c) => ({ label: c.replace(/_/g, ' '), num: true }))),
+  sandboxes.map((s) => [
+    String(s.index), s.running ? 'yes' : el('span', { class: 'sev-error' }, 'no'),
+    s.pid ? String(s.pid) : '', fmt.duration(s.uptime), String(s.scripts_loaded),
+    (s.disabled || []).join(', '),
+  ].concat(SANDBOX_COUNTERS.map((c) => {
+    const v = s[c];
+    const bad = v > 0 && /lost|bad|dropped|errors|kills|disabled|exits/.test(c);
+    return el('span', { class: bad ? 'sev-error' : '' }, fmt.count(v));
+  }))));
+}
+
+function reloadButton(onDone) {
+  const note = el('span', { class: 'muted' });
+  const button = el('button', { type: 'button', id: 'plugins-reload' }, 'Reload plugins');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    note.textContent = 'Restarting the sandboxes...';
+    try {
+      await api('/plugins/reload', { method: 'POST' });
+      note.textContent = 'Sandboxes restarted; they read the plugins and their settings again.';
+      setTimeout(onDone, 1000);
+    } catch (err) {
+      note.textContent = 'Reload failed: ' + err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el('p', null, button, ' ', note);
+}
+
+export function renderList(root) {
+  const body = el('div', { id: 'plugins-body' }, 'Loading...');
+  root.append(el('h1', null, 'Plugins'), body);
+  let stopped = false;
+
+  const load = async () => {
+    let doc;
+    let pages = [];
+    let session = null;
+    try {
+      doc = await api('/plugins');
+    } catch (err) {
+      clear(body).appendChild(errorNote(err));
+      return;
+    }
+    try { pages = (await api('/plugins/pages')).pages; } catch (err) { /* no page links */ }
+    try { session = await getSession(); } catch (err) { /* login is off */ }
+    if (stopped) return;
+    clear(body).classList.add('stack');
+    if (!doc.enabled) {
+      body.appendChild(el('p', { class: 'muted' },
+        'Plugins are off: plugins.directories is empty in the configuration.'));
+      return;
+    }
+    append(body, [
+      el('p', null, 'Plugin folders: ', doc.directories.join(', ')),
+      session && session.role === 'admin' ? reloadButton(load) : null,
+      doc.plugins.length ? doc.plugins.map((p) => pluginPanel(p, doc.config || {}, pages))
+        : el('p', { class: 'muted' }, 'No plugin found in these folders.'),
+      panel('Sandboxes',
+        // NOTE: vigild counts per sandbox, not per script (docs/api.md),
+        // so the page cannot show which script raised what.
+        el('p', { class: 'muted' }, 'Run statistics are per sandbox: vigild does not count hook calls or time per script.'),
+        sandboxTable(doc.sandboxes)),
+    ]);
+  };
+  load();
+  return () => { stopped = true; };
+}
+
+// One block of a plugin page, or null for a type this page does not know.
+function pageBlock(block) {
+  const title = block.title !== undefined ? el('h2', null, String(block.title)) : null;
+  const cell = (v) => (v === null || v === undefined ? '' : String(v));
+  switch (block.type) {
+    case 'text':
+      return el('section', { class: 'plugin-block' }, title, el('p', null, cell(block.text)));
+    case 'table':
+      return el('section', { class: 'plugin-block' }, title, table(
+        (block.columns || []).map((c) => ({ label: cell(c), wrap: true })),
+        (block.rows || []).map((row) => row.map(cell))));
+    case 'kv':
+      return el('section', { class: 'plugin-block' }, title,
+        kv((block.items || []).map((item) => [cell(item[0]), item.slice(1).map(cell).join(' ')])));
+    default:
+      return null;
+  }
+}
+
+export function renderPage(root, ctx) {
+  const [plugin, page] = ctx.args;
+  const heading = el('h1', null, plugin);
+  const body = el('div', { class: 'plugin-page', id: 'plugin-page',
+    dataset: { plugin, page } }, 'Rendering the page...');
+  const refresh = el('button', { type: 'button' }, 'Refresh');
+  root.append(heading, el('p', { class: 'muted' }, 'A page of the plugin ', plugin,
+    ', rendered by the page sandbox. ', refresh), body);
+  let stopped = false;
+
+  const load = async () => {
+    refresh.disabled = true;
+    let doc;
+    try {
+      // The route's query goes to the page as its parameters.
+      const q = ctx.query.toString();
+      doc = await api('/plugins/' + encodeURIComponent(plugin) + '/pages/' +
+        encodeURIComponent(page) + (q ? '?' + q : ''));
+    } catch (err) {
+      if (!stopped) clear(body).appendChild(errorNote(err));
+      return;
+    } finally {
+      refresh.disabled = false;
+    }
+    if (stopped) return;
+    heading.textContent = doc.title !== undefined && doc.title !== null ? String(doc.title) : plugin;
+    clear(body);
+    let unknown = 0;
+    for (const block of doc.blocks || []) {
+      const node = pageBlock(block);
+      if (node) body.appendChild(node);
+      else unknown++;
+    }
+    if (unknown) {
+      body.appendChild(el('p', { class: 'muted' }, String(unknown),
+        ' block(s) of an unknown type were left out.'));
+    }
+    if (!body.firstChild) body.appendChild(el('p', { class: 'muted' }, 'The page is empty.'));
+  };
+  refresh.addEventListener('click', load);
+  load();
+  return () => { stopped = true; };
+}

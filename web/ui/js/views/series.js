@@ -1,0 +1,81 @@
+// Timeseries for the host and interface pages: reading a time range of
+// one series (GET /api/v1/timeseries), lining up several series on one
+// time axis, and the range picker. Series are written in packet time, so
+// a range ends at the latest packet time vigild reports, not at the
+// browser's clock: a replayed capture shows its own minutes.
+import { api, ApiError, query } from '../api.js';
+import { el } from '../dom.js';
+import * as fmt from '../format.js';
+
+export const RANGES = [
+  [3600, 'Last hour'],
+  [6 * 3600, 'Last 6 hours'],
+  [86400, 'Last day'],
+  [7 * 86400, 'Last week'],
+];
+
+export const COLORS = ['#1f5fbf', '#067647', '#b54708', '#b42318', '#6941c6',
+  '#0e7090', '#c11574', '#4e5ba6'];
+
+// The range in seconds from the route's `range`, one of RANGES.
+export function rangeOf(q) {
+  const v = Number(q.get('range'));
+  return RANGES.some(([s]) => s === v) ? v : RANGES[0][0];
+}
+
+export function rangeSelect(current, onchange) {
+  const select = el('select', { name: 'range' }, RANGES.map(([s, text]) =>
+    el('option', { value: String(s), selected: s === current }, text)));
+  select.addEventListener('change', () => onchange(Number(select.value)));
+  return el('label', { class: 'range' }, 'Charts: ', select);
+}
+
+// Reads <schema>/<element> over the <range> seconds up to <end> (packet
+// time, epoch seconds). Throws ApiError like api().
+export function fetchSeries(schema, element, end, range, metrics) {
+  const to = Math.ceil(end / 60) * 60 + 60;
+  return api('/timeseries' + query({
+    schema, element, from: to - range, to, metrics: metrics ? metrics.join(',') : undefined,
+  }));
+}
+
+// Lines up <docs> (results of fetchSeries, null for a missing series) on
+// one time axis: returns [xs, ys of docs[0], ys of docs[1], ...] with
+// <metric> of each multiplied by <scale>, null where a doc has no point.
+export function merge(docs, metric, scale = 1) {
+  const times = new Set();
+  for (const d of docs) if (d) for (const row of d.points) times.add(row[0]);
+  const xs = [...times].sort((a, b) => a - b);
+  const at = new Map(xs.map((x, i) => [x, i]));
+  const ys = docs.map((d) => {
+    const out = new Array(xs.length).fill(null);
+    if (!d) return out;
+    const i = d.metrics.indexOf(metric);
+    if (i < 0) return out;
+    for (const row of d.points) {
+      const v = row[i + 1];
+      out[at.get(row[0])] = v === null ? null : v * scale;
+    }
+    return out;
+  });
+  return [xs].concat(ys);
+}
+
+// A rate for chart axes and legends: whole numbers from 100 up.
+export function perSecond(v) {
+  if (v === null || v === undefined) return '';
+  if (Math.abs(v) >= 100) return fmt.count(Math.round(v));
+  return Number(v).toFixed(Math.abs(v) >= 10 ? 1 : 2);
+}
+
+// A short text for a failed series read: the store is off, the series
+// does not exist yet, or the request failed.
+export function seriesProblem(err) {
+  if (err instanceof ApiError && err.code === 'timeseries_unavailable') {
+    return 'No timeseries: ' + err.message;
+  }
+  if (err instanceof ApiError && err.status === 404) {
+    return 'No series yet: vigild writes one point a minute.';
+  }
+  return err.message || String(err);
+}
