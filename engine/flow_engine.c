@@ -815,6 +815,15 @@ detect(struct vg_engine *engine, struct vg_flow *flow,
 	flow->master_proto = proto.master_protocol;
 	flow->app_proto = proto.app_protocol;
 	flow->category = (uint16_t)proto.category;
+	/*
+	 * A TLS or QUIC server name comes with the first packet, long before
+	 * extra dissection ends: live queries see it from then on.
+	 */
+	if (flow->server_name[0] == '\0' &&
+	    flow->ndpi->host_server_name[0] != '\0')
+		snprintf(flow->server_name, sizeof(flow->server_name), "%.*s",
+			 (int)sizeof(flow->server_name) - 1,
+			 flow->ndpi->host_server_name);
 
 	enough = (pkt->l4_proto == IPPROTO_TCP &&
 		  seen > engine->detect_limit_tcp) ||
