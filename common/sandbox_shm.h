@@ -35,6 +35,17 @@ struct vg_sandbox_status {
 	_Atomic uint64_t events;         /* flow events and snapshots handled */
 	_Atomic uint32_t script;         /* index of the running script + 1, 0 none */
 	_Atomic uint32_t ready;          /* 1 once plugins are loaded and seccomp is on */
+	/*
+	 * Acknowledgements, so an engine lcore reading a capture file can
+	 * wait for the statuses of a flow's events before writing its
+	 * record: results_put is the seq of the last result batch written to
+	 * the result ring, and handled_seq[r] the seq of the last event batch
+	 * of input ring r whose results were written (results_put stored
+	 * first). A sandbox writing nonsense here only makes vigild wait
+	 * longer, up to its deadline, or not at all.
+	 */
+	_Atomic uint64_t results_put;
+	_Atomic uint64_t handled_seq[VG_SANDBOX_MAX_RINGS];
 };
 
 struct vg_sandbox_shm_header {

@@ -118,6 +118,15 @@ vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 		 unsigned int budget);
 
 /*
+ * Looks at the flows the next vg_engine_expire() call with the same
+ * arguments will end, without ending them: ends detection on those still
+ * under it, which fires protocolDetected. Returns how many are due.
+ */
+unsigned int
+vg_engine_expire_due(struct vg_engine *engine, uint64_t now_us,
+		     unsigned int budget);
+
+/*
  * Adds status <status_id> (an id of vg_status_id()) with <score> to the
  * flow named by <flow_id>, and fires statusChanged. Returns 0; -ESTALE
  * when that flow has ended (counted in late_statuses); -EINVAL when the id

@@ -43,6 +43,29 @@ vg_status_id(const char *key)
 	return (int)count;
 }
 
+bool
+vg_events_acked(const struct vg_event_out *out)
+{
+	unsigned int s;
+
+	for (s = 0; s < out->sandbox_count; s++) {
+		const struct vg_sandbox_status *st = out->status[s];
+		uint64_t put;
+
+		if (st == NULL || out->put_seq[s] == 0)
+			continue;
+		if (atomic_load_explicit(&st->handled_seq[out->engine_index],
+					 memory_order_acquire) < out->put_seq[s])
+			return false;
+		put = atomic_load_explicit(&st->results_put,
+					   memory_order_acquire);
+		if (atomic_load_explicit(out->results_applied[s],
+					 memory_order_acquire) < put)
+			return false;
+	}
+	return true;
+}
+
 uint64_t
 vg_events_now_ns(void)
 {
@@ -87,7 +110,8 @@ open_batch(struct vg_event_out *out, unsigned int s)
 	b->data[b->used++] = (1 << 3) | 0;	/* version */
 	b->used += put_varint(b->data + b->used, VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1);
 	b->data[b->used++] = (2 << 3) | 0;	/* seq */
-	b->used += put_varint(b->data + b->used, ++out->seq[s]);
+	b->seq = ++out->seq[s];
+	b->used += put_varint(b->data + b->used, b->seq);
 	b->events = 0;
 	b->opened_ns = vg_events_now_ns();
 }
@@ -109,6 +133,7 @@ send_batch(struct vg_event_out *out, unsigned int s, uint64_t time_us)
 	else
 		rc = vg_shm_ring_put(ring, b->data, (uint32_t)b->used);
 	if (rc == 0) {
+		out->put_seq[s] = b->seq;
 		atomic_fetch_add_explicit(&out->batches_sent, 1,
 					  memory_order_relaxed);
 		vg_shm_ring_wake(ring, out->wake_fd[s]);

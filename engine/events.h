@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/sandbox_shm.h"
 #include "common/shm_ring.h"
 #include "engine.h"
 
@@ -71,6 +72,7 @@ struct vg_status_msg {
 struct vg_event_batch {
 	size_t used;
 	uint32_t events;
+	uint64_t seq;
 	uint64_t opened_ns;  /* monotonic time of the first event, 0 if none */
 	uint8_t data[VG_EVENT_BATCH_BYTES];
 };
@@ -81,6 +83,11 @@ struct vg_event_out {
 	struct vg_shm_ring_ref rings[VG_MAX_SANDBOXES];
 	int wake_fd[VG_MAX_SANDBOXES];
 	uint64_t seq[VG_MAX_SANDBOXES];
+	uint64_t put_seq[VG_MAX_SANDBOXES]; /* last batch written to the ring */
+	/* Each sandbox's acknowledgements (see vg_events_acked). */
+	const struct vg_sandbox_status *status[VG_MAX_SANDBOXES];
+	const _Atomic uint64_t *results_applied[VG_MAX_SANDBOXES];
+	unsigned int engine_index;  /* this lcore's ring in each sandbox */
 	struct vg_event_batch batches[VG_MAX_SANDBOXES];
 	uint64_t flush_after_ns;   /* oldest a non-empty batch may get */
 	const uint64_t *now_us;    /* the engine's packet time, for batches */
@@ -120,6 +127,14 @@ vg_events_flow(struct vg_event_out *out, const struct vg_engine *engine,
  */
 void
 vg_events_flush_idle(struct vg_event_out *out, bool all);
+
+/*
+ * Returns true when every batch written so far has been handled by its
+ * sandbox and the statuses it set are in the engine lcore's status ring
+ * (vigild's control thread has applied the sandbox's results that far).
+ */
+bool
+vg_events_acked(const struct vg_event_out *out);
 
 /* Returns the monotonic clock in nanoseconds. */
 uint64_t

@@ -5,6 +5,7 @@
  * the control thread asks to stop, the engine flushes all flows and exits.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "common/log.h"
 #include "lcore.h"
 #include "minute.h"
 
@@ -250,6 +252,53 @@ settle(struct vg_engine_lcore *lcore)
 		;
 }
 
+/*
+ * Waits until the sandboxes have answered every event sent so far and
+ * applies the statuses they set, for at most await_ns. After a wait that
+ * ran out, waits no more until the answers catch up.
+ */
+static void
+await_results(struct vg_engine_lcore *lcore)
+{
+	uint64_t start;
+
+	vg_events_flush_idle(lcore->events, true);
+	if (!vg_events_acked(lcore->events) && !lcore->results_behind) {
+		start = vg_events_now_ns();
+		while (!vg_events_acked(lcore->events)) {
+			if (apply_statuses(lcore) > 0)
+				continue;
+			if (vg_events_now_ns() - start > lcore->await_ns) {
+				lcore->results_behind = true;
+				atomic_fetch_add(&lcore->await_timeouts, 1);
+				break;
+			}
+			rte_pause();
+		}
+	}
+	if (lcore->results_behind && vg_events_acked(lcore->events))
+		lcore->results_behind = false;
+	while (apply_statuses(lcore) > 0)
+		;
+}
+
+/*
+ * Ends the flows that are due. Reading a capture file with plugins, it
+ * first ends detection on them and waits for the sandboxes' answers, so
+ * their records carry the statuses that protocolDetected and earlier
+ * hooks set, however fast the file is read. A live port never waits.
+ */
+static void
+expire(struct vg_engine_lcore *lcore)
+{
+	struct vg_engine *engine = lcore->engine;
+
+	if (lcore->events != NULL && !lcore->live &&
+	    vg_engine_expire_due(engine, engine->now_us, EXPIRE_BUDGET) > 0)
+		await_results(lcore);
+	vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+}
+
 int
 vg_engine_lcore_main(void *arg)
 {
@@ -263,8 +312,7 @@ vg_engine_lcore_main(void *arg)
 		apply_statuses(lcore);
 		if (n > 0) {
 			if (++bursts % EXPIRE_EVERY == 0) {
-				vg_engine_expire(engine, engine->now_us,
-						 EXPIRE_BUDGET);
+				expire(lcore);
 				vg_events_flush_idle(lcore->events, false);
 				flush_old_records(lcore);
 			}
@@ -285,7 +333,7 @@ vg_engine_lcore_main(void *arg)
 			if (handed != 0 && drain_rings(lcore) == 0)
 				vg_engine_advance(engine, handed);
 		}
-		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+		expire(lcore);
 		vg_events_flush_idle(lcore->events, false);
 		flush_old_records(lcore);
 		vg_lcore_wait(lcore->shares_cpu);
@@ -302,6 +350,11 @@ vg_engine_lcore_main(void *arg)
 		lcore->lossless = true;
 		swap_buffer(lcore);
 	}
+	if (atomic_load(&lcore->await_timeouts) > 0)
+		VG_WARN("engine", "engine=%u waits for plugin results ran out %" PRIu64
+			" times: flows ended then may lack statuses",
+			lcore->index, atomic_load(&lcore->await_timeouts));
+	lcore->done_us = vg_capture_now_us(lcore->capture);
 	atomic_store(&lcore->done, true);
 	return 0;
 }

@@ -44,6 +44,15 @@ struct vg_engine_lcore {
 	struct vg_record_buf *current;
 	uint64_t current_since_ns;     /* first record in <current>, 0 if none */
 	atomic_bool done;              /* flushed and exited */
+	/*
+	 * Reading a capture file with plugins: how long to wait for the
+	 * sandboxes' answers before ending flows, whether the last wait ran
+	 * out (then none until they catch up), and how often it did.
+	 */
+	uint64_t await_ns;
+	bool results_behind;
+	_Atomic uint64_t await_timeouts;
+	uint64_t done_us;              /* vg_capture_now_us() when done was set */
 
 	/* Plugins: events out, statuses in (NULL when plugins are off). */
 	struct vg_event_out *events;

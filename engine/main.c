@@ -831,6 +831,10 @@ setup_lcores(struct vigild *d)
 				return -ENOMEM;
 			vg_events_init(lcore->events, d->cfg.sandboxes,
 				       EVENT_FLUSH_NS);
+			lcore->events->engine_index = i;
+			lcore->await_ns =
+				(d->cfg.sandbox_deadline_ms + 1000ULL) *
+				1000000ULL;
 		}
 		rc = vg_engine_lcore_init(lcore);
 		if (rc != 0) {

@@ -265,6 +265,9 @@ drain_results(struct vg_sandboxes *sb, struct vg_sandbox *box)
 			continue;
 		}
 		handle_results(sb, box, rb);
+		/* After the statuses are in the engines' rings. */
+		atomic_store_explicit(&box->results_applied, rb->seq,
+				      memory_order_release);
 		vigil__v1__result_batch__free_unpacked(rb, NULL);
 	}
 }
@@ -529,6 +532,8 @@ setup_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 		out->rings[box->index] =
 			*vg_sandbox_shm_engine_ring(&box->shm, e);
 		out->wake_fd[box->index] = box->wake_fd;
+		out->status[box->index] = box->shm.status;
+		out->results_applied[box->index] = &box->results_applied;
 	}
 	box->backoff_ms = BACKOFF_MIN_MS;
 	box->script_plugins = calloc(VG_SANDBOX_SCRIPTS_MAX,

@@ -61,6 +61,7 @@ struct vg_sandbox {
 	uint64_t started_ms;
 	uint64_t backoff_ms;
 	uint64_t control_seq;
+	_Atomic uint64_t results_applied; /* seq of the last result batch handled */
 	uint32_t last_script;     /* script running when last killed, +1 */
 	unsigned int same_script_kills;
 	/* Plugin of each script number, as the sandbox described them. */

@@ -411,13 +411,15 @@ struct loop {
 };
 
 static void
-handle_batch(struct loop *lp, const uint8_t *msg, size_t len)
+handle_batch(struct loop *lp, unsigned int r, const uint8_t *msg,
+	     size_t len)
 {
 	struct vg_sandbox_status *st = lp->shm->status;
 	struct vg_sbx *sbx = lp->sbx;
 	Vigil__V1__EventBatch *batch;
 	char text[128];
 	uint64_t events = 0;
+	uint64_t seq = 0;
 
 	atomic_store(&st->batch_start_ns, vg_sbx_now_ns());
 	batch = vigil__v1__event_batch__unpack(&lp->allocator, len, msg);
@@ -436,10 +438,17 @@ handle_batch(struct loop *lp, const uint8_t *msg, size_t len)
 		events = batch->n_flows + batch->n_hosts +
 			 batch->n_interfaces + batch->n_networks +
 			 (batch->system != NULL);
+		seq = batch->seq;
 	}
 	/* The arena contains the whole batch: no free_unpacked needed. */
 	arena_reset(&lp->arena);
 	vg_sbx_results_flush(sbx->results);
+	atomic_store_explicit(&st->results_put,
+			      vg_sbx_results_put_seq(sbx->results),
+			      memory_order_release);
+	if (seq != 0 && r < VG_SANDBOX_MAX_RINGS)
+		atomic_store_explicit(&st->handled_seq[r], seq,
+				      memory_order_release);
 	atomic_fetch_add(&st->events, events);
 	atomic_fetch_add(&st->batches, 1);
 	atomic_store(&st->batch_start_ns, 0);
@@ -480,7 +489,7 @@ drain_ring(struct loop *lp, unsigned int r)
 		 * message alike, but only the latter moves the tail. */
 		if (n == 0 && atomic_load(&ring->shared->tail) == tail)
 			break;
-		handle_batch(lp, lp->buf, (size_t)n);
+		handle_batch(lp, r, lp->buf, (size_t)n);
 		count++;
 	}
 	return count;

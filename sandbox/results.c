@@ -45,6 +45,7 @@ struct vg_sbx_results {
 	size_t next_counter_count;
 	size_t estimate;
 	uint64_t seq;
+	uint64_t put_seq;             /* seq of the last batch in the ring */
 	uint64_t events_seen;
 	uint64_t dropped_unreported;
 	struct vg_sbx_results_stats stats;
@@ -477,6 +478,12 @@ report_drops(struct vg_sbx_results *res)
 		res->dropped_unreported = 0;
 }
 
+uint64_t
+vg_sbx_results_put_seq(const struct vg_sbx_results *res)
+{
+	return res->put_seq;
+}
+
 int
 vg_sbx_results_flush(struct vg_sbx_results *res)
 {
@@ -524,6 +531,7 @@ vg_sbx_results_flush(struct vg_sbx_results *res)
 	rc = vg_shm_ring_put(res->ring, res->pack_buf, (uint32_t)len);
 	if (rc != 0)
 		goto drop;
+	res->put_seq = batch.seq;
 	res->stats.sent++;
 	res->stats.items += items;
 	clear_items(res);

@@ -115,6 +115,10 @@ vg_sbx_results_pending(const struct vg_sbx_results *res);
 int
 vg_sbx_results_flush(struct vg_sbx_results *res);
 
+/* Returns the seq of the last result batch written to the ring, 0 none. */
+uint64_t
+vg_sbx_results_put_seq(const struct vg_sbx_results *res);
+
 void
 vg_sbx_results_get_stats(const struct vg_sbx_results *res,
 			 struct vg_sbx_results_stats *stats);
