@@ -11,6 +11,7 @@
  * moving them to the thread pool would remove that.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -497,8 +498,99 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 
 /* ---- one host ---- */
 
-/* The series schemas vigild keeps for a host. */
+/* The series schemas vigild keeps for a host, besides host:app. */
 static const char *const host_schemas[] = { "host:traffic", NULL };
+
+/* host:app series listed for one host at most, to bound the response. */
+#define HOST_APP_SERIES_MAX 256
+
+/* Returns the value of the hexadecimal digit <c>, which isxdigit() accepted. */
+static unsigned int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (unsigned int)(c - '0');
+	return (unsigned int)(tolower((unsigned char)c) - 'a' + 10);
+}
+
+/*
+ * Decodes the %XX escapes of a file name component (as written by
+ * vg_ts_path_component()) from the <len> bytes at <in> into <out>.
+ * Returns 0, or -1 for a bad escape, "%00" or a name too long.
+ */
+static int
+unescape_component(const char *in, size_t len, char *out, size_t out_len)
+{
+	size_t i;
+	size_t o = 0;
+
+	for (i = 0; i < len; i++) {
+		unsigned int byte;
+
+		if (o + 1 >= out_len)
+			return -1;
+		if (in[i] != '%') {
+			out[o++] = in[i];
+			continue;
+		}
+		if (i + 2 >= len || !isxdigit((unsigned char)in[i + 1]) ||
+		    !isxdigit((unsigned char)in[i + 2]))
+			return -1;
+		byte = hex_digit(in[i + 1]) << 4 | hex_digit(in[i + 2]);
+		if (byte == 0)
+			return -1;
+		out[o++] = (char)byte;
+		i += 2;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * Appends one host:app series per file in the host's app folder, so the
+ * page draws the applications that have a series without guessing.
+ */
+static void
+put_host_apps(struct vg_jbuf *b, const struct vg_web *web,
+	      const char *element, bool *first)
+{
+	char component[256];
+	char path[VG_PATH_MAX];
+	char name[256];
+	char full[512];
+	struct dirent *entry;
+	unsigned int listed = 0;
+	int n;
+	DIR *dir;
+
+	if (vg_ts_path_component(element, component, sizeof(component)) < 0)
+		return;
+	if ((size_t)snprintf(path, sizeof(path), "%s/host/%s/app",
+			     web->cfg.ts_directory, component) >= sizeof(path))
+		return;
+	dir = opendir(path);
+	if (dir == NULL)
+		return;
+	while (listed < HOST_APP_SERIES_MAX && (entry = readdir(dir)) != NULL) {
+		size_t len = strlen(entry->d_name);
+
+		if (entry->d_name[0] == '.' || len <= 4 ||
+		    strcmp(entry->d_name + len - 4, ".rrd") != 0 ||
+		    unescape_component(entry->d_name, len - 4, name,
+				       sizeof(name)) != 0)
+			continue;
+		n = snprintf(full, sizeof(full), "%s/%s", element, name);
+		if (n < 0 || (size_t)n >= sizeof(full))
+			continue;
+		vg_jbuf_printf(b, "%s{\"schema\":\"host:app\",\"element\":",
+			       *first ? "" : ",");
+		vg_jbuf_string(b, full, (size_t)n);
+		vg_jbuf_printf(b, ",\"step\":%u}", web->cfg.ts_step);
+		*first = false;
+		listed++;
+	}
+	closedir(dir);
+}
 
 static void
 host_extras(struct vg_pending *p, const char *element)
@@ -547,6 +639,7 @@ host_extras(struct vg_pending *p, const char *element)
 		vg_jbuf_printf(&p->out, ",\"step\":%u}", web->cfg.ts_step);
 		first = false;
 	}
+	put_host_apps(&p->out, web, element, &first);
 	vg_jbuf_lit(&p->out, "]");
 }
 

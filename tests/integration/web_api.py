@@ -847,6 +847,38 @@ def check_tls(vigil_web, tmp, pcap, plugins, static, checks):
             stop(web)
 
 
+def check_host_series(vigil_web, tmp, pcap, plugins, static, checks):
+    """A host's series list names its traffic file and one host:app series
+    per file in its app folder, file names unescaped. vigil-web only looks
+    for the files, so empty ones stand in for rrd files here."""
+    rrd = os.path.join(tmp, "rrd")
+    host = os.path.join(rrd, "host", "10.1.0.1@0")
+    os.makedirs(os.path.join(host, "app"))
+    for name in ("traffic.rrd", "app/TLS.rrd", "app/_other.rrd",
+                 "app/a%25b.rrd", "app/notes.txt"):
+        open(os.path.join(host, name), "w").close()
+    port = free_port()
+    config = write_config(tmp, pcap, port, plugins, static,
+                          f"timeseries:\n  directory: {rrd}\n")
+    with open(os.path.join(tmp, "web-series.log"), "w") as log:
+        web = start([vigil_web, "-c", config], log)
+        try:
+            c = Client(port)
+            wait_for("vigil-web with timeseries to listen",
+                     lambda: c.login("admin", ADMIN_PASSWORD)[0] == 200)
+            s, d, _ = c.get("/api/v1/hosts/10.1.0.1")
+            got = sorted((x["schema"], x["element"])
+                         for x in (d.get("series") or []))
+            want = sorted([("host:traffic", "10.1.0.1@0"),
+                           ("host:app", "10.1.0.1@0/TLS"),
+                           ("host:app", "10.1.0.1@0/_other"),
+                           ("host:app", "10.1.0.1@0/a%b")])
+            checks.check(s == 200 and got == want,
+                         f"host series: {s} {got}")
+        finally:
+            stop(web)
+
+
 def check_vigild_restart(vigild_cmd, vigild, c, checks, flows, tmp):
     stop(vigild)
     s, d, _ = c.get("/api/v1/flows")
@@ -946,6 +978,7 @@ def main():
         check_logout(port, checks)
         check_static(port, checks)
         check_http2(port, checks)
+        check_host_series(web_path, tmp, pcap, plugins, static, checks)
         procs[0] = check_vigild_restart(vigild_cmd, vigild, c, checks,
                                         flows, tmp)
         check_tls(web_path, tmp, pcap, plugins, static, checks)

@@ -15,7 +15,8 @@
 //   host-details   one host; data-state is loading, ready or error,
 //                  data-host="IP@VLAN"
 //   host-summary   the host's counters, each value cell with data-field
-//   host-chart-traffic, host-chart-packets, host-chart-flows
+//   host-chart-traffic, host-chart-packets, host-chart-flows,
+//   host-chart-score, host-chart-apps
 //                  charts; data-points is the number of points drawn
 //   host-charts-note  why there is no chart, when there is none
 //   host-flows     the host's live flows (rows data-flow-id)
@@ -25,12 +26,12 @@ import { api, ApiError, query } from '../api.js';
 import { el, clear, link, panel, table, kv } from '../dom.js';
 import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
-import { alertTable, errorNote, every, flowTable, hostLink } from './common.js';
+import { aggregate, alertTable, errorNote, every, flowTable, hostLink } from './common.js';
 import {
   readState, stateQuery, apiParams, sortBy, filterForm, pager, markTable,
 } from './listing.js';
 import {
-  COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
+  bytesChart, COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
 } from './series.js';
 
 const REFRESH_MS = 5000;
@@ -49,6 +50,7 @@ const COLUMNS = [
   { key: 'packets', label: 'Packets', num: true, sort: 'packets' },
   { key: 'active_flows', label: 'Active flows', num: true, sort: 'flows' },
   { key: 'total_flows', label: 'Flows seen', num: true, sort: 'total_flows' },
+  { key: 'score', label: 'Score', num: true, sort: 'score' },
   { key: 'first_seen', label: 'First seen', sort: 'first_seen' },
   { key: 'last_seen', label: 'Last seen', sort: 'last_seen' },
 ];
@@ -64,6 +66,7 @@ function hostCells(h) {
     fmt.count(h.packets_sent + h.packets_rcvd),
     fmt.count(h.active_flows_as_client + h.active_flows_as_server),
     fmt.count(h.total_flows_as_client + h.total_flows_as_server),
+    fmt.count(h.score),
     fmt.time(h.first_seen),
     fmt.time(h.last_seen),
   ];
@@ -151,19 +154,21 @@ function summary(h) {
     ['Active flows as server', fmt.count(h.active_flows_as_server)],
     ['Flows seen as client', fmt.count(h.total_flows_as_client)],
     ['Flows seen as server', fmt.count(h.total_flows_as_server)],
+    ['Score (sum over its active flows)', fmt.count(h.score)],
     ['First seen', fmt.time(h.first_seen)],
     ['Last seen', fmt.time(h.last_seen)],
   ]);
   const keys = ['ip', 'ip_version', 'vlan', 'local', 'bytes_sent', 'bytes_rcvd',
     'packets_sent', 'packets_rcvd', 'active_flows_as_client', 'active_flows_as_server',
-    'total_flows_as_client', 'total_flows_as_server', 'first_seen', 'last_seen'];
+    'total_flows_as_client', 'total_flows_as_server', 'score', 'first_seen', 'last_seen'];
   [...t.tBodies[0].rows].forEach((row, i) => { row.cells[1].dataset.field = keys[i]; });
   t.id = 'host-summary';
   return t;
 }
 
-// The three charts of host:traffic. Points are per-second rates of each
-// minute (rrdtool ABSOLUTE), flows are counts at the end of the minute.
+// The charts of host:traffic. Bytes and packets are per-second rates of
+// each minute (rrdtool ABSOLUTE), flows and score are values at the end
+// of the minute.
 const HOST_CHARTS = [
   { id: 'host-chart-traffic', title: 'Traffic', metrics: ['bytes_sent', 'bytes_rcvd'],
     labels: ['sent bit/s', 'received bit/s'], scale: 8, format: fmt.bits },
@@ -171,25 +176,53 @@ const HOST_CHARTS = [
     labels: ['sent packets/s', 'received packets/s'], scale: 1, format: perSecond },
   { id: 'host-chart-flows', title: 'Active flows', metrics: ['flows_client', 'flows_server'],
     labels: ['as client', 'as server'], scale: 1, format: (v) => fmt.count(Math.round(v)) },
+  { id: 'host-chart-score', title: 'Score', metrics: ['score'],
+    labels: ['score'], scale: 1, format: (v) => fmt.count(Math.round(v)) },
 ];
+
+// How many applications get their own line. The engine keeps four apart
+// per host and minute and sums the rest as `_other`.
+const HOST_APPS = 4;
+
+const appLabel = (name) => (name === '_other' ? 'other applications' : name);
+
+// The applications to chart among the host's host:app series in <series>
+// (elements "IP@VLAN/NAME"): those of its largest live <flows> first,
+// then the others by name, HOST_APPS in all, plus `_other`.
+function appNames(series, element, flows) {
+  const prefix = element + '/';
+  const have = new Set(series.filter((x) => x.schema === 'host:app' &&
+    x.element.startsWith(prefix)).map((x) => x.element.slice(prefix.length)));
+  const live = aggregate(flows).apps.map((a) => a.name).filter((n) => have.has(n));
+  const rest = [...have].filter((n) => n !== '_other' && !live.includes(n)).sort();
+  const names = live.concat(rest).slice(0, HOST_APPS);
+  if (have.has('_other')) names.push('_other');
+  return names;
+}
 
 function chartsSection(holder, range, onrange) {
   const note = el('p', { class: 'muted', id: 'host-charts-note' });
   note.hidden = true;
   const boxes = HOST_CHARTS.map((c) => el('div', { id: c.id }));
+  const appsBox = el('div', { id: 'host-chart-apps' });
+  let appsChart = null;
   clear(holder).append(el('div', { class: 'pager' }, rangeSelect(range, onrange)), note,
     el('div', { class: 'grid' }, HOST_CHARTS.map((c, i) => el('div', null,
-      el('h2', null, c.title), boxes[i]))));
+      el('h2', null, c.title), boxes[i])),
+    el('div', null, el('h2', null, 'Applications (bit/s)'), appsBox)));
   const charts = HOST_CHARTS.map((c, i) => lineChart(boxes[i],
     c.labels.map((label, k) => ({ label, color: COLORS[k] })), { format: c.format }));
   return {
     show(doc) {
       note.hidden = true;
       HOST_CHARTS.forEach((c, i) => {
-        const data = merge([doc], c.metrics[0], c.scale);
-        data.push(merge([doc], c.metrics[1], c.scale)[1]);
+        const data = [merge([doc], c.metrics[0], c.scale)[0]];
+        for (const m of c.metrics) data.push(merge([doc], m, c.scale)[1]);
         charts[i].setData(data);
       });
+    },
+    showApps(names, docs) {
+      appsChart = bytesChart(appsBox, names, docs, appsChart, appLabel);
     },
     fail(text) {
       note.textContent = text;
@@ -221,6 +254,7 @@ export function renderOne(root, ctx) {
   let charts = null;
   let host = null;
   let seriesList = null;
+  let lastFlows = [];
 
   const loadCharts = async () => {
     if (!host || !charts) return;
@@ -236,7 +270,13 @@ export function renderOne(root, ctx) {
       charts.show(await fetchSeries(s.schema, s.element, host.last_seen, range));
     } catch (err) {
       charts.fail(seriesProblem(err));
+      return;
     }
+
+    const names = appNames(seriesList, s.element, lastFlows);
+    const docs = await Promise.all(names.map((n) => fetchSeries('host:app',
+      s.element + '/' + n, host.last_seen, range, ['bytes']).catch(() => null)));
+    charts.showApps(names, docs);
   };
 
   const poll = async () => {
@@ -286,6 +326,7 @@ export function renderOne(root, ctx) {
   const draw = (doc) => {
     clear(summaryHolder).appendChild(summary(doc.host));
     flowsTotal.textContent = String(doc.flows_total);
+    lastFlows = doc.flows;
 
     const t = flowTable(doc.flows);
     markTable(t, [], 'flowId', doc.flows.map((f) => f.id));

@@ -24,7 +24,7 @@ import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
 import { aggregate, breakdownTable, errorNote, every } from './common.js';
 import {
-  COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
+  bytesChart, COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
 } from './series.js';
 
 const LIVE_MS = 2000;
@@ -230,23 +230,7 @@ export function render(root, ctx) {
     const end = latest.packet_time;
     const docs = await Promise.all(names.map((n) =>
       fetchSeries(schema, allElement() + '/' + n, end, range, ['bytes']).catch(() => null)));
-    const found = names.filter((n, i) => docs[i] !== null);
-    if (found.length === 0) {
-      clear(target).appendChild(el('p', { class: 'muted' },
-        'No series yet for these names: vigild writes one point a minute.'));
-      keep(null);
-      return;
-    }
-    const data = merge(docs.filter((d) => d !== null), 'bytes', 8);
-    const key = found.join('\n');
-    let c = chart;
-    if (!c || c.key !== key) {
-      c = lineChart(target, found.map((label, k) => ({ label, color: COLORS[k % COLORS.length] })),
-        { format: fmt.bits });
-      c.key = key;
-      keep(c);
-    }
-    c.setData(data);
+    keep(bytesChart(target, names, docs, chart));
   };
 
   const pollBreakdown = async () => {

@@ -4,7 +4,8 @@
 // a range ends at the latest packet time vigild reports, not at the
 // browser's clock: a replayed capture shows its own minutes.
 import { api, ApiError, query } from '../api.js';
-import { el } from '../dom.js';
+import { el, clear } from '../dom.js';
+import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
 
 export const RANGES = [
@@ -59,6 +60,30 @@ export function merge(docs, metric, scale = 1) {
     return out;
   });
   return [xs].concat(ys);
+}
+
+// Draws in <target> the `bytes` of the named series <names> (one
+// response of fetchSeries per name, null where the series does not
+// exist) as bit/s. <previous> is the chart this returned last time, kept
+// when the names found are the same. Returns the chart, or null when no
+// series exists.
+export function bytesChart(target, names, docs, previous, labelOf = (n) => n) {
+  const found = names.filter((n, i) => docs[i] !== null);
+  if (found.length === 0) {
+    clear(target).appendChild(el('p', { class: 'muted' },
+      'No series yet for these names: vigild writes one point a minute.'));
+    return null;
+  }
+  const key = found.join('\n');
+  let chart = previous;
+  if (!chart || chart.key !== key) {
+    chart = lineChart(target, found.map((n, k) => ({
+      label: labelOf(n), color: COLORS[k % COLORS.length],
+    })), { format: fmt.bits });
+    chart.key = key;
+  }
+  chart.setData(merge(docs.filter((d) => d !== null), 'bytes', 8));
+  return chart;
 }
 
 // A rate for chart axes and legends: whole numbers from 100 up.
