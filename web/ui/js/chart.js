@@ -12,6 +12,23 @@ async function loadUplot() {
   return uplotModule;
 }
 
+// Width of the y axis: its longest label as the canvas draws it, plus the
+// ticks and the gap, so labels such as "500.0 Mbit/s" are never cut.
+function axisWidth(u, labels, axisIndex, cycle) {
+  const axis = u.axes[axisIndex];
+  // uPlot asks again while the layout settles; keep the first answer.
+  if (cycle > 1 && axis._size) return axis._size;
+  let widest = 0;
+  if (labels && labels.length) {
+    u.ctx.font = axis.font[0];
+    for (const text of labels) {
+      widest = Math.max(widest, u.ctx.measureText(text).width);
+    }
+  }
+  const ratio = window.devicePixelRatio || 1;
+  return Math.max(50, Math.ceil(widest / ratio + axis.ticks.size + axis.gap + 4));
+}
+
 // A chart of <series> (an array of { label, color }) in <target>, with
 // x values in seconds since the epoch. Returns an object whose
 // setData([xs, ys1, ys2...]) redraws it; target.dataset.points keeps the
@@ -32,7 +49,7 @@ export function lineChart(target, series, options = {}) {
           (options.format ? options.format(v) : String(v))),
       }))),
       axes: [{}, { values: (u, vals) => vals.map((v) =>
-        (options.format ? options.format(v) : String(v))), size: 80 }],
+        (options.format ? options.format(v) : String(v))), size: axisWidth }],
       scales: { x: { time: true } },
     };
     state.plot = new UPlot(opts, state.pending || [[]].concat(series.map(() => [])),
