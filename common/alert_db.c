@@ -884,7 +884,8 @@ vg_alert_to_json(const struct vg_alert *a, const char *event, char *buf,
 	put(buf, len, &used, ",\"script\":");
 	put_string(buf, len, &used, a->script);
 	if (a->entity == VG_ALERT_ENTITY_FLOW) {
-		put(buf, len, &used, ",\"flow_id\":%" PRIu64 ",\"client_ip\":\"%s\","
+		/* A string: flow ids pass 2^53, where JSON readers lose digits. */
+		put(buf, len, &used, ",\"flow_id\":\"%" PRIu64 "\",\"client_ip\":\"%s\","
 		    "\"client_port\":%u,\"server_ip\":\"%s\",\"server_port\":%u,"
 		    "\"vlan\":%u,\"l4_proto\":%u,\"l7\":", a->flow_id,
 		    a->client_ip, a->client_port, a->server_ip, a->server_port,

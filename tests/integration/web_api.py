@@ -587,6 +587,12 @@ def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
                      f"alerts: types {types}")
         checks.check(d["total"] == marked,
                      f"alerts: {d['total']} flow alerts, marked {marked}")
+        # Flow ids are decimal strings here as in the flows API.
+        s, f, _ = c.get("/api/v1/flows?status=example_watched_flow"
+                        "&limit=1000")
+        checks.check({a.get("flow_id") for a in d["alerts"]} ==
+                     {x["id"] for x in f.get("flows", [])},
+                     "alerts: flow_id differs from the flows' ids")
     except AssertionError as err:
         checks.check(False, f"alerts: {err}")
 

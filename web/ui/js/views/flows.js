@@ -323,10 +323,9 @@ async function loadAlerts(holder, f) {
       ? el('p', { class: 'muted' }, 'No alert store: ', err.message) : errorNote(err));
     return !noStore;
   }
-  // An earlier flow with the same endpoints has the same key. flow_id is
-  // a JSON number, exact only below 2^53, so it is compared as a number.
-  const id = Number(f.id);
-  const mine = doc.alerts.filter((a) => a.flow_id === undefined || a.flow_id === id);
+  // An earlier flow with the same endpoints has the same key; flow ids are
+  // decimal strings, as in the flows API.
+  const mine = doc.alerts.filter((a) => a.flow_id === undefined || a.flow_id === f.id);
   clear(holder).appendChild(mine.length ? alertTable(mine)
     : el('p', { class: 'muted' }, 'No alert was raised for this flow.'));
   return true;
