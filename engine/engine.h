@@ -139,11 +139,13 @@ vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
 		     unsigned int status_id, unsigned int score);
 
 /*
- * Ends detection on every flow still under detection, taking nDPI's guess,
- * so protocolDetected fires for each before the flows end.
+ * Before the final flush: ends detection on every flow still under it,
+ * taking nDPI's guess, and fires flowEnd for every flow, so the statuses
+ * protocolDetected and flowEnd set can reach the records that
+ * vg_engine_flush() writes next.
  */
 void
-vg_engine_give_up_all(struct vg_engine *engine);
+vg_engine_end_all_early(struct vg_engine *engine);
 
 /*
  * Starts per-minute counting: from now on, each time packet time crosses a

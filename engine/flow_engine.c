@@ -624,7 +624,9 @@ write_record(struct vg_engine *engine, struct vg_flow *flow,
 	size_t len;
 
 	give_up(engine, flow);
-	vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END, reason);
+	if (!(flow->flags & VG_FLOW_END_SENT))
+		vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END,
+			       reason);
 	if (engine->hosts != NULL)
 		count_flow_hosts(engine, flow, -1);
 	engine->counters.flows_expired++;
@@ -908,6 +910,19 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 		detect(engine, flow, pkt, frame);
 }
 
+/*
+ * Ends detection on <flow> and fires flowEnd now, ahead of its record, so
+ * the statuses these hooks set can reach the record.
+ */
+static void
+end_early(struct vg_engine *engine, struct vg_flow *flow,
+	  enum vg_flow_end reason)
+{
+	give_up(engine, flow);
+	vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END, reason);
+	flow->flags |= VG_FLOW_END_SENT;
+}
+
 unsigned int
 vg_engine_expire_due(struct vg_engine *engine, uint64_t now_us,
 		     unsigned int budget)
@@ -930,8 +945,9 @@ vg_engine_expire_due(struct vg_engine *engine, uint64_t now_us,
 		     looked++) {
 			struct vg_flow *flow = &engine->table->slots[slot];
 
-			if (now_us >= flow->last_us + engine->idle_us[cls]) {
-				give_up(engine, flow);
+			if (now_us >= flow->last_us + engine->idle_us[cls] &&
+			    !(flow->flags & VG_FLOW_END_SENT)) {
+				end_early(engine, flow, VG_END_IDLE);
 				due++;
 			}
 			slot = flow->queue_next;
@@ -1045,13 +1061,15 @@ vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
 	flow->score = (uint16_t)(flow->score + added);
 	if (engine->hosts != NULL && added > 0)
 		add_host_score(engine, flow, added);
-	vg_events_flow(engine->events, engine, flow, VG_HOOK_STATUS_CHANGED,
-		       VG_END_IDLE);
+	/* Plugins never see a flow again after its flowEnd. */
+	if (!(flow->flags & VG_FLOW_END_SENT))
+		vg_events_flow(engine->events, engine, flow,
+			       VG_HOOK_STATUS_CHANGED, VG_END_IDLE);
 	return 0;
 }
 
 void
-vg_engine_give_up_all(struct vg_engine *engine)
+vg_engine_end_all_early(struct vg_engine *engine)
 {
 	uint32_t slot;
 
@@ -1059,8 +1077,8 @@ vg_engine_give_up_all(struct vg_engine *engine)
 		struct vg_flow *flow = &engine->table->slots[slot];
 
 		if ((flow->flags & VG_FLOW_IN_USE) &&
-		    !(flow->flags & VG_FLOW_DETECTED))
-			give_up(engine, flow);
+		    !(flow->flags & VG_FLOW_END_SENT))
+			end_early(engine, flow, VG_END_FLUSH);
 	}
 }
 

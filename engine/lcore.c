@@ -236,10 +236,10 @@ settle(struct vg_engine_lcore *lcore)
 	if (lcore->events == NULL)
 		return;
 	/*
-	 * Detection ends now for flows still under it, so that statuses set
-	 * by protocolDetected make it into their records.
+	 * Detection ends now for flows still under it, and flowEnd fires for
+	 * all, so that the statuses these hooks set make it into the records.
 	 */
-	vg_engine_give_up_all(lcore->engine);
+	vg_engine_end_all_early(lcore->engine);
 	vg_events_flush_idle(lcore->events, true);
 	atomic_store(&lcore->waiting_settle, true);
 	while (!atomic_load(&lcore->settled)) {

@@ -10,10 +10,9 @@ ndpiReader result lists a risk, and checks two things on each flow:
 2. for flows that match a reference flow by endpoints, its statuses are
    the risks ndpiReader lists for that flow (`[Risk: ** ... **]`).
 
-A risk that nDPI adds only when the flow ends cannot reach the flow's
-record, because vigild writes the record before the flowEnd results come
-back. No flow in nDPI 4.2's corpus has such a risk, so the first check
-holds for every flow. The second allows 1% of matched flows to differ, the floor vigild's
+Reading a capture file, vigild waits for the flowEnd results before it
+writes a record, so a risk nDPI adds only as the flow ends reaches the
+record too, and the first check holds for every flow. The second allows 1% of matched flows to differ, the floor vigild's
 classification is held to against ndpiReader (a flow classified
 differently gets different risks). Skips (exit 77) without the corpus.
 

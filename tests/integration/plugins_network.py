@@ -217,9 +217,10 @@ def check_alert(checks, alerts, alert_type, value, expected, absent=(),
 def check_flow_alert(checks, alerts, records, alert_type, status, port,
                      negatives):
     """A flow alert <alert_type> for the flow from client port <port>,
-    with <status> in its details, and none for the <negatives> ports.
-    These statuses are set when the flow ends, after vigild wrote its
-    record, so the alert is where they show."""
+    with <status> in its details and in the flow's record, and neither for
+    the <negatives> ports. These statuses are set by the flowEnd hook:
+    reading a capture file, vigild waits for its results before writing
+    the record."""
     def flow_key(client_port):
         for r in records:
             if r["client_port"] == client_port:
@@ -237,10 +238,15 @@ def check_flow_alert(checks, alerts, records, alert_type, status, port,
                      f"{alert_type}: severity {a['severity']}")
         checks.check(a["details"].get("status") == status,
                      f"{alert_type}: details {a['details']}")
+    statuses = {r["client_port"]: r["statuses"] for r in records}
+    checks.check(status in statuses.get(port, []),
+                 f"{alert_type}: record statuses {statuses.get(port)}")
     for other in negatives:
         checks.check(flow_key(other) is not None and
                      flow_key(other) not in found,
                      f"{alert_type}: raised for the flow from port {other}")
+        checks.check(status not in statuses.get(other, []),
+                     f"{alert_type}: status on the flow from port {other}")
 
 
 def main():

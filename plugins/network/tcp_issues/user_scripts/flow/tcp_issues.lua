@@ -7,9 +7,9 @@
 -- only on flows of at least conf.min_packets, so a short flow with one
 -- resent segment is not flagged.
 --
--- NOTE: vigild writes a flow's record before the results of its flowEnd
--- hook come back, so an issue first seen at the end (a short flow, an
--- unfinished handshake) reaches the flow alert but not the record's
+-- On a live port vigild writes a flow's record without waiting for its
+-- flowEnd results, so there an issue first seen at the end (a short flow,
+-- an unfinished handshake) reaches the flow alert but not the record's
 -- statuses. Longer flows are judged at each periodicUpdate too.
 local SYN, ACK = 0x02, 0x10
 

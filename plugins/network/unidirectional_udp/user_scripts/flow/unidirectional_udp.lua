@@ -18,9 +18,9 @@ local function is_group_address(ip)
   return ip:lower():match("^ff") ~= nil
 end
 
--- NOTE: vigild writes a flow's record before the results of its flowEnd
--- hook come back, so a flow that ends within flows.periodic_update
--- carries the status in its flow alert only, not in its record.
+-- On a live port vigild writes a flow's record without waiting for its
+-- flowEnd results, so there a flow that ends within
+-- flows.periodic_update carries the status in its flow alert only.
 local function check(flow, conf)
   if flow.s2c_packets == 0 and vigil.exceeds(flow.c2s_packets, conf) and
       not is_group_address(flow.server_ip) then
