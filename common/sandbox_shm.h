@@ -38,13 +38,13 @@ struct vg_sandbox_status {
 	/*
 	 * Acknowledgements, so an engine lcore reading a capture file can
 	 * wait for the statuses of a flow's events before writing its
-	 * record: results_put is the seq of the last result batch written to
-	 * the result ring, and handled_seq[r] the seq of the last event batch
-	 * of input ring r whose results were written (results_put stored
-	 * first). A sandbox writing nonsense here only makes vigild wait
-	 * longer, up to its deadline, or not at all.
+	 * record: handled_seq[r] is the seq of the last event batch of input
+	 * ring r that was handled, and results_at[r] (stored first) the seq
+	 * of the last result batch written to the result ring by then. A
+	 * sandbox writing nonsense here only makes vigild wait longer, up to
+	 * its deadline, or not at all.
 	 */
-	_Atomic uint64_t results_put;
+	_Atomic uint64_t results_at[VG_SANDBOX_MAX_RINGS];
 	_Atomic uint64_t handled_seq[VG_SANDBOX_MAX_RINGS];
 };
 

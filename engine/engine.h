@@ -74,6 +74,13 @@ struct vg_engine {
 	void *emit_ctx;
 
 	struct vg_event_out *events;         /* to plugin sandboxes, or NULL */
+	/*
+	 * Reading a capture file with plugins: waits for the answers to every
+	 * event sent so far, before a flow that a packet ends is written.
+	 * NULL otherwise.
+	 */
+	void (*await_fn)(void *ctx);
+	void *await_ctx;
 	struct vg_host_table *hosts;         /* partial host table, or NULL */
 	uint64_t periodic_us;                /* periodicUpdate interval, 0 off */
 	const struct vg_config *cfg;
@@ -118,13 +125,17 @@ vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 		 unsigned int budget);
 
 /*
- * Looks at the flows the next vg_engine_expire() call with the same
- * arguments will end, without ending them: ends detection on those still
- * under it, which fires protocolDetected. Returns how many are due.
+ * Ends idle flows in two steps, for a capture file read with plugins: a
+ * due flow is first marked, firing its protocolDetected (if still under
+ * detection) and flowEnd, and stays in the table; a later call with
+ * <write_marked> writes the marked ones, once the caller has seen the
+ * sandboxes answer. <mark_new> false leaves unmarked flows alone. Looks
+ * at no more than <budget> queue heads per queue. Returns the number of
+ * flows marked by this call.
  */
 unsigned int
-vg_engine_expire_due(struct vg_engine *engine, uint64_t now_us,
-		     unsigned int budget);
+vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
+			unsigned int budget, bool write_marked, bool mark_new);
 
 /*
  * Adds status <status_id> (an id of vg_status_id()) with <score> to the

@@ -43,24 +43,40 @@ vg_status_id(const char *key)
 	return (int)count;
 }
 
-bool
-vg_events_acked(const struct vg_event_out *out)
+void
+vg_events_mark(struct vg_event_out *out, struct vg_events_mark *m)
 {
+	unsigned int s;
+
+	vg_events_flush_idle(out, true);
+	memset(m, 0, sizeof(*m));
+	for (s = 0; s < out->sandbox_count; s++)
+		m->target[s] = out->put_seq[s];
+}
+
+bool
+vg_events_answered(const struct vg_event_out *out, struct vg_events_mark *m)
+{
+	unsigned int e = out->engine_index;
 	unsigned int s;
 
 	for (s = 0; s < out->sandbox_count; s++) {
 		const struct vg_sandbox_status *st = out->status[s];
-		uint64_t put;
 
-		if (st == NULL || out->put_seq[s] == 0)
+		if (st == NULL || m->target[s] == 0)
 			continue;
-		if (atomic_load_explicit(&st->handled_seq[out->engine_index],
-					 memory_order_acquire) < out->put_seq[s])
-			return false;
-		put = atomic_load_explicit(&st->results_put,
-					   memory_order_acquire);
+		if (!m->handled[s]) {
+			if (atomic_load_explicit(&st->handled_seq[e],
+						 memory_order_acquire) <
+			    m->target[s])
+				return false;
+			/* At least the results written with the target batch. */
+			m->results[s] = atomic_load_explicit(
+				&st->results_at[e], memory_order_acquire);
+			m->handled[s] = true;
+		}
 		if (atomic_load_explicit(out->results_applied[s],
-					 memory_order_acquire) < put)
+					 memory_order_acquire) < m->results[s])
 			return false;
 	}
 	return true;

@@ -128,13 +128,24 @@ vg_events_flow(struct vg_event_out *out, const struct vg_engine *engine,
 void
 vg_events_flush_idle(struct vg_event_out *out, bool all);
 
+/* How far the sandboxes must have answered, for vg_events_answered(). */
+struct vg_events_mark {
+	uint64_t target[VG_MAX_SANDBOXES];  /* batch seq, 0: nothing sent */
+	uint64_t results[VG_MAX_SANDBOXES]; /* result seq, once handled */
+	bool handled[VG_MAX_SANDBOXES];
+};
+
+/* Writes every open batch and notes in <m> what has been sent so far. */
+void
+vg_events_mark(struct vg_event_out *out, struct vg_events_mark *m);
+
 /*
- * Returns true when every batch written so far has been handled by its
- * sandbox and the statuses it set are in the engine lcore's status ring
- * (vigild's control thread has applied the sandbox's results that far).
+ * Returns true once every batch noted in <m> has been handled by its
+ * sandbox and the statuses set meanwhile are in the engine lcore's status
+ * ring (vigild's control thread has applied those results).
  */
 bool
-vg_events_acked(const struct vg_event_out *out);
+vg_events_answered(const struct vg_event_out *out, struct vg_events_mark *m);
 
 /* Returns the monotonic clock in nanoseconds. */
 uint64_t

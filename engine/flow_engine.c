@@ -724,12 +724,31 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
  * Ends <flow> and starts it again in the same slot, keeping its key, hash
  * and links: the slot stays where it is in its bucket and queue.
  */
+/*
+ * Ends detection on <flow> and fires flowEnd now, ahead of its record, so
+ * the statuses these hooks set can reach the record.
+ */
+static void
+end_early(struct vg_engine *engine, struct vg_flow *flow,
+	  enum vg_flow_end reason)
+{
+	give_up(engine, flow);
+	vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END, reason);
+	flow->flags |= VG_FLOW_END_SENT;
+}
+
 static void
 restart_flow(struct vg_engine *engine, struct vg_flow *flow,
 	     enum vg_flow_end reason)
 {
-	struct vg_flow keep = *flow;
+	struct vg_flow keep;
 
+	if (engine->await_fn != NULL) {
+		if (!(flow->flags & VG_FLOW_END_SENT))
+			end_early(engine, flow, reason);
+		engine->await_fn(engine->await_ctx);
+	}
+	keep = *flow;
 	write_record(engine, flow, reason);
 	memset(flow, 0, sizeof(*flow));
 	flow->key = keep.key;
@@ -910,50 +929,54 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 		detect(engine, flow, pkt, frame);
 }
 
-/*
- * Ends detection on <flow> and fires flowEnd now, ahead of its record, so
- * the statuses these hooks set can reach the record.
- */
-static void
-end_early(struct vg_engine *engine, struct vg_flow *flow,
-	  enum vg_flow_end reason)
-{
-	give_up(engine, flow);
-	vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END, reason);
-	flow->flags |= VG_FLOW_END_SENT;
-}
-
 unsigned int
-vg_engine_expire_due(struct vg_engine *engine, uint64_t now_us,
-		     unsigned int budget)
+vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
+			unsigned int budget, bool write_marked, bool mark_new)
 {
-	unsigned int due = 0;
+	unsigned int marked = 0;
 	unsigned int cls;
+	bool more = false;
 
 	if (now_us < engine->next_expire_us)
 		return 0;
-	/*
-	 * Walks each queue in the order vg_engine_expire() will take it, up
-	 * to the same budget, without moving anything: its requeued flows go
-	 * behind the current tail, where it stops.
-	 */
 	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
-		uint32_t slot = engine->table->queues[cls].head;
+		uint32_t first_moved = VG_FLOW_NIL;
 		unsigned int looked;
 
-		for (looked = 0; looked < budget && slot != VG_FLOW_NIL;
-		     looked++) {
-			struct vg_flow *flow = &engine->table->slots[slot];
+		for (looked = 0; looked < budget; looked++) {
+			struct vg_flow *flow =
+				vg_flow_table_queue_head(engine->table, cls);
+			uint32_t slot;
 
-			if (now_us >= flow->last_us + engine->idle_us[cls] &&
-			    !(flow->flags & VG_FLOW_END_SENT)) {
-				end_early(engine, flow, VG_END_IDLE);
-				due++;
+			if (flow == NULL)
+				break;
+			slot = vg_flow_table_slot(engine->table, flow);
+			if (slot == first_moved)
+				break;
+			if (now_us >= flow->last_us + engine->idle_us[cls]) {
+				if ((flow->flags & VG_FLOW_END_SENT) &&
+				    write_marked) {
+					write_record(engine, flow, VG_END_IDLE);
+					release_ndpi(engine, flow);
+					vg_flow_table_pop_head(engine->table,
+							       cls);
+					continue;
+				}
+				if (!(flow->flags & VG_FLOW_END_SENT) &&
+				    mark_new) {
+					end_early(engine, flow, VG_END_IDLE);
+					marked++;
+				}
 			}
-			slot = flow->queue_next;
+			if (first_moved == VG_FLOW_NIL)
+				first_moved = slot;
+			vg_flow_table_requeue_head(engine->table, cls);
 		}
+		if (looked == budget && first_moved == VG_FLOW_NIL)
+			more = true;
 	}
-	return due;
+	engine->next_expire_us = more ? now_us : now_us + EXPIRE_INTERVAL_US;
+	return marked;
 }
 
 unsigned int

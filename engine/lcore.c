@@ -252,51 +252,91 @@ settle(struct vg_engine_lcore *lcore)
 		;
 }
 
+/* Notes that the sandboxes did not answer within await_ns. */
+static void
+fall_behind(struct vg_engine_lcore *lcore)
+{
+	lcore->results_behind = true;
+	atomic_fetch_add(&lcore->await_timeouts, 1);
+}
+
 /*
- * Waits until the sandboxes have answered every event sent so far and
- * applies the statuses they set, for at most await_ns. After a wait that
- * ran out, waits no more until the answers catch up.
+ * The engine's await_fn: waits until the sandboxes have answered every
+ * event sent so far and applies the statuses they set, for at most
+ * await_ns, and not at all while results are behind.
  */
 static void
-await_results(struct vg_engine_lcore *lcore)
+await_results(void *ctx)
 {
-	uint64_t start;
+	struct vg_engine_lcore *lcore = ctx;
+	struct vg_events_mark mark;
+	uint64_t start = vg_events_now_ns();
 
-	vg_events_flush_idle(lcore->events, true);
-	if (!vg_events_acked(lcore->events) && !lcore->results_behind) {
-		start = vg_events_now_ns();
-		while (!vg_events_acked(lcore->events)) {
-			if (apply_statuses(lcore) > 0)
-				continue;
-			if (vg_events_now_ns() - start > lcore->await_ns) {
-				lcore->results_behind = true;
-				atomic_fetch_add(&lcore->await_timeouts, 1);
-				break;
-			}
+	vg_events_mark(lcore->events, &mark);
+	while (!lcore->results_behind &&
+	       !vg_events_answered(lcore->events, &mark)) {
+		if (apply_statuses(lcore) > 0)
+			continue;
+		if (vg_events_now_ns() - start > lcore->await_ns) {
+			/* Marked flows now end at once; this mark tells when
+			 * the answers have caught up. */
+			lcore->marked = mark;
+			lcore->marked_pending = false;
+			fall_behind(lcore);
+		} else {
 			rte_pause();
 		}
 	}
-	if (lcore->results_behind && vg_events_acked(lcore->events))
-		lcore->results_behind = false;
 	while (apply_statuses(lcore) > 0)
 		;
 }
 
 /*
- * Ends the flows that are due. Reading a capture file with plugins, it
- * first ends detection on them and waits for the sandboxes' answers, so
- * their records carry the statuses that protocolDetected and earlier
- * hooks set, however fast the file is read. A live port never waits.
+ * Ends the flows that are due. On a live port, at once. Reading a capture
+ * file with plugins, in two steps so that the records carry the statuses
+ * protocolDetected and flowEnd set, however fast the file is read,
+ * without stopping capture: due flows are marked (their hooks fire), and
+ * written at a later scan, once the sandboxes have answered what was sent
+ * up to the marking. One set of marked flows is pending at a time.
  */
 static void
 expire(struct vg_engine_lcore *lcore)
 {
 	struct vg_engine *engine = lcore->engine;
+	bool write = false;
 
-	if (lcore->events != NULL && !lcore->live &&
-	    vg_engine_expire_due(engine, engine->now_us, EXPIRE_BUDGET) > 0)
-		await_results(lcore);
-	vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+	if (lcore->events == NULL || lcore->live) {
+		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+		return;
+	}
+	if (lcore->results_behind &&
+	    vg_events_answered(lcore->events, &lcore->marked))
+		lcore->results_behind = false;
+	if (lcore->marked_pending && !lcore->results_behind) {
+		if (vg_events_answered(lcore->events, &lcore->marked))
+			write = true;
+		else if (vg_events_now_ns() - lcore->marked_ns > lcore->await_ns)
+			fall_behind(lcore);
+		if (write || lcore->results_behind) {
+			while (apply_statuses(lcore) > 0)
+				;
+			lcore->marked_pending = false;
+		}
+	}
+	if (lcore->results_behind) {
+		/*
+		 * The answers are late: flows end at once, as on a live port,
+		 * until the sandboxes have answered what <marked> notes.
+		 */
+		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+		return;
+	}
+	if (vg_engine_expire_marked(engine, engine->now_us, EXPIRE_BUDGET,
+				    write, !lcore->marked_pending) > 0) {
+		vg_events_mark(lcore->events, &lcore->marked);
+		lcore->marked_pending = true;
+		lcore->marked_ns = vg_events_now_ns();
+	}
 }
 
 int
@@ -305,6 +345,11 @@ vg_engine_lcore_main(void *arg)
 	struct vg_engine_lcore *lcore = arg;
 	struct vg_engine *engine = lcore->engine;
 	unsigned int bursts = 0;
+
+	if (lcore->events != NULL && !lcore->live) {
+		engine->await_fn = await_results;
+		engine->await_ctx = lcore;
+	}
 
 	for (;;) {
 		unsigned int n = drain_rings(lcore);

@@ -45,10 +45,14 @@ struct vg_engine_lcore {
 	uint64_t current_since_ns;     /* first record in <current>, 0 if none */
 	atomic_bool done;              /* flushed and exited */
 	/*
-	 * Reading a capture file with plugins: how long to wait for the
-	 * sandboxes' answers before ending flows, whether the last wait ran
-	 * out (then none until they catch up), and how often it did.
+	 * Reading a capture file with plugins: flows marked to end wait for
+	 * the sandboxes' answers to what <marked> notes, for at most
+	 * await_ns. After a wait that ran out, flows end at once until the
+	 * answers catch up (results_behind).
 	 */
+	struct vg_events_mark marked;
+	bool marked_pending;
+	uint64_t marked_ns;            /* when <marked> was taken */
 	uint64_t await_ns;
 	bool results_behind;
 	_Atomic uint64_t await_timeouts;

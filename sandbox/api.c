@@ -331,7 +331,7 @@ push_flow_id(lua_State *L, uint64_t id)
  */
 static bool
 engage_flow_alert(lua_State *L, struct vg_sbx_plugin *plugin,
-		  const struct target *t, const char *alert_key)
+		  uint64_t flow_id, const char *alert_key)
 {
 	int top = lua_gettop(L);
 	bool fresh;
@@ -345,12 +345,12 @@ engage_flow_alert(lua_State *L, struct vg_sbx_plugin *plugin,
 		plugin->n_engaged_flows = 0;
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, plugin->engaged_flows_ref);
-	push_flow_id(L, t->flow->flow_id);
+	push_flow_id(L, flow_id);
 	lua_rawget(L, -2);
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
 		lua_newtable(L);
-		push_flow_id(L, t->flow->flow_id);
+		push_flow_id(L, flow_id);
 		lua_pushvalue(L, -2);
 		lua_rawset(L, -4);
 		plugin->n_engaged_flows++;
@@ -446,7 +446,8 @@ trigger(lua_State *L, const char *fn, int key_arg, int params,
 
 	vg_sbx_api_count_output(L, sbx);
 	if (t.kind == VG_SBX_FLOW)
-		fresh = engage_flow_alert(L, plugin, &t, alert->key);
+		fresh = engage_flow_alert(L, plugin, t.flow->flow_id,
+					  alert->key);
 	else
 		fresh = !engaged_update(L, plugin, &t, alert->key, true);
 	if (!fresh) {
@@ -614,6 +615,7 @@ l_set_status(lua_State *L)
 	enum vg_sbx_kind kind;
 	uint32_t score, cli, srv;
 	char value[256];
+	bool alert;
 
 	fe = check_self(L, sbx, &kind, "setStatus");
 	if (kind != VG_SBX_FLOW)
@@ -629,8 +631,16 @@ l_set_status(lua_State *L)
 		return 1;
 	}
 
+	/*
+	 * One flow alert per status and flow, also when the flow's events
+	 * came in one batch and the later one does not show the status yet
+	 * (vigild fires protocolDetected and flowEnd together at a flow's end).
+	 */
+	alert = status->alert != NULL &&
+		engage_flow_alert(L, sbx->run_plugin, fe->flow_id,
+				  status->alert->key);
 	vg_sbx_api_count_output(L, sbx);
-	if (status->alert != NULL)
+	if (alert)
 		vg_sbx_api_count_output(L, sbx);
 	check_added(L, vg_sbx_results_status(sbx->results, fe->flow_id,
 					     status->key, score, cli, srv,
@@ -639,7 +649,7 @@ l_set_status(lua_State *L)
 	if (sbx->n_run_statuses < sizeof(sbx->run_statuses) /
 					  sizeof(sbx->run_statuses[0]))
 		sbx->run_statuses[sbx->n_run_statuses++] = status;
-	if (status->alert != NULL) {
+	if (alert) {
 		vg_sbx_buf_reset(b);
 		vg_sbx_buf_puts(b, "{\"status\":");
 		vg_sbx_json_string(b, status->key, strlen(status->key));

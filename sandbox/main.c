@@ -443,12 +443,13 @@ handle_batch(struct loop *lp, unsigned int r, const uint8_t *msg,
 	/* The arena contains the whole batch: no free_unpacked needed. */
 	arena_reset(&lp->arena);
 	vg_sbx_results_flush(sbx->results);
-	atomic_store_explicit(&st->results_put,
-			      vg_sbx_results_put_seq(sbx->results),
-			      memory_order_release);
-	if (seq != 0 && r < VG_SANDBOX_MAX_RINGS)
+	if (seq != 0 && r < VG_SANDBOX_MAX_RINGS) {
+		atomic_store_explicit(&st->results_at[r],
+				      vg_sbx_results_put_seq(sbx->results),
+				      memory_order_release);
 		atomic_store_explicit(&st->handled_seq[r], seq,
 				      memory_order_release);
+	}
 	atomic_fetch_add(&st->events, events);
 	atomic_fetch_add(&st->batches, 1);
 	atomic_store(&st->batch_start_ns, 0);
