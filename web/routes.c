@@ -1040,6 +1040,9 @@ vg_routes_api(struct vg_web *web, h2o_req_t *req, const char *path,
 	} else if (strcmp(path, "/timeseries") == 0) {
 		if (check_method(req, "GET"))
 			vg_get_timeseries(web, req, params);
+	} else if (strcmp(path, "/timeseries/series") == 0) {
+		if (check_method(req, "GET"))
+			vg_get_series_list(web, req, params);
 	} else if (strcmp(path, "/plugins") == 0) {
 		if (check_method(req, "GET"))
 			vg_get_plugins(web, req, params);

@@ -73,6 +73,10 @@ void
 vg_get_alerts(struct vg_web *web, h2o_req_t *req, struct vg_params *params);
 
 void
+vg_get_series_list(struct vg_web *web, h2o_req_t *req,
+		   struct vg_params *params);
+
+void
 vg_get_timeseries(struct vg_web *web, h2o_req_t *req,
 		  struct vg_params *params);
 

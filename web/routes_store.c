@@ -501,8 +501,8 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 /* The series schemas vigild keeps for a host, besides host:app. */
 static const char *const host_schemas[] = { "host:traffic", NULL };
 
-/* host:app series listed for one host at most, to bound the response. */
-#define HOST_APP_SERIES_MAX 256
+/* Application or category series listed at most, to bound a response. */
+#define SUB_SERIES_MAX 256
 
 /* Returns the value of the hexadecimal digit <c>, which isxdigit() accepted. */
 static unsigned int
@@ -547,12 +547,15 @@ unescape_component(const char *in, size_t len, char *out, size_t out_len)
 }
 
 /*
- * Appends one host:app series per file in the host's app folder, so the
- * page draws the applications that have a series without guessing.
+ * Appends, for each file of <sub> (app or category) of <kind> (host or
+ * interface) element <element>, the series as {"schema", "element",
+ * "step"}, at most <max> of them, so pages draw the series that exist
+ * without guessing their names.
  */
 static void
-put_host_apps(struct vg_jbuf *b, const struct vg_web *web,
-	      const char *element, bool *first)
+put_sub_series(struct vg_jbuf *b, const struct vg_web *web, const char *kind,
+	       const char *sub, const char *element, bool *first,
+	       unsigned int max)
 {
 	char component[256];
 	char path[VG_PATH_MAX];
@@ -565,13 +568,14 @@ put_host_apps(struct vg_jbuf *b, const struct vg_web *web,
 
 	if (vg_ts_path_component(element, component, sizeof(component)) < 0)
 		return;
-	if ((size_t)snprintf(path, sizeof(path), "%s/host/%s/app",
-			     web->cfg.ts_directory, component) >= sizeof(path))
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s/%s/%s",
+			     web->cfg.ts_directory, kind, component, sub) >=
+	    sizeof(path))
 		return;
 	dir = opendir(path);
 	if (dir == NULL)
 		return;
-	while (listed < HOST_APP_SERIES_MAX && (entry = readdir(dir)) != NULL) {
+	while (listed < max && (entry = readdir(dir)) != NULL) {
 		size_t len = strlen(entry->d_name);
 
 		if (entry->d_name[0] == '.' || len <= 4 ||
@@ -582,14 +586,59 @@ put_host_apps(struct vg_jbuf *b, const struct vg_web *web,
 		n = snprintf(full, sizeof(full), "%s/%s", element, name);
 		if (n < 0 || (size_t)n >= sizeof(full))
 			continue;
-		vg_jbuf_printf(b, "%s{\"schema\":\"host:app\",\"element\":",
-			       *first ? "" : ",");
+		vg_jbuf_printf(b, "%s{\"schema\":\"%s:%s\",\"element\":",
+			       *first ? "" : ",", kind, sub);
 		vg_jbuf_string(b, full, (size_t)n);
 		vg_jbuf_printf(b, ",\"step\":%u}", web->cfg.ts_step);
 		*first = false;
 		listed++;
 	}
 	closedir(dir);
+}
+
+void
+vg_get_series_list(struct vg_web *web, h2o_req_t *req,
+		   struct vg_params *params)
+{
+	static const char *const allowed[] = { "schema", "element", NULL };
+	const char *unknown = vg_params_unknown(params, allowed);
+	const char *schema = vg_param(params, "schema");
+	const char *element = vg_param(params, "element");
+	struct vg_jbuf b = { 0 };
+	bool first = true;
+
+	if (unknown != NULL) {
+		reject_unknown(req, unknown);
+		return;
+	}
+	if (schema == NULL || (strcmp(schema, "interface:app") != 0 &&
+			       strcmp(schema, "interface:category") != 0 &&
+			       strcmp(schema, "host:app") != 0)) {
+		vg_http_error(req, 400, "invalid_parameter", "schema",
+			      "schema must be interface:app, interface:category or host:app, got '%.64s'",
+			      schema != NULL ? schema : "");
+		return;
+	}
+	if (element == NULL || element[0] == '\0') {
+		vg_http_error(req, 400, "invalid_parameter", "element",
+			      "element is required: a port name, all, or IP@VLAN");
+		return;
+	}
+	if (!web->cfg.ts_enabled || web->cfg.ts_directory[0] == '\0') {
+		vg_http_error(req, 503, "timeseries_unavailable", NULL,
+			      "timeseries are not configured (timeseries.directory)");
+		return;
+	}
+	vg_jbuf_lit(&b, "{\"series\":[");
+	put_sub_series(&b, web, schema[0] == 'h' ? "host" : "interface",
+		       strchr(schema, ':') + 1, element, &first,
+		       SUB_SERIES_MAX);
+	vg_jbuf_lit(&b, "]}");
+	if (b.failed)
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+	else
+		vg_http_send_json(req, 200, b.data, b.len);
+	vg_jbuf_free(&b);
 }
 
 static void
@@ -639,7 +688,8 @@ host_extras(struct vg_pending *p, const char *element)
 		vg_jbuf_printf(&p->out, ",\"step\":%u}", web->cfg.ts_step);
 		first = false;
 	}
-	put_host_apps(&p->out, web, element, &first);
+	put_sub_series(&p->out, web, "host", "app", element, &first,
+		       SUB_SERIES_MAX);
 	vg_jbuf_lit(&p->out, "]");
 }
 

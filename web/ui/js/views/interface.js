@@ -32,6 +32,10 @@ const BREAKDOWN_MS = 10000;
 const CHART_MS = 60000;
 const LIVE_POINTS = 180;
 const TOP_SERIES = 6;
+const SERIES_READ = 40;
+
+const listQuery = (schema, element) =>
+  '?schema=' + encodeURIComponent(schema) + '&element=' + encodeURIComponent(element);
 
 const PORT_FIELDS = [
   ['device', 'DPDK device'], ['ipackets', 'Packets received'], ['ibytes', 'Bytes received'],
@@ -133,8 +137,6 @@ export function render(root, ctx) {
   const ys = [];
   let last = null;
   let latest = null;       // the latest response of GET /interfaces
-  let topApps = [];
-  let topCats = [];
   let appChart = null;
   let catChart = null;
   let storeOff = false;    // the last read found no timeseries store
@@ -217,20 +219,39 @@ export function render(root, ctx) {
   };
 
   const loadTopCharts = () => (storeOff ? null : Promise.all([
-    topChart(appsBox, 'interface:app', topApps, (c) => { appChart = c; }, appChart),
-    topChart(catsBox, 'interface:category', topCats, (c) => { catChart = c; }, catChart),
+    topChart(appsBox, 'interface:app', (c) => { appChart = c; }, appChart),
+    topChart(catsBox, 'interface:category', (c) => { catChart = c; }, catChart),
   ]));
 
-  // A chart of the bytes of <names> (applications or categories) over the
-  // range. NOTE: no endpoint lists the series that exist, so the names
-  // come from the live flows. An application that carried traffic only
-  // earlier in the range is not drawn.
-  const topChart = async (target, schema, names, keep, chart) => {
-    if (!latest || names.length === 0) return;
+  // A chart of the bytes of the TOP_SERIES applications (or categories)
+  // that carried the most bytes over the range, from the series vigild
+  // wrote (at most SERIES_READ of them are read).
+  const topChart = async (target, schema, keep, chart) => {
+    if (!latest) return;
     const end = latest.packet_time;
+    const element = allElement();
+    let list;
+    try {
+      list = await api('/timeseries/series' + listQuery(schema, element));
+    } catch (err) {
+      clear(target).appendChild(errorNote(err));
+      return;
+    }
+    const names = list.series.slice(0, SERIES_READ)
+      .map((s) => s.element.slice(element.length + 1));
     const docs = await Promise.all(names.map((n) =>
-      fetchSeries(schema, allElement() + '/' + n, end, range, ['bytes']).catch(() => null)));
-    keep(bytesChart(target, names, docs, chart));
+      fetchSeries(schema, element + '/' + n, end, range, ['bytes']).catch(() => null)));
+    const total = (d) => (d ? d.points.reduce((sum, p) => sum + (p[1] || 0), 0) : 0);
+    const ranked = names.map((n, i) => ({ n, doc: docs[i], bytes: total(docs[i]) }))
+      .filter((r) => r.bytes > 0)
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, TOP_SERIES);
+    if (ranked.length === 0) {
+      clear(target).appendChild(el('p', { class: 'muted' },
+        'No bytes in this range yet.'));
+      return;
+    }
+    keep(bytesChart(target, ranked.map((r) => r.n), ranked.map((r) => r.doc), chart));
   };
 
   const pollBreakdown = async () => {
@@ -245,10 +266,7 @@ export function render(root, ctx) {
       breakdownNote.textContent = f.total > f.flows.length
         ? 'Applications and categories are summed over the ' + f.flows.length +
           ' largest of ' + fmt.count(f.total) + ' active flows.' : '';
-      const wereApps = topApps.join('\n');
-      topApps = agg.apps.slice(0, TOP_SERIES).map((a) => a.name);
-      topCats = agg.categories.slice(0, TOP_SERIES).map((a) => a.name);
-      if (wereApps === '' && topApps.length) loadTopCharts();
+
     } catch (err) {
       clear(apps).appendChild(errorNote(err));
       clear(cats);
