@@ -111,12 +111,13 @@ load_users(struct vg_user *users, unsigned int *count, const char *path,
 			goto bad;
 		*role++ = '\0';
 		*hash++ = '\0';
-		if (!valid_name(line) || role_of(role) == VG_ROLE_NONE ||
+		if (!valid_name(line) || strlen(line) >= sizeof(u->name) ||
+		    role_of(role) == VG_ROLE_NONE ||
 		    strlen(hash) >= sizeof(u->hash))
 			goto bad;
-		snprintf(u->name, sizeof(u->name), "%s", line);
+		memcpy(u->name, line, strlen(line) + 1);
 		u->role = role_of(role);
-		snprintf(u->hash, sizeof(u->hash), "%s", hash);
+		memcpy(u->hash, hash, strlen(hash) + 1);
 		(*count)++;
 	}
 	fclose(f);
