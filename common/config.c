@@ -150,6 +150,9 @@ get_bool(struct loader *ld, yaml_node_t *node, bool *out)
 		}
 	}
 bad:
+	if (node->type == YAML_SCALAR_NODE && !is_plain(node))
+		return fail(ld, node, "expected true or false, got the quoted string '%s' (drop the quotes)",
+			    scalar_text(node));
 	return fail(ld, node, "expected true or false, got %s",
 		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
 						     node_kind(node));
@@ -386,22 +389,68 @@ on_port_vdev(struct loader *ld, yaml_node_t *node, void *arg)
 	return on_port_source(ld, node, VG_PORT_VDEV);
 }
 
+int
+vg_config_check_capture_file(const char *path, char *problem, size_t len)
+{
+	static const uint32_t magics[] = {
+		0xa1b2c3d4, 0xd4c3b2a1, /* pcap, microseconds */
+		0xa1b23c4d, 0x4d3cb2a1, /* pcap, nanoseconds */
+		0x0a0d0d0a,             /* pcapng section header */
+	};
+	unsigned char head[4];
+	struct stat st;
+	uint32_t magic;
+	size_t i;
+	FILE *f;
+
+	if (stat(path, &st) != 0) {
+		snprintf(problem, len, "cannot read '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(problem, len, "'%s' is a %s, not a capture file (pipes and devices cannot be read)",
+			 path, S_ISDIR(st.st_mode) ? "directory" :
+			       S_ISFIFO(st.st_mode) ? "pipe" : "special file");
+		return -1;
+	}
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(problem, len, "cannot read '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	i = fread(head, 1, sizeof(head), f);
+	fclose(f);
+	if (i != sizeof(head)) {
+		snprintf(problem, len, "'%s' is too short to be a capture file (%zu bytes)",
+			 path, i);
+		return -1;
+	}
+	magic = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
+		(uint32_t)head[2] << 8 | head[3];
+	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
+		if (magic == magics[i])
+			return 0;
+	}
+	snprintf(problem, len, "'%s' is not a pcap or pcapng file (it starts with %02x %02x %02x %02x)",
+		 path, head[0], head[1], head[2], head[3]);
+	return -1;
+}
+
 static int
 on_port_pcap(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	struct stat st;
+	char problem[VG_PATH_MAX + 128];
 	int rc;
 
 	(void)arg;
 	rc = on_port_source(ld, node, VG_PORT_PCAP);
 	if (rc != 0)
 		return rc;
-	if (access(scalar_text(node), R_OK) != 0)
-		return fail(ld, node, "cannot read '%s': %s", scalar_text(node),
-			    strerror(errno));
-	if (stat(scalar_text(node), &st) == 0 && S_ISDIR(st.st_mode))
-		return fail(ld, node, "'%s' is a directory, not a capture file",
-			    scalar_text(node));
+	if (vg_config_check_capture_file(scalar_text(node), problem,
+					 sizeof(problem)) != 0)
+		return fail(ld, node, "%s", problem);
 	return 0;
 }
 
@@ -477,6 +526,7 @@ on_port(struct loader *ld, yaml_node_t *node, size_t index)
 		{ "pace", on_port_pace, NULL },
 	};
 	struct vg_port_config *port = &ld->cfg->ports[index];
+	size_t i;
 	int rc;
 
 	memset(port, 0, sizeof(*port));
@@ -493,6 +543,12 @@ on_port(struct loader *ld, yaml_node_t *node, size_t index)
 		return fail(ld, node, "pace applies to capture files only");
 	if (port->name[0] == '\0')
 		snprintf(port->name, sizeof(port->name), "port%zu", index);
+	/* Names label counters and timeseries folders: two would mix. */
+	for (i = 0; i < index; i++) {
+		if (strcmp(ld->cfg->ports[i].name, port->name) == 0)
+			return fail(ld, node, "port name '%s' is used twice (ports %zu and %zu)",
+				    port->name, i, index);
+	}
 	ld->cfg->port_count = (unsigned int)index + 1;
 	return 0;
 }

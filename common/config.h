@@ -193,6 +193,14 @@ int
 vg_config_check_text_file(const char *path, char *problem, size_t len);
 
 /*
+ * Checks that <path> is a regular, readable file that starts like a pcap
+ * or pcapng capture, without blocking on a pipe. Returns 0, or -1 with
+ * what is wrong in <problem>.
+ */
+int
+vg_config_check_capture_file(const char *path, char *problem, size_t len);
+
+/*
  * Returns the index in cfg->local_nets of the first network holding <addr>
  * (family 4 or 6, network order), or -1 when <addr> is not local.
  */

@@ -368,6 +368,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 		}
 	} else if (pcap_path != NULL) {
 		struct vg_port_config *port = &cfg->ports[0];
+		char problem[VG_PATH_MAX + 128];
 
 		port->kind = VG_PORT_PCAP;
 		port->rx_queues = 1;
@@ -375,10 +376,10 @@ parse_args(struct vigild *d, int argc, char **argv)
 			return -EINVAL;
 		snprintf(port->name, sizeof(port->name), "pcap0");
 		cfg->port_count = 1;
-		if (access(pcap_path, R_OK) != 0) {
-			fprintf(stderr, "vigild: --pcap %s: %s\n", pcap_path,
-				strerror(errno));
-			return -errno;
+		if (vg_config_check_capture_file(pcap_path, problem,
+						 sizeof(problem)) != 0) {
+			fprintf(stderr, "vigild: --pcap: %s\n", problem);
+			return -EINVAL;
 		}
 	} else {
 		fprintf(stderr, "vigild: no input: give -c FILE or --pcap CAPTURE\n");

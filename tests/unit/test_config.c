@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -20,8 +21,37 @@
 #include "capture/parse.h"
 #include "common/config.h"
 
+/* An empty capture (pcap header only), written by write_test_pcap(). */
+#define TEST_PCAP "/tmp/vigil-test-config.pcap"
+
 static struct vg_config cfg;
 static char err[1024];
+
+/*
+ * Writes TEST_PCAP through a file of this process renamed into place, so
+ * test runs in parallel never read a half-written one.
+ */
+static int
+write_test_pcap(void **state)
+{
+	static const unsigned char header[24] = {
+		0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+		0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0,
+	};
+	char tmp[64];
+	FILE *f;
+
+	(void)state;
+	snprintf(tmp, sizeof(tmp), "%s.%ld", TEST_PCAP, (long)getpid());
+	f = fopen(tmp, "wb");
+	if (f == NULL || fwrite(header, 1, sizeof(header), f) != sizeof(header)) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return rename(tmp, TEST_PCAP) == 0 ? 0 : -1;
+}
 
 static int
 parse(const char *text)
@@ -76,7 +106,7 @@ test_full_file_sets_every_key(void **state)
 		"      rx_queues: 4\n"
 		"    - vdev: net_null0\n"
 		"    - interface: lo\n"
-		"    - pcap: /dev/null\n"
+		"    - pcap: " TEST_PCAP "\n"
 		"      pace: true\n"
 		"  tunnels: [gre, vxlan]\n"
 		"  burst: 64\n"
@@ -266,7 +296,7 @@ static void
 test_capture_file_one_queue(void **state)
 {
 	(void)state;
-	expect_error("capture:\n  ports:\n    - pcap: /dev/null\n      rx_queues: 2\n",
+	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n      rx_queues: 2\n",
 		     "t.yaml:3:7: capture.ports[0]: a capture file has exactly one rx queue, got rx_queues: 2");
 }
 
@@ -303,11 +333,69 @@ test_output_is_directory(void **state)
 }
 
 static void
+test_capture_file_not_pcap(void **state)
+{
+	char path[64];
+	char text[256];
+	char message[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/vigil-test-text.%ld", (long)getpid());
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("GET / HTTP/1.1\r\n", f);
+	fclose(f);
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is not a pcap or pcapng file (it starts with 47 45 54 20)",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_capture_file_is_pipe(void **state)
+{
+	char path[64];
+	char text[256];
+	char message[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/vigil-test-fifo.%ld", (long)getpid());
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is a pipe, not a capture file (pipes and devices cannot be read)",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_port_name_twice(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - vdev: net_null0\n      name: a\n"
+		     "    - vdev: net_null1\n      name: a\n",
+		     "t.yaml:5:7: capture.ports[1]: port name 'a' is used twice (ports 0 and 1)");
+}
+
+static void
+test_quoted_boolean(void **state)
+{
+	(void)state;
+	expect_error("memory:\n  hugepages: \"true\"\n",
+		     "t.yaml:2:14: memory.hugepages: expected true or false, got the quoted string 'true' (drop the quotes)");
+}
+
+static void
 test_capture_file_is_directory(void **state)
 {
 	(void)state;
 	expect_error("capture:\n  ports:\n    - pcap: /tmp\n",
-		     "t.yaml:3:13: capture.ports[0].pcap: '/tmp' is a directory, not a capture file");
+		     "t.yaml:3:13: capture.ports[0].pcap: '/tmp' is a directory, not a capture file (pipes and devices cannot be read)");
 }
 
 static void
@@ -618,6 +706,10 @@ main(void)
 		cmocka_unit_test(test_interface_not_found),
 		cmocka_unit_test(test_output_is_directory),
 		cmocka_unit_test(test_capture_file_is_directory),
+		cmocka_unit_test(test_capture_file_not_pcap),
+		cmocka_unit_test(test_capture_file_is_pipe),
+		cmocka_unit_test(test_port_name_twice),
+		cmocka_unit_test(test_quoted_boolean),
 		cmocka_unit_test(test_sandbox_user_not_found),
 		cmocka_unit_test(test_ndpi_file_binary),
 		cmocka_unit_test(test_empty_port_list),
@@ -647,5 +739,5 @@ main(void)
 		cmocka_unit_test(test_is_local_matches_prefixes),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, write_test_pcap, NULL);
 }
