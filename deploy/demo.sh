@@ -82,33 +82,44 @@ web:
   static_dir: $VIGIL_ROOT/web/ui
   data_dir: $DEMO_DIR/web
   admin_password: "$PASSWORD"
-log:
-  status_interval: 30
 YAML
 chmod 600 "$CONFIG"
 
 : > "$FLOWS"
 "$BUILD_DIR/web/vigil-web" -c "$CONFIG" > "$DEMO_DIR/web.log" 2>&1 &
 WEB=$!
-"$BUILD_DIR/engine/vigild" -c "$CONFIG" &
+"$BUILD_DIR/engine/vigild" -c "$CONFIG" 2> "$DEMO_DIR/vigild.log" &
 VIGILD=$!
 trap 'kill -INT $VIGILD 2>/dev/null || true' INT TERM
+# vigild's start-up log goes to its file; the banner follows once its API
+# socket is up, so the login is the last thing on the screen before flows.
+tries=0
+while [ ! -S "$DEMO_DIR/api.sock" ] && kill -0 $VIGILD 2>/dev/null &&
+	[ $tries -lt 300 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+LOGIN="dashboard http://127.0.0.1:$WEB_PORT/  user admin  password $PASSWORD"
+printf '%s\n' "$LOGIN" > "$DEMO_DIR/login.txt"
 cat >&2 <<TEXT
 
   dashboard:  http://127.0.0.1:$WEB_PORT/
   log in as:  admin
-  password:   $PASSWORD
+  password:   $PASSWORD        (also in $DEMO_DIR/login.txt)
 
-  vigil-web's log is $DEMO_DIR/web.log. From another machine, forward
-  the port first: ssh -L $WEB_PORT:127.0.0.1:$WEB_PORT root@THIS-MACHINE
+  Logs: $DEMO_DIR/vigild.log and $DEMO_DIR/web.log. From another
+  machine, forward the port first:
+  ssh -L $WEB_PORT:127.0.0.1:$WEB_PORT root@THIS-MACHINE
 
 TEXT
-python3 "$VIGIL_ROOT/deploy/show-flows.py" "$FLOWS" "$VIGILD" || true
+VIGIL_DEMO_LOGIN="$LOGIN" \
+	python3 "$VIGIL_ROOT/deploy/show-flows.py" "$FLOWS" "$VIGILD" || true
 status=0
 wait $VIGILD || status=$?
 if [ $status -ne 0 ]; then
 	kill $WEB 2>/dev/null || true
-	echo "vigil: vigild failed (exit status $status); see the messages above" >&2
+	tail -n 20 "$DEMO_DIR/vigild.log" >&2
+	echo "vigil: vigild failed (exit status $status); see $DEMO_DIR/vigild.log" >&2
 	exit $status
 fi
 echo "vigil: flow records are in $FLOWS" >&2
@@ -119,6 +130,6 @@ fi
 # Alerts and charts stay readable after the replay; live pages say that
 # vigild is not running.
 echo "vigil: replay finished; alerts and charts stay on" \
-	"http://127.0.0.1:$WEB_PORT/ until Ctrl-C" >&2
+	"http://127.0.0.1:$WEB_PORT/ until Ctrl-C ($LOGIN)" >&2
 trap 'kill $WEB 2>/dev/null || true' INT TERM
 wait $WEB || true

@@ -3,10 +3,13 @@
 
 usage: show-flows.py FLOWS.jsonl [PID]
 
+With VIGIL_DEMO_LOGIN set, prints it every minute between the flows.
+
 Follows the JSON Lines file like `tail -f` and stops once process PID has
 exited and the file has been read to its end.
 """
 import json
+import os
 import signal
 import sys
 import time
@@ -49,14 +52,24 @@ def alive(pid):
     return state != "Z"
 
 
+# Seconds between two reminders of the dashboard's login, which the flow
+# lines would otherwise push off the screen.
+REMIND_EVERY = 60
+
+
 def main():
     path = sys.argv[1]
     pid = int(sys.argv[2]) if len(sys.argv) > 2 else None
+    login = os.environ.get("VIGIL_DEMO_LOGIN")
+    next_reminder = time.monotonic() + REMIND_EVERY
     # Ctrl-C goes to vigild through the shell; keep reading until it exits.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with open(path, encoding="utf-8", errors="replace") as f:
         pending = ""
         while True:
+            if login and time.monotonic() >= next_reminder:
+                print(f"-- {login} --", flush=True)
+                next_reminder = time.monotonic() + REMIND_EVERY
             chunk = f.readline()
             if chunk:
                 pending += chunk

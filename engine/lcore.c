@@ -303,36 +303,44 @@ static void
 expire(struct vg_engine_lcore *lcore)
 {
 	struct vg_engine *engine = lcore->engine;
-	bool write = false;
 
 	if (lcore->events == NULL || lcore->live) {
 		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
 		return;
 	}
-	if (lcore->results_behind &&
-	    vg_events_answered(lcore->events, &lcore->marked))
-		lcore->results_behind = false;
+	/* Nothing changes before the next scan is due. */
+	if (engine->now_us < engine->next_expire_us)
+		return;
 	if (lcore->marked_pending && !lcore->results_behind) {
-		if (vg_events_answered(lcore->events, &lcore->marked))
-			write = true;
-		else if (vg_events_now_ns() - lcore->marked_ns > lcore->await_ns)
+		if (vg_events_answered(lcore->events, &lcore->marked)) {
+			lcore->marked_pending = false;
+		} else if (vg_events_now_ns() - lcore->marked_ns >
+			   lcore->await_ns) {
 			fall_behind(lcore);
-		if (write || lcore->results_behind) {
-			while (apply_statuses(lcore) > 0)
-				;
 			lcore->marked_pending = false;
 		}
+		while (apply_statuses(lcore) > 0)
+			;
 	}
 	if (lcore->results_behind) {
-		/*
-		 * The answers are late: flows end at once, as on a live port,
-		 * until the sandboxes have answered what <marked> notes.
-		 */
-		vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
-		return;
+		if (!vg_events_answered(lcore->events, &lcore->marked)) {
+			/*
+			 * The answers are late: flows end at once, as on a
+			 * live port, until the sandboxes have answered what
+			 * <marked> notes.
+			 */
+			vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
+			return;
+		}
+		lcore->results_behind = false;
 	}
+	/*
+	 * With no set pending, every marked flow has its answers: write
+	 * those that are due, and mark the next set.
+	 */
 	if (vg_engine_expire_marked(engine, engine->now_us, EXPIRE_BUDGET,
-				    write, !lcore->marked_pending) > 0) {
+				    !lcore->marked_pending,
+				    !lcore->marked_pending) > 0) {
 		vg_events_mark(lcore->events, &lcore->marked);
 		lcore->marked_pending = true;
 		lcore->marked_ns = vg_events_now_ns();

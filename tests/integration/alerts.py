@@ -715,10 +715,13 @@ BAD_CONFIGS = [
 
 def config_errors(vigild, tmp, checks):
     """The alerts section is checked like the rest of the file."""
+    # An empty capture: the port must name a real one.
+    capture = os.path.join(tmp, "empty.pcap")
+    g.write_pcap(capture, [])
     for n, (section, expected) in enumerate(BAD_CONFIGS):
         path = os.path.join(tmp, f"bad{n}.yaml")
         with open(path, "w") as f:
-            f.write(f"capture:\n  ports:\n    - pcap: {path}\n"
+            f.write(f"capture:\n  ports:\n    - pcap: {capture}\n"
                     f"flows:\n  idle_timeout: 600\n"
                     f"plugins:\n  directories: [{PLUGINS}]\n"
                     f"alerts:\n{section}")
