@@ -1323,46 +1323,98 @@ on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
 
 /* ---- web ---- */
 
-/* "ADDR:PORT" with an IPv4 address or a bracketed IPv6 one. */
+/* A parsed web.listen entry. */
+struct listen_addr {
+	int family;                /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	unsigned long port;
+};
+
+/*
+ * Parses "ADDR:PORT" with an IPv4 address or a bracketed IPv6 one.
+ * Returns 0 or -EINVAL.
+ */
+static int
+parse_listen_addr(const char *text, struct listen_addr *out)
+{
+	char host[VG_WEB_LISTEN_LEN];
+	const char *colon = strrchr(text, ':');
+	char *end;
+
+	memset(out, 0, sizeof(*out));
+	if (colon == NULL || colon == text)
+		return -EINVAL;
+	out->port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || out->port == 0 ||
+	    out->port > 65535)
+		return -EINVAL;
+	if (text[0] == '[') {
+		if (colon[-1] != ']' || colon - text < 3)
+			return -EINVAL;
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - text - 2),
+			 text + 1);
+		out->family = AF_INET6;
+	} else {
+		snprintf(host, sizeof(host), "%.*s", (int)(colon - text), text);
+		out->family = AF_INET;
+	}
+	return inet_pton(out->family, host, out->addr) == 1 ? 0 : -EINVAL;
+}
+
+static bool
+is_wildcard(const struct listen_addr *a)
+{
+	static const unsigned char zero[16];
+
+	return memcmp(a->addr, zero, a->family == AF_INET ? 4 : 16) == 0;
+}
+
+/*
+ * Returns true when binding both <a> and <b> fails with EADDRINUSE: the
+ * same port on the same address, on the wildcard of the same family, or
+ * on [::], which vigil-web binds dual-stack (IPv4 too).
+ */
+static bool
+listen_overlaps(const struct listen_addr *a, const struct listen_addr *b)
+{
+	if (a->port != b->port)
+		return false;
+	if (a->family == b->family)
+		return is_wildcard(a) || is_wildcard(b) ||
+		       memcmp(a->addr, b->addr,
+			      a->family == AF_INET ? 4 : 16) == 0;
+	return (a->family == AF_INET6 && is_wildcard(a)) ||
+	       (b->family == AF_INET6 && is_wildcard(b));
+}
+
 static int
 on_web_listen_item(struct loader *ld, yaml_node_t *node, size_t index)
 {
 	struct vg_web_config *web = &ld->cfg->web;
 	char text[VG_WEB_LISTEN_LEN];
-	char host[VG_WEB_LISTEN_LEN];
-	unsigned char addr[16];
-	const char *colon;
-	char *end;
-	unsigned long port;
+	struct listen_addr addr;
+	struct listen_addr other;
+	size_t i;
 	int rc;
 
 	rc = get_string(ld, node, text, sizeof(text));
 	if (rc != 0)
 		return rc;
-	colon = strrchr(text, ':');
-	if (colon == NULL || colon == text)
-		goto bad;
-	port = strtoul(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || port == 0 || port > 65535)
-		goto bad;
-	if (text[0] == '[') {
-		if (colon[-1] != ']' || colon - text < 3)
-			goto bad;
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - text - 2),
-			 text + 1);
-		if (inet_pton(AF_INET6, host, addr) != 1)
-			goto bad;
-	} else {
-		snprintf(host, sizeof(host), "%.*s", (int)(colon - text), text);
-		if (inet_pton(AF_INET, host, addr) != 1)
-			goto bad;
+	if (parse_listen_addr(text, &addr) != 0)
+		return fail(ld, node, "expected ADDRESS:PORT such as 127.0.0.1:8443 or [::1]:8443, got '%s'",
+			    text);
+	for (i = 0; i < index; i++) {
+		parse_listen_addr(web->listen[i], &other);
+		if (strcmp(web->listen[i], text) == 0)
+			return fail(ld, node, "'%s' is listed twice (also listen[%zu])",
+				    text, i);
+		if (listen_overlaps(&addr, &other))
+			return fail(ld, node, "'%s' overlaps listen[%zu] '%s': both bind port %lu",
+				    text, i, web->listen[i], addr.port);
 	}
 	strcpy(web->listen[index], text);
 	web->listen_count = (unsigned int)index + 1;
 	return 0;
-bad:
-	return fail(ld, node, "expected ADDRESS:PORT such as 127.0.0.1:8443 or [::1]:8443, got '%s'",
-		    text);
 }
 
 static int
@@ -1377,6 +1429,35 @@ static int
 on_web_string(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	return get_string(ld, node, (char *)ld->cfg + (size_t)arg, VG_PATH_MAX);
+}
+
+/* A path of the web: section whose position is kept for later checks. */
+struct web_path_field {
+	size_t offset;             /* the string, in struct vg_config */
+	size_t mark_offset;        /* its struct vg_config_mark */
+};
+
+#define WEB_PATH_FIELD(name, member)                                        \
+	static const struct web_path_field name = {                         \
+		offsetof(struct vg_config, web.member),                     \
+		offsetof(struct vg_config, web.member##_at),                \
+	}
+
+WEB_PATH_FIELD(web_certificate_field, tls_certificate);
+WEB_PATH_FIELD(web_key_field, tls_key);
+WEB_PATH_FIELD(web_static_field, static_dir);
+WEB_PATH_FIELD(web_data_field, data_dir);
+
+static int
+on_web_path(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	const struct web_path_field *f = arg;
+	struct vg_config_mark *at =
+		(struct vg_config_mark *)((char *)ld->cfg + f->mark_offset);
+
+	at->line = (uint32_t)node->start_mark.line + 1;
+	at->column = (uint32_t)node->start_mark.column + 1;
+	return get_string(ld, node, (char *)ld->cfg + f->offset, VG_PATH_MAX);
 }
 
 static int
@@ -1420,11 +1501,11 @@ on_web(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "listen", on_web_listen, NULL },
-		{ "tls_certificate", on_web_string,
-		  CFG_OFFSET(web.tls_certificate) },
-		{ "tls_key", on_web_string, CFG_OFFSET(web.tls_key) },
-		{ "static_dir", on_web_string, CFG_OFFSET(web.static_dir) },
-		{ "data_dir", on_web_string, CFG_OFFSET(web.data_dir) },
+		{ "tls_certificate", on_web_path,
+		  (void *)&web_certificate_field },
+		{ "tls_key", on_web_path, (void *)&web_key_field },
+		{ "static_dir", on_web_path, (void *)&web_static_field },
+		{ "data_dir", on_web_path, (void *)&web_data_field },
 		{ "vigild_socket", on_web_socket,
 		  CFG_OFFSET(web.vigild_socket) },
 		{ "admin_password", on_web_password, NULL },
@@ -2147,6 +2228,139 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int
+vg_config_error_at(const struct vg_config *cfg,
+		   const struct vg_config_mark *at, const char *key, char *err,
+		   size_t err_len, const char *fmt, ...)
+{
+	char problem[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	if (at->line > 0)
+		snprintf(err, err_len, "%s:%u:%u: %s: %s", cfg->path, at->line,
+			 at->column, key, problem);
+	else
+		snprintf(err, err_len, "%s: %s: %s", cfg->path, key, problem);
+	return -EINVAL;
+}
+
+/* Checks that <path> is a regular file this process can read. */
+static int
+check_readable_file(const struct vg_config *cfg,
+		    const struct vg_config_mark *at, const char *key,
+		    const char *path, char *err, size_t err_len)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+		return vg_config_error_at(cfg, at, key, err, err_len,
+					  "cannot read '%s': %s", path,
+					  strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return vg_config_error_at(cfg, at, key, err, err_len,
+					  "'%s' is not a regular file", path);
+	return 0;
+}
+
+/*
+ * Checks that vigil-web can use web.data_dir: a writable folder,
+ * or a missing one whose nearest existing parent is a writable folder,
+ * since vigil-web creates the missing levels at start-up.
+ */
+static int
+check_data_dir(const struct vg_config *cfg, char *err, size_t err_len)
+{
+	const struct vg_web_config *web = &cfg->web;
+	const struct vg_config_mark *at = &web->data_dir_at;
+	/* The default path is named as such: the file does not show it. */
+	const char *dflt = at->line > 0 ? "" : " (the default)";
+	char parent[VG_PATH_MAX];
+	struct stat st;
+	char *slash;
+
+	if (stat(web->data_dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			return vg_config_error_at(cfg, at, "web.data_dir", err,
+						  err_len, "'%s'%s is not a directory",
+						  web->data_dir, dflt);
+		if (access(web->data_dir, W_OK | X_OK) != 0)
+			return vg_config_error_at(cfg, at, "web.data_dir", err,
+						  err_len, "directory '%s'%s is not writable: %s",
+						  web->data_dir, dflt,
+						  strerror(errno));
+		return 0;
+	}
+	snprintf(parent, sizeof(parent), "%s", web->data_dir);
+	for (;;) {
+		slash = strrchr(parent, '/');
+		if (slash == NULL)
+			strcpy(parent, ".");
+		else if (slash == parent)
+			parent[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(parent, &st) == 0)
+			break;
+		if (errno != ENOENT || strcmp(parent, ".") == 0 ||
+		    strcmp(parent, "/") == 0)
+			return vg_config_error_at(cfg, at, "web.data_dir", err,
+						  err_len, "cannot create '%s'%s: '%s': %s",
+						  web->data_dir, dflt, parent,
+						  strerror(errno));
+	}
+	if (!S_ISDIR(st.st_mode))
+		return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
+					  "cannot create '%s'%s: '%s' is not a directory",
+					  web->data_dir, dflt, parent);
+	if (access(parent, W_OK | X_OK) != 0)
+		return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
+					  "cannot create '%s'%s: directory '%s' is not writable: %s",
+					  web->data_dir, dflt, parent,
+					  strerror(errno));
+	return 0;
+}
+
+int
+vg_config_check_web(const struct vg_config *cfg, char *err, size_t err_len)
+{
+	const struct vg_web_config *web = &cfg->web;
+	struct stat st;
+	int rc;
+
+	err[0] = '\0';
+	if (web->tls_certificate[0] != '\0') {
+		rc = check_readable_file(cfg, &web->tls_certificate_at,
+					 "web.tls_certificate",
+					 web->tls_certificate, err, err_len);
+		if (rc != 0)
+			return rc;
+	}
+	if (web->tls_key[0] != '\0') {
+		rc = check_readable_file(cfg, &web->tls_key_at, "web.tls_key",
+					 web->tls_key, err, err_len);
+		if (rc != 0)
+			return rc;
+	}
+	if (web->static_dir[0] != '\0') {
+		if (stat(web->static_dir, &st) != 0 ||
+		    access(web->static_dir, R_OK | X_OK) != 0)
+			return vg_config_error_at(cfg, &web->static_dir_at,
+						  "web.static_dir", err, err_len,
+						  "cannot read '%s': %s",
+						  web->static_dir,
+						  strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return vg_config_error_at(cfg, &web->static_dir_at,
+						  "web.static_dir", err, err_len,
+						  "'%s' is not a directory",
+						  web->static_dir);
+	}
+	return check_data_dir(cfg, err, err_len);
 }
 
 int

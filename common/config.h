@@ -54,6 +54,15 @@ struct vg_local_net {
 #define VG_WEB_LISTEN_MAX 8
 #define VG_WEB_LISTEN_LEN 64
 
+/*
+ * Position of a value in the configuration file, kept for the checks
+ * that run after loading. Line 0 means the file does not set the value.
+ */
+struct vg_config_mark {
+	uint32_t line;             /* 1-based */
+	uint32_t column;           /* 1-based */
+};
+
 /* web: vigil-web, and the API socket vigild serves it on. */
 struct vg_web_config {
 	char listen[VG_WEB_LISTEN_MAX][VG_WEB_LISTEN_LEN]; /* "ADDR:PORT" */
@@ -62,6 +71,10 @@ struct vg_web_config {
 	char tls_key[VG_PATH_MAX];
 	char static_dir[VG_PATH_MAX];  /* "" = no static files */
 	char data_dir[VG_PATH_MAX];    /* users file lives here */
+	struct vg_config_mark tls_certificate_at;
+	struct vg_config_mark tls_key_at;
+	struct vg_config_mark static_dir_at;
+	struct vg_config_mark data_dir_at;
 	char vigild_socket[VG_PATH_MAX]; /* "" = vigild serves no API */
 	char admin_password[128];      /* "" = generate one on first start */
 	uint32_t max_request_bytes;
@@ -182,6 +195,28 @@ vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
  */
 int
 vg_config_check(const struct vg_config *cfg, char *err, size_t err_len);
+
+/*
+ * Checks the files and folders of the web: section, which only vigil-web
+ * uses, so that vigild does not depend on them. tls_certificate and
+ * tls_key must be readable regular files and static_dir a readable
+ * folder. data_dir must be a writable folder, or a missing one whose
+ * nearest existing parent is a writable folder. Returns 0, or -EINVAL
+ * with "FILE:LINE:COL: web.KEY: problem" in <err>.
+ */
+int
+vg_config_check_web(const struct vg_config *cfg, char *err, size_t err_len);
+
+/*
+ * Formats "FILE:LINE:COL: <key>: " and the printf-style rest into <err>
+ * for a value found at <at>, or "FILE: <key>: " when the file does not
+ * set the key (line 0). Returns -EINVAL.
+ */
+int
+vg_config_error_at(const struct vg_config *cfg,
+		   const struct vg_config_mark *at, const char *key, char *err,
+		   size_t err_len, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 
 /*
  * Checks that <path> is a text file: no NUL byte and no control character

@@ -52,6 +52,7 @@ struct page_plugin {
 	int menu_ref;                  /* compiled menu.lua, or LUA_NOREF */
 	char **pages;                  /* file names of web_gui/ ending in .lua */
 	size_t n_pages;
+	char error[512];               /* why the plugin cannot be used, or "" */
 };
 
 struct page_run {
@@ -59,6 +60,7 @@ struct page_run {
 	struct page_plugin *items;
 	size_t n_items;
 	unsigned int budget_ms;
+	bool timed_out;                /* the last call overran budget_ms */
 	char error[512];               /* why the request failed */
 };
 
@@ -428,7 +430,8 @@ plugin_new(struct page_run *run, const char *group_dir, const char *group,
 /*
  * Opens <plugin>'s Lua state, compiles its modules and, when present,
  * web_gui/menu.lua, and lists its web_gui pages. Reads files: call before
- * isolation. Returns 0, or -1 when the plugin cannot be used.
+ * isolation. Returns 0, or -1 when the plugin cannot be used, with the
+ * reason in item->error unless the plugin has no menu and <menu_only>.
  */
 static int
 plugin_prepare(struct page_plugin *item, bool menu_only)
@@ -440,18 +443,36 @@ plugin_prepare(struct page_plugin *item, bool menu_only)
 	int rc = -1;
 
 	item->menu_ref = LUA_NOREF;
-	if (menu == NULL || (menu_only && !vg_sbx_is_file(menu)) ||
-	    vg_sbx_state_open(plugin) != 0)
+	item->error[0] = '\0';
+	if (menu == NULL) {
+		snprintf(item->error, sizeof(item->error), "out of memory");
 		goto out;
+	}
+	if (menu_only && !vg_sbx_is_file(menu))
+		goto out;
+	if (vg_sbx_state_open(plugin) != 0) {
+		snprintf(item->error, sizeof(item->error),
+			 "the Lua state cannot be opened");
+		goto out;
+	}
 	vg_sbx_load_modules(plugin);
-	if (vg_sbx_list_dir(gui, ".lua", &item->pages, &item->n_pages) != 0)
+	if (vg_sbx_list_dir(gui, ".lua", &item->pages, &item->n_pages) != 0) {
+		snprintf(item->error, sizeof(item->error),
+			 "web_gui/ cannot be listed");
 		goto out;
+	}
 	if (vg_sbx_is_file(menu)) {
 		source = vg_sbx_plugin_read(plugin, menu);
-		if (source == NULL)
+		if (source == NULL) {
+			snprintf(item->error, sizeof(item->error),
+				 "web_gui/menu.lua cannot be read");
 			goto out;
+		}
 		if (luaL_loadbufferx(plugin->L, source, strlen(source),
 				     "@web_gui/menu.lua", "t") != 0) {
+			/* The message starts "web_gui/menu.lua:LINE:". */
+			snprintf(item->error, sizeof(item->error), "%s",
+				 lua_tostring(plugin->L, -1));
 			vg_sbx_load_error(plugin->sbx, menu, 0, "%s",
 					  lua_tostring(plugin->L, -1));
 			lua_pop(plugin->L, 1);
@@ -863,14 +884,31 @@ isolate(const char *user, const struct vg_sbx_options *opt)
 	return vg_sbx_isolate(&iso);
 }
 
-/* Calls the function on top of the stack; a message in run->error. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	/* The budget hook reads this clock too (luaenv.c). */
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Calls the function on top of the stack; a message in run->error, and
+ * run->timed_out set when the call failed because it overran the budget.
+ */
 static int
 call(struct page_run *run, struct vg_sbx_plugin *plugin, int nargs,
      const char *what)
 {
 	char buf[1024];
+	uint64_t start = now_ms();
 	int rc = vg_sbx_state_call(plugin, nargs, 1, run->budget_ms);
 
+	/* The budget hook stops a call only once the budget has passed, so
+	 * a failed call that took that long is one it stopped. */
+	run->timed_out = rc != 0 && now_ms() - start >= run->budget_ms;
 	if (rc != 0) {
 		const char *msg = lua_tostring(plugin->L, -1);
 
@@ -884,13 +922,21 @@ call(struct page_run *run, struct vg_sbx_plugin *plugin, int nargs,
 	return 0;
 }
 
-/* One menu entry: run menu.lua and check its fields. */
+/* One menu entry, kept until all are known so they can be sorted. */
+struct menu_item {
+	long sort_order;
+	char *label;
+	struct vg_sbx_buf json;        /* {"plugin":...,"sort_order":N} */
+};
+
+/* One menu entry: run menu.lua, check its fields and fill <out>. */
 static int
 menu_entry(struct page_run *run, struct page_plugin *item,
-	   struct vg_sbx_buf *b, bool first)
+	   struct menu_item *out)
 {
 	struct vg_sbx_plugin *plugin = item->plugin;
 	lua_State *L = plugin->L;
+	struct vg_sbx_buf *b = &out->json;
 	const char *label;
 	const char *page;
 	size_t len;
@@ -922,41 +968,68 @@ menu_entry(struct page_run *run, struct page_plugin *item,
 			 page);
 		goto out;
 	}
-	vg_sbx_buf_puts(b, first ? "{\"plugin\":" : ",{\"plugin\":");
+	out->sort_order = lua_isnumber(L, -1) ? (long)lua_tonumber(L, -1) : 0L;
+	out->label = strdup(label);
+	vg_sbx_buf_init(b, OUTPUT_MAX);
+	vg_sbx_buf_puts(b, "{\"plugin\":");
 	vg_sbx_json_string(b, plugin->name, strlen(plugin->name));
 	vg_sbx_buf_puts(b, ",\"page\":");
 	vg_sbx_json_string(b, id, strlen(id));
 	vg_sbx_buf_puts(b, ",\"label\":");
 	vg_sbx_json_string(b, label, strlen(label));
-	vg_sbx_buf_printf(b, ",\"sort_order\":%ld}",
-			  lua_isnumber(L, -1) ? (long)lua_tonumber(L, -1) : 0L);
+	vg_sbx_buf_printf(b, ",\"sort_order\":%ld}", out->sort_order);
+	if (out->label == NULL || b->failed) {
+		snprintf(run->error, sizeof(run->error), "out of memory");
+		free(out->label);
+		vg_sbx_buf_free(b);
+		goto out;
+	}
 	rc = 0;
 out:
 	lua_pop(L, 4);
 	return rc;
 }
 
+/* Orders menu entries as the dashboard shows them: sort_order, then label. */
+static int
+compare_menu_items(const void *a, const void *b)
+{
+	const struct menu_item *x = a;
+	const struct menu_item *y = b;
+
+	if (x->sort_order != y->sort_order)
+		return x->sort_order < y->sort_order ? -1 : 1;
+	return strcmp(x->label, y->label);
+}
+
 static int
 run_menu(struct page_run *run)
 {
+	struct menu_item *items;
 	struct vg_sbx_buf b;
 	struct vg_sbx_buf errors;
-	bool first = true;
+	size_t count = 0;
 	size_t i;
 	int rc;
 
-	vg_sbx_buf_init(&b, OUTPUT_MAX);
+	items = calloc(run->n_items + 1, sizeof(*items));
+	if (items == NULL)
+		return answer_error("out_of_memory", "out of memory",
+				    VG_SBX_PAGE_EXIT_SCRIPT);
 	vg_sbx_buf_init(&errors, OUTPUT_MAX / 2);
-	vg_sbx_buf_puts(&b, "{\"pages\":[");
 	vg_sbx_buf_puts(&errors, "[");
 	for (i = 0; i < run->n_items; i++) {
 		struct page_plugin *item = &run->items[i];
 
-		if (item->plugin->L == NULL || item->menu_ref == LUA_NOREF)
-			continue;
 		run->error[0] = '\0';
-		if (menu_entry(run, item, &b, first) == 0) {
-			first = false;
+		if (item->plugin->L == NULL || item->menu_ref == LUA_NOREF) {
+			/* A plugin without web_gui/menu.lua has no entry. */
+			if (item->error[0] == '\0')
+				continue;
+			snprintf(run->error, sizeof(run->error), "%s",
+				 item->error);
+		} else if (menu_entry(run, item, &items[count]) == 0) {
+			count++;
 			continue;
 		}
 		/* One broken menu hides its own entry only. */
@@ -969,6 +1042,18 @@ run_menu(struct page_run *run)
 		vg_sbx_buf_puts(&errors, "}");
 	}
 	vg_sbx_buf_puts(&errors, "]");
+	qsort(items, count, sizeof(*items), compare_menu_items);
+
+	vg_sbx_buf_init(&b, OUTPUT_MAX);
+	vg_sbx_buf_puts(&b, "{\"pages\":[");
+	for (i = 0; i < count; i++) {
+		if (i > 0)
+			vg_sbx_buf_puts(&b, ",");
+		vg_sbx_buf_add(&b, items[i].json.data, items[i].json.len);
+		vg_sbx_buf_free(&items[i].json);
+		free(items[i].label);
+	}
+	free(items);
 	vg_sbx_buf_puts(&b, "],\"errors\":");
 	vg_sbx_buf_add(&b, errors.data, errors.len);
 	vg_sbx_buf_puts(&b, "}\n");
@@ -980,6 +1065,16 @@ run_menu(struct page_run *run)
 	vg_sbx_buf_free(&b);
 	vg_sbx_buf_free(&errors);
 	return rc;
+}
+
+/* Writes the error of a failed call(): a timeout, or a script error. */
+static int
+call_failed(struct page_run *run)
+{
+	if (run->timed_out)
+		return answer_error("page_timeout", run->error,
+				    VG_SBX_PAGE_EXIT_TIMEOUT);
+	return answer_error("page_error", run->error, VG_SBX_PAGE_EXIT_SCRIPT);
 }
 
 /*
@@ -995,8 +1090,7 @@ render(struct page_run *run, struct vg_sbx_plugin *plugin, const char *page)
 	int rc;
 
 	if (call(run, plugin, 0, "the page file") != 0)
-		return answer_error("page_error", run->error,
-				    VG_SBX_PAGE_EXIT_SCRIPT);
+		return call_failed(run);
 	if (!lua_istable(L, -1))
 		return answer_error("page_error",
 				    "the page file must return a table",
@@ -1006,8 +1100,7 @@ render(struct page_run *run, struct vg_sbx_plugin *plugin, const char *page)
 	if (lua_isfunction(L, -1)) {
 		lua_pushvalue(L, file - 1);
 		if (call(run, plugin, 1, "render()") != 0)
-			return answer_error("page_error", run->error,
-					    VG_SBX_PAGE_EXIT_SCRIPT);
+			return call_failed(run);
 		if (!lua_istable(L, -1))
 			return answer_error("page_error",
 					    "render() must return a table",

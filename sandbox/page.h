@@ -12,6 +12,7 @@
 #define VG_SBX_PAGE_EXIT_SCRIPT 1     /* the page script failed */
 #define VG_SBX_PAGE_EXIT_NOT_FOUND 4  /* no such plugin or page */
 #define VG_SBX_PAGE_EXIT_INPUT 5      /* standard input is not a request */
+#define VG_SBX_PAGE_EXIT_TIMEOUT 6    /* the page overran its time budget */
 
 /*
  * Reads one JSON request from standard input, loads what it names from

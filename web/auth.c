@@ -56,11 +56,17 @@ valid_name(const char *name)
 	return true;
 }
 
-/* Creates <dir> (one level) with mode 0700 when missing. */
+/*
+ * Creates <dir> with mode 0700 when missing, and its missing parents
+ * with mode 0755 (less the umask), as `mkdir -p` does.
+ */
 static int
 ensure_dir(const char *dir, char *err, size_t err_len)
 {
+	char path[VG_PATH_MAX];
 	struct stat st;
+	size_t len = strlen(dir);
+	size_t i;
 
 	if (stat(dir, &st) == 0) {
 		if (S_ISDIR(st.st_mode))
@@ -69,12 +75,27 @@ ensure_dir(const char *dir, char *err, size_t err_len)
 			 dir);
 		return -ENOTDIR;
 	}
-	if (mkdir(dir, 0700) != 0) {
-		int rc = -errno;
+	if (len >= sizeof(path)) {
+		snprintf(err, err_len, "web.data_dir '%s' is too long", dir);
+		return -ENAMETOOLONG;
+	}
+	memcpy(path, dir, len + 1);
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	for (i = 1; i <= len; i++) {
+		int rc;
 
-		snprintf(err, err_len, "web.data_dir '%s': mkdir() failed: %s",
-			 dir, strerror(errno));
-		return rc;
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		path[i] = '\0';
+		if (mkdir(path, i == len ? 0700 : 0755) != 0 &&
+		    (errno != EEXIST || i == len)) {
+			rc = -errno;
+			snprintf(err, err_len, "web.data_dir '%s': mkdir(%s) failed: %s",
+				 dir, path, strerror(errno));
+			return rc;
+		}
+		path[i] = i == len ? '\0' : '/';
 	}
 	return 0;
 }

@@ -1,13 +1,18 @@
 /*
  * vigil-web's HTTP side: listeners, TLS, h2o's configuration, static
  * files, and the checks every API request passes before its endpoint
- * runs (session cookie, CSRF header, query string).
+ * runs (session cookie, method, CSRF header, body type, query string).
+ * request_checks.c contains the checks that need no session, and tls.c
+ * the certificate loading.
  *
- * Four paths are registered with h2o: /api/v1 (the API), /metrics,
- * /vendor/uplot (the charting library from web.static_dir/node_modules)
- * and / (static files from web.static_dir). Each gets the same security
- * headers through h2o's headers filter, so no response leaves without
- * them, whichever handler produced it (h2o's own errors included).
+ * Five paths are registered with h2o: /api/v1 (the API), /metrics, /api
+ * (404 for the rest), /vendor/uplot (the charting library from
+ * web.static_dir/node_modules) and / (static files from web.static_dir).
+ * Each gets the same security headers through h2o's headers filter, so
+ * no response leaves without them, whichever handler produced it (h2o's
+ * own errors included). Each also runs request_checks.c's guard first,
+ * so an overlong request target or a control byte in the decoded path
+ * is rejected before any handler reads the path.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,9 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include "common/log.h"
 #include "web.h"
@@ -49,10 +51,13 @@ reason_phrase(int status)
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
 	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
 	default: return "Error";
 	}
 }
@@ -303,16 +308,11 @@ state_changing(h2o_req_t *req)
 			   H2O_STRLIT("OPTIONS")));
 }
 
-/*
- * Fills <caller> for <req>. Returns 0, or sends 401/403 and returns -1.
- * <csrf> requests the CSRF check on state-changing methods.
- */
+/* Fills <caller> for <req>. Returns 0, or sends 401 and returns -1. */
 static int
-authenticate(struct vg_web *web, h2o_req_t *req, struct vg_caller *caller,
-	     bool csrf)
+authenticate(struct vg_web *web, h2o_req_t *req, struct vg_caller *caller)
 {
 	h2o_iovec_t token = find_cookie(req, COOKIE_NAME);
-	ssize_t at;
 
 	caller->session = NULL;
 	caller->role = VG_ROLE_NONE;
@@ -332,7 +332,19 @@ authenticate(struct vg_web *web, h2o_req_t *req, struct vg_caller *caller,
 		return -1;
 	}
 	caller->role = caller->session->role;
-	if (!csrf || !state_changing(req))
+	return 0;
+}
+
+/*
+ * Checks the X-CSRF-Token header of a state-changing request from a
+ * session. Returns 0, or sends 403 and returns -1.
+ */
+static int
+check_csrf(h2o_req_t *req, const struct vg_caller *caller)
+{
+	ssize_t at;
+
+	if (caller->session == NULL || !state_changing(req))
 		return 0;
 	at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-csrf-token"),
 				    -1);
@@ -358,14 +370,16 @@ on_api(h2o_handler_t *self, h2o_req_t *req)
 	struct vg_params *params;
 	struct vg_caller caller;
 	const char *problem;
+	const char *method;
 	const char *bad;
 	char sub[256];
 
 	if (h->metrics) {
 		if (!web->cfg.web.metrics_public &&
-		    authenticate(web, req, &caller, false) != 0)
+		    authenticate(web, req, &caller) != 0)
 			return 0;
-		vg_routes_metrics(web, req);
+		if (vg_http_method_allowed(req, "GET"))
+			vg_routes_metrics(web, req);
 		return 0;
 	}
 	if (path.len < sizeof(API_PREFIX) - 1 ||
@@ -383,7 +397,18 @@ on_api(h2o_handler_t *self, h2o_req_t *req)
 		vg_routes_login(web, req);
 		return 0;
 	}
-	if (authenticate(web, req, &caller, true) != 0)
+	if (authenticate(web, req, &caller) != 0)
+		return 0;
+	/* The method first: a method that no endpoint takes is 405 whether
+	 * or not the request carries a CSRF token. */
+	method = vg_routes_method(sub);
+	if (method == NULL) {
+		vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
+		return 0;
+	}
+	if (!vg_http_method_allowed(req, method) ||
+	    check_csrf(req, &caller) != 0 ||
+	    vg_http_check_json_body(req, false) != 0)
 		return 0;
 	params = h2o_mem_alloc_pool(&req->pool, sizeof(*params));
 	problem = parse_query(req, params, &bad);
@@ -436,6 +461,7 @@ register_api(struct vg_web *web, h2o_hostconf_t *host, const char *path,
 	h2o_pathconf_t *conf = h2o_config_register_path(host, path, 0);
 	struct api_handler *h;
 
+	vg_http_register_guard(conf, false);
 	h = (struct api_handler *)h2o_create_handler(conf, sizeof(*h));
 	h->super.on_req = on_api;
 	h->web = web;
@@ -477,6 +503,7 @@ register_vendor(struct vg_web *web, h2o_hostconf_t *host)
 		VG_WARN("web", "dir=%s not found: charts will not draw; run 'npm ci' in web.static_dir",
 			dir);
 	conf = h2o_config_register_path(host, "/vendor/uplot", 0);
+	vg_http_register_guard(conf, false);
 	h2o_file_register(conf, dir, NULL, NULL, 0);
 	static_filters(conf);
 }
@@ -490,6 +517,7 @@ register_static(struct vg_web *web, h2o_hostconf_t *host)
 	if (web->cfg.web.static_dir[0] != '\0')
 		register_vendor(web, host);
 	conf = h2o_config_register_path(host, "/", 0);
+	vg_http_register_guard(conf, true);
 	if (web->cfg.web.static_dir[0] != '\0') {
 		h2o_file_register(conf, web->cfg.web.static_dir, index_files,
 				  NULL, 0);
@@ -571,50 +599,26 @@ start_listener(struct vg_web *web, const char *text)
 	return 0;
 }
 
-static int
-setup_tls(struct vg_web *web)
-{
-	const struct vg_web_config *wc = &web->cfg.web;
-	SSL_CTX *ctx;
-
-	if (wc->tls_certificate[0] == '\0')
-		return 0;
-	ctx = SSL_CTX_new(TLS_server_method());
-	if (ctx == NULL)
-		return -ENOMEM;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
-	if (SSL_CTX_use_certificate_chain_file(ctx, wc->tls_certificate) != 1) {
-		VG_ERR("web", "web.tls_certificate=%s cannot be loaded: %s",
-		       wc->tls_certificate,
-		       ERR_reason_error_string(ERR_get_error()));
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, wc->tls_key, SSL_FILETYPE_PEM) !=
-		    1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		VG_ERR("web", "web.tls_key=%s cannot be loaded or does not match the certificate: %s",
-		       wc->tls_key, ERR_reason_error_string(ERR_get_error()));
-		goto fail;
-	}
-	h2o_ssl_register_alpn_protocols(ctx, h2o_http2_alpn_protocols);
-	web->ssl_ctx = ctx;
-	return 0;
-fail:
-	SSL_CTX_free(ctx);
-	return -EINVAL;
-}
-
 int
 vg_http_start(struct vg_web *web)
 {
 	const struct vg_web_config *wc = &web->cfg.web;
 	h2o_hostconf_t *host;
+	char err[1024];
 	unsigned int i;
 	int rc;
 
 	h2o_config_init(&web->h2o_config);
+	/* No Server header: the software and its version are nobody's
+	 * business. h2o 2.2 leaves the header out when the name is empty. */
+	web->h2o_config.server_name = h2o_iovec_init(H2O_STRLIT(""));
+	/* NOTE: h2o 2.2 responds to an HTTP/1.1 body over this limit with
+	 * its own plain-text 413, but resets an HTTP/2 stream with
+	 * REFUSED_STREAM, and no handler runs in either case. */
 	web->h2o_config.max_request_entity_size = wc->max_request_bytes;
+	/* NOTE: h2o 2.2 closes a connection whose request is still
+	 * unfinished after this timeout without calling vigil-web, which
+	 * then neither responds nor logs it. */
 	web->h2o_config.http1.req_timeout = wc->request_timeout_ms;
 	web->h2o_config.http2.idle_timeout = wc->request_timeout_ms;
 	web->h2o_config.handshake_timeout = wc->request_timeout_ms;
@@ -626,16 +630,21 @@ vg_http_start(struct vg_web *web)
 	{
 		h2o_pathconf_t *conf = h2o_config_register_path(host, "/api",
 								 0);
-		h2o_handler_t *h = h2o_create_handler(conf, sizeof(*h));
+		h2o_handler_t *h;
+
+		vg_http_register_guard(conf, false);
+		h = h2o_create_handler(conf, sizeof(*h));
 
 		h->on_req = on_api_unknown;
 		add_security_headers(conf, "no-store");
 	}
 	register_static(web, host);
 
-	rc = setup_tls(web);
-	if (rc != 0)
+	rc = vg_http_tls_load(&web->cfg, &web->ssl_ctx, err, sizeof(err));
+	if (rc != 0) {
+		VG_ERR("web", "%s", err);
 		return rc;
+	}
 	h2o_context_init(&web->h2o_ctx, web->loop, &web->h2o_config);
 	web->accept_ctx.ctx = &web->h2o_ctx;
 	web->accept_ctx.hosts = web->h2o_config.hosts;

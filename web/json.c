@@ -154,6 +154,8 @@ struct parser {
 	const char *end;
 	char *err;
 	size_t err_len;
+	char *member;          /* out: the member named twice, or "" */
+	size_t member_len;
 	unsigned int depth;
 };
 
@@ -272,12 +274,18 @@ static int
 parse_string(struct parser *ps, char **out)
 {
 	const char *start = ++ps->p;
+	const char *close = start;
 	char *buf = NULL;
 	char *o = NULL;
 
-	/* Decoded text is never longer than the source. */
+	/* Decoded text is never longer than the source, which ends at the
+	 * first quote that no backslash escapes. */
+	while (close < ps->end && *close != '"')
+		close += *close == '\\' ? 2 : 1;
+	if (close > ps->end)
+		close = ps->end;
 	if (out != NULL) {
-		buf = malloc((size_t)(ps->end - start) + 1);
+		buf = malloc((size_t)(close - start) + 1);
 		if (buf == NULL)
 			return perror_at(ps, "out of memory");
 		o = buf;
@@ -399,19 +407,46 @@ parse_array(struct parser *ps)
 	}
 }
 
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /*
- * Parses an object. At the top level (<members> not NULL) the string
+ * Checks that no two of the <n> decoded member names of one object are
+ * equal; sorting keeps this O(n log n) for an object with many members.
+ * Sorts <names>.
+ */
+static int
+check_unique(struct parser *ps, char **names, size_t n)
+{
+	size_t i;
+
+	qsort(names, n, sizeof(names[0]), compare_names);
+	for (i = 1; i < n; i++) {
+		if (strcmp(names[i - 1], names[i]) == 0) {
+			snprintf(ps->member, ps->member_len, "%s", names[i]);
+			snprintf(ps->err, ps->err_len,
+				 "member '%.64s' appears more than once",
+				 names[i]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Parses the members of an object into <names> and <n>: each decoded
+ * name, then its value. At the top level (<members> not NULL) the string
  * values of wanted members are kept.
  */
 static int
-parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
+parse_members(struct parser *ps, struct vg_json_member *members,
+	      size_t n_members, char ***names, size_t *n)
 {
-	ps->p++;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == '}') {
-		ps->p++;
-		return 0;
-	}
+	size_t cap = 0;
+
 	for (;;) {
 		struct vg_json_member *want = NULL;
 		char *name = NULL;
@@ -420,22 +455,34 @@ parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"')
 			return perror_at(ps, "expected a member name");
-		if (parse_string(ps, members != NULL ? &name : NULL) != 0)
+		if (*n == cap) {
+			char **grown;
+
+			cap = cap ? cap * 2 : 8;
+			grown = realloc(*names, cap * sizeof(**names));
+			if (grown == NULL)
+				return perror_at(ps, "out of memory");
+			*names = grown;
+		}
+		if (parse_string(ps, &name) != 0)
 			return -EINVAL;
-		for (i = 0; name != NULL && i < n; i++) {
+		(*names)[(*n)++] = name;
+		for (i = 0; members != NULL && i < n_members; i++) {
 			if (strcmp(members[i].name, name) == 0)
 				want = &members[i];
 		}
-		free(name);
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != ':')
 			return perror_at(ps, "expected ':'");
 		ps->p++;
 		skip_ws(ps);
 		if (want != NULL && ps->p < ps->end && *ps->p == '"') {
-			free(want->value); /* a repeated member: the last wins */
-			want->value = NULL;
-			if (parse_string(ps, &want->value) != 0)
+			/* A member given twice is rejected once the object
+			 * ends; until then the first value is kept. */
+			char **value = want->value == NULL ? &want->value :
+							     NULL;
+
+			if (parse_string(ps, value) != 0)
 				return -EINVAL;
 		} else if (parse_value(ps) != 0) {
 			return -EINVAL;
@@ -451,6 +498,35 @@ parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
 			return perror_at(ps, "expected ',' or '}'");
 		ps->p++;
 	}
+}
+
+/*
+ * Parses an object and rejects one that names a member twice: RFC 8259
+ * leaves such an object's meaning to each parser, and two parsers that
+ * pick different values (the first, the last) would read one request
+ * two ways.
+ */
+static int
+parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
+{
+	char **names = NULL;
+	size_t count = 0;
+	size_t i;
+	int rc;
+
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == '}') {
+		ps->p++;
+		return 0;
+	}
+	rc = parse_members(ps, members, n, &names, &count);
+	if (rc == 0)
+		rc = check_unique(ps, names, count);
+	for (i = 0; i < count; i++)
+		free(names[i]);
+	free(names);
+	return rc;
 }
 
 static int
@@ -493,12 +569,16 @@ parse_value(struct parser *ps)
 int
 vg_json_parse_members(const char *text, size_t len,
 		      struct vg_json_member *members, size_t n_members,
-		      char *err, size_t err_len)
+		      char *err, size_t err_len, char *member,
+		      size_t member_len)
 {
 	struct parser ps = { .p = text, .end = text + len, .err = err,
-			     .err_len = err_len, .depth = 1 };
+			     .err_len = err_len, .member = member,
+			     .member_len = member_len, .depth = 1 };
 	size_t i;
 
+	if (member_len > 0)
+		member[0] = '\0';
 	for (i = 0; i < n_members; i++)
 		members[i].value = NULL;
 	skip_ws(&ps);

@@ -3,9 +3,10 @@
  * any bytes into valid JSON, and a strict parser for request bodies.
  *
  * The parser accepts exactly RFC 8259 JSON: one value, no trailing bytes,
- * nesting at most VG_JSON_DEPTH_MAX deep. It returns only the string
- * members of the top-level object, because the API's request bodies are
- * flat objects of strings. Other members are checked and skipped.
+ * nesting at most VG_JSON_DEPTH_MAX deep, and no object that names a
+ * member twice. It returns only the string members of the top-level
+ * object, because the API's request bodies are flat objects of strings.
+ * Other members are checked and skipped.
  */
 #ifndef VG_WEB_JSON_H
 #define VG_WEB_JSON_H
@@ -64,13 +65,16 @@ struct vg_json_member {
  * Parses <text> (<len> bytes), which must be one JSON object, and stores
  * the decoded value of each member of <members> that is present and a
  * string. Returns 0, or -EINVAL with a short reason in <err>. Strings
- * with NUL (\u0000) are rejected. Free the values with
- * vg_json_members_free().
+ * with NUL (\u0000) are rejected, and so is an object at any depth that
+ * names a member twice; that member's decoded name is then stored in
+ * <member> (<member_len> bytes, truncated), which is "" otherwise. Free
+ * the values with vg_json_members_free().
  */
 int
 vg_json_parse_members(const char *text, size_t len,
 		      struct vg_json_member *members, size_t n_members,
-		      char *err, size_t err_len);
+		      char *err, size_t err_len, char *member,
+		      size_t member_len);
 
 void
 vg_json_members_free(struct vg_json_member *members, size_t n_members);

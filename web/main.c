@@ -24,9 +24,11 @@ usage(FILE *out)
 {
 	fprintf(out,
 		"usage: vigil-web -c FILE [options]\n"
+		"       vigil-web --check-config FILE\n"
 		"\n"
 		"  -c, --config FILE          vigil's YAML configuration (the web: section)\n"
-		"      --check-config         validate the file and exit\n"
+		"      --check-config [FILE]  validate the file (FILE or -c FILE), its web\n"
+		"                             files and folders, and exit (0 when valid)\n"
 		"      --set-password USER    read a password from standard input, store\n"
 		"                             its hash for USER in web.data_dir and exit\n"
 		"      --role ROLE            with --set-password: admin or readonly\n"
@@ -93,6 +95,32 @@ set_password(const struct vg_config *cfg, const char *user, const char *role)
 	return 0;
 }
 
+/*
+ * Checks what vigil-web needs at start-up and the loader does not check:
+ * web.vigild_socket, the web files and folders, and that OpenSSL loads
+ * the certificate and key. --check-config runs the same checks as a
+ * start, so a file it calls valid does not fail on these later. Returns
+ * 0, or -1 with "FILE:LINE:COL: web.KEY: problem" in <err>.
+ */
+static int
+check_files(const struct vg_config *cfg, char *err, size_t err_len)
+{
+	static const struct vg_config_mark nowhere;
+	void *ssl_ctx = NULL;
+
+	if (cfg->web.vigild_socket[0] == '\0') {
+		vg_config_error_at(cfg, &nowhere, "web.vigild_socket", err,
+				   err_len,
+				   "not set; vigil-web needs vigild's API socket");
+		return -1;
+	}
+	if (vg_config_check_web(cfg, err, err_len) != 0 ||
+	    vg_http_tls_load(cfg, &ssl_ctx, err, err_len) != 0)
+		return -1;
+	vg_http_tls_free(ssl_ctx);
+	return 0;
+}
+
 static uv_signal_t sigint_handle;
 static uv_signal_t sigterm_handle;
 
@@ -115,7 +143,7 @@ main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "check-config", no_argument, NULL, 'k' },
+		{ "check-config", optional_argument, NULL, 'k' },
 		{ "set-password", required_argument, NULL, 'p' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -123,6 +151,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct vg_web web;
+	const char *check_path = NULL;
 	const char *user = NULL;
 	const char *role = NULL;
 	bool check = false;
@@ -137,6 +166,7 @@ main(int argc, char **argv)
 			break;
 		case 'k':
 			check = true;
+			check_path = optarg;
 			break;
 		case 'p':
 			user = optarg;
@@ -155,6 +185,18 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* vigild's form, --check-config FILE, names the file without -c. */
+	if (check && check_path == NULL && optind == argc - 1)
+		check_path = argv[optind++];
+	if (check_path != NULL) {
+		if (web.config_path != NULL &&
+		    strcmp(web.config_path, check_path) != 0) {
+			fprintf(stderr, "vigil-web: -c %s and --check-config %s name two files; give one\n",
+				web.config_path, check_path);
+			return 2;
+		}
+		web.config_path = check_path;
+	}
 	if (web.config_path == NULL || optind != argc) {
 		usage(stderr);
 		return 2;
@@ -164,15 +206,18 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		if (check_files(&web.cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "vigil-web: %s\n", err);
+			return 1;
+		}
 		printf("%s: valid\n", web.config_path);
 		return 0;
 	}
 	if (user != NULL)
 		return set_password(&web.cfg, user, role);
 	vg_log_set_level((enum vg_log_level)web.cfg.log_level);
-	if (web.cfg.web.vigild_socket[0] == '\0') {
-		fprintf(stderr, "vigil-web: %s: web.vigild_socket is not set; vigil-web needs vigild's API socket\n",
-			web.config_path);
+	if (check_files(&web.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil-web: %s\n", err);
 		return 1;
 	}
 

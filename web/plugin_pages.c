@@ -6,10 +6,12 @@
  * writes a JSON request on its standard input and answers with the JSON
  * page it prints, a title and blocks of plain strings and numbers. The
  * sandbox isolates itself exactly as the hook sandboxes do before any
- * plugin code runs. vigil-web kills it when it overruns PAGE_DEADLINE_MS
- * or prints more than PAGE_OUTPUT_MAX bytes, and runs at most
- * PAGES_RUNNING_MAX at once, so a slow or hostile page costs one process
- * for a few seconds and never blocks the event loop.
+ * plugin code runs. The sandbox stops a Lua call that runs longer than
+ * the larger of plugins.hook_budget_ms and 1 s, and vigil-web kills the
+ * process when it overruns PAGE_DEADLINE_MS or prints more than
+ * PAGE_OUTPUT_MAX bytes. Both time limits get 504. At most
+ * PAGES_RUNNING_MAX run at once, so a slow or hostile page costs one
+ * process for a few seconds and never blocks the event loop.
  *
  * The data a page sees is gathered here first: vigild's counters (when
  * vigild answers), the plugin's engaged and flow alerts from the alert
@@ -37,6 +39,7 @@
 /* Exit statuses of vigil-sandbox --page (sandbox/page.h). */
 #define PAGE_EXIT_SCRIPT 1
 #define PAGE_EXIT_NOT_FOUND 4
+#define PAGE_EXIT_TIMEOUT 6
 
 typedef Vigil__Control__V1__Response Response;
 
@@ -142,7 +145,7 @@ send_sandbox_error(h2o_req_t *req, struct page_job *job, int status,
 
 	if (job->output != NULL &&
 	    vg_json_parse_members(job->output, job->out_len, m, 1, err,
-				  sizeof(err)) == 0 &&
+				  sizeof(err), NULL, 0) == 0 &&
 	    m[0].value != NULL)
 		vg_http_error(req, status, code, NULL, "%s", m[0].value);
 	else
@@ -187,12 +190,15 @@ maybe_answer(struct page_job *job)
 			      job->term_signal);
 	} else if (job->exit_status == PAGE_EXIT_NOT_FOUND) {
 		send_sandbox_error(req, job, 404, "not_found", "no such page");
+	} else if (job->exit_status == PAGE_EXIT_TIMEOUT) {
+		send_sandbox_error(req, job, 504, "plugin_page_timeout",
+				   "the page overran its time budget");
 	} else if (job->exit_status == PAGE_EXIT_SCRIPT) {
 		send_sandbox_error(req, job, 502, "plugin_page_error",
 				   "the page script failed");
 	} else if (job->exit_status != 0 || job->output == NULL ||
 		   vg_json_parse_members(job->output, job->out_len, none, 1,
-					 err, sizeof(err)) != 0) {
+					 err, sizeof(err), NULL, 0) != 0) {
 		vg_json_members_free(none, 1);
 		VG_WARN("web", "page sandbox exit=%" PRId64 " output_bytes=%zu",
 			job->exit_status, job->out_len);

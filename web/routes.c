@@ -982,82 +982,146 @@ vg_login_succeeded(struct vg_web *web, h2o_req_t *req, const char *user,
 
 /* ---- dispatch ---- */
 
-static bool
-method_is(h2o_req_t *req, const char *method)
+enum route_id {
+	ROUTE_LOGOUT,
+	ROUTE_SESSION,
+	ROUTE_INTERFACES,
+	ROUTE_FLOWS,
+	ROUTE_FLOW,
+	ROUTE_HOSTS,
+	ROUTE_HOST,
+	ROUTE_ALERTS,
+	ROUTE_TIMESERIES,
+	ROUTE_SERIES,
+	ROUTE_PLUGINS,
+	ROUTE_RELOAD,
+	ROUTE_PAGES,
+	ROUTE_PAGE,
+};
+
+enum route_match {
+	MATCH_EXACT,               /* the path itself */
+	MATCH_SEGMENT,             /* the prefix and one more path segment */
+	MATCH_PAGE,                /* the prefix, then NAME/pages/NAME */
+};
+
+/* An endpoint below /api/v1. The first match in routes[] wins. */
+struct route {
+	const char *path;
+	enum route_match match;
+	const char *method;
+	enum route_id id;
+};
+
+static const struct route routes[] = {
+	{ "/logout", MATCH_EXACT, "POST", ROUTE_LOGOUT },
+	{ "/session", MATCH_EXACT, "GET", ROUTE_SESSION },
+	{ "/interfaces", MATCH_EXACT, "GET", ROUTE_INTERFACES },
+	{ "/flows", MATCH_EXACT, "GET", ROUTE_FLOWS },
+	{ "/flows/", MATCH_SEGMENT, "GET", ROUTE_FLOW },
+	{ "/hosts", MATCH_EXACT, "GET", ROUTE_HOSTS },
+	{ "/hosts/", MATCH_SEGMENT, "GET", ROUTE_HOST },
+	{ "/alerts", MATCH_EXACT, "GET", ROUTE_ALERTS },
+	{ "/timeseries", MATCH_EXACT, "GET", ROUTE_TIMESERIES },
+	{ "/timeseries/series", MATCH_EXACT, "GET", ROUTE_SERIES },
+	{ "/plugins", MATCH_EXACT, "GET", ROUTE_PLUGINS },
+	{ "/plugins/reload", MATCH_EXACT, "POST", ROUTE_RELOAD },
+	{ "/plugins/pages", MATCH_EXACT, "GET", ROUTE_PAGES },
+	{ "/plugins/", MATCH_PAGE, "GET", ROUTE_PAGE },
+};
+
+/* Returns the route of <path>, or NULL; *<rest> is what follows a prefix. */
+static const struct route *
+find_route(const char *path, const char **rest)
 {
-	return h2o_memis(req->method.base, req->method.len, method,
-			 strlen(method));
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *r = &routes[i];
+		size_t len = strlen(r->path);
+
+		if (r->match == MATCH_EXACT) {
+			if (strcmp(path, r->path) != 0)
+				continue;
+		} else if (strncmp(path, r->path, len) != 0 ||
+			   (r->match == MATCH_SEGMENT &&
+			    strchr(path + len, '/') != NULL) ||
+			   (r->match == MATCH_PAGE &&
+			    strstr(path + len, "/pages/") == NULL)) {
+			continue;
+		}
+		*rest = path + len;
+		return r;
+	}
+	return NULL;
 }
 
-static bool
-check_method(h2o_req_t *req, const char *method)
+const char *
+vg_routes_method(const char *path)
 {
-	if (method_is(req, method) ||
-	    (strcmp(method, "GET") == 0 && method_is(req, "HEAD")))
-		return true;
-	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
-		       method, strlen(method));
-	vg_http_error(req, 405, "method_not_allowed", NULL,
-		      "this endpoint takes %s", method);
-	return false;
+	const char *rest;
+	const struct route *r = find_route(path, &rest);
+
+	return r != NULL ? r->method : NULL;
 }
 
 void
 vg_routes_api(struct vg_web *web, h2o_req_t *req, const char *path,
 	      const struct vg_caller *caller, struct vg_params *params)
 {
-	if (strcmp(path, "/logout") == 0) {
-		if (check_method(req, "POST"))
-			post_logout(web, req, caller);
-	} else if (strcmp(path, "/session") == 0) {
-		if (!check_method(req, "GET"))
-			return;
+	const char *rest;
+	const struct route *r = find_route(path, &rest);
+
+	if (r == NULL) {
+		vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
+		return;
+	}
+	switch (r->id) {
+	case ROUTE_LOGOUT:
+		post_logout(web, req, caller);
+		break;
+	case ROUTE_SESSION:
 		if (caller->session == NULL)
 			vg_http_error(req, 401, "unauthenticated", NULL,
 				      "no session: login is off or has expired");
 		else
 			send_session(req, caller->session);
-	} else if (strcmp(path, "/interfaces") == 0) {
-		if (check_method(req, "GET"))
-			get_interfaces(web, req, params);
-	} else if (strcmp(path, "/flows") == 0) {
-		if (check_method(req, "GET"))
-			get_flows(web, req, params);
-	} else if (strncmp(path, "/flows/", 7) == 0 &&
-		   strchr(path + 7, '/') == NULL) {
-		if (check_method(req, "GET"))
-			get_flow(web, req, path + 7, params);
-	} else if (strcmp(path, "/hosts") == 0) {
-		if (check_method(req, "GET"))
-			get_hosts(web, req, params);
-	} else if (strncmp(path, "/hosts/", 7) == 0 &&
-		   strchr(path + 7, '/') == NULL) {
-		if (check_method(req, "GET"))
-			vg_get_host(web, req, path + 7, params);
-	} else if (strcmp(path, "/alerts") == 0) {
-		if (check_method(req, "GET"))
-			vg_get_alerts(web, req, params);
-	} else if (strcmp(path, "/timeseries") == 0) {
-		if (check_method(req, "GET"))
-			vg_get_timeseries(web, req, params);
-	} else if (strcmp(path, "/timeseries/series") == 0) {
-		if (check_method(req, "GET"))
-			vg_get_series_list(web, req, params);
-	} else if (strcmp(path, "/plugins") == 0) {
-		if (check_method(req, "GET"))
-			vg_get_plugins(web, req, params);
-	} else if (strcmp(path, "/plugins/reload") == 0) {
-		if (check_method(req, "POST"))
-			post_reload(web, req, caller);
-	} else if (strcmp(path, "/plugins/pages") == 0) {
-		if (check_method(req, "GET"))
-			vg_plugin_pages_menu(web, req, params);
-	} else if (strncmp(path, "/plugins/", 9) == 0 &&
-		   strstr(path + 9, "/pages/") != NULL) {
-		if (check_method(req, "GET"))
-			vg_plugin_pages_page(web, req, path + 9, caller,
-					     params);
-	} else {
-		vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
+		break;
+	case ROUTE_INTERFACES:
+		get_interfaces(web, req, params);
+		break;
+	case ROUTE_FLOWS:
+		get_flows(web, req, params);
+		break;
+	case ROUTE_FLOW:
+		get_flow(web, req, rest, params);
+		break;
+	case ROUTE_HOSTS:
+		get_hosts(web, req, params);
+		break;
+	case ROUTE_HOST:
+		vg_get_host(web, req, rest, params);
+		break;
+	case ROUTE_ALERTS:
+		vg_get_alerts(web, req, params);
+		break;
+	case ROUTE_TIMESERIES:
+		vg_get_timeseries(web, req, params);
+		break;
+	case ROUTE_SERIES:
+		vg_get_series_list(web, req, params);
+		break;
+	case ROUTE_PLUGINS:
+		vg_get_plugins(web, req, params);
+		break;
+	case ROUTE_RELOAD:
+		post_reload(web, req, caller);
+		break;
+	case ROUTE_PAGES:
+		vg_plugin_pages_menu(web, req, params);
+		break;
+	case ROUTE_PAGE:
+		vg_plugin_pages_page(web, req, rest, caller, params);
+		break;
 	}
 }

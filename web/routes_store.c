@@ -116,16 +116,17 @@ vg_routes_login(struct vg_web *web, h2o_req_t *req)
 	const struct vg_user *user;
 	struct login_job *job;
 	unsigned int wait;
+	char member[65];
 	char err[128];
 	char retry[16];
 
-	if (!h2o_memis(req->method.base, req->method.len, H2O_STRLIT("POST"))) {
-		h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW,
-			       NULL, H2O_STRLIT("POST"));
-		vg_http_error(req, 405, "method_not_allowed", NULL,
-			      "this endpoint takes POST");
+	/* The body type comes before the failed-login limit and the body:
+	 * an HTML form on another site can post text/plain without the
+	 * browser asking first, and would log the victim's browser in to
+	 * the attacker's account. */
+	if (!vg_http_method_allowed(req, "POST") ||
+	    vg_http_check_json_body(req, true) != 0)
 		return;
-	}
 	job = calloc(1, sizeof(*job));
 	if (job == NULL) {
 		vg_http_error(req, 500, "internal", NULL, "out of memory");
@@ -152,9 +153,10 @@ vg_routes_login(struct vg_web *web, h2o_req_t *req)
 		return;
 	}
 	if (vg_json_parse_members(req->entity.base, req->entity.len, m, 2, err,
-				  sizeof(err)) != 0) {
+				  sizeof(err), member, sizeof(member)) != 0) {
 		free(job);
-		vg_http_error(req, 400, "invalid_json", NULL,
+		vg_http_error(req, 400, "invalid_json",
+			      member[0] != '\0' ? member : NULL,
 			      "the body is not valid JSON: %s", err);
 		return;
 	}

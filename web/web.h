@@ -117,16 +117,65 @@ vg_pending_finish(struct vg_pending *p);
 void
 vg_pending_call(struct vg_pending *p, Vigil__Control__V1__Request *req);
 
+/* ---- request_checks.c ---- */
+
+/*
+ * Registers, as the first handler of <conf>, the guard that rejects an
+ * overlong request target (414) or a control byte in it or in the
+ * decoded path (400) and, with <static_root>, npm's files and dot-files
+ * (404).
+ */
+void
+vg_http_register_guard(h2o_pathconf_t *conf, bool static_root);
+
+/*
+ * Returns true when <req> uses <method> (GET also takes HEAD); otherwise
+ * sends 405 with an Allow header and returns false.
+ */
+bool
+vg_http_method_allowed(h2o_req_t *req, const char *method);
+
+/*
+ * Checks that the body of <req> is declared JSON: Content-Type
+ * application/json, with no charset other than UTF-8. A body is needed
+ * when <required>; otherwise only a non-empty body is checked. Returns
+ * 0, or sends 415 unsupported_media_type and returns -1.
+ */
+int
+vg_http_check_json_body(h2o_req_t *req, bool required);
+
+/* ---- tls.c ---- */
+
+/*
+ * Loads web.tls_certificate and web.tls_key into a new SSL_CTX (TLS 1.2
+ * or later, HTTP/2 offered through ALPN) stored in *<ssl_ctx>; NULL
+ * without TLS. Returns 0, or a negative errno with "FILE:LINE:COL: web.KEY:
+ * problem" and OpenSSL's reason in <err>.
+ */
+int
+vg_http_tls_load(const struct vg_config *cfg, void **ssl_ctx, char *err,
+		 size_t err_len);
+
+void
+vg_http_tls_free(void *ssl_ctx);
+
 /* ---- routes.c ---- */
 
 /*
  * Answers the API request <req> for <path> (below /api/v1, starting with
- * '/') from an authenticated <caller>. <params> are its query
- * parameters.
+ * '/') from an authenticated <caller>, once its method, CSRF token and
+ * body type have passed. <params> are its query parameters.
  */
 void
 vg_routes_api(struct vg_web *web, h2o_req_t *req, const char *path,
 	      const struct vg_caller *caller, struct vg_params *params);
+
+/*
+ * Returns the method that the endpoint <path> (below /api/v1) takes, or
+ * NULL when there is no such endpoint.
+ */
+const char *
+vg_routes_method(const char *path);
 
 /* Answers GET /metrics. */
 void

@@ -7,9 +7,12 @@ its API socket to vigil-web, which runs on 127.0.0.1 with a random port. The tes
 checks every endpoint: flow and host counts for each filter against the
 capture's construction and against the records of a one-shot vigild run on
 the same capture, paging, sorting, one flow, one host, counters, metrics,
-plugins, reload, alerts; then 400/401/403/404/405/413/429 answers, CSRF,
-static files (ETag, gzip, security headers), HTTP/2, TLS with ALPN h2, and
-vigild going away (503) and coming back.
+plugins, reload, alerts; then 400/401/403/404/405/413/414/415/429
+answers, CSRF, JSON bodies (content type, members named twice), control
+bytes in paths, static files (ETag, gzip, security headers, npm's files
+kept private), no Server header, HTTP/2, TLS with ALPN h2, plugin pages
+and their errors, --check-config, and vigild going away (503) and coming
+back.
 
 usage: web_api.py VIGILD VIGIL_WEB SOURCE_ROOT
 """
@@ -38,6 +41,10 @@ ADMIN_PASSWORD = "admin-password-1"
 VIEWER_PASSWORD = "viewer-password-1"
 LOGIN_ATTEMPTS = 3
 MAX_REQUEST = 4096
+TARGET_MAX = 8192  # maximum request target length (docs/api.md)
+PRIVATE_STATIC = ("package.json", "package-lock.json", ".npmrc",
+                  "node_modules/uplot/package.json",
+                  "node_modules/.package-lock.json")
 
 
 # ---- the capture ----
@@ -797,6 +804,391 @@ def check_static(port, checks):
     checks.check(status == 404, f"vendor missing file: {status}")
 
 
+def check_static_private(port, checks):
+    """npm's files below the static root are never served; uPlot's dist
+    folder stays reachable through /vendor/uplot/ alone."""
+    c = Client(port)
+    for name in PRIVATE_STATIC + ("node_modules/uplot/dist/uPlot.esm.js",):
+        status, _, body = c.request("GET", "/" + name)
+        checks.check(status == 404, f"static /{name}: {status} {body[:60]}")
+    status, _, body = c.request("GET", "/vendor/uplot/uPlot.esm.js")
+    checks.check(status == 200 and body == VENDOR_JS,
+                 f"vendor uPlot next to private files: {status}")
+
+
+def check_control_bytes(c, checks):
+    """A control byte that percent-decoding puts in the path is rejected
+    before any handler reads the path: a name cut short at %00 would
+    otherwise find another host, page or file."""
+    for path in ("/api/v1/hosts/10.9.0.1%00x",
+                 "/api/v1/plugins/example/pages/example%00",
+                 "/api/v1/flows%0a",
+                 "/index.html%00.js",
+                 "/app.js%7f",
+                 "/vendor/uplot/uPlot.esm.js%00.txt"):
+        status, headers, body = c.request("GET", path)
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            doc = {}
+        checks.check(status == 400 and doc.get("error") == "invalid_path",
+                     f"{path}: {status} {body[:80]}")
+        checks.check("script-src 'self'" in headers.get(
+            "content-security-policy", ""), f"{path}: no CSP header")
+
+
+def check_json_bodies(port, c, checks):
+    """Bodies must be declared JSON (a cross-site form cannot send that
+    type), and an object naming a member twice is rejected, at any
+    depth."""
+    login = json.dumps({"user": "admin", "password": ADMIN_PASSWORD})
+    for ctype in ("text/plain", "application/x-www-form-urlencoded",
+                  "multipart/form-data; boundary=x", None,
+                  "application/json; charset=iso-8859-1",
+                  "application/jsonp"):
+        anon = Client(port)
+        headers = {"Content-Type": ctype} if ctype else {}
+        status, got, body = anon.request("POST", "/api/v1/login", login,
+                                         headers)
+        doc = json.loads(body) if body else {}
+        checks.check(status == 415 and
+                     doc.get("error") == "unsupported_media_type" and
+                     doc.get("parameter") == "Content-Type",
+                     f"login as {ctype}: {status} {body[:80]}")
+        checks.check("set-cookie" not in {k.lower() for k in got},
+                     f"login as {ctype}: a session cookie was set")
+    for ctype in ("application/json; charset=utf-8", "Application/JSON",
+                  'application/json;charset="UTF-8"'):
+        anon = Client(port)
+        status, got, body = anon.request("POST", "/api/v1/login", login,
+                                         {"Content-Type": ctype})
+        checks.check(status == 200, f"login as {ctype}: {status} {body[:80]}")
+
+    # A body on another endpoint is held to the same rule.
+    status, _, body = c.request("POST", "/api/v1/plugins/reload", "{}",
+                                {"X-CSRF-Token": c.csrf,
+                                 "Content-Type": "text/plain"})
+    checks.check(status == 415, f"reload with a text/plain body: {status} "
+                 f"{body[:80]}")
+
+    anon = Client(port)
+    password = json.dumps(ADMIN_PASSWORD)
+    for body, member in (
+            ('{"user":"nobody","user":"admin","password":%s}' % password,
+             "user"),
+            ('{"user":"admin","password":%s,"\\u0070assword":"x"}'
+             % password, "password"),
+            ('{"user":"admin","password":%s,"x":{"a":1,"a":2}}' % password,
+             "a"),
+            ('{"user":"admin","password":%s,"x":[{"b":1,"c":[],"b":1}]}'
+             % password, "b")):
+        s, d, _ = anon.json("POST", "/api/v1/login", body,
+                            {"Content-Type": "application/json"})
+        checks.check(s == 400 and d.get("error") == "invalid_json" and
+                     d.get("parameter") == member,
+                     f"login naming '{member}' twice: {s} {d}")
+    # The same name in two objects is no duplicate.
+    s, d, _ = anon.json("POST", "/api/v1/login",
+                        '{"user":"admin","password":%s,"x":{"user":1},'
+                        '"y":{"user":2}}' % password,
+                        {"Content-Type": "application/json"})
+    checks.check(s == 200, f"login with nested 'user' members: {s} {d}")
+
+
+def check_methods(c, checks):
+    """A method that an endpoint does not take is 405 with Allow, even
+    without a CSRF token; a missing endpoint stays 404."""
+    for method, path, allow in (("DELETE", "/api/v1/flows", "GET"),
+                                ("PUT", "/api/v1/session", "GET"),
+                                ("POST", "/api/v1/hosts/10.9.0.1", "GET"),
+                                ("PATCH", "/api/v1/plugins/pages", "GET"),
+                                ("DELETE", "/api/v1/logout", "POST")):
+        s, d, headers = c.json(method, path)
+        checks.check(s == 405 and d.get("error") == "method_not_allowed",
+                     f"{method} {path} without CSRF: {s} {d}")
+        checks.check(headers.get("allow") == allow,
+                     f"{method} {path}: Allow {headers.get('allow')}")
+    s, d, _ = c.json("DELETE", "/api/v1/nothing")
+    checks.check(s == 404 and d.get("error") == "not_found",
+                 f"DELETE /api/v1/nothing: {s} {d}")
+    s, d, _ = c.get("/api/v1/session")
+    checks.check(s == 200, "session still open after the 405s")
+
+
+def check_no_server_header(port, c, checks):
+    """No response names the server software, h2o's own 413 included."""
+    for path in ("/", "/api/v1/session", "/api/v1/nothing", "/missing.js"):
+        _, headers, _ = c.request("GET", path)
+        names = {k.lower() for k in headers}
+        checks.check("server" not in names, f"GET {path}: {headers}")
+    status, headers, _ = c.request("POST", "/api/v1/login",
+                                   b"x" * (MAX_REQUEST + 1),
+                                   {"Content-Type": "application/json"})
+    names = {k.lower() for k in headers}
+    checks.check(status == 413 and "server" not in names,
+                 f"h2o's 413: {status} {headers}")
+    curl = shutil.which("curl")
+    if curl is None:
+        print("NOTE: curl not found, HTTP/2 headers not checked")
+        return
+    out = subprocess.run([curl, "-s", "-o", "/dev/null", "-D", "-",
+                          "--http2-prior-knowledge",
+                          f"http://127.0.0.1:{port}/"],
+                         stdout=subprocess.PIPE, text=True, timeout=30)
+    lines = out.stdout.lower().splitlines()
+    checks.check(lines and lines[0].startswith("http/2 200") and
+                 not any(x.startswith("server:") for x in lines),
+                 f"HTTP/2 headers: {lines}")
+
+
+def check_long_target(port, c, checks, tmp, web_log):
+    """A request target over TARGET_MAX bytes gets 414 at once, over
+    HTTP/1.1 and HTTP/2, and is logged."""
+    prefix = "/api/v1/flows?x="
+    for total, want in ((TARGET_MAX, 400), (TARGET_MAX + 1, 414),
+                        (TARGET_MAX * 3, 414)):
+        path = prefix + "a" * (total - len(prefix))
+        start = time.time()
+        s, d, _ = c.get(path)
+        took = time.time() - start
+        checks.check(s == want and took < 3,
+                     f"target of {total} bytes: {s} in {took:.1f} s {d}")
+        if want == 414:
+            checks.check(d.get("error") == "uri_too_long",
+                         f"target of {total} bytes: {d}")
+    web_log.flush()
+    with open(web_log.name) as f:
+        logged = [x for x in f if "rejected with 414" in x]
+    checks.check(any("peer=127.0.0.1" in x and
+                     f"request target of {TARGET_MAX + 1} bytes" in x
+                     for x in logged), f"414 not logged: {logged}")
+
+    curl = shutil.which("curl")
+    if curl is None:
+        print("NOTE: curl not found, HTTP/2 targets not checked")
+        return
+    # curl's own cookie jar, as a user would use it: curl 7.88 drops the
+    # cookie from a request this long, so the status must not depend on it.
+    jar = os.path.join(tmp, "cookies.txt")
+    with open(jar, "w") as f:
+        name, value = c.cookie.split("=", 1)
+        f.write(f"127.0.0.1\tFALSE\t/\tFALSE\t0\t{name}\t{value}\n")
+    long_path = prefix + "a" * (TARGET_MAX + 100 - len(prefix))
+    for path, want in (("/api/v1/flows?limit=1", "200"), (long_path, "414")):
+        out = subprocess.run([curl, "-s", "-o", "/dev/null", "-w",
+                              "%{http_version} %{http_code}", "-m", "10",
+                              "--http2-prior-knowledge", "-b", jar,
+                              f"http://127.0.0.1:{port}{path}"],
+                             stdout=subprocess.PIPE, text=True, timeout=30)
+        checks.check(out.stdout == f"2 {want}",
+                     f"HTTP/2 target of {len(path)} bytes: {out.stdout}")
+
+
+def check_check_config(web_path, tmp, pcap, plugins, static, checks):
+    """--check-config in both forms, and the start-up failures it must
+    report: missing data_dir parents (created, not an error), TLS files
+    that do not load, a static_dir that does not exist, and listen
+    entries that bind one port twice."""
+    port = free_port()
+    config = write_config(tmp, pcap, port, plugins, static)
+    for args in (["--check-config", config], ["-c", config,
+                                                "--check-config"]):
+        out = subprocess.run([web_path] + args, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=60)
+        checks.check(out.returncode == 0 and
+                     out.stdout == f"{config}: valid\n",
+                     f"vigil-web {' '.join(args)}: {out.returncode} "
+                     f"{out.stdout} {out.stderr}")
+
+    with open(config) as f:
+        text = f.read()
+
+    def variant(name, old, new):
+        path = os.path.join(tmp, f"check-{name}.yaml")
+        assert old in text, old
+        with open(path, "w") as f:
+            f.write(text.replace(old, new))
+        return path
+
+    def position(path, key):
+        """Line and column of <key>'s value, as a YAML loader counts."""
+        with open(path) as f:
+            for number, line in enumerate(f, 1):
+                if line.startswith(f"  {key}:"):
+                    column = line.index(":") + 1
+                    while line[column] == " ":
+                        column += 1
+                    return number, column + 1
+        raise AssertionError(f"{key} not in {path}")
+
+    def run(path, start=False):
+        """--check-config, or a start that must fail within 10 s."""
+        args = ["-c", path] if start else ["-c", path, "--check-config"]
+        proc = subprocess.Popen([web_path] + args, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            stop(proc)
+            out, err = proc.communicate()
+            return subprocess.CompletedProcess(args, None, out, err)
+        return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+    # data_dir: missing parents are created, with the folder's own mode.
+    data = os.path.join(tmp, "state", "deeper", "web")
+    path = variant("data-dir", f"data_dir: {tmp}/web-data",
+                   f"data_dir: {data}")
+    out = run(path)
+    checks.check(out.returncode == 0, f"data_dir with missing parents: "
+                 f"{out.stdout} {out.stderr}")
+    out = subprocess.run([web_path, "-c", path, "--set-password", "other"],
+                         input="other-password-1\n", text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=60)
+    checks.check(out.returncode == 0 and os.path.isdir(data) and
+                 (os.stat(data).st_mode & 0o777) == 0o700,
+                 f"data_dir created with its parents: {out.stdout}")
+
+    bad_pem = os.path.join(tmp, "not-a-certificate.pem")
+    with open(bad_pem, "w") as f:
+        f.write("not a certificate\n")
+    missing = os.path.join(tmp, "missing.pem")
+    tls = f"  static_dir: {static}\n"
+    cases = [
+        ("cert-missing", tls, tls + f"  tls_certificate: {missing}\n"
+         f"  tls_key: {missing}\n", "tls_certificate",
+         f"web.tls_certificate: cannot read '{missing}': "
+         "No such file or directory"),
+        ("cert-garbage", tls, tls + f"  tls_certificate: {bad_pem}\n"
+         f"  tls_key: {bad_pem}\n", "tls_certificate",
+         f"web.tls_certificate: '{bad_pem}' cannot be loaded: "
+         "PEM routines: no start line"),
+        ("static-missing", f"static_dir: {static}",
+         f"static_dir: {tmp}/no-such-ui", "static_dir",
+         f"web.static_dir: cannot read '{tmp}/no-such-ui': "
+         "No such file or directory"),
+        ("listen-twice", f'listen: ["127.0.0.1:{port}"]',
+         f'listen: ["127.0.0.1:{port}", "127.0.0.1:{port}"]', None,
+         f"web.listen[1]: '127.0.0.1:{port}' is listed twice "
+         "(also listen[0])"),
+    ]
+    for name, old, new, key, message in cases:
+        path = variant(name, old, new)
+        if key is not None:
+            line, column = position(path, key)
+        else:
+            # The second entry of the list is the one named twice.
+            line = position(path, "listen")[0]
+            with open(path) as f:
+                row = f.read().splitlines()[line - 1]
+            column = row.index('"', row.index(", ")) + 1
+        want = f"vigil-web: {path}:{line}:{column}: {message}"
+        out = run(path)
+        checks.check(out.returncode == 1 and out.stdout == "" and
+                     out.stderr.startswith(want),
+                     f"--check-config {name}: {out.returncode} "
+                     f"{out.stderr.strip()!r}, expected {want!r}")
+        # Starting fails with the same message, before listening.
+        out = run(path, start=True)
+        checks.check(out.returncode == 1 and want in out.stderr and
+                     "(null)" not in out.stderr,
+                     f"start with {name}: {out.returncode} "
+                     f"{out.stderr.strip()!r}")
+
+
+PAGE_PLUGIN_MANIFEST = ('return { title = "Test", description = "Test", '
+                        'author = "vigil", version = "1.0", '
+                        'dependencies = {} }\n')
+
+
+def write_page_plugins(root):
+    """A plugin group with a menu that does not compile and one with
+    pages that work, fail and loop."""
+    broken = os.path.join(root, "test", "broken_menu")
+    pager = os.path.join(root, "test", "pager")
+    for plugin in (broken, pager):
+        os.makedirs(os.path.join(plugin, "web_gui"))
+        with open(os.path.join(plugin, "manifest.lua"), "w") as f:
+            f.write(PAGE_PLUGIN_MANIFEST)
+    files = {
+        (broken, "menu.lua"): 'return { label = "Broken" page = "p.lua" }\n',
+        (broken, "p.lua"): 'return { title = "p", blocks = {} }\n',
+        (pager, "menu.lua"):
+            'return { label = "Pager", page = "ok.lua", sort_order = 5 }\n',
+        (pager, "ok.lua"):
+            'return { title = "ok", blocks = { { type = "text", '
+            'text = "fine" } } }\n',
+        (pager, "err.lua"):
+            'return { title = "err", render = function(data) '
+            'error("page broke") end }\n',
+        (pager, "loop.lua"):
+            'return { title = "loop", render = function(data) '
+            'while true do end end }\n',
+    }
+    for (plugin, name), body in files.items():
+        with open(os.path.join(plugin, "web_gui", name), "w") as f:
+            f.write(body)
+
+
+def check_plugin_pages(web_path, tmp, pcap, source_root, static, checks):
+    """The menu lists every plugin page and every broken menu; pages
+    render, and a failing or looping page gets the error docs/api.md
+    gives it."""
+    root = os.path.join(tmp, "page-plugins")
+    shutil.copytree(os.path.join(source_root, "plugins", "examples"),
+                    os.path.join(root, "examples"))
+    write_page_plugins(root)
+    port = free_port()
+    config = write_config(tmp, pcap, port, root, static)
+    with open(os.path.join(tmp, "web-pages.log"), "w") as log:
+        web = start([web_path, "-c", config], log)
+        try:
+            c = Client(port)
+            wait_for("vigil-web with page plugins to listen",
+                     lambda: c.login("admin", ADMIN_PASSWORD)[0] == 200)
+            s, d, _ = c.get("/api/v1/plugins/pages")
+            pages = [(p["plugin"], p["page"]) for p in d.get("pages", [])]
+            checks.check(s == 200 and pages == [("pager", "ok"),
+                                                ("example", "example")],
+                         f"plugin pages: {s} {pages}")
+            errors = d.get("errors") or []
+            checks.check(len(errors) == 1 and
+                         errors[0].get("plugin") == "broken_menu" and
+                         errors[0].get("message", "").startswith(
+                             "web_gui/menu.lua:1:"),
+                         f"plugin page errors: {errors}")
+
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/ok")
+            checks.check(s == 200 and d.get("title") == "ok" and
+                         d.get("blocks") == [{"type": "text",
+                                              "text": "fine"}],
+                         f"page ok: {s} {d}")
+            s, d, _ = c.get("/api/v1/plugins/example/pages/example")
+            checks.check(s == 200 and isinstance(d.get("title"), str) and
+                         d.get("plugin") == "example" and
+                         isinstance(d.get("blocks"), list),
+                         f"example page: {s} {str(d)[:200]}")
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/err")
+            checks.check(s == 502 and d.get("error") == "plugin_page_error"
+                         and "page broke" in d.get("message", ""),
+                         f"page raising an error: {s} {d}")
+            start_time = time.time()
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/loop")
+            took = time.time() - start_time
+            # The sandbox stops it after the 1 s page budget, before
+            # vigil-web's 5 s deadline.
+            checks.check(s == 504 and
+                         d.get("error") == "plugin_page_timeout" and
+                         "web_gui/loop.lua:1:" in d.get("message", "") and
+                         1.0 <= took < 4.5,
+                         f"looping page: {s} {d} in {took:.1f} s")
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/missing")
+            checks.check(s == 404 and d.get("error") == "not_found",
+                         f"missing page: {s} {d}")
+        finally:
+            stop(web)
+
+
 def check_http2(port, checks):
     curl = shutil.which("curl")
     if curl is None:
@@ -945,6 +1337,10 @@ def main():
         os.makedirs(vendor)
         with open(os.path.join(vendor, "uPlot.esm.js"), "wb") as f:
             f.write(VENDOR_JS)
+        # What `npm ci` leaves beside the pages, which must stay private.
+        for name in PRIVATE_STATIC:
+            with open(os.path.join(static, name), "w") as f:
+                f.write("{}\n")
 
         port = free_port()
         config = write_config(tmp, pcap, port, plugins, static)
@@ -980,11 +1376,19 @@ def main():
         check_plugins_and_alerts(c, viewer, checks, flows,
                                  os.path.join(tmp, "alerts-copy.jsonl"))
         check_bad_requests(c, checks)
+        check_methods(c, checks)
+        check_control_bytes(c, checks)
+        check_long_target(port, c, checks, tmp, web_log)
+        check_json_bodies(port, c, checks)
         check_auth(port, c, checks)
         check_logout(port, checks)
         check_static(port, checks)
+        check_static_private(port, checks)
+        check_no_server_header(port, c, checks)
         check_http2(port, checks)
         check_host_series(web_path, tmp, pcap, plugins, static, checks)
+        check_plugin_pages(web_path, tmp, pcap, source_root, static, checks)
+        check_check_config(web_path, tmp, pcap, plugins, static, checks)
         procs[0] = check_vigild_restart(vigild_cmd, vigild, c, checks,
                                         flows, tmp)
         check_tls(web_path, tmp, pcap, plugins, static, checks)

@@ -679,6 +679,86 @@ test_is_local_matches_prefixes(void **state)
 	assert_false(vg_config_is_local(&cfg, 6, in4));
 }
 
+static void
+test_web_listen_twice(void **state)
+{
+	(void)state;
+	expect_error("web:\n  listen: [\"127.0.0.1:8443\", \"127.0.0.1:8443\"]\n",
+		     "t.yaml:2:30: web.listen[1]: '127.0.0.1:8443' is listed twice (also listen[0])");
+}
+
+static void
+test_web_listen_overlaps_wildcard(void **state)
+{
+	(void)state;
+	expect_error("web:\n  listen: [\"0.0.0.0:8443\", \"127.0.0.1:8443\"]\n",
+		     "t.yaml:2:28: web.listen[1]: '127.0.0.1:8443' overlaps listen[0] '0.0.0.0:8443': both bind port 8443");
+	/* [::] is bound dual-stack, so it takes IPv4's port too. */
+	expect_error("web:\n  listen: [\"[::]:8443\", \"10.0.0.1:8443\"]\n",
+		     "t.yaml:2:25: web.listen[1]: '10.0.0.1:8443' overlaps listen[0] '[::]:8443': both bind port 8443");
+}
+
+static void
+test_web_listen_distinct_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("web:\n  listen: [\"127.0.0.1:8443\", \"[::1]:8443\", \"0.0.0.0:8444\", \"127.0.0.1:8445\"]\n"),
+			 0);
+	assert_int_equal(cfg.web.listen_count, 4);
+}
+
+static void
+test_web_check_static_dir_missing(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("web:\n  data_dir: /tmp\n  static_dir: /nonexistent/vigil-ui\n"),
+			 0);
+	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:3:15: web.static_dir: cannot read '/nonexistent/vigil-ui': No such file or directory");
+}
+
+static void
+test_web_check_certificate_missing(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("web:\n  data_dir: /tmp\n  tls_certificate: /nonexistent/c.pem\n  tls_key: /nonexistent/k.pem\n"),
+			 0);
+	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:3:20: web.tls_certificate: cannot read '/nonexistent/c.pem': No such file or directory");
+}
+
+static void
+test_web_check_data_dir_parents(void **state)
+{
+	char dir[64];
+	char file[80];
+	char text[256];
+	FILE *f;
+
+	(void)state;
+	/* Missing levels below a writable folder can be created. */
+	snprintf(dir, sizeof(dir), "/tmp/vigil-test-config-%ld", (long)getpid());
+	snprintf(text, sizeof(text), "web:\n  data_dir: %s/a/b/c\n", dir);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), 0);
+
+	/* A file on the way cannot hold a folder. */
+	snprintf(file, sizeof(file), "%s.file", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(text, sizeof(text), "web:\n  data_dir: %s/x\n", file);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), -EINVAL);
+	snprintf(text, sizeof(text),
+		 "t.yaml:2:13: web.data_dir: cannot create '%s/x': '%s' is not a directory",
+		 file, file);
+	assert_string_equal(err, text);
+	unlink(file);
+}
+
 int
 main(void)
 {
@@ -737,6 +817,12 @@ main(void)
 		cmocka_unit_test(test_plugin_script_settings_mapping),
 		cmocka_unit_test(test_check_pci_needs_hugepages),
 		cmocka_unit_test(test_is_local_matches_prefixes),
+		cmocka_unit_test(test_web_listen_twice),
+		cmocka_unit_test(test_web_listen_overlaps_wildcard),
+		cmocka_unit_test(test_web_listen_distinct_accepted),
+		cmocka_unit_test(test_web_check_static_dir_missing),
+		cmocka_unit_test(test_web_check_certificate_missing),
+		cmocka_unit_test(test_web_check_data_dir_parents),
 	};
 
 	return cmocka_run_group_tests(tests, write_test_pcap, NULL);
