@@ -1,12 +1,15 @@
 // Runs vigil's browser tests in order in one Chromium and prints one
 // line per test. The login test runs first: the others reuse its session.
 // VIGIL_EXPECT names the expectations file tests/integration/browser.py
-// writes; VIGIL_TESTS (comma-separated names) runs a subset.
+// writes; VIGIL_TESTS (comma-separated names) runs a subset. With
+// VIGIL_PHASE=vigild_stopped, the driver has stopped vigild and only the
+// tests of that state run.
 import { join } from 'node:path';
 import { launch, outputDir } from './harness.mjs';
 
 // Each module exports name and run(browser, shared).
-const names = ['login', 'dashboard', 'flows', 'alerts', 'plugin_page', 'escaping'];
+const names = process.env.VIGIL_PHASE === 'vigild_stopped' ? ['login', 'outage']
+  : ['login', 'dashboard', 'flows', 'alerts', 'plugin_page', 'escaping'];
 const only = (process.env.VIGIL_TESTS || '').split(',').filter(Boolean);
 
 const browser = await launch();

@@ -13,8 +13,10 @@ vigil-web serves web/ui from the source tree on a free loopback port.
 
 The driver checks that vigild classified the capture as built, then runs
 tests/browser/run.mjs (playwright-core driving /usr/bin/chromium) with
-what the capture should show. Screenshots and logs go to OUTPUT_DIR,
-which is printed.
+what the capture should show. Then it stops vigild and runs the tests of
+that state (VIGIL_PHASE=vigild_stopped): the pages must keep to a few
+requests and still show what the alert store keeps. Screenshots and logs
+go to OUTPUT_DIR, which is printed.
 
 usage: browser.py VIGILD VIGIL_WEB SOURCE_ROOT OUTPUT_DIR
 Exits 77 (skipped) when Chromium, node or tests/browser/node_modules is
@@ -205,14 +207,15 @@ def wait_ready(c, built):
             c.get("/api/v1/alerts?state=flow&limit=1")), 60)
 
 
-def run_browser_tests(source_root, output, expect_path):
+def run_browser_tests(source_root, output, expect_path, phase=""):
     script = os.path.join(source_root, "tests", "browser", "run.mjs")
-    env = dict(os.environ, VIGIL_EXPECT=expect_path)
+    env = dict(os.environ, VIGIL_EXPECT=expect_path, VIGIL_PHASE=phase)
     proc = subprocess.run(["node", script], env=env, timeout=NODE_TIMEOUT,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, errors="replace")
     sys.stdout.write(proc.stdout)
-    with open(os.path.join(output, "node.log"), "w") as f:
+    log = f"node-{phase}.log" if phase else "node.log"
+    with open(os.path.join(output, log), "w") as f:
         f.write(proc.stdout)
     return proc.returncode
 
@@ -297,6 +300,13 @@ def main():
             print(f"FAIL: vigild exited ({procs[0].returncode}) before the "
                   "tests ended; see vigild.log")
             status = 1
+        if status == 0:
+            stop(procs[0])
+            wait_for("vigil-web to report vigild unavailable", lambda: (
+                lambda r: r[0] == 503 and r[1]["error"] ==
+                "vigild_unavailable")(c.get("/api/v1/interfaces")))
+            status = run_browser_tests(source_root, output, expect_path,
+                                       "vigild_stopped")
     except (AssertionError, subprocess.TimeoutExpired) as err:
         print(f"FAIL: {err}")
         status = 1

@@ -1,8 +1,17 @@
 // The REST API of vigil-web (docs/api.md), with the session handling
-// every page needs: a 401 sends the browser to the login page, a 503
-// vigild_unavailable shows the banner until a request succeeds again,
-// and state-changing requests carry the session's CSRF token.
+// every page needs: a 401 sends the browser to the login page, and
+// state-changing requests carry the session's CSRF token.
+//
+// A 503 vigild_unavailable shows the banner and marks vigild down. While
+// it is down, requests for endpoints that vigild serves fail at once
+// without reaching the network, and one probe (GET /interfaces) checks
+// for vigild at growing intervals. Only a success of an endpoint that
+// vigild serves marks it up again; the alert store and the timeseries
+// answer without vigild, so their successes prove nothing. Without this
+// rule, a page that polls both kinds of endpoint would flip between down
+// and up, and re-render itself, many times a second.
 import { el, clear } from './dom.js';
+import { remember } from './lastknown.js';
 
 export class ApiError extends Error {
   constructor(status, doc) {
@@ -13,9 +22,15 @@ export class ApiError extends Error {
   }
 }
 
+// Delay before the first probe after vigild went away, doubled after
+// each failed probe up to PROBE_MS_MAX.
+const PROBE_MS_FIRST = 2000;
+const PROBE_MS_MAX = 10000;
+
 let session = null;
 const listeners = new Set();
-let healthTimer = null;
+// While vigild is unavailable: { message, delay, timer }; null otherwise.
+let outage = null;
 
 // Calls <fn> when vigild comes back after a 503 vigild_unavailable.
 export function onRecover(fn) {
@@ -23,32 +38,62 @@ export function onRecover(fn) {
   return () => listeners.delete(fn);
 }
 
+// True from a 503 vigild_unavailable until a probe reaches vigild again.
+export function vigildDown() {
+  return outage !== null;
+}
+
+// Whether vigil-web asks vigild to answer <path> (docs/api.md). Alerts,
+// timeseries, sessions and plugin pages are served without it.
+function needsVigild(path) {
+  const p = path.split('?')[0];
+  return p === '/interfaces' || p === '/flows' || p.startsWith('/flows/') ||
+    p === '/hosts' || p.startsWith('/hosts/') || p === '/plugins' ||
+    p === '/plugins/reload';
+}
+
 function banner() {
   return document.getElementById('banner');
 }
 
-function showDown(message) {
+function showBanner(message) {
   const b = banner();
   if (!b) return;
   clear(b).appendChild(el('span', null,
-    'vigild is not available; live data resumes by itself when it is back. (',
-    message || '', ')'));
+    'Live data is unavailable: vigild is not answering (', message || 'no reason given',
+    '). Alerts and charts come from the alert store and the timeseries files; ' +
+    'live data comes back by itself when vigild answers again.'));
   b.hidden = false;
   b.dataset.state = 'vigild_unavailable';
-  // Probe until vigild answers, even when the page polls nothing.
-  if (!healthTimer) healthTimer = setInterval(probe, 2000);
 }
 
-function showUp() {
+function markDown(message) {
+  if (outage) {
+    outage.message = message;
+    return;
+  }
+  outage = { message, delay: PROBE_MS_FIRST, timer: null };
+  showBanner(message);
+  outage.timer = setTimeout(probe, outage.delay);
+}
+
+function markUp() {
+  if (!outage) return;
+  clearTimeout(outage.timer);
+  outage = null;
   const b = banner();
-  const wasDown = b && !b.hidden;
   if (b) { b.hidden = true; delete b.dataset.state; }
-  if (healthTimer) { clearInterval(healthTimer); healthTimer = null; }
-  if (wasDown) for (const fn of [...listeners]) fn();
+  for (const fn of [...listeners]) fn();
 }
 
 async function probe() {
-  try { await api('/interfaces'); } catch (err) { /* still down */ }
+  try {
+    await api('/interfaces', { probe: true });
+  } catch (err) {
+    if (!outage) return;
+    outage.delay = Math.min(outage.delay * 2, PROBE_MS_MAX);
+    outage.timer = setTimeout(probe, outage.delay);
+  }
 }
 
 export function loginPage() {
@@ -57,9 +102,14 @@ export function loginPage() {
 }
 
 // Sends <method> <path> (below /api/v1) and returns the decoded JSON;
-// throws ApiError for any status other than 2xx.
+// throws ApiError for any status other than 2xx. While vigild is down,
+// a path that needs it throws the 503 at once, unless <options.probe>.
 export async function api(path, options = {}) {
   const method = options.method || 'GET';
+  const vigildPath = needsVigild(path);
+  if (outage && vigildPath && !options.probe) {
+    throw new ApiError(503, { error: 'vigild_unavailable', message: outage.message });
+  }
   const headers = { Accept: 'application/json' };
   let body;
   if (method !== 'GET' && method !== 'HEAD') {
@@ -85,11 +135,12 @@ export async function api(path, options = {}) {
     throw new ApiError(401, doc);
   }
   if (res.status === 503 && doc && doc.error === 'vigild_unavailable') {
-    showDown(doc.message);
+    markDown(doc.message);
     throw new ApiError(503, doc);
   }
-  if (res.ok && path !== '/session' && path !== '/plugins/pages') showUp();
   if (!res.ok) throw new ApiError(res.status, doc);
+  if (path === '/interfaces' && method === 'GET') remember(doc);
+  if (vigildPath) markUp();
   return doc;
 }
 

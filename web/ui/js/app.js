@@ -2,7 +2,8 @@
 // the hash router that shows one view at a time. A view is a function
 // (root, ctx) that fills <root> and returns a function stopping its
 // timers; the router calls it again when vigild comes back after an
-// outage, so every page recovers by itself.
+// outage (api.js reports that once per outage), so every page recovers
+// by itself.
 import { api, getSession, loginPage, onRecover } from './api.js';
 import { el, clear, route } from './dom.js';
 import * as dashboard from './views/dashboard.js';
@@ -11,6 +12,7 @@ import * as hosts from './views/hosts.js';
 import * as alerts from './views/alerts.js';
 import * as plugins from './views/plugins.js';
 import * as iface from './views/interface.js';
+import { stopTimers } from './views/common.js';
 
 const routes = [
   [/^\/?$/, dashboard.render],
@@ -45,6 +47,8 @@ function highlightMenu(path) {
 
 function show() {
   if (stopView) { stopView(); stopView = null; }
+  // Also the timers of a view that threw before returning its stop.
+  stopTimers();
   const view = clear(document.getElementById('view'));
   const { path, query } = parseHash();
   highlightMenu(path);
@@ -76,6 +80,8 @@ async function loadPluginMenu() {
         href: route('/plugins/' + encodeURIComponent(p.plugin) + '/pages/' +
           encodeURIComponent(p.page)),
         dataset: { plugin: p.plugin, page: p.page },
+        // The menu cuts long labels (style.css); the title has all of it.
+        title: p.label,
       }, p.label));
     }
     highlightMenu(parseHash().path);

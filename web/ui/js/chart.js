@@ -2,8 +2,15 @@
 // build copies to /vendor/uplot/. Without it the chart says so and the
 // rest of the page still works.
 import { el, clear } from './dom.js';
+import * as fmt from './format.js';
 
 let uplotModule = null;
+
+// Seconds a live chart spans at least, so that its first points do not
+// stretch over the whole width with sub-second axis labels.
+const LIVE_SPAN_MIN = 60;
+// Seconds a timeseries chart spans at least: ten one-minute points.
+const SERIES_SPAN_MIN = 600;
 
 async function loadUplot() {
   if (!uplotModule) {
@@ -29,10 +36,77 @@ function axisWidth(u, labels, axisIndex, cycle) {
   return Math.max(50, Math.ceil(widest / ratio + axis.ticks.size + axis.gap + 4));
 }
 
+// The index of the last x value at which some series has a value, or null.
+function lastIndex(u) {
+  const xs = u.data[0] || [];
+  for (let i = xs.length - 1; i >= 0; i--) {
+    for (let s = 1; s < u.data.length; s++) {
+      const v = u.data[s][i];
+      if (v !== null && v !== undefined) return i;
+    }
+  }
+  return null;
+}
+
+// A legend value: the value under the cursor, or with the cursor away
+// from the chart the latest one, so the legend never reads as empty.
+function legendValue(text) {
+  return (u, v, sidx, idx) => {
+    const at = idx === null || idx === undefined ? lastIndex(u) : idx;
+    if (at === null) return '-';
+    const value = u.data[sidx][at];
+    return value === null || value === undefined ? '-' : text(value);
+  };
+}
+
+// Local wall-clock time of epoch seconds <t> as hh:mm:ss.
+function clock(t) {
+  const d = new Date(t * 1000);
+  const two = (n) => String(n).padStart(2, '0');
+  return two(d.getHours()) + ':' + two(d.getMinutes()) + ':' + two(d.getSeconds());
+}
+
+function chartOptions(UPlot, series, options, width) {
+  const format = options.format || String;
+  const span = options.live ? LIVE_SPAN_MIN : SERIES_SPAN_MIN;
+  const opts = {
+    width,
+    height: options.height || 200,
+    series: [{}].concat(series.map((s) => ({
+      label: s.label, stroke: s.color || '#1f5fbf', width: 1.5,
+      value: legendValue(format),
+    }))),
+    axes: [{}, { values: (u, vals) => vals.map((v) => format(v)), size: axisWidth }],
+    scales: {
+      x: {
+        time: true,
+        // Widen a short range to <span> seconds ending at the newest point.
+        range: (u, min, max) => (min === null || max === null ? [null, null]
+          : [Math.min(min, max - span), max]),
+      },
+    },
+  };
+  if (options.live) {
+    // Wall-clock x values: local time of day; the page prints the latest
+    // rate next to the chart, so there is no legend.
+    opts.legend = { show: false };
+    opts.axes[0] = { space: 70, values: (u, splits) => splits.map(clock) };
+  } else {
+    // Packet times, in UTC like every other time on the pages.
+    opts.tzDate = (t) => UPlot.tzDate(new Date(t * 1000), 'Etc/UTC');
+    opts.series[0] = { label: 'Time (UTC)', value: legendValue(fmt.time) };
+    // Room for labels such as "10:05pm" side by side.
+    opts.axes[0] = { space: 70 };
+  }
+  return opts;
+}
+
 // A chart of <series> (an array of { label, color }) in <target>, with
-// x values in seconds since the epoch. Returns an object whose
-// setData([xs, ys1, ys2...]) redraws it; target.dataset.points keeps the
-// number of x values shown, for the tests and for people reading the DOM.
+// x values in seconds since the epoch. <options>: format (a y value to
+// text), height, and live (x values are the browser's clock: labels are
+// hh:mm:ss and no legend). Returns an object whose setData([xs, ys1,
+// ys2...]) redraws it; target.dataset.points keeps the number of x values
+// shown, for the tests and for people reading the DOM.
 export function lineChart(target, series, options = {}) {
   clear(target);
   target.classList.add('chart');
@@ -40,20 +114,8 @@ export function lineChart(target, series, options = {}) {
   const state = { plot: null, pending: null, failed: false };
   const width = () => Math.max(300, target.clientWidth || 600);
   loadUplot().then((UPlot) => {
-    const opts = {
-      width: width(),
-      height: options.height || 200,
-      series: [{}].concat(series.map((s) => ({
-        label: s.label, stroke: s.color || '#1f5fbf', width: 1.5,
-        value: (u, v) => (v === null || v === undefined ? '-' :
-          (options.format ? options.format(v) : String(v))),
-      }))),
-      axes: [{}, { values: (u, vals) => vals.map((v) =>
-        (options.format ? options.format(v) : String(v))), size: axisWidth }],
-      scales: { x: { time: true } },
-    };
-    state.plot = new UPlot(opts, state.pending || [[]].concat(series.map(() => [])),
-      target);
+    state.plot = new UPlot(chartOptions(UPlot, series, options, width()),
+      state.pending || [[]].concat(series.map(() => [])), target);
     state.pending = null;
     // The uPlot instance, so the browser tests (and the console) can read
     // the data it plots (target.uplot.data).

@@ -28,6 +28,13 @@ export function append(node, children) {
   return node;
 }
 
+// <text> as a span that may wrap after each '_', '.', '/' or '-' (a <wbr>
+// there) and nowhere else, for names such as alert type keys.
+export function breakable(text) {
+  const parts = String(text).split(/(?<=[_./-])/);
+  return el('span', null, parts.map((part, i) => (i ? [el('wbr'), part] : part)));
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
   return node;
@@ -49,11 +56,16 @@ export function link(path, query, text) {
   return el('a', { href: route(path, query) }, text);
 }
 
-// A table: <columns> are { label, num, sort } and <rows> arrays of cells
-// (nodes or text). <sort> is { key, order, onsort } for sortable headers.
+// A table: <columns> are { label, title, num, sort, wrap, breaks,
+// details } and <rows> arrays of cells (nodes or text). A `title` is the
+// header's tooltip, for a shortened label. `wrap` lets a column of long
+// text wrap (mid-word only past its minimum width), `breaks` lets it wrap
+// at spaces and at the <wbr> of breakable() only, `details` marks the
+// alert details column. <sort> is { key, order, onsort } for sortable
+// headers.
 export function table(columns, rows, sort) {
   const head = el('tr', null, columns.map((c) => {
-    const th = el('th', { class: c.num ? 'num' : '' }, c.label);
+    const th = el('th', { class: c.num ? 'num' : '', title: c.title }, c.label);
     if (sort && c.sort) {
       th.classList.add('sortable');
       if (sort.key === c.sort) th.classList.add('sorted-' + sort.order);
@@ -62,10 +74,17 @@ export function table(columns, rows, sort) {
     }
     return th;
   }));
+  const cellClass = columns.map((c) => [c.num ? 'num' : '', c.wrap ? 'wrap' : '',
+    c.breaks ? 'breaks' : '', c.details ? 'details' : ''].filter(Boolean).join(' '));
   const body = rows.map((cells) => el('tr', null, cells.map((cell, i) =>
-    el('td', { class: (columns[i] && columns[i].num ? 'num' : '') +
-      (columns[i] && columns[i].wrap ? ' wrap' : '') }, cell))));
+    el('td', { class: cellClass[i] || '' }, cell))));
   return el('table', null, el('thead', null, head), el('tbody', null, body));
+}
+
+// A box that scrolls <node> (a wide table) sideways instead of letting it
+// overflow the page.
+export function scrollBox(node) {
+  return el('div', { class: 'table-scroll' }, node);
 }
 
 // A two-column table of [label, value] pairs.

@@ -1,8 +1,10 @@
 // Number, size and time formatting for tables and charts.
 
+// A size in decimal SI units (1 kB = 1000 B), as vigil's command-line
+// tools print sizes.
 export function bytes(n) {
   if (n === null || n === undefined) return '';
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let v = Number(n);
   let i = 0;
   while (Math.abs(v) >= 1000 && i < units.length - 1) { v /= 1000; i++; }

@@ -36,6 +36,9 @@ return {
     if data.alerts == nil then
       table.insert(blocks, { type = "text",
         text = "No alert store is configured." })
+    elseif #data.alerts == 0 then
+      table.insert(blocks, { type = "text", title = "Latest alerts of this plugin",
+        text = "No alerts yet." })
     else
       local rows = {}
       for i, alert in ipairs(data.alerts) do

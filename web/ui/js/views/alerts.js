@@ -4,9 +4,9 @@
 // Alert values, types and details come from plugins and traffic: they
 // reach the page only as text nodes.
 import { api, ApiError } from '../api.js';
-import { el, clear, link, route, table } from '../dom.js';
+import { breakable, el, clear, link, route, scrollBox, table } from '../dom.js';
 import * as fmt from '../format.js';
-import { errorNote, every, hostLink } from './common.js';
+import { detailsNode, errorNote, every, hostEntityLink, hostLink } from './common.js';
 
 const STATES = [
   ['engaged', 'Engaged', 'Alerts whose condition still holds.'],
@@ -107,55 +107,61 @@ function entityCell(a) {
     return el('span', null, hostLink(a.client_ip, a.vlan), ':', String(a.client_port),
       ' \u2192 ', hostLink(a.server_ip, a.vlan), ':', String(a.server_port));
   }
-  if (a.entity === 'host' && a.entity_value) {
-    const at = a.entity_value.lastIndexOf('@');
-    const ip = at > 0 ? a.entity_value.slice(0, at) : a.entity_value;
-    const vlan = at > 0 ? a.entity_value.slice(at + 1) : '';
-    return el('span', null, hostLink(ip, vlan !== '0' ? vlan : null),
-      vlan ? '@' + vlan : '');
-  }
+  if (a.entity === 'host' && a.entity_value) return hostEntityLink(a.entity_value);
   return a.entity_value || '';
 }
 
-function detailsText(a) {
+// A flow alert's application and size, then the details object.
+function detailsCell(a) {
   const parts = [];
   if (a.entity === 'flow') {
     if (a.l7) parts.push(a.l7);
     if (a.bytes !== undefined) parts.push(fmt.bytes(a.bytes) + ', ' + fmt.count(a.packets) + ' packets');
   }
-  if (a.details && Object.keys(a.details).length) parts.push(JSON.stringify(a.details));
-  return parts.join('; ');
+  const details = detailsNode(a.details);
+  if (parts.length === 0) return details;
+  return el('span', null, parts.join('; '), details ? '; ' : '', details);
+}
+
+// A packet time as date and time of day, without the zone (the column
+// headers name it). A narrow column wraps it between the two only.
+function utc(t) {
+  const text = fmt.time(t);
+  return el('span', null, el('span', { class: 'nowrap' }, text.slice(0, 10)), ' ',
+    el('span', { class: 'nowrap' }, text.slice(11, 19)));
 }
 
 function alertsTable(f, alerts) {
+  // Type, plugin and times may wrap (at '_', ' / ' and between date and
+  // time), so that the table fits a 1400-pixel window.
   const columns = [
-    { label: 'Severity' }, { label: 'Type' }, { label: 'Entity' }, { label: 'Value' },
-    { label: 'Plugin / script' }, { label: 'Score', num: true }, { label: 'Count', num: true },
-    { label: 'First seen' }, { label: 'Last seen' },
+    { label: 'Severity' }, { label: 'Type', breaks: true }, { label: 'Entity' },
+    { label: 'Value' }, { label: 'Plugin / script', breaks: true },
+    { label: 'Score', num: true }, { label: 'Count', num: true },
+    { label: 'First seen (UTC)', breaks: true }, { label: 'Last seen (UTC)', breaks: true },
   ];
-  if (f.state === 'past') columns.push({ label: 'Released' });
-  columns.push({ label: 'Details', wrap: true });
+  if (f.state === 'past') columns.push({ label: 'Released (UTC)', breaks: true });
+  columns.push({ label: 'Details', details: true });
   const rows = alerts.map((a) => {
     const cells = [
       el('span', { class: 'sev-' + a.severity }, a.severity),
-      narrow(f, 'type', a.type, a.type),
+      narrow(f, 'type', a.type, breakable(a.type)),
       narrow(f, 'entity', a.entity, a.entity),
       entityCell(a),
       el('span', null, a.plugin || '', a.script ? ' / ' + a.script : ''),
-      String(a.score), fmt.count(a.count), fmt.time(a.first_seen), fmt.time(a.last_seen),
+      String(a.score), fmt.count(a.count), utc(a.first_seen), utc(a.last_seen),
     ];
     if (f.state === 'past') {
-      cells.push(a.released ? fmt.time(a.released) + ' (' + a.release_reason + ')' : '');
+      cells.push(a.released ? el('span', null, utc(a.released), ' (', a.release_reason, ')')
+        : '');
     }
-    cells.push(detailsText(a));
+    cells.push(detailsCell(a));
     return cells;
   });
   const t = table(columns, rows);
   t.id = 'alerts-table';
   alerts.forEach((a, i) => {
-    const tr = t.tBodies[0].rows[i];
-    tr.dataset.alertId = String(a.id);
-    tr.cells[tr.cells.length - 1].classList.add('details');
+    t.tBodies[0].rows[i].dataset.alertId = String(a.id);
   });
   return t;
 }
@@ -209,7 +215,7 @@ export function render(root, ctx) {
       return;
     }
     clear(result).append(pager(f, doc.total, ctx),
-      doc.alerts.length ? alertsTable(f, doc.alerts)
+      doc.alerts.length ? scrollBox(alertsTable(f, doc.alerts))
         : el('p', { class: 'muted', id: 'alerts-none' }, 'No alert matches.'));
   };
   // Engaged alerts change while vigild runs; past ones only grow, which

@@ -1,9 +1,20 @@
-// Pieces several views share: flow and alert tables, error notes and
-// aggregation of flows by application and category.
-import { el, link, table } from '../dom.js';
+// Pieces several views share: flow and alert tables, error notes,
+// aggregation of flows by application and category, and the timers that
+// refresh a view.
+import { breakable, el, link, table } from '../dom.js';
 import * as fmt from '../format.js';
 
+// Alert details longer than this many characters are cut, with the whole
+// object one click away.
+const DETAILS_SHOWN = 60;
+
+// A note for a failed request. vigild being down is not an error of the
+// page: the banner gives the reason, and the note names what is missing.
 export function errorNote(err) {
+  if (err && err.code === 'vigild_unavailable') {
+    return el('p', { class: 'muted', dataset: { unavailable: 'vigild' } },
+      'Live data is unavailable while vigild is not answering.');
+  }
   return el('p', { class: 'error' }, err.message || String(err));
 }
 
@@ -40,15 +51,23 @@ export const flowColumns = [
   { label: 'Packets', num: true, sort: 'packets' },
   { label: 'Duration', num: true, sort: 'duration' },
   { label: 'Score', num: true, sort: 'score' },
-  { label: 'Statuses', wrap: true },
+  { label: 'Statuses', breaks: true },
 ];
 
 export function flowTable(flows, sort) {
   return table(flowColumns, flowRows(flows), sort);
 }
 
+// A link to the host of a host alert's entity value, "IP@VLAN".
+export function hostEntityLink(value) {
+  const at = value.lastIndexOf('@');
+  const ip = at > 0 ? value.slice(0, at) : value;
+  const vlan = at > 0 ? value.slice(at + 1) : '';
+  return el('span', null, hostLink(ip, vlan !== '0' ? vlan : null), vlan ? '@' + vlan : '');
+}
+
 function alertEntity(a) {
-  if (a.entity === 'host') return hostLink(a.entity_value);
+  if (a.entity === 'host' && a.entity_value) return hostEntityLink(a.entity_value);
   if (a.entity === 'flow' && a.client_ip) {
     return el('span', null, hostLink(a.client_ip, a.vlan), ' \u2192 ',
       hostLink(a.server_ip, a.vlan), ':', String(a.server_port));
@@ -56,18 +75,46 @@ function alertEntity(a) {
   return a.entity_value || '';
 }
 
-export function alertTable(alerts) {
+// Time of day (UTC) of epoch seconds <t>, with the full date in the title.
+export function clock(t) {
+  const full = fmt.time(t);
+  return el('span', { title: full }, full.slice(11, 19));
+}
+
+// A table of <alerts>. <compact> keeps the columns that fit half a page:
+// severity, type, entity and the time of day it was last seen.
+export function alertTable(alerts, compact) {
+  const sev = (a) => el('span', { class: 'sev-' + a.severity }, a.severity);
+  if (compact) {
+    return table([
+      { label: 'Severity' }, { label: 'Type', breaks: true }, { label: 'Entity' },
+      { label: 'Last seen (UTC)' },
+    ], alerts.map((a) => [sev(a), breakable(a.type), alertEntity(a), clock(a.last_seen)]));
+  }
   return table([
     { label: 'Severity' }, { label: 'Type' }, { label: 'Entity' },
-    { label: 'Value', wrap: true }, { label: 'Plugin' }, { label: 'Score', num: true },
+    { label: 'Value' }, { label: 'Plugin' }, { label: 'Score', num: true },
     { label: 'Count', num: true }, { label: 'First seen' }, { label: 'Last seen' },
-    { label: 'Details', wrap: true },
+    { label: 'Details', details: true },
   ], alerts.map((a) => [
-    el('span', { class: 'sev-' + a.severity }, a.severity),
-    a.type, a.entity, alertEntity(a), a.plugin, String(a.score), String(a.count),
+    sev(a), a.type, a.entity, alertEntity(a), a.plugin, String(a.score), String(a.count),
     fmt.time(a.first_seen), fmt.time(a.last_seen),
-    a.details && Object.keys(a.details).length ? JSON.stringify(a.details) : '',
+    detailsNode(a.details),
   ]));
+}
+
+// An alert's <details> object on one line, as name: value pairs with
+// the values in JSON. A line longer than DETAILS_SHOWN characters is cut;
+// its title is the whole line, and a click opens the object as indented
+// JSON. Returns '' for no details.
+export function detailsNode(details) {
+  if (!details || Object.keys(details).length === 0) return '';
+  const text = Object.entries(details).map(([k, v]) => k + ': ' + JSON.stringify(v))
+    .join(', ');
+  if (text.length <= DETAILS_SHOWN) return el('span', { class: 'json' }, text);
+  return el('details', { class: 'json' },
+    el('summary', { title: text }, text.slice(0, DETAILS_SHOWN) + '\u2026'),
+    el('pre', null, JSON.stringify(details, null, 2)));
 }
 
 // Sums bytes by application (l7_app, else l7) and by category.
@@ -97,15 +144,31 @@ export function breakdownTable(items, param) {
     x.name), fmt.count(x.flows), fmt.bytes(x.bytes)]));
 }
 
-// Runs <fn> now and every <ms>; returns the stop function.
+// The stop functions of the timers every() runs, so the router can stop
+// all of them when it leaves a view, even one that did not return them.
+const running = new Set();
+
+// Runs <fn> now and every <ms> after the previous run ended; returns the
+// stop function.
 export function every(ms, fn) {
   let stopped = false;
   let timer = null;
+  const stop = () => {
+    stopped = true;
+    clearTimeout(timer);
+    running.delete(stop);
+  };
   const tick = async () => {
     if (stopped) return;
     try { await fn(); } catch (err) { /* the view shows its own errors */ }
     if (!stopped) timer = setTimeout(tick, ms);
   };
+  running.add(stop);
   tick();
-  return () => { stopped = true; clearTimeout(timer); };
+  return stop;
+}
+
+// Stops every timer that every() started.
+export function stopTimers() {
+  for (const stop of [...running]) stop();
 }

@@ -1,12 +1,23 @@
 // The dashboard: live throughput, drop counters, top hosts, top
 // applications and categories, engaged alerts and the interfaces.
-import { api, ApiError } from '../api.js';
+//
+// vigil-web reads the alert store and the timeseries files itself, so the
+// engaged alerts and the hour of interface history still show while
+// vigild is down. The history then ends at the packet time that
+// storedEnd() finds.
+import { api, ApiError, vigildDown } from '../api.js';
+import { recall } from '../lastknown.js';
 import { el, clear, panel, table, link } from '../dom.js';
 import { lineChart, seriesData } from '../chart.js';
 import * as fmt from '../format.js';
 import { aggregate, breakdownTable, alertTable, errorNote, every, hostLink } from './common.js';
+import { seriesProblem, storedEnd, storedNote } from './series.js';
 
 const POINTS_MAX = 180;
+const COUNTERS_MS = 2000;
+const TABLES_MS = 10000;
+const ALERTS_MS = 10000;
+const HISTORY_MS = 60000;
 
 // Counters that mean something was lost or refused, by section.
 const DROPS = [
@@ -18,10 +29,13 @@ const PLUGIN_DROPS = [
   'control_dropped', 'deadline_kills', 'plugins_disabled', 'plugin_errors',
 ];
 
-function counterList(pairs) {
+// A grid of [name, value] counters. With <highlight>, a non-zero value
+// is shown as a problem: only drop and error counters use it.
+function counterList(pairs, highlight) {
   return el('div', { class: 'counters' }, pairs.map(([name, value]) =>
-    el('div', { class: 'counter' + (value > 0 ? ' nonzero' : ''), dataset: { counter: name } },
-      el('span', { class: 'name' }, name), el('span', { class: 'value' }, fmt.count(value)))));
+    el('div', { class: 'counter' + (highlight && value > 0 ? ' nonzero' : ''),
+      dataset: { counter: name } },
+    el('span', { class: 'name' }, name), el('span', { class: 'value' }, fmt.count(value)))));
 }
 
 function dropPairs(doc) {
@@ -40,24 +54,38 @@ function dropPairs(doc) {
   return pairs;
 }
 
+function topHostsTable(h) {
+  if (!h.host_tracking) {
+    return el('p', { class: 'muted' }, 'vigild keeps host counters only when plugins are configured.');
+  }
+  return table(
+    [{ label: 'Host' }, { label: 'VLAN', num: true }, { label: 'Sent', num: true },
+      { label: 'Received', num: true }, { label: 'Active flows', num: true }],
+    h.hosts.map((x) => [hostLink(x.ip, x.vlan), String(x.vlan), fmt.bytes(x.bytes_sent),
+      fmt.bytes(x.bytes_rcvd), fmt.count(x.active_flows_as_client + x.active_flows_as_server)]));
+}
+
 export function render(root) {
   const chartBox = el('div', { id: 'throughput-chart' });
   const rate = el('p', { class: 'muted', id: 'throughput-now' }, 'Waiting for counters...');
   const drops = el('div', null);
+  const dropsTitle = el('h2', null, 'Drops and errors');
   const summary = el('div', null);
   const topHosts = el('div', null, 'Loading...');
   const apps = el('div', null, 'Loading...');
   const cats = el('div', null, 'Loading...');
-  const engaged = el('div', null, 'Loading...');
+  const engaged = el('div', { id: 'dashboard-engaged' }, 'Loading...');
   const ifaces = el('div', null);
   const history = el('div', { id: 'history-chart' });
-  const historyPanel = panel('Last hour of the interface timeseries', history);
+  const historyNote = el('p', { class: 'muted', id: 'history-note' });
+  historyNote.hidden = true;
+  const historyPanel = panel('Last hour of the interface timeseries', historyNote, history);
   historyPanel.hidden = true;
 
   root.append(el('h1', null, 'Dashboard'),
     el('div', { class: 'grid' },
       panel('Throughput (live, from interface counters)', chartBox, rate),
-      panel('Capture', summary, el('h2', null, 'Drops and errors'), drops)),
+      panel('Capture', summary, dropsTitle, drops)),
     historyPanel,
     el('div', { class: 'grid' },
       panel('Top hosts', topHosts),
@@ -67,11 +95,13 @@ export function render(root) {
       panel('Interfaces', ifaces)));
 
   const chart = lineChart(chartBox, [{ label: 'bit/s', color: '#1f5fbf' }],
-    { format: fmt.bits });
+    { format: fmt.bits, live: true });
   const xs = [];
   const ys = [];
   let last = null;
-  let historyLoaded = false;
+  let latest = null;         // the latest response of GET /interfaces
+  let historyChart = null;
+  let historyTried = false;  // a history read ran, or is running
 
   const pollCounters = async () => {
     let doc;
@@ -79,9 +109,21 @@ export function render(root) {
       doc = await api('/interfaces');
     } catch (err) {
       clear(summary).appendChild(errorNote(err));
+      rate.textContent = 'No current rate: the counters are unavailable.';
       last = null;
+
+      if (vigildDown()) {
+        latest = null;
+        dropsTitle.hidden = true;
+        clear(drops);
+        clear(ifaces).appendChild(errorNote(err));
+        if (!historyTried) loadHistory();
+      }
       return;
     }
+    latest = doc;
+    dropsTitle.hidden = false;
+
     const now = performance.now() / 1000;
     const total = doc.interfaces.reduce((s, p) => s + p.ibytes, 0) ||
       doc.counters.rx_bytes || 0;
@@ -89,55 +131,82 @@ export function render(root) {
       xs.push(Date.now() / 1000);
       ys.push(((total - last.bytes) * 8) / (now - last.t));
       if (xs.length > POINTS_MAX) { xs.shift(); ys.shift(); }
-      chart.setData([xs.slice(), ys.slice()]);
+      // One point makes no line: the chart starts with the second.
+      if (xs.length >= 2) chart.setData([xs.slice(), ys.slice()]);
       rate.textContent = 'Now: ' + fmt.bits(ys[ys.length - 1]);
     }
     last = { t: now, bytes: total };
+
     clear(summary).appendChild(counterList([
       ['active_flows', doc.counters.active_flows],
       ['rx_packets', doc.counters.rx_packets],
       ['rx_bytes', doc.counters.rx_bytes],
       ['flows_created', doc.counters.flows_created],
-    ]));
+    ], false));
     summary.appendChild(el('p', { class: 'muted' }, 'vigild ', doc.version,
       ', up ', fmt.duration(doc.uptime), ', packet time ', fmt.time(doc.packet_time)));
-    clear(drops).appendChild(counterList(dropPairs(doc)));
+    clear(drops).appendChild(counterList(dropPairs(doc), true));
     clear(ifaces).appendChild(table(
       [{ label: 'Interface' }, { label: 'Packets', num: true }, { label: 'Bytes', num: true },
         { label: 'Missed', num: true }],
       doc.interfaces.map((p) => [link('/interfaces/' + encodeURIComponent(p.name), null, p.name),
         fmt.count(p.ipackets), fmt.bytes(p.ibytes), fmt.count(p.imissed)])));
-    if (!historyLoaded && doc.interfaces.length > 0) {
-      historyLoaded = true;
-      loadHistory(doc);
-    }
+    if (!historyTried && doc.interfaces.length > 0) loadHistory();
   };
 
-  // The interface's per-minute series, in packet time, when vigild keeps
-  // timeseries; the panel stays hidden otherwise.
-  const loadHistory = async (doc) => {
-    const element = doc.interfaces.length === 1 ? doc.interfaces[0].name : 'all';
-    const to = Math.ceil(doc.packet_time) + 60;
+  // The hour of the interface's per-minute series up to the packet time
+  // vigild reports or, while it is down, up to the stored series' end.
+  // The panel stays hidden when there is no such series.
+  const loadHistory = async () => {
+    historyTried = true;
+    if (!latest && !vigildDown()) return;
+    const ports = latest ? latest.interfaces.map((p) => p.name)
+      : (recall() || { ports: [] }).ports;
+    const stored = latest === null;
+    if (ports.length === 0) {
+      if (stored) {
+        showHistoryNote('vigild is not answering, and this browser has not seen the names ' +
+          'of its ports, which the stored interface series are filed under.');
+      }
+      return;
+    }
+    const element = ports.length === 1 ? ports[0] : 'all';
+    let end = stored ? null : latest.packet_time;
+    let noteText = '';
+    if (stored) {
+      const found = await storedEnd('interface:traffic', element);
+      noteText = storedNote(found);
+      showHistoryNote(noteText);
+      if (found === null) return;
+      end = found.time;
+    } else {
+      historyNote.hidden = true;
+    }
+    const to = Math.ceil(end) + 60;
     try {
       const ts = await api('/timeseries?schema=interface:traffic&element=' +
         encodeURIComponent(element) + '&from=' + (to - 3600) + '&to=' + to);
       historyPanel.hidden = false;
-      lineChart(history, [{ label: 'bit/s', color: '#067647' }], { format: fmt.bits })
-        .setData(seriesData(ts, ['bytes'], 8));
+      if (!historyChart) {
+        historyChart = lineChart(history, [{ label: 'bit/s', color: '#067647' }],
+          { format: fmt.bits });
+      }
+      historyChart.setData(seriesData(ts, ['bytes'], 8));
     } catch (err) {
-      historyPanel.hidden = true;
+      if (stored) showHistoryNote(noteText + ' ' + seriesProblem(err));
+      else historyPanel.hidden = true;
     }
+  };
+
+  const showHistoryNote = (text) => {
+    historyNote.textContent = text;
+    historyNote.hidden = false;
+    historyPanel.hidden = false;
   };
 
   const pollTables = async () => {
     try {
-      const h = await api('/hosts?sort=bytes&limit=10');
-      clear(topHosts).appendChild(h.host_tracking ? table(
-        [{ label: 'Host' }, { label: 'VLAN', num: true }, { label: 'Sent', num: true },
-          { label: 'Received', num: true }, { label: 'Active flows', num: true }],
-        h.hosts.map((x) => [hostLink(x.ip, x.vlan), String(x.vlan), fmt.bytes(x.bytes_sent),
-          fmt.bytes(x.bytes_rcvd), fmt.count(x.active_flows_as_client + x.active_flows_as_server)]))
-        : el('p', { class: 'muted' }, 'vigild keeps host counters only when plugins are configured.'));
+      clear(topHosts).appendChild(topHostsTable(await api('/hosts?sort=bytes&limit=10')));
     } catch (err) { clear(topHosts).appendChild(errorNote(err)); }
     try {
       const f = await api('/flows?sort=bytes&limit=1000');
@@ -150,19 +219,28 @@ export function render(root) {
       }
     } catch (err) {
       clear(apps).appendChild(errorNote(err));
-      clear(cats);
+      clear(cats).appendChild(errorNote(err));
     }
+  };
+
+  // From the alert store: works without vigild.
+  const pollAlerts = async () => {
     try {
       const a = await api('/alerts?state=engaged&limit=10');
       clear(engaged).appendChild(a.total === 0 ? el('p', { class: 'muted' }, 'No engaged alert.')
-        : el('div', null, alertTable(a.alerts),
-          link('/alerts', { state: 'engaged' }, 'All ' + a.total + ' engaged alerts')));
+        : el('div', null, alertTable(a.alerts, true),
+          link('/alerts', { state: 'engaged' }, 'All engaged alerts (' + a.total + ')')));
     } catch (err) {
       clear(engaged).appendChild(err instanceof ApiError && err.code === 'alert_store_unavailable'
         ? el('p', { class: 'muted' }, 'No alert store: ', err.message) : errorNote(err));
     }
   };
 
-  const stops = [every(2000, pollCounters), every(10000, pollTables)];
+  const stops = [
+    every(COUNTERS_MS, pollCounters),
+    every(ALERTS_MS, pollAlerts),
+    every(TABLES_MS, pollTables),
+    every(HISTORY_MS, () => (historyTried ? loadHistory() : null)),
+  ];
   return () => stops.forEach((s) => s());
 }

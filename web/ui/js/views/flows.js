@@ -24,9 +24,9 @@
 // Text from traffic (server names, JA3, statuses) reaches the page only
 // through el() and textContent.
 import { api, ApiError, query } from '../api.js';
-import { el, clear, link, panel, table, kv } from '../dom.js';
+import { breakable, el, clear, link, panel, table, kv } from '../dom.js';
 import * as fmt from '../format.js';
-import { alertTable, errorNote, every, hostLink } from './common.js';
+import { alertTable, clock, errorNote, every, hostLink } from './common.js';
 import {
   readState, stateQuery, apiParams, sortBy, filterForm, pager, markTable,
 } from './listing.js';
@@ -46,23 +46,19 @@ const COLUMNS = [
   { key: 'category', label: 'Category' },
   { key: 'vlan', label: 'VLAN', num: true },
   { key: 'bytes', label: 'Bytes', num: true, sort: 'bytes' },
-  { key: 'c2s_bytes', label: 'Client \u2192 server', num: true, sort: 'c2s_bytes' },
-  { key: 's2c_bytes', label: 'Server \u2192 client', num: true, sort: 's2c_bytes' },
+  // A no-break space keeps the arrow on its first word's line.
+  { key: 'c2s_bytes', label: 'Client\u00a0\u2192 server', num: true, sort: 'c2s_bytes' },
+  { key: 's2c_bytes', label: 'Server\u00a0\u2192 client', num: true, sort: 's2c_bytes' },
   { key: 'packets', label: 'Packets', num: true, sort: 'packets' },
   { key: 'first_seen', label: 'First seen', sort: 'first_seen' },
   { key: 'last_seen', label: 'Last seen', sort: 'last_seen' },
   { key: 'duration', label: 'Duration', num: true, sort: 'duration' },
   { key: 'rtt', label: 'RTT', num: true, sort: 'rtt' },
-  { key: 'retransmissions', label: 'Retransmissions', num: true, sort: 'retransmissions' },
+  { key: 'retransmissions', label: 'Retrans.', title: 'TCP retransmissions', num: true,
+    sort: 'retransmissions' },
   { key: 'score', label: 'Score', num: true, sort: 'score' },
-  { key: 'statuses', label: 'Statuses', wrap: true },
+  { key: 'statuses', label: 'Statuses', breaks: true },
 ];
-
-// Time of day (UTC) with the full date in the tooltip.
-function clock(t) {
-  const full = fmt.time(t);
-  return el('span', { title: full }, full.slice(11, 19));
-}
 
 function rtt(us) {
   if (!us) return '';
@@ -83,7 +79,8 @@ function hasPorts(f) {
 }
 
 function statusLinks(statuses) {
-  return statuses.map((s, i) => [i > 0 ? ', ' : null, link('/flows', { status: s }, s)]);
+  return statuses.map((s, i) => [i > 0 ? ', ' : null, link('/flows', { status: s },
+    breakable(s))]);
 }
 
 function flowCells(f) {
@@ -199,6 +196,7 @@ export function renderList(root, ctx) {
       (page) => go(Object.assign({}, state, page))));
     const t = table(COLUMNS, doc.flows.map(flowCells), sort);
     t.id = 'flows-table';
+    t.classList.add('dense');
     markTable(t, COLUMNS.map((c) => c.key), 'flowId', doc.flows.map((f) => f.id));
     clear(list).appendChild(t);
     if (doc.flows.length === 0) {

@@ -1,7 +1,10 @@
 // The hosts pages: the host list (#/hosts) with the API's filters,
 // sorting and paging in the route's query, and one host
 // (#/hosts/IP?vlan=N) with its counters, charts from its timeseries, its
-// live flows and its engaged alerts.
+// live flows and its engaged alerts. While vigild is down, one host's
+// page still shows its engaged alerts (from the alert store) and its
+// charts (from the timeseries files, up to the packet time storedEnd()
+// finds) for IP@VLAN, VLAN 0 unless the route names one.
 //
 // Stable hooks for tests and scripts (ids unless noted):
 //   hosts-filters  the filter form; inputs named ip, vlan, local
@@ -12,17 +15,19 @@
 //                  data-field; sortable headers data-sort
 //   hosts-pager    buttons data-page="prev" and "next", select name=limit
 //   hosts-error    the last request's error, while it lasts
-//   host-details   one host; data-state is loading, ready or error,
+//   host-details   one host; data-state is loading, ready, error, or
+//                  stored (vigild is down: alerts and charts only),
 //                  data-host="IP@VLAN"
 //   host-summary   the host's counters, each value cell with data-field
 //   host-chart-traffic, host-chart-packets, host-chart-flows,
 //   host-chart-score, host-chart-apps
 //                  charts; data-points is the number of points drawn
-//   host-charts-note  why there is no chart, when there is none
+//   host-charts-note  why there is no chart, when there is none (the
+//                  charts are hidden then), or where stored charts end
 //   host-flows     the host's live flows (rows data-flow-id)
 //   host-flows-total  the number of its live flows, digits only
 //   host-alerts    its engaged alerts
-import { api, ApiError, query } from '../api.js';
+import { api, ApiError, query, vigildDown } from '../api.js';
 import { el, clear, link, panel, table, kv } from '../dom.js';
 import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
@@ -32,6 +37,7 @@ import {
 } from './listing.js';
 import {
   bytesChart, COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
+  storedEnd, storedNote,
 } from './series.js';
 
 const REFRESH_MS = 5000;
@@ -206,15 +212,18 @@ function chartsSection(holder, range, onrange) {
   const boxes = HOST_CHARTS.map((c) => el('div', { id: c.id }));
   const appsBox = el('div', { id: 'host-chart-apps' });
   let appsChart = null;
-  clear(holder).append(el('div', { class: 'pager' }, rangeSelect(range, onrange)), note,
-    el('div', { class: 'grid' }, HOST_CHARTS.map((c, i) => el('div', null,
-      el('h2', null, c.title), boxes[i])),
-    el('div', null, el('h2', null, 'Applications (bit/s)'), appsBox)));
+  const grid = el('div', { class: 'grid' }, HOST_CHARTS.map((c, i) => el('div', null,
+    el('h2', null, c.title), boxes[i])),
+  el('div', null, el('h2', null, 'Applications (bit/s)'), appsBox));
+  clear(holder).append(el('div', { class: 'pager' }, rangeSelect(range, onrange)), note, grid);
   const charts = HOST_CHARTS.map((c, i) => lineChart(boxes[i],
     c.labels.map((label, k) => ({ label, color: COLORS[k] })), { format: c.format }));
   return {
-    show(doc) {
-      note.hidden = true;
+    // Draws host:traffic from <doc>; <text> is a note to keep above.
+    show(doc, text) {
+      note.textContent = text || '';
+      note.hidden = !text;
+      grid.hidden = false;
       HOST_CHARTS.forEach((c, i) => {
         const data = [merge([doc], c.metrics[0], c.scale)[0]];
         for (const m of c.metrics) data.push(merge([doc], m, c.scale)[1]);
@@ -224,9 +233,11 @@ function chartsSection(holder, range, onrange) {
     showApps(names, docs) {
       appsChart = bytesChart(appsBox, names, docs, appsChart, appLabel);
     },
+    // Says why there is no chart, and hides the empty ones.
     fail(text) {
       note.textContent = text;
       note.hidden = false;
+      grid.hidden = true;
     },
   };
 }
@@ -255,28 +266,78 @@ export function renderOne(root, ctx) {
   let host = null;
   let seriesList = null;
   let lastFlows = [];
+  // Set while the page shows stored data only: { end } of its charts, a
+  // result of storedEnd().
+  let stored = null;
 
   const loadCharts = async () => {
-    if (!host || !charts) return;
-    if (seriesList === null) return;
+    if (!charts || seriesList === null) return;
+    if (!host && !(stored && stored.end)) return;
+    const end = host ? host.last_seen : stored.end.time;
     const s = seriesList.find((x) => x.schema === 'host:traffic');
     if (!s) {
-      charts.fail(host.local
+      charts.fail(host && host.local
         ? 'No timeseries for this host yet: vigild writes one point a minute.'
         : 'No timeseries: vigild writes host series for local hosts only.');
       return;
     }
     try {
-      charts.show(await fetchSeries(s.schema, s.element, host.last_seen, range));
+      charts.show(await fetchSeries(s.schema, s.element, end, range),
+        stored ? storedNote(stored.end) : '');
     } catch (err) {
-      charts.fail(seriesProblem(err));
+      charts.fail(stored && err instanceof ApiError && err.status === 404
+        ? 'No timeseries are stored for this host: vigild writes host series for ' +
+          'local hosts only.' : seriesProblem(err));
       return;
     }
 
     const names = appNames(seriesList, s.element, lastFlows);
     const docs = await Promise.all(names.map((n) => fetchSeries('host:app',
-      s.element + '/' + n, host.last_seen, range, ['bytes']).catch(() => null)));
+      s.element + '/' + n, end, range, ['bytes']).catch(() => null)));
     charts.showApps(names, docs);
+  };
+
+  // The page without vigild: the sections, filled from the alert store
+  // and the timeseries files.
+  const showStored = async () => {
+    const vlan = vlanParam !== null && /^\d+$/.test(vlanParam) ? Number(vlanParam) : 0;
+    const key = ip + '@' + vlan;
+    stored = { end: null };
+    layout({ ip, vlan });
+    box.dataset.state = 'stored';
+    const unavailable = new ApiError(503, { error: 'vigild_unavailable' });
+    clear(summaryHolder).appendChild(errorNote(unavailable));
+    clear(flows).appendChild(errorNote(unavailable));
+    flowsTotal.parentElement.hidden = true;
+    loadStoredAlerts(key);
+
+    const end = await storedEnd('host:traffic', key);
+    if (end === null) {
+      charts.fail(storedNote(end));
+      return;
+    }
+    stored.end = end;
+    let apps = [];
+    try {
+      apps = (await api('/timeseries/series' + query({ schema: 'host:app', element: key })))
+        .series;
+    } catch (err) { /* the traffic read below says what is wrong */ }
+    seriesList = [{ schema: 'host:traffic', element: key }].concat(apps);
+    await loadCharts();
+  };
+
+  const loadStoredAlerts = async (key) => {
+    try {
+      const doc = await api('/alerts' + query({
+        state: 'engaged', entity: 'host', entity_value: key, limit: 100,
+      }));
+      clear(alerts).appendChild(doc.alerts.length ? alertTable(doc.alerts, true)
+        : el('p', { class: 'muted' }, 'No engaged alert.'));
+    } catch (err) {
+      clear(alerts).appendChild(err instanceof ApiError &&
+        err.code === 'alert_store_unavailable'
+        ? el('p', { class: 'muted' }, 'No alert store: ', err.message) : errorNote(err));
+    }
   };
 
   const poll = async () => {
@@ -286,6 +347,10 @@ export function renderOne(root, ctx) {
         vlan: vlanParam, flows_limit: FLOWS_LIMIT,
       }));
     } catch (err) {
+      if (host === null && vigildDown()) {
+        if (!stored) await showStored();
+        return;
+      }
       if (err instanceof ApiError && (err.status === 404 || err.status === 400)) {
         clear(box);
         box.dataset.state = 'error';
@@ -337,7 +402,7 @@ export function renderOne(root, ctx) {
       clear(alerts).appendChild(el('p', { class: 'muted' }, 'No alert store: ',
         doc.alerts_error || ''));
     } else {
-      clear(alerts).appendChild(doc.alerts.length ? alertTable(doc.alerts)
+      clear(alerts).appendChild(doc.alerts.length ? alertTable(doc.alerts, true)
         : el('p', { class: 'muted' }, 'No engaged alert.'));
     }
 

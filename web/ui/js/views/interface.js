@@ -2,8 +2,12 @@
 // live throughput from its counters, charts from its timeseries, every
 // counter vigild reports, and traffic by application and category.
 //
+// While vigild is down, the charts show the stored series up to the
+// packet time that storedEnd() finds, and a note above them reports it.
+//
 // Stable hooks for tests and scripts (ids unless noted):
-//   interface-details  data-state is loading, ready or error
+//   interface-details  data-state is loading, ready, error, or stored
+//                      (vigild is down: only stored series show)
 //   interface-summary  the port's counters, each value cell with data-field
 //   interface-counters vigild's counters; each has data-counter="NAME"
 //   interface-live     live throughput chart (data-points: points drawn)
@@ -18,13 +22,15 @@
 // NOTE: flows carry no port, so with several ports the breakdown, the
 // flow charts and the application charts cover all ports together (the
 // timeseries element "all"), as vigild counts them.
-import { api, ApiError } from '../api.js';
+import { api, ApiError, vigildDown } from '../api.js';
+import { recall } from '../lastknown.js';
 import { el, clear, panel, table, kv } from '../dom.js';
 import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
 import { aggregate, breakdownTable, errorNote, every } from './common.js';
 import {
   bytesChart, COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
+  storedEnd, storedNote,
 } from './series.js';
 
 const LIVE_MS = 2000;
@@ -106,6 +112,8 @@ export function render(root, ctx) {
   const seriesNote = el('p', { class: 'muted' });
   seriesNote.hidden = true;
   const chartBoxes = SERIES_CHARTS.map((c) => el('div', { id: c.id }));
+  const chartGrid = el('div', { class: 'grid' }, SERIES_CHARTS.map((c, i) => el('div', null,
+    el('h2', null, c.title), chartBoxes[i])));
   const appsBox = el('div', { id: 'interface-chart-apps' });
   const catsBox = el('div', { id: 'interface-chart-categories' });
   const apps = el('div', { id: 'interface-apps' }, 'Loading...');
@@ -118,9 +126,7 @@ export function render(root, ctx) {
       panel('Port', summaryHolder),
       panel('Throughput (live, from the port counters)', liveBox, now)),
     panel('History', el('div', { class: 'pager' },
-      rangeSelect(range, (r) => ctx.setQuery({ range: r }))), seriesNote,
-    el('div', { class: 'grid' }, SERIES_CHARTS.map((c, i) => el('div', null,
-      el('h2', null, c.title), chartBoxes[i])))),
+      rangeSelect(range, (r) => ctx.setQuery({ range: r }))), seriesNote, chartGrid),
     el('div', { class: 'grid' },
       panel('Applications (live flows)', apps),
       panel('Categories (live flows)', cats)),
@@ -130,7 +136,8 @@ export function render(root, ctx) {
       panel('Top categories over time (bit/s)', catsBox)),
     panel('Counters', countersHolder));
 
-  const live = lineChart(liveBox, [{ label: 'bit/s', color: COLORS[0] }], { format: fmt.bits });
+  const live = lineChart(liveBox, [{ label: 'bit/s', color: COLORS[0] }],
+    { format: fmt.bits, live: true });
   const charts = SERIES_CHARTS.map((c, i) => lineChart(chartBoxes[i],
     c.labels.map((label, k) => ({ label, color: COLORS[k] })), { format: c.format }));
   const xs = [];
@@ -140,9 +147,16 @@ export function render(root, ctx) {
   let appChart = null;
   let catChart = null;
   let storeOff = false;    // the last read found no timeseries store
+  let seriesTried = false; // a series read ran, or is running
 
-  // The timeseries element of the series counted over all ports.
-  const allElement = () => (latest && latest.interfaces.length === 1 ? name : 'all');
+  // The timeseries element of the series counted over all ports: the
+  // port's own with one port, "all" with several. The ports are those
+  // vigild reports or, while it is down, those this browser remembers.
+  const allElement = () => {
+    const ports = latest ? latest.interfaces.map((p) => p.name)
+      : (recall() || { ports: [name] }).ports;
+    return ports.length > 1 ? 'all' : name;
+  };
 
   const pollCounters = async () => {
     let doc;
@@ -150,8 +164,19 @@ export function render(root, ctx) {
       doc = await api('/interfaces');
     } catch (err) {
       clear(note).appendChild(errorNote(err));
-      if (!latest) box.dataset.state = 'error';
+      now.textContent = 'No current rate: the counters are unavailable.';
       last = null;
+      if (vigildDown()) {
+        latest = null;
+        box.dataset.state = 'stored';
+        for (const holder of [summaryHolder, countersHolder]) clear(holder).appendChild(errorNote(err));
+        if (!seriesTried) {
+          loadSeries();
+          pollBreakdown();
+        }
+      } else if (!latest) {
+        box.dataset.state = 'error';
+      }
       return;
     }
 
@@ -171,7 +196,8 @@ export function render(root, ctx) {
       xs.push(Date.now() / 1000);
       ys.push(((port.ibytes - last.bytes) * 8) / (t - last.t));
       if (xs.length > LIVE_POINTS) { xs.shift(); ys.shift(); }
-      live.setData([xs.slice(), ys.slice()]);
+      // One point makes no line: the chart starts with the second.
+      if (xs.length >= 2) live.setData([xs.slice(), ys.slice()]);
       now.textContent = 'Now: ' + fmt.bits(ys[ys.length - 1]);
     }
     last = { t, bytes: port.ibytes };
@@ -186,10 +212,27 @@ export function render(root, ctx) {
   };
 
   const loadSeries = async () => {
-    if (!latest) return;
+    if (!latest && !vigildDown()) return;
+    seriesTried = true;
     storeOff = false;
-    const end = latest.packet_time;
     const problems = new Set();
+    let end = latest ? latest.packet_time : null;
+    if (!latest) {
+      // vigild is down: the stored series, up to where they end.
+      const found = await storedEnd(SERIES_CHARTS[0].schema, name);
+      problems.add(storedNote(found));
+      if (found === null) {
+        seriesNote.textContent = [...problems].join(' ');
+        seriesNote.hidden = false;
+        chartGrid.hidden = true;
+        for (const target of [appsBox, catsBox]) {
+          clear(target).appendChild(el('p', { class: 'muted' }, 'No range to show.'));
+        }
+        return;
+      }
+      end = found.time;
+    }
+    let drawn = 0;
     const draw = async (c, i) => {
       if (storeOff) return;
       try {
@@ -198,6 +241,7 @@ export function render(root, ctx) {
         const data = [merge([doc], c.metrics[0], c.scale)[0]];
         for (const m of c.metrics) data.push(merge([doc], m, c.scale)[1]);
         charts[i].setData(data);
+        drawn += 1;
       } catch (err) {
         problems.add(seriesProblem(err));
         if (err instanceof ApiError && err.code === 'timeseries_unavailable') storeOff = true;
@@ -208,6 +252,8 @@ export function render(root, ctx) {
     await Promise.all(SERIES_CHARTS.slice(1).map((c, i) => draw(c, i + 1)));
     seriesNote.textContent = [...problems].join(' ');
     seriesNote.hidden = problems.size === 0;
+    // Empty charts add nothing to the note: hide them.
+    chartGrid.hidden = drawn === 0;
     if (storeOff) {
       // Without a store no chart can draw: the next try is a minute away.
       for (const target of [appsBox, catsBox]) {
@@ -215,20 +261,18 @@ export function render(root, ctx) {
       }
       return;
     }
-    await loadTopCharts();
+    await loadTopCharts(end);
   };
 
-  const loadTopCharts = () => (storeOff ? null : Promise.all([
-    topChart(appsBox, 'interface:app', (c) => { appChart = c; }, appChart),
-    topChart(catsBox, 'interface:category', (c) => { catChart = c; }, catChart),
+  const loadTopCharts = (end) => (storeOff ? null : Promise.all([
+    topChart(appsBox, 'interface:app', end, (c) => { appChart = c; }, appChart),
+    topChart(catsBox, 'interface:category', end, (c) => { catChart = c; }, catChart),
   ]));
 
   // A chart of the bytes of the TOP_SERIES applications (or categories)
   // that carried the most bytes over the range, from the series vigild
-  // wrote (at most SERIES_READ of them are read).
-  const topChart = async (target, schema, keep, chart) => {
-    if (!latest) return;
-    const end = latest.packet_time;
+  // wrote (at most SERIES_READ of them are read), up to packet time <end>.
+  const topChart = async (target, schema, end, keep, chart) => {
     const element = allElement();
     let list;
     try {
@@ -255,7 +299,7 @@ export function render(root, ctx) {
   };
 
   const pollBreakdown = async () => {
-    if (!latest) return;
+    if (!latest && !vigildDown()) return;
     try {
       const f = await api('/flows?sort=bytes&limit=1000');
       const agg = aggregate(f.flows);
@@ -269,7 +313,7 @@ export function render(root, ctx) {
 
     } catch (err) {
       clear(apps).appendChild(errorNote(err));
-      clear(cats);
+      clear(cats).appendChild(errorNote(err));
     }
   };
 

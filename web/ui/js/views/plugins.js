@@ -21,21 +21,42 @@ const SANDBOX_COUNTERS = [
   'control_dropped', 'plugins_disabled',
 ];
 
+// The value of `enabled` in a script's settings as vigil-sandbox reads
+// it: a YAML boolean, or true/yes/on and false/no/off in any case. The
+// API passes the last ones on as strings. Returns null for anything else.
+function enabledValue(value) {
+  if (typeof value === 'boolean') return value;
+  const text = String(value).toLowerCase();
+  if (['true', 'yes', 'on'].includes(text)) return true;
+  if (['false', 'no', 'off'].includes(text)) return false;
+  return null;
+}
+
 function scriptState(config) {
-  if (!config || !('enabled' in config)) return el('span', { class: 'muted' }, 'default');
-  return config.enabled ? 'enabled' : el('span', { class: 'sev-warning' }, 'disabled');
+  if (!config || !('enabled' in config)) {
+    return el('span', { class: 'muted', title: 'The configuration does not set enabled, so ' +
+      'the script\'s default_value decides.' }, 'script default');
+  }
+  const enabled = enabledValue(config.enabled);
+  if (enabled === null) {
+    return el('span', { class: 'sev-error' }, 'invalid: enabled is ', JSON.stringify(config.enabled));
+  }
+  return enabled ? 'enabled' : el('span', { class: 'sev-warning' }, 'disabled');
 }
 
-// The script's settings from the configuration file, "enabled" aside.
+// The script's settings from the configuration file, "enabled" aside, as
+// name: value pairs.
 function settingsText(config) {
-  if (!config) return el('span', { class: 'muted' }, 'defaults');
-  const rest = Object.assign({}, config);
-  delete rest.enabled;
-  return Object.keys(rest).length ? JSON.stringify(rest) : el('span', { class: 'muted' }, 'defaults');
+  const rest = Object.entries(config || {}).filter(([k]) => k !== 'enabled');
+  if (rest.length === 0) return el('span', { class: 'muted' }, 'defaults');
+  return rest.map(([k, v]) => k + ': ' + (typeof v === 'string' ? v : JSON.stringify(v)))
+    .join(', ');
 }
 
+// Sandbox indexes as "sandbox 0" or "sandboxes 0, 1"; '' for none.
 function sandboxList(indexes) {
-  return indexes && indexes.length ? indexes.join(', ') : '';
+  if (!indexes || indexes.length === 0) return '';
+  return (indexes.length === 1 ? 'sandbox ' : 'sandboxes ') + indexes.join(', ');
 }
 
 function pluginPanel(p, config, pages) {
@@ -48,9 +69,9 @@ function pluginPanel(p, config, pages) {
   const section = panel(p.name,
     kv([
       ['Folder', p.path],
-      ['Loaded in sandboxes', sandboxList(p.loaded_in) || el('span', { class: 'muted' }, 'none')],
-      ['Disabled in sandboxes', p.disabled_in && p.disabled_in.length
-        ? el('span', { class: 'sev-error' }, sandboxList(p.disabled_in)) : 'none'],
+      ['Loaded in', sandboxList(p.loaded_in) || el('span', { class: 'muted' }, 'no sandbox')],
+      ['Disabled in', p.disabled_in && p.disabled_in.length
+        ? el('span', { class: 'sev-error' }, sandboxList(p.disabled_in)) : 'no sandbox'],
       ['Pages', links.length ? links.map((a, i) => [i > 0 ? ', ' : null, a]) : 'none'],
     ]),
     p.scripts.length ? scripts : el('p', { class: 'muted' }, 'No user scripts.'));

@@ -2,8 +2,10 @@
 // one series (GET /api/v1/timeseries), lining up several series on one
 // time axis, and the range picker. Series are written in packet time, so
 // a range ends at the latest packet time vigild reports, not at the
-// browser's clock: a replayed capture shows its own minutes.
+// browser's clock: a replayed capture shows its own minutes. While vigild
+// is down, storedEnd() finds where the stored series end instead.
 import { api, ApiError, query } from '../api.js';
+import { recall } from '../lastknown.js';
 import { el, clear } from '../dom.js';
 import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
@@ -38,6 +40,53 @@ export function fetchSeries(schema, element, end, range, metrics) {
   return api('/timeseries' + query({
     schema, element, from: to - range, to, metrics: metrics ? metrics.join(',') : undefined,
   }));
+}
+
+// Where charts of <schema>/<element> end while vigild is down, as
+// { time, source }: the later of the packet time vigild last reported
+// to this browser (source 'vigild') and the newest point the series has
+// in the day before the browser's clock (source 'series': a live port's
+// series). Without either, the last_seen of the newest alert (source
+// 'alert'), which is a packet time inside the capture. Returns null when
+// none of them exists.
+// NOTE: the timeseries API does not return when a file was last written,
+// so for a capture older than a day that this browser never watched while
+// vigild ran, the charts end at the newest alert, which can be before the
+// capture's end, and without any alert they stay empty.
+export async function storedEnd(schema, element) {
+  const known = recall();
+  const now = Math.floor(Date.now() / 1000);
+  let newest = null;
+  try {
+    const doc = await api('/timeseries' + query({ schema, element, from: now - 86400, to: now }));
+    for (const row of doc.points) {
+      if (row.slice(1).some((v) => v !== null)) newest = row[0];
+    }
+  } catch (err) { /* no such series or no store: the chart's own read says so */ }
+  if (known || newest) {
+    return known && known.packet_time >= (newest || 0)
+      ? { time: known.packet_time, source: 'vigild' } : { time: newest, source: 'series' };
+  }
+  const docs = await Promise.all(['engaged', 'past', 'flow'].map((state) =>
+    api('/alerts' + query({ state, limit: 1 })).catch(() => null)));
+  const times = docs.filter((d) => d).flatMap((d) => d.alerts.map((a) => a.last_seen));
+  return times.length ? { time: Math.max(...times), source: 'alert' } : null;
+}
+
+// The note above charts drawn while vigild is down: where they end, and
+// why there. <end> is a result of storedEnd().
+export function storedNote(end) {
+  if (end === null) {
+    return 'vigild is not answering, and neither this browser, the series nor the alert ' +
+      'store give a packet time to show the stored series at.';
+  }
+  const reason = {
+    vigild: 'the last packet time vigild reported',
+    series: 'the newest point stored',
+    alert: 'the time of the newest alert, as no packet time is known',
+  }[end.source];
+  return 'vigild is not answering: the charts show the stored series up to ' +
+    fmt.time(end.time) + ', ' + reason + '.';
 }
 
 // Lines up <docs> (results of fetchSeries, null for a missing series) on
