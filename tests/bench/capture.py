@@ -324,14 +324,15 @@ class LoadMeter:
     The benchmark assumes idle CPUs. Anything else running (a build, a
     fuzzer, another benchmark) takes time slices from the program measured,
     so each figure is printed with the CPUs' worth of time others used
-    meanwhile: /proc/stat's busy time less the measured program's own and
-    this script's.
+    meanwhile: /proc/stat's busy time less the measured programs' own and
+    this script's. The measured programs (<pids>) must run until the last
+    sample.
     """
 
     TICKS = os.sysconf("SC_CLK_TCK")
 
-    def __init__(self, pid=None):
-        self.pid = pid
+    def __init__(self, *pids):
+        self.pids = pids
         self.start = self._sample()
 
     def _sample(self):
@@ -341,9 +342,9 @@ class LoadMeter:
         busy = (user + nice + system + irq + softirq + steal) / self.TICKS
         times = os.times()
         ours = times.user + times.system + times.children_user + times.children_system
-        if self.pid is not None:
+        for pid in self.pids:
             try:
-                stat = Path(f"/proc/{self.pid}/stat").read_text(encoding="ascii")
+                stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
                 # utime and stime are fields 14 and 15; the name field may hold spaces.
                 after_name = stat.rsplit(")", 1)[1].split()
                 ours += (int(after_name[11]) + int(after_name[12])) / self.TICKS

@@ -6,21 +6,33 @@ in a loop (net_pcap, infinite_rx=1) with long idle timeouts, so every flow
 stays active and every flow is touched again on each pass; vigil-web serves
 the API on 127.0.0.1. The script
 
-1. waits until every flow is active in vigild,
+1. waits until every flow is active in vigild, then until nDPI has
+   stopped taking packets (ndpi_packets steady for two seconds): until
+   then each pass over the flows also pays for detection, and the packet
+   rate is still climbing;
 2. measures capture packets per second for --seconds with no API load,
 3. runs a load generator in a second process (wrk when installed, else a
    Python client) asking GET /api/v1/flows?sort=bytes&limit=100 (the top
    100 of all flows) over --connections connections for --seconds, and
    measures packets per second again meanwhile,
-4. prints the latency percentiles and both packet rates.
+4. measures packets per second without load once more, so that a drift
+   of the unloaded rate shows,
+5. prints the latency percentiles, the packet rates and, for each
+   window, the CPUs' worth of time that other processes used.
 
-The rx and engine lcores run on CPU 1; vigild's control thread, vigil-web
-and the load generator are pinned to CPU 0, so the load competes with
-capture only through memory and the shared caches.
+The rx and engine lcores share CPU 1; vigild's control thread (and the
+thread pool that runs its queries), vigil-web and the load generator are
+pinned to CPU 0, so the load competes with capture only through memory
+and the shared caches.
+
+Without --hugepages EAL runs on 4 KiB pages (no root needed). With it the
+script mounts hugetlbfs and reserves 2 MiB pages as the capture
+benchmark does (root), undoing that at exit.
 
 usage: web_api.py --vigild PATH --vigil-web PATH [--flows N] [--seconds S]
-                  [--connections C] [--keep] [--json FILE]
-exit status: 0 figures printed, 3 p99 over 50 ms, 1 a program failed
+                  [--connections C] [--hugepages] [--keep] [--json FILE]
+exit status: 0 p99 under 50 ms, 3 p99 at or over 50 ms, 1 a program
+failed, 2 a command-line error
 """
 import argparse
 import http.client
@@ -37,7 +49,12 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from capture import (FOREIGN_LOAD_WARNING, BenchError, Hugepages,  # noqa: E402
+                     LoadMeter)
+
 P99_FLOOR_MS = 50.0
+SORT_PATH = "/api/v1/flows?sort=bytes&limit=100"
 T0 = 1_700_000_000
 
 
@@ -76,15 +93,28 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(tmp, pcap, flows, port):
+def pool_sizes(flows, hugepages):
+    """Returns (mbufs, EAL memory in MiB) for a replay of <flows> frames.
+
+    infinite_rx copies every frame into an mbuf at start, so the pool holds
+    the whole replay besides the rx descriptors, rings and lcore caches.
+    """
     mbufs = 1
     while mbufs < flows + 16384:
         mbufs <<= 1
     mbufs -= 1
+    if hugepages:
+        # An mbuf of the default size takes about 2.5 KiB with its header
+        # and vigil's private area; a quarter more, and 512 MiB for EAL.
+        return mbufs, mbufs * 2560 * 5 // 4 // (1 << 20) + 512
     # Measured without hugepages (DPDK 22.11): a pool of 2^20 - 1 mbufs
     # fails with size_mb 4023 and is created with 7000, so this gives 6 KB
     # an mbuf and 1 GiB more for EAL's other allocations.
-    size_mb = mbufs * 6144 // (1 << 20) + 1024
+    return mbufs, mbufs * 6144 // (1 << 20) + 1024
+
+
+def write_config(tmp, pcap, flows, port, hugepages):
+    mbufs, size_mb = pool_sizes(flows, hugepages)
     path = os.path.join(tmp, "vigil.yaml")
     with open(path, "w") as f:
         f.write(f"""
@@ -97,7 +127,7 @@ lcores:
   rx: [1]
   engine: [1]
 memory:
-  hugepages: false
+  hugepages: {"true" if hugepages else "false"}
   mbufs: {mbufs}
   size_mb: {size_mb}
 flows:
@@ -143,13 +173,44 @@ class Api:
         return doc["counters"]
 
 
-def rate(api, seconds):
-    """Packets per second vigild reads over <seconds>."""
+def rate(api, seconds, pids):
+    """Returns (packets per second vigild reads over <seconds>, the CPUs'
+    worth of time processes other than <pids> and this script used)."""
+    meter = LoadMeter(*pids)
     a = api.counters()["rx_packets"]
     t = time.monotonic()
     time.sleep(seconds)
     b = api.counters()["rx_packets"]
-    return (b - a) / (time.monotonic() - t)
+    return (b - a) / (time.monotonic() - t), meter.foreign_cpus()
+
+
+def wait_detection_done(api, timeout):
+    """Waits until ndpi_packets stays the same for two seconds; returns the
+    seconds waited."""
+    began = time.monotonic()
+    last = None
+    steady = 0
+    while steady < 2:
+        if time.monotonic() - began > timeout:
+            raise RuntimeError(f"nDPI still takes packets after {timeout} s")
+        now = api.counters()["ndpi_packets"]
+        steady = steady + 1 if now == last else 0
+        last = now
+        time.sleep(1)
+    return time.monotonic() - began
+
+
+def check_top(doc, flows):
+    """Raises unless <doc> holds 100 flows in decreasing byte order."""
+    rows = doc.get("flows", [])
+    if len(rows) != 100:
+        raise RuntimeError(f"top-100 query returned {len(rows)} flows")
+    sizes = [r["c2s_bytes"] + r["s2c_bytes"] for r in rows]
+    if sizes != sorted(sizes, reverse=True):
+        raise RuntimeError("top-100 query: flows are not sorted by bytes")
+    if doc.get("total", flows) < flows:
+        raise RuntimeError(f"top-100 query counted {doc['total']} flows, "
+                           f"expected {flows}")
 
 
 def run_wrk(wrk, port, cookie, seconds, connections, path):
@@ -221,13 +282,89 @@ def stop(proc):
             proc.wait()
 
 
+def load_average():
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def start_programs(args, tmp, config):
+    vigild = subprocess.Popen([args.vigild, "-c", config],
+                              stdout=open(os.path.join(tmp, "vigild.log"),
+                                          "w"), stderr=subprocess.STDOUT)
+    web = subprocess.Popen(["taskset", "-c", "0", args.vigil_web, "-c",
+                            config],
+                           stdout=open(os.path.join(tmp, "web.log"), "w"),
+                           stderr=subprocess.STDOUT)
+    return vigild, web
+
+
+def wait_flows(api, vigild, flows, tmp):
+    """Logs in and waits until vigild holds <flows> active flows."""
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            if api.cookie is None:
+                api.call("POST", "/api/v1/login", json.dumps(
+                    {"user": "admin", "password": "bench-password-1"}))
+            active = api.counters()["active_flows"]
+            if active >= flows:
+                return
+        except (OSError, RuntimeError, TypeError, AttributeError):
+            active = 0
+        if vigild.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"vigild holds {active} flows of {flows}; "
+                               f"log in {tmp}")
+        time.sleep(1)
+
+
+def start_load(args, port, cookie, out_path):
+    wrk = shutil.which("wrk")
+    if wrk:
+        return "wrk", run_wrk(wrk, port, cookie, args.seconds,
+                              args.connections, SORT_PATH)
+    return "python", subprocess.Popen(
+        ["taskset", "-c", "0", sys.executable, __file__,
+         "--vigild", args.vigild, "--vigil-web", args.vigil_web,
+         "--load-worker", str(port), cookie, str(args.seconds),
+         str(args.connections), out_path])
+
+
+def report(args, result):
+    print(f"load: {result['load_generator']}, {args.connections} "
+          f"connections, {result['requests']} top-100 queries in "
+          f"{args.seconds} s ({result['requests'] / args.seconds:.1f}/s)"
+          f", {result['errors']} errors")
+    print(f"latency: p50 {result['p50_ms']:.1f} ms, p90 "
+          f"{result['p90_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, "
+          f"max {result.get('max_ms', 0):.1f} ms (floor: p99 < "
+          f"{P99_FLOOR_MS:.0f} ms)")
+    idle = (result["pps_idle"] + result["pps_idle_after"]) / 2
+    print(f"capture without API load: {result['pps_idle'] / 1e6:.3f} Mpps "
+          f"before, {result['pps_idle_after'] / 1e6:.3f} Mpps after "
+          f"(others {result['others_idle']:.2f} and "
+          f"{result['others_idle_after']:.2f} CPUs)")
+    print(f"capture under API load: {result['pps_loaded'] / 1e6:.3f} Mpps, "
+          f"{100 * result['pps_loaded'] / idle:.1f}% of the mean without "
+          f"(others {result['others_loaded']:.2f} CPUs)")
+    busiest = max(result["others_idle"], result["others_loaded"],
+                  result["others_idle_after"])
+    if busiest > FOREIGN_LOAD_WARNING:
+        print(f"WARNING: other processes used up to {busiest:.2f} CPUs "
+              "during the measurements; the packet rates are lower and the "
+              "latencies higher than on an idle machine")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--vigild", required=True)
     ap.add_argument("--vigil-web", required=True)
     ap.add_argument("--flows", type=int, default=1_000_000)
-    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--seconds", type=int, default=15,
+                    help="length of each measurement window, seconds")
     ap.add_argument("--connections", type=int, default=2)
+    ap.add_argument("--hugepages", action="store_true",
+                    help="run EAL on 2 MiB hugepages, mounted and reserved "
+                    "here (needs root)")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--json")
     ap.add_argument("--load-worker", nargs=5, help=argparse.SUPPRESS)
@@ -235,105 +372,91 @@ def main():
     if args.load_worker:
         port, cookie, seconds, conns, out = args.load_worker
         python_load(int(port), cookie, int(seconds), int(conns),
-                    "/api/v1/flows?sort=bytes&limit=100", out)
+                    SORT_PATH, out)
         return 0
+    if args.flows < 100 or args.seconds < 4 or args.connections < 1:
+        ap.error("need --flows >= 100, --seconds >= 4, --connections >= 1")
 
     tmp = tempfile.mkdtemp(prefix="vigil-bench-web-")
-    vigild = web = None
+    vigild = web = hugepages = None
     try:
         pcap = os.path.join(tmp, "flows.pcap")
         t = time.monotonic()
         build_capture(pcap, args.flows)
         print(f"capture: {args.flows} flows, {os.path.getsize(pcap) >> 20} "
               f"MiB, built in {time.monotonic() - t:.1f} s", flush=True)
+        if args.hugepages:
+            _, size_mb = pool_sizes(args.flows, True)
+            hugepages = Hugepages(size_mb // 2 + 64, "/dev/hugepages")
+            hugepages.setup()
+            print(f"hugepages: {hugepages.summary}", flush=True)
         port = free_port()
-        config = write_config(tmp, pcap, args.flows, port)
-        vigild = subprocess.Popen([args.vigild, "-c", config],
-                                  stdout=open(os.path.join(tmp, "vigild.log"),
-                                              "w"), stderr=subprocess.STDOUT)
-        web = subprocess.Popen(["taskset", "-c", "0", args.vigil_web, "-c",
-                                config],
-                               stdout=open(os.path.join(tmp, "web.log"), "w"),
-                               stderr=subprocess.STDOUT)
+        config = write_config(tmp, pcap, args.flows, port, args.hugepages)
+        vigild, web = start_programs(args, tmp, config)
         api = Api(port)
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if api.cookie is None:
-                    api.call("POST", "/api/v1/login", json.dumps(
-                        {"user": "admin", "password": "bench-password-1"}))
-                active = api.counters()["active_flows"]
-                if active >= args.flows:
-                    break
-            except (OSError, RuntimeError, TypeError, AttributeError):
-                active = 0
-            if vigild.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"vigild holds {active} flows of "
-                                   f"{args.flows}; log in {tmp}")
-            time.sleep(1)
+        wait_flows(api, vigild, args.flows, tmp)
         counters = api.counters()
         print(f"vigild: {counters['active_flows']} active flows, "
-              f"table_full={counters['flows_table_full']}", flush=True)
+              f"table_full={counters['flows_table_full']}, "
+              f"ndpi_pool_empty={counters['ndpi_pool_empty']}", flush=True)
+        waited = wait_detection_done(api, 600)
+        print(f"warm-up: nDPI done after {waited:.0f} more seconds",
+              flush=True)
+        pids = [vigild.pid, web.pid]
 
-        idle_pps = rate(api, args.seconds)
+        idle_pps, idle_others = rate(api, args.seconds, pids)
         print(f"capture without API load: {idle_pps / 1e6:.3f} Mpps",
               flush=True)
 
-        path = "/api/v1/flows?sort=bytes&limit=100"
-        status, doc = api.call("GET", path)
-        if status != 200 or len(doc["flows"]) != 100:
-            raise RuntimeError(f"top-100 query: {status}")
-        wrk = shutil.which("wrk")
+        status, doc = api.call("GET", SORT_PATH)
+        if status != 200:
+            raise RuntimeError(f"top-100 query: {status} {doc}")
+        check_top(doc, args.flows)
         out_path = os.path.join(tmp, "load.json")
-        if wrk:
-            load = run_wrk(wrk, port, api.cookie, args.seconds,
-                           args.connections, path)
-        else:
-            load = subprocess.Popen(
-                ["taskset", "-c", "0", sys.executable, __file__,
-                 "--vigild", args.vigild, "--vigil-web", args.vigil_web,
-                 "--load-worker", str(port), api.cookie, str(args.seconds),
-                 str(args.connections), out_path])
+        generator, load = start_load(args, port, api.cookie, out_path)
         time.sleep(1)
-        loaded_pps = rate(api, args.seconds - 2)
+        loaded_pps, loaded_others = rate(api, args.seconds - 2,
+                                         pids + [load.pid])
         text = load.communicate()[0]
-        if wrk:
+        if generator == "wrk":
             figures = parse_wrk(text)
         else:
             with open(out_path) as f:
                 figures = json.load(f)
+        if "p99_ms" not in figures:
+            raise RuntimeError(f"no latency figures in:\n{text}")
+        after_pps, after_others = rate(api, args.seconds, pids)
         counters = api.counters()
 
         result = {
             "flows": counters["active_flows"],
-            "load_generator": "wrk" if wrk else "python",
+            "load_generator": generator,
             "connections": args.connections,
             "seconds": args.seconds,
+            "hugepages": args.hugepages,
             "pps_idle": idle_pps,
             "pps_loaded": loaded_pps,
+            "pps_idle_after": after_pps,
+            "others_idle": idle_others,
+            "others_loaded": loaded_others,
+            "others_idle_after": after_others,
+            "loadavg": load_average(),
             **figures,
         }
-        print(f"load: {result['load_generator']}, {args.connections} "
-              f"connections, {figures['requests']} top-100 queries in "
-              f"{args.seconds} s ({figures['requests'] / args.seconds:.1f}/s)"
-              f", {figures['errors']} errors")
-        print(f"latency: p50 {figures['p50_ms']:.1f} ms, p90 "
-              f"{figures['p90_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, "
-              f"max {figures.get('max_ms', 0):.1f} ms (floor: p99 < "
-              f"{P99_FLOOR_MS:.0f} ms)")
-        print(f"capture under API load: {loaded_pps / 1e6:.3f} Mpps "
-              f"({100 * loaded_pps / idle_pps:.1f}% of {idle_pps / 1e6:.3f})")
+        report(args, result)
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(result, f, indent=1)
         return 0 if figures["p99_ms"] < P99_FLOOR_MS else 3
-    except (RuntimeError, OSError, KeyError) as err:
+    except (RuntimeError, OSError, KeyError, BenchError) as err:
         print(f"error: {err}")
         args.keep = True
         return 1
     finally:
         stop(web)
         stop(vigild)
+        if hugepages is not None:
+            hugepages.restore()
         if args.keep:
             print(f"work directory kept: {tmp}")
         else:
