@@ -122,6 +122,10 @@ def build(c):
           pt.SYN | pt.ACK)
     c.session(t + 6.3, "10.2.20.1", 41007, "10.2.20.2", 80,
               [b"GET / HTTP/1.0\r\n\r\n"], [b"HTTP/1.0 200 OK\r\n\r\n"])
+    # A SYN never answered is incomplete; one refused with a reset is a
+    # closed port, not a connection issue.
+    c.probe(t + 6.4, "10.2.20.1", 41008, "10.2.20.2", 81, None)
+    c.probe(t + 6.5, "10.2.20.1", 41009, "10.2.20.2", 82, "rst")
 
     # Unidirectional UDP.
     udp_burst(c, t + 7, "10.2.30.1", "10.2.30.2", 8, 50, 5100, 6100)
@@ -316,9 +320,12 @@ def main():
                 ("tcp_retransmissions_high", 41000, [41001, 41004, 41007]),
                 ("tcp_out_of_order_high", 41002, [41003, 41000, 41007]),
                 ("tcp_zero_window", 41004, [41005, 41000, 41007]),
-                ("tcp_handshake_incomplete", 41006, [41007, 41000])):
+                ("tcp_handshake_incomplete", 41006, [41007, 41000, 41009])):
             check_flow_alert(checks, alerts, records, alert_type + "_flow",
                              alert_type, port, negatives)
+        check_flow_alert(checks, alerts, records,
+                         "tcp_handshake_incomplete_flow",
+                         "tcp_handshake_incomplete", 41008, [])
         check_flow_alert(checks, alerts, records, "unidirectional_udp",
                          "unidirectional_udp_flow", 5100,
                          [5101, 5102, 5103])

@@ -11,18 +11,23 @@
 -- flowEnd results, so there an issue first seen at the end (a short flow,
 -- an unfinished handshake) reaches the flow alert but not the record's
 -- statuses. Longer flows are judged at each periodicUpdate too.
-local SYN, ACK = 0x02, 0x10
+local SYN, RST, ACK = 0x02, 0x04, 0x10
 
 local function has(flags, value)
   return bit.band(flags, value) ~= 0
 end
 
 -- The client's SYN got no SYN-ACK, or the client never acknowledged the
--- SYN-ACK it got.
+-- SYN-ACK it got. A SYN the server refused with a reset is a closed
+-- port, not a connection issue: a port scan gets one per probe, which
+-- the syn_scan script reports once for the whole scan.
 local function handshake_incomplete(flow)
   local c2s, s2c = flow.c2s_tcp_flags, flow.s2c_tcp_flags
   if not has(c2s, SYN) then
     return false  -- the handshake happened before the capture started
+  end
+  if has(s2c, RST) and not has(s2c, SYN) then
+    return false
   end
   return not has(s2c, SYN) or not has(c2s, ACK)
 end
