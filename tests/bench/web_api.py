@@ -96,8 +96,9 @@ def free_port():
 def pool_sizes(flows, hugepages):
     """Returns (mbufs, EAL memory in MiB) for a replay of <flows> frames.
 
-    infinite_rx copies every frame into an mbuf at start, so the pool holds
-    the whole replay besides the rx descriptors, rings and lcore caches.
+    infinite_rx copies every frame into an mbuf at start, so the pool
+    contains the whole replay besides the rx descriptors, rings and lcore
+    caches.
     """
     mbufs = 1
     while mbufs < flows + 16384:
@@ -201,7 +202,7 @@ def wait_detection_done(api, timeout):
 
 
 def check_top(doc, flows):
-    """Raises unless <doc> holds 100 flows in decreasing byte order."""
+    """Raises unless <doc> contains 100 flows in decreasing byte order."""
     rows = doc.get("flows", [])
     if len(rows) != 100:
         raise RuntimeError(f"top-100 query returned {len(rows)} flows")
@@ -299,7 +300,7 @@ def start_programs(args, tmp, config):
 
 
 def wait_flows(api, vigild, flows, tmp):
-    """Logs in and waits until vigild holds <flows> active flows."""
+    """Logs in and waits until vigild has <flows> active flows."""
     deadline = time.monotonic() + 300
     while True:
         try:
