@@ -75,7 +75,7 @@ struct vg_engine {
 
 	struct vg_event_out *events;         /* to plugin sandboxes, or NULL */
 	/*
-	 * Reading a capture file with plugins: waits for the answers to every
+	 * Reading a capture file with plugins: waits for the acknowledgement of every
 	 * event sent so far, before a flow that a packet ends is written.
 	 * NULL otherwise.
 	 */
@@ -125,13 +125,13 @@ vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 		 unsigned int budget);
 
 /*
- * Ends idle flows in two steps, for a capture file read with plugins: a
- * due flow is first marked, firing its protocolDetected (if still under
- * detection) and flowEnd, and stays in the table; a later call with
- * <write_marked> writes the marked ones, once the caller has seen the
- * sandboxes answer. <mark_new> false leaves unmarked flows alone. Looks
- * at no more than <budget> queue heads per queue. Returns the number of
- * flows marked by this call.
+ * Ends idle flows in two steps, for a capture file read with plugins. A
+ * due flow is first marked, which fires its protocolDetected (if still
+ * under detection) and flowEnd, and it stays in the table. A later call
+ * with <write_marked> writes the marked flows, once the sandboxes have
+ * acknowledged their events. <mark_new> false leaves unmarked flows
+ * alone. Looks at no more than <budget> heads per queue and returns the
+ * number of flows this call marked.
  */
 unsigned int
 vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,

@@ -252,7 +252,7 @@ settle(struct vg_engine_lcore *lcore)
 		;
 }
 
-/* Notes that the sandboxes did not answer within await_ns. */
+/* Records that the sandboxes did not acknowledge within await_ns. */
 static void
 fall_behind(struct vg_engine_lcore *lcore)
 {
@@ -261,7 +261,7 @@ fall_behind(struct vg_engine_lcore *lcore)
 }
 
 /*
- * The engine's await_fn: waits until the sandboxes have answered every
+ * The engine's await_fn: waits until the sandboxes have acknowledged every
  * event sent so far and applies the statuses they set, for at most
  * await_ns, and not at all while results are behind.
  */
@@ -278,8 +278,8 @@ await_results(void *ctx)
 		if (apply_statuses(lcore) > 0)
 			continue;
 		if (vg_events_now_ns() - start > lcore->await_ns) {
-			/* Marked flows now end at once; this mark tells when
-			 * the answers have caught up. */
+			/* Marked flows now end at once. This mark shows when
+			 * the acknowledgements have caught up. */
 			lcore->marked = mark;
 			lcore->marked_pending = false;
 			fall_behind(lcore);
@@ -296,7 +296,7 @@ await_results(void *ctx)
  * file with plugins, in two steps so that the records carry the statuses
  * protocolDetected and flowEnd set, however fast the file is read,
  * without stopping capture: due flows are marked (their hooks fire), and
- * written at a later scan, once the sandboxes have answered what was sent
+ * written at a later scan, once the sandboxes have acknowledged what was sent
  * up to the marking. One set of marked flows is pending at a time.
  */
 static void
@@ -325,8 +325,8 @@ expire(struct vg_engine_lcore *lcore)
 	if (lcore->results_behind) {
 		if (!vg_events_answered(lcore->events, &lcore->marked)) {
 			/*
-			 * The answers are late: flows end at once, as on a
-			 * live port, until the sandboxes have answered what
+			 * The acknowledgements are late: flows end at once, as
+			 * on a live port, until the sandboxes have acknowledged what
 			 * <marked> notes.
 			 */
 			vg_engine_expire(engine, engine->now_us, EXPIRE_BUDGET);
@@ -335,7 +335,7 @@ expire(struct vg_engine_lcore *lcore)
 		lcore->results_behind = false;
 	}
 	/*
-	 * With no set pending, every marked flow has its answers: write
+	 * With no set pending, every marked flow is acknowledged: write
 	 * those that are due, and mark the next set.
 	 */
 	if (vg_engine_expire_marked(engine, engine->now_us, EXPIRE_BUDGET,
