@@ -8,13 +8,13 @@
 
 #include "web.h"
 
-/* Answers GET /api/v1/plugins/pages: every plugin's menu entry. */
+/* Serves GET /api/v1/plugins/pages: every plugin's menu entry. */
 void
 vg_plugin_pages_menu(struct vg_web *web, h2o_req_t *req,
 		     struct vg_params *params);
 
 /*
- * Answers GET /api/v1/plugins/<rest>, where <rest> is
+ * Serves GET /api/v1/plugins/<rest>, where <rest> is
  * "<plugin>/pages/<page>": the page rendered with the caller's query
  * string, vigild's counters and the plugin's alerts.
  */

@@ -177,11 +177,11 @@ vg_routes_api(struct vg_web *web, h2o_req_t *req, const char *path,
 const char *
 vg_routes_method(const char *path);
 
-/* Answers GET /metrics. */
+/* Serves GET /metrics. */
 void
 vg_routes_metrics(struct vg_web *web, h2o_req_t *req);
 
-/* Answers POST /api/v1/login (no session needed). */
+/* Serves POST /api/v1/login (no session needed). */
 void
 vg_routes_login(struct vg_web *web, h2o_req_t *req);
 
