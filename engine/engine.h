@@ -57,10 +57,10 @@ struct vg_engine {
 	struct vg_flow_table *table;
 	struct ndpi_detection_module_struct *ndpi;
 
-	struct ndpi_flow_struct **ndpi_free; /* stack of free nDPI states */
+	uint32_t *ndpi_free;                 /* stack of free pool indexes */
 	uint32_t ndpi_free_count;
 	uint32_t ndpi_pool_size;
-	void *ndpi_pool_mem;
+	struct ndpi_flow_struct *ndpi_pool_mem;
 
 	uint64_t idle_us[VG_EXPIRY_CLASSES];
 	uint64_t active_us;                  /* 0 = no active timeout */
@@ -70,6 +70,8 @@ struct vg_engine {
 	uint64_t now_us;                     /* latest packet time seen */
 	uint64_t first_us;                   /* first packet time, 0 before */
 	uint64_t next_expire_us;             /* no expiry scan before this */
+	uint64_t host_pass_us;               /* next pass over owed flows */
+	bool hosts_settled;                  /* flushing: hosts counted all */
 	vg_record_fn emit;
 	void *emit_ctx;
 

@@ -3,8 +3,9 @@
  *
  * A flow lives in one slot of its engine lcore's table (flow_table.h) from
  * its first packet until it expires. The slot is fixed at 248 bytes so a
- * table of N flows costs N * 248 bytes plus at most 8 bytes a flow of hash
- * buckets, within vigil's budget of 256 bytes per active flow. nDPI's own
+ * table of N flows costs N * 248 bytes plus at most 4 bytes a flow of hash
+ * buckets and 1 of the list of flows owed to their hosts (flow_table.h),
+ * within vigil's budget of 256 bytes per active flow. nDPI's own
  * per-flow state (about 700 bytes in nDPI 4.2) is held only while detection
  * runs and is returned to the lcore's pool the moment it ends; what a flow
  * record needs from it (protocol, category, server name, JA3, risks) is
@@ -20,8 +21,6 @@
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
-
-struct ndpi_flow_struct;
 
 /* Canonical flow key: the lower (address, port) endpoint first. */
 struct vg_flow_key {
@@ -42,6 +41,7 @@ struct vg_flow_key {
 #define VG_FLOW_SYN_SEEN 0x10      /* client SYN seen, RTT still pending */
 #define VG_FLOW_SYNACK_SEEN 0x20
 #define VG_FLOW_END_SENT 0x40      /* flowEnd fired before the record */
+#define VG_FLOW_HOSTS_PENDING 0x80 /* its hosts have not counted it yet */
 
 #define VG_FLOW_NAME_LEN 62 /* server name bytes kept, NUL included */
 /*
@@ -62,14 +62,22 @@ struct vg_flow {
 	uint64_t last_us;
 	uint64_t packets[2];     /* per direction, see above */
 	uint64_t bytes[2];
-
-	struct ndpi_flow_struct *ndpi; /* NULL once detection has ended */
 	uint64_t risk;           /* nDPI risk bitmap */
+
+	uint32_t ndpi_state;     /* 1 + index in the lcore's nDPI pool; 0 once
+	                          * detection has ended */
+	/*
+	 * The low bits of bytes[] and packets[] when the flow was last counted
+	 * in its hosts (flow_engine.c, update_hosts): the hosts are owed the
+	 * difference. A flow is counted again before 255 packets go uncounted
+	 * in one direction, so neither difference can wrap.
+	 */
+	uint32_t host_bytes[2];
+	uint8_t host_packets[2];
 
 	uint16_t master_proto;   /* nDPI protocol ids */
 	uint16_t app_proto;
 	uint16_t category;
-	uint16_t detect_packets; /* packets given to nDPI */
 	uint8_t confidence;      /* ndpi_confidence_t */
 	uint8_t flags;           /* VG_FLOW_* */
 	uint8_t tcp_flags[2];    /* OR of the TCP flags seen per direction */

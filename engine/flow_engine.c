@@ -32,6 +32,16 @@
 #include "minute.h"
 
 #define EXPIRE_INTERVAL_US 10000 /* packet time between expiry scans */
+/*
+ * Packet time between two passes that count the owed flows in their hosts
+ * (update_hosts). A minute's cut makes a pass of its own, so the minutes
+ * are exact whatever this is.
+ * NOTE: live host counters (the API's host list) lag their flows by up to
+ * this much. A 5 s pass cost a third of the packet rate with 100 000 hosts
+ * whose flows send a packet every few seconds (tests/bench/timeseries.py):
+ * each pass then looks up both hosts of nearly every flow again.
+ */
+#define HOST_PASS_US 60000000
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -123,23 +133,30 @@ ndpi_pool_size(uint32_t table_size)
 static int
 create_ndpi_pool(struct vg_engine *engine, uint32_t size)
 {
-	size_t state_size = sizeof(struct ndpi_flow_struct);
-	uint8_t *mem;
+	struct ndpi_flow_struct *mem;
 	uint32_t i;
 
-	mem = calloc(size, state_size);
+	mem = calloc(size, sizeof(*mem));
 	engine->ndpi_free = calloc(size, sizeof(*engine->ndpi_free));
 	if (mem == NULL || engine->ndpi_free == NULL) {
 		free(mem);
 		return -ENOMEM;
 	}
 	for (i = 0; i < size; i++)
-		engine->ndpi_free[i] =
-			(struct ndpi_flow_struct *)(mem + (size_t)i * state_size);
+		engine->ndpi_free[i] = size - 1 - i;
 	engine->ndpi_pool_mem = mem;
 	engine->ndpi_pool_size = size;
 	engine->ndpi_free_count = size;
 	return 0;
+}
+
+/* Returns the nDPI state of <flow>, NULL once detection has ended. */
+static inline struct ndpi_flow_struct *
+flow_ndpi(const struct vg_engine *engine, const struct vg_flow *flow)
+{
+	if (flow->ndpi_state == 0)
+		return NULL;
+	return &engine->ndpi_pool_mem[flow->ndpi_state - 1];
 }
 
 struct vg_engine *
@@ -198,51 +215,6 @@ app_slot(const struct vg_flow *flow)
 	return id < VG_APP_SLOTS ? id : 0;
 }
 
-/*
- * Counts <flow> as active (<delta> 1) or ended (-1) for its client and
- * server hosts; an ended flow's score leaves theirs.
- */
-static void
-count_flow_hosts(struct vg_engine *engine, const struct vg_flow *flow,
-		 int delta)
-{
-	bool client_lo = vg_flow_client_is_lo(flow);
-	const struct vg_flow_key *key = &flow->key;
-	struct vg_host_table *table = engine->hosts;
-	struct vg_host *client, *server;
-
-	client = vg_host_get(table, client_lo ? key->lo_addr : key->hi_addr,
-			     key->ip_version, key->vlan, engine->now_us);
-	server = vg_host_get(table, client_lo ? key->hi_addr : key->lo_addr,
-			     key->ip_version, key->vlan, engine->now_us);
-	if (client != NULL) {
-		client->flows_as_client += (uint32_t)delta;
-		if (delta > 0) {
-			client->total_flows_as_client++;
-			client->m_new_client++;
-		} else {
-			client->score -= flow->score < client->score ?
-						 flow->score :
-						 client->score;
-		}
-		client->local = (client_lo ? flow->lo_net : flow->hi_net) != 0;
-		vg_host_touch(table, client);
-	}
-	if (server != NULL) {
-		server->flows_as_server += (uint32_t)delta;
-		if (delta > 0) {
-			server->total_flows_as_server++;
-			server->m_new_server++;
-		} else {
-			server->score -= flow->score < server->score ?
-						 flow->score :
-						 server->score;
-		}
-		server->local = (client_lo ? flow->hi_net : flow->lo_net) != 0;
-		vg_host_touch(table, server);
-	}
-}
-
 static bool
 flow_is_dns(const struct vg_flow *flow)
 {
@@ -258,59 +230,245 @@ flow_is_p2p(const struct vg_flow *flow)
 	       flow->category == NDPI_PROTOCOL_CATEGORY_DOWNLOAD_FT;
 }
 
+/*
+ * Host counters follow their flows instead of each packet. A packet only
+ * moves its flow's own counters. The flow's hosts are paid what it owes
+ * them (its start, and the counters since host_bytes and host_packets)
+ * when it ends, when detection ends, when 255 packets are uncounted, and
+ * at every pass over the owed flows (each HOST_PASS_US of packet time and
+ * at each minute's cut). So two host lookups serve a flow's whole minute,
+ * and a flow that starts and ends between two passes costs two in all.
+ *
+ * Counts what <flow> carried since its last update in both its hosts, its
+ * start if they have not counted it yet, and its end when <ending>. With
+ * <detected_now> set, detection has just ended and every byte of the flow
+ * goes under its application; otherwise only the new bytes do, and only
+ * once detection has ended. <hash> holds vg_host_hash() of the senders of
+ * directions 0 and 1, or is NULL.
+ */
 static void
-count_packet_hosts(struct vg_engine *engine, const struct vg_flow *flow,
-		   const struct vg_pkt *pkt, bool src_is_lo)
+update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
+		    bool ending, bool detected_now, const uint32_t *hash)
 {
 	struct vg_host_table *table = engine->hosts;
-	struct vg_host *src, *dst;
-	uint64_t len = pkt->frame_len;
+	const struct vg_flow_key *key = &flow->key;
+	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
+	bool client_lo = vg_flow_client_is_lo(flow);
 	bool dns = flow_is_dns(flow);
 	bool p2p = flow_is_p2p(flow);
-	bool syn = pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN);
-	bool ack = (pkt->tcp_flags & TCP_ACK) != 0;
-	/* Bytes before detection are counted when it ends (count_detected). */
-	bool detected = (flow->flags & VG_FLOW_DETECTED) != 0;
 	unsigned int app = app_slot(flow);
+	bool starting = (flow->flags & VG_FLOW_HOSTS_PENDING) != 0;
+	uint32_t bytes[2], packets[2];
+	uint64_t both, app_bytes;
+	struct vg_host *h[2]; /* h[d]: the sender of direction d */
+	const uint8_t *addr[2];
+	unsigned int d;
 
-	src = vg_host_get(table, pkt->src, pkt->ip_version, pkt->vlan,
+	for (d = 0; d < 2; d++) {
+		bytes[d] = (uint32_t)flow->bytes[d] - flow->host_bytes[d];
+		packets[d] = (uint8_t)((uint8_t)flow->packets[d] -
+				       flow->host_packets[d]);
+		flow->host_bytes[d] = (uint32_t)flow->bytes[d];
+		flow->host_packets[d] = (uint8_t)flow->packets[d];
+	}
+	both = (uint64_t)bytes[0] + bytes[1];
+	if (!starting && !ending && !detected_now && packets[0] == 0 &&
+	    packets[1] == 0)
+		return;
+	flow->flags &= (uint8_t)~VG_FLOW_HOSTS_PENDING;
+	if (detected_now)
+		app_bytes = flow->bytes[0] + flow->bytes[1];
+	else
+		app_bytes = (flow->flags & VG_FLOW_DETECTED) ? both : 0;
+
+	addr[0] = first_lo ? key->lo_addr : key->hi_addr;
+	addr[1] = first_lo ? key->hi_addr : key->lo_addr;
+	for (d = 0; d < 2; d++)
+		h[d] = vg_host_get_hashed(table, addr[d], key->ip_version,
+					  key->vlan, flow->first_us,
+					  hash != NULL ?
+						  hash[d] :
+						  vg_host_hash(addr[d],
+							       key->vlan));
+	for (d = 0; d < 2; d++) {
+		struct vg_host *host = h[d];
+		/* Whether this host is the key's lo endpoint, and the client. */
+		bool lo = first_lo == (d == 0);
+		bool client = lo == client_lo;
+
+		if (host == NULL)
+			continue;
+		host->bytes_sent += bytes[d];
+		host->packets_sent += packets[d];
+		host->bytes_rcvd += bytes[1 - d];
+		host->packets_rcvd += packets[1 - d];
+		host->m_bytes_sent += bytes[d];
+		host->m_packets_sent += packets[d];
+		host->m_bytes_rcvd += bytes[1 - d];
+		host->m_packets_rcvd += packets[1 - d];
+		host->m_dns_bytes += dns ? app_bytes : 0;
+		host->m_p2p_bytes += p2p ? app_bytes : 0;
+		if (app_bytes > 0)
+			vg_host_app_add(host->m_apps, &host->m_app_other, app,
+					app_bytes);
+		if (both > 0 && flow->last_us > host->last_us)
+			host->last_us = flow->last_us;
+		host->local = (lo ? flow->lo_net : flow->hi_net) != 0;
+		if (starting) {
+			if (client) {
+				host->flows_as_client++;
+				host->total_flows_as_client++;
+				host->m_new_client++;
+			} else {
+				host->flows_as_server++;
+				host->total_flows_as_server++;
+				host->m_new_server++;
+			}
+		}
+		if (ending) {
+			if (client)
+				host->flows_as_client--;
+			else
+				host->flows_as_server--;
+			host->score -= flow->score < host->score ? flow->score :
+								  host->score;
+		}
+		vg_host_touch(table, host);
+	}
+}
+
+static void
+update_hosts(struct vg_engine *engine, struct vg_flow *flow, bool ending,
+	     bool detected_now)
+{
+	update_hosts_hashed(engine, flow, ending, detected_now, NULL);
+}
+
+/*
+ * Counts the SYN segments of a packet in its hosts' open minute. The rest
+ * of a packet reaches its hosts through update_hosts.
+ */
+static void
+count_syn(struct vg_engine *engine, const struct vg_pkt *pkt)
+{
+	bool ack = (pkt->tcp_flags & TCP_ACK) != 0;
+	struct vg_host *src, *dst;
+
+	src = vg_host_get(engine->hosts, pkt->src, pkt->ip_version, pkt->vlan,
 			  pkt->ts_us);
-	dst = vg_host_get(table, pkt->dst, pkt->ip_version, pkt->vlan,
+	dst = vg_host_get(engine->hosts, pkt->dst, pkt->ip_version, pkt->vlan,
 			  pkt->ts_us);
 	if (src != NULL) {
-		src->bytes_sent += len;
-		src->packets_sent++;
-		src->m_bytes_sent += len;
-		src->m_packets_sent++;
-		src->m_dns_bytes += dns ? len : 0;
-		src->m_p2p_bytes += p2p ? len : 0;
-		src->m_syn_sent += syn && !ack;
-		src->m_synack_sent += syn && ack;
-		if (detected)
-			vg_host_app_add(src->m_apps, &src->m_app_other, app,
-					len);
-		src->local = (src_is_lo ? flow->lo_net : flow->hi_net) != 0;
-		if (pkt->ts_us > src->last_us)
-			src->last_us = pkt->ts_us;
-		vg_host_touch(table, src);
+		src->m_syn_sent += !ack;
+		src->m_synack_sent += ack;
+		vg_host_touch(engine->hosts, src);
 	}
 	if (dst != NULL) {
-		dst->bytes_rcvd += len;
-		dst->packets_rcvd++;
-		dst->m_bytes_rcvd += len;
-		dst->m_packets_rcvd++;
-		dst->m_dns_bytes += dns ? len : 0;
-		dst->m_p2p_bytes += p2p ? len : 0;
-		dst->m_syn_rcvd += syn && !ack;
-		dst->m_synack_rcvd += syn && ack;
-		if (detected)
-			vg_host_app_add(dst->m_apps, &dst->m_app_other, app,
-					len);
-		dst->local = (src_is_lo ? flow->hi_net : flow->lo_net) != 0;
-		if (pkt->ts_us > dst->last_us)
-			dst->last_us = pkt->ts_us;
-		vg_host_touch(table, dst);
+		dst->m_syn_rcvd += !ack;
+		dst->m_synack_rcvd += ack;
+		vg_host_touch(engine->hosts, dst);
 	}
+}
+
+/*
+ * Records a packet of <flow> in direction <dir> after the flow's counters
+ * took it. Lists the flow as owed when its hosts had counted all of it,
+ * and updates them at once when 255 packets are uncounted.
+ */
+static inline void
+note_host_packet(struct vg_engine *engine, struct vg_flow *flow,
+		 const struct vg_pkt *pkt, unsigned int dir)
+{
+	uint8_t owed = (uint8_t)((uint8_t)flow->packets[dir] -
+				 flow->host_packets[dir]);
+	uint8_t other = (uint8_t)((uint8_t)flow->packets[1 - dir] -
+				  flow->host_packets[1 - dir]);
+
+	if (owed == 1 && other == 0)
+		vg_flow_table_note_owed(engine->table, flow);
+	else if (owed == UINT8_MAX)
+		update_hosts(engine, flow, false, false);
+	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN))
+		count_syn(engine, pkt);
+}
+
+/*
+ * Flows between loading a flow's slot and hashing its hosts, and from
+ * there to counting them: the pass keeps this many lookups in flight.
+ */
+#define PASS_AHEAD 8
+
+/* Starts loading the lines of a flow slot that update_hosts reads. */
+static inline void
+prefetch_slot(const struct vg_flow *flow)
+{
+	__builtin_prefetch(flow, 1);
+	__builtin_prefetch((const char *)flow + 64, 1);
+	__builtin_prefetch((const char *)flow + 128, 1);
+	__builtin_prefetch((const char *)flow + 192, 1);
+}
+
+static void
+pass_prefetch_hosts(struct vg_engine *engine, const struct vg_flow *flow,
+		    uint32_t hash[2])
+{
+	const struct vg_flow_key *key = &flow->key;
+	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
+
+	hash[0] = vg_host_hash(first_lo ? key->lo_addr : key->hi_addr,
+			       key->vlan);
+	hash[1] = vg_host_hash(first_lo ? key->hi_addr : key->lo_addr,
+			       key->vlan);
+	vg_host_prefetch(engine->hosts, hash[0]);
+	vg_host_prefetch(engine->hosts, hash[1]);
+}
+
+/*
+ * Updates the hosts of every owed flow (update_hosts). The flows and hosts
+ * are scattered over tables of many megabytes, so the pass loads the slot
+ * of flow i + 2 * PASS_AHEAD and the hosts of flow i + PASS_AHEAD while it
+ * counts flow i.
+ */
+static void
+pass_owed_flows(struct vg_engine *engine)
+{
+	struct vg_flow_table *table = engine->table;
+	uint32_t hash[2 * PASS_AHEAD][2];
+	uint32_t i, n;
+
+	if (table->owed_overflow) {
+		/* Slots in order: the hardware prefetcher follows. */
+		for (i = 0; i < table->capacity; i++)
+			if (table->slots[i].flags & VG_FLOW_IN_USE)
+				update_hosts(engine, &table->slots[i], false,
+					     false);
+		goto done;
+	}
+	n = table->owed_count;
+	for (i = 0; i < n && i < 2 * PASS_AHEAD; i++)
+		prefetch_slot(&table->slots[table->owed[i]]);
+	for (i = 0; i < n && i < PASS_AHEAD; i++)
+		pass_prefetch_hosts(engine, &table->slots[table->owed[i]],
+				    hash[i]);
+	for (i = 0; i < n; i++) {
+		struct vg_flow *flow = &table->slots[table->owed[i]];
+		uint32_t ahead = i + PASS_AHEAD;
+
+		if (ahead + PASS_AHEAD < n)
+			prefetch_slot(
+				&table->slots[table->owed[ahead + PASS_AHEAD]]);
+		if (ahead < n)
+			pass_prefetch_hosts(engine,
+					    &table->slots[table->owed[ahead]],
+					    hash[ahead % (2 * PASS_AHEAD)]);
+		if (flow->flags & VG_FLOW_IN_USE)
+			update_hosts_hashed(engine, flow, false, false,
+					    hash[i % (2 * PASS_AHEAD)]);
+	}
+done:
+	table->owed_count = 0;
+	table->owed_overflow = false;
+	engine->host_pass_us = engine->now_us + HOST_PASS_US;
 }
 
 /* Counts one packet of <flow> in the open minute. */
@@ -349,40 +507,25 @@ count_minute(struct vg_engine *engine, const struct vg_flow *flow,
 
 /*
  * Counts the bytes <flow> carried before its detection ended, which the
- * per-packet counting left out: under its application and category, and
- * as DNS or P2P bytes of both its hosts.
+ * per-packet counting left out, under its application and category, and
+ * brings its hosts up to date with them (update_hosts).
  */
 static void
-count_detected(struct vg_engine *engine, const struct vg_flow *flow)
+count_detected(struct vg_engine *engine, struct vg_flow *flow)
 {
 	uint64_t bytes = flow->bytes[0] + flow->bytes[1];
-	bool dns = flow_is_dns(flow);
-	bool p2p = flow_is_p2p(flow);
 
 	if (engine->minute != NULL) {
 		engine->minute->app_bytes[app_slot(flow)] += bytes;
 		engine->minute->category_bytes[flow->category % 64] += bytes;
 	}
-	if (engine->hosts != NULL && bytes > 0) {
-		const struct vg_flow_key *key = &flow->key;
-		unsigned int app = app_slot(flow);
-		struct vg_host *h[2];
-		unsigned int i;
-
-		h[0] = vg_host_get(engine->hosts, key->lo_addr, key->ip_version,
-				   key->vlan, engine->now_us);
-		h[1] = vg_host_get(engine->hosts, key->hi_addr, key->ip_version,
-				   key->vlan, engine->now_us);
-		for (i = 0; i < 2; i++) {
-			if (h[i] == NULL)
-				continue;
-			h[i]->m_dns_bytes += dns ? bytes : 0;
-			h[i]->m_p2p_bytes += p2p ? bytes : 0;
-			vg_host_app_add(h[i]->m_apps, &h[i]->m_app_other, app,
-					bytes);
-			vg_host_touch(engine->hosts, h[i]);
-		}
-	}
+	/*
+	 * A flow its hosts have not counted yet owes them all its bytes, and
+	 * pays them under its application at its first update anyway.
+	 */
+	if (engine->hosts != NULL && !engine->hosts_settled &&
+	    !(flow->flags & VG_FLOW_HOSTS_PENDING))
+		update_hosts(engine, flow, false, true);
 }
 
 /*
@@ -398,6 +541,11 @@ cut_minute(struct vg_engine *engine, uint64_t now_us)
 	struct vg_minute_cut *cut;
 	uint32_t i;
 
+	/* The minute's host counts are complete once no flow owes them. */
+	if (table != NULL) {
+		pass_owed_flows(engine);
+		hosts = table->dirty_count;
+	}
 	cut = malloc(sizeof(*cut) + (size_t)hosts * sizeof(cut->hosts[0]));
 	if (cut != NULL) {
 		memcpy(cut, open, sizeof(*cut));
@@ -479,6 +627,8 @@ vg_engine_count_minutes(struct vg_engine *engine, vg_cut_fn fn, void *ctx)
 static inline void
 check_minute(struct vg_engine *engine, uint64_t now_us)
 {
+	if (engine->hosts != NULL && now_us >= engine->host_pass_us)
+		pass_owed_flows(engine);
 	if (engine->minute == NULL || now_us < engine->minute_end_us)
 		return;
 	if (engine->minute_end_us == 0) {
@@ -495,6 +645,8 @@ vg_engine_advance(struct vg_engine *engine, uint64_t now_us)
 	if (now_us <= engine->now_us)
 		return;
 	engine->now_us = now_us;
+	if (engine->hosts != NULL && now_us >= engine->host_pass_us)
+		pass_owed_flows(engine);
 	if (engine->minute == NULL)
 		return;
 	/*
@@ -517,11 +669,11 @@ vg_engine_minutes_done(struct vg_engine *engine)
 static void
 release_ndpi(struct vg_engine *engine, struct vg_flow *flow)
 {
-	if (flow->ndpi == NULL)
+	if (flow->ndpi_state == 0)
 		return;
-	ndpi_free_flow_data(flow->ndpi);
-	engine->ndpi_free[engine->ndpi_free_count++] = flow->ndpi;
-	flow->ndpi = NULL;
+	ndpi_free_flow_data(flow_ndpi(engine, flow));
+	engine->ndpi_free[engine->ndpi_free_count++] = flow->ndpi_state - 1;
+	flow->ndpi_state = 0;
 }
 
 void
@@ -556,7 +708,7 @@ static void
 copy_detection(struct vg_engine *engine, struct vg_flow *flow,
 	       ndpi_protocol proto)
 {
-	struct ndpi_flow_struct *state = flow->ndpi;
+	struct ndpi_flow_struct *state = flow_ndpi(engine, flow);
 	const char *ja3;
 	unsigned int i;
 
@@ -605,8 +757,9 @@ give_up(struct vg_engine *engine, struct vg_flow *flow)
 
 	if (flow->flags & VG_FLOW_DETECTED)
 		return;
-	if (flow->ndpi != NULL) {
-		proto = ndpi_detection_giveup(engine->ndpi, flow->ndpi, 1,
+	if (flow->ndpi_state != 0) {
+		proto = ndpi_detection_giveup(engine->ndpi,
+					      flow_ndpi(engine, flow), 1,
 					      &guessed);
 	} else {
 		proto.master_protocol = flow->master_proto;
@@ -627,8 +780,8 @@ write_record(struct vg_engine *engine, struct vg_flow *flow,
 	if (!(flow->flags & VG_FLOW_END_SENT))
 		vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END,
 			       reason);
-	if (engine->hosts != NULL)
-		count_flow_hosts(engine, flow, -1);
+	if (engine->hosts != NULL && !engine->hosts_settled)
+		update_hosts(engine, flow, true, false);
 	engine->counters.flows_expired++;
 	if (engine->minute != NULL)
 		engine->minute->flows_ended++;
@@ -702,8 +855,9 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
 		if (s != 0)
 			engine->minute->nets[s - 1].flows_in++;
 	}
+	/* Its hosts count it at the next update (update_hosts). */
 	if (engine->hosts != NULL)
-		count_flow_hosts(engine, flow, 1);
+		flow->flags |= VG_FLOW_HOSTS_PENDING;
 
 	if (engine->ndpi_free_count == 0) {
 		/*
@@ -716,8 +870,8 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
 		flow->flags |= VG_FLOW_DETECTED;
 		return;
 	}
-	flow->ndpi = engine->ndpi_free[--engine->ndpi_free_count];
-	memset(flow->ndpi, 0, sizeof(*flow->ndpi));
+	flow->ndpi_state = engine->ndpi_free[--engine->ndpi_free_count] + 1;
+	memset(flow_ndpi(engine, flow), 0, sizeof(struct ndpi_flow_struct));
 }
 
 /*
@@ -824,15 +978,15 @@ static void
 detect(struct vg_engine *engine, struct vg_flow *flow,
        const struct vg_pkt *pkt, const uint8_t *frame)
 {
+	struct ndpi_flow_struct *state = flow_ndpi(engine, flow);
 	ndpi_protocol proto;
 	uint64_t seen = flow->packets[0] + flow->packets[1];
 	bool enough;
 
 	engine->counters.ndpi_packets++;
-	proto = ndpi_detection_process_packet(engine->ndpi, flow->ndpi,
+	proto = ndpi_detection_process_packet(engine->ndpi, state,
 					      frame + pkt->l3_off, pkt->l3_len,
 					      pkt->ts_us / 1000);
-	flow->detect_packets++;
 	flow->master_proto = proto.master_protocol;
 	flow->app_proto = proto.app_protocol;
 	flow->category = (uint16_t)proto.category;
@@ -841,10 +995,10 @@ detect(struct vg_engine *engine, struct vg_flow *flow,
 	 * extra dissection ends: live queries see it from then on.
 	 */
 	if (flow->server_name[0] == '\0' &&
-	    flow->ndpi->host_server_name[0] != '\0')
+	    state->host_server_name[0] != '\0')
 		snprintf(flow->server_name, sizeof(flow->server_name), "%.*s",
 			 (int)sizeof(flow->server_name) - 1,
-			 flow->ndpi->host_server_name);
+			 state->host_server_name);
 
 	enough = (pkt->l4_proto == IPPROTO_TCP &&
 		  seen > engine->detect_limit_tcp) ||
@@ -852,13 +1006,13 @@ detect(struct vg_engine *engine, struct vg_flow *flow,
 		  seen > engine->detect_limit_udp);
 	if (!enough && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
 		return;
-	if (!enough && ndpi_extra_dissection_possible(engine->ndpi, flow->ndpi))
+	if (!enough && ndpi_extra_dissection_possible(engine->ndpi, state))
 		return;
 
 	if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN) {
 		uint8_t guessed = 0;
 
-		proto = ndpi_detection_giveup(engine->ndpi, flow->ndpi, 1,
+		proto = ndpi_detection_giveup(engine->ndpi, state, 1,
 					      &guessed);
 	}
 	finish_detection(engine, flow, proto);
@@ -905,13 +1059,13 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 		start_flow(engine, flow, pkt, frame, src_is_lo);
 	}
 
-	if (engine->hosts != NULL)
-		count_packet_hosts(engine, flow, pkt, src_is_lo);
 	if (engine->minute != NULL)
 		count_minute(engine, flow, pkt, src_is_lo);
 	dir = src_is_lo == !!(flow->flags & VG_FLOW_FIRST_FROM_LO) ? 0 : 1;
 	flow->packets[dir]++;
 	flow->bytes[dir] += pkt->frame_len;
+	if (engine->hosts != NULL)
+		note_host_packet(engine, flow, pkt, dir);
 	if (pkt->ts_us > flow->last_us) {
 		/* periodicUpdate each time the flow's age crosses a multiple. */
 		if (engine->periodic_us != 0 &&
@@ -925,7 +1079,7 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 
 	if (pkt->l4_proto == IPPROTO_TCP)
 		update_tcp(flow, pkt, dir);
-	if (flow->ndpi != NULL)
+	if (flow->ndpi_state != 0)
 		detect(engine, flow, pkt, frame);
 }
 
@@ -1105,12 +1259,46 @@ vg_engine_end_all_early(struct vg_engine *engine)
 	}
 }
 
+/*
+ * Counts every flow as ended in its hosts before vg_engine_flush writes
+ * the records. It goes in slot order and loads the hosts of the flow
+ * PASS_AHEAD slots on, where the flush would look them up cold in queue
+ * order. Detection is given up first, as write_record does.
+ */
+static void
+settle_hosts_ending(struct vg_engine *engine)
+{
+	struct vg_flow_table *table = engine->table;
+	uint32_t hash[2 * PASS_AHEAD][2];
+	uint32_t i, n = table->capacity;
+
+	for (i = 0; i < n && i < PASS_AHEAD; i++)
+		if (table->slots[i].flags & VG_FLOW_IN_USE)
+			pass_prefetch_hosts(engine, &table->slots[i], hash[i]);
+	for (i = 0; i < n; i++) {
+		struct vg_flow *flow = &table->slots[i];
+		uint32_t ahead = i + PASS_AHEAD;
+
+		if (ahead < n && (table->slots[ahead].flags & VG_FLOW_IN_USE))
+			pass_prefetch_hosts(engine, &table->slots[ahead],
+					    hash[ahead % (2 * PASS_AHEAD)]);
+		if (!(flow->flags & VG_FLOW_IN_USE))
+			continue;
+		give_up(engine, flow);
+		update_hosts_hashed(engine, flow, true, false,
+				    hash[i % (2 * PASS_AHEAD)]);
+	}
+	engine->hosts_settled = true;
+}
+
 void
 vg_engine_flush(struct vg_engine *engine)
 {
 	unsigned int cls;
 	struct vg_flow *flow;
 
+	if (engine->hosts != NULL)
+		settle_hosts_ending(engine);
 	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
 		while ((flow = vg_flow_table_queue_head(engine->table, cls))) {
 			write_record(engine, flow, VG_END_FLUSH);
@@ -1118,4 +1306,5 @@ vg_engine_flush(struct vg_engine *engine)
 			vg_flow_table_pop_head(engine->table, cls);
 		}
 	}
+	engine->hosts_settled = false;
 }

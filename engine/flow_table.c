@@ -57,7 +57,10 @@ vg_flow_table_create(uint32_t capacity)
 	buckets = round_up_pow2(capacity / 2 + 1);
 	table->slots = calloc(capacity, sizeof(*table->slots));
 	table->buckets = malloc((size_t)buckets * sizeof(*table->buckets));
-	if (table->slots == NULL || table->buckets == NULL)
+	table->owed_capacity = capacity / 4 + 1;
+	table->owed = malloc((size_t)table->owed_capacity * sizeof(uint32_t));
+	if (table->slots == NULL || table->buckets == NULL ||
+	    table->owed == NULL)
 		goto fail_free;
 
 	memset(table->buckets, 0xff, (size_t)buckets * sizeof(uint32_t));
@@ -75,6 +78,7 @@ vg_flow_table_create(uint32_t capacity)
 fail_free:
 	free(table->slots);
 	free(table->buckets);
+	free(table->owed);
 	free(table);
 fail:
 	errno = ENOMEM;
@@ -88,6 +92,7 @@ vg_flow_table_free(struct vg_flow_table *table)
 		return;
 	free(table->slots);
 	free(table->buckets);
+	free(table->owed);
 	free(table);
 }
 
@@ -95,7 +100,8 @@ size_t
 vg_flow_table_memory(const struct vg_flow_table *table)
 {
 	return (size_t)table->capacity * sizeof(struct vg_flow) +
-	       ((size_t)table->bucket_mask + 1) * sizeof(uint32_t);
+	       ((size_t)table->bucket_mask + 1) * sizeof(uint32_t) +
+	       (size_t)table->owed_capacity * sizeof(uint32_t);
 }
 
 static inline bool

@@ -38,6 +38,17 @@ struct vg_flow_table {
 	uint32_t count;
 	uint32_t free_head;       /* free slots, linked through chain_next */
 	struct vg_flow_queue queues[VG_EXPIRY_CLASSES];
+	/*
+	 * Slots of the flows that have carried packets since their hosts last
+	 * counted them (see vg_flow_table_note_owed). A slot may be listed
+	 * twice, or hold another flow by the time it is read: the reader
+	 * checks each flow. Sized at a quarter of the slots; when more flows
+	 * than that are owed, owed_overflow asks the reader to scan them all.
+	 */
+	uint32_t *owed;
+	uint32_t owed_count;
+	uint32_t owed_capacity;
+	bool owed_overflow;
 };
 
 /* Returns the expiry class (0..VG_EXPIRY_CLASSES-1) of an L4 protocol. */
@@ -54,7 +65,7 @@ vg_flow_table_create(uint32_t capacity);
 void
 vg_flow_table_free(struct vg_flow_table *table);
 
-/* Returns the table's memory in bytes: slots plus buckets. */
+/* Returns the table's memory in bytes: slots, buckets and the owed list. */
 size_t
 vg_flow_table_memory(const struct vg_flow_table *table);
 
@@ -96,6 +107,17 @@ vg_flow_table_slot(const struct vg_flow_table *table,
 		   const struct vg_flow *flow)
 {
 	return (uint32_t)(flow - table->slots);
+}
+
+/* Adds <flow> to the owed list, once its hosts stop being even with it. */
+static inline void
+vg_flow_table_note_owed(struct vg_flow_table *table, const struct vg_flow *flow)
+{
+	if (table->owed_count < table->owed_capacity)
+		table->owed[table->owed_count++] =
+			vg_flow_table_slot(table, flow);
+	else
+		table->owed_overflow = true;
 }
 
 /*

@@ -43,12 +43,19 @@ vg_host_table_free(struct vg_host_table *table)
 	free(table);
 }
 
+uint32_t
+vg_host_hash(const uint8_t *addr, uint16_t vlan)
+{
+	return (uint32_t)vg_hash_bytes(addr, 16, vlan);
+}
+
 struct vg_host *
-vg_host_get(struct vg_host_table *table, const uint8_t *addr,
-	    uint8_t ip_version, uint16_t vlan, uint64_t now_us)
+vg_host_get_hashed(struct vg_host_table *table, const uint8_t *addr,
+		   uint8_t ip_version, uint16_t vlan, uint64_t now_us,
+		   uint32_t hash)
 {
 	uint32_t mask = table->capacity - 1;
-	uint32_t i = (uint32_t)vg_hash_bytes(addr, 16, vlan) & mask;
+	uint32_t i = hash & mask;
 	unsigned int probe;
 
 	for (probe = 0; probe < MAX_PROBE; probe++, i = (i + 1) & mask) {

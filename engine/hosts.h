@@ -75,13 +75,34 @@ vg_host_table_create(uint32_t hosts);
 void
 vg_host_table_free(struct vg_host_table *table);
 
+/* Returns the hash that places (<addr>, <vlan>) in a table. */
+uint32_t
+vg_host_hash(const uint8_t *addr, uint16_t vlan);
+
+/* Starts loading the first slot that (<addr>, <vlan>) of <hash> probes. */
+static inline void
+vg_host_prefetch(const struct vg_host_table *table, uint32_t hash)
+{
+	__builtin_prefetch(&table->slots[hash & (table->capacity - 1)], 1);
+}
+
 /*
  * Returns the entry of (<addr>, <vlan>), adding it if new, or NULL when
- * the table is full. Owning lcore only.
+ * the table is full. <hash> is vg_host_hash() of them. Owning lcore only.
  */
 struct vg_host *
+vg_host_get_hashed(struct vg_host_table *table, const uint8_t *addr,
+		   uint8_t ip_version, uint16_t vlan, uint64_t now_us,
+		   uint32_t hash);
+
+/* Returns vg_host_get_hashed() of (<addr>, <vlan>), hashing them here. */
+static inline struct vg_host *
 vg_host_get(struct vg_host_table *table, const uint8_t *addr,
-	    uint8_t ip_version, uint16_t vlan, uint64_t now_us);
+	    uint8_t ip_version, uint16_t vlan, uint64_t now_us)
+{
+	return vg_host_get_hashed(table, addr, ip_version, vlan, now_us,
+				  vg_host_hash(addr, vlan));
+}
 
 /* Puts <host> on the dirty list, once per minute. Owning lcore only. */
 static inline void

@@ -44,6 +44,7 @@ main(int argc, char **argv)
 	const struct vg_flow_table *table;
 	char err[512];
 	double buckets_per_flow;
+	double owed_per_flow;
 	double table_per_flow;
 	double pool_per_flow;
 	size_t state_size = sizeof(struct ndpi_flow_struct);
@@ -69,12 +70,16 @@ main(int argc, char **argv)
 	 * shows up as an inconsistent line rather than a wrapped size_t.
 	 */
 	table_per_flow = (double)vg_flow_table_memory(table) / table->capacity;
-	buckets_per_flow = table_per_flow - (double)sizeof(struct vg_flow);
+	buckets_per_flow = (double)(table->bucket_mask + 1) * sizeof(uint32_t) /
+			   table->capacity;
+	owed_per_flow = (double)table->owed_capacity * sizeof(uint32_t) /
+			table->capacity;
 	pool_per_flow = (double)engine->ndpi_pool_size * state_size /
 			table->capacity;
 
-	printf("capacity=%u slot_bytes=%zu bucket_bytes_per_flow=%.2f table_bytes=%zu table_bytes_per_flow=%.2f ndpi_state_bytes=%zu ndpi_pool_states=%u ndpi_pool_bytes_per_flow=%.2f\n",
+	printf("capacity=%u slot_bytes=%zu bucket_bytes_per_flow=%.2f owed_list_bytes_per_flow=%.2f table_bytes=%zu table_bytes_per_flow=%.2f ndpi_state_bytes=%zu ndpi_pool_states=%u ndpi_pool_bytes_per_flow=%.2f\n",
 	       table->capacity, sizeof(struct vg_flow), buckets_per_flow,
+	       owed_per_flow,
 	       vg_flow_table_memory(table), table_per_flow, state_size,
 	       engine->ndpi_pool_size, pool_per_flow);
 

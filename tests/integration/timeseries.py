@@ -13,11 +13,16 @@
    time. The gauge reads back as appended and the counter as its rate.
    Appending to an undeclared schema is a plugin error, counted, and makes
    no file.
-3. Restart: two captures of consecutive minutes, replayed by two vigild
+3. Flows that span minutes: a long UDP flow carries over 255 packets
+   each way in some minutes (so its hosts are paid before the minute
+   ends) and a few in others, and a TCP flow lives across a minute
+   boundary; their hosts' per-minute bytes and packets must equal the sums
+   computed here from the packets written, minute by packet time.
+4. Restart: two captures of consecutive minutes, replayed by two vigild
    runs on one rrd directory, read back as one series with neither a gap,
    a zero nor a spike at the seam. A third run replays older minutes: every
    point is skipped and counted, and the files keep their values.
-4. rrdcached: when rrdcached is installed, case 1 again with updates sent
+5. rrdcached: when rrdcached is installed, case 1 again with updates sent
    through a private rrdcached on a Unix socket; `vigild --ts-fetch
    --rrdcached` flushes and reads the same totals.
 
@@ -355,6 +360,75 @@ BAD_SCRIPT = """return {
 """
 
 
+LONG_LOCAL = LOCALS[6]
+LONG_REMOTE = "192.0.2.77"
+
+
+def build_long_flows():
+    """Frames of flows that cross minute boundaries, with, per minute index,
+    the bytes and packets each local host sent and received."""
+    frames = []
+    # UDP, 4 minutes: 400, 3, 300 and 20 packets each way (idle gaps stay
+    # under the 30 s timeout).
+    per_minute = (400, 3, 300, 20)
+    for m, count in enumerate(per_minute):
+        base = T0 + m * 60
+        for j in range(count):
+            t = base + 1 + j * (55.0 / count)
+            up = b"U" * (40 + (j * 7 + m) % 900)
+            down = b"D" * (100 + (j * 13 + m) % 1200)
+            frames.append((t, g.packet(LONG_LOCAL, LONG_REMOTE, 17, g.udp(
+                LONG_LOCAL, 41000, LONG_REMOTE, 4500, up))))
+            frames.append((t + 0.001, g.packet(LONG_REMOTE, LONG_LOCAL, 17,
+                                               g.udp(LONG_REMOTE, 4500,
+                                                     LONG_LOCAL, 41000,
+                                                     down))))
+    # TCP from the other local host, across the first minute boundary.
+    a, b = LOCALS[7], LONG_REMOTE
+    for j in range(40):
+        t = T0 + 50 + j * 0.5
+        frames.append((t, g.packet(a, b, 6, g.tcp(
+            a, 42000, b, 8443, 1000 + j * 100, 1, 0x18, b"x" * 100))))
+        frames.append((t + 0.01, g.packet(b, a, 6, g.tcp(
+            b, 8443, a, 42000, 1, 1100 + j * 100, 0x10, b""))))
+    frames.sort(key=lambda f: f[0])
+    want = collections.defaultdict(lambda: collections.defaultdict(int))
+    for ts, frame in frames:
+        m = int(ts // 60) - T0 // 60
+        src = ".".join(str(x) for x in frame[26:30])
+        dst = ".".join(str(x) for x in frame[30:34])
+        if src in LOCALS:
+            want[f"bytes_sent:{src}"][m] += len(frame)
+            want[f"packets_sent:{src}"][m] += 1
+        if dst in LOCALS:
+            want[f"bytes_rcvd:{dst}"][m] += len(frame)
+            want[f"packets_rcvd:{dst}"][m] += 1
+    return frames, want
+
+
+def case_long_flows(vigild, work, checks):
+    frames, want = build_long_flows()
+    cap = os.path.join(work, "long.pcap")
+    g.write_pcap(cap, frames)
+    rrd = os.path.join(work, "rrd-long")
+    config = write_config(work, "long", cap, rrd)
+    rc, err = run(vigild, config)
+    if not checks.check(rc == 0, f"vigild exit {rc}: {err[-2000:]}"):
+        return
+    records = vigtest.read_records(config[:-5] + ".jsonl")
+    checks.check(any(r["last_seen"] - r["first_seen"] > 180
+                     for r in records),
+                 f"one of {len(records)} records spans four minutes")
+    # The TCP flow's host goes quiet after minute 1; its series reads
+    # unknown once no point follows, as in case 1.
+    for ip, minutes in ((LONG_LOCAL, range(4)), (LOCALS[7], range(3))):
+        rows = fetch(os.path.join(rrd, "host", f"{ip}@0", "traffic.rrd"),
+                     T0 - 60, T0 + 5 * 60)
+        for ds in ("bytes_sent", "bytes_rcvd", "packets_sent",
+                   "packets_rcvd"):
+            check_series(checks, ip, rows, ds, want[f"{ds}:{ip}"], minutes)
+
+
 def write_ts_plugin(root):
     base = os.path.join(root, "tests", "tstest")
     os.makedirs(os.path.join(base, "ts_schemas"))
@@ -495,9 +569,11 @@ def main():
         case_totals(vigild, work, checks)
         print("case 2: plugin schema")
         case_plugin(vigild, work, checks)
-        print("case 3: restart")
+        print("case 3: flows across minutes")
+        case_long_flows(vigild, work, checks)
+        print("case 4: restart")
         case_restart(vigild, work, checks)
-        print("case 4: rrdcached")
+        print("case 5: rrdcached")
         case_rrdcached(vigild, work, checks)
     checks.finish()
 

@@ -106,7 +106,10 @@ test_flow_table_create_rejects_bad_capacity(void **state)
 static void
 test_flow_table_memory_per_flow(void **state)
 {
-	/* buckets: the power of two at or above capacity / 2 + 1 */
+	/*
+	 * buckets: the power of two at or above capacity / 2 + 1; the list of
+	 * flows owed to their hosts: capacity / 4 + 1 slot numbers
+	 */
 	static const struct {
 		uint32_t capacity, buckets;
 	} cases[] = {
@@ -120,14 +123,15 @@ test_flow_table_memory_per_flow(void **state)
 			vg_flow_table_create(cases[i].capacity);
 		size_t expected =
 			(size_t)cases[i].capacity * sizeof(struct vg_flow) +
-			(size_t)cases[i].buckets * sizeof(uint32_t);
+			(size_t)cases[i].buckets * sizeof(uint32_t) +
+			(size_t)(cases[i].capacity / 4 + 1) * sizeof(uint32_t);
 
 		assert_non_null(table);
 		assert_int_equal(table->capacity, cases[i].capacity);
 		assert_int_equal(table->bucket_mask, cases[i].buckets - 1);
 		assert_int_equal(table->count, 0);
 		assert_int_equal(vg_flow_table_memory(table), expected);
-		/* the budget of 256 bytes per flow, buckets included */
+		/* the budget of 256 bytes per flow, buckets and list included */
 		assert_true(vg_flow_table_memory(table) <=
 			    (size_t)cases[i].capacity * 256);
 		vg_flow_table_free(table);
@@ -221,7 +225,7 @@ test_flow_table_insert_lookup_both_directions(void **state)
 	assert_int_equal(flow->expiry_class, 0);
 	assert_int_equal(flow->packets[0] + flow->packets[1], 0);
 	assert_int_equal(flow->bytes[0] + flow->bytes[1], 0);
-	assert_null(flow->ndpi);
+	assert_int_equal(flow->ndpi_state, 0);
 	assert_int_equal(flow->first_us, 0);
 	assert_int_equal(flow->last_us, 0);
 	assert_ptr_equal(vg_flow_table_queue_head(table, 0), flow);
