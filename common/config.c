@@ -1495,6 +1495,8 @@ UINT_FIELD(web_request_bytes_field, web.max_request_bytes, 1024, 16u << 20);
 UINT_FIELD(web_request_timeout_field, web.request_timeout_ms, 100, 600000);
 UINT_FIELD(web_session_field, web.session_timeout, 60, 7 * 86400);
 UINT_FIELD(web_attempts_field, web.login_attempts, 1, 1000);
+UINT_FIELD(web_cache_field, web.query_cache_ms, 0, 60000);
+UINT_FIELD(web_scan_field, web.query_scan_mb_per_second, 1, 1000000);
 
 static int
 on_web(struct loader *ld, yaml_node_t *node, void *arg)
@@ -1513,6 +1515,8 @@ on_web(struct loader *ld, yaml_node_t *node, void *arg)
 		{ "request_timeout_ms", on_uint, &web_request_timeout_field },
 		{ "session_timeout", on_uint, &web_session_field },
 		{ "login_attempts", on_uint, &web_attempts_field },
+		{ "query_cache_ms", on_uint, &web_cache_field },
+		{ "query_scan_mb_per_second", on_uint, &web_scan_field },
 		{ "login_required", on_web_bool,
 		  CFG_OFFSET(web.login_required) },
 		{ "metrics_public", on_web_bool,
@@ -2007,6 +2011,8 @@ vg_config_defaults(struct vg_config *cfg)
 	cfg->web.request_timeout_ms = 10000;
 	cfg->web.session_timeout = 3600;
 	cfg->web.login_attempts = 5;
+	cfg->web.query_cache_ms = 1000;
+	cfg->web.query_scan_mb_per_second = 1024;
 	cfg->web.login_required = true;
 	/* One-minute points for a day, 5 minutes for a week, hours for a
 	 * year, days for five years. */

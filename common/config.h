@@ -81,6 +81,8 @@ struct vg_web_config {
 	uint32_t request_timeout_ms;
 	uint32_t session_timeout;      /* seconds without a request */
 	uint32_t login_attempts;       /* failures per address per minute */
+	uint32_t query_cache_ms;       /* vigild reuses a scan this long; 0 off */
+	uint32_t query_scan_mb_per_second; /* table MB vigild's API scans */
 	bool login_required;
 	bool metrics_public;           /* /metrics without a session */
 };

@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "alert_store.h"
 #include "api.h"
+#include "api_scans.h"
 #include "events.h"
 #include "flow_query.h"
 #include "lcore.h"
@@ -58,45 +59,63 @@ struct api_client;
 
 struct vg_api {
 	uv_pipe_t server;
+	uv_timer_t timer;            /* starts scans the budget held back */
 	char path[108];
 	struct vg_api_env env;
 	struct vg_engine *engines[VG_MAX_LCORES];
 	uv_loop_t *loop;
 	uint64_t started_ms;
 	unsigned int queries;        /* running on the thread pool */
+	unsigned int waiting;        /* list requests waiting for a scan */
+	unsigned int open_handles;   /* freed once 0 and no query runs */
 	struct api_client *clients;
-	bool server_closed;          /* freed once no query runs either */
+	struct vg_scans scans;
+	uint64_t flow_bytes;         /* what a flow scan reads */
+	uint64_t host_bytes;         /* what a host scan reads */
 };
 
 struct api_client {
 	uv_pipe_t pipe;
 	struct vg_api *api;
 	struct api_client *next;
-	unsigned int jobs;           /* queries running for this client */
+	unsigned int jobs;           /* requests without a response yet */
 	bool closing;
 	bool closed;                 /* handle closed, freed when jobs == 0 */
 	size_t used;
 	uint8_t *buf;                /* VG_API_REQUEST_MAX + 4 bytes */
 };
 
-enum job_kind { JOB_FLOWS, JOB_FLOW, JOB_HOSTS };
-
+/* A lookup of one flow by id, run on the thread pool. */
 struct job {
 	uv_work_t work;
 	struct api_client *client;
-	enum job_kind kind;
 	uint64_t id;                 /* request id */
 	int rc;
-	struct vg_flow_filter flow_filter;
-	enum vg_flow_sort flow_sort;
-	struct vg_host_filter host_filter;
-	enum vg_host_sort host_sort;
-	struct vg_query_page page;
 	uint64_t flow_id;
 	struct vg_flow_hit one;
-	struct vg_flow_result flows;
-	struct vg_host_result hosts;
 };
+
+/* A flow or host list request waiting for the scan whose result it needs. */
+struct list_request {
+	struct api_client *client;
+	uint64_t id;                 /* request id */
+	struct vg_query_page page;
+	struct list_request *next;
+};
+
+struct scan_work {
+	uv_work_t work;
+	struct vg_api *api;
+	struct vg_scan *scan;
+	int rc;
+};
+
+/* Monotonic microseconds, for the scan budget and the responses' age. */
+static uint64_t
+now_us(void)
+{
+	return uv_hrtime() / 1000;
+}
 
 /* ---- arena ---- */
 
@@ -405,61 +424,325 @@ host_to_pb(struct arena *a, struct vg_host_hit *hit)
 
 /* ---- queries on the thread pool ---- */
 
+/* Counts one finished request of <c>; frees <c> once closed and idle. */
 static void
-run_job(uv_work_t *work)
+client_job_done(struct api_client *c)
 {
-	struct job *job = work->data;
-	struct vg_api *api = job->client->api;
-
-	switch (job->kind) {
-	case JOB_FLOWS:
-		job->rc = vg_flow_query(api->engines, api->env.engine_count,
-					&job->flow_filter, job->flow_sort,
-					&job->page, &job->flows);
-		break;
-	case JOB_FLOW:
-		job->rc = vg_flow_find(api->engines, api->env.engine_count,
-				       job->flow_id, &job->one);
-		break;
-	case JOB_HOSTS:
-		job->rc = vg_host_query(api->engines, api->env.engine_count,
-					api->env.cfg, &job->host_filter,
-					job->host_sort, &job->page,
-					&job->hosts);
-		break;
+	c->jobs--;
+	if (c->closed && c->jobs == 0) {
+		free(c->buf);
+		free(c);
 	}
 }
 
 static void
-answer_flows(struct api_client *c, struct job *job, struct arena *a)
+free_api_when_idle(struct vg_api *api)
+{
+	struct vg_scan *scan;
+
+	if (api->open_handles > 0 || api->queries > 0)
+		return;
+	while ((scan = api->scans.list) != NULL)
+		vg_scans_remove(&api->scans, scan);
+	free(api);
+}
+
+static void
+run_flow_job(uv_work_t *work)
+{
+	struct job *job = work->data;
+	struct vg_api *api = job->client->api;
+
+	job->rc = vg_flow_find(api->engines, api->env.engine_count,
+			       job->flow_id, &job->one);
+}
+
+static void
+run_scan(uv_work_t *work)
+{
+	struct scan_work *sw = work->data;
+	struct vg_api *api = sw->api;
+	struct vg_scan *scan = sw->scan;
+	struct vg_query_page page = { .limit = scan->rank,
+				      .ascending = scan->key.ascending != 0 };
+
+	if (scan->key.kind == VG_SCAN_FLOWS)
+		sw->rc = vg_flow_query(api->engines, api->env.engine_count,
+				       &scan->key.flow,
+				       (enum vg_flow_sort)scan->key.sort, &page,
+				       &scan->flows);
+	else
+		sw->rc = vg_host_query(api->engines, api->env.engine_count,
+				       api->env.cfg, &scan->key.host,
+				       (enum vg_host_sort)scan->key.sort, &page,
+				       &scan->hosts);
+}
+
+/* Returns the milliseconds since <scan> started reading the tables. */
+static uint64_t
+scan_age_ms(const struct vg_scan *scan)
+{
+	uint64_t now = now_us();
+
+	return now > scan->start_us ? (now - scan->start_us) / 1000 : 0;
+}
+
+static void
+answer_flows(struct api_client *c, uint64_t id, const struct vg_scan *scan,
+	     const struct vg_query_page *page, struct arena *a)
 {
 	struct ndpi_detection_module_struct *ndpi = c->api->engines[0]->ndpi;
+	const struct vg_flow_result *r = &scan->flows;
 	Vigil__Control__V1__FlowsResponse body;
 	Vigil__Control__V1__Status status;
 	Response resp;
+	uint32_t end = r->count;
 	uint32_t i;
 
-	init_response(&resp, &status, job->id);
+	if (end > page->offset + page->limit)
+		end = page->offset + page->limit;
+	init_response(&resp, &status, id);
 	vigil__control__v1__flows_response__init(&body);
-	body.total = job->flows.total;
-	body.scanned = job->flows.scanned;
-	body.retried = job->flows.retried;
-	body.flows = arena_alloc(a, (job->flows.count + 1) * sizeof(PbFlow *));
+	body.total = r->total;
+	body.scanned = r->scanned;
+	body.retried = r->retried;
+	body.age_ms = scan_age_ms(scan);
+	body.flows = arena_alloc(a, (r->count + 1) * sizeof(PbFlow *));
 	if (body.flows == NULL)
 		goto nomem;
-	for (i = 0; i < job->flows.count; i++) {
-		body.flows[i] = flow_to_pb(a, &job->flows.hits[i], ndpi);
-		if (body.flows[i] == NULL)
+	for (i = page->offset; i < end; i++) {
+		body.flows[body.n_flows] = flow_to_pb(a, &r->hits[i], ndpi);
+		if (body.flows[body.n_flows] == NULL)
 			goto nomem;
+		body.n_flows++;
 	}
-	body.n_flows = job->flows.count;
 	resp.body_case = VIGIL__CONTROL__V1__RESPONSE__BODY_FLOWS;
 	resp.flows = &body;
 	send_response(c, &resp);
 	return;
 nomem:
-	send_error(c, job->id, VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
+	send_error(c, id, VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
 		   NULL, "out of memory");
+}
+
+static void
+answer_hosts(struct api_client *c, uint64_t id, const struct vg_scan *scan,
+	     const struct vg_query_page *page, struct arena *a)
+{
+	const struct vg_host_result *r = &scan->hosts;
+	Vigil__Control__V1__HostsResponse body;
+	Vigil__Control__V1__Status status;
+	Response resp;
+	uint32_t end = r->count;
+	uint32_t i;
+
+	if (end > page->offset + page->limit)
+		end = page->offset + page->limit;
+	init_response(&resp, &status, id);
+	vigil__control__v1__hosts_response__init(&body);
+	body.total = r->total;
+	body.host_tracking = r->tracking;
+	body.age_ms = scan_age_ms(scan);
+	body.hosts = arena_alloc(a, (r->count + 1) * sizeof(PbHost *));
+	if (body.hosts == NULL)
+		goto nomem;
+	for (i = page->offset; i < end; i++) {
+		body.hosts[body.n_hosts] = host_to_pb(a, &r->hits[i]);
+		if (body.hosts[body.n_hosts] == NULL)
+			goto nomem;
+		body.n_hosts++;
+	}
+	resp.body_case = VIGIL__CONTROL__V1__RESPONSE__BODY_HOSTS;
+	resp.hosts = &body;
+	send_response(c, &resp);
+	return;
+nomem:
+	send_error(c, id, VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
+		   NULL, "out of memory");
+}
+
+/* Sends the page <page> of the finished <scan> to <c>. */
+static void
+answer_list(struct api_client *c, uint64_t id, const struct vg_scan *scan,
+	    const struct vg_query_page *page)
+{
+	struct arena a = { 0 };
+
+	if (c->closing)
+		return;
+	if (scan->rc == -EINVAL)
+		send_error(c, id,
+			   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INVALID_ARGUMENT,
+			   "page", "invalid page");
+	else if (scan->rc != 0)
+		send_error(c, id, VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
+			   NULL, strerror(-scan->rc));
+	else if (scan->key.kind == VG_SCAN_FLOWS)
+		answer_flows(c, id, scan, page, &a);
+	else
+		answer_hosts(c, id, scan, page, &a);
+	arena_free(&a);
+}
+
+/* Sends the response of every request waiting for <scan>, and frees them. */
+static void
+answer_waiters(struct vg_api *api, struct vg_scan *scan)
+{
+	struct list_request *r = scan->waiters;
+
+	while (r != NULL) {
+		struct list_request *next = r->next;
+
+		answer_list(r->client, r->id, scan, &r->page);
+		client_job_done(r->client);
+		free(r);
+		api->waiting--;
+		r = next;
+	}
+	scan->waiters = NULL;
+	scan->users = 0;
+}
+
+static void dispatch_scans(struct vg_api *api);
+
+static void
+scan_done(uv_work_t *work, int status)
+{
+	struct scan_work *sw = work->data;
+	struct vg_api *api = sw->api;
+	struct vg_scan *scan = sw->scan;
+
+	api->queries--;
+	vg_scans_done(&api->scans, scan, status != 0 ? -ECANCELED : sw->rc);
+	free(sw);
+	answer_waiters(api, scan);
+	if (api->open_handles == 0) {
+		free_api_when_idle(api);
+		return;
+	}
+	vg_scans_expire(&api->scans, now_us());
+	dispatch_scans(api);
+}
+
+/* Queues <scan> on the thread pool, or fails its requests. */
+static void
+start_scan(struct vg_api *api, struct vg_scan *scan)
+{
+	struct scan_work *sw = calloc(1, sizeof(*sw));
+	int rc = -ENOMEM;
+
+	vg_scans_started(&api->scans, scan, now_us());
+	if (sw != NULL) {
+		sw->api = api;
+		sw->scan = scan;
+		sw->work.data = sw;
+		rc = uv_queue_work(api->loop, &sw->work, run_scan, scan_done);
+		if (rc == 0) {
+			api->queries++;
+			return;
+		}
+		VG_WARN("engine", "api uv_queue_work() failed: %s",
+			uv_strerror(rc));
+		rc = -EIO;
+	}
+	free(sw);
+	vg_scans_done(&api->scans, scan, rc);
+	answer_waiters(api, scan);
+	vg_scans_expire(&api->scans, now_us());
+}
+
+static void
+on_scan_timer(uv_timer_t *timer)
+{
+	dispatch_scans(timer->data);
+}
+
+/*
+ * Starts the waiting scans whose budget has come, as long as the thread
+ * pool has room, and sets the timer for the next one.
+ */
+static void
+dispatch_scans(struct vg_api *api)
+{
+	struct vg_scan *scan;
+	uint64_t at;
+	uint64_t now;
+
+	while (api->queries < VG_API_MAX_QUERIES &&
+	       (scan = vg_scans_next_ready(&api->scans, now_us())) != NULL)
+		start_scan(api, scan);
+	if (api->queries >= VG_API_MAX_QUERIES ||
+	    !vg_scans_next_start(&api->scans, &at))
+		return;
+	/* The timer counts loop milliseconds: round up, so it never fires
+	 * early and spins. A scan that is ready already waits for a query
+	 * to end, which calls this again. */
+	now = now_us();
+	if (at > now)
+		uv_timer_start(&api->timer, on_scan_timer,
+			       (at - now + 999) / 1000, 0);
+}
+
+/*
+ * Serves a flow or host list request <id> of <c> for <key> and <page>,
+ * at once from a fresh scan, or once a scan it joins or starts is done.
+ */
+static void
+request_list(struct api_client *c, uint64_t id, const struct vg_scan_key *key,
+	     const struct vg_query_page *page)
+{
+	struct vg_api *api = c->api;
+	uint32_t rank = page->offset + page->limit;
+	uint64_t now = now_us();
+	struct list_request *r;
+	struct vg_scan *scan;
+	int err = 0;
+
+	vg_scans_expire(&api->scans, now);
+	scan = vg_scans_find(&api->scans, key, rank, now);
+	if (scan != NULL && scan->state == VG_SCAN_DONE) {
+		api->scans.counters.reused++;
+		answer_list(c, id, scan, page);
+		return;
+	}
+	if (api->waiting >= VG_API_MAX_WAITING) {
+		send_error(c, id, VIGIL__CONTROL__V1__STATUS_CODE__STATUS_BUSY,
+			   NULL, "too many queries waiting, retry");
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL) {
+		close_client(c);
+		return;
+	}
+	if (scan == NULL)
+		scan = vg_scans_add(&api->scans, key, rank,
+				    key->kind == VG_SCAN_FLOWS ? api->flow_bytes :
+								 api->host_bytes,
+				    now, &err);
+	if (scan == NULL) {
+		send_error(c, id,
+			   err == -EBUSY ?
+				   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_BUSY :
+				   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
+			   NULL,
+			   err == -EBUSY ?
+				   "the budget for table scans is spent for the next seconds, retry" :
+				   "out of memory");
+		free(r);
+		return;
+	}
+	if (scan->users > 0)
+		api->scans.counters.reused++;
+	r->client = c;
+	r->id = id;
+	r->page = *page;
+	r->next = scan->waiters;
+	scan->waiters = r;
+	scan->users++;
+	c->jobs++;
+	api->waiting++;
+	dispatch_scans(api);
 }
 
 static void
@@ -485,37 +768,7 @@ answer_flow(struct api_client *c, struct job *job, struct arena *a)
 }
 
 static void
-answer_hosts(struct api_client *c, struct job *job, struct arena *a)
-{
-	Vigil__Control__V1__HostsResponse body;
-	Vigil__Control__V1__Status status;
-	Response resp;
-	uint32_t i;
-
-	init_response(&resp, &status, job->id);
-	vigil__control__v1__hosts_response__init(&body);
-	body.total = job->hosts.total;
-	body.host_tracking = job->hosts.tracking;
-	body.hosts = arena_alloc(a, (job->hosts.count + 1) * sizeof(PbHost *));
-	if (body.hosts == NULL)
-		goto nomem;
-	for (i = 0; i < job->hosts.count; i++) {
-		body.hosts[i] = host_to_pb(a, &job->hosts.hits[i]);
-		if (body.hosts[i] == NULL)
-			goto nomem;
-	}
-	body.n_hosts = job->hosts.count;
-	resp.body_case = VIGIL__CONTROL__V1__RESPONSE__BODY_HOSTS;
-	resp.hosts = &body;
-	send_response(c, &resp);
-	return;
-nomem:
-	send_error(c, job->id, VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
-		   NULL, "out of memory");
-}
-
-static void
-job_done(uv_work_t *work, int status)
+flow_job_done(uv_work_t *work, int status)
 {
 	struct job *job = work->data;
 	struct api_client *c = job->client;
@@ -523,37 +776,25 @@ job_done(uv_work_t *work, int status)
 	struct arena a = { 0 };
 
 	api->queries--;
-	c->jobs--;
 	if (status == 0 && !c->closing) {
 		if (job->rc == -ENOENT)
 			send_error(c, job->id,
 				   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_NOT_FOUND,
 				   "flow_id", "no live flow has this id");
-		else if (job->rc == -EINVAL)
-			send_error(c, job->id,
-				   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INVALID_ARGUMENT,
-				   "page", "invalid page");
 		else if (job->rc != 0)
 			send_error(c, job->id,
 				   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
 				   NULL, strerror(-job->rc));
-		else if (job->kind == JOB_FLOWS)
-			answer_flows(c, job, &a);
-		else if (job->kind == JOB_FLOW)
-			answer_flow(c, job, &a);
 		else
-			answer_hosts(c, job, &a);
+			answer_flow(c, job, &a);
 	}
 	arena_free(&a);
-	free(job->flows.hits);
-	free(job->hosts.hits);
 	free(job);
-	if (c->closed && c->jobs == 0) {
-		free(c->buf);
-		free(c);
-	}
-	if (api->server_closed && api->queries == 0)
-		free(api);
+	client_job_done(c);
+	if (api->open_handles == 0)
+		free_api_when_idle(api);
+	else
+		dispatch_scans(api);
 }
 
 /* Queues <job> on the thread pool, or responds STATUS_BUSY. Takes <job>. */
@@ -570,7 +811,8 @@ queue_job(struct api_client *c, struct job *job)
 	}
 	job->client = c;
 	job->work.data = job;
-	if (uv_queue_work(api->loop, &job->work, run_job, job_done) != 0) {
+	if (uv_queue_work(api->loop, &job->work, run_flow_job,
+			  flow_job_done) != 0) {
 		send_error(c, job->id,
 			   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INTERNAL,
 			   NULL, "uv_queue_work() failed");
@@ -711,31 +953,27 @@ static void
 handle_flows(struct api_client *c, const Request *req)
 {
 	const Vigil__Control__V1__FlowsRequest *in = req->flows;
-	struct job *job = calloc(1, sizeof(*job));
 	const char *why = "out of range";
+	struct vg_query_page page;
+	struct vg_scan_key key;
 	const char *field;
 
-	if (job == NULL) {
-		close_client(c);
-		return;
-	}
-	job->kind = JOB_FLOWS;
-	job->id = req->id;
-	field = read_page(in->page, &job->page);
+	vg_scan_key_init(&key, VG_SCAN_FLOWS);
+	field = read_page(in->page, &page);
 	if (field == NULL)
 		field = read_flow_filter(in->filter, c->api->engines[0]->ndpi,
-					 &job->flow_filter, &why);
+					 &key.flow, &why);
 	if (field == NULL && (unsigned int)in->sort >= VG_FLOW_SORT_COUNT)
 		field = "sort";
 	if (field != NULL) {
 		send_error(c, req->id,
 			   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INVALID_ARGUMENT,
 			   field, why);
-		free(job);
 		return;
 	}
-	job->flow_sort = (enum vg_flow_sort)in->sort;
-	queue_job(c, job);
+	key.sort = (uint32_t)in->sort;
+	key.ascending = page.ascending;
+	request_list(c, req->id, &key, &page);
 }
 
 static void
@@ -747,7 +985,6 @@ handle_flow(struct api_client *c, const Request *req)
 		close_client(c);
 		return;
 	}
-	job->kind = JOB_FLOW;
 	job->id = req->id;
 	job->flow_id = req->flow->flow_id;
 	queue_job(c, job);
@@ -758,46 +995,43 @@ handle_hosts(struct api_client *c, const Request *req)
 {
 	const Vigil__Control__V1__HostsRequest *in = req->hosts;
 	const Vigil__Control__V1__HostFilter *hf = in->filter;
-	struct job *job = calloc(1, sizeof(*job));
 	const char *why = "out of range";
+	struct vg_host_filter *f;
+	struct vg_query_page page;
+	struct vg_scan_key key;
 	const char *field;
 
-	if (job == NULL) {
-		close_client(c);
-		return;
-	}
-	job->kind = JOB_HOSTS;
-	job->id = req->id;
-	field = read_page(in->page, &job->page);
+	vg_scan_key_init(&key, VG_SCAN_HOSTS);
+	f = &key.host;
+	field = read_page(in->page, &page);
 	if (field == NULL && (unsigned int)in->sort >= VG_HOST_SORT_COUNT)
 		field = "sort";
 	if (field == NULL && hf != NULL && hf->ip.len > 0) {
-		if (!read_address(&hf->ip, job->host_filter.ip,
-				  &job->host_filter.ip_version)) {
+		if (!read_address(&hf->ip, f->ip, &f->ip_version)) {
 			field = "filter.ip";
 			why = "an address has 4 or 16 bytes";
 		}
-		job->host_filter.by_ip = true;
+		f->by_ip = true;
 	}
 	if (field == NULL && hf != NULL && hf->vlan != NULL) {
 		if (hf->vlan->value > 4095)
 			field = "filter.vlan";
-		job->host_filter.by_vlan = true;
-		job->host_filter.vlan = (uint16_t)hf->vlan->value;
+		f->by_vlan = true;
+		f->vlan = (uint16_t)hf->vlan->value;
 	}
 	if (hf != NULL && hf->local != NULL) {
-		job->host_filter.by_local = true;
-		job->host_filter.local = hf->local->value;
+		f->by_local = true;
+		f->local = hf->local->value;
 	}
 	if (field != NULL) {
 		send_error(c, req->id,
 			   VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INVALID_ARGUMENT,
 			   field, why);
-		free(job);
 		return;
 	}
-	job->host_sort = (enum vg_host_sort)in->sort;
-	queue_job(c, job);
+	key.sort = (uint32_t)in->sort;
+	key.ascending = page.ascending;
+	request_list(c, req->id, &key, &page);
 }
 
 /* ---- counters, plugins and reload, on the loop ---- */
@@ -851,6 +1085,22 @@ fill_engine_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 	ADD(l, n, "active_flows", st->active_flows);
 	b->counters = l;
 	b->n_counters = n;
+}
+
+/* Appends the counters of the API's table scans to b->counters. */
+static void
+fill_scan_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
+		   const struct vg_scans *scans)
+{
+	const struct vg_scan_counters *sc = &scans->counters;
+
+	if (b->counters == NULL)
+		return;
+	ADD(b->counters, b->n_counters, "api_scans", sc->scans);
+	ADD(b->counters, b->n_counters, "api_scans_delayed", sc->delayed);
+	ADD(b->counters, b->n_counters, "api_scan_wait_ms", sc->wait_ms);
+	ADD(b->counters, b->n_counters, "api_answers_reused", sc->reused);
+	ADD(b->counters, b->n_counters, "api_scans_rejected", sc->rejected);
 }
 
 static void
@@ -1071,6 +1321,7 @@ handle_stats(struct api_client *c, const Request *req)
 	vigil__control__v1__stats_response__init(&body);
 	fill_ports(&a, &body, &st, api->env.capture);
 	fill_engine_counters(&a, &body, &st);
+	fill_scan_counters(&a, &body, &api->scans);
 	fill_parse_errors(&a, &body, &st);
 	if (api->env.sandboxes != NULL)
 		fill_plugin_counters(&a, &body, &st);
@@ -1361,13 +1612,29 @@ remove_stale_socket(const char *path)
 }
 
 static void
-on_server_closed(uv_handle_t *handle)
+on_handle_closed(uv_handle_t *handle)
 {
 	struct vg_api *api = handle->data;
 
-	api->server_closed = true;
-	if (api->queries == 0)
-		free(api);
+	api->open_handles--;
+	free_api_when_idle(api);
+}
+
+/* Sets the table bytes that one flow scan and one host scan read. */
+static void
+size_scans(struct vg_api *api)
+{
+	unsigned int e;
+
+	for (e = 0; e < api->env.engine_count; e++) {
+		const struct vg_engine *engine = api->engines[e];
+
+		api->flow_bytes += (uint64_t)engine->table->capacity *
+				   sizeof(struct vg_flow);
+		if (engine->hosts != NULL)
+			api->host_bytes += (uint64_t)engine->hosts->capacity *
+					   sizeof(struct vg_host);
+	}
 }
 
 struct vg_api *
@@ -1391,9 +1658,15 @@ vg_api_start(uv_loop_t *loop, const char *path, const struct vg_api_env *env)
 	api->started_ms = uv_now(loop);
 	for (e = 0; e < env->engine_count; e++)
 		api->engines[e] = env->engines[e]->engine;
+	size_scans(api);
+	vg_scans_init(&api->scans, env->cfg->web.query_cache_ms,
+		      (uint64_t)env->cfg->web.query_scan_mb_per_second << 20);
 
 	uv_pipe_init(loop, &api->server, 0);
 	api->server.data = api;
+	uv_timer_init(loop, &api->timer);
+	api->timer.data = api;
+	api->open_handles = 2;
 	rc = remove_stale_socket(path);
 	if (rc == 0)
 		rc = uv_pipe_bind(&api->server, path);
@@ -1407,11 +1680,33 @@ vg_api_start(uv_loop_t *loop, const char *path, const struct vg_api_env *env)
 		       rc == UV_EEXIST ? " (the path is not a socket)" :
 		       rc == UV_EADDRINUSE ? " (another process listens there)" :
 					     "");
-		uv_close((uv_handle_t *)&api->server, on_server_closed);
+		uv_close((uv_handle_t *)&api->server, on_handle_closed);
+		uv_close((uv_handle_t *)&api->timer, on_handle_closed);
 		return NULL;
 	}
-	VG_INFO("engine", "api socket=%s listening", path);
+	VG_INFO("engine", "api socket=%s listening query_cache_ms=%u query_scan_mb_per_second=%u flow_scan_bytes=%" PRIu64 " host_scan_bytes=%" PRIu64,
+		path, env->cfg->web.query_cache_ms,
+		env->cfg->web.query_scan_mb_per_second, api->flow_bytes,
+		api->host_bytes);
 	return api;
+}
+
+/* Drops the scans still waiting for the budget, with their requests. */
+static void
+drop_waiting_scans(struct vg_api *api)
+{
+	struct vg_scan *scan = api->scans.list;
+
+	while (scan != NULL) {
+		struct vg_scan *next = scan->next;
+
+		if (scan->state == VG_SCAN_WAITING) {
+			vg_scans_done(&api->scans, scan, -ECANCELED);
+			answer_waiters(api, scan);
+			vg_scans_remove(&api->scans, scan);
+		}
+		scan = next;
+	}
 }
 
 void
@@ -1423,6 +1718,9 @@ vg_api_stop(struct vg_api *api)
 		return;
 	for (c = api->clients; c != NULL; c = c->next)
 		close_client(c);
+	drop_waiting_scans(api);
 	unlink(api->path);
-	uv_close((uv_handle_t *)&api->server, on_server_closed);
+	uv_timer_stop(&api->timer);
+	uv_close((uv_handle_t *)&api->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&api->server, on_handle_closed);
 }

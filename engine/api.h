@@ -7,9 +7,11 @@
  * control socket, so neither protocol has to guess the other's framing.
  * Requests that scan the flow or host tables run on libuv's thread pool,
  * at most VG_API_MAX_QUERIES at a time, so a scan of a million flows
- * does not delay the control loop (records, sandboxes, signals). The
- * others (counters, plugins, reload) run on the loop itself, because they
- * read state only the control thread may touch.
+ * does not delay the control loop (records, sandboxes, signals). List
+ * requests share recent scans and wait for the scan budget (api_scans.h),
+ * at most VG_API_MAX_WAITING of them at a time. The others (counters,
+ * plugins, reload) run on the loop itself, because they read state only
+ * the control thread may touch.
  */
 #ifndef VG_ENGINE_API_H
 #define VG_ENGINE_API_H
@@ -19,6 +21,7 @@
 #include <uv.h>
 
 #define VG_API_MAX_QUERIES 4
+#define VG_API_MAX_WAITING 256             /* list requests waiting for scans */
 #define VG_API_REQUEST_MAX 65536u          /* bytes in one request frame */
 #define VG_API_RESPONSE_MAX (16u << 20)    /* bytes in one response frame */
 

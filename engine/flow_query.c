@@ -316,7 +316,7 @@ vg_flow_query(struct vg_engine *const *engines, unsigned int engine_count,
 	uint32_t i;
 
 	memset(result, 0, sizeof(*result));
-	if (page->limit == 0 || page->limit > VG_QUERY_MAX_LIMIT ||
+	if (page->limit == 0 ||
 	    (uint64_t)page->offset + page->limit > VG_QUERY_MAX_RANK ||
 	    sort >= VG_FLOW_SORT_COUNT)
 		return -EINVAL;
@@ -540,7 +540,7 @@ vg_host_query(struct vg_engine *const *engines, unsigned int engine_count,
 	uint32_t i;
 
 	memset(result, 0, sizeof(*result));
-	if (page->limit == 0 || page->limit > VG_QUERY_MAX_LIMIT ||
+	if (page->limit == 0 ||
 	    (uint64_t)page->offset + page->limit > VG_QUERY_MAX_RANK ||
 	    sort >= VG_HOST_SORT_COUNT)
 		return -EINVAL;

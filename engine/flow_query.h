@@ -45,7 +45,7 @@
 struct vg_config;
 
 #define VG_FLOW_READ_TRIES 4
-#define VG_QUERY_MAX_LIMIT 1000
+#define VG_QUERY_MAX_LIMIT 1000 /* rows in one API page */
 #define VG_QUERY_MAX_RANK 10000 /* offset + limit */
 
 /* vg_flow_filter.set bits */
@@ -100,7 +100,7 @@ enum vg_host_sort {
 
 struct vg_query_page {
 	uint32_t offset;
-	uint32_t limit;        /* 1..VG_QUERY_MAX_LIMIT */
+	uint32_t limit;        /* 1..VG_QUERY_MAX_RANK - offset */
 	bool ascending;
 };
 

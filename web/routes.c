@@ -531,8 +531,9 @@ flows_answered(struct vg_pending *p, const Response *resp, const char *error)
 		return;
 	}
 	vg_jbuf_printf(&b, "{\"total\":%" PRIu64 ",\"offset\":%" PRIu64
-			   ",\"limit\":%" PRIu64 ",\"flows\":[",
-		       fr->total, page >> 32, page & 0xffffffff);
+			   ",\"limit\":%" PRIu64 ",\"age_ms\":%" PRIu64
+			   ",\"flows\":[",
+		       fr->total, page >> 32, page & 0xffffffff, fr->age_ms);
 	for (i = 0; i < fr->n_flows; i++) {
 		if (i > 0)
 			vg_jbuf_lit(&b, ",");
@@ -656,8 +657,9 @@ hosts_answered(struct vg_pending *p, const Response *resp, const char *error)
 		return;
 	}
 	vg_jbuf_printf(&b, "{\"total\":%" PRIu64 ",\"offset\":%" PRIu64
-			   ",\"limit\":%" PRIu64 ",\"host_tracking\":%s,\"hosts\":[",
-		       hr->total, page >> 32, page & 0xffffffff,
+			   ",\"limit\":%" PRIu64 ",\"age_ms\":%" PRIu64
+			   ",\"host_tracking\":%s,\"hosts\":[",
+		       hr->total, page >> 32, page & 0xffffffff, hr->age_ms,
 		       hr->host_tracking ? "true" : "false");
 	for (i = 0; i < hr->n_hosts; i++) {
 		if (i > 0)

@@ -708,6 +708,23 @@ test_web_listen_distinct_accepted(void **state)
 }
 
 static void
+test_web_query_keys(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("web:\n  listen: [\"127.0.0.1:8443\"]\n"), 0);
+	assert_int_equal(cfg.web.query_cache_ms, 1000);
+	assert_int_equal(cfg.web.query_scan_mb_per_second, 1024);
+	assert_int_equal(parse("web:\n  query_cache_ms: 0\n  query_scan_mb_per_second: 64\n"),
+			 0);
+	assert_int_equal(cfg.web.query_cache_ms, 0);
+	assert_int_equal(cfg.web.query_scan_mb_per_second, 64);
+	expect_error("web:\n  query_cache_ms: 60001\n",
+		     "t.yaml:2:19: web.query_cache_ms: 60001 is out of range 0..60000");
+	expect_error("web:\n  query_scan_mb_per_second: 0\n",
+		     "t.yaml:2:29: web.query_scan_mb_per_second: 0 is out of range 1..1000000");
+}
+
+static void
 test_web_check_static_dir_missing(void **state)
 {
 	(void)state;
@@ -820,6 +837,7 @@ main(void)
 		cmocka_unit_test(test_web_listen_twice),
 		cmocka_unit_test(test_web_listen_overlaps_wildcard),
 		cmocka_unit_test(test_web_listen_distinct_accepted),
+		cmocka_unit_test(test_web_query_keys),
 		cmocka_unit_test(test_web_check_static_dir_missing),
 		cmocka_unit_test(test_web_check_certificate_missing),
 		cmocka_unit_test(test_web_check_data_dir_parents),

@@ -236,8 +236,10 @@ test_page_out_of_bounds(void **state)
 	struct vg_engine *list[2] = { &engines[0], &engines[1] };
 	struct vg_flow_filter none = { 0 };
 	struct vg_query_page zero = { .limit = 0 };
-	struct vg_query_page big = { .limit = 1001 };
+	struct vg_query_page big = { .limit = 10001 };
 	struct vg_query_page deep = { .offset = 9901, .limit = 100 };
+	struct vg_query_page whole = { .limit = 10000 };
+	static uint64_t bytes_of[FLOWS];
 	struct vg_flow_result r;
 
 	assert_int_equal(vg_flow_query(list, 2, &none, VG_FLOW_SORT_BYTES,
@@ -249,6 +251,13 @@ test_page_out_of_bounds(void **state)
 	assert_int_equal(vg_flow_query(list, 2, &none, VG_FLOW_SORT_BYTES,
 				       &deep, &r),
 			 -EINVAL);
+	/* The API's scans ask for every rank a cached result may serve. */
+	fill(engines, bytes_of);
+	assert_int_equal(vg_flow_query(list, 2, &none, VG_FLOW_SORT_BYTES,
+				       &whole, &r),
+			 0);
+	assert_int_equal(r.count, FLOWS);
+	free(r.hits);
 }
 
 static void
