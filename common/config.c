@@ -2024,7 +2024,7 @@ vg_config_defaults(struct vg_config *cfg)
 	cfg->ts_archive_count = 4;
 	cfg->ts_host_series_max = 10000;
 	cfg->ts_local_hosts_only = true;
-	cfg->ts_queue_size = 262144;
+	cfg->ts_queue_size = 0; /* sized from host_series_max, ts_writer.h */
 	vg_alerts_config_defaults(&cfg->alerts);
 }
 

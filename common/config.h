@@ -157,7 +157,7 @@ struct vg_config {
 	unsigned int ts_archive_count;
 	uint32_t ts_host_series_max;   /* host series at most, 0 = none */
 	bool ts_local_hosts_only;
-	uint32_t ts_queue_size;        /* points waiting for the writer */
+	uint32_t ts_queue_size;        /* points waiting for the writer; 0: auto */
 
 	/* alerts: database, noise control, endpoints */
 	struct vg_alerts_config alerts;

@@ -629,6 +629,23 @@ make_directory(const char *dir, char *err, size_t err_len)
 	return rc;
 }
 
+uint64_t
+vg_ts_queue_size(const struct vg_config *cfg)
+{
+	uint64_t size;
+
+	if (cfg->ts_queue_size != 0)
+		return cfg->ts_queue_size;
+	/*
+	 * Four minutes of points at the host cap (two series a host): room
+	 * for the minutes it takes to create that many files the first time.
+	 */
+	size = 8 * (uint64_t)cfg->ts_host_series_max;
+	if (size < VG_TS_QUEUE_MIN)
+		size = VG_TS_QUEUE_MIN;
+	return size < VG_TS_QUEUE_MAX ? size : VG_TS_QUEUE_MAX;
+}
+
 struct vg_ts_writer *
 vg_ts_writer_start(const struct vg_config *cfg, char *err, size_t err_len)
 {
@@ -645,7 +662,7 @@ vg_ts_writer_start(const struct vg_config *cfg, char *err, size_t err_len)
 	snprintf(w->daemon, sizeof(w->daemon), "%s", cfg->ts_rrdcached);
 	memcpy(w->archives, cfg->ts_archives, sizeof(w->archives));
 	w->archive_count = cfg->ts_archive_count;
-	w->capacity = cfg->ts_queue_size ? cfg->ts_queue_size : 1;
+	w->capacity = vg_ts_queue_size(cfg);
 	while (slots < w->capacity)
 		slots <<= 1;
 	w->ring_mask = slots - 1;

@@ -92,6 +92,17 @@ vg_ts_point_new(const char *path, unsigned int n);
 void
 vg_ts_point_free(struct vg_ts_point *point);
 
+#define VG_TS_QUEUE_MIN 262144u
+#define VG_TS_QUEUE_MAX (1u << 24)
+
+/*
+ * Returns the writer queue's size in points: timeseries.queue_size, or
+ * without it eight points per host series allowed, at least
+ * VG_TS_QUEUE_MIN and at most VG_TS_QUEUE_MAX.
+ */
+uint64_t
+vg_ts_queue_size(const struct vg_config *cfg);
+
 /*
  * Starts the writer thread for cfg->ts_directory (created when missing),
  * connected to cfg->ts_rrdcached when set. Returns NULL with a message in

@@ -557,6 +557,29 @@ expect_config_error(const char *text, const char *message)
 	assert_string_equal(err, message);
 }
 
+/* The queue holds eight points per host series allowed, within bounds. */
+static void
+test_queue_size_default(void **state)
+{
+	struct vg_config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&cfg, "timeseries:\n  directory: /tmp\n", err,
+			       sizeof(err)), 0);
+	assert_int_equal(cfg.ts_host_series_max, 10000);
+	assert_int_equal(vg_ts_queue_size(&cfg), 262144);
+
+	cfg.ts_host_series_max = 100000;
+	assert_int_equal(vg_ts_queue_size(&cfg), 800000);
+
+	cfg.ts_host_series_max = 10000000;
+	assert_int_equal(vg_ts_queue_size(&cfg), 1u << 24);
+
+	cfg.ts_queue_size = 2048;
+	assert_int_equal(vg_ts_queue_size(&cfg), 2048);
+}
+
 static void
 test_config_timeseries_errors(void **state)
 {
@@ -635,6 +658,7 @@ main(void)
 		cmocka_unit_test(test_point_path_must_stay_inside),
 		cmocka_unit_test(test_config_timeseries_section),
 		cmocka_unit_test(test_config_timeseries_errors),
+		cmocka_unit_test(test_queue_size_default),
 		cmocka_unit_test_setup_teardown(
 			test_fetch_unknown_metric_and_file, setup, teardown),
 	};

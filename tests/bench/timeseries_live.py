@@ -1,0 +1,259 @@
+#!/usr/bin/env python3
+"""Timeseries on a live port: 100 000 host series a minute of wall time.
+
+tests/bench/timeseries.py reads a file at full speed, so its minutes of
+packet time pass every half second: the host series are cut, merged and
+written about 120 times as often as on a link. This benchmark measures
+the cost at the pace of a link. vigild captures from a port that replays
+a capture from memory without end (net_pcap, infinite_rx=1). Its packets
+carry no capture time, so vigild stamps them with the wall clock, and a
+minute is a minute. The capture holds one UDP packet from each of HOSTS
+local hosts, so every host stays active and gets its series each minute.
+
+RUNS times, in turn, vigild runs for SECONDS without timeseries (the
+baseline) and with them (local hosts, a series cap above HOSTS). The rate
+is the packets the engine took (rx packets less ring-full drops) between
+the status lines at WARMUP seconds and at the end, from vigild's own log
+times. The window holds at least two minute cuts when SECONDS - WARMUP
+is 120 or more. The rx and engine lcores share CPU 1, and the control
+thread and the writer run on CPU 0, as in the web API benchmark.
+
+The figures: packets per second of each kind (median of the runs), their
+ratio (floor: within 5%), the host series written, the points written,
+the writer queue's high-water mark and the points dropped because it was
+full (floor: none), and the CPUs' worth of time other processes used.
+
+Standard library only; no hugepages (about 1.8 GB of 4 KiB pages for the
+mbufs). Exit status: 0 floors met, 3 a floor missed, 1 a run failed, 2 a
+command-line error.
+
+usage: timeseries_live.py --vigild PATH [--hosts N] [--seconds S]
+                          [--warmup S] [--runs N] [--work DIR] [--keep]
+"""
+import argparse
+import datetime
+import ipaddress
+import os
+import re
+import shutil
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+import pcapgen as g  # noqa: E402
+from capture import FOREIGN_LOAD_WARNING, LoadMeter  # noqa: E402
+from web_api import pool_sizes  # noqa: E402
+
+FLOOR = 0.95
+LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z ")
+
+
+def build_capture(path, hosts):
+    """One small UDP packet from each host to one of 50 remote servers."""
+    base = ipaddress.IPv4Address("10.0.0.1")
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for h in range(hosts):
+            src = str(base + h)
+            dst = f"203.0.113.{h % 50 + 1}"
+            frame = g.packet(src, dst, 17, g.udp(src, 20000 + h % 40000,
+                                                 dst, 9999, b"v" * 18))
+            f.write(struct.pack("<IIII", 1_700_000_000, h, len(frame),
+                                len(frame)))
+            f.write(frame)
+
+
+def write_config(work, name, capture, hosts, rrd):
+    mbufs, size_mb = pool_sizes(hosts, False)
+    lines = [
+        "capture:",
+        "  ports:",
+        f"    - vdev: net_pcap0,rx_pcap={capture},infinite_rx=1",
+        "      name: live0",
+        "lcores:",
+        "  control: 0",
+        "  rx: [1]",
+        "  engine: [1]",
+        "memory:",
+        "  hugepages: false",
+        f"  mbufs: {mbufs}",
+        f"  size_mb: {size_mb}",
+        "flows:",
+        f"  table_size: {2 * hosts + 4096}",
+        "  idle_timeout: 3600",
+        "  active_timeout: 0",
+        "networks:",
+        "  local: [10.0.0.0/8]",
+        "log:",
+        "  status_interval: 1",
+    ]
+    if rrd:
+        lines += [
+            "timeseries:",
+            f"  directory: {rrd}",
+            f"  host_series_max: {2 * hosts}",
+            "  archives:",
+            "    - { resolution: 60, keep: 3600 }",
+        ]
+    path = os.path.join(work, name + ".yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
+def log_time(line):
+    match = LOG_TIME.match(line)
+    if not match:
+        return None
+    stamp = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S.%f")
+    return (stamp - datetime.datetime(1970, 1, 1)).total_seconds()
+
+
+def fields(line):
+    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)(?=\s|$)", line)}
+
+
+def run(vigild, config, seconds, warmup, timeseries):
+    """Runs vigild on the live port for <seconds>, then stops it with
+    SIGINT; returns its figures."""
+    proc = subprocess.Popen([vigild, "-c", config],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            errors="replace")
+    lines = []
+    reader = threading.Thread(
+        target=lambda: lines.extend(line.rstrip("\n")
+                                    for line in proc.stderr))
+    reader.start()
+    time.sleep(warmup)
+    meter = LoadMeter(proc.pid)
+    time.sleep(seconds - warmup)
+    others = meter.foreign_cpus()
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    reader.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"vigild exited {proc.returncode}:\n" +
+                           "\n".join(lines[-30:]))
+    status = [(log_time(line), fields(line)) for line in lines
+              if "engine: status " in line]
+    started = next((log_time(line) for line in lines
+                    if "engine: started" in line), None)
+    if started is None or len(status) < 3:
+        raise RuntimeError("missing status lines:\n" +
+                           "\n".join(lines[-30:]))
+    window = [s for s in status if s[0] >= started + warmup]
+    if len(window) < 2:
+        raise RuntimeError("no status lines after the warm-up")
+    (t0, a), (t1, b) = window[0], window[-1]
+
+    def taken(s):
+        return s["packets"] - s["ring_full"]
+
+    result = dict(pps=(taken(b) - taken(a)) / (t1 - t0), seconds=t1 - t0,
+                  others=others, drops=b["ring_full"] - a["ring_full"])
+    if timeseries:
+        writer = next((line for line in lines if "writer stopped" in line),
+                      None)
+        series = next((line for line in lines
+                       if "timeseries: series" in line), None)
+        if writer is None or series is None:
+            raise RuntimeError("missing timeseries log lines:\n" +
+                               "\n".join(lines[-30:]))
+        result["writer"] = fields(writer)
+        result["series"] = fields(series)
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description="timeseries cost on a live port, wall-clock minutes")
+    parser.add_argument("--vigild", required=True)
+    parser.add_argument("--hosts", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=150)
+    parser.add_argument("--warmup", type=float, default=20)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--work", help="work directory (default: a new one "
+                        "under /var/tmp)")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    if args.seconds - args.warmup < 10 or args.runs < 1:
+        parser.error("--seconds must exceed --warmup by 10 or more")
+
+    work = args.work or tempfile.mkdtemp(prefix="vigil-ts-live-",
+                                         dir="/var/tmp")
+    os.makedirs(work, exist_ok=True)
+    capture = os.path.join(work, "hosts.pcap")
+    build_capture(capture, args.hosts)
+    print(f"capture: {args.hosts:,} hosts, one packet each, replayed "
+          f"without end; {args.seconds:.0f} s a run, measured after "
+          f"{args.warmup:.0f} s", flush=True)
+    base_config = write_config(work, "baseline", capture, args.hosts, None)
+    baseline, with_ts = [], []
+    try:
+        for i in range(args.runs):
+            r = run(args.vigild, base_config, args.seconds, args.warmup,
+                    False)
+            baseline.append(r)
+            print(f"baseline run {i + 1}: {r['pps']:,.0f} packets/s over "
+                  f"{r['seconds']:.0f} s; ring-full drops {r['drops']:,}; "
+                  f"others {r['others']:.2f} CPUs", flush=True)
+            rrd = os.path.join(work, f"rrd{i}")
+            shutil.rmtree(rrd, ignore_errors=True)
+            config = write_config(work, f"ts{i}", capture, args.hosts, rrd)
+            r = run(args.vigild, config, args.seconds, args.warmup, True)
+            with_ts.append(r)
+            print(f"timeseries run {i + 1}: {r['pps']:,.0f} packets/s over "
+                  f"{r['seconds']:.0f} s; ring-full drops {r['drops']:,}; "
+                  f"host series {r['series'].get('host_series', 0):,}; "
+                  f"points {r['writer'].get('updates', 0):,}; others "
+                  f"{r['others']:.2f} CPUs", flush=True)
+            if not args.keep:
+                shutil.rmtree(rrd, ignore_errors=True)
+    except RuntimeError as err:
+        print(f"ERROR: {err}")
+        return 1
+    finally:
+        if not args.keep and not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+
+    base_pps = statistics.median(r["pps"] for r in baseline)
+    ts_pps = statistics.median(r["pps"] for r in with_ts)
+    ratio = ts_pps / base_pps
+    dropped = max(r["writer"].get("dropped", 0) for r in with_ts)
+    high = max(r["writer"].get("queue_high_water", 0) for r in with_ts)
+    hosts = min(r["series"].get("host_series", 0) for r in with_ts)
+    busiest = max(r["others"] for r in baseline + with_ts)
+    print()
+    print(f"  baseline packets/s        {base_pps:14,.0f}  (median of "
+          f"{len(baseline)})")
+    print(f"  timeseries packets/s      {ts_pps:14,.0f}  (median of "
+          f"{len(with_ts)})")
+    print(f"  ratio                     {ratio:14.3f}  floor >= {FLOOR}")
+    print(f"  host series               {hosts:14,}")
+    print(f"  queue high-water mark     {high:14,}")
+    print(f"  points dropped, queue full {dropped:13,}")
+    print(f"  others, most in one run   {busiest:14.2f} CPUs")
+    if busiest > FOREIGN_LOAD_WARNING:
+        print(f"  WARNING: other processes used up to {busiest:.2f} CPUs "
+              "during a run; the rates are lower than on an idle machine "
+              "and the ratio is not reliable")
+    met = ratio >= FLOOR and dropped == 0 and hosts >= args.hosts
+    print(f"  result                    {'met' if met else 'MISSED'}")
+    return 0 if met else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
