@@ -21,7 +21,10 @@ thread and the writer run on CPU 0, as in the web API benchmark.
 The figures: packets per second of each kind (median of the runs), their
 ratio (floor: within 5%), the host series written, the points written,
 the writer queue's high-water mark and the points dropped because it was
-full (floor: none), and the CPUs' worth of time other processes used.
+full (floor: none), the CPUs' worth of time other processes used, and
+the share of the lcores' CPU spent in user mode. The rest of that CPU
+went to the kernel, such as per-CPU memory work that the writer's file
+activity on the other CPU makes the kernel queue on every CPU.
 
 Standard library only; no hugepages (about 1.8 GB of 4 KiB pages for the
 mbufs). Exit status: 0 floors met, 3 a floor missed, 1 a run failed, 2 a
@@ -53,6 +56,7 @@ from capture import FOREIGN_LOAD_WARNING, LoadMeter  # noqa: E402
 from web_api import pool_sizes  # noqa: E402
 
 FLOOR = 0.95
+LCORE_CPU = 1  # lcores.rx and lcores.engine in write_config
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z ")
 
 
@@ -121,6 +125,16 @@ def fields(line):
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)(?=\s|$)", line)}
 
 
+def cpu_times(cpu):
+    """Returns (user + nice, all) clock ticks of CPU <cpu> from /proc/stat."""
+    with open("/proc/stat", encoding="ascii") as f:
+        for line in f:
+            if line.startswith(f"cpu{cpu} "):
+                ticks = [int(v) for v in line.split()[1:9]]
+                return ticks[0] + ticks[1], sum(ticks)
+    raise RuntimeError(f"no cpu{cpu} line in /proc/stat")
+
+
 def run(vigild, config, seconds, warmup, timeseries):
     """Runs vigild on the live port for <seconds>, then stops it with
     SIGINT; returns its figures."""
@@ -135,8 +149,10 @@ def run(vigild, config, seconds, warmup, timeseries):
     reader.start()
     time.sleep(warmup)
     meter = LoadMeter(proc.pid)
+    user0, all0 = cpu_times(LCORE_CPU)
     time.sleep(seconds - warmup)
     others = meter.foreign_cpus()
+    user1, all1 = cpu_times(LCORE_CPU)
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=600)
@@ -163,7 +179,8 @@ def run(vigild, config, seconds, warmup, timeseries):
         return s["packets"] - s["ring_full"]
 
     result = dict(pps=(taken(b) - taken(a)) / (t1 - t0), seconds=t1 - t0,
-                  others=others, drops=b["ring_full"] - a["ring_full"])
+                  others=others, drops=b["ring_full"] - a["ring_full"],
+                  lcore_user=(user1 - user0) / max(all1 - all0, 1))
     if timeseries:
         writer = next((line for line in lines if "writer stopped" in line),
                       None)
@@ -209,6 +226,7 @@ def main():
             baseline.append(r)
             print(f"baseline run {i + 1}: {r['pps']:,.0f} packets/s over "
                   f"{r['seconds']:.0f} s; ring-full drops {r['drops']:,}; "
+                  f"CPU {LCORE_CPU} in user mode {r['lcore_user']:.1%}; "
                   f"others {r['others']:.2f} CPUs", flush=True)
             rrd = os.path.join(work, f"rrd{i}")
             shutil.rmtree(rrd, ignore_errors=True)
@@ -218,7 +236,8 @@ def main():
             print(f"timeseries run {i + 1}: {r['pps']:,.0f} packets/s over "
                   f"{r['seconds']:.0f} s; ring-full drops {r['drops']:,}; "
                   f"host series {r['series'].get('host_series', 0):,}; "
-                  f"points {r['writer'].get('updates', 0):,}; others "
+                  f"points {r['writer'].get('updates', 0):,}; CPU "
+                  f"{LCORE_CPU} in user mode {r['lcore_user']:.1%}; others "
                   f"{r['others']:.2f} CPUs", flush=True)
             if not args.keep:
                 shutil.rmtree(rrd, ignore_errors=True)
@@ -246,6 +265,10 @@ def main():
     print(f"  queue high-water mark     {high:14,}")
     print(f"  points dropped, queue full {dropped:13,}")
     print(f"  others, most in one run   {busiest:14.2f} CPUs")
+    for name, runs in (("baseline", baseline), ("timeseries", with_ts)):
+        least = min(r["lcore_user"] for r in runs)
+        print(f"  CPU {LCORE_CPU} in user mode, {name:10} {least:8.1%}  "
+              "(least of the runs; the rest is the kernel's)")
     if busiest > FOREIGN_LOAD_WARNING:
         print(f"  WARNING: other processes used up to {busiest:.2f} CPUs "
               "during a run; the rates are lower than on an idle machine "
