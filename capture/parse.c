@@ -1086,13 +1086,11 @@ vg_parse(const struct vg_parse_opts *opts, const uint8_t *data, uint32_t len,
 		.tunnels = opts->tunnels,
 	};
 	uint64_t ts_us = pkt->ts_us;
-	uint32_t hash = pkt->hash;
 	uint8_t port_id = pkt->port_id;
 	enum vg_parse_error err;
 
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->ts_us = ts_us;
-	pkt->hash = hash;
 	pkt->port_id = port_id;
 	pkt->frame_len = len;
 

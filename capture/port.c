@@ -22,6 +22,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <rte_mbuf_pool_ops.h>
 #include <sys/time.h>
 
 #include "capture.h"
@@ -29,6 +30,7 @@
 
 #define RX_DESCRIPTORS 1024
 #define MBUF_CACHE 256
+#define PACKET_POOL_OPS "stack" /* DPDK mempool driver, see create_packet_pool() */
 #define COPY_POOL_SIZE 255
 #define COPY_DATA_ROOM UINT16_MAX
 
@@ -101,16 +103,43 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames)
 	return 0;
 }
 
+/*
+ * Creates the pool that ports receive into. The rx lcores take mbufs from
+ * it and the engine lcores free them, so the cycle goes through the
+ * mempool driver and not only through the per-lcore caches. The default
+ * driver is a FIFO ring, which hands rx the mbuf freed longest ago, so
+ * every mbuf of the pool takes its turn, and with a pool larger than the
+ * CPU caches they arrive cold. The "stack" driver hands out the mbufs
+ * freed last, which are still in the caches.
+ * A platform that names its own (hardware) mempool driver keeps it.
+ */
+static struct rte_mempool *
+create_packet_pool(const struct vg_config *cfg, uint16_t priv, int socket)
+{
+	struct rte_mempool *pool;
+
+	if (rte_mbuf_platform_mempool_ops() == NULL) {
+		pool = rte_pktmbuf_pool_create_by_ops("vg_pkts", cfg->mbufs,
+						      MBUF_CACHE, priv,
+						      RTE_MBUF_DEFAULT_BUF_SIZE,
+						      socket, PACKET_POOL_OPS);
+		if (pool != NULL)
+			return pool;
+		VG_WARN("capture",
+			"mempool_ops=%s rte_pktmbuf_pool_create_by_ops() failed: %s (falling back to the default driver, which is slower; DPDK's mempool stack driver may be missing)",
+			PACKET_POOL_OPS, rte_strerror(rte_errno));
+	}
+	return rte_pktmbuf_pool_create("vg_pkts", cfg->mbufs, MBUF_CACHE, priv,
+				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+}
+
 static int
 create_pools(struct vg_capture *capture, const struct vg_config *cfg)
 {
 	uint16_t priv = RTE_ALIGN(sizeof(struct vg_pkt), RTE_MBUF_PRIV_ALIGN);
 	int socket = (int)rte_socket_id();
 
-	capture->pool = rte_pktmbuf_pool_create("vg_pkts", cfg->mbufs,
-						MBUF_CACHE, priv,
-						RTE_MBUF_DEFAULT_BUF_SIZE,
-						socket);
+	capture->pool = create_packet_pool(cfg, priv, socket);
 	if (capture->pool == NULL) {
 		VG_ERR("capture",
 		       "mbufs=%u rte_pktmbuf_pool_create() failed: %s (raise memory.size_mb or lower memory.mbufs)",

@@ -9,7 +9,7 @@ VIGIL_ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$VIGIL_ROOT/build}
 
 PACKAGES="meson ninja-build pkg-config gcc libc6-dev
-libdpdk-dev dpdk libndpi-dev libndpi-bin libyaml-dev libcmocka-dev
+libdpdk-dev dpdk dpdk-dev libndpi-dev libndpi-bin libyaml-dev libcmocka-dev
 libuv1-dev libpcap-dev libprotobuf-c-dev protobuf-c-compiler
 libluajit-5.1-dev libseccomp-dev python3 iproute2 iputils-ping
 libsqlite3-dev sqlite3 librrd-dev rrdtool rrdcached libcurl4-openssl-dev

@@ -112,7 +112,7 @@ vg_engine_free(struct vg_engine *engine);
 /*
  * Accounts one parsed packet to its flow, creating the flow if needed, and
  * runs detection on it while detection lasts. <frame> is the whole frame
- * that <pkt> describes; pkt->hash is set here.
+ * that <pkt> describes.
  */
 void
 vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,

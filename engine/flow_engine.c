@@ -1026,6 +1026,7 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 	struct vg_flow *flow;
 	bool src_is_lo;
 	unsigned int dir;
+	uint32_t hash;
 
 	engine->counters.packets++;
 	engine->counters.bytes += pkt->frame_len;
@@ -1038,12 +1039,14 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 	/*
 	 * The flow hash is computed here rather than on the rx lcore, which
 	 * is the busier of the two: rx only hashes to pick an engine lcore.
+	 * It stays out of <pkt>, because a write there would leave the mbuf's
+	 * cache line modified on this CPU, for the rx lcore to fetch back.
 	 */
-	pkt->hash = vg_flow_hash(pkt);
+	hash = vg_flow_hash(pkt);
 	vg_flow_key_from_pkt(pkt, &key, &src_is_lo);
-	flow = vg_flow_table_lookup(engine->table, &key, pkt->hash);
+	flow = vg_flow_table_lookup(engine->table, &key, hash);
 	if (flow == NULL) {
-		flow = vg_flow_table_insert(engine->table, &key, pkt->hash);
+		flow = vg_flow_table_insert(engine->table, &key, hash);
 		if (flow == NULL) {
 			engine->counters.flows_table_full++;
 			return;

@@ -20,6 +20,7 @@
 #include "minute.h"
 
 #define ENGINE_BURST 64
+#define PREFETCH_AHEAD 4    /* mbufs fetched ahead of the one processed */
 #define EXPIRE_EVERY 16     /* bursts between two expiry scans */
 #define EXPIRE_BUDGET 64    /* queue heads looked at per scan */
 #define STATUS_RING_SIZE 16384
@@ -137,6 +138,23 @@ all_rx_done(const struct vg_engine_lcore *lcore)
 	return true;
 }
 
+/*
+ * Fetches the cache lines the engine reads of an mbuf: both lines of the
+ * header (the data pointer, and what rte_pktmbuf_free_bulk() checks) and
+ * both lines of the parsed summary. The rx lcore wrote all four last, on
+ * another CPU.
+ */
+static inline void
+prefetch_mbuf(struct rte_mbuf *mbuf)
+{
+	const char *pkt = (const char *)vg_mbuf_pkt(mbuf);
+
+	rte_prefetch0(mbuf);
+	rte_prefetch0((const char *)mbuf + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(pkt);
+	rte_prefetch0(pkt + sizeof(struct vg_pkt) - 1);
+}
+
 static unsigned int
 drain_rings(struct vg_engine_lcore *lcore)
 {
@@ -150,9 +168,11 @@ drain_rings(struct vg_engine_lcore *lcore)
 							   ENGINE_BURST, NULL);
 		unsigned int i;
 
+		for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
+			prefetch_mbuf(mbufs[i]);
 		for (i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_mbuf_to_priv(mbufs[i + 1]));
+			if (i + PREFETCH_AHEAD < n)
+				prefetch_mbuf(mbufs[i + PREFETCH_AHEAD]);
 			vg_engine_packet(lcore->engine, vg_mbuf_pkt(mbufs[i]),
 					 rte_pktmbuf_mtod(mbufs[i],
 							  const uint8_t *));

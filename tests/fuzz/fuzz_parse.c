@@ -36,7 +36,6 @@ static const uint32_t linktypes[] = {
 
 /* Caller-owned fields, set before each parse and checked after it. */
 #define SENTINEL_TS_US 0x0123456789abcdefULL
-#define SENTINEL_HASH 0xfeedfaceu
 #define SENTINEL_PORT_ID 0xa5u
 
 int
@@ -99,8 +98,7 @@ check_fields(const struct vg_pkt *pkt, const struct vg_parse_opts *opts)
 	check((pkt->tunnel & (pkt->tunnel - 1)) == 0, "one tunnel bit", opts);
 	check((pkt->tunnel & ~opts->tunnels) == 0, "only opened tunnels",
 	      opts);
-	check(pkt->ts_us == SENTINEL_TS_US && pkt->hash == SENTINEL_HASH &&
-		      pkt->port_id == SENTINEL_PORT_ID,
+	check(pkt->ts_us == SENTINEL_TS_US && pkt->port_id == SENTINEL_PORT_ID,
 	      "caller fields kept", opts);
 }
 
@@ -110,7 +108,6 @@ parse_once(const struct vg_parse_opts *opts, const uint8_t *data,
 {
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->ts_us = SENTINEL_TS_US;
-	pkt->hash = SENTINEL_HASH;
 	pkt->port_id = SENTINEL_PORT_ID;
 	return vg_parse(opts, data, len, pkt);
 }
