@@ -11,6 +11,7 @@
 
 #include "capture/parse.h"
 #include "flow_table.h"
+#include "table_mem.h"
 
 unsigned int
 vg_flow_expiry_class(uint8_t l4_proto)
@@ -55,7 +56,8 @@ vg_flow_table_create(uint32_t capacity)
 		goto fail;
 
 	buckets = round_up_pow2(capacity / 2 + 1);
-	table->slots = calloc(capacity, sizeof(*table->slots));
+	table->slots = vg_table_mem_alloc((size_t)capacity *
+					  sizeof(*table->slots));
 	table->buckets = malloc((size_t)buckets * sizeof(*table->buckets));
 	table->owed_capacity = capacity / 4 + 1;
 	table->owed = malloc((size_t)table->owed_capacity * sizeof(uint32_t));
@@ -76,7 +78,8 @@ vg_flow_table_create(uint32_t capacity)
 	return table;
 
 fail_free:
-	free(table->slots);
+	vg_table_mem_free(table->slots,
+			  (size_t)capacity * sizeof(*table->slots));
 	free(table->buckets);
 	free(table->owed);
 	free(table);
@@ -90,7 +93,8 @@ vg_flow_table_free(struct vg_flow_table *table)
 {
 	if (table == NULL)
 		return;
-	free(table->slots);
+	vg_table_mem_free(table->slots,
+			  (size_t)table->capacity * sizeof(*table->slots));
 	free(table->buckets);
 	free(table->owed);
 	free(table);

@@ -6,6 +6,7 @@
 
 #include "capture/hash.h"
 #include "hosts.h"
+#include "table_mem.h"
 
 /* The table is kept at most half full, so probes stay short. */
 #define LOAD_FACTOR 2
@@ -21,10 +22,12 @@ vg_host_table_create(uint32_t hosts)
 		return NULL;
 	while (capacity < (uint64_t)hosts * LOAD_FACTOR && capacity < (1u << 30))
 		capacity <<= 1;
-	table->slots = calloc(capacity, sizeof(*table->slots));
+	table->slots = vg_table_mem_alloc((size_t)capacity *
+					  sizeof(*table->slots));
 	table->dirty = calloc(capacity, sizeof(*table->dirty));
 	if (table->slots == NULL || table->dirty == NULL) {
-		free(table->slots);
+		vg_table_mem_free(table->slots,
+				  (size_t)capacity * sizeof(*table->slots));
 		free(table->dirty);
 		free(table);
 		return NULL;
@@ -38,7 +41,8 @@ vg_host_table_free(struct vg_host_table *table)
 {
 	if (table == NULL)
 		return;
-	free(table->slots);
+	vg_table_mem_free(table->slots,
+			  (size_t)table->capacity * sizeof(*table->slots));
 	free(table->dirty);
 	free(table);
 }
