@@ -232,23 +232,23 @@ flow_is_p2p(const struct vg_flow *flow)
 
 /*
  * Host counters follow their flows instead of each packet. A packet only
- * moves its flow's own counters. The flow's hosts are paid what it owes
- * them (its start, and the counters since host_bytes and host_packets)
- * when it ends, when detection ends, when 255 packets are uncounted, and
- * at every pass over the owed flows (each HOST_PASS_US of packet time and
- * at each minute's cut). So two host lookups serve a flow's whole minute,
- * and a flow that starts and ends between two passes costs two in all.
+ * moves its flow's own counters. The flow's hosts count it as active when
+ * it starts and as ended when it ends. They are paid its traffic (the
+ * counters since host_bytes and host_packets) then, when 255 packets are
+ * uncounted, and at every pass over the owed flows (each HOST_PASS_US of
+ * packet time and at each minute's cut). So two host lookups serve a
+ * flow's whole minute of traffic.
  *
- * Counts what <flow> carried since its last update in both its hosts, its
- * start if they have not counted it yet, and its end when <ending>. With
- * <detected_now> set, detection has just ended and every byte of the flow
- * goes under its application; otherwise only the new bytes do, and only
- * once detection has ended. <hash> holds vg_host_hash() of the senders of
- * directions 0 and 1, or is NULL.
+ * Counts what <flow> carried since its last update in both its hosts, and
+ * counts the flow as started (<active> 1), ended (-1) or neither (0).
+ * Once detection has ended, the new bytes go under the flow's application
+ * too, and with VG_FLOW_APP_OWED every byte of the flow does (the bytes
+ * before detection ended were paid without one). <hash> holds
+ * vg_host_hash() of the senders of directions 0 and 1, or is NULL.
  */
 static void
 update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
-		    bool ending, bool detected_now, const uint32_t *hash)
+		    int active, const uint32_t *hash)
 {
 	struct vg_host_table *table = engine->hosts;
 	const struct vg_flow_key *key = &flow->key;
@@ -257,7 +257,7 @@ update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
 	bool dns = flow_is_dns(flow);
 	bool p2p = flow_is_p2p(flow);
 	unsigned int app = app_slot(flow);
-	bool starting = (flow->flags & VG_FLOW_HOSTS_PENDING) != 0;
+	bool detected_now = (flow->flags & VG_FLOW_APP_OWED) != 0;
 	uint32_t bytes[2], packets[2];
 	uint64_t both, app_bytes;
 	struct vg_host *h[2]; /* h[d]: the sender of direction d */
@@ -272,10 +272,9 @@ update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
 		flow->host_packets[d] = (uint8_t)flow->packets[d];
 	}
 	both = (uint64_t)bytes[0] + bytes[1];
-	if (!starting && !ending && !detected_now && packets[0] == 0 &&
-	    packets[1] == 0)
+	if (active == 0 && !detected_now && packets[0] == 0 && packets[1] == 0)
 		return;
-	flow->flags &= (uint8_t)~VG_FLOW_HOSTS_PENDING;
+	flow->flags &= (uint8_t)~VG_FLOW_APP_OWED;
 	if (detected_now)
 		app_bytes = flow->bytes[0] + flow->bytes[1];
 	else
@@ -314,7 +313,7 @@ update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
 		if (both > 0 && flow->last_us > host->last_us)
 			host->last_us = flow->last_us;
 		host->local = (lo ? flow->lo_net : flow->hi_net) != 0;
-		if (starting) {
+		if (active > 0) {
 			if (client) {
 				host->flows_as_client++;
 				host->total_flows_as_client++;
@@ -325,7 +324,7 @@ update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
 				host->m_new_server++;
 			}
 		}
-		if (ending) {
+		if (active < 0) {
 			if (client)
 				host->flows_as_client--;
 			else
@@ -338,10 +337,9 @@ update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
 }
 
 static void
-update_hosts(struct vg_engine *engine, struct vg_flow *flow, bool ending,
-	     bool detected_now)
+update_hosts(struct vg_engine *engine, struct vg_flow *flow, int active)
 {
-	update_hosts_hashed(engine, flow, ending, detected_now, NULL);
+	update_hosts_hashed(engine, flow, active, NULL);
 }
 
 /*
@@ -387,7 +385,7 @@ note_host_packet(struct vg_engine *engine, struct vg_flow *flow,
 	if (owed == 1 && other == 0)
 		vg_flow_table_note_owed(engine->table, flow);
 	else if (owed == UINT8_MAX)
-		update_hosts(engine, flow, false, false);
+		update_hosts(engine, flow, 0);
 	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & TCP_SYN))
 		count_syn(engine, pkt);
 }
@@ -440,8 +438,7 @@ pass_owed_flows(struct vg_engine *engine)
 		/* Slots in order: the hardware prefetcher follows. */
 		for (i = 0; i < table->capacity; i++)
 			if (table->slots[i].flags & VG_FLOW_IN_USE)
-				update_hosts(engine, &table->slots[i], false,
-					     false);
+				update_hosts(engine, &table->slots[i], 0);
 		goto done;
 	}
 	n = table->owed_count;
@@ -462,7 +459,7 @@ pass_owed_flows(struct vg_engine *engine)
 					    &table->slots[table->owed[ahead]],
 					    hash[ahead % (2 * PASS_AHEAD)]);
 		if (flow->flags & VG_FLOW_IN_USE)
-			update_hosts_hashed(engine, flow, false, false,
+			update_hosts_hashed(engine, flow, 0,
 					    hash[i % (2 * PASS_AHEAD)]);
 	}
 done:
@@ -520,12 +517,11 @@ count_detected(struct vg_engine *engine, struct vg_flow *flow)
 		engine->minute->category_bytes[flow->category % 64] += bytes;
 	}
 	/*
-	 * A flow its hosts have not counted yet owes them all its bytes, and
-	 * pays them under its application at its first update anyway.
+	 * Its hosts count these bytes under the application at their next
+	 * update (update_hosts).
 	 */
-	if (engine->hosts != NULL && !engine->hosts_settled &&
-	    !(flow->flags & VG_FLOW_HOSTS_PENDING))
-		update_hosts(engine, flow, false, true);
+	if (engine->hosts != NULL)
+		flow->flags |= VG_FLOW_APP_OWED;
 }
 
 /*
@@ -781,7 +777,7 @@ write_record(struct vg_engine *engine, struct vg_flow *flow,
 		vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END,
 			       reason);
 	if (engine->hosts != NULL && !engine->hosts_settled)
-		update_hosts(engine, flow, true, false);
+		update_hosts(engine, flow, -1);
 	engine->counters.flows_expired++;
 	if (engine->minute != NULL)
 		engine->minute->flows_ended++;
@@ -855,9 +851,8 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
 		if (s != 0)
 			engine->minute->nets[s - 1].flows_in++;
 	}
-	/* Its hosts count it at the next update (update_hosts). */
 	if (engine->hosts != NULL)
-		flow->flags |= VG_FLOW_HOSTS_PENDING;
+		update_hosts(engine, flow, 1);
 
 	if (engine->ndpi_free_count == 0) {
 		/*
@@ -1288,7 +1283,7 @@ settle_hosts_ending(struct vg_engine *engine)
 		if (!(flow->flags & VG_FLOW_IN_USE))
 			continue;
 		give_up(engine, flow);
-		update_hosts_hashed(engine, flow, true, false,
+		update_hosts_hashed(engine, flow, -1,
 				    hash[i % (2 * PASS_AHEAD)]);
 	}
 	engine->hosts_settled = true;
