@@ -90,7 +90,10 @@ chmod 600 "$CONFIG"
 WEB=$!
 "$BUILD_DIR/engine/vigild" -c "$CONFIG" 2> "$DEMO_DIR/vigild.log" &
 VIGILD=$!
-trap 'kill -INT $VIGILD 2>/dev/null || true' INT TERM
+# Ctrl-C reaches the whole process group, vigil-web included: the demo
+# then stops vigild, which writes its open flows, and ends with status 0.
+STOPPED=0
+trap 'STOPPED=1; kill -INT $VIGILD 2>/dev/null || true' INT TERM
 # vigild's start-up log goes to its file; the banner follows once its API
 # socket is up, so the login is the last thing on the screen before flows.
 tries=0
@@ -123,6 +126,12 @@ if [ $status -ne 0 ]; then
 	exit $status
 fi
 echo "vigil: flow records are in $FLOWS" >&2
+if [ $STOPPED -eq 1 ]; then
+	kill $WEB 2>/dev/null || true
+	wait $WEB 2>/dev/null || true
+	echo "vigil: stopped" >&2
+	exit 0
+fi
 if ! kill -0 $WEB 2>/dev/null; then
 	echo "vigil: vigil-web stopped; see $DEMO_DIR/web.log" >&2
 	exit 1

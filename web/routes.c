@@ -914,6 +914,22 @@ post_reload(struct vg_web *web, h2o_req_t *req, const struct vg_caller *caller)
 			      "reloading plugins needs the admin role");
 		return;
 	}
+	/* The body is optional; one that is sent must be a JSON object. */
+	if (req->entity.base != NULL && req->entity.len > 0) {
+		struct vg_json_member none[1] = { { "-", NULL } };
+		char err[128], member[64];
+
+		if (vg_json_parse_members(req->entity.base, req->entity.len,
+					  none, 1, err, sizeof(err), member,
+					  sizeof(member)) != 0) {
+			vg_json_members_free(none, 1);
+			vg_http_error(req, 400, "invalid_json",
+				      member[0] != '\0' ? member : NULL,
+				      "the body is not valid JSON: %s", err);
+			return;
+		}
+		vg_json_members_free(none, 1);
+	}
 	p = vg_pending_new(web, req);
 	if (p == NULL) {
 		vg_http_error(req, 500, "internal", NULL, "out of memory");

@@ -327,6 +327,11 @@ vg_get_alerts(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 	if (vg_param_uint(req, params, "until", 0, UINT32_MAX, &v) != 0)
 		return;
 	q.to_us = v * 1000000;
+	if (q.to_us != 0 && q.from_us > q.to_us) {
+		vg_http_error(req, 400, "invalid_parameter", "since",
+			      "since must not be after until");
+		return;
+	}
 	v = 50;
 	if (vg_param_uint(req, params, "limit", 1, 1000, &v) != 0)
 		return;
@@ -451,7 +456,7 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 		return;
 	from = to > 3600 ? to - 3600 : 0;
 	if (vg_param_uint(req, params, "from", 0, UINT32_MAX, &from) != 0 ||
-	    vg_param_uint(req, params, "resolution", 0, 86400 * 366,
+	    vg_param_uint(req, params, "resolution", 1, 86400 * 366,
 			  &resolution) != 0)
 		return;
 	if (from >= to) {

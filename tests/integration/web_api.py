@@ -567,6 +567,11 @@ def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
                      {"X-CSRF-Token": "0" * 64})
     checks.check(s == 403 and d["error"] == "csrf",
                  f"reload with a wrong CSRF token: {s} {d}")
+    s, d, _ = c.json("POST", "/api/v1/plugins/reload", "{bad",
+                     {"X-CSRF-Token": c.csrf,
+                      "Content-Type": "application/json"})
+    checks.check(s == 400 and d["error"] == "invalid_json",
+                 f"reload with a broken JSON body: {s} {d}")
     s, d, _ = c.post("/api/v1/plugins/reload")
     checks.check(s == 200 and d == {"ok": True}, f"reload: {s} {d}")
 
@@ -671,6 +676,9 @@ def check_bad_requests(c, checks):
         ("/api/v1/hosts?sort=name", "sort"),
         ("/api/v1/hosts?ip=300.1.1.1", "ip"),
         ("/api/v1/interfaces?x=1", "x"),
+        ("/api/v1/alerts?since=10&until=5", "since"),
+        ("/api/v1/timeseries?schema=interface:traffic&element=eth0"
+         "&resolution=0", "resolution"),
     ]
     for path, param in cases:
         s, d, _ = c.get(path)
