@@ -36,8 +36,9 @@
  * Packet time between two passes that count the owed flows in their hosts
  * (update_hosts). A minute's cut makes a pass of its own, so the minutes
  * are exact whatever this is.
- * NOTE: live host counters (the API's host list) lag their flows by up to
- * this much. A 5 s pass cost a third of the packet rate with 100 000 hosts
+ * NOTE: a live host's traffic counters (bytes, packets, last seen, in the
+ * API's host list) lag its flows by up to this much; its active flows do
+ * not. A 5 s pass cost a third of the packet rate with 100 000 hosts
  * whose flows send a packet every few seconds (tests/bench/timeseries.py):
  * each pass then looks up both hosts of nearly every flow again.
  */
@@ -243,8 +244,8 @@ flow_is_p2p(const struct vg_flow *flow)
  * counts the flow as started (<active> 1), ended (-1) or neither (0).
  * Once detection has ended, the new bytes go under the flow's application
  * too, and with VG_FLOW_APP_OWED every byte of the flow does (the bytes
- * before detection ended were paid without one). <hash> holds
- * vg_host_hash() of the senders of directions 0 and 1, or is NULL.
+ * before detection ended were paid without one). <hash> is NULL or
+ * contains vg_host_hash() of the senders of directions 0 and 1.
  */
 static void
 update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
