@@ -347,6 +347,14 @@ on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
 
 /* ---- capture ---- */
 
+/* Records where <node> starts, for errors found after loading. */
+static void
+set_mark(struct vg_config_mark *at, const yaml_node_t *node)
+{
+	at->line = (uint32_t)node->start_mark.line + 1;
+	at->column = (uint32_t)node->start_mark.column + 1;
+}
+
 static int
 on_port_source(struct loader *ld, yaml_node_t *node, enum vg_port_kind kind)
 {
@@ -359,6 +367,7 @@ on_port_source(struct loader *ld, yaml_node_t *node, enum vg_port_kind kind)
 	if (rc != 0)
 		return rc;
 	port->kind = kind;
+	set_mark(&port->at, node);
 	return 0;
 }
 
@@ -703,10 +712,12 @@ on_cpu_list(struct loader *ld, yaml_node_t *node, void *arg)
 	if (node->type == YAML_SEQUENCE_NODE &&
 	    node->data.sequence.items.start == node->data.sequence.items.top)
 		return fail(ld, node, "at least one CPU is needed");
-	if (rx)
+	if (rx) {
+		set_mark(&ld->cfg->rx_lcores_at, node);
 		rc = walk_sequence(ld, node, VG_MAX_LCORES, on_rx_cpu);
-	else
+	} else {
 		rc = walk_sequence(ld, node, VG_MAX_LCORES, on_engine_cpu);
+	}
 	return rc;
 }
 
@@ -720,6 +731,7 @@ on_lcores(struct loader *ld, yaml_node_t *node, void *arg)
 	};
 
 	(void)arg;
+	set_mark(&ld->cfg->lcores_at, node);
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
@@ -733,6 +745,14 @@ on_hugepages(struct loader *ld, yaml_node_t *node, void *arg)
 }
 
 UINT_FIELD(mbufs_field, mbufs, 1023, 1u << 24);
+
+static int
+on_mbufs(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	set_mark(&ld->cfg->mbufs_at, node);
+	return on_uint(ld, node, (void *)&mbufs_field);
+}
 UINT_FIELD(memory_field, memory_mb, 64, 1u << 20);
 
 static int
@@ -740,7 +760,7 @@ on_memory(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "hugepages", on_hugepages, NULL },
-		{ "mbufs", on_uint, &mbufs_field },
+		{ "mbufs", on_mbufs, NULL },
 		{ "size_mb", on_uint, &memory_field },
 	};
 
@@ -2195,44 +2215,46 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len)
 	unsigned int queues = 0;
 	unsigned int i;
 
+	static const struct vg_config_mark nowhere = { 0, 0 };
+
 	err[0] = '\0';
-	if (cfg->port_count == 0) {
-		snprintf(err, err_len, "capture.ports: at least one port is needed");
-		return -EINVAL;
-	}
+	if (cfg->port_count == 0)
+		return vg_config_error_at(cfg, &nowhere, "capture.ports", err,
+					  err_len, "at least one port is needed");
 	for (i = 0; i < cfg->port_count; i++) {
 		queues += cfg->ports[i].rx_queues ? cfg->ports[i].rx_queues : 1;
 		/* Without hugepages EAL runs with --no-pci: no NIC DMA. */
 		if (cfg->ports[i].kind == VG_PORT_PCI && !cfg->hugepages) {
-			snprintf(err, err_len,
-				 "capture.ports[%u].pci: a PCI port needs memory.hugepages: true",
-				 i);
-			return -EINVAL;
+			char key[48];
+
+			snprintf(key, sizeof(key), "capture.ports[%u].pci", i);
+			return vg_config_error_at(cfg, &cfg->ports[i].at, key, err,
+						  err_len,
+						  "a PCI port needs memory.hugepages: true");
 		}
 	}
 	if (cfg->rx_lcore_count == 0 || cfg->engine_lcore_count == 0) {
 		snprintf(err, err_len, "lcores: at least one rx and one engine lcore are needed");
 		return -EINVAL;
 	}
-	if (cfg->rx_lcore_count > queues) {
-		snprintf(err, err_len,
-			 "lcores.rx: %u rx lcores but only %u rx queues in all ports; each rx lcore needs a queue",
-			 cfg->rx_lcore_count, queues);
-		return -EINVAL;
-	}
-	if (1 + cfg->rx_lcore_count + cfg->engine_lcore_count > VG_MAX_LCORES) {
-		snprintf(err, err_len, "lcores: %u lcores in all, at most %u",
-			 1 + cfg->rx_lcore_count + cfg->engine_lcore_count,
-			 VG_MAX_LCORES);
-		return -EINVAL;
-	}
+	if (cfg->rx_lcore_count > queues)
+		return vg_config_error_at(cfg, &cfg->rx_lcores_at, "lcores.rx",
+					  err, err_len,
+					  "%u rx lcores but the ports have %u rx queue%s in all; each rx lcore needs a queue",
+					  cfg->rx_lcore_count, queues,
+					  queues == 1 ? "" : "s");
+	if (1 + cfg->rx_lcore_count + cfg->engine_lcore_count > VG_MAX_LCORES)
+		return vg_config_error_at(cfg, &cfg->lcores_at, "lcores", err,
+					  err_len, "%u lcores in all, at most %u",
+					  1 + cfg->rx_lcore_count +
+						  cfg->engine_lcore_count,
+					  VG_MAX_LCORES);
 	/* Each ring takes at most ring_size - 1 packets, all from the pool. */
-	if ((uint64_t)cfg->mbufs < (uint64_t)cfg->burst * 2 * cfg->rx_lcore_count) {
-		snprintf(err, err_len,
-			 "memory.mbufs: %u mbufs cannot hold two bursts of %u per rx lcore",
-			 cfg->mbufs, cfg->burst);
-		return -EINVAL;
-	}
+	if ((uint64_t)cfg->mbufs < (uint64_t)cfg->burst * 2 * cfg->rx_lcore_count)
+		return vg_config_error_at(cfg, &cfg->mbufs_at, "memory.mbufs",
+					  err, err_len,
+					  "%u mbufs cannot hold two bursts of %u per rx lcore",
+					  cfg->mbufs, cfg->burst);
 	return 0;
 }
 
@@ -2247,7 +2269,9 @@ vg_config_error_at(const struct vg_config *cfg,
 	va_start(ap, fmt);
 	vsnprintf(problem, sizeof(problem), fmt, ap);
 	va_end(ap);
-	if (at->line > 0)
+	if (cfg->path[0] == '\0')
+		snprintf(err, err_len, "%s: %s", key, problem);
+	else if (at->line > 0)
 		snprintf(err, err_len, "%s:%u:%u: %s: %s", cfg->path, at->line,
 			 at->column, key, problem);
 	else

@@ -37,12 +37,18 @@ enum vg_port_kind {
 	VG_PORT_IFACE,    /* a kernel interface, through net_af_packet */
 };
 
+struct vg_config_mark {
+	uint32_t line;             /* 1-based */
+	uint32_t column;           /* 1-based */
+};
+
 struct vg_port_config {
 	enum vg_port_kind kind;
 	char name[64];             /* label in logs; defaults to the source */
 	char source[VG_PATH_MAX];  /* PCI address, vdev string, file or iface */
 	uint16_t rx_queues;        /* 1..16, RSS spreads flows across them */
 	bool pace;                 /* replay a capture file at its own timing */
+	struct vg_config_mark at;  /* its pci, vdev, pcap or interface key */
 };
 
 struct vg_local_net {
@@ -58,11 +64,6 @@ struct vg_local_net {
  * Position of a value in the configuration file, kept for the checks
  * that run after loading. Line 0 means the file does not set the value.
  */
-struct vg_config_mark {
-	uint32_t line;             /* 1-based */
-	uint32_t column;           /* 1-based */
-};
-
 /* web: vigil-web, and the API socket vigild serves it on. */
 struct vg_web_config {
 	char listen[VG_WEB_LISTEN_MAX][VG_WEB_LISTEN_LEN]; /* "ADDR:PORT" */
@@ -89,6 +90,10 @@ struct vg_web_config {
 
 struct vg_config {
 	char path[VG_PATH_MAX];    /* file the config came from, "" if built */
+	/* Where the keys that vg_config_check() judges were, for its errors. */
+	struct vg_config_mark lcores_at;
+	struct vg_config_mark rx_lcores_at;
+	struct vg_config_mark mbufs_at;
 
 	/* capture */
 	struct vg_port_config ports[VG_MAX_PORTS];

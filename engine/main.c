@@ -360,7 +360,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 		if (check_only) {
 			rc = vg_config_check(cfg, err, sizeof(err));
 			if (rc != 0) {
-				fprintf(stderr, "vigild: %s: %s\n", config_path, err);
+				fprintf(stderr, "vigild: %s\n", err);
 				return rc;
 			}
 			printf("%s: valid\n", config_path);
@@ -434,10 +434,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 
 	rc = vg_config_check(cfg, err, sizeof(err));
 	if (rc != 0) {
-		if (config_path != NULL)
-			fprintf(stderr, "vigild: %s: %s\n", config_path, err);
-		else
-			fprintf(stderr, "vigild: %s\n", err);
+		fprintf(stderr, "vigild: %s\n", err);
 		return rc;
 	}
 	return 0;

@@ -33,7 +33,15 @@ BROKEN = [
      "{file}:5:1: invalid YAML: did not find expected ',' or ']' while "
      "parsing a flow sequence"),
     ("capture:\n  ports:\n    - pci: 0000:01:00.0\n",
-     "{file}: capture.ports[0].pci: a PCI port needs memory.hugepages: true"),
+     "{file}:3:12: capture.ports[0].pci: a PCI port needs memory.hugepages: "
+     "true"),
+    ("capture:\n  burst: 512\n  ports:\n    - pcap: {pcap}\n"
+     "memory:\n  mbufs: 1023\n",
+     "{file}:6:10: memory.mbufs: 1023 mbufs cannot hold two bursts of 512 "
+     "per rx lcore"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\nlcores:\n  rx: [1, 1]\n",
+     "{file}:5:7: lcores.rx: 2 rx lcores but the ports have 1 rx queue in "
+     "all; each rx lcore needs a queue"),
     ("log:\n  level: info\n",
      "{file}: capture.ports: at least one port is needed"),
 ]

@@ -600,7 +600,7 @@ test_check_needs_a_port(void **state)
 	(void)state;
 	assert_int_equal(parse("log: {level: info}\n"), 0);
 	assert_int_equal(vg_config_check(&cfg, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "capture.ports: at least one port is needed");
+	assert_string_equal(err, "t.yaml: capture.ports: at least one port is needed");
 }
 
 static void
@@ -612,7 +612,7 @@ test_check_rx_lcores_need_queues(void **state)
 			 0);
 	assert_int_equal(vg_config_check(&cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
-			    "lcores.rx: 2 rx lcores but only 1 rx queues in all ports; each rx lcore needs a queue");
+			    "t.yaml:4:7: lcores.rx: 2 rx lcores but the ports have 1 rx queue in all; each rx lcore needs a queue");
 }
 
 static void
@@ -653,7 +653,7 @@ test_check_pci_needs_hugepages(void **state)
 			 0);
 	assert_int_equal(vg_config_check(&cfg, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
-			    "capture.ports[1].pci: a PCI port needs memory.hugepages: true");
+			    "t.yaml:2:36: capture.ports[1].pci: a PCI port needs memory.hugepages: true");
 }
 
 static void
