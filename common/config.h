@@ -90,7 +90,7 @@ struct vg_web_config {
 
 struct vg_config {
 	char path[VG_PATH_MAX];    /* file the config came from, "" if built */
-	/* Where the keys that vg_config_check() judges were, for its errors. */
+	/* Positions of the keys that vg_config_check() judges, for its errors. */
 	struct vg_config_mark lcores_at;
 	struct vg_config_mark rx_lcores_at;
 	struct vg_config_mark mbufs_at;

@@ -41,7 +41,7 @@ struct vg_flow_key {
 #define VG_FLOW_SYN_SEEN 0x10      /* client SYN seen, RTT still pending */
 #define VG_FLOW_SYNACK_SEEN 0x20
 #define VG_FLOW_END_SENT 0x40      /* flowEnd fired before the record */
-#define VG_FLOW_APP_OWED 0x80      /* detection ended, hosts not told yet */
+#define VG_FLOW_APP_OWED 0x80      /* detection ended, hosts not updated */
 
 #define VG_FLOW_NAME_LEN 62 /* server name bytes kept, NUL included */
 /*

@@ -37,8 +37,8 @@
  * (update_hosts). A minute's cut makes a pass of its own, so the minutes
  * are exact whatever this is.
  * NOTE: a live host's traffic counters (bytes, packets, last seen, in the
- * API's host list) lag its flows by up to this much; its active flows do
- * not. A 5 s pass cost a third of the packet rate with 100 000 hosts
+ * API's host list) lag its flows by up to this much. Its active-flow
+ * counts do not. A 5 s pass cost a third of the packet rate with 100 000 hosts
  * whose flows send a packet every few seconds (tests/bench/timeseries.py):
  * each pass then looks up both hosts of nearly every flow again.
  */

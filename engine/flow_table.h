@@ -42,8 +42,8 @@ struct vg_flow_table {
 	 * Slots of the flows that have carried packets since their hosts last
 	 * counted them (see vg_flow_table_note_owed). A slot may be listed
 	 * twice, or hold another flow by the time it is read: the reader
-	 * checks each flow. Sized at a quarter of the slots; when more flows
-	 * than that are owed, owed_overflow asks the reader to scan them all.
+	 * checks each flow. It has room for a quarter of the slots. When more
+	 * flows than that are owed, owed_overflow makes the reader scan them all.
 	 */
 	uint32_t *owed;
 	uint32_t owed_count;

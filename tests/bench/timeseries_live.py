@@ -7,7 +7,7 @@ written about 120 times as often as on a link. This benchmark measures
 the cost at the pace of a link. vigild captures from a port that replays
 a capture from memory without end (net_pcap, infinite_rx=1). Its packets
 carry no capture time, so vigild stamps them with the wall clock, and a
-minute is a minute. The capture holds one UDP packet from each of HOSTS
+minute is a minute. The capture contains one UDP packet from each of HOSTS
 local hosts, so every host stays active and gets its series each minute.
 
 RUNS times, in turn, vigild runs for SECONDS without timeseries (the
@@ -34,10 +34,8 @@ usage: timeseries_live.py --vigild PATH [--hosts N] [--seconds S]
                           [--warmup S] [--runs N] [--work DIR] [--keep]
 """
 import argparse
-import datetime
 import ipaddress
 import os
-import re
 import shutil
 import signal
 import statistics
@@ -53,11 +51,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 sys.path.insert(0, HERE)
 import pcapgen as g  # noqa: E402
 from capture import FOREIGN_LOAD_WARNING, LoadMeter  # noqa: E402
+from timeseries import fields, log_time  # noqa: E402
 from web_api import pool_sizes  # noqa: E402
 
 FLOOR = 0.95
 LCORE_CPU = 1  # lcores.rx and lcores.engine in write_config
-LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z ")
 
 
 def build_capture(path, hosts):
@@ -111,18 +109,6 @@ def write_config(work, name, capture, hosts, rrd):
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     return path
-
-
-def log_time(line):
-    match = LOG_TIME.match(line)
-    if not match:
-        return None
-    stamp = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S.%f")
-    return (stamp - datetime.datetime(1970, 1, 1)).total_seconds()
-
-
-def fields(line):
-    return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)(?=\s|$)", line)}
 
 
 def cpu_times(cpu):

@@ -14,10 +14,10 @@
    Appending to an undeclared schema is a plugin error, counted, and makes
    no file.
 3. Flows that span minutes: a long UDP flow carries over 255 packets
-   each way in some minutes (so its hosts are paid before the minute
-   ends) and a few in others, and a TCP flow lives across a minute
-   boundary; their hosts' per-minute bytes and packets must equal the sums
-   computed here from the packets written, minute by packet time.
+   each way in some minutes, so its hosts are updated before the minute
+   ends, and a few in others. A TCP flow lives across a minute boundary.
+   Their hosts' per-minute bytes and packets must equal the sums computed
+   here from the packets written, minute by packet time.
 4. Restart: two captures of consecutive minutes, replayed by two vigild
    runs on one rrd directory, read back as one series with neither a gap,
    a zero nor a spike at the seam. A third run replays older minutes: every

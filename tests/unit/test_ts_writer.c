@@ -557,7 +557,7 @@ expect_config_error(const char *text, const char *message)
 	assert_string_equal(err, message);
 }
 
-/* The queue holds eight points per host series allowed, within bounds. */
+/* The default queue has eight points per host series allowed, within bounds. */
 static void
 test_queue_size_default(void **state)
 {
