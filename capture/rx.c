@@ -23,12 +23,13 @@
 #include <rte_ring.h>
 
 #include "capture.h"
+#include "common/prefetch.h"
 #include "hash.h"
 
 #define MAX_BURST 512
 #define MAX_ENGINES VG_MAX_LCORES
-/* A file port whose rx returns nothing for this long has ended. */
 #define PREFETCH_AHEAD 4
+/* A file port whose rx returns nothing for this long has ended. */
 #define FILE_QUIET_US 1000000
 
 struct vg_pkt *
@@ -223,8 +224,8 @@ prefetch_summary(struct rte_mbuf *mbuf)
 {
 	const char *pkt = (const char *)vg_mbuf_pkt(mbuf);
 
-	__builtin_prefetch(pkt, 1, 3);
-	__builtin_prefetch(pkt + sizeof(struct vg_pkt) - 1, 1, 3);
+	vg_prefetch_write(pkt);
+	vg_prefetch_write(pkt + sizeof(struct vg_pkt) - 1);
 }
 
 static bool
