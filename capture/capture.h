@@ -14,6 +14,7 @@
 #ifndef VG_CAPTURE_H
 #define VG_CAPTURE_H
 
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -57,6 +58,29 @@ struct vg_rx_queue_ref {
 struct vg_capture;
 
 /*
+ * The return path of one rx-to-engine ring. The engine lcore publishes how
+ * many packets it has finished with, and the rx lcore frees their mbufs
+ * itself. The engine reads only the parsed summary of an mbuf, so the mbuf
+ * header lines stay in the rx CPU's cache for the driver's next write.
+ */
+struct vg_ring_return {
+	/* Packets the engine lcore has finished with; only it writes this. */
+	alignas(64) _Atomic uint64_t done;
+	/* The rest belongs to the rx lcore, on a cache line of its own. */
+	alignas(64) uint64_t sent;    /* packets enqueued on the ring */
+	uint64_t freed;               /* packets whose mbufs were freed */
+	uint32_t mask;                /* size of <pending> minus one */
+	struct rte_mbuf **pending;    /* mbufs enqueued, in ring order */
+};
+
+/*
+ * Allocates the return path of a ring of <ring_size> slots, consumed in
+ * bursts of at most <burst>. Returns NULL when an allocation fails.
+ */
+struct vg_ring_return *
+vg_ring_return_create(uint32_t ring_size, uint32_t burst, int socket);
+
+/*
  * Lets an lcore wait a moment for another one. An lcore alone on its CPU
  * spins. One that shares its CPU with another lcore gives the CPU up
  * instead, because the lcore it waits for may be the one beside it, which
@@ -72,6 +96,7 @@ struct vg_rx_lcore {
 	struct vg_rx_queue_ref queues[VG_MAX_QUEUES_PER_LCORE];
 	unsigned int queue_count;
 	struct rte_ring **rings;      /* one per engine lcore */
+	struct vg_ring_return **returns; /* one per engine lcore */
 	unsigned int engine_count;
 	uint16_t burst;
 	uint32_t tunnels;

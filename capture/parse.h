@@ -77,6 +77,7 @@ enum vg_parse_error {
  */
 struct vg_pkt {
 	uint64_t ts_us;       /* packet time, microseconds since the epoch */
+	const uint8_t *data;  /* first byte of the frame, set by the rx lcore */
 	uint32_t frame_len;   /* captured length of the whole frame */
 
 	uint8_t src[16];
@@ -109,7 +110,7 @@ struct vg_parse_opts {
 
 /*
  * Parses the frame in <data>, <len> bytes long, into <pkt>. Fills every
- * field except ts_us and port_id, which belong to the caller.
+ * field except ts_us, data and port_id, which belong to the caller.
  * Returns VG_PARSE_OK or the error kind; on error <pkt> is left partly
  * written and must not be used.
  */

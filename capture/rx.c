@@ -16,6 +16,7 @@
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 #include <rte_mbuf_dyn.h>
@@ -99,6 +100,78 @@ packet_time(const struct vg_capture *capture, struct rte_mbuf *mbuf,
 	return burst_us;
 }
 
+struct vg_ring_return *
+vg_ring_return_create(uint32_t ring_size, uint32_t burst, int socket)
+{
+	/* In flight: the ring's contents plus the burst the engine works on. */
+	uint32_t slots = rte_align32pow2(ring_size + burst);
+	struct vg_ring_return *path;
+
+	path = rte_zmalloc_socket("vg_ring_return", sizeof(*path),
+				  RTE_CACHE_LINE_SIZE, socket);
+	if (path == NULL)
+		return NULL;
+	path->pending = rte_zmalloc_socket("vg_ring_pending",
+					   slots * sizeof(*path->pending),
+					   RTE_CACHE_LINE_SIZE, socket);
+	if (path->pending == NULL) {
+		rte_free(path);
+		return NULL;
+	}
+	path->mask = slots - 1;
+	return path;
+}
+
+/* Frees the mbufs that every engine lcore has finished with. */
+static void
+reclaim(struct vg_rx_lcore *rx)
+{
+	unsigned int e;
+
+	for (e = 0; e < rx->engine_count; e++) {
+		struct vg_ring_return *path = rx->returns[e];
+		uint64_t done = atomic_load_explicit(&path->done,
+						      memory_order_acquire);
+
+		while (path->freed < done) {
+			uint32_t at = (uint32_t)path->freed & path->mask;
+			uint64_t run = path->mask + 1 - at;
+
+			if (run > done - path->freed)
+				run = done - path->freed;
+			rte_pktmbuf_free_bulk(path->pending + at,
+					      (unsigned int)run);
+			path->freed += run;
+		}
+	}
+}
+
+/* Returns true when every mbuf this lcore enqueued has been freed. */
+static bool
+all_reclaimed(const struct vg_rx_lcore *rx)
+{
+	unsigned int e;
+
+	for (e = 0; e < rx->engine_count; e++) {
+		if (rx->returns[e]->freed != rx->returns[e]->sent)
+			return false;
+	}
+	return true;
+}
+
+/* Records <n> mbufs just enqueued on the ring of engine <e>. */
+static void
+note_sent(struct vg_rx_lcore *rx, unsigned int e, struct rte_mbuf **mbufs,
+	  unsigned int n)
+{
+	struct vg_ring_return *path = rx->returns[e];
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		path->pending[(uint32_t)(path->sent + i) & path->mask] = mbufs[i];
+	path->sent += n;
+}
+
 /*
  * Enqueues the staged frames of every engine. A lossless port waits for
  * room; otherwise what does not fit is dropped and counted.
@@ -113,9 +186,13 @@ flush_staging(struct vg_rx_lcore *rx, struct staging *staged, bool lossless)
 		unsigned int sent = 0;
 
 		while (sent < s->count) {
-			sent += rte_ring_sp_enqueue_burst(rx->rings[e],
-							  (void **)s->mbufs + sent,
-							  s->count - sent, NULL);
+			unsigned int n;
+
+			n = rte_ring_sp_enqueue_burst(rx->rings[e],
+						      (void **)s->mbufs + sent,
+						      s->count - sent, NULL);
+			note_sent(rx, e, s->mbufs + sent, n);
+			sent += n;
 			if (sent == s->count)
 				break;
 			if (!lossless ||
@@ -126,6 +203,7 @@ flush_staging(struct vg_rx_lcore *rx, struct staging *staged, bool lossless)
 						      s->count - sent);
 				break;
 			}
+			reclaim(rx);
 			vg_lcore_wait(rx->shares_cpu);
 		}
 		s->count = 0;
@@ -203,6 +281,7 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 		return;
 	}
 	pkt->ts_us = packet_time(rx->capture, mbuf, burst_us);
+	pkt->data = rte_pktmbuf_mtod(mbuf, const uint8_t *);
 	pkt->port_id = (uint8_t)port_index;
 	if (pkt->ts_us > rx->latest_us)
 		rx->latest_us = pkt->ts_us;
@@ -302,6 +381,7 @@ vg_rx_lcore_main(void *arg)
 		unsigned int active = 0;
 		bool received = false;
 
+		reclaim(rx);
 		for (q = 0; q < rx->queue_count; q++) {
 			if (rx->queues[q].done)
 				continue;
@@ -316,5 +396,11 @@ vg_rx_lcore_main(void *arg)
 			vg_lcore_wait(true);
 	}
 	atomic_store(&rx->done, true);
+	/* The engines still own mbufs from this lcore until they drain. */
+	while (!all_reclaimed(rx) &&
+	       !atomic_load_explicit(&capture->stop, memory_order_relaxed)) {
+		reclaim(rx);
+		vg_lcore_wait(rx->shares_cpu);
+	}
 	return 0;
 }

@@ -19,7 +19,6 @@
 #include "lcore.h"
 #include "minute.h"
 
-#define ENGINE_BURST 64
 #define PREFETCH_AHEAD 4    /* mbufs fetched ahead of the one processed */
 #define EXPIRE_EVERY 16     /* bursts between two expiry scans */
 #define EXPIRE_BUDGET 64    /* queue heads looked at per scan */
@@ -139,18 +138,14 @@ all_rx_done(const struct vg_engine_lcore *lcore)
 }
 
 /*
- * Fetches the cache lines the engine reads of an mbuf: both lines of the
- * header (the data pointer, and what rte_pktmbuf_free_bulk() checks) and
- * both lines of the parsed summary. The rx lcore wrote all four last, on
- * another CPU.
+ * Fetches both lines of an mbuf's parsed summary, which the rx lcore wrote
+ * last on another CPU. The engine never reads the mbuf header.
  */
 static inline void
 prefetch_mbuf(struct rte_mbuf *mbuf)
 {
 	const char *pkt = (const char *)vg_mbuf_pkt(mbuf);
 
-	rte_prefetch0(mbuf);
-	rte_prefetch0((const char *)mbuf + RTE_CACHE_LINE_SIZE);
 	rte_prefetch0(pkt);
 	rte_prefetch0(pkt + sizeof(struct vg_pkt) - 1);
 }
@@ -158,14 +153,14 @@ prefetch_mbuf(struct rte_mbuf *mbuf)
 static unsigned int
 drain_rings(struct vg_engine_lcore *lcore)
 {
-	struct rte_mbuf *mbufs[ENGINE_BURST];
+	struct rte_mbuf *mbufs[VG_ENGINE_BURST];
 	unsigned int total = 0;
 	unsigned int r;
 
 	for (r = 0; r < lcore->rx_count; r++) {
 		unsigned int n = rte_ring_sc_dequeue_burst(lcore->rings[r],
 							   (void **)mbufs,
-							   ENGINE_BURST, NULL);
+							   VG_ENGINE_BURST, NULL);
 		unsigned int i;
 
 		for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
@@ -173,12 +168,19 @@ drain_rings(struct vg_engine_lcore *lcore)
 		for (i = 0; i < n; i++) {
 			if (i + PREFETCH_AHEAD < n)
 				prefetch_mbuf(mbufs[i + PREFETCH_AHEAD]);
-			vg_engine_packet(lcore->engine, vg_mbuf_pkt(mbufs[i]),
-					 rte_pktmbuf_mtod(mbufs[i],
-							  const uint8_t *));
+			struct vg_pkt *pkt = vg_mbuf_pkt(mbufs[i]);
+
+			vg_engine_packet(lcore->engine, pkt, pkt->data);
 		}
-		if (n > 0)
-			rte_pktmbuf_free_bulk(mbufs, n);
+		if (n > 0) {
+			/* The rx lcore frees these mbufs once it reads this. */
+			struct vg_ring_return *path = lcore->returns[r];
+			uint64_t done = atomic_load_explicit(&path->done,
+							      memory_order_relaxed);
+
+			atomic_store_explicit(&path->done, done + n,
+					      memory_order_release);
+		}
 		total += n;
 	}
 	return total;

@@ -23,6 +23,9 @@
 #define VG_RECORD_BUF_SIZE (1u << 20)
 #define VG_RECORD_BUFS 8
 
+/* Packets an engine lcore takes from a ring at a time. */
+#define VG_ENGINE_BURST 64
+
 struct vg_record_buf {
 	size_t used;
 	char data[VG_RECORD_BUF_SIZE];
@@ -33,6 +36,7 @@ struct vg_engine_lcore {
 	struct vg_engine *engine;
 	struct vg_capture *capture;
 	struct rte_ring **rings;       /* one from each rx lcore */
+	struct vg_ring_return **returns; /* one from each rx lcore */
 	struct vg_rx_lcore *rx;        /* to see when every rx lcore is done */
 	unsigned int rx_count;
 	bool lossless;                 /* wait for record buffers */

@@ -738,12 +738,15 @@ create_rings(struct vigild *d)
 {
 	static struct rte_ring *rx_to_engine[VG_MAX_LCORES][VG_MAX_LCORES];
 	static struct rte_ring *engine_from_rx[VG_MAX_LCORES][VG_MAX_LCORES];
+	static struct vg_ring_return *rx_returns[VG_MAX_LCORES][VG_MAX_LCORES];
+	static struct vg_ring_return *engine_returns[VG_MAX_LCORES][VG_MAX_LCORES];
 	unsigned int r;
 	unsigned int e;
 
 	for (r = 0; r < d->rx_count; r++) {
 		for (e = 0; e < d->engine_count; e++) {
 			char name[RTE_RING_NAMESIZE];
+			struct vg_ring_return *path;
 			struct rte_ring *ring;
 
 			snprintf(name, sizeof(name), "vg_rx%u_en%u", r, e);
@@ -759,11 +762,25 @@ create_rings(struct vigild *d)
 			}
 			rx_to_engine[r][e] = ring;
 			engine_from_rx[e][r] = ring;
+			path = vg_ring_return_create(d->cfg.ring_size,
+						     VG_ENGINE_BURST,
+						     (int)rte_socket_id());
+			if (path == NULL) {
+				VG_ERR("capture",
+				       "ring=%s size=%u: out of memory for its return path",
+				       name, d->cfg.ring_size);
+				return -ENOMEM;
+			}
+			rx_returns[r][e] = path;
+			engine_returns[e][r] = path;
 		}
 		d->rx[r].rings = rx_to_engine[r];
+		d->rx[r].returns = rx_returns[r];
 	}
-	for (e = 0; e < d->engine_count; e++)
+	for (e = 0; e < d->engine_count; e++) {
 		d->engines[e].rings = engine_from_rx[e];
+		d->engines[e].returns = engine_returns[e];
+	}
 	return 0;
 }
 
