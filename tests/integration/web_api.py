@@ -995,8 +995,9 @@ def check_long_target(port, c, checks, tmp, web_log):
 def check_check_config(web_path, tmp, pcap, plugins, static, checks):
     """--check-config in both forms, and the start-up failures it must
     report: missing data_dir parents (created, not an error), TLS files
-    that do not load, a static_dir that does not exist, and listen
-    entries that bind one port twice."""
+    that do not load and a static_dir that does not exist (warnings about
+    this machine, errors with --strict), and listen entries that bind one
+    port twice (an error in the file)."""
     port = free_port()
     config = write_config(tmp, pcap, port, plugins, static)
     for args in (["--check-config", config], ["-c", config,
@@ -1029,9 +1030,11 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
                     return number, column + 1
         raise AssertionError(f"{key} not in {path}")
 
-    def run(path, start=False):
+    def run(path, start=False, strict=False):
         """--check-config, or a start that must fail within 10 s."""
         args = ["-c", path] if start else ["-c", path, "--check-config"]
+        if strict:
+            args.append("--strict")
         proc = subprocess.Popen([web_path] + args, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
@@ -1080,7 +1083,12 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
          f"web.listen[1]: '127.0.0.1:{port}' is listed twice "
          "(also listen[0])"),
     ]
+    # Both TLS files are missing there: a warning each.
+    warning_counts = {"cert-missing": 2}
     for name, old, new, key, message in cases:
+        machine = key is not None
+        warnings = warning_counts.get(name, 1)
+        plural = "s" if warnings > 1 else ""
         path = variant(name, old, new)
         if key is not None:
             line, column = position(path, key)
@@ -1091,11 +1099,31 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
                 row = f.read().splitlines()[line - 1]
             column = row.index('"', row.index(", ")) + 1
         want = f"vigil-web: {path}:{line}:{column}: {message}"
+        warning = want.replace("vigil-web: ", "vigil-web: warning: ", 1)
         out = run(path)
-        checks.check(out.returncode == 1 and out.stdout == "" and
-                     out.stderr.startswith(want),
-                     f"--check-config {name}: {out.returncode} "
-                     f"{out.stderr.strip()!r}, expected {want!r}")
+        if machine:
+            checks.check(out.returncode == 0 and
+                         out.stdout == f"{path}: valid, but not on this "
+                                       f"machine ({warnings} warning"
+                                       f"{plural})\n" and
+                         out.stderr.startswith(warning) and
+                         out.stderr.count("\n") == warnings,
+                         f"--check-config {name}: {out.returncode} "
+                         f"{out.stdout!r} {out.stderr.strip()!r}, expected "
+                         f"{warning!r}")
+            out = run(path, strict=True)
+            checks.check(out.returncode == 1 and out.stdout == "" and
+                         out.stderr.startswith(warning) and
+                         out.stderr.endswith(
+                             f"vigil-web: {path}: not valid on this machine "
+                             f"({warnings} warning{plural}, --strict)\n"),
+                         f"--check-config --strict {name}: {out.returncode} "
+                         f"{out.stderr.strip()!r}")
+        else:
+            checks.check(out.returncode == 1 and out.stdout == "" and
+                         out.stderr.startswith(want),
+                         f"--check-config {name}: {out.returncode} "
+                         f"{out.stderr.strip()!r}, expected {want!r}")
         # Starting fails with the same message, before listening.
         out = run(path, start=True)
         checks.check(out.returncode == 1 and want in out.stderr and
