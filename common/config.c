@@ -166,6 +166,17 @@ get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
 							     node_kind(node));
 	text = scalar_text(node);
 	errno = 0;
+	if (text[0] == '-' && text[1] >= '0' && text[1] <= '9') {
+		/* A negative integer is an integer, just out of range. */
+		v = strtoull(text + 1, &end, 10);
+		if (*end != '\0')
+			goto bad;
+		if (errno == ERANGE || v != 0 || min > 0)
+			return fail(ld, node, "%s is out of range %llu..%llu",
+				    text, min, max);
+		*out = 0;
+		return 0;
+	}
 	if (text[0] == '-' || text[0] == '+' || text[0] == '\0')
 		goto bad;
 	v = strtoull(text, &end, 10);

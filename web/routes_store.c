@@ -119,6 +119,7 @@ vg_routes_login(struct vg_web *web, h2o_req_t *req)
 	char member[65];
 	char err[128];
 	char retry[16];
+	int rc;
 
 	/* The body type comes before the failed-login limit and the body:
 	 * an HTML form on another site can post text/plain without the
@@ -152,12 +153,18 @@ vg_routes_login(struct vg_web *web, h2o_req_t *req)
 			      "a JSON body {\"user\":...,\"password\":...} is required");
 		return;
 	}
-	if (vg_json_parse_members(req->entity.base, req->entity.len, m, 2, err,
-				  sizeof(err), member, sizeof(member)) != 0) {
+	rc = vg_json_parse_members(req->entity.base, req->entity.len, m, 2,
+				   err, sizeof(err), member, sizeof(member));
+	if (rc != 0) {
 		free(job);
-		vg_http_error(req, 400, "invalid_json",
-			      member[0] != '\0' ? member : NULL,
-			      "the body is not valid JSON: %s", err);
+		if (rc == -EILSEQ)
+			vg_http_error(req, 400, "invalid_json",
+				      member[0] != '\0' ? member : NULL, "%s",
+				      err);
+		else
+			vg_http_error(req, 400, "invalid_json",
+				      member[0] != '\0' ? member : NULL,
+				      "the body is not valid JSON: %s", err);
 		return;
 	}
 	if (m[0].value == NULL || m[1].value == NULL) {

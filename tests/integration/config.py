@@ -28,6 +28,8 @@ BROKEN = [
     ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n"
      "  idle_timeout:\n    udp: 0\n",
      "{file}:6:10: flows.idle_timeout.udp: 0 is out of range 1..315360000"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n  active_timeout: -1\n",
+     "{file}:5:19: flows.active_timeout: -1 is out of range 0..315360000"),
     ("capture:\n  ports:\n    - pcap: {pcap}\n      interface: eth0\n",
      "{file}:4:18: capture.ports[0].interface: a port takes exactly one of "
      "pci, vdev, pcap or interface"),

@@ -572,6 +572,14 @@ def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
                       "Content-Type": "application/json"})
     checks.check(s == 400 and d["error"] == "invalid_json",
                  f"reload with a broken JSON body: {s} {d}")
+    s, d, _ = c.json("POST", "/api/v1/plugins/reload", '{"why":"\\u0000"}',
+                     {"X-CSRF-Token": c.csrf,
+                      "Content-Type": "application/json"})
+    checks.check(s == 400 and d["error"] == "invalid_json" and
+                 d.get("parameter") == "why" and
+                 d.get("message") == "member 'why' contains a NUL byte "
+                                     "(\\u0000)",
+                 f"reload with a NUL in the body: {s} {d}")
     s, d, _ = c.post("/api/v1/plugins/reload")
     checks.check(s == 200 and d == {"ok": True}, f"reload: {s} {d}")
 
@@ -685,6 +693,28 @@ def check_bad_requests(c, checks):
         checks.check(s == 400 and d.get("error") == "invalid_parameter" and
                      d.get("parameter") == param,
                      f"{path}: {s} {d}")
+    # Percent-encoding: well-formed %00 is a NUL byte, not bad encoding.
+    for path, param, message in (
+            ("/api/v1/flows?limit=1%00", "limit",
+             "limit contains a NUL byte (%00)"),
+            ("/api/v1/hosts?ip=%0010.0.0.1", "ip",
+             "ip contains a NUL byte (%00)"),
+            ("/api/v1/flows?limit=1%0", "limit",
+             "limit has malformed percent-encoding: '%' must be followed "
+             "by two hex digits"),
+            ("/api/v1/flows?host=%zz", "host",
+             "host has malformed percent-encoding: '%' must be followed "
+             "by two hex digits"),
+            ("/api/v1/flows?lim%00it=1", None,
+             "a query parameter name contains a NUL byte (%00)")):
+        s, d, _ = c.get(path)
+        checks.check(s == 400 and d.get("error") == "invalid_parameter",
+                     f"{path}: {s} {d}")
+        checks.check(d.get("parameter") == param,
+                     f"{path}: parameter {d.get('parameter')!r}")
+        checks.check(d.get("message") == message,
+                     f"{path}: message {d.get('message')!r}, expected "
+                     f"{message!r}")
     s, d, _ = c.get("/api/v1/nothing")
     checks.check(s == 404 and d["error"] == "not_found", f"404: {s} {d}")
     s, d, _ = c.get("/api/v2/flows")
@@ -730,6 +760,33 @@ def check_auth(port, c, checks):
     checks.check(s == 400 and d["error"] == "invalid_json" and
                  d["parameter"] == "password", f"login without password: "
                  f"{s} {d}")
+    # \u0000 is valid JSON, but no C string carries it: the message names
+    # the member instead of calling the body invalid JSON.
+    for body, member, message in (
+            ('{"user":"admin","password":"a\\u0000b"}', "password",
+             "member 'password' contains a NUL byte (\\u0000)"),
+            ('{"user":"\\u0000","password":"x"}', "user",
+             "member 'user' contains a NUL byte (\\u0000)"),
+            ('{"user":"admin","password":"x","x":{"y":["\\u0000"]}}', "y",
+             "member 'y' contains a NUL byte (\\u0000)"),
+            ('{"user":"admin","password":"x","a\\u0000":1}', None,
+             "a member name contains a NUL byte (\\u0000)")):
+        s, d, _ = anon.json("POST", "/api/v1/login", body,
+                            {"Content-Type": "application/json"})
+        checks.check(s == 400 and d.get("error") == "invalid_json",
+                     f"login {body}: {s} {d}")
+        checks.check(d.get("parameter") == member,
+                     f"login {body}: parameter {d.get('parameter')!r}")
+        checks.check(d.get("message") == message,
+                     f"login {body}: message {d.get('message')!r}, "
+                     f"expected {message!r}")
+    # A body that is broken as well is still called invalid JSON.
+    s, d, _ = anon.json("POST", "/api/v1/login",
+                        '{"user":"\\u0000","password":',
+                        {"Content-Type": "application/json"})
+    checks.check(s == 400 and d.get("message", "").startswith(
+                     "the body is not valid JSON: "),
+                 f"login with a NUL and a truncated body: {s} {d}")
     s, _, _ = anon.request("POST", "/api/v1/login",
                            b"{\"user\":\"" + b"a" * (MAX_REQUEST * 2) +
                            b"\"}", {"Content-Type": "application/json"})

@@ -233,7 +233,28 @@ test_negative_integer_rejected(void **state)
 {
 	(void)state;
 	expect_error("flows:\n  active_timeout: -5\n",
-		     "t.yaml:2:19: flows.active_timeout: expected an integer, got '-5'");
+		     "t.yaml:2:19: flows.active_timeout: -5 is out of range 0..315360000");
+	expect_error("flows:\n  active_timeout: -1\n",
+		     "t.yaml:2:19: flows.active_timeout: -1 is out of range 0..315360000");
+	expect_error("flows:\n  idle_timeout:\n    udp: -30\n",
+		     "t.yaml:3:10: flows.idle_timeout.udp: -30 is out of range 1..315360000");
+	expect_error("capture:\n  burst: -99999999999999999999999\n",
+		     "t.yaml:2:10: capture.burst: -99999999999999999999999 is out of range 1..512");
+	/* A minus sign before anything but digits is no integer at all. */
+	expect_error("flows:\n  active_timeout: -x\n",
+		     "t.yaml:2:19: flows.active_timeout: expected an integer, got '-x'");
+	expect_error("flows:\n  active_timeout: -1x\n",
+		     "t.yaml:2:19: flows.active_timeout: expected an integer, got '-1x'");
+}
+
+static void
+test_negative_zero_is_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("flows:\n  active_timeout: -0\n"), 0);
+	assert_int_equal(cfg.active_timeout, 0);
+	expect_error("flows:\n  idle_timeout: -0\n",
+		     "t.yaml:2:17: flows.idle_timeout: -0 is out of range 1..315360000");
 }
 
 static void
@@ -1060,6 +1081,7 @@ main(void)
 		cmocka_unit_test(test_quoted_number_is_a_string),
 		cmocka_unit_test(test_mapping_where_scalar_expected),
 		cmocka_unit_test(test_negative_integer_rejected),
+		cmocka_unit_test(test_negative_zero_is_zero),
 		cmocka_unit_test(test_table_size_too_small),
 		cmocka_unit_test(test_ring_size_power_of_two),
 		cmocka_unit_test(test_duplicate_key),
