@@ -12,6 +12,11 @@
  *
  * Checks that need several keys at once (lcores against queues, at least
  * one port) live in vg_config_check(), which the command line uses too.
+ *
+ * Checks that look at this machine instead of the file (a CPU, an
+ * interface, a user, the files and folders it names) go through
+ * machine_problem(). `--check-config` then warns about them and goes on,
+ * while a start stops on them.
  */
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -45,6 +50,7 @@ struct loader {
 	char path[KEY_PATH_MAX]; /* "flows.idle_timeout.tcp" */
 	char *err;
 	size_t err_len;
+	struct vg_config_report *report; /* NULL: machine checks are errors */
 };
 
 typedef int (*key_handler)(struct loader *ld, yaml_node_t *node, void *arg);
@@ -69,6 +75,52 @@ fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 		 node->start_mark.line + 1, node->start_mark.column + 1,
 		 ld->path[0] ? ld->path : "(top level)", problem);
 	return -EINVAL;
+}
+
+/*
+ * Reports a failed machine check at <node>, as ld->report selects: an
+ * error as fail() makes it (-EINVAL), or a warning after which loading
+ * goes on (0).
+ */
+__attribute__((format(printf, 3, 4))) static int
+machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
+		...)
+{
+	char problem[512];
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	snprintf(text, sizeof(text), "%s:%zu:%zu: %s: %s", ld->name,
+		 node->start_mark.line + 1, node->start_mark.column + 1,
+		 ld->path[0] ? ld->path : "(top level)", problem);
+	return vg_config_report_machine(ld->report, text, ld->err,
+					ld->err_len);
+}
+
+/* Notes at <node> what a start will do, when ld->report requests notes. */
+__attribute__((format(printf, 3, 4))) static void
+machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
+	     ...)
+{
+	struct vg_config_report *report = ld->report;
+	char problem[512];
+	char text[1024];
+	va_list ap;
+
+	if (report == NULL || report->machine != VG_CONFIG_MACHINE_WARN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	snprintf(text, sizeof(text), "%s:%zu:%zu: %s: %s", ld->name,
+		 node->start_mark.line + 1, node->start_mark.column + 1,
+		 ld->path[0] ? ld->path : "(top level)", problem);
+	report->notes++;
+	if (report->emit != NULL)
+		report->emit(report->ctx, VG_CONFIG_NOTE, text);
 }
 
 static const char *
@@ -114,6 +166,17 @@ get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
 							     node_kind(node));
 	text = scalar_text(node);
 	errno = 0;
+	if (text[0] == '-' && text[1] >= '0' && text[1] <= '9') {
+		/* A negative integer is an integer, just out of range. */
+		v = strtoull(text + 1, &end, 10);
+		if (*end != '\0')
+			goto bad;
+		if (errno == ERANGE || v != 0 || min > 0)
+			return fail(ld, node, "%s is out of range %llu..%llu",
+				    text, min, max);
+		*out = 0;
+		return 0;
+	}
 	if (text[0] == '-' || text[0] == '+' || text[0] == '\0')
 		goto bad;
 	v = strtoull(text, &end, 10);
@@ -335,13 +398,14 @@ on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
 	if (rc != 0)
 		return rc;
 	if (stat(dst, &st) != 0 || access(dst, R_OK) != 0)
-		return fail(ld, node, "cannot read '%s': %s", dst,
-			    strerror(errno));
+		return machine_problem(ld, node, "cannot read '%s': %s", dst,
+				       strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return fail(ld, node, "'%s' is not a regular file", dst);
+		return machine_problem(ld, node, "'%s' is not a regular file",
+				       dst);
 	if (vg_config_check_text_file(dst, problem, sizeof(problem)) != 0)
-		return fail(ld, node, "'%s' is not a text file: %s", dst,
-			    problem);
+		return machine_problem(ld, node, "'%s' is not a text file: %s",
+				       dst, problem);
 	return 0;
 }
 
@@ -459,7 +523,7 @@ on_port_pcap(struct loader *ld, yaml_node_t *node, void *arg)
 		return rc;
 	if (vg_config_check_capture_file(scalar_text(node), problem,
 					 sizeof(problem)) != 0)
-		return fail(ld, node, "%s", problem);
+		return machine_problem(ld, node, "%s", problem);
 	return 0;
 }
 
@@ -485,8 +549,9 @@ on_port_iface(struct loader *ld, yaml_node_t *node, void *arg)
 				    text);
 	}
 	if (if_nametoindex(text) == 0)
-		return fail(ld, node, "interface '%s' not found on this machine",
-			    text);
+		return machine_problem(ld, node,
+				       "interface '%s' not found on this machine",
+				       text);
 	return 0;
 }
 
@@ -675,10 +740,11 @@ get_cpu(struct loader *ld, yaml_node_t *node, unsigned int *out)
 	rc = get_uint(ld, node, 0, MAX_CPU, &v);
 	if (rc != 0)
 		return rc;
-	if ((long)v >= cpu_count())
-		return fail(ld, node, "CPU %llu does not exist (this machine has CPUs 0..%ld)",
-			    v, cpu_count() - 1);
 	*out = (unsigned int)v;
+	if ((long)v >= cpu_count())
+		return machine_problem(ld, node,
+				       "CPU %llu does not exist (this machine has CPUs 0..%ld)",
+				       v, cpu_count() - 1);
 	return 0;
 }
 
@@ -832,23 +898,21 @@ on_detection_packets(struct loader *ld, yaml_node_t *node, void *arg)
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
-/* An output file is created at start-up, so its directory must exist. */
+/*
+ * Checks the folder of the file or socket named by the string at <node>
+ * (already in <path>): a writable folder, or one vigild creates at start
+ * (vg_config_make_folders()) because its nearest existing parent is a
+ * writable folder.
+ */
 static int
-on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
+check_output_folder(struct loader *ld, yaml_node_t *node, const char *path)
 {
-	char *dst = (char *)ld->cfg + (size_t)arg;
 	char dir[VG_PATH_MAX];
-	struct stat st;
+	char problem[3 * VG_PATH_MAX];
 	char *slash;
-	int rc;
+	int state;
 
-	rc = get_string(ld, node, dst, VG_PATH_MAX);
-	if (rc != 0)
-		return rc;
-	if (stat(dst, &st) == 0 && S_ISDIR(st.st_mode))
-		return fail(ld, node, "'%s' is a directory; give a file name",
-			    dst);
-	strcpy(dir, dst);
+	strcpy(dir, path);
 	slash = strrchr(dir, '/');
 	if (slash == NULL)
 		strcpy(dir, ".");
@@ -856,10 +920,31 @@ on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 		dir[1] = '\0';
 	else
 		*slash = '\0';
-	if (access(dir, W_OK) != 0)
-		return fail(ld, node, "directory '%s' is not writable: %s", dir,
-			    strerror(errno));
+	state = vg_config_probe_folder(dir, "", problem, sizeof(problem));
+	if (state < 0)
+		return machine_problem(ld, node, "%s", problem);
+	if (state == 1)
+		machine_note(ld, node, "directory '%s' does not exist; vigild creates it at start",
+			     dir);
 	return 0;
+}
+
+/* An output file is created at start-up, in a folder that may be created. */
+static int
+on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	char *dst = (char *)ld->cfg + (size_t)arg;
+	struct stat st;
+	int rc;
+
+	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc != 0)
+		return rc;
+	if (stat(dst, &st) == 0 && S_ISDIR(st.st_mode))
+		return machine_problem(ld, node,
+				       "'%s' is a directory; give a file name",
+				       dst);
+	return check_output_folder(ld, node, dst);
 }
 
 static int
@@ -991,12 +1076,13 @@ on_plugin_dir(struct loader *ld, yaml_node_t *node, size_t index)
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
-	if (stat(dst, &st) != 0)
-		return fail(ld, node, "cannot read '%s': %s", dst,
-			    strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return fail(ld, node, "'%s' is not a directory", dst);
 	ld->cfg->plugin_dir_count = (unsigned int)index + 1;
+	if (stat(dst, &st) != 0)
+		return machine_problem(ld, node, "cannot read '%s': %s", dst,
+				       strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return machine_problem(ld, node, "'%s' is not a directory",
+				       dst);
 	return 0;
 }
 
@@ -1030,8 +1116,9 @@ on_sandbox_user(struct loader *ld, yaml_node_t *node, void *arg)
 	rc = get_string(ld, node, ld->cfg->sandbox_user,
 			sizeof(ld->cfg->sandbox_user));
 	if (rc == 0 && getpwnam(ld->cfg->sandbox_user) == NULL)
-		return fail(ld, node, "user '%s' not found on this machine",
-			    ld->cfg->sandbox_user);
+		return machine_problem(ld, node,
+				       "user '%s' not found on this machine",
+				       ld->cfg->sandbox_user);
 	return rc;
 }
 
@@ -1044,8 +1131,9 @@ on_sandbox_path(struct loader *ld, yaml_node_t *node, void *arg)
 	rc = get_string(ld, node, ld->cfg->sandbox_path,
 			sizeof(ld->cfg->sandbox_path));
 	if (rc == 0 && access(ld->cfg->sandbox_path, X_OK) != 0)
-		return fail(ld, node, "cannot run '%s': %s",
-			    ld->cfg->sandbox_path, strerror(errno));
+		return machine_problem(ld, node, "cannot run '%s': %s",
+				       ld->cfg->sandbox_path,
+				       strerror(errno));
 	return rc;
 }
 
@@ -1139,40 +1227,27 @@ on_control(struct loader *ld, yaml_node_t *node, void *arg)
 
 /*
  * The directory rrd files go to: an existing writable directory, or a
- * path whose parent is one, since the writer creates it at start-up.
+ * missing one whose nearest existing parent is writable, since the writer
+ * creates it and its missing parents at start-up.
  */
 static int
 on_ts_directory(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	char *dst = ld->cfg->ts_directory;
-	char parent[VG_PATH_MAX];
-	struct stat st;
-	char *slash;
+	char problem[3 * VG_PATH_MAX];
+	int state;
 	int rc;
 
 	(void)arg;
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
-	if (stat(dst, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return fail(ld, node, "'%s' is not a directory", dst);
-		if (access(dst, W_OK | X_OK) != 0)
-			return fail(ld, node, "directory '%s' is not writable: %s",
-				    dst, strerror(errno));
-		return 0;
-	}
-	strcpy(parent, dst);
-	slash = strrchr(parent, '/');
-	if (slash == NULL)
-		strcpy(parent, ".");
-	else if (slash == parent)
-		parent[1] = '\0';
-	else
-		*slash = '\0';
-	if (access(parent, W_OK | X_OK) != 0)
-		return fail(ld, node, "'%s' does not exist and directory '%s' is not writable: %s",
-			    dst, parent, strerror(errno));
+	state = vg_config_probe_folder(dst, "", problem, sizeof(problem));
+	if (state < 0)
+		return machine_problem(ld, node, "%s", problem);
+	if (state == 1)
+		machine_note(ld, node, "directory '%s' does not exist; vigild creates it at start",
+			     dst);
 	return 0;
 }
 
@@ -1485,10 +1560,12 @@ on_web_socket(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	int rc = on_web_string(ld, node, arg);
 
-	if (rc == 0 && strlen(ld->cfg->web.vigild_socket) >= 108)
+	if (rc != 0)
+		return rc;
+	if (strlen(ld->cfg->web.vigild_socket) >= 108)
 		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
 			    strlen(ld->cfg->web.vigild_socket));
-	return rc;
+	return check_output_folder(ld, node, ld->cfg->web.vigild_socket);
 }
 
 static int
@@ -2119,8 +2196,18 @@ int
 vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
 		size_t text_len, char *err, size_t err_len)
 {
+	return vg_config_parse_report(cfg, name, text, text_len, NULL, err,
+				      err_len);
+}
+
+int
+vg_config_parse_report(struct vg_config *cfg, const char *name,
+		       const char *text, size_t text_len,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len)
+{
 	struct loader ld = { .name = name, .cfg = cfg, .err = err,
-			     .err_len = err_len };
+			     .err_len = err_len, .report = report };
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
@@ -2174,6 +2261,14 @@ int
 vg_config_load(struct vg_config *cfg, const char *path, char *err,
 	       size_t err_len)
 {
+	return vg_config_load_report(cfg, path, NULL, err, err_len);
+}
+
+int
+vg_config_load_report(struct vg_config *cfg, const char *path,
+		      struct vg_config_report *report, char *err,
+		      size_t err_len)
+{
 	FILE *file;
 	char *text;
 	size_t len;
@@ -2202,7 +2297,8 @@ vg_config_load(struct vg_config *cfg, const char *path, char *err,
 		snprintf(err, err_len, "%s: larger than %u bytes", path,
 			 MAX_FILE_BYTES);
 	} else {
-		rc = vg_config_parse(cfg, path, text, len, err, err_len);
+		rc = vg_config_parse_report(cfg, path, text, len, report, err,
+					    err_len);
 	}
 	free(text);
 	fclose(file);
@@ -2279,20 +2375,42 @@ vg_config_error_at(const struct vg_config *cfg,
 	return -EINVAL;
 }
 
+/*
+ * Reports a failed machine check of the key <key> found at <at>, as
+ * <report> selects: an error in <err> (-EINVAL), or a warning (0).
+ */
+__attribute__((format(printf, 7, 8))) static int
+machine_problem_at(const struct vg_config *cfg,
+		   struct vg_config_report *report,
+		   const struct vg_config_mark *at, const char *key, char *err,
+		   size_t err_len, const char *fmt, ...)
+{
+	char problem[3 * VG_PATH_MAX];
+	char text[4 * VG_PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	vg_config_error_at(cfg, at, key, text, sizeof(text), "%s", problem);
+	return vg_config_report_machine(report, text, err, err_len);
+}
+
 /* Checks that <path> is a regular file this process can read. */
 static int
 check_readable_file(const struct vg_config *cfg,
+		    struct vg_config_report *report,
 		    const struct vg_config_mark *at, const char *key,
 		    const char *path, char *err, size_t err_len)
 {
 	struct stat st;
 
 	if (stat(path, &st) != 0 || access(path, R_OK) != 0)
-		return vg_config_error_at(cfg, at, key, err, err_len,
+		return machine_problem_at(cfg, report, at, key, err, err_len,
 					  "cannot read '%s': %s", path,
 					  strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return vg_config_error_at(cfg, at, key, err, err_len,
+		return machine_problem_at(cfg, report, at, key, err, err_len,
 					  "'%s' is not a regular file", path);
 	return 0;
 }
@@ -2303,94 +2421,76 @@ check_readable_file(const struct vg_config *cfg,
  * since vigil-web creates the missing levels at start-up.
  */
 static int
-check_data_dir(const struct vg_config *cfg, char *err, size_t err_len)
+check_data_dir(const struct vg_config *cfg, struct vg_config_report *report,
+	       char *err, size_t err_len)
 {
 	const struct vg_web_config *web = &cfg->web;
 	const struct vg_config_mark *at = &web->data_dir_at;
 	/* The default path is named as such: the file does not show it. */
 	const char *dflt = at->line > 0 ? "" : " (the default)";
-	char parent[VG_PATH_MAX];
-	struct stat st;
-	char *slash;
+	char problem[3 * VG_PATH_MAX];
+	char text[4 * VG_PATH_MAX];
+	int state;
 
-	if (stat(web->data_dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
-			return vg_config_error_at(cfg, at, "web.data_dir", err,
-						  err_len, "'%s'%s is not a directory",
-						  web->data_dir, dflt);
-		if (access(web->data_dir, W_OK | X_OK) != 0)
-			return vg_config_error_at(cfg, at, "web.data_dir", err,
-						  err_len, "directory '%s'%s is not writable: %s",
-						  web->data_dir, dflt,
-						  strerror(errno));
-		return 0;
+	state = vg_config_probe_folder(web->data_dir, dflt, problem,
+				       sizeof(problem));
+	if (state < 0)
+		return machine_problem_at(cfg, report, at, "web.data_dir", err,
+					  err_len, "%s", problem);
+	if (state == 1 && report != NULL &&
+	    report->machine == VG_CONFIG_MACHINE_WARN) {
+		vg_config_error_at(cfg, at, "web.data_dir", text, sizeof(text),
+				   "directory '%s'%s does not exist; vigil-web creates it at start",
+				   web->data_dir, dflt);
+		report->notes++;
+		if (report->emit != NULL)
+			report->emit(report->ctx, VG_CONFIG_NOTE, text);
 	}
-	snprintf(parent, sizeof(parent), "%s", web->data_dir);
-	for (;;) {
-		slash = strrchr(parent, '/');
-		if (slash == NULL)
-			strcpy(parent, ".");
-		else if (slash == parent)
-			parent[1] = '\0';
-		else
-			*slash = '\0';
-		if (stat(parent, &st) == 0)
-			break;
-		if (errno != ENOENT || strcmp(parent, ".") == 0 ||
-		    strcmp(parent, "/") == 0)
-			return vg_config_error_at(cfg, at, "web.data_dir", err,
-						  err_len, "cannot create '%s'%s: '%s': %s",
-						  web->data_dir, dflt, parent,
-						  strerror(errno));
-	}
-	if (!S_ISDIR(st.st_mode))
-		return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
-					  "cannot create '%s'%s: '%s' is not a directory",
-					  web->data_dir, dflt, parent);
-	if (access(parent, W_OK | X_OK) != 0)
-		return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
-					  "cannot create '%s'%s: directory '%s' is not writable: %s",
-					  web->data_dir, dflt, parent,
-					  strerror(errno));
 	return 0;
 }
 
 int
-vg_config_check_web(const struct vg_config *cfg, char *err, size_t err_len)
+vg_config_check_web(const struct vg_config *cfg,
+		    struct vg_config_report *report, char *err,
+		    size_t err_len)
 {
 	const struct vg_web_config *web = &cfg->web;
 	struct stat st;
-	int rc;
+	int rc = 0;
 
 	err[0] = '\0';
 	if (web->tls_certificate[0] != '\0') {
-		rc = check_readable_file(cfg, &web->tls_certificate_at,
+		rc = check_readable_file(cfg, report,
+					 &web->tls_certificate_at,
 					 "web.tls_certificate",
 					 web->tls_certificate, err, err_len);
 		if (rc != 0)
 			return rc;
 	}
 	if (web->tls_key[0] != '\0') {
-		rc = check_readable_file(cfg, &web->tls_key_at, "web.tls_key",
-					 web->tls_key, err, err_len);
+		rc = check_readable_file(cfg, report, &web->tls_key_at,
+					 "web.tls_key", web->tls_key, err,
+					 err_len);
 		if (rc != 0)
 			return rc;
 	}
 	if (web->static_dir[0] != '\0') {
 		if (stat(web->static_dir, &st) != 0 ||
 		    access(web->static_dir, R_OK | X_OK) != 0)
-			return vg_config_error_at(cfg, &web->static_dir_at,
-						  "web.static_dir", err, err_len,
-						  "cannot read '%s': %s",
-						  web->static_dir,
-						  strerror(errno));
-		if (!S_ISDIR(st.st_mode))
-			return vg_config_error_at(cfg, &web->static_dir_at,
-						  "web.static_dir", err, err_len,
-						  "'%s' is not a directory",
-						  web->static_dir);
+			rc = machine_problem_at(cfg, report, &web->static_dir_at,
+						"web.static_dir", err, err_len,
+						"cannot read '%s': %s",
+						web->static_dir,
+						strerror(errno));
+		else if (!S_ISDIR(st.st_mode))
+			rc = machine_problem_at(cfg, report, &web->static_dir_at,
+						"web.static_dir", err, err_len,
+						"'%s' is not a directory",
+						web->static_dir);
+		if (rc != 0)
+			return rc;
 	}
-	return check_data_dir(cfg, err, err_len);
+	return check_data_dir(cfg, report, err, err_len);
 }
 
 int

@@ -6,7 +6,8 @@
  * ("capture.ports[1].pcap"), and says what was expected. Unknown keys, wrong
  * types and impossible values (a table too small, an lcore on a CPU that
  * does not exist, two sources for one port) are rejected; nothing is read
- * from the network before the whole file has passed.
+ * from the network before the whole file has passed. What this machine
+ * lacks can be reported as warnings instead (struct vg_config_report).
  */
 #ifndef VG_CONFIG_H
 #define VG_CONFIG_H
@@ -172,6 +173,40 @@ struct vg_config {
 	uint32_t status_interval;  /* seconds between status lines, 0 = off */
 };
 
+/*
+ * Checks that depend on this machine rather than on the file. They find
+ * whether a CPU, interface or user exists, whether the files vigild reads
+ * are readable, and whether the folders it writes to are writable or can
+ * be created. A start needs them to pass. `--check-config` only warns
+ * about them, because a file is often written on one machine for another.
+ */
+enum vg_config_machine {
+	VG_CONFIG_MACHINE_ENFORCE = 0, /* each is an error, as for a start */
+	VG_CONFIG_MACHINE_WARN,        /* each is a warning, and checks go on */
+	VG_CONFIG_MACHINE_SKIP,        /* none is made: the caller does not
+					* use what they look at */
+};
+
+enum vg_config_finding {
+	VG_CONFIG_WARNING, /* this machine cannot run the file as it is */
+	VG_CONFIG_NOTE,    /* what a start does first, such as mkdir */
+};
+
+/*
+ * The treatment of the machine checks in a load or check, and the
+ * receiver of its warnings and notes. Notes are made only with
+ * VG_CONFIG_MACHINE_WARN. A NULL report is VG_CONFIG_MACHINE_ENFORCE.
+ */
+struct vg_config_report {
+	enum vg_config_machine machine;
+	/* Receives "FILE:LINE:COL: KEY: text" for each finding; may be NULL. */
+	void (*emit)(void *ctx, enum vg_config_finding finding,
+		     const char *text);
+	void *ctx;
+	unsigned int warnings;     /* counted by the checks */
+	unsigned int notes;
+};
+
 /* Fills <cfg> with the defaults every key falls back to. */
 void
 vg_config_defaults(struct vg_config *cfg);
@@ -187,12 +222,29 @@ vg_config_load(struct vg_config *cfg, const char *path, char *err,
 	       size_t err_len);
 
 /*
+ * Same as vg_config_load(), with the machine checks treated as <report>
+ * selects (NULL: as errors). Returns 0 when the file has no error, whatever
+ * the warnings.
+ */
+int
+vg_config_load_report(struct vg_config *cfg, const char *path,
+		      struct vg_config_report *report, char *err,
+		      size_t err_len);
+
+/*
  * Same as vg_config_load() for YAML text in memory; <name> is used as
  * the file name in messages.
  */
 int
 vg_config_parse(struct vg_config *cfg, const char *name, const char *text,
 		size_t text_len, char *err, size_t err_len);
+
+/* Same as vg_config_parse(), with the machine checks as in <report>. */
+int
+vg_config_parse_report(struct vg_config *cfg, const char *name,
+		       const char *text, size_t text_len,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len);
 
 /*
  * Checks cross-key rules that hold whatever the source (file or command
@@ -208,11 +260,67 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len);
  * uses, so that vigild does not depend on them. tls_certificate and
  * tls_key must be readable regular files and static_dir a readable
  * folder. data_dir must be a writable folder, or a missing one whose
- * nearest existing parent is a writable folder. Returns 0, or -EINVAL
- * with "FILE:LINE:COL: web.KEY: problem" in <err>.
+ * nearest existing parent is a writable folder. These are machine checks,
+ * treated as <report> selects (NULL: as errors). Returns 0, or -EINVAL with
+ * "FILE:LINE:COL: web.KEY: problem" in <err>.
  */
 int
-vg_config_check_web(const struct vg_config *cfg, char *err, size_t err_len);
+vg_config_check_web(const struct vg_config *cfg,
+		    struct vg_config_report *report, char *err,
+		    size_t err_len);
+
+/*
+ * Passes on <text>, a failed machine check, as <report> selects: with
+ * VG_CONFIG_MACHINE_ENFORCE (or a NULL report) copies it to <err> and
+ * returns -EINVAL; otherwise counts and emits it as a warning (WARN) or
+ * drops it (SKIP), and returns 0.
+ */
+int
+vg_config_report_machine(struct vg_config_report *report, const char *text,
+			 char *err, size_t err_len);
+
+/*
+ * Prints a finding on stderr as "PROGRAM: warning: TEXT" or
+ * "PROGRAM: note: TEXT"; <program> is the program's name. Fits
+ * struct vg_config_report's <emit>.
+ */
+void
+vg_config_print_finding(void *program, enum vg_config_finding finding,
+			const char *text);
+
+/*
+ * Prints the outcome of `--check-config` for the file <path> after
+ * <report> has collected its warnings: "PATH: valid" on stdout, with the
+ * count of warnings when there are some. With <strict>, warnings make the
+ * file invalid: the count goes to stderr and -EINVAL is returned.
+ * Returns 0 otherwise.
+ */
+int
+vg_config_print_verdict(const char *program, const char *path,
+			const struct vg_config_report *report, bool strict);
+
+/*
+ * Finds whether files can be written in the folder <dir>. Returns 0 when
+ * it is a writable folder, 1 when it is missing and its nearest existing
+ * parent is a writable folder (so `mkdir -p` would make it), or -1 with
+ * the reason in <problem>. <label> follows the path in messages, such as
+ * " (the default)", or is "".
+ */
+int
+vg_config_probe_folder(const char *dir, const char *label, char *problem,
+		       size_t problem_len);
+
+/*
+ * Creates, with mode 0755 (less the umask), every missing folder above
+ * the files and sockets vigild writes: flows.output,
+ * plugins.alerts_output, control.socket, web.vigild_socket,
+ * alerts.database and the file endpoints' paths. The timeseries writer
+ * creates timeseries.directory itself. Logs each folder it creates.
+ * Returns 0, or -errno with "KEY: mkdir(PATH) failed: reason" in <err>.
+ */
+int
+vg_config_make_folders(const struct vg_config *cfg, char *err,
+		       size_t err_len);
 
 /*
  * Formats "FILE:LINE:COL: <key>: " and the printf-style rest into <err>

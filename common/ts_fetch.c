@@ -303,6 +303,75 @@ vg_ts_fetch(const char *dir, const char *daemon, const char *schema,
 				end, resolution, out, err, err_len);
 }
 
+/* Returns the index N of a key "rra[N].<field>", or -1. */
+static long
+rra_index(const char *key, const char *field)
+{
+	char *end;
+	long n;
+
+	if (strncmp(key, "rra[", 4) != 0)
+		return -1;
+	n = strtol(key + 4, &end, 10);
+	if (end == key + 4 || n < 0 || strncmp(end, "].", 2) != 0 ||
+	    strcmp(end + 2, field) != 0)
+		return -1;
+	return n;
+}
+
+static int
+compare_steps(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a;
+	uint32_t y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int
+vg_ts_steps(const char *file, const char *cf, uint32_t *steps, size_t max,
+	    size_t *count, char *err, size_t err_len)
+{
+	/* Per archive: whether its consolidation function is <cf>, and its
+	 * rows per point. */
+	bool same_cf[VG_TS_FETCH_ARCHIVES_MAX] = { false };
+	unsigned long pdp_per_row[VG_TS_FETCH_ARCHIVES_MAX] = { 0 };
+	unsigned long step = 0;
+	rrd_info_t *info;
+	rrd_info_t *item;
+	size_t i;
+
+	*count = 0;
+	rrd_clear_error();
+	info = rrd_info_r(file);
+	if (info == NULL) {
+		snprintf(err, err_len, "%s: rrd_info_r() failed: %s", file,
+			 rrd_get_error());
+		return -EIO;
+	}
+	for (item = info; item != NULL; item = item->next) {
+		long n;
+
+		if (strcmp(item->key, "step") == 0 && item->type == RD_I_CNT)
+			step = item->value.u_cnt;
+		n = rra_index(item->key, "cf");
+		if (n >= 0 && n < VG_TS_FETCH_ARCHIVES_MAX &&
+		    item->type == RD_I_STR)
+			same_cf[n] = strcmp(item->value.u_str, cf) == 0;
+		n = rra_index(item->key, "pdp_per_row");
+		if (n >= 0 && n < VG_TS_FETCH_ARCHIVES_MAX &&
+		    item->type == RD_I_CNT)
+			pdp_per_row[n] = item->value.u_cnt;
+	}
+	rrd_info_free(info);
+	for (i = 0; i < VG_TS_FETCH_ARCHIVES_MAX && *count < max; i++) {
+		if (same_cf[i] && pdp_per_row[i] > 0 && step > 0)
+			steps[(*count)++] = (uint32_t)(step * pdp_per_row[i]);
+	}
+	qsort(steps, *count, sizeof(steps[0]), compare_steps);
+	return 0;
+}
+
 void
 vg_ts_result_free(struct vg_ts_result *result)
 {

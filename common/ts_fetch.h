@@ -80,6 +80,19 @@ vg_ts_fetch(const char *dir, const char *daemon, const char *schema,
 	    uint32_t resolution, struct vg_ts_result *out, char *err,
 	    size_t err_len);
 
+/* Archives of one file that vg_ts_steps() looks at, at most. */
+#define VG_TS_FETCH_ARCHIVES_MAX 32
+
+/*
+ * Stores in <steps> the seconds per point of each archive of <cf>
+ * ("AVERAGE" or "MAX") in <file>, in increasing order, at most <max> of
+ * them, and their number in *count. Returns 0, or -EIO with rrdtool's
+ * message in <err>.
+ */
+int
+vg_ts_steps(const char *file, const char *cf, uint32_t *steps, size_t max,
+	    size_t *count, char *err, size_t err_len);
+
 void
 vg_ts_result_free(struct vg_ts_result *result);
 

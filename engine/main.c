@@ -96,7 +96,9 @@ usage(FILE *out)
 		"       vigild --pcap CAPTURE --flows OUT.jsonl [options]\n"
 		"\n"
 		"  -c, --config FILE       run with the YAML configuration FILE\n"
-		"      --check-config FILE validate FILE and exit (0 when valid)\n"
+		"      --check-config FILE validate FILE and exit (0 when valid); what this\n"
+		"                          machine lacks (CPUs, files, users) is a warning\n"
+		"      --strict            with --check-config: warnings make FILE invalid\n"
 		"      --pcap CAPTURE      read a pcap or pcapng file, no config needed\n"
 		"      --flows FILE        write flow records (JSON Lines) to FILE\n"
 		"      --protos FILE       nDPI custom protocols file\n"
@@ -175,16 +177,47 @@ log_level_of(const char *name)
 	return -1;
 }
 
+/*
+ * Runs --check-config on the file <path>: every check of a start, with
+ * what this machine lacks reported as warnings (errors with <strict>),
+ * and what a start would create as notes. Returns 1 when the file is
+ * valid, or -EINVAL.
+ */
+static int
+check_config(const char *path, bool strict)
+{
+	static struct vg_config cfg;
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = vg_config_print_finding,
+		.ctx = (void *)"vigild",
+	};
+	char err[1024];
+	int rc;
+
+	rc = vg_config_load_report(&cfg, path, &report, err, sizeof(err));
+	if (rc == 0)
+		rc = vg_config_check(&cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "vigild: %s\n", err);
+		return rc;
+	}
+	rc = vg_config_print_verdict("vigild", path, &report, strict);
+	return rc != 0 ? rc : 1;
+}
+
 /* Parses the command line into <d>. Returns 0 to run, 1 to exit 0, <0 on error. */
 static int
 parse_args(struct vigild *d, int argc, char **argv)
 {
 	enum { OPT_CHECK = 256, OPT_PCAP, OPT_FLOWS, OPT_PROTOS, OPT_CATS,
 	       OPT_RISKY, OPT_JA3, OPT_SHA1, OPT_ENGINES, OPT_RXS, OPT_IDLE, OPT_ACTIVE,
-	       OPT_STATS, OPT_LOG, OPT_PLUGINS, OPT_ALERTS, OPT_CONTROL };
+	       OPT_STATS, OPT_LOG, OPT_PLUGINS, OPT_ALERTS, OPT_CONTROL,
+	       OPT_STRICT };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, OPT_CHECK },
+		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "pcap", required_argument, NULL, OPT_PCAP },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "protos", required_argument, NULL, OPT_PROTOS },
@@ -213,6 +246,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 	long idle = 0;
 	long active = -1;
 	bool check_only = false;
+	bool strict = false;
 	char err[1024];
 	unsigned int i;
 	int opt;
@@ -231,6 +265,9 @@ parse_args(struct vigild *d, int argc, char **argv)
 		case OPT_CHECK:
 			config_path = optarg;
 			check_only = true;
+			break;
+		case OPT_STRICT:
+			strict = true;
 			break;
 		case OPT_PCAP:
 			pcap_path = optarg;
@@ -350,21 +387,18 @@ parse_args(struct vigild *d, int argc, char **argv)
 		fprintf(stderr, "vigild: use either -c FILE or --pcap CAPTURE, not both\n");
 		return -EINVAL;
 	}
+	if (strict && !check_only) {
+		fprintf(stderr, "vigild: --strict goes with --check-config FILE\n");
+		return -EINVAL;
+	}
+	if (check_only)
+		return check_config(config_path, strict);
 	if (config_path != NULL) {
 		d->config_path = config_path;
 		rc = vg_config_load(cfg, config_path, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "vigild: %s\n", err);
 			return rc;
-		}
-		if (check_only) {
-			rc = vg_config_check(cfg, err, sizeof(err));
-			if (rc != 0) {
-				fprintf(stderr, "vigild: %s\n", err);
-				return rc;
-			}
-			printf("%s: valid\n", config_path);
-			return 1;
 		}
 	} else if (pcap_path != NULL) {
 		struct vg_port_config *port = &cfg->ports[0];
@@ -1123,6 +1157,7 @@ int
 main(int argc, char **argv)
 {
 	static struct vigild d;
+	char err[VG_PATH_MAX + 128];
 	unsigned int i;
 	int rc;
 
@@ -1140,6 +1175,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (output_is_input(&d.cfg))
 		return 1;
+	if (vg_config_make_folders(&d.cfg, err, sizeof(err)) != 0) {
+		VG_ERR("engine", "%s", err);
+		return 1;
+	}
 	if (vg_eal_start(&d.cfg, argv[0]) != 0)
 		return 1;
 	uv_loop_init(&d.loop);

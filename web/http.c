@@ -177,7 +177,11 @@ hex_value(char c)
 	return -1;
 }
 
-/* Decodes <len> bytes of <s> into <out>; returns -1 on a bad escape. */
+/*
+ * Decodes <len> bytes of <s> into <out>. Returns 0, -1 on a '%' without
+ * two hex digits after it, or -2 on %00, which would cut the value short
+ * in C and is rejected.
+ */
 static int
 percent_decode(const char *s, size_t len, char *out)
 {
@@ -195,9 +199,10 @@ percent_decode(const char *s, size_t len, char *out)
 				return -1;
 			hi = hex_value(s[i + 1]);
 			lo = hex_value(s[i + 2]);
-			/* %00 would cut the value short: rejected. */
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+			if (hi < 0 || lo < 0)
 				return -1;
+			if (hi == 0 && lo == 0)
+				return -2;
 			out[o++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
@@ -209,19 +214,22 @@ percent_decode(const char *s, size_t len, char *out)
 }
 
 /*
- * Splits the query string of <req> into <params>. Returns NULL, or a
- * message naming what is wrong.
+ * Splits the query string of <req> into <params>. Returns 0, or -1 with
+ * a message in <problem> and the parameter's name in *bad when it is
+ * known.
  */
-static const char *
-parse_query(h2o_req_t *req, struct vg_params *params, const char **bad)
+static int
+parse_query(h2o_req_t *req, struct vg_params *params, const char **bad,
+	    char *problem, size_t problem_len)
 {
 	const char *q;
 	const char *end;
+	int rc;
 
 	params->count = 0;
 	*bad = NULL;
 	if (req->query_at == SIZE_MAX)
-		return NULL;
+		return 0;
 	q = req->path.base + req->query_at + 1;
 	end = req->path.base + req->path.len;
 	while (q < end) {
@@ -236,32 +244,51 @@ parse_query(h2o_req_t *req, struct vg_params *params, const char **bad)
 			q = stop + 1;
 			continue;
 		}
-		if (params->count == VG_WEB_PARAMS_MAX)
-			return "too many query parameters";
+		if (params->count == VG_WEB_PARAMS_MAX) {
+			snprintf(problem, problem_len,
+				 "too many query parameters");
+			return -1;
+		}
 		p = &params->items[params->count];
 		name_len = (size_t)((eq != NULL ? eq : stop) - q);
-		if (name_len == 0 || name_len >= sizeof(p->name) ||
-		    percent_decode(q, name_len, p->name) != 0)
-			return "malformed query parameter name";
+		rc = name_len == 0 || name_len >= sizeof(p->name) ? -1 :
+			percent_decode(q, name_len, p->name);
+		if (rc != 0) {
+			snprintf(problem, problem_len, "%s",
+				 rc == -2 ? "a query parameter name contains a NUL byte (%00)" :
+					    "malformed query parameter name");
+			return -1;
+		}
 		p->value = h2o_mem_alloc_pool(&req->pool,
 					      (size_t)(stop - q) + 1);
-		if (eq == NULL)
-			p->value[0] = '\0';
-		else if (percent_decode(eq + 1, (size_t)(stop - eq - 1),
-					p->value) != 0) {
+		p->value[0] = '\0';
+		rc = eq == NULL ? 0 :
+			percent_decode(eq + 1, (size_t)(stop - eq - 1),
+				       p->value);
+		if (rc != 0) {
 			*bad = p->name;
-			return "malformed percent-encoding";
+			if (rc == -2)
+				snprintf(problem, problem_len,
+					 "%s contains a NUL byte (%%00)",
+					 p->name);
+			else
+				snprintf(problem, problem_len,
+					 "%s has malformed percent-encoding: '%%' must be followed by two hex digits",
+					 p->name);
+			return -1;
 		}
 		for (i = 0; i < params->count; i++) {
 			if (strcmp(params->items[i].name, p->name) == 0) {
 				*bad = p->name;
-				return "parameter given twice";
+				snprintf(problem, problem_len,
+					 "parameter given twice");
+				return -1;
 			}
 		}
 		params->count++;
 		q = stop + 1;
 	}
-	return NULL;
+	return 0;
 }
 
 /* ---- authentication ---- */
@@ -369,7 +396,7 @@ on_api(h2o_handler_t *self, h2o_req_t *req)
 	h2o_iovec_t path = req->path_normalized;
 	struct vg_params *params;
 	struct vg_caller caller;
-	const char *problem;
+	char problem[128];
 	const char *method;
 	const char *bad;
 	char sub[256];
@@ -411,8 +438,7 @@ on_api(h2o_handler_t *self, h2o_req_t *req)
 	    vg_http_check_json_body(req, false) != 0)
 		return 0;
 	params = h2o_mem_alloc_pool(&req->pool, sizeof(*params));
-	problem = parse_query(req, params, &bad);
-	if (problem != NULL) {
+	if (parse_query(req, params, &bad, problem, sizeof(problem)) != 0) {
 		vg_http_error(req, 400, "invalid_parameter", bad, "%s", problem);
 		return 0;
 	}

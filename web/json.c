@@ -157,6 +157,11 @@ struct parser {
 	char *member;          /* out: the member named twice, or "" */
 	size_t member_len;
 	unsigned int depth;
+	const char *current;   /* the innermost member whose value is read */
+	bool in_name;          /* a member name is being read */
+	bool nul_seen;         /* a string contained \u0000 */
+	bool nul_in_name;      /* ... in a member name */
+	char nul_member[64];   /* ... else in this member's value */
 };
 
 static int
@@ -260,8 +265,17 @@ parse_escape(struct parser *ps, char **o)
 	} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 		return perror_at(ps, "unpaired surrogate");
 	}
-	if (cp == 0)
-		return perror_at(ps, "NUL in a string");
+	if (cp == 0) {
+		/* Valid JSON, but no C string can carry it: the first one is
+		 * remembered and reported once the whole text has parsed. */
+		if (!ps->nul_seen) {
+			ps->nul_seen = true;
+			ps->nul_in_name = ps->in_name;
+			snprintf(ps->nul_member, sizeof(ps->nul_member), "%s",
+				 ps->current != NULL ? ps->current : "");
+		}
+		return 0;
+	}
 	put_utf8(o, cp);
 	return 0;
 }
@@ -449,8 +463,10 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 
 	for (;;) {
 		struct vg_json_member *want = NULL;
+		const char *outer = ps->current;
 		char *name = NULL;
 		size_t i;
+		int rc;
 
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"')
@@ -464,7 +480,10 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 				return perror_at(ps, "out of memory");
 			*names = grown;
 		}
-		if (parse_string(ps, &name) != 0)
+		ps->in_name = true;
+		rc = parse_string(ps, &name);
+		ps->in_name = false;
+		if (rc != 0)
 			return -EINVAL;
 		(*names)[(*n)++] = name;
 		for (i = 0; members != NULL && i < n_members; i++) {
@@ -476,17 +495,20 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 			return perror_at(ps, "expected ':'");
 		ps->p++;
 		skip_ws(ps);
+		ps->current = name;
 		if (want != NULL && ps->p < ps->end && *ps->p == '"') {
 			/* A member given twice is rejected once the object
 			 * ends; until then the first value is kept. */
 			char **value = want->value == NULL ? &want->value :
 							     NULL;
 
-			if (parse_string(ps, value) != 0)
-				return -EINVAL;
-		} else if (parse_value(ps) != 0) {
-			return -EINVAL;
+			rc = parse_string(ps, value);
+		} else {
+			rc = parse_value(ps);
 		}
+		ps->current = outer;
+		if (rc != 0)
+			return -EINVAL;
 		skip_ws(ps);
 		if (ps->p >= ps->end)
 			return perror_at(ps, "unterminated object");
@@ -592,6 +614,21 @@ vg_json_parse_members(const char *text, size_t len,
 	if (ps.p != ps.end) {
 		snprintf(err, err_len, "unexpected text after the object");
 		goto fail;
+	}
+	if (ps.nul_seen) {
+		if (ps.nul_in_name) {
+			snprintf(err, err_len,
+				 "a member name contains a NUL byte (\\u0000)");
+		} else {
+			if (member_len > 0)
+				snprintf(member, member_len, "%s",
+					 ps.nul_member);
+			snprintf(err, err_len,
+				 "member '%s' contains a NUL byte (\\u0000)",
+				 ps.nul_member);
+		}
+		vg_json_members_free(members, n_members);
+		return -EILSEQ;
 	}
 	return 0;
 fail:

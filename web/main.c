@@ -28,7 +28,10 @@ usage(FILE *out)
 		"\n"
 		"  -c, --config FILE          vigil's YAML configuration (the web: section)\n"
 		"      --check-config [FILE]  validate the file (FILE or -c FILE), its web\n"
-		"                             files and folders, and exit (0 when valid)\n"
+		"                             files and folders, and exit (0 when valid);\n"
+		"                             what this machine lacks is a warning\n"
+		"      --strict               with --check-config: warnings make the file\n"
+		"                             invalid\n"
 		"      --set-password USER    read a password from standard input, store\n"
 		"                             its hash for USER in web.data_dir and exit\n"
 		"      --role ROLE            with --set-password: admin or readonly\n"
@@ -98,15 +101,20 @@ set_password(const struct vg_config *cfg, const char *user, const char *role)
 /*
  * Checks what vigil-web needs at start-up and the loader does not check:
  * web.vigild_socket, the web files and folders, and that OpenSSL loads
- * the certificate and key. --check-config runs the same checks as a
- * start, so a file it calls valid does not fail on these later. Returns
- * 0, or -1 with "FILE:LINE:COL: web.KEY: problem" in <err>.
+ * the certificate and key. A start passes a NULL <report>, which makes
+ * each failed check an error. --check-config runs the same checks and
+ * reports what this machine lacks as warnings, so a file it calls valid
+ * without warnings does not fail on these later. Returns 0, or -1 with
+ * "FILE:LINE:COL: web.KEY: problem" in <err>.
  */
 static int
-check_files(const struct vg_config *cfg, char *err, size_t err_len)
+check_files(const struct vg_config *cfg, struct vg_config_report *report,
+	    char *err, size_t err_len)
 {
 	static const struct vg_config_mark nowhere;
+	unsigned int warnings = report != NULL ? report->warnings : 0;
 	void *ssl_ctx = NULL;
+	char problem[1024];
 
 	if (cfg->web.vigild_socket[0] == '\0') {
 		vg_config_error_at(cfg, &nowhere, "web.vigild_socket", err,
@@ -114,11 +122,39 @@ check_files(const struct vg_config *cfg, char *err, size_t err_len)
 				   "not set; vigil-web needs vigild's API socket");
 		return -1;
 	}
-	if (vg_config_check_web(cfg, err, err_len) != 0 ||
-	    vg_http_tls_load(cfg, &ssl_ctx, err, err_len) != 0)
+	if (vg_config_check_web(cfg, report, err, err_len) != 0)
 		return -1;
+	/* OpenSSL would only repeat that a TLS file cannot be read. */
+	if (report != NULL && report->warnings != warnings)
+		return 0;
+	if (vg_http_tls_load(cfg, &ssl_ctx, problem, sizeof(problem)) != 0)
+		return vg_config_report_machine(report, problem, err,
+						err_len) != 0 ? -1 : 0;
 	vg_http_tls_free(ssl_ctx);
 	return 0;
+}
+
+/* --check-config: the file, then vigil-web's own files and folders. */
+static int
+check_config(const char *path, bool strict)
+{
+	static struct vg_config cfg;
+	/* vigild --check-config makes vigild's machine checks. */
+	struct vg_config_report load = { .machine = VG_CONFIG_MACHINE_SKIP };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = vg_config_print_finding,
+		.ctx = (void *)"vigil-web",
+	};
+	char err[1024];
+
+	if (vg_config_load_report(&cfg, path, &load, err, sizeof(err)) != 0 ||
+	    check_files(&cfg, &report, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil-web: %s\n", err);
+		return 1;
+	}
+	return vg_config_print_verdict("vigil-web", path, &report, strict) ?
+		       1 : 0;
 }
 
 static uv_signal_t sigint_handle;
@@ -144,6 +180,7 @@ main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", optional_argument, NULL, 'k' },
+		{ "strict", no_argument, NULL, 's' },
 		{ "set-password", required_argument, NULL, 'p' },
 		{ "role", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
@@ -154,7 +191,10 @@ main(int argc, char **argv)
 	const char *check_path = NULL;
 	const char *user = NULL;
 	const char *role = NULL;
+	/* vigild's machine checks: vigil-web does not use what they look at. */
+	struct vg_config_report load = { .machine = VG_CONFIG_MACHINE_SKIP };
 	bool check = false;
+	bool strict = false;
 	char err[1024];
 	int opt;
 	int rc;
@@ -167,6 +207,9 @@ main(int argc, char **argv)
 		case 'k':
 			check = true;
 			check_path = optarg;
+			break;
+		case 's':
+			strict = true;
 			break;
 		case 'p':
 			user = optarg;
@@ -201,22 +244,21 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (vg_config_load(&web.cfg, web.config_path, err, sizeof(err)) != 0) {
+	if (strict && !check) {
+		fprintf(stderr, "vigil-web: --strict goes with --check-config\n");
+		return 2;
+	}
+	if (check)
+		return check_config(web.config_path, strict);
+	if (vg_config_load_report(&web.cfg, web.config_path, &load, err,
+				  sizeof(err)) != 0) {
 		fprintf(stderr, "vigil-web: %s\n", err);
 		return 1;
-	}
-	if (check) {
-		if (check_files(&web.cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "vigil-web: %s\n", err);
-			return 1;
-		}
-		printf("%s: valid\n", web.config_path);
-		return 0;
 	}
 	if (user != NULL)
 		return set_password(&web.cfg, user, role);
 	vg_log_set_level((enum vg_log_level)web.cfg.log_level);
-	if (check_files(&web.cfg, err, sizeof(err)) != 0) {
+	if (check_files(&web.cfg, NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vigil-web: %s\n", err);
 		return 1;
 	}

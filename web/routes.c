@@ -919,13 +919,18 @@ post_reload(struct vg_web *web, h2o_req_t *req, const struct vg_caller *caller)
 		struct vg_json_member none[1] = { { "-", NULL } };
 		char err[128], member[64];
 
-		if (vg_json_parse_members(req->entity.base, req->entity.len,
-					  none, 1, err, sizeof(err), member,
-					  sizeof(member)) != 0) {
+		int rc = vg_json_parse_members(req->entity.base,
+					       req->entity.len, none, 1, err,
+					       sizeof(err), member,
+					       sizeof(member));
+
+		if (rc != 0) {
 			vg_json_members_free(none, 1);
 			vg_http_error(req, 400, "invalid_json",
-				      member[0] != '\0' ? member : NULL,
-				      "the body is not valid JSON: %s", err);
+				      member[0] != '\0' ? member : NULL, "%s%s",
+				      rc == -EILSEQ ? "" :
+						      "the body is not valid JSON: ",
+				      err);
 			return;
 		}
 		vg_json_members_free(none, 1);

@@ -119,6 +119,7 @@ vg_routes_login(struct vg_web *web, h2o_req_t *req)
 	char member[65];
 	char err[128];
 	char retry[16];
+	int rc;
 
 	/* The body type comes before the failed-login limit and the body:
 	 * an HTML form on another site can post text/plain without the
@@ -152,12 +153,18 @@ vg_routes_login(struct vg_web *web, h2o_req_t *req)
 			      "a JSON body {\"user\":...,\"password\":...} is required");
 		return;
 	}
-	if (vg_json_parse_members(req->entity.base, req->entity.len, m, 2, err,
-				  sizeof(err), member, sizeof(member)) != 0) {
+	rc = vg_json_parse_members(req->entity.base, req->entity.len, m, 2,
+				   err, sizeof(err), member, sizeof(member));
+	if (rc != 0) {
 		free(job);
-		vg_http_error(req, 400, "invalid_json",
-			      member[0] != '\0' ? member : NULL,
-			      "the body is not valid JSON: %s", err);
+		if (rc == -EILSEQ)
+			vg_http_error(req, 400, "invalid_json",
+				      member[0] != '\0' ? member : NULL, "%s",
+				      err);
+		else
+			vg_http_error(req, 400, "invalid_json",
+				      member[0] != '\0' ? member : NULL,
+				      "the body is not valid JSON: %s", err);
 		return;
 	}
 	if (m[0].value == NULL || m[1].value == NULL) {
@@ -413,6 +420,81 @@ split_metrics(char *text, const char **out, size_t max)
 	return n;
 }
 
+/*
+ * Points one timeseries response holds at most: about five times the 2 017
+ * five-minute points of the dashboard's widest range (a week), and more
+ * than a year of hourly points (8 784).
+ */
+#define TS_POINTS_MAX 10000
+
+/*
+ * Rows rrd_fetch_r() returns at <step> seconds: rrdtool 1.7 rounds <from>
+ * down to a multiple of the step and moves <to> up to the next multiple
+ * (a whole step up when it is one already).
+ */
+static uint64_t
+ts_points(uint64_t from, uint64_t to, uint64_t step)
+{
+	return to / step + 1 - from / step;
+}
+
+/* One GET /api/v1/timeseries read, as its parameters give it. */
+struct ts_request {
+	const char *schema;
+	const char *element;
+	const char *cf;
+	const char *const *metrics; /* NULL: all */
+	size_t n_metrics;
+	uint64_t from;
+	uint64_t to;
+	uint64_t resolution;        /* 0: the finest archive covering it */
+};
+
+/*
+ * Reads <q> into <r>. When the archive rrdtool picks gives more than
+ * TS_POINTS_MAX points, reads again from each coarser archive of the file
+ * in turn until one gives at most that many. Returns 0, -E2BIG with the
+ * points and step of the coarsest read in *points and *step, or the
+ * errors of vg_ts_fetch() with a message in <err>.
+ */
+static int
+fetch_capped(const struct vg_config *cfg, const struct ts_request *q,
+	     struct vg_ts_result *r, uint64_t *points, uint64_t *step,
+	     char *err, size_t err_len)
+{
+	const char *daemon = cfg->ts_rrdcached[0] ? cfg->ts_rrdcached : NULL;
+	uint32_t steps[VG_TS_FETCH_ARCHIVES_MAX];
+	char file[sizeof(r->file)];
+	size_t count;
+	size_t i;
+	int rc;
+
+	rc = vg_ts_fetch(cfg->ts_directory, daemon, q->schema, q->element,
+			 q->cf, q->metrics, q->n_metrics, q->from, q->to,
+			 (uint32_t)q->resolution, r, err, err_len);
+	if (rc != 0 || r->row_count <= TS_POINTS_MAX)
+		return rc;
+	snprintf(file, sizeof(file), "%s", r->file);
+	rc = vg_ts_steps(file, q->cf, steps, VG_TS_FETCH_ARCHIVES_MAX, &count,
+			 err, err_len);
+	for (i = 0; rc == 0 && i < count; i++) {
+		if (steps[i] <= r->step)
+			continue;
+		vg_ts_result_free(r);
+		rc = vg_ts_fetch_file(file, daemon, q->cf, q->metrics,
+				      q->n_metrics, q->from, q->to, steps[i], r,
+				      err, err_len);
+		if (rc == 0 && r->row_count <= TS_POINTS_MAX)
+			return 0;
+	}
+	if (rc != 0)
+		return rc;
+	*points = r->row_count;
+	*step = r->step;
+	vg_ts_result_free(r);
+	return -E2BIG;
+}
+
 void
 vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 {
@@ -426,11 +508,14 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 	const char *cf = vg_param(params, "cf");
 	char *metrics_text = (char *)vg_param(params, "metrics");
 	const char *metrics[VG_TS_FETCH_METRICS_MAX];
+	struct ts_request q = { 0 };
 	struct vg_ts_result r;
 	struct vg_jbuf b = { 0 };
 	uint64_t to = (uint64_t)time(NULL);
 	uint64_t from;
 	uint64_t resolution = 0;
+	uint64_t points = 0;
+	uint64_t step = 0;
 	size_t n_metrics = 0;
 	char err[256];
 	int rc;
@@ -464,6 +549,14 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 			      "from must be before to");
 		return;
 	}
+	if (resolution > 0 &&
+	    ts_points(from, to, resolution) > TS_POINTS_MAX) {
+		vg_http_error(req, 400, "invalid_parameter", "resolution",
+			      "from=%" PRIu64 " to=%" PRIu64 " at resolution=%" PRIu64 " is %" PRIu64 " points, more than the %d a request may return; narrow from and to, or raise resolution",
+			      from, to, resolution,
+			      ts_points(from, to, resolution), TS_POINTS_MAX);
+		return;
+	}
 	if (metrics_text != NULL)
 		n_metrics = split_metrics(metrics_text, metrics,
 					  VG_TS_FETCH_METRICS_MAX);
@@ -472,11 +565,22 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 			      "timeseries are not configured (timeseries.directory)");
 		return;
 	}
-	rc = vg_ts_fetch(web->cfg.ts_directory,
-			 web->cfg.ts_rrdcached[0] ? web->cfg.ts_rrdcached : NULL,
-			 schema, element, cf, n_metrics ? metrics : NULL,
-			 n_metrics, from, to, (uint32_t)resolution, &r, err,
-			 sizeof(err));
+	q.schema = schema;
+	q.element = element;
+	q.cf = cf;
+	q.metrics = n_metrics ? metrics : NULL;
+	q.n_metrics = n_metrics;
+	q.from = from;
+	q.to = to;
+	q.resolution = resolution;
+	rc = fetch_capped(&web->cfg, &q, &r, &points, &step, err, sizeof(err));
+	if (rc == -E2BIG) {
+		vg_http_error(req, 400, "invalid_parameter",
+			      resolution > 0 ? "resolution" : "from",
+			      "from=%" PRIu64 " to=%" PRIu64 " is %" PRIu64 " points even at resolution=%" PRIu64 ", the coarsest this series keeps, more than the %d a request may return; narrow from and to",
+			      from, to, points, step, TS_POINTS_MAX);
+		return;
+	}
 	if (rc == -ENOENT) {
 		vg_http_error(req, 404, "not_found", NULL,
 			      "no such series or metric");

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """vigild's configuration checks, run through the real program.
 
-The example files under deploy/examples must pass --check-config (with
-their machine-specific paths pointed at files this test creates), and a
-broken file must stop vigild before EAL starts, with exit status 1 and a
-message naming the file, line and key.
+A broken file must stop vigild before EAL starts, with exit status 1 and
+a message naming the file, line and key. What this machine lacks (a CPU,
+an interface, a file, a user) is a warning for --check-config, which then
+calls the file valid, and an error for --check-config --strict and for a
+start. A start creates the missing folders above the files it writes.
+The examples under deploy/examples are checked by config_examples.py.
 
 usage: config.py VIGILD SOURCE_ROOT
 """
@@ -26,6 +28,8 @@ BROKEN = [
     ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n"
      "  idle_timeout:\n    udp: 0\n",
      "{file}:6:10: flows.idle_timeout.udp: 0 is out of range 1..315360000"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n  active_timeout: -1\n",
+     "{file}:5:19: flows.active_timeout: -1 is out of range 0..315360000"),
     ("capture:\n  ports:\n    - pcap: {pcap}\n      interface: eth0\n",
      "{file}:4:18: capture.ports[0].interface: a port takes exactly one of "
      "pci, vdev, pcap or interface"),
@@ -47,42 +51,123 @@ BROKEN = [
 ]
 
 
+# Files that this machine cannot run, and the one warning each gives.
+MACHINE = [
+    ("capture:\n  ports:\n    - pcap: {tmp}/absent.pcap\n",
+     "{file}:3:13: capture.ports[0].pcap: cannot read '{tmp}/absent.pcap': "
+     "No such file or directory"),
+    ("capture:\n  ports:\n    - interface: vigil-none0\n",
+     "{file}:3:18: capture.ports[0].interface: interface 'vigil-none0' not "
+     "found on this machine"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\nlcores:\n  engine: [{cpus}]\n",
+     "{file}:5:12: lcores.engine[0]: CPU {cpus} does not exist (this "
+     "machine has CPUs 0..{last})"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\nndpi:\n"
+     "  protocols: {tmp}/absent.txt\n",
+     "{file}:5:14: ndpi.protocols: cannot read '{tmp}/absent.txt': No such "
+     "file or directory"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\nplugins:\n"
+     "  user: vigil-no-such-user\n",
+     "{file}:5:9: plugins.user: user 'vigil-no-such-user' not found on this "
+     "machine"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n"
+     "  output: {pcap}/records/flows.jsonl\n",
+     "{file}:5:11: flows.output: cannot create '{pcap}/records': '{pcap}' "
+     "is not a directory"),
+]
+
+
 def run(vigild, *args):
     return subprocess.run([vigild, *args], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, timeout=60)
 
 
+def check_machine(vigild, tmp, pcap, checks):
+    """Warnings from --check-config, errors from --strict and a start."""
+    cpus = os.cpu_count() or 1
+    for number, (text, message) in enumerate(MACHINE):
+        path = os.path.join(tmp, f"machine{number}.yaml")
+        fields = {"tmp": tmp, "pcap": pcap, "cpus": cpus, "last": cpus - 1,
+                  "file": path}
+        with open(path, "w") as f:
+            f.write(text.format(**fields))
+        problem = message.format(**fields)
+
+        proc = run(vigild, "--check-config", path)
+        checks.check(proc.returncode == 0,
+                     f"machine{number}: exit {proc.returncode}")
+        checks.check(proc.stderr == f"vigild: warning: {problem}\n",
+                     f"machine{number}: {proc.stderr!r}, expected a warning "
+                     f"{problem!r}")
+        checks.check(proc.stdout == f"{path}: valid, but not on this machine "
+                                    "(1 warning)\n",
+                     f"machine{number}: stdout {proc.stdout!r}")
+
+        proc = run(vigild, "--check-config", path, "--strict")
+        want = (f"vigild: warning: {problem}\nvigild: {path}: not valid on "
+                f"this machine (1 warning, --strict)\n")
+        checks.check(proc.returncode == 1 and proc.stdout == "" and
+                     proc.stderr == want,
+                     f"machine{number} --strict: exit {proc.returncode}: "
+                     f"{proc.stderr!r}")
+
+        proc = run(vigild, "-c", path)
+        checks.check(proc.returncode == 1 and
+                     proc.stderr.strip() == f"vigild: {problem}",
+                     f"machine{number} -c: exit {proc.returncode}: "
+                     f"{proc.stderr!r}")
+        checks.check("EAL" not in proc.stderr,
+                     f"machine{number} -c: EAL started")
+
+    proc = run(vigild, "-c", path, "--strict")
+    checks.check(proc.returncode == 1 and proc.stderr ==
+                 "vigild: --strict goes with --check-config FILE\n",
+                 f"--strict without --check-config: {proc.stderr!r}")
+
+
+def check_folders_created(vigild, tmp, pcap, checks):
+    """A start creates the folders above flows.output and the sockets."""
+    state = os.path.join(tmp, "state", "vigil")
+    run_dir = os.path.join(tmp, "run", "vigil")
+    flows = os.path.join(state, "flows.jsonl")
+    path = os.path.join(tmp, "folders.yaml")
+    with open(path, "w") as f:
+        f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                f"flows:\n  output: {flows}\n"
+                f"control:\n  socket: {run_dir}/control.sock\n")
+    proc = run(vigild, "--check-config", path)
+    checks.check(proc.returncode == 0 and
+                 proc.stderr == f"vigild: note: {path}:5:11: flows.output: "
+                                f"directory '{state}' does not exist; vigild "
+                                f"creates it at start\n"
+                                f"vigild: note: {path}:7:11: control.socket: "
+                                f"directory '{run_dir}' does not exist; "
+                                f"vigild creates it at start\n",
+                 f"folders --check-config: {proc.stderr!r}")
+    checks.check(not os.path.exists(os.path.join(tmp, "state")),
+                 "--check-config created a folder")
+
+    proc = run(vigild, "-c", path)
+    checks.check(proc.returncode == 0,
+                 f"folders -c: exit {proc.returncode}: {proc.stderr}")
+    for folder in (state, run_dir):
+        checks.check(os.path.isdir(folder), f"{folder} not created")
+        checks.check(f"info engine: created directory={folder} for " in
+                     proc.stderr, f"{folder}: creation not logged")
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(len(records) == 1, f"folders -c: {len(records)} records")
+
+
 def main():
-    vigild, source_root = sys.argv[1], sys.argv[2]
+    vigild = sys.argv[1]
     checks = vigtest.Checks()
-    examples = os.path.join(source_root, "deploy", "examples")
     with tempfile.TemporaryDirectory(prefix="vigil-config-") as tmp:
         pcap = os.path.join(tmp, "one.pcap")
         g.write_pcap(pcap, [(1.0, g.packet("10.0.0.1", "10.0.0.2", 1,
                                            g.icmp_echo(8, 1, 1)))])
 
-        for name in sorted(os.listdir(examples)):
-            with open(os.path.join(examples, name)) as f:
-                text = f.read()
-            text = text.replace("/var/lib/vigil/capture.pcap", pcap)
-            text = text.replace("/var/lib/vigil", tmp)
-            text = text.replace("interface: eth0", "interface: lo")
-            path = os.path.join(tmp, name)
-            with open(path, "w") as f:
-                f.write(text)
-            proc = run(vigild, "--check-config", path)
-            cpus = os.cpu_count() or 1
-            if "probe-40g" in name and cpus < 14:
-                # The example pins lcores to CPUs 2..13.
-                want = (f"vigild: {path}:19:8: lcores.rx[0]: CPU 2 does not "
-                        f"exist (this machine has CPUs 0..{cpus - 1})")
-                checks.check(proc.returncode == 1 and
-                             proc.stderr.strip() == want,
-                             f"{name}: {proc.returncode} {proc.stderr!r}")
-                continue
-            checks.check(proc.returncode == 0 and
-                         proc.stdout.strip() == f"{path}: valid",
-                         f"{name}: exit {proc.returncode}: {proc.stderr}")
+        check_machine(vigild, tmp, pcap, checks)
+        check_folders_created(vigild, tmp, pcap, checks)
 
         for number, (text, message) in enumerate(BROKEN):
             path = os.path.join(tmp, f"broken{number}.yaml")

@@ -572,6 +572,14 @@ def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
                       "Content-Type": "application/json"})
     checks.check(s == 400 and d["error"] == "invalid_json",
                  f"reload with a broken JSON body: {s} {d}")
+    s, d, _ = c.json("POST", "/api/v1/plugins/reload", '{"why":"\\u0000"}',
+                     {"X-CSRF-Token": c.csrf,
+                      "Content-Type": "application/json"})
+    checks.check(s == 400 and d["error"] == "invalid_json" and
+                 d.get("parameter") == "why" and
+                 d.get("message") == "member 'why' contains a NUL byte "
+                                     "(\\u0000)",
+                 f"reload with a NUL in the body: {s} {d}")
     s, d, _ = c.post("/api/v1/plugins/reload")
     checks.check(s == 200 and d == {"ok": True}, f"reload: {s} {d}")
 
@@ -685,6 +693,28 @@ def check_bad_requests(c, checks):
         checks.check(s == 400 and d.get("error") == "invalid_parameter" and
                      d.get("parameter") == param,
                      f"{path}: {s} {d}")
+    # Percent-encoding: well-formed %00 is a NUL byte, not bad encoding.
+    for path, param, message in (
+            ("/api/v1/flows?limit=1%00", "limit",
+             "limit contains a NUL byte (%00)"),
+            ("/api/v1/hosts?ip=%0010.0.0.1", "ip",
+             "ip contains a NUL byte (%00)"),
+            ("/api/v1/flows?limit=1%0", "limit",
+             "limit has malformed percent-encoding: '%' must be followed "
+             "by two hex digits"),
+            ("/api/v1/flows?host=%zz", "host",
+             "host has malformed percent-encoding: '%' must be followed "
+             "by two hex digits"),
+            ("/api/v1/flows?lim%00it=1", None,
+             "a query parameter name contains a NUL byte (%00)")):
+        s, d, _ = c.get(path)
+        checks.check(s == 400 and d.get("error") == "invalid_parameter",
+                     f"{path}: {s} {d}")
+        checks.check(d.get("parameter") == param,
+                     f"{path}: parameter {d.get('parameter')!r}")
+        checks.check(d.get("message") == message,
+                     f"{path}: message {d.get('message')!r}, expected "
+                     f"{message!r}")
     s, d, _ = c.get("/api/v1/nothing")
     checks.check(s == 404 and d["error"] == "not_found", f"404: {s} {d}")
     s, d, _ = c.get("/api/v2/flows")
@@ -730,6 +760,33 @@ def check_auth(port, c, checks):
     checks.check(s == 400 and d["error"] == "invalid_json" and
                  d["parameter"] == "password", f"login without password: "
                  f"{s} {d}")
+    # \u0000 is valid JSON, but no C string carries it: the message names
+    # the member instead of calling the body invalid JSON.
+    for body, member, message in (
+            ('{"user":"admin","password":"a\\u0000b"}', "password",
+             "member 'password' contains a NUL byte (\\u0000)"),
+            ('{"user":"\\u0000","password":"x"}', "user",
+             "member 'user' contains a NUL byte (\\u0000)"),
+            ('{"user":"admin","password":"x","x":{"y":["\\u0000"]}}', "y",
+             "member 'y' contains a NUL byte (\\u0000)"),
+            ('{"user":"admin","password":"x","a\\u0000":1}', None,
+             "a member name contains a NUL byte (\\u0000)")):
+        s, d, _ = anon.json("POST", "/api/v1/login", body,
+                            {"Content-Type": "application/json"})
+        checks.check(s == 400 and d.get("error") == "invalid_json",
+                     f"login {body}: {s} {d}")
+        checks.check(d.get("parameter") == member,
+                     f"login {body}: parameter {d.get('parameter')!r}")
+        checks.check(d.get("message") == message,
+                     f"login {body}: message {d.get('message')!r}, "
+                     f"expected {message!r}")
+    # A body that is broken as well is still called invalid JSON.
+    s, d, _ = anon.json("POST", "/api/v1/login",
+                        '{"user":"\\u0000","password":',
+                        {"Content-Type": "application/json"})
+    checks.check(s == 400 and d.get("message", "").startswith(
+                     "the body is not valid JSON: "),
+                 f"login with a NUL and a truncated body: {s} {d}")
     s, _, _ = anon.request("POST", "/api/v1/login",
                            b"{\"user\":\"" + b"a" * (MAX_REQUEST * 2) +
                            b"\"}", {"Content-Type": "application/json"})
@@ -995,8 +1052,9 @@ def check_long_target(port, c, checks, tmp, web_log):
 def check_check_config(web_path, tmp, pcap, plugins, static, checks):
     """--check-config in both forms, and the start-up failures it must
     report: missing data_dir parents (created, not an error), TLS files
-    that do not load, a static_dir that does not exist, and listen
-    entries that bind one port twice."""
+    that do not load and a static_dir that does not exist (warnings about
+    this machine, errors with --strict), and listen entries that bind one
+    port twice (an error in the file)."""
     port = free_port()
     config = write_config(tmp, pcap, port, plugins, static)
     for args in (["--check-config", config], ["-c", config,
@@ -1029,9 +1087,11 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
                     return number, column + 1
         raise AssertionError(f"{key} not in {path}")
 
-    def run(path, start=False):
+    def run(path, start=False, strict=False):
         """--check-config, or a start that must fail within 10 s."""
         args = ["-c", path] if start else ["-c", path, "--check-config"]
+        if strict:
+            args.append("--strict")
         proc = subprocess.Popen([web_path] + args, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
@@ -1080,7 +1140,12 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
          f"web.listen[1]: '127.0.0.1:{port}' is listed twice "
          "(also listen[0])"),
     ]
+    # Both TLS files are missing there: a warning each.
+    warning_counts = {"cert-missing": 2}
     for name, old, new, key, message in cases:
+        machine = key is not None
+        warnings = warning_counts.get(name, 1)
+        plural = "s" if warnings > 1 else ""
         path = variant(name, old, new)
         if key is not None:
             line, column = position(path, key)
@@ -1091,11 +1156,31 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
                 row = f.read().splitlines()[line - 1]
             column = row.index('"', row.index(", ")) + 1
         want = f"vigil-web: {path}:{line}:{column}: {message}"
+        warning = want.replace("vigil-web: ", "vigil-web: warning: ", 1)
         out = run(path)
-        checks.check(out.returncode == 1 and out.stdout == "" and
-                     out.stderr.startswith(want),
-                     f"--check-config {name}: {out.returncode} "
-                     f"{out.stderr.strip()!r}, expected {want!r}")
+        if machine:
+            checks.check(out.returncode == 0 and
+                         out.stdout == f"{path}: valid, but not on this "
+                                       f"machine ({warnings} warning"
+                                       f"{plural})\n" and
+                         out.stderr.startswith(warning) and
+                         out.stderr.count("\n") == warnings,
+                         f"--check-config {name}: {out.returncode} "
+                         f"{out.stdout!r} {out.stderr.strip()!r}, expected "
+                         f"{warning!r}")
+            out = run(path, strict=True)
+            checks.check(out.returncode == 1 and out.stdout == "" and
+                         out.stderr.startswith(warning) and
+                         out.stderr.endswith(
+                             f"vigil-web: {path}: not valid on this machine "
+                             f"({warnings} warning{plural}, --strict)\n"),
+                         f"--check-config --strict {name}: {out.returncode} "
+                         f"{out.stderr.strip()!r}")
+        else:
+            checks.check(out.returncode == 1 and out.stdout == "" and
+                         out.stderr.startswith(want),
+                         f"--check-config {name}: {out.returncode} "
+                         f"{out.stderr.strip()!r}, expected {want!r}")
         # Starting fails with the same message, before listening.
         out = run(path, start=True)
         checks.check(out.returncode == 1 and want in out.stderr and

@@ -12,7 +12,10 @@ vigil-web serves the rrd directory, with no vigild running, and:
    values `rrdtool fetch` reads from the same files, row for row;
 3. the values match the per-minute sums of the flow records (the
    timeseries test explains the rrd alignment: each row holds one minute,
-   stored as a rate, so times 60 is the minute's total).
+   stored as a rate, so times 60 is the minute's total);
+4. an answer holds at most 10 000 points: a resolution that gives more is
+   a 400, a default archive that gives more is replaced by a coarser one,
+   and a range too long for every archive is a 400.
 
 usage: web_timeseries.py VIGILD VIGIL_WEB SOURCE_ROOT
 """
@@ -115,6 +118,63 @@ def check_fetch(c, checks, rrd, schema, element, path, ds, want, minutes):
                      f"records {want.get(m, 0)}")
 
 
+POINTS_MAX = 10000
+
+
+def check_points_cap(c, checks, rrd):
+    """The cap on points, on vigild's interface file (the default archives)
+    and on a file with two weeks of one-minute points."""
+    query = "/api/v1/timeseries?schema=interface:traffic&element="
+    s, d, _ = c.get(query + "eth0&from=0&to=4294967295")
+    checks.check(s == 400 and d.get("error") == "invalid_parameter" and
+                 d.get("parameter") == "from",
+                 f"from=0 to=4294967295: {s} {str(d)[:300]}")
+    checks.check(d.get("message") ==
+                 "from=0 to=4294967295 is 49711 points even at "
+                 "resolution=86400, the coarsest this series keeps, more than "
+                 "the 10000 a request may return; narrow from and to",
+                 f"from=0 to=4294967295: message {d.get('message')!r}")
+
+    # One-minute points for 14 days and hourly points for 30, last
+    # updated at ts.T0.
+    wide = os.path.join(rrd, "interface", "wide")
+    os.makedirs(wide)
+    subprocess.run(["rrdtool", "create", os.path.join(wide, "traffic.rrd"),
+                    "--start", str(ts.T0), "--step", "60",
+                    "DS:bytes:GAUGE:120:0:U", "RRA:AVERAGE:0.5:1:20160",
+                    "RRA:AVERAGE:0.5:60:720"], check=True)
+    to = ts.T0
+    ten_days = to - 10 * 86400
+
+    # By default the one-minute archive covers ten days, with 14 401
+    # points: the hourly one is read instead.
+    s, d, _ = c.get(query + f"wide&from={ten_days}&to={to}")
+    checks.check(s == 200 and d.get("step") == 3600,
+                 f"ten days by default: {s} {str(d)[:200]}")
+    if s == 200:
+        checks.check(len(d["points"]) == to // 3600 + 1 - ten_days // 3600,
+                     f"ten days by default: {len(d['points'])} points")
+
+    s, d, _ = c.get(query + f"wide&from={ten_days}&to={to}&resolution=60")
+    checks.check(s == 400 and d.get("parameter") == "resolution" and
+                 d.get("message") ==
+                 f"from={ten_days} to={to} at resolution=60 is 14401 points, "
+                 "more than the 10000 a request may return; narrow from and "
+                 "to, or raise resolution",
+                 f"ten days at resolution=60: {s} {d}")
+
+    # The cap itself: 10 000 one-minute points are served, 10 001 are not.
+    start = to - (POINTS_MAX - 1) * 60
+    s, d, _ = c.get(query + f"wide&from={start}&to={to}&resolution=60")
+    checks.check(s == 200 and d.get("step") == 60 and
+                 len(d.get("points", [])) == POINTS_MAX,
+                 f"{POINTS_MAX} points: {s} "
+                 f"{len(d.get('points', [])) if s == 200 else d}")
+    s, d, _ = c.get(query + f"wide&from={start - 60}&to={to}&resolution=60")
+    checks.check(s == 400 and d.get("parameter") == "resolution",
+                 f"{POINTS_MAX + 1} points: {s} {d}")
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__)
@@ -154,6 +214,7 @@ def main():
             check_fetch(c, checks, rrd, "host:traffic", f"{ip}@0",
                         f"host/{ip}@0/traffic.rrd", "bytes_sent",
                         exp[f"sent:{ip}"], [m for m in minutes if m >= first])
+            check_points_cap(c, checks, rrd)
         finally:
             wa.stop(proc)
             log.close()

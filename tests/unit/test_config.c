@@ -233,7 +233,28 @@ test_negative_integer_rejected(void **state)
 {
 	(void)state;
 	expect_error("flows:\n  active_timeout: -5\n",
-		     "t.yaml:2:19: flows.active_timeout: expected an integer, got '-5'");
+		     "t.yaml:2:19: flows.active_timeout: -5 is out of range 0..315360000");
+	expect_error("flows:\n  active_timeout: -1\n",
+		     "t.yaml:2:19: flows.active_timeout: -1 is out of range 0..315360000");
+	expect_error("flows:\n  idle_timeout:\n    udp: -30\n",
+		     "t.yaml:3:10: flows.idle_timeout.udp: -30 is out of range 1..315360000");
+	expect_error("capture:\n  burst: -99999999999999999999999\n",
+		     "t.yaml:2:10: capture.burst: -99999999999999999999999 is out of range 1..512");
+	/* A minus sign before anything but digits is no integer at all. */
+	expect_error("flows:\n  active_timeout: -x\n",
+		     "t.yaml:2:19: flows.active_timeout: expected an integer, got '-x'");
+	expect_error("flows:\n  active_timeout: -1x\n",
+		     "t.yaml:2:19: flows.active_timeout: expected an integer, got '-1x'");
+}
+
+static void
+test_negative_zero_is_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("flows:\n  active_timeout: -0\n"), 0);
+	assert_int_equal(cfg.active_timeout, 0);
+	expect_error("flows:\n  idle_timeout: -0\n",
+		     "t.yaml:2:17: flows.idle_timeout: -0 is out of range 1..315360000");
 }
 
 static void
@@ -518,11 +539,281 @@ test_ndpi_file_is_directory(void **state)
 }
 
 static void
-test_output_directory_missing(void **state)
+test_output_directory_missing_is_accepted(void **state)
 {
+	char text[256];
+
 	(void)state;
-	expect_error("flows:\n  output: /nonexistent/dir/flows.jsonl\n",
-		     "t.yaml:2:11: flows.output: directory '/nonexistent/dir' is not writable: No such file or directory");
+	/* vigild creates the missing levels under a writable folder. */
+	snprintf(text, sizeof(text),
+		 "flows:\n  output: /tmp/vigil-test-config-%ld/a/b/flows.jsonl\n",
+		 (long)getpid());
+	assert_int_equal(parse(text), 0);
+}
+
+static void
+test_output_directory_under_a_file(void **state)
+{
+	char file[64];
+	char text[256];
+	char message[256];
+	FILE *f;
+
+	(void)state;
+	snprintf(file, sizeof(file), "/tmp/vigil-test-config-%ld.file",
+		 (long)getpid());
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(text, sizeof(text), "flows:\n  output: %s/dir/flows.jsonl\n",
+		 file);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:11: flows.output: cannot create '%s/dir': '%s' is not a directory",
+		 file, file);
+	expect_error(text, message);
+	unlink(file);
+}
+
+/* Findings that a report passes on, kept for the tests to read. */
+struct findings {
+	unsigned int count;
+	enum vg_config_finding kind[8];
+	char text[8][512];
+};
+
+static void
+keep_finding(void *ctx, enum vg_config_finding finding, const char *text)
+{
+	struct findings *f = ctx;
+
+	if (f->count < 8) {
+		f->kind[f->count] = finding;
+		snprintf(f->text[f->count], sizeof(f->text[0]), "%s", text);
+	}
+	f->count++;
+}
+
+static int
+parse_with(const char *text, struct vg_config_report *report)
+{
+	return vg_config_parse_report(&cfg, "t.yaml", text, strlen(text),
+				      report, err, sizeof(err));
+}
+
+static void
+test_check_mode_warns_about_missing_cpu(void **state)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_CONF);
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+	char text[128];
+	char message[256];
+
+	(void)state;
+	if (cpus < 1 || cpus > 1022)
+		skip();
+	snprintf(text, sizeof(text), "lcores:\n  engine: [0, %ld, %ld]\n",
+		 cpus, cpus + 1);
+	assert_int_equal(parse_with(text, &report), 0);
+	assert_int_equal(report.warnings, 2);
+	assert_int_equal(report.notes, 0);
+	assert_int_equal(found.count, 2);
+	assert_int_equal(found.kind[0], VG_CONFIG_WARNING);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:15: lcores.engine[1]: CPU %ld does not exist (this machine has CPUs 0..%ld)",
+		 cpus, cpus - 1);
+	assert_string_equal(found.text[0], message);
+	/* The file's values are kept, so the later checks still see them. */
+	assert_int_equal(cfg.engine_lcore_count, 3);
+	assert_int_equal(cfg.engine_cpus[2], cpus + 1);
+}
+
+static void
+test_check_mode_still_stops_on_file_errors(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+
+	(void)state;
+	assert_int_equal(parse_with("lcores:\n  rx: [5000]\n", &report),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:2:8: lcores.rx[0]: 5000 is out of range 0..1023");
+	assert_int_equal(found.count, 0);
+}
+
+static void
+test_check_mode_notes_folders_to_create(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+	char dir[64];
+	char text[256];
+	char message[256];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vigil-test-config-%ld/state",
+		 (long)getpid());
+	snprintf(text, sizeof(text),
+		 "flows:\n  output: %s/flows.jsonl\ntimeseries:\n  directory: %s/rrd\n",
+		 dir, dir);
+	assert_int_equal(parse_with(text, &report), 0);
+	assert_int_equal(report.warnings, 0);
+	assert_int_equal(report.notes, 2);
+	assert_int_equal(found.kind[0], VG_CONFIG_NOTE);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:11: flows.output: directory '%s' does not exist; vigild creates it at start",
+		 dir);
+	assert_string_equal(found.text[0], message);
+	snprintf(message, sizeof(message),
+		 "t.yaml:4:14: timeseries.directory: directory '%s/rrd' does not exist; vigild creates it at start",
+		 dir);
+	assert_string_equal(found.text[1], message);
+}
+
+static void
+test_check_mode_warns_about_missing_files(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+
+	(void)state;
+	assert_int_equal(parse_with("capture:\n  ports:\n    - pcap: /nonexistent/a.pcap\n"
+				    "      name: a\n"
+				    "    - interface: vigil-none0\n"
+				    "ndpi:\n  ja3: /nonexistent/ja3.csv\n"
+				    "plugins:\n  directories: [/nonexistent/plugins]\n"
+				    "  user: vigil-no-such-user\n",
+				    &report),
+			 0);
+	assert_int_equal(report.warnings, 5);
+	assert_int_equal(found.count, 5);
+	assert_string_equal(found.text[0],
+			    "t.yaml:3:13: capture.ports[0].pcap: cannot read '/nonexistent/a.pcap': No such file or directory");
+	assert_string_equal(found.text[1],
+			    "t.yaml:5:18: capture.ports[1].interface: interface 'vigil-none0' not found on this machine");
+	assert_string_equal(found.text[2],
+			    "t.yaml:7:8: ndpi.ja3: cannot read '/nonexistent/ja3.csv': No such file or directory");
+	assert_string_equal(found.text[3],
+			    "t.yaml:9:17: plugins.directories[0]: cannot read '/nonexistent/plugins': No such file or directory");
+	assert_string_equal(found.text[4],
+			    "t.yaml:10:9: plugins.user: user 'vigil-no-such-user' not found on this machine");
+	/* Later keys still load: the port count and the plugin folder. */
+	assert_int_equal(cfg.port_count, 2);
+	assert_int_equal(cfg.plugin_dir_count, 1);
+}
+
+static void
+test_skip_mode_makes_no_machine_check(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_SKIP,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+
+	(void)state;
+	assert_int_equal(parse_with("lcores:\n  rx: [1023]\n"
+				    "flows:\n  output: /nonexistent/x/flows.jsonl\n"
+				    "ndpi:\n  ja3: /nonexistent/ja3.csv\n",
+				    &report),
+			 0);
+	assert_int_equal(report.warnings, 0);
+	assert_int_equal(report.notes, 0);
+	assert_int_equal(found.count, 0);
+}
+
+static void
+test_web_check_mode_warns(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+
+	(void)state;
+	assert_int_equal(parse("web:\n  data_dir: /tmp\n  static_dir: /nonexistent/vigil-ui\n"),
+			 0);
+	assert_int_equal(vg_config_check_web(&cfg, &report, err, sizeof(err)), 0);
+	assert_int_equal(report.warnings, 1);
+	assert_int_equal(found.count, 1);
+	assert_int_equal(found.kind[0], VG_CONFIG_WARNING);
+	assert_string_equal(found.text[0],
+			    "t.yaml:3:15: web.static_dir: cannot read '/nonexistent/vigil-ui': No such file or directory");
+}
+
+static void
+test_make_folders_creates_parents(void **state)
+{
+	char dir[64];
+	char path[128];
+	struct stat st;
+
+	(void)state;
+	vg_config_defaults(&cfg);
+	snprintf(dir, sizeof(dir), "/tmp/vigil-test-config-%ld-made",
+		 (long)getpid());
+	snprintf(cfg.flow_output, sizeof(cfg.flow_output),
+		 "%s/a/b/flows.jsonl", dir);
+	snprintf(cfg.control_socket, sizeof(cfg.control_socket),
+		 "%s/run/control.sock", dir);
+	assert_int_equal(vg_config_make_folders(&cfg, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	snprintf(path, sizeof(path), "%s/run", dir);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	/* A second call finds them and changes nothing. */
+	assert_int_equal(vg_config_make_folders(&cfg, err, sizeof(err)), 0);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a/b", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	rmdir(path);
+	rmdir(dir);
+}
+
+static void
+test_make_folders_reports_failed_mkdir(void **state)
+{
+	char file[64];
+	char message[256];
+	FILE *f;
+
+	(void)state;
+	vg_config_defaults(&cfg);
+	snprintf(file, sizeof(file), "/tmp/vigil-test-config-%ld.made",
+		 (long)getpid());
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	snprintf(cfg.alerts.database, sizeof(cfg.alerts.database),
+		 "%s/db/alerts.sqlite", file);
+	assert_int_equal(vg_config_make_folders(&cfg, err, sizeof(err)),
+			 -ENOTDIR);
+	snprintf(message, sizeof(message),
+		 "alerts.database: mkdir(%s/db) failed: Not a directory", file);
+	assert_string_equal(err, message);
+	unlink(file);
 }
 
 static void
@@ -730,7 +1021,7 @@ test_web_check_static_dir_missing(void **state)
 	(void)state;
 	assert_int_equal(parse("web:\n  data_dir: /tmp\n  static_dir: /nonexistent/vigil-ui\n"),
 			 0);
-	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
 			    "t.yaml:3:15: web.static_dir: cannot read '/nonexistent/vigil-ui': No such file or directory");
 }
@@ -741,7 +1032,7 @@ test_web_check_certificate_missing(void **state)
 	(void)state;
 	assert_int_equal(parse("web:\n  data_dir: /tmp\n  tls_certificate: /nonexistent/c.pem\n  tls_key: /nonexistent/k.pem\n"),
 			 0);
-	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
 			    "t.yaml:3:20: web.tls_certificate: cannot read '/nonexistent/c.pem': No such file or directory");
 }
@@ -759,7 +1050,7 @@ test_web_check_data_dir_parents(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/vigil-test-config-%ld", (long)getpid());
 	snprintf(text, sizeof(text), "web:\n  data_dir: %s/a/b/c\n", dir);
 	assert_int_equal(parse(text), 0);
-	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), 0);
 
 	/* A file on the way cannot hold a folder. */
 	snprintf(file, sizeof(file), "%s.file", dir);
@@ -768,7 +1059,7 @@ test_web_check_data_dir_parents(void **state)
 	fclose(f);
 	snprintf(text, sizeof(text), "web:\n  data_dir: %s/x\n", file);
 	assert_int_equal(parse(text), 0);
-	assert_int_equal(vg_config_check_web(&cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
 	snprintf(text, sizeof(text),
 		 "t.yaml:2:13: web.data_dir: cannot create '%s/x': '%s' is not a directory",
 		 file, file);
@@ -790,6 +1081,7 @@ main(void)
 		cmocka_unit_test(test_quoted_number_is_a_string),
 		cmocka_unit_test(test_mapping_where_scalar_expected),
 		cmocka_unit_test(test_negative_integer_rejected),
+		cmocka_unit_test(test_negative_zero_is_zero),
 		cmocka_unit_test(test_table_size_too_small),
 		cmocka_unit_test(test_ring_size_power_of_two),
 		cmocka_unit_test(test_duplicate_key),
@@ -819,7 +1111,16 @@ main(void)
 		cmocka_unit_test(test_local_network_bad_address),
 		cmocka_unit_test(test_missing_ndpi_file),
 		cmocka_unit_test(test_ndpi_file_is_directory),
-		cmocka_unit_test(test_output_directory_missing),
+		cmocka_unit_test(test_output_directory_missing_is_accepted),
+		cmocka_unit_test(test_output_directory_under_a_file),
+		cmocka_unit_test(test_check_mode_warns_about_missing_cpu),
+		cmocka_unit_test(test_check_mode_still_stops_on_file_errors),
+		cmocka_unit_test(test_check_mode_notes_folders_to_create),
+		cmocka_unit_test(test_check_mode_warns_about_missing_files),
+		cmocka_unit_test(test_skip_mode_makes_no_machine_check),
+		cmocka_unit_test(test_web_check_mode_warns),
+		cmocka_unit_test(test_make_folders_creates_parents),
+		cmocka_unit_test(test_make_folders_reports_failed_mkdir),
 		cmocka_unit_test(test_bad_log_level),
 		cmocka_unit_test(test_top_level_not_mapping),
 		cmocka_unit_test(test_syntax_error_has_position),

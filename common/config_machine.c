@@ -1,0 +1,207 @@
+/*
+ * The configuration's machine checks: how their findings are reported,
+ * the check of the folders vigil writes to, and the folders vigild
+ * creates at start.
+ *
+ * vigild creates the missing folders above the files and sockets it
+ * writes, as `mkdir -p` would, so a fresh appliance needs no set-up step
+ * for /var/lib/vigil or /run/vigil. The loader accepts such a path when
+ * the nearest existing parent folder is writable, and `--check-config`
+ * notes what a start will create. Checks that depend on this machine are
+ * passed through a struct vg_config_report, which makes each one an
+ * error (a start), a warning (`--check-config`) or nothing (vigil-web,
+ * for vigild's keys).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/log.h"
+
+int
+vg_config_report_machine(struct vg_config_report *report, const char *text,
+			 char *err, size_t err_len)
+{
+	if (report == NULL || report->machine == VG_CONFIG_MACHINE_ENFORCE) {
+		snprintf(err, err_len, "%s", text);
+		return -EINVAL;
+	}
+	if (report->machine == VG_CONFIG_MACHINE_SKIP)
+		return 0;
+	report->warnings++;
+	if (report->emit != NULL)
+		report->emit(report->ctx, VG_CONFIG_WARNING, text);
+	return 0;
+}
+
+void
+vg_config_print_finding(void *program, enum vg_config_finding finding,
+			const char *text)
+{
+	fprintf(stderr, "%s: %s: %s\n", (const char *)program,
+		finding == VG_CONFIG_WARNING ? "warning" : "note", text);
+}
+
+int
+vg_config_print_verdict(const char *program, const char *path,
+			const struct vg_config_report *report, bool strict)
+{
+	const char *s = report->warnings == 1 ? "" : "s";
+
+	if (report->warnings == 0) {
+		printf("%s: valid\n", path);
+		return 0;
+	}
+	if (strict) {
+		fprintf(stderr, "%s: %s: not valid on this machine (%u warning%s, --strict)\n",
+			program, path, report->warnings, s);
+		return -EINVAL;
+	}
+	printf("%s: valid, but not on this machine (%u warning%s)\n", path,
+	       report->warnings, s);
+	return 0;
+}
+
+/* Cuts <path> back to its parent folder: "/a/b" to "/a", "a" to ".". */
+static void
+cut_to_parent(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		strcpy(path, ".");
+	else if (slash == path)
+		path[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+int
+vg_config_probe_folder(const char *dir, const char *label, char *problem,
+		       size_t problem_len)
+{
+	char parent[VG_PATH_MAX];
+	struct stat st;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(problem, problem_len, "'%s'%s is not a directory",
+				 dir, label);
+			return -1;
+		}
+		if (access(dir, W_OK | X_OK) != 0) {
+			snprintf(problem, problem_len,
+				 "directory '%s'%s is not writable: %s", dir,
+				 label, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	/* ENOTDIR: a file is on the way, which the walk below names. */
+	if (errno != ENOENT && errno != ENOTDIR) {
+		snprintf(problem, problem_len, "cannot read '%s'%s: %s", dir,
+			 label, strerror(errno));
+		return -1;
+	}
+	snprintf(parent, sizeof(parent), "%s", dir);
+	for (;;) {
+		cut_to_parent(parent);
+		if (stat(parent, &st) == 0)
+			break;
+		if ((errno != ENOENT && errno != ENOTDIR) ||
+		    strcmp(parent, ".") == 0 ||
+		    strcmp(parent, "/") == 0) {
+			snprintf(problem, problem_len,
+				 "cannot create '%s'%s: '%s': %s", dir, label,
+				 parent, strerror(errno));
+			return -1;
+		}
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(problem, problem_len,
+			 "cannot create '%s'%s: '%s' is not a directory", dir,
+			 label, parent);
+		return -1;
+	}
+	if (access(parent, W_OK | X_OK) != 0) {
+		snprintf(problem, problem_len,
+			 "cannot create '%s'%s: directory '%s' is not writable: %s",
+			 dir, label, parent, strerror(errno));
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Creates the missing folders above the file <path>, named by <key> in
+ * messages. Returns 0, or -errno with the failed mkdir() in <err>.
+ */
+static int
+make_parents(const char *key, const char *path, char *err, size_t err_len)
+{
+	char dir[VG_PATH_MAX];
+	char *slash;
+	struct stat st;
+
+	if (path[0] == '\0')
+		return 0;
+	snprintf(dir, sizeof(dir), "%s", path);
+	cut_to_parent(dir);
+	if (stat(dir, &st) == 0)
+		return 0;
+	/* Each level from the top, as `mkdir -p` does. */
+	for (slash = strchr(dir + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash != NULL)
+			*slash = '\0';
+		if (mkdir(dir, 0755) == 0) {
+			VG_INFO("engine", "created directory=%s for %s", dir, key);
+		} else if (errno != EEXIST) {
+			int rc = -errno;
+
+			snprintf(err, err_len, "%s: mkdir(%s) failed: %s", key,
+				 dir, strerror(errno));
+			return rc;
+		}
+		if (slash == NULL)
+			return 0;
+		*slash = '/';
+	}
+}
+
+int
+vg_config_make_folders(const struct vg_config *cfg, char *err,
+		       size_t err_len)
+{
+	const struct {
+		const char *key;
+		const char *path;
+	} outputs[] = {
+		{ "flows.output", cfg->flow_output },
+		{ "plugins.alerts_output", cfg->alerts_output },
+		{ "control.socket", cfg->control_socket },
+		{ "web.vigild_socket", cfg->web.vigild_socket },
+		{ "alerts.database", cfg->alerts.database },
+	};
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < sizeof(outputs) / sizeof(outputs[0]); i++) {
+		rc = make_parents(outputs[i].key, outputs[i].path, err,
+				  err_len);
+		if (rc != 0)
+			return rc;
+	}
+	for (i = 0; i < cfg->alerts.endpoint_count; i++) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "alerts.endpoints[%u].path", i);
+		rc = make_parents(key, cfg->alerts.endpoints[i].path, err,
+				  err_len);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
