@@ -57,6 +57,17 @@ struct vg_rx_queue_ref {
 
 struct vg_capture;
 
+/* Per-lcore cache of the packet pool, in mbufs. */
+#define VG_MBUF_CACHE 256
+
+/*
+ * Returns the in-flight limit (vg_rx_lcore.in_flight_max) of each of
+ * <rx_lcores> rx lcores that share a pool of <mbufs> and receive in bursts
+ * of <burst>.
+ */
+uint32_t
+vg_rx_in_flight_max(uint32_t mbufs, unsigned int rx_lcores, uint16_t burst);
+
 /*
  * The return path of one rx-to-engine ring. The engine lcore publishes how
  * many packets it has finished with, and the rx lcore frees their mbufs
@@ -99,6 +110,12 @@ struct vg_rx_lcore {
 	struct vg_ring_return **returns; /* one per engine lcore */
 	unsigned int engine_count;
 	uint16_t burst;
+	/*
+	 * Most mbufs this lcore may have handed to engines and not yet freed
+	 * when it reads a capture file. Past it the lcore waits, because
+	 * net_pcap drops a frame it has read when no mbuf is left for it.
+	 */
+	uint32_t in_flight_max;
 	uint32_t tunnels;
 
 	bool shares_cpu;              /* another lcore is pinned to its CPU */

@@ -29,7 +29,6 @@
 #include "common/log.h"
 
 #define RX_DESCRIPTORS 1024
-#define MBUF_CACHE 256
 #define PACKET_POOL_OPS "stack" /* DPDK mempool driver, see create_packet_pool() */
 #define COPY_POOL_SIZE 255
 #define COPY_DATA_ROOM UINT16_MAX
@@ -120,7 +119,7 @@ create_packet_pool(const struct vg_config *cfg, uint16_t priv, int socket)
 
 	if (rte_mbuf_platform_mempool_ops() == NULL) {
 		pool = rte_pktmbuf_pool_create_by_ops("vg_pkts", cfg->mbufs,
-						      MBUF_CACHE, priv,
+						      VG_MBUF_CACHE, priv,
 						      RTE_MBUF_DEFAULT_BUF_SIZE,
 						      socket, PACKET_POOL_OPS);
 		if (pool != NULL)
@@ -129,7 +128,7 @@ create_packet_pool(const struct vg_config *cfg, uint16_t priv, int socket)
 			"mempool_ops=%s rte_pktmbuf_pool_create_by_ops() failed: %s (falling back to the default driver, which is slower; DPDK's mempool stack driver may be missing)",
 			PACKET_POOL_OPS, rte_strerror(rte_errno));
 	}
-	return rte_pktmbuf_pool_create("vg_pkts", cfg->mbufs, MBUF_CACHE, priv,
+	return rte_pktmbuf_pool_create("vg_pkts", cfg->mbufs, VG_MBUF_CACHE, priv,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 }
 

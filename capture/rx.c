@@ -146,6 +146,33 @@ reclaim(struct vg_rx_lcore *rx)
 	}
 }
 
+uint32_t
+vg_rx_in_flight_max(uint32_t mbufs, unsigned int rx_lcores, uint16_t burst)
+{
+	/* A mempool cache holds up to 1.5 times its size before it flushes. */
+	uint64_t cached = (uint64_t)rx_lcores * VG_MBUF_CACHE * 3 / 2;
+	uint64_t share;
+
+	if (rx_lcores == 0 || mbufs <= cached)
+		return burst;
+	share = (mbufs - cached) / rx_lcores;
+	if (share < 2u * burst)
+		return burst;
+	return (uint32_t)(share - burst);
+}
+
+/* Returns the mbufs this lcore has enqueued that are not freed yet. */
+static uint64_t
+in_flight(const struct vg_rx_lcore *rx)
+{
+	uint64_t total = 0;
+	unsigned int e;
+
+	for (e = 0; e < rx->engine_count; e++)
+		total += rx->returns[e]->sent - rx->returns[e]->freed;
+	return total;
+}
+
 /* Returns true when every mbuf this lcore enqueued has been freed. */
 static bool
 all_reclaimed(const struct vg_rx_lcore *rx)
@@ -319,6 +346,11 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 	uint16_t n;
 	uint16_t i;
 
+	if (port->lossless && in_flight(rx) + rx->burst > rx->in_flight_max) {
+		reclaim(rx);
+		if (in_flight(rx) + rx->burst > rx->in_flight_max)
+			return false;
+	}
 	n = rte_eth_rx_burst(port->port_id, ref->queue_id, mbufs, rx->burst);
 	if (n == 0) {
 		if (port->lossless) {
