@@ -176,10 +176,11 @@ vg_engine_advance(struct vg_engine *engine, uint64_t now_us);
 
 /*
  * Closes the open minute for good (after vg_engine_flush): its cut says the
- * engine will count nothing more.
+ * engine will count nothing more. <stopped>: vigild was stopped, so the
+ * minute was watched only up to the engine's clock.
  */
 void
-vg_engine_minutes_done(struct vg_engine *engine);
+vg_engine_minutes_done(struct vg_engine *engine, bool stopped);
 
 /* Ends every flow (VG_END_FLUSH) and writes its record. */
 void

@@ -656,10 +656,13 @@ vg_engine_advance(struct vg_engine *engine, uint64_t now_us)
 }
 
 void
-vg_engine_minutes_done(struct vg_engine *engine)
+vg_engine_minutes_done(struct vg_engine *engine, bool stopped)
 {
 	if (engine->minute == NULL || engine->minute_end_us == VG_MINUTE_DONE)
 		return;
+	if (stopped && engine->minute_end_us != 0 &&
+	    engine->now_us < engine->minute_end_us)
+		engine->minute->stopped_us = engine->now_us;
 	cut_minute(engine, VG_MINUTE_DONE);
 }
 

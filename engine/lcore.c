@@ -416,7 +416,7 @@ vg_engine_lcore_main(void *arg)
 
 	settle(lcore);
 	vg_engine_flush(engine);
-	vg_engine_minutes_done(engine);
+	vg_engine_minutes_done(engine, atomic_load(&lcore->capture->stop));
 	vg_events_flush_idle(lcore->events, true);
 	/* Statuses still queued are for flows just written: counted late. */
 	while (apply_statuses(lcore) > 0)

@@ -252,6 +252,8 @@ merge_cut(struct pending *p, const struct vg_minute_cut *cut)
 		m->category_bytes[i] += cut->category_bytes[i];
 	m->flows_created += cut->flows_created;
 	m->flows_ended += cut->flows_ended;
+	if (cut->stopped_us > m->stopped_us)
+		m->stopped_us = cut->stopped_us;
 	/*
 	 * NOTE: a host that cannot be merged for want of memory is left out of
 	 * this minute; its own counters in the engine are not affected.

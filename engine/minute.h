@@ -132,6 +132,8 @@ struct vg_minute_cut {
 	uint32_t active_hosts;                /* hosts in the lcore's table */
 	uint64_t flows_created;               /* deltas */
 	uint64_t flows_ended;
+	/* Packet time at which vigild stopped mid-minute, 0 if it did not. */
+	uint64_t stopped_us;
 	uint32_t host_count;
 	struct vg_minute_host hosts[];        /* hosts active in the minute */
 };
@@ -150,6 +152,8 @@ struct vg_minute_merged {
 	uint32_t active_hosts;     /* summed over lcores: a host seen by two counts twice */
 	uint64_t flows_created;
 	uint64_t flows_ended;
+	/* Packet time at which vigild stopped mid-minute, 0 if it did not. */
+	uint64_t stopped_us;
 	/* Each host once, its deltas summed over lcores. */
 	uint32_t host_count;
 	struct vg_minute_host *hosts;

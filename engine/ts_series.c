@@ -126,6 +126,7 @@ struct vg_ts_series {
 	struct vg_ts_series_stats stats;
 	uint64_t rejects_logged;
 	uint64_t run_start;          /* start of the first minute delivered */
+	uint32_t watched;            /* vg_ts_point.watched of this minute's points */
 };
 
 static struct vg_ts_series *plugin_sink;
@@ -372,6 +373,7 @@ emit(struct vg_ts_series *s, uint64_t t, const struct ds_spec *spec,
 	p->interval = MINUTE;
 	p->step = s->cfg->ts_step;
 	p->zero_after = s->run_start;
+	p->watched = s->watched;
 	for (i = 0; i < n; i++) {
 		snprintf(p->ds[i].name, VG_TS_DS_NAME_LEN, "%s", spec[i].name);
 		p->ds[i].type = spec[i].type;
@@ -596,6 +598,14 @@ vg_ts_series_minute(void *ctx, const struct vg_minute_merged *m)
 	s->stats.minutes++;
 	if (s->run_start == 0)
 		s->run_start = t - MINUTE;
+	/* Whole seconds watched, rounded up so that a stop's last packet counts. */
+	s->watched = 0;
+	if (m->stopped_us != 0) {
+		uint64_t end = (m->stopped_us + 999999) / 1000000;
+
+		if (end > t - MINUTE && end < t)
+			s->watched = (uint32_t)(end - (t - MINUTE));
+	}
 	if (s->sample != NULL)
 		s->sample(s->sample_ctx, &now);
 	emit_interfaces(s, m, t, s->sample != NULL ? &now : NULL);

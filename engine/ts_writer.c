@@ -442,14 +442,15 @@ format_value(char *out, size_t len, double v, uint8_t type)
 /* Formats "TIME:v1:v2..." in the file's data-source order. */
 static void
 format_update(struct vg_ts_writer *w, const struct ts_file *f,
-	      const struct vg_ts_point *p, char *out, size_t len)
+	      const struct vg_ts_point *p, uint64_t time, char *out,
+	      size_t len)
 {
 	bool used[VG_TS_DS_MAX] = { false };
 	size_t at;
 	unsigned int i;
 	unsigned int j;
 
-	at = (size_t)snprintf(out, len, "%" PRIu64, p->time);
+	at = (size_t)snprintf(out, len, "%" PRIu64, time);
 	for (i = 0; i < f->ds_count && at < len; i++) {
 		double v = NAN;
 		uint8_t type = VG_TS_GAUGE;
@@ -480,7 +481,8 @@ write_point(struct vg_ts_writer *w, const struct vg_ts_point *p)
 	char full[VG_PATH_MAX + VG_TS_PATH_MAX];
 	char gap[VG_TS_DS_MAX * 2 + 24];
 	char update[VG_TS_DS_MAX * VALUE_TEXT + 24];
-	const char *argv[2];
+	char unwatched[VG_TS_DS_MAX * 2 + 24];
+	const char *argv[3];
 	struct ts_file *f;
 	int argc = 0;
 	unsigned int i;
@@ -505,8 +507,25 @@ write_point(struct vg_ts_writer *w, const struct vg_ts_point *p)
 			memcpy(gap + at, quiet ? ":0" : ":U", 3);
 		argv[argc++] = gap;
 	}
-	format_update(w, f, p, update, sizeof(update));
-	argv[argc++] = update;
+	if (p->watched > 0 && p->watched < p->interval) {
+		/*
+		 * vigild stopped inside the interval: the values cover its
+		 * watched start only, and the rest reads unknown, so that
+		 * rrdtool does not spread them over the whole interval.
+		 */
+		size_t at = (size_t)snprintf(unwatched, sizeof(unwatched),
+					     "%" PRIu64, p->time);
+
+		for (i = 0; i < f->ds_count; i++, at += 2)
+			memcpy(unwatched + at, ":U", 3);
+		format_update(w, f, p, p->time - p->interval + p->watched,
+			      update, sizeof(update));
+		argv[argc++] = update;
+		argv[argc++] = unwatched;
+	} else {
+		format_update(w, f, p, p->time, update, sizeof(update));
+		argv[argc++] = update;
+	}
 	rrd_clear_error();
 	if (w->cached)
 		rc = rrdc_update(full, argc, argv);

@@ -60,6 +60,11 @@ struct vg_ts_point {
 	 * unknown, because nothing was watching. 0: every gap reads unknown.
 	 */
 	uint64_t zero_after;
+	/*
+	 * Seconds of the interval, from its start, that were watched, when
+	 * vigild stopped inside it; 0 when the whole interval was watched.
+	 */
+	uint32_t watched;
 	uint16_t n;           /* data sources, 1..VG_TS_DS_MAX */
 	struct vg_ts_ds *ds;  /* in this allocation */
 	double *values;       /* in this allocation */

@@ -555,6 +555,65 @@ def case_rrdcached(vigild, work, checks):
         proc.wait(timeout=30)
 
 
+def case_stopped(vigild, work, checks):
+    """vigild stopped inside a minute: that minute's rate is over the part
+    watched, not spread over the whole minute.
+
+    A paced replay sends one packet a second from 60 to 95 s, then waits
+    for a packet at 400 s. SIGINT during the wait stops vigild with the
+    engine's clock at 95 s, so 35 s of minute 1 were watched. rrdtool
+    averages a minute over its known seconds when at least half of it is
+    known, so the minute must read the packets' bytes over 35 s.
+    """
+    rrd = os.path.join(work, "rrd-stopped")
+    cap = os.path.join(work, "stopped.pcap")
+    client, server = LOCALS[2], REMOTES[0]
+    frames, sizes = [], []
+    for k in range(36):
+        payload = b"s" * (100 + 3 * k)
+        frame = g.packet(client, server, 17,
+                         g.udp(client, 41000, server, 7100, payload))
+        frames.append((T0 + 60 + k, frame))
+        sizes.append(len(frame))
+    frames.append((T0 + 400, g.packet(client, server, 17, g.udp(
+        client, 41001, server, 7101, b"late"))))
+    g.write_pcap(cap, frames)
+    config = os.path.join(work, "stopped.yaml")
+    with open(config, "w") as f:
+        f.write(f"""capture:
+  ports:
+    - pcap: {cap}
+      name: eth0
+      pace: true
+flows:
+  output: {os.path.join(work, "stopped.jsonl")}
+networks:
+  local: [{LOCAL_NET}]
+timeseries:
+  directory: {rrd}
+""")
+    proc = subprocess.Popen([vigild, "-c", config],
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True,
+                            errors="replace")
+    time.sleep(43)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if not checks.check(proc.returncode == 0,
+                        f"stopped run: exit {proc.returncode}: {err[-2000:]}"):
+        return
+    path = os.path.join(rrd, "interface", "eth0", "traffic.rrd")
+    rows = fetch(path, T0, T0 + 5 * 60)
+    got = rows.get(T0 + 120, {}).get("bytes")
+    want = sum(sizes) / 35
+    checks.check(got is not None and abs(got - want) < 1e-6 * want,
+                 f"stopped minute: rrd rate {got}, bytes over the 35 s "
+                 f"watched {want}")
+    checks.check(rows.get(T0 + 180, {}).get("bytes") is None,
+                 f"minute after the stop: {rows.get(T0 + 180)}, expected "
+                 "unknown")
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -575,6 +634,8 @@ def main():
         case_restart(vigild, work, checks)
         print("case 5: rrdcached")
         case_rrdcached(vigild, work, checks)
+        print("case 6: stopped inside a minute")
+        case_stopped(vigild, work, checks)
     checks.finish()
 
 
