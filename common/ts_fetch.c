@@ -219,6 +219,8 @@ pick_metrics(struct vg_ts_result *out, char **names, unsigned long ds_count,
 		if (j == ds_count) {
 			snprintf(err, err_len, "%s: no metric '%s'", out->file,
 				 name);
+			snprintf(out->missing_metric,
+				 sizeof(out->missing_metric), "%s", name);
 			return -ENOENT;
 		}
 		column[i] = j;

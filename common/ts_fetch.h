@@ -27,6 +27,7 @@ struct vg_ts_result {
 	char metrics[VG_TS_FETCH_METRICS_MAX][20];
 	size_t row_count;
 	double *values;           /* row_count x metric_count, NaN unknown */
+	char missing_metric[64];  /* first requested metric <file> lacks */
 };
 
 /*
@@ -63,8 +64,9 @@ vg_ts_file(const char *dir, const char *schema, const char *element,
  * seconds, or the finest archive covering the range when 0. <metrics>
  * (<n_metrics> names, or NULL for all) selects data sources. <daemon> is
  * rrdcached's address, or NULL. Returns 0 and fills <out> (free it with
- * vg_ts_result_free()), -ENOENT when a metric is not in the file, or -EIO
- * with rrdtool's message in <err>.
+ * vg_ts_result_free()), -ENOENT when a metric is not in the file (its
+ * name, truncated, is then in out->missing_metric), or -EIO with
+ * rrdtool's message in <err>.
  */
 int
 vg_ts_fetch_file(const char *file, const char *daemon, const char *cf,

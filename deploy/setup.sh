@@ -35,24 +35,50 @@ install_packages() {
 	apt-get install -y -q --no-install-recommends $missing
 }
 
+# Succeeds when $1/node_modules matches $1/package-lock.json. npm
+# records what it installed in node_modules/.package-lock.json, whose
+# "packages" are those of package-lock.json without the root entry "".
+# Comparing contents, not modification times, matters because a git
+# clone gives every file the time of the checkout, in no set order, so
+# the committed node_modules can look older than the lock file.
+npm_modules_current() {
+	[ -f "$1/node_modules/.package-lock.json" ] || return 1
+	python3 - "$1" <<'PY'
+import json
+import sys
+
+folder = sys.argv[1]
+try:
+    with open(f"{folder}/package-lock.json") as f:
+        expected = json.load(f)["packages"]
+    with open(f"{folder}/node_modules/.package-lock.json") as f:
+        installed = json.load(f)["packages"]
+except (OSError, ValueError, KeyError):
+    sys.exit(1)
+expected.pop("", None)
+sys.exit(0 if expected == installed else 1)
+PY
+}
+
 # The dashboard's charting library (web/ui) and the browser tests' driver
-# (tests/browser), pinned by their package-lock.json files. Debian's
-# nodejs package leaves npm to a package of its own.
+# (tests/browser), pinned by their package-lock.json files. Their
+# node_modules folders are committed, so npm runs only when a lock file
+# lists other packages than the ones installed. Debian's nodejs package
+# leaves npm to a package of its own.
 install_npm_modules() {
-	if ! command -v npm >/dev/null 2>&1; then
-		if [ "$(id -u)" -ne 0 ]; then
-			echo "vigil: npm is missing; run as root to install it" >&2
-			exit 1
-		fi
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
-	fi
 	for dir in "$VIGIL_ROOT/web/ui" "$VIGIL_ROOT/tests/browser"; do
-		if [ ! -d "$dir/node_modules" ] ||
-			[ "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-			echo "vigil: npm ci in $dir" >&2
-			(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
-			touch "$dir/node_modules"
+		if npm_modules_current "$dir"; then
+			continue
 		fi
+		if ! command -v npm >/dev/null 2>&1; then
+			if [ "$(id -u)" -ne 0 ]; then
+				echo "vigil: npm is missing; run as root to install it" >&2
+				exit 1
+			fi
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
+		fi
+		echo "vigil: npm ci in $dir" >&2
+		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 	done
 }
 

@@ -873,12 +873,12 @@ status_index(const char *key)
 
 /*
  * Fills <f> from <in>, resolving names with <ndpi>. Returns NULL, or the
- * name of the field at fault with <why> set.
+ * name of the field at fault with the reason in <why> (<why_len> bytes).
  */
 static const char *
 read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 		 struct ndpi_detection_module_struct *ndpi,
-		 struct vg_flow_filter *f, const char **why)
+		 struct vg_flow_filter *f, char *why, size_t why_len)
 {
 	char name[64];
 	int id;
@@ -888,14 +888,14 @@ read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 		return NULL;
 	if (in->host.len > 0) {
 		if (!read_address(&in->host, f->host, &f->host_version)) {
-			*why = "an address has 4 or 16 bytes";
+			snprintf(why, why_len, "an address has 4 or 16 bytes");
 			return "filter.host";
 		}
 		f->set |= VG_FF_HOST;
 	}
 	if (in->l4_proto != NULL) {
 		if (in->l4_proto->value > 255) {
-			*why = "an IP protocol number is 0..255";
+			snprintf(why, why_len, "an IP protocol number is 0..255");
 			return "filter.l4_proto";
 		}
 		f->l4_proto = (uint8_t)in->l4_proto->value;
@@ -905,7 +905,8 @@ read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 		snprintf(name, sizeof(name), "%s", in->l7);
 		id = ndpi_get_protocol_id(ndpi, name);
 		if (id < 0) {
-			*why = "unknown nDPI protocol name";
+			snprintf(why, why_len,
+				 "unknown nDPI protocol name '%.64s'", in->l7);
 			return "filter.l7";
 		}
 		f->l7 = (uint16_t)id;
@@ -915,7 +916,9 @@ read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 		snprintf(name, sizeof(name), "%s", in->category);
 		id = ndpi_get_category_id(ndpi, name);
 		if (id < 0) {
-			*why = "unknown nDPI category name";
+			snprintf(why, why_len,
+				 "unknown nDPI category name '%.64s'",
+				 in->category);
 			return "filter.category";
 		}
 		f->category = (uint16_t)id;
@@ -924,7 +927,9 @@ read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 	if (in->status != NULL && in->status[0] != '\0') {
 		id = status_index(in->status);
 		if (id < 0) {
-			*why = "no plugin has defined this status";
+			snprintf(why, why_len,
+				 "no plugin has defined status '%.64s'",
+				 in->status);
 			return "filter.status";
 		}
 		f->status = (uint8_t)(id + 1);
@@ -932,7 +937,7 @@ read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 	}
 	if (in->vlan != NULL) {
 		if (in->vlan->value > 4095) {
-			*why = "a VLAN id is 0..4095";
+			snprintf(why, why_len, "a VLAN id is 0..4095");
 			return "filter.vlan";
 		}
 		f->vlan = (uint16_t)in->vlan->value;
@@ -940,7 +945,7 @@ read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 	}
 	if (in->port != NULL) {
 		if (in->port->value > 65535) {
-			*why = "a port is 0..65535";
+			snprintf(why, why_len, "a port is 0..65535");
 			return "filter.port";
 		}
 		f->port = (uint16_t)in->port->value;
@@ -953,7 +958,7 @@ static void
 handle_flows(struct api_client *c, const Request *req)
 {
 	const Vigil__Control__V1__FlowsRequest *in = req->flows;
-	const char *why = "out of range";
+	char why[160] = "out of range";
 	struct vg_query_page page;
 	struct vg_scan_key key;
 	const char *field;
@@ -962,7 +967,7 @@ handle_flows(struct api_client *c, const Request *req)
 	field = read_page(in->page, &page);
 	if (field == NULL)
 		field = read_flow_filter(in->filter, c->api->engines[0]->ndpi,
-					 &key.flow, &why);
+					 &key.flow, why, sizeof(why));
 	if (field == NULL && (unsigned int)in->sort >= VG_FLOW_SORT_COUNT)
 		field = "sort";
 	if (field != NULL) {

@@ -263,12 +263,68 @@ fail:
 	return NULL;
 }
 
+/* Returns true when <dir>/<sub>/manifest.lua is a file (<sub> may be ""). */
+static bool
+has_manifest_in(const char *dir, const char *sub)
+{
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s%smanifest.lua", dir,
+			     sub, sub[0] != '\0' ? "/" : "") >= sizeof(path))
+		return false;
+	return vg_sbx_is_file(path);
+}
+
+/*
+ * Reports that the --plugins folder <dir>, whose subfolders are <groups>,
+ * contains no <group>/<plugin>/manifest.lua. A manifest.lua in <dir> or
+ * in one of its subfolders means <dir> is a plugin or a group folder,
+ * given in place of the plugins folder above it, so the message names
+ * that folder.
+ */
+static void
+report_no_plugin(struct vg_sbx *sbx, const char *dir, char *const *groups,
+		 size_t n_groups)
+{
+	static const char none[] =
+		"no plugin found (no <group>/<plugin>/manifest.lua)";
+	char up[4096];
+	size_t levels = 0;
+	size_t i;
+
+	if (has_manifest_in(dir, ""))
+		levels = 2;
+	for (i = 0; i < n_groups && levels == 0; i++) {
+		if (has_manifest_in(dir, groups[i]))
+			levels = 1;
+	}
+	if (levels == 0) {
+		vg_sbx_load_error(sbx, dir, 0, "%s%s", none,
+				  n_groups == 0 ? ": the folder has no subfolder" :
+						  "");
+		return;
+	}
+	if (realpath(dir, up) == NULL)
+		snprintf(up, sizeof(up), "%s", dir);
+	for (i = 0; i < levels; i++) {
+		char *slash = strrchr(up, '/');
+
+		if (slash == NULL || slash == up)
+			break;
+		*slash = '\0';
+	}
+	vg_sbx_load_error(sbx, dir, 0, "%s: this folder is %s; pass %s instead",
+			  none, levels == 1 ? "a plugin group" : "a plugin",
+			  up);
+}
+
 /* Finds plugins under one --plugins folder: <dir>/<group>/<plugin>/. */
 static int
 discover(struct vg_sbx *sbx, const char *dir)
 {
 	char **groups = NULL;
 	size_t n_groups = 0;
+	size_t n_found = 0;
 	size_t i;
 	int rc;
 	struct stat st;
@@ -309,6 +365,8 @@ discover(struct vg_sbx *sbx, const char *dir)
 						NULL;
 			bool has_manifest = manifest && vg_sbx_is_file(manifest);
 
+			if (has_manifest)
+				n_found++;
 			other = find_plugin(sbx, names[j]);
 			if (has_manifest && other != NULL)
 				vg_sbx_load_error(sbx, manifest, 1,
@@ -331,6 +389,8 @@ discover(struct vg_sbx *sbx, const char *dir)
 		vg_sbx_free_names(names, n_names);
 		free(group_dir);
 	}
+	if (rc == 0 && n_found == 0)
+		report_no_plugin(sbx, dir, groups, n_groups);
 	vg_sbx_free_names(groups, n_groups);
 	return rc;
 }

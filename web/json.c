@@ -588,6 +588,45 @@ parse_value(struct parser *ps)
 	return rc;
 }
 
+/* Names the JSON type of a value whose first byte is <c>. */
+static const char *
+json_type_name(char c)
+{
+	switch (c) {
+	case '[':
+		return "an array";
+	case '"':
+		return "a string";
+	case 't':
+	case 'f':
+		return "a boolean";
+	case 'n':
+		return "null";
+	default:
+		return "a number";
+	}
+}
+
+/*
+ * Parses a top-level value that is not an object, so that valid JSON of
+ * the wrong type gets its own message (-ENOMSG) and broken text is still
+ * called invalid JSON (-EINVAL).
+ */
+static int
+reject_non_object(struct parser *ps)
+{
+	const char *value = ps->p;
+
+	if (parse_value(ps) != 0)
+		return -EINVAL;
+	skip_ws(ps);
+	if (ps->p != ps->end)
+		return perror_at(ps, "unexpected text after the value");
+	snprintf(ps->err, ps->err_len, "the body must be a JSON object, not %s",
+		 json_type_name(*value));
+	return -ENOMSG;
+}
+
 int
 vg_json_parse_members(const char *text, size_t len,
 		      struct vg_json_member *members, size_t n_members,
@@ -604,10 +643,8 @@ vg_json_parse_members(const char *text, size_t len,
 	for (i = 0; i < n_members; i++)
 		members[i].value = NULL;
 	skip_ws(&ps);
-	if (ps.p >= ps.end || *ps.p != '{') {
-		snprintf(err, err_len, "the body must be a JSON object");
-		return -EINVAL;
-	}
+	if (ps.p >= ps.end || *ps.p != '{')
+		return reject_non_object(&ps);
 	if (parse_object(&ps, members, n_members) != 0)
 		goto fail;
 	skip_ws(&ps);

@@ -67,11 +67,13 @@ struct vg_json_member {
  * string. Returns 0, or -EINVAL with a short reason in <err> when the
  * text is not valid JSON or an object at any depth names a member twice;
  * that member's decoded name is then stored in <member> (<member_len>
- * bytes, truncated), which is "" otherwise. Returns -EILSEQ for valid
- * JSON with a NUL (\u0000) in a string, which no C string can carry:
- * <member> then names the innermost member whose value contains the
- * first one, or is "" when a member name contains it, and <err> is the
- * message for the client. Free the values with vg_json_members_free().
+ * bytes, truncated), which is "" otherwise. Returns -ENOMSG for valid
+ * JSON that is not an object, with the message for the client in <err>.
+ * Returns -EILSEQ for valid JSON with a NUL (\u0000) in a string, which
+ * no C string can carry: <member> then names the innermost member whose
+ * value contains the first one, or is "" when a member name contains it,
+ * and <err> is the message for the client. Free the values with
+ * vg_json_members_free().
  */
 int
 vg_json_parse_members(const char *text, size_t len,

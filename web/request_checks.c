@@ -197,9 +197,13 @@ vg_http_method_allowed(h2o_req_t *req, const char *method)
 	return false;
 }
 
-/* Returns true when the media type <v> is application/json in UTF-8. */
+/*
+ * Returns true when the media type <v> is application/json in UTF-8.
+ * When it is application/json with another charset, that charset's value
+ * is stored in <charset>, which is left empty otherwise.
+ */
 static bool
-is_json_type(h2o_iovec_t v)
+is_json_type(h2o_iovec_t v, h2o_iovec_t *charset)
 {
 	static const char json[] = "application/json";
 	const char *p = v.base;
@@ -207,6 +211,7 @@ is_json_type(h2o_iovec_t v)
 	const char *semi;
 	const char *stop;
 
+	*charset = h2o_iovec_init(NULL, 0);
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
 	semi = memchr(p, ';', (size_t)(end - p));
@@ -237,8 +242,10 @@ is_json_type(h2o_iovec_t v)
 				stop--;
 			}
 			if (!((stop - p == 5 && strncasecmp(p, "utf-8", 5) == 0) ||
-			      (stop - p == 4 && strncasecmp(p, "utf8", 4) == 0)))
+			      (stop - p == 4 && strncasecmp(p, "utf8", 4) == 0))) {
+				*charset = h2o_iovec_init(p, (size_t)(stop - p));
 				return false;
+			}
 		}
 		semi = next;
 	}
@@ -248,14 +255,22 @@ is_json_type(h2o_iovec_t v)
 int
 vg_http_check_json_body(h2o_req_t *req, bool required)
 {
+	h2o_iovec_t charset = { NULL, 0 };
 	ssize_t at;
 
 	if (!required && req->entity.len == 0)
 		return 0;
 	at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
-	if (at != -1 && is_json_type(req->headers.entries[at].value))
+	if (at != -1 && is_json_type(req->headers.entries[at].value, &charset))
 		return 0;
-	vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
-		      "the body must be JSON sent with Content-Type: application/json");
+	/* The charset is quoted back, cut to 64 bytes. */
+	if (charset.base != NULL)
+		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
+			      "charset %.*s is not supported; send the body in UTF-8 (charset=utf-8)",
+			      (int)(charset.len < 64 ? charset.len : 64),
+			      charset.base);
+	else
+		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
+			      "the body must be JSON sent with Content-Type: application/json");
 	return -1;
 }

@@ -928,8 +928,8 @@ post_reload(struct vg_web *web, h2o_req_t *req, const struct vg_caller *caller)
 			vg_json_members_free(none, 1);
 			vg_http_error(req, 400, "invalid_json",
 				      member[0] != '\0' ? member : NULL, "%s%s",
-				      rc == -EILSEQ ? "" :
-						      "the body is not valid JSON: ",
+				      rc == -EINVAL ? "the body is not valid JSON: " :
+						      "",
 				      err);
 			return;
 		}

@@ -157,7 +157,7 @@ vg_routes_login(struct vg_web *web, h2o_req_t *req)
 				   err, sizeof(err), member, sizeof(member));
 	if (rc != 0) {
 		free(job);
-		if (rc == -EILSEQ)
+		if (rc != -EINVAL)
 			vg_http_error(req, 400, "invalid_json",
 				      member[0] != '\0' ? member : NULL, "%s",
 				      err);
@@ -581,9 +581,16 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 			      from, to, points, step, TS_POINTS_MAX);
 		return;
 	}
+	if (rc == -ENOENT && r.missing_metric[0] != '\0') {
+		vg_http_error(req, 404, "not_found", "metrics",
+			      "the timeseries for schema '%.64s' element '%.128s' has no metric '%.64s'",
+			      schema, element, r.missing_metric);
+		return;
+	}
 	if (rc == -ENOENT) {
 		vg_http_error(req, 404, "not_found", NULL,
-			      "no such series or metric");
+			      "no timeseries for schema '%.64s' element '%.128s'",
+			      schema, element);
 		return;
 	}
 	if (rc != 0) {
@@ -878,14 +885,20 @@ host_answered(struct vg_pending *p, const Response *resp, const char *error)
 	}
 	hr = resp->hosts;
 	if (hr->n_hosts == 0) {
+		const char *vlan = vg_param(&p->params, "vlan");
 		bool tracking = hr->host_tracking;
-		char ip[sizeof(p->text)];
+		char where[sizeof(p->text) + 32];
 
-		snprintf(ip, sizeof(ip), "%s", p->text);
+		/* vg_get_host() has checked that vlan is 0..4095. */
+		if (vlan != NULL)
+			snprintf(where, sizeof(where), "%s on VLAN %lu", p->text,
+				 strtoul(vlan, NULL, 10));
+		else
+			snprintf(where, sizeof(where), "%s", p->text);
 		req = vg_pending_finish(p);
 		if (req != NULL)
 			vg_http_error(req, 404, "not_found", NULL,
-				      "vigild has no host %s%s", ip,
+				      "vigild has no host %s%s", where,
 				      tracking ? "" :
 						 " (host tracking is off: no plugins are configured)");
 		return;

@@ -9,6 +9,7 @@ run the good plugins.
 """
 import os
 import subprocess
+import tempfile
 
 from sandbox_common import Checks, data_dir, drive, flow, programs
 
@@ -53,6 +54,27 @@ c.equal(proc.stdout.splitlines()[0], f"{missing}: plugin folder not found",
 c.check(any(line.startswith("loaded example:")
             for line in proc.stdout.splitlines()),
         "check: the other folder still loaded")
+
+# A folder with no <group>/<plugin>/manifest.lua is an error, and the
+# message names the folder to pass when the one given is a plugin or a
+# group folder, one or two levels too deep.
+plugins_root = os.path.realpath(os.path.join(ROOT, "plugins"))
+none = "no plugin found (no <group>/<plugin>/manifest.lua)"
+with tempfile.TemporaryDirectory(prefix="vigil-no-plugin-") as empty:
+    os.mkdir(os.path.join(empty, "group"))
+    for folder, message in (
+            (os.path.join(ROOT, "plugins", "examples", "example"),
+             f"this folder is a plugin; pass {plugins_root} instead"),
+            (os.path.join(ROOT, "plugins", "examples"),
+             f"this folder is a plugin group; pass {plugins_root} instead"),
+            (os.path.join(empty, "group"), "the folder has no subfolder"),
+            (empty, None)):
+        proc = subprocess.run([SANDBOX, "--check", "--plugins", folder],
+                              capture_output=True, text=True)
+        want = f"{folder}: {none}" + (f": {message}" if message else "")
+        c.equal(proc.returncode, 1, f"check {folder}: exit 1")
+        c.equal(proc.stdout.splitlines(), [want],
+                f"check {folder}: no plugin found")
 
 # At run time: the errors reach vigild, the good plugins run.
 run = drive(DRIVER, SANDBOX, [BROKEN],

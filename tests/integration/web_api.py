@@ -492,6 +492,14 @@ def check_hosts(c, checks, flows):
     s, d, _ = c.get("/api/v1/hosts/192.0.2.77")
     checks.check(s == 404 and d["error"] == "not_found",
                  f"unknown host: {s} {d}")
+    checks.check(d.get("message") == "vigild has no host 192.0.2.77",
+                 f"unknown host: message {d.get('message')!r}")
+    # A host seen only on VLAN 100 is not found on VLAN 7.
+    for ip in ("192.0.2.77", "10.2.0.3"):
+        s, d, _ = c.get(f"/api/v1/hosts/{ip}?vlan=7")
+        want = f"vigild has no host {ip} on VLAN 7"
+        checks.check(s == 404 and d.get("message") == want,
+                     f"host {ip} on VLAN 7: {s} {d}, expected {want!r}")
     s, d, _ = c.get("/api/v1/hosts/not-an-ip")
     checks.check(s == 400 and d["parameter"] == "ip", f"bad host: {s} {d}")
 
@@ -572,6 +580,23 @@ def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
                       "Content-Type": "application/json"})
     checks.check(s == 400 and d["error"] == "invalid_json",
                  f"reload with a broken JSON body: {s} {d}")
+    checks.check(d.get("message", "").startswith(
+                     "the body is not valid JSON: "),
+                 f"reload with a broken JSON body: message {d}")
+    for body, message in (
+            ("[1]", "the body must be a JSON object, not an array"),
+            ("[]", "the body must be a JSON object, not an array"),
+            ('"x"', "the body must be a JSON object, not a string"),
+            ("7", "the body must be a JSON object, not a number"),
+            ("null", "the body must be a JSON object, not null")):
+        s, d, _ = c.json("POST", "/api/v1/plugins/reload", body,
+                         {"X-CSRF-Token": c.csrf,
+                          "Content-Type": "application/json"})
+        checks.check(s == 400 and d["error"] == "invalid_json",
+                     f"reload with body {body}: {s} {d}")
+        checks.check(d.get("message") == message,
+                     f"reload with body {body}: message "
+                     f"{d.get('message')!r}, expected {message!r}")
     s, d, _ = c.json("POST", "/api/v1/plugins/reload", '{"why":"\\u0000"}',
                      {"X-CSRF-Token": c.csrf,
                       "Content-Type": "application/json"})
@@ -693,6 +718,18 @@ def check_bad_requests(c, checks):
         checks.check(s == 400 and d.get("error") == "invalid_parameter" and
                      d.get("parameter") == param,
                      f"{path}: {s} {d}")
+    # An unknown name is quoted back.
+    for path, message in (
+            ("/api/v1/flows?l7=NoSuchProtocol",
+             "unknown nDPI protocol name 'NoSuchProtocol'"),
+            ("/api/v1/flows?category=NoSuchCategory",
+             "unknown nDPI category name 'NoSuchCategory'"),
+            ("/api/v1/flows?status=no_such_status",
+             "no plugin has defined status 'no_such_status'")):
+        s, d, _ = c.get(path)
+        checks.check(d.get("message") == message,
+                     f"{path}: message {d.get('message')!r}, expected "
+                     f"{message!r}")
     # Percent-encoding: well-formed %00 is a NUL byte, not bad encoding.
     for path, param, message in (
             ("/api/v1/flows?limit=1%00", "limit",
@@ -780,6 +817,25 @@ def check_auth(port, c, checks):
         checks.check(d.get("message") == message,
                      f"login {body}: message {d.get('message')!r}, "
                      f"expected {message!r}")
+    # Valid JSON that is not an object is named as such.
+    for body, message in (
+            ("[1]", "the body must be a JSON object, not an array"),
+            (" [] ", "the body must be a JSON object, not an array"),
+            ("true", "the body must be a JSON object, not a boolean")):
+        s, d, _ = anon.json("POST", "/api/v1/login", body,
+                            {"Content-Type": "application/json"})
+        checks.check(s == 400 and d.get("error") == "invalid_json",
+                     f"login {body}: {s} {d}")
+        checks.check(d.get("message") == message,
+                     f"login {body}: message {d.get('message')!r}, "
+                     f"expected {message!r}")
+    # Broken text that does not start with '{' is still invalid JSON.
+    for body in ("[1,", "xyz", "[1] 2", ""):
+        s, d, _ = anon.json("POST", "/api/v1/login", body,
+                            {"Content-Type": "application/json"})
+        checks.check(s == 400 and d.get("message", "").startswith(
+                         "the body is not valid JSON: "),
+                     f"login {body!r}: {s} {d}")
     # A body that is broken as well is still called invalid JSON.
     s, d, _ = anon.json("POST", "/api/v1/login",
                         '{"user":"\\u0000","password":',
@@ -922,6 +978,18 @@ def check_json_bodies(port, c, checks):
                      f"login as {ctype}: {status} {body[:80]}")
         checks.check("set-cookie" not in {k.lower() for k in got},
                      f"login as {ctype}: a session cookie was set")
+    # A JSON body in another charset gets a message naming that charset.
+    for ctype, charset in (("application/json; charset=latin1", "latin1"),
+                           ('application/json;charset="ISO-8859-1"',
+                            "ISO-8859-1")):
+        anon = Client(port)
+        status, _, body = anon.request("POST", "/api/v1/login", login,
+                                       {"Content-Type": ctype})
+        doc = json.loads(body) if body else {}
+        want = (f"charset {charset} is not supported; send the body in "
+                "UTF-8 (charset=utf-8)")
+        checks.check(status == 415 and doc.get("message") == want,
+                     f"login as {ctype}: {status} {doc}, expected {want!r}")
     for ctype in ("application/json; charset=utf-8", "Application/JSON",
                   'application/json;charset="UTF-8"'):
         anon = Client(port)

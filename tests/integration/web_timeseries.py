@@ -175,6 +175,25 @@ def check_points_cap(c, checks, rrd):
                  f"{POINTS_MAX + 1} points: {s} {d}")
 
 
+def check_not_found(c, checks):
+    """A missing series or metric is named in the 404 message."""
+    for query, param, message in (
+            ("schema=host:traffic&element=10.9.9.9@0", None,
+             "no timeseries for schema 'host:traffic' element '10.9.9.9@0'"),
+            ("schema=interface:traffic&element=eth0&metrics=bytes,nosuch",
+             "metrics",
+             "the timeseries for schema 'interface:traffic' element 'eth0' "
+             "has no metric 'nosuch'")):
+        s, d, _ = c.get(f"/api/v1/timeseries?{query}")
+        checks.check(s == 404 and d.get("error") == "not_found",
+                     f"timeseries?{query}: {s} {d}")
+        checks.check(d.get("parameter") == param,
+                     f"timeseries?{query}: parameter {d.get('parameter')!r}")
+        checks.check(d.get("message") == message,
+                     f"timeseries?{query}: message {d.get('message')!r}, "
+                     f"expected {message!r}")
+
+
 def main():
     if len(sys.argv) != 4:
         print(__doc__)
@@ -215,6 +234,7 @@ def main():
                         f"host/{ip}@0/traffic.rrd", "bytes_sent",
                         exp[f"sent:{ip}"], [m for m in minutes if m >= first])
             check_points_cap(c, checks, rrd)
+            check_not_found(c, checks)
         finally:
             wa.stop(proc)
             log.close()
