@@ -92,6 +92,11 @@ struct vg_engine {
 	void *cut_ctx;
 	struct vg_minute_cut *minute;        /* the open minute, hosts aside */
 	uint64_t minute_end_us;              /* 0 before the first packet */
+	/*
+	 * The clock is wall time (a live port), so the first minute was
+	 * watched only from the moment it opened.
+	 */
+	bool minutes_from_start;
 	uint64_t cuts_lost;                  /* no memory for a cut */
 
 	struct vg_engine_counters counters;

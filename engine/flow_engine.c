@@ -535,6 +535,7 @@ cut_minute(struct vg_engine *engine, uint64_t now_us)
 	struct vg_minute_cut *open = engine->minute;
 	struct vg_host_table *table = engine->hosts;
 	uint32_t hosts = table != NULL ? table->dirty_count : 0;
+	bool first = engine->minute_end_us == 0;
 	struct vg_minute_cut *cut;
 	uint32_t i;
 
@@ -602,6 +603,8 @@ cut_minute(struct vg_engine *engine, uint64_t now_us)
 	if (table != NULL)
 		table->dirty_count = 0;
 	memset(open, 0, sizeof(*open));
+	if (first && engine->minutes_from_start && now_us != VG_MINUTE_DONE)
+		open->started_us = now_us;
 	engine->minute_end_us = now_us == VG_MINUTE_DONE ?
 					VG_MINUTE_DONE :
 					(now_us / 60000000 + 1) * 60000000;
@@ -631,6 +634,8 @@ check_minute(struct vg_engine *engine, uint64_t now_us)
 	if (engine->minute_end_us == 0) {
 		/* The first packet opens the first minute. */
 		engine->minute_end_us = (now_us / 60000000 + 1) * 60000000;
+		if (engine->minutes_from_start)
+			engine->minute->started_us = now_us;
 		return;
 	}
 	cut_minute(engine, now_us);

@@ -915,6 +915,7 @@ setup_lcores(struct vigild *d)
 						    lcore) != 0)
 				return -ENOMEM;
 		}
+		lcore->engine->minutes_from_start = d->live;
 		if (lcore->events != NULL)
 			lcore->events->now_us = &lcore->engine->now_us;
 		lcore->engine->periodic_us =

@@ -20,6 +20,7 @@ struct pending {
 	uint32_t host_cap;         /* room in m.hosts */
 	uint32_t *index;           /* host slots: position in m.hosts + 1 */
 	uint32_t index_cap;        /* power of two, twice host_cap */
+	bool merged_any;           /* a cut was merged into m */
 };
 
 struct vg_minutes {
@@ -254,6 +255,9 @@ merge_cut(struct pending *p, const struct vg_minute_cut *cut)
 	m->flows_ended += cut->flows_ended;
 	if (cut->stopped_us > m->stopped_us)
 		m->stopped_us = cut->stopped_us;
+	if (!p->merged_any || cut->started_us < m->started_us)
+		m->started_us = cut->started_us;
+	p->merged_any = true;
 	/*
 	 * NOTE: a host that cannot be merged for want of memory is left out of
 	 * this minute; its own counters in the engine are not affected.

@@ -134,6 +134,8 @@ struct vg_minute_cut {
 	uint64_t flows_ended;
 	/* Packet time at which vigild stopped mid-minute, 0 if it did not. */
 	uint64_t stopped_us;
+	/* Clock time at which a live run began mid-minute, 0 if it did not. */
+	uint64_t started_us;
 	uint32_t host_count;
 	struct vg_minute_host hosts[];        /* hosts active in the minute */
 };
@@ -154,6 +156,12 @@ struct vg_minute_merged {
 	uint64_t flows_ended;
 	/* Packet time at which vigild stopped mid-minute, 0 if it did not. */
 	uint64_t stopped_us;
+	/*
+	 * Clock time at which a live run began mid-minute, 0 if it did not:
+	 * the earliest of the lcores' starts, and 0 if any lcore watched the
+	 * whole minute.
+	 */
+	uint64_t started_us;
 	/* Each host once, its deltas summed over lcores. */
 	uint32_t host_count;
 	struct vg_minute_host *hosts;

@@ -127,6 +127,7 @@ struct vg_ts_series {
 	uint64_t rejects_logged;
 	uint64_t run_start;          /* start of the first minute delivered */
 	uint32_t watched;            /* vg_ts_point.watched of this minute's points */
+	uint32_t watched_from;       /* vg_ts_point.watched_from of the same */
 };
 
 static struct vg_ts_series *plugin_sink;
@@ -374,6 +375,7 @@ emit(struct vg_ts_series *s, uint64_t t, const struct ds_spec *spec,
 	p->step = s->cfg->ts_step;
 	p->zero_after = s->run_start;
 	p->watched = s->watched;
+	p->watched_from = s->watched_from;
 	for (i = 0; i < n; i++) {
 		snprintf(p->ds[i].name, VG_TS_DS_NAME_LEN, "%s", spec[i].name);
 		p->ds[i].type = spec[i].type;
@@ -605,6 +607,15 @@ vg_ts_series_minute(void *ctx, const struct vg_minute_merged *m)
 
 		if (end > t - MINUTE && end < t)
 			s->watched = (uint32_t)(end - (t - MINUTE));
+	}
+	/* Whole seconds before a live start, rounded down. */
+	s->watched_from = 0;
+	if (m->started_us != 0) {
+		uint64_t begin = m->started_us / 1000000;
+
+		if (begin > t - MINUTE && begin < t &&
+		    (s->watched == 0 || begin - (t - MINUTE) < s->watched))
+			s->watched_from = (uint32_t)(begin - (t - MINUTE));
 	}
 	if (s->sample != NULL)
 		s->sample(s->sample_ctx, &now);

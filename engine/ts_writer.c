@@ -20,7 +20,8 @@
  *
  * A point that follows its file's last update by more than one interval
  * (vigild was stopped, or a host was idle) is preceded by an update at the
- * start of its interval: unknown when nothing was watching, 0 when the
+ * start of its interval, or of its watched part when a live run began
+ * inside it: unknown when nothing was watching, 0 when the
  * point's series says the gap was watched and quiet (zero_after). Without
  * it rrdtool would spread the point's value over the whole gap. Data
  * sources get a heartbeat of a day, so that one such update covers a gap
@@ -483,6 +484,7 @@ write_point(struct vg_ts_writer *w, const struct vg_ts_point *p)
 	char update[VG_TS_DS_MAX * VALUE_TEXT + 24];
 	char unwatched[VG_TS_DS_MAX * 2 + 24];
 	const char *argv[3];
+	uint64_t begin;
 	struct ts_file *f;
 	int argc = 0;
 	unsigned int i;
@@ -498,10 +500,14 @@ write_point(struct vg_ts_writer *w, const struct vg_ts_point *p)
 		count(&w->skipped_old);
 		return;
 	}
-	if (f->last < p->time - p->interval) {
-		bool quiet = p->zero_after != 0 && f->last >= p->zero_after;
+	/* The watched part of the interval starts here. */
+	begin = p->time - p->interval + p->watched_from;
+	if (f->last < begin) {
+		/* Before a live start nothing was watching, even after zero_after. */
+		bool quiet = p->watched_from == 0 && p->zero_after != 0 &&
+			     f->last >= p->zero_after;
 		size_t at = (size_t)snprintf(gap, sizeof(gap), "%" PRIu64,
-					     p->time - p->interval);
+					     begin);
 
 		for (i = 0; i < f->ds_count; i++, at += 2)
 			memcpy(gap + at, quiet ? ":0" : ":U", 3);

@@ -65,6 +65,11 @@ struct vg_ts_point {
 	 * vigild stopped inside it; 0 when the whole interval was watched.
 	 */
 	uint32_t watched;
+	/*
+	 * Seconds at the start of the interval that were not watched, because
+	 * a live run began inside it; 0 when it was watched from its start.
+	 */
+	uint32_t watched_from;
 	uint16_t n;           /* data sources, 1..VG_TS_DS_MAX */
 	struct vg_ts_ds *ds;  /* in this allocation */
 	double *values;       /* in this allocation */

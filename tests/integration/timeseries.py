@@ -562,8 +562,8 @@ def case_stopped(vigild, work, checks):
     A paced replay sends one packet a second from 60 to 95 s, then waits
     for a packet at 400 s. SIGINT during the wait stops vigild with the
     engine's clock at 95 s, so 35 s of minute 1 were watched. rrdtool
-    averages a minute over its known seconds when at least half of it is
-    known, so the minute must read the packets' bytes over 35 s.
+    averages a partly known minute over its known seconds, so the minute
+    must read the packets' bytes over 35 s.
     """
     rrd = os.path.join(work, "rrd-stopped")
     cap = os.path.join(work, "stopped.pcap")

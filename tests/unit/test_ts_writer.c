@@ -341,6 +341,57 @@ test_restart_gap_unknown_idle_host_zero(void **state)
 					"bytes_sent", M0 + 6), 1200, 1e-6);
 }
 
+/* Delivers minute <minute> with <bytes>, watched over seconds [from, to). */
+static void
+deliver_part(struct fixture *fx, uint64_t minute, uint64_t bytes,
+	     uint64_t from, uint64_t to)
+{
+	static struct vg_minute_merged m;
+
+	memset(&m, 0, sizeof(m));
+	m.minute = minute;
+	m.ports[0].bytes = bytes;
+	if (from > 0)
+		m.started_us = (minute * 60 + from) * 1000000;
+	if (to < 60)
+		m.stopped_us = (minute * 60 + to) * 1000000;
+	vg_ts_series_minute(fx->series, &m);
+}
+
+static void
+test_partial_minutes_average_watched_part(void **state)
+{
+	struct fixture *fx = *state;
+
+	/*
+	 * rrdtool averages a partly known minute over its known seconds:
+	 * 600 bytes over 40 s read as 900 a minute.
+	 */
+	start(fx);
+	deliver_part(fx, M0, 600, 20, 60);
+	deliver_part(fx, M0 + 1, 600, 0, 60);
+	deliver_part(fx, M0 + 2, 600, 0, 45);
+	assert_float_equal(minute_value(fx, "interface:traffic", "eth0",
+					"bytes", M0), 900, 1e-6);
+	assert_float_equal(minute_value(fx, "interface:traffic", "eth0",
+					"bytes", M0 + 1), 600, 1e-6);
+	assert_float_equal(minute_value(fx, "interface:traffic", "eth0",
+					"bytes", M0 + 2), 800, 1e-6);
+
+	/*
+	 * rrdtool reads a minute whose first 40 s are unknown as unknown,
+	 * while a minute known for its first 20 s only is still averaged.
+	 * Neither reads as a dip.
+	 */
+	restart(fx);
+	deliver_part(fx, M0 + 5, 600, 40, 60);
+	deliver_part(fx, M0 + 6, 600, 0, 20);
+	assert_true(isnan(minute_value(fx, "interface:traffic", "eth0",
+				       "bytes", M0 + 5)));
+	assert_float_equal(minute_value(fx, "interface:traffic", "eth0",
+					"bytes", M0 + 6), 1800, 1e-6);
+}
+
 /* A point as vigil-sandbox sends it. */
 struct plugin_point {
 	Vigil__V1__TimeseriesPoint pt;
@@ -648,6 +699,9 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_restart_gap_unknown_idle_host_zero, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_partial_minutes_average_watched_part, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			test_plugin_point_gauge_and_counter, setup, teardown),
