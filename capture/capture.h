@@ -62,11 +62,11 @@ struct vg_capture;
 
 /*
  * Returns the in-flight limit (vg_rx_lcore.in_flight_max) of each of
- * <rx_lcores> rx lcores that share a pool of <mbufs> and receive in bursts
- * of <burst>.
+ * <rx_lcores> rx lcores that share <pool> and receive in bursts of <burst>.
  */
 uint32_t
-vg_rx_in_flight_max(uint32_t mbufs, unsigned int rx_lcores, uint16_t burst);
+vg_rx_in_flight_max(struct rte_mempool *pool, unsigned int rx_lcores,
+		    uint16_t burst);
 
 /*
  * The return path of one rx-to-engine ring. The engine lcore publishes how

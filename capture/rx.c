@@ -147,10 +147,16 @@ reclaim(struct vg_rx_lcore *rx)
 }
 
 uint32_t
-vg_rx_in_flight_max(uint32_t mbufs, unsigned int rx_lcores, uint16_t burst)
+vg_rx_in_flight_max(struct rte_mempool *pool, unsigned int rx_lcores,
+		    uint16_t burst)
 {
-	/* A mempool cache holds up to 1.5 times its size before it flushes. */
-	uint64_t cached = (uint64_t)rx_lcores * VG_MBUF_CACHE * 3 / 2;
+	struct rte_mempool_cache *cache =
+		rte_mempool_default_cache(pool, rte_get_main_lcore());
+	/* Each rx lcore's cache keeps up to its flush threshold of mbufs. */
+	uint64_t cached = cache != NULL ?
+				  (uint64_t)rx_lcores * cache->flushthresh :
+				  0;
+	uint64_t mbufs = pool->size;
 	uint64_t share;
 
 	if (rx_lcores == 0 || mbufs <= cached)

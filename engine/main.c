@@ -857,7 +857,7 @@ setup_lcores(struct vigild *d)
 		d->rx[i].capture = &d->capture;
 		d->rx[i].engine_count = d->engine_count;
 		d->rx[i].burst = d->cfg.burst;
-		d->rx[i].in_flight_max = vg_rx_in_flight_max(d->cfg.mbufs,
+		d->rx[i].in_flight_max = vg_rx_in_flight_max(d->capture.pool,
 							     d->rx_count,
 							     d->cfg.burst);
 		d->rx[i].tunnels = d->cfg.tunnels;
