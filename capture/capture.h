@@ -57,7 +57,7 @@ struct vg_rx_queue_ref {
 
 struct vg_capture;
 
-/* Per-lcore cache of the packet pool, in mbufs. */
+/* Size of each lcore's cache of the packet pool, in mbufs. */
 #define VG_MBUF_CACHE 256
 
 /*
@@ -111,7 +111,7 @@ struct vg_rx_lcore {
 	unsigned int engine_count;
 	uint16_t burst;
 	/*
-	 * Most mbufs this lcore may have handed to engines and not yet freed
+	 * Maximum mbufs this lcore may have handed to engines and not yet freed
 	 * when it reads a capture file. Past it the lcore waits, because
 	 * net_pcap drops a frame it has read when no mbuf is left for it.
 	 */

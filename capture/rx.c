@@ -122,28 +122,31 @@ vg_ring_return_create(uint32_t ring_size, uint32_t burst, int socket)
 	return path;
 }
 
+/* Frees the mbufs of one ring that its engine lcore has finished with. */
+static void
+reclaim_path(struct vg_ring_return *path)
+{
+	uint64_t done = atomic_load_explicit(&path->done, memory_order_acquire);
+
+	while (path->freed < done) {
+		uint32_t at = (uint32_t)path->freed & path->mask;
+		uint64_t run = path->mask + 1 - at;
+
+		if (run > done - path->freed)
+			run = done - path->freed;
+		rte_pktmbuf_free_bulk(path->pending + at, (unsigned int)run);
+		path->freed += run;
+	}
+}
+
 /* Frees the mbufs that every engine lcore has finished with. */
 static void
 reclaim(struct vg_rx_lcore *rx)
 {
 	unsigned int e;
 
-	for (e = 0; e < rx->engine_count; e++) {
-		struct vg_ring_return *path = rx->returns[e];
-		uint64_t done = atomic_load_explicit(&path->done,
-						      memory_order_acquire);
-
-		while (path->freed < done) {
-			uint32_t at = (uint32_t)path->freed & path->mask;
-			uint64_t run = path->mask + 1 - at;
-
-			if (run > done - path->freed)
-				run = done - path->freed;
-			rte_pktmbuf_free_bulk(path->pending + at,
-					      (unsigned int)run);
-			path->freed += run;
-		}
-	}
+	for (e = 0; e < rx->engine_count; e++)
+		reclaim_path(rx->returns[e]);
 }
 
 uint32_t
@@ -200,6 +203,14 @@ note_sent(struct vg_rx_lcore *rx, unsigned int e, struct rte_mbuf **mbufs,
 	struct vg_ring_return *path = rx->returns[e];
 	unsigned int i;
 
+	/*
+	 * Mbufs the engine has not finished are at most the ring's contents
+	 * plus its burst, which <pending> fits, so freeing the finished ones
+	 * always makes room. Without this, several queues' bursts between
+	 * two reclaim() calls could overwrite entries not yet freed.
+	 */
+	if (path->sent + n - path->freed > (uint64_t)path->mask + 1)
+		reclaim_path(path);
 	for (i = 0; i < n; i++)
 		path->pending[(uint32_t)(path->sent + i) & path->mask] = mbufs[i];
 	path->sent += n;

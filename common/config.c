@@ -82,20 +82,29 @@ fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
  * error as fail() makes it (-EINVAL), or a warning after which loading
  * goes on (0).
  */
+/* Formats "FILE:LINE:COL: KEY: PROBLEM" for <node> into <text>. */
+__attribute__((format(printf, 5, 0))) static void
+format_at(const struct loader *ld, const yaml_node_t *node, char *text,
+	  size_t len, const char *fmt, va_list ap)
+{
+	char problem[512];
+
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	snprintf(text, len, "%s:%zu:%zu: %s: %s", ld->name,
+		 node->start_mark.line + 1, node->start_mark.column + 1,
+		 ld->path[0] ? ld->path : "(top level)", problem);
+}
+
 __attribute__((format(printf, 3, 4))) static int
 machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
 		...)
 {
-	char problem[512];
 	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(problem, sizeof(problem), fmt, ap);
+	format_at(ld, node, text, sizeof(text), fmt, ap);
 	va_end(ap);
-	snprintf(text, sizeof(text), "%s:%zu:%zu: %s: %s", ld->name,
-		 node->start_mark.line + 1, node->start_mark.column + 1,
-		 ld->path[0] ? ld->path : "(top level)", problem);
 	return vg_config_report_machine(ld->report, text, ld->err,
 					ld->err_len);
 }
@@ -106,18 +115,14 @@ machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
 	     ...)
 {
 	struct vg_config_report *report = ld->report;
-	char problem[512];
 	char text[1024];
 	va_list ap;
 
 	if (report == NULL || report->machine != VG_CONFIG_MACHINE_WARN)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(problem, sizeof(problem), fmt, ap);
+	format_at(ld, node, text, sizeof(text), fmt, ap);
 	va_end(ap);
-	snprintf(text, sizeof(text), "%s:%zu:%zu: %s: %s", ld->name,
-		 node->start_mark.line + 1, node->start_mark.column + 1,
-		 ld->path[0] ? ld->path : "(top level)", problem);
 	report->notes++;
 	if (report->emit != NULL)
 		report->emit(report->ctx, VG_CONFIG_NOTE, text);

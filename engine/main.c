@@ -388,7 +388,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (strict && !check_only) {
-		fprintf(stderr, "vigild: --strict goes with --check-config FILE\n");
+		fprintf(stderr, "vigild: --strict requires --check-config FILE\n");
 		return -EINVAL;
 	}
 	if (check_only)

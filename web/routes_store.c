@@ -421,7 +421,7 @@ split_metrics(char *text, const char **out, size_t max)
 }
 
 /*
- * Points one timeseries response holds at most: about five times the 2 017
+ * Maximum points in one timeseries response: about five times the 2 017
  * five-minute points of the dashboard's widest range (a week), and more
  * than a year of hourly points (8 784).
  */

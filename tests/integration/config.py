@@ -121,7 +121,7 @@ def check_machine(vigild, tmp, pcap, checks):
 
     proc = run(vigild, "-c", path, "--strict")
     checks.check(proc.returncode == 1 and proc.stderr ==
-                 "vigild: --strict goes with --check-config FILE\n",
+                 "vigild: --strict requires --check-config FILE\n",
                  f"--strict without --check-config: {proc.stderr!r}")
 
 
