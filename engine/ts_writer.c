@@ -1,65 +1,50 @@
 /*
- * The timeseries writer thread; see ts_writer.h.
+ * The timeseries writer's vigild side; see ts_writer.h and ts_wire.h.
  *
  * The queue is a ring of point pointers with one producer (the control
- * thread) and one consumer (this thread). The thread sleeps on an eventfd
- * when the ring is empty. The producer writes to the eventfd only when the
- * thread has announced that it sleeps, so a busy writer costs the producer
- * no system call. Both sides use sequentially consistent atomics for the
- * "sleeping" flag and the ring positions: the consumer sets the flag and
- * then looks at the ring, the producer fills the ring and then looks at
- * the flag, so at least one of them sees the other.
+ * thread) and one consumer, the forwarding thread, which sends each point
+ * to the vigil-ts-writer process and frees it. The thread sleeps on an
+ * eventfd when the ring is empty. The producer writes to the eventfd only
+ * when the thread has announced that it sleeps, so a busy writer costs the
+ * producer no system call. Both sides use sequentially consistent atomics
+ * for the "sleeping" flag and the ring positions: the consumer sets the
+ * flag and then looks at the ring, the producer fills the ring and then
+ * looks at the flag, so at least one of them sees the other.
  *
- * The thread remembers, for each file it has touched, the last update time
- * and the order of the file's data sources. The first point for a file
- * reads both from the file (after an rrdcached flush, so pending updates
- * count), or creates the file. Each update is written in the file's own
- * data-source order, so a file created by an older vigild with the same
- * names in another order still takes the right values, and rrdcached,
- * which takes no template, gets them right too.
- *
- * A point that follows its file's last update by more than one interval
- * (vigild was stopped, or a host was idle) is preceded by an update at the
- * start of its interval, or of its watched part when a live run began
- * inside it: unknown when nothing was watching, 0 when the
- * point's series says the gap was watched and quiet (zero_after). Without
- * it rrdtool would spread the point's value over the whole gap. Data
- * sources get a heartbeat of a day, so that one such update covers a gap
- * of up to a day; the explicit updates, not the heartbeat, are what mark
- * a gap unknown.
+ * The socket's buffer holds a few hundred points; when the process is
+ * busy with the disk, the thread waits in send() and the queue takes the
+ * points meanwhile. When the process dies, the thread logs how, counts the
+ * points it had not finished as lost, and starts it again after a second.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include <rrd.h>
-#include <rrd_client.h>
-
 #include "common/log.h"
-#include "ts_writer.h"
+#include "ts_wire.h"
 
-#define ERRORS_LOGGED 20     /* then one line per ERRORS_LOG_EVERY */
-#define ERRORS_LOG_EVERY 10000
-#define VALUE_TEXT 32        /* one value as text, with its ':' */
-#define HEARTBEAT_MIN 86400  /* seconds; see the top of this file */
+#define PROGRAM "vigil-ts-writer"
+#define SETUP_TIMEOUT_MS 10000 /* for the process's first answer */
+#define RESTART_DELAY_US 1000000
 
-/* The thread's record of one file. */
-struct ts_file {
-	char *path;                  /* relative; NULL for an empty slot */
-	uint64_t last;               /* last update time in the file */
-	unsigned int ds_count;
-	char (*ds_names)[VG_TS_DS_NAME_LEN]; /* in the file's order */
-	bool failed;                 /* could not be read or created */
-};
+extern char **environ;
 
 struct vg_ts_writer {
 	/* producer side */
@@ -68,36 +53,30 @@ struct vg_ts_writer {
 	uint64_t capacity;           /* points waiting at most */
 	_Atomic uint64_t head;       /* next slot the producer fills */
 	_Atomic uint64_t tail;       /* next slot the consumer empties */
-	_Atomic uint64_t done;       /* points finished by the consumer */
 	_Atomic int sleeping;
 	_Atomic int stopping;
 	int wake_fd;
 	pthread_t thread;
 
-	/* configuration */
-	char dir[VG_PATH_MAX];
-	char daemon[VG_PATH_MAX];    /* rrdcached address, "" = none */
-	struct vg_ts_archive archives[VG_TS_ARCHIVES_MAX];
-	unsigned int archive_count;
-	bool cached;                 /* updates go through rrdcached */
-
-	/* consumer side: files by relative path, open addressing */
-	struct ts_file *files;
-	size_t file_slots;           /* a power of two */
-	size_t file_count;
+	/* the process */
+	struct vg_ts_wire_config cfg;
+	char program[PATH_MAX];
+	int stats_fd;
+	struct vg_ts_wire_stats *stats; /* shared with the process */
+	int sock;                    /* vigild's end, -1 when none */
+	pid_t pid;                   /* 0 when none */
+	uint64_t sent;               /* points handed to this process */
+	uint64_t done_before;        /* stats->done when it started */
 
 	/* counters, written by one side, read by both */
 	_Atomic uint64_t points_queued;
 	_Atomic uint64_t points_dropped;
 	_Atomic uint64_t high_water;
-	_Atomic uint64_t updates;
-	_Atomic uint64_t update_errors;
-	_Atomic uint64_t skipped_old;
-	_Atomic uint64_t files_created;
-	_Atomic uint64_t create_errors;
-	_Atomic uint64_t ds_unknown;
-	uint64_t errors_logged;
+	_Atomic uint64_t points_lost;
+	_Atomic uint64_t restarts;
 };
+
+static char program_override[PATH_MAX];
 
 static void
 count(_Atomic uint64_t *counter)
@@ -186,368 +165,261 @@ vg_ts_ds_name(const char *name, char out[VG_TS_DS_NAME_LEN])
 	snprintf(out + 13, VG_TS_DS_NAME_LEN - 13, "_%05u", hash % 100000);
 }
 
-/* ---- the file table ---- */
-
-static uint64_t
-hash_path(const char *path)
+size_t
+vg_ts_wire_point_size(const struct vg_ts_point *point)
 {
-	uint64_t h = 14695981039346656037ull;
+	size_t head = (sizeof(*point) + strlen(point->path) + 1 + 7) &
+		      ~(size_t)7;
 
-	for (; *path != '\0'; path++)
-		h = (h ^ (unsigned char)*path) * 1099511628211ull;
-	return h;
+	return head + point->n * (sizeof(double) + sizeof(struct vg_ts_ds));
 }
 
-static struct ts_file *
-file_slot(struct ts_file *files, size_t slots, const char *path)
+struct vg_ts_point *
+vg_ts_wire_point_open(void *buf, size_t len)
 {
-	size_t i = (size_t)hash_path(path) & (slots - 1);
+	struct vg_ts_point *point = buf;
+	size_t path_len;
+	size_t head;
+	unsigned int i;
 
-	while (files[i].path != NULL && strcmp(files[i].path, path) != 0)
-		i = (i + 1) & (slots - 1);
-	return &files[i];
-}
-
-/* Doubles the table when it is half full. Returns 0 or -ENOMEM. */
-static int
-files_grow(struct vg_ts_writer *w)
-{
-	size_t slots = w->file_slots ? w->file_slots * 2 : 1024;
-	struct ts_file *files;
-	size_t i;
-
-	if (w->file_slots != 0 && w->file_count < w->file_slots / 2)
-		return 0;
-	files = calloc(slots, sizeof(*files));
-	if (files == NULL)
-		return -ENOMEM;
-	for (i = 0; i < w->file_slots; i++) {
-		if (w->files[i].path != NULL)
-			*file_slot(files, slots, w->files[i].path) = w->files[i];
+	if (len < sizeof(*point) + 1)
+		return NULL;
+	path_len = strnlen(point->path, len - sizeof(*point));
+	if (path_len == len - sizeof(*point) || path_len >= VG_TS_PATH_MAX ||
+	    point->n == 0 || point->n > VG_TS_DS_MAX ||
+	    !path_is_safe(point->path))
+		return NULL;
+	head = (sizeof(*point) + path_len + 1 + 7) & ~(size_t)7;
+	if (len != head + point->n * (sizeof(double) + sizeof(struct vg_ts_ds)))
+		return NULL;
+	point->values = (double *)((char *)point + head);
+	point->ds = (struct vg_ts_ds *)(point->values + point->n);
+	for (i = 0; i < point->n; i++) {
+		if (memchr(point->ds[i].name, '\0', VG_TS_DS_NAME_LEN) == NULL ||
+		    point->ds[i].type > VG_TS_DERIVE)
+			return NULL;
 	}
-	free(w->files);
-	w->files = files;
-	w->file_slots = slots;
+	return point;
+}
+
+/* ---- the process ---- */
+
+void
+vg_ts_writer_set_program(const char *path)
+{
+	snprintf(program_override, sizeof(program_override), "%s",
+		 path != NULL ? path : "");
+}
+
+/* Finds vigil-ts-writer: the override, or beside the running program. */
+static int
+find_program(struct vg_ts_writer *w, char *err, size_t err_len)
+{
+	char self[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (program_override[0] != '\0') {
+		snprintf(w->program, sizeof(w->program), "%s",
+			 program_override);
+		return 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - sizeof(PROGRAM) - 1);
+	if (n <= 0) {
+		snprintf(err, err_len, "timeseries: readlink(/proc/self/exe) failed: %s",
+			 strerror(errno));
+		return -1;
+	}
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	memcpy(w->program, self, strlen(self));
+	memcpy(w->program + strlen(self), "/" PROGRAM, sizeof("/" PROGRAM));
+	if (access(w->program, X_OK) != 0) {
+		snprintf(err, err_len, "timeseries: %s: %s; vigild runs the rrd writer from beside itself",
+			 w->program, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
-static void
-files_free(struct vg_ts_writer *w)
-{
-	size_t i;
-
-	for (i = 0; i < w->file_slots; i++) {
-		free(w->files[i].path);
-		free(w->files[i].ds_names);
-	}
-	free(w->files);
-}
-
-/* ---- rrd files ---- */
-
-__attribute__((format(printf, 2, 3))) static void
-log_error(struct vg_ts_writer *w, const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-
-	w->errors_logged++;
-	if (w->errors_logged > ERRORS_LOGGED &&
-	    w->errors_logged % ERRORS_LOG_EVERY != 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	VG_WARN("timeseries", "%s (errors=%" PRIu64 ")", text,
-		w->errors_logged);
-}
-
-/* Creates every missing directory above the file <full>. */
+/* Moves <fd> to at least 10, so that it is never the target of a dup2. */
 static int
-make_parents(char *full)
+high_fd(int fd)
 {
-	char *slash = full;
-	int rc = 0;
+	int moved = fcntl(fd, F_DUPFD_CLOEXEC, 10);
 
-	while (rc == 0 && (slash = strchr(slash + 1, '/')) != NULL) {
-		*slash = '\0';
-		if (mkdir(full, 0755) != 0 && errno != EEXIST)
-			rc = -errno;
-		*slash = '/';
-	}
-	return rc;
+	close(fd);
+	return moved;
 }
 
-static const char *const type_names[] = { "GAUGE", "ABSOLUTE", "DERIVE" };
+static void
+reap(struct vg_ts_writer *w, bool wait_for_it, const char *why)
+{
+	int status = 0;
+	pid_t got;
+
+	if (w->sock >= 0) {
+		close(w->sock);
+		w->sock = -1;
+	}
+	if (w->pid <= 0)
+		return;
+	do
+		got = waitpid(w->pid, &status, wait_for_it ? 0 : WNOHANG);
+	while (got < 0 && errno == EINTR);
+	if (got == w->pid && why != NULL) {
+		if (WIFSIGNALED(status))
+			VG_ERR("timeseries", "writer pid=%d %s: killed by signal %d",
+			       (int)w->pid, why, WTERMSIG(status));
+		else if (WEXITSTATUS(status) != 0)
+			VG_ERR("timeseries", "writer pid=%d %s: exit status %d",
+			       (int)w->pid, why, WEXITSTATUS(status));
+	} else if (got != w->pid && why != NULL) {
+		VG_ERR("timeseries", "writer pid=%d %s", (int)w->pid, why);
+	}
+	w->pid = 0;
+}
 
 /*
- * Creates the file for <point> at <full>, starting one interval before
- * the point so that the point fills exactly its own interval. Archives
- * are the configured ones whose resolution is a multiple of the point's
- * step; when none is, one archive at the step keeps as long as the
- * longest configured one.
+ * Starts the process and waits for its answer to the configuration.
+ * Returns 0, or -1 with a message in <err>.
  */
 static int
-create_file(struct vg_ts_writer *w, char *full, const struct vg_ts_point *p)
+spawn(struct vg_ts_writer *w, char *err, size_t err_len)
 {
-	const char *argv[VG_TS_DS_MAX + 2 * VG_TS_ARCHIVES_MAX + 2];
-	char defs[VG_TS_DS_MAX + 2 * VG_TS_ARCHIVES_MAX + 2][96];
-	uint32_t heartbeat = 2 * (p->interval > p->step ? p->interval : p->step);
-	uint32_t longest = 0;
-	int argc = 0;
-	unsigned int i;
+	char *args[] = { w->program, NULL };
+	char answer[VG_TS_WIRE_REPLY_MAX];
+	posix_spawn_file_actions_t actions;
+	struct pollfd pfd;
+	posix_spawnattr_t attr;
+	sigset_t signals;
+	int pair[2];
+	ssize_t n;
 	int rc;
 
-	if (heartbeat < HEARTBEAT_MIN)
-		heartbeat = HEARTBEAT_MIN;
-	for (i = 0; i < p->n; i++) {
-		snprintf(defs[argc], sizeof(defs[argc]), "DS:%s:%s:%u:%s:U",
-			 p->ds[i].name, type_names[p->ds[i].type], heartbeat,
-			 p->ds[i].type == VG_TS_GAUGE ? "U" : "0");
-		argv[argc] = defs[argc];
-		argc++;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
+		snprintf(err, err_len, "timeseries: socketpair() failed: %s",
+			 strerror(errno));
+		return -1;
 	}
-	for (i = 0; i < w->archive_count; i++) {
-		const struct vg_ts_archive *a = &w->archives[i];
-
-		if (a->keep > longest)
-			longest = a->keep;
-		if (a->resolution < p->step || a->resolution % p->step != 0)
-			continue;
-		snprintf(defs[argc], sizeof(defs[argc]), "RRA:AVERAGE:0.5:%u:%u",
-			 a->resolution / p->step, a->keep / a->resolution);
-		argv[argc] = defs[argc];
-		argc++;
-		snprintf(defs[argc], sizeof(defs[argc]), "RRA:MAX:0.5:%u:%u",
-			 a->resolution / p->step, a->keep / a->resolution);
-		argv[argc] = defs[argc];
-		argc++;
+	pair[0] = high_fd(pair[0]);
+	pair[1] = high_fd(pair[1]);
+	posix_spawn_file_actions_init(&actions);
+	posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY,
+					 0);
+	posix_spawn_file_actions_adddup2(&actions, pair[1],
+					 VG_TS_WIRE_SOCKET_FD);
+	posix_spawn_file_actions_adddup2(&actions, w->stats_fd,
+					 VG_TS_WIRE_STATS_FD);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&signals);
+	posix_spawnattr_setsigmask(&attr, &signals);
+	sigfillset(&signals);
+	posix_spawnattr_setsigdefault(&attr, &signals);
+	/* A session of its own keeps the terminal's Ctrl-C away from it. */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID |
+					POSIX_SPAWN_SETSIGMASK |
+					POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&w->pid, w->program, &actions, &attr, args, environ);
+	posix_spawn_file_actions_destroy(&actions);
+	posix_spawnattr_destroy(&attr);
+	close(pair[1]);
+	if (pair[0] < 0 || rc != 0) {
+		snprintf(err, err_len, "timeseries: cannot start %s: %s",
+			 w->program, strerror(rc != 0 ? rc : errno));
+		if (pair[0] >= 0)
+			close(pair[0]);
+		w->pid = 0;
+		return -1;
 	}
-	if (argc == p->n) {
-		uint32_t rows = longest / p->step ? longest / p->step : 1;
-
-		snprintf(defs[argc], sizeof(defs[argc]), "RRA:AVERAGE:0.5:1:%u",
-			 rows);
-		argv[argc] = defs[argc];
-		argc++;
-		snprintf(defs[argc], sizeof(defs[argc]), "RRA:MAX:0.5:1:%u", rows);
-		argv[argc] = defs[argc];
-		argc++;
+	w->sock = pair[0];
+	w->sent = 0;
+	w->done_before = atomic_load(&w->stats->done);
+	if (send(w->sock, &w->cfg, sizeof(w->cfg), MSG_NOSIGNAL) < 0) {
+		snprintf(err, err_len, "timeseries: %s: send() failed: %s",
+			 w->program, strerror(errno));
+		reap(w, true, NULL);
+		return -1;
 	}
-	rc = make_parents(full);
-	if (rc != 0) {
-		log_error(w, "file=%s mkdir() failed: %s", full, strerror(-rc));
-		return rc;
-	}
-	rrd_clear_error();
-	if (rrd_create_r2(full, p->step, (time_t)(p->time - p->interval), 1,
-			  NULL, NULL, argc, argv) != 0) {
-		log_error(w, "file=%s rrd_create_r2() failed: %s", full,
-			  rrd_get_error());
-		return -EIO;
-	}
-	return 0;
-}
-
-/* Fills <f> from the existing file <full>. Returns 0, -ENOENT or -EIO. */
-static int
-read_file(struct vg_ts_writer *w, const char *full, struct ts_file *f)
-{
-	unsigned long ds_count = 0;
-	char **names = NULL;
-	char **last_values = NULL;
-	time_t last = 0;
-	unsigned long i;
-
-	if (access(full, F_OK) != 0)
-		return -ENOENT;
-	/* Pending updates in rrdcached count for the last update time. */
-	if (w->cached && rrdc_flush(full) != 0)
-		log_error(w, "file=%s rrdcached flush failed: %s", full,
-			  rrd_get_error());
-	rrd_clear_error();
-	if (rrd_lastupdate_r(full, &last, &ds_count, &names, &last_values) !=
-	    0) {
-		log_error(w, "file=%s rrd_lastupdate_r() failed: %s", full,
-			  rrd_get_error());
-		return -EIO;
-	}
-	f->ds_names = calloc(ds_count ? ds_count : 1, sizeof(*f->ds_names));
-	for (i = 0; i < ds_count; i++) {
-		if (f->ds_names != NULL)
-			snprintf(f->ds_names[i], VG_TS_DS_NAME_LEN, "%s",
-				 names[i]);
-		free(names[i]);
-		free(last_values[i]);
-	}
-	free(names);
-	free(last_values);
-	if (f->ds_names == NULL)
-		return -ENOMEM;
-	f->ds_count = (unsigned int)ds_count;
-	f->last = last > 0 ? (uint64_t)last : 0;
-	return 0;
-}
-
-/* Finds or sets up the file of <p>. Returns NULL when it cannot be used. */
-static struct ts_file *
-open_file(struct vg_ts_writer *w, char *full, const struct vg_ts_point *p)
-{
-	struct ts_file *f;
-	unsigned int i;
-	int rc;
-
-	if (files_grow(w) != 0)
-		return NULL;
-	f = file_slot(w->files, w->file_slots, p->path);
-	if (f->path != NULL)
-		return f->failed ? NULL : f;
-	memset(f, 0, sizeof(*f));
-	f->path = strdup(p->path);
-	if (f->path == NULL)
-		return NULL;
-	w->file_count++;
-	rc = read_file(w, full, f);
-	if (rc == -ENOENT) {
-		rc = create_file(w, full, p);
-		count(rc == 0 ? &w->files_created : &w->create_errors);
-		if (rc == 0) {
-			f->ds_names = calloc(p->n, sizeof(*f->ds_names));
-			rc = f->ds_names == NULL ? -ENOMEM : 0;
-		}
-		for (i = 0; rc == 0 && i < p->n; i++)
-			memcpy(f->ds_names[i], p->ds[i].name,
-			       VG_TS_DS_NAME_LEN);
-		f->ds_count = p->n;
-		f->last = p->time - p->interval;
-	}
-	/*
-	 * NOTE: a file that fails stays failed until vigild restarts, so a
-	 * full disk costs one error per file, not one per point.
-	 */
-	f->failed = rc != 0;
-	return f->failed ? NULL : f;
-}
-
-static void
-format_value(char *out, size_t len, double v, uint8_t type)
-{
-	if (isnan(v))
-		snprintf(out, len, ":U");
-	else if (type == VG_TS_DERIVE)
-		snprintf(out, len, ":%.0f", v); /* rrdtool takes integers only */
-	else
-		snprintf(out, len, ":%.17g", v);
-}
-
-/* Formats "TIME:v1:v2..." in the file's data-source order. */
-static void
-format_update(struct vg_ts_writer *w, const struct ts_file *f,
-	      const struct vg_ts_point *p, uint64_t time, char *out,
-	      size_t len)
-{
-	bool used[VG_TS_DS_MAX] = { false };
-	size_t at;
-	unsigned int i;
-	unsigned int j;
-
-	at = (size_t)snprintf(out, len, "%" PRIu64, time);
-	for (i = 0; i < f->ds_count && at < len; i++) {
-		double v = NAN;
-		uint8_t type = VG_TS_GAUGE;
-
-		for (j = 0; j < p->n; j++) {
-			if (strcmp(f->ds_names[i], p->ds[j].name) == 0) {
-				v = p->values[j];
-				type = p->ds[j].type;
-				used[j] = true;
-				break;
-			}
-		}
-		format_value(out + at, len - at, v, type);
-		at += strlen(out + at);
-	}
-	for (j = 0; j < p->n; j++) {
-		if (!used[j]) {
-			count(&w->ds_unknown);
-			log_error(w, "file=%s has no data source %s; value dropped",
-				  p->path, p->ds[j].name);
-		}
-	}
-}
-
-static void
-write_point(struct vg_ts_writer *w, const struct vg_ts_point *p)
-{
-	char full[VG_PATH_MAX + VG_TS_PATH_MAX];
-	char gap[VG_TS_DS_MAX * 2 + 24];
-	char update[VG_TS_DS_MAX * VALUE_TEXT + 24];
-	char unwatched[VG_TS_DS_MAX * 2 + 24];
-	const char *argv[3];
-	uint64_t begin;
-	struct ts_file *f;
-	int argc = 0;
-	unsigned int i;
-	int rc;
-
-	snprintf(full, sizeof(full), "%s/%s", w->dir, p->path);
-	f = open_file(w, full, p);
-	if (f == NULL) {
-		count(&w->update_errors);
-		return;
-	}
-	if (p->time <= f->last) {
-		count(&w->skipped_old);
-		return;
-	}
-	/* The watched part of the interval starts here. */
-	begin = p->time - p->interval + p->watched_from;
-	if (f->last < begin) {
-		/* Before a live start nothing was watching, even after zero_after. */
-		bool quiet = p->watched_from == 0 && p->zero_after != 0 &&
-			     f->last >= p->zero_after;
-		size_t at = (size_t)snprintf(gap, sizeof(gap), "%" PRIu64,
-					     begin);
-
-		for (i = 0; i < f->ds_count; i++, at += 2)
-			memcpy(gap + at, quiet ? ":0" : ":U", 3);
-		argv[argc++] = gap;
-	}
-	if (p->watched > 0 && p->watched < p->interval) {
-		/*
-		 * vigild stopped inside the interval: the values cover its
-		 * watched start only, and the rest reads unknown, so that
-		 * rrdtool does not spread them over the whole interval.
-		 */
-		size_t at = (size_t)snprintf(unwatched, sizeof(unwatched),
-					     "%" PRIu64, p->time);
-
-		for (i = 0; i < f->ds_count; i++, at += 2)
-			memcpy(unwatched + at, ":U", 3);
-		format_update(w, f, p, p->time - p->interval + p->watched,
-			      update, sizeof(update));
-		argv[argc++] = update;
-		argv[argc++] = unwatched;
+	pfd = (struct pollfd){ .fd = w->sock, .events = POLLIN };
+	do
+		rc = poll(&pfd, 1, SETUP_TIMEOUT_MS);
+	while (rc < 0 && errno == EINTR);
+	n = rc > 0 ? recv(w->sock, answer, sizeof(answer) - 1, 0) : -1;
+	if (n == 1 && answer[0] == '\0')
+		return 0;
+	if (n > 1) {
+		answer[n] = '\0';
+		snprintf(err, err_len, "%s", answer + 1);
 	} else {
-		format_update(w, f, p, p->time, update, sizeof(update));
-		argv[argc++] = update;
+		snprintf(err, err_len, "timeseries: %s did not answer its configuration%s",
+			 w->program, rc == 0 ? " within 10 s" : "");
 	}
-	rrd_clear_error();
-	if (w->cached)
-		rc = rrdc_update(full, argc, argv);
-	else
-		rc = rrd_update_r(full, NULL, argc, argv);
-	if (rc != 0) {
-		count(&w->update_errors);
-		log_error(w, "file=%s time=%" PRIu64 " update failed: %s",
-			  full, p->time, rrd_get_error());
-		return;
-	}
-	f->last = p->time;
-	count(&w->updates);
+	if (w->pid > 0 && rc == 0)
+		kill(w->pid, SIGKILL);
+	reap(w, true, NULL);
+	return -1;
 }
 
-/* ---- the thread ---- */
+/*
+ * After the process died: counts what it had not finished as lost, so
+ * that a sync does not wait for it, and starts it again.
+ */
+static void
+restart(struct vg_ts_writer *w)
+{
+	uint64_t done = atomic_load(&w->stats->done) - w->done_before;
+	char err[VG_TS_WIRE_REPLY_MAX];
+
+	reap(w, true, "stopped");
+	if (w->sent > done) {
+		atomic_fetch_add(&w->points_lost, w->sent - done);
+		atomic_fetch_add(&w->stats->done, w->sent - done);
+		VG_ERR("timeseries", "writer lost points=%" PRIu64,
+		       w->sent - done);
+	}
+	for (;;) {
+		usleep(RESTART_DELAY_US);
+		if (spawn(w, err, sizeof(err)) == 0) {
+			count(&w->restarts);
+			VG_INFO("timeseries", "writer restarted pid=%d",
+				(int)w->pid);
+			return;
+		}
+		VG_ERR("timeseries", "%s", err);
+		if (atomic_load(&w->stopping))
+			return;
+	}
+}
+
+/* Sends <p> to the process; a dead process is started again. */
+static void
+forward(struct vg_ts_writer *w, const struct vg_ts_point *p)
+{
+	size_t size = vg_ts_wire_point_size(p);
+
+	if (w->sock < 0) {
+		/* the process could not be started again: the point is lost */
+		atomic_fetch_add(&w->points_lost, 1);
+		atomic_fetch_add(&w->stats->done, 1);
+		return;
+	}
+	while (send(w->sock, p, size, MSG_NOSIGNAL) < 0) {
+		if (errno == EINTR)
+			continue;
+		restart(w);
+		if (w->sock < 0) {
+			atomic_fetch_add(&w->points_lost, 1);
+			atomic_fetch_add(&w->stats->done, 1);
+			return;
+		}
+	}
+	w->sent++;
+}
+
+/* ---- the forwarding thread ---- */
 
 static struct vg_ts_point *
 dequeue(struct vg_ts_writer *w)
@@ -572,9 +444,8 @@ writer_main(void *arg)
 		uint64_t value;
 
 		if (p != NULL) {
-			write_point(w, p);
+			forward(w, p);
 			vg_ts_point_free(p);
-			atomic_fetch_add(&w->done, 1);
 			continue;
 		}
 		if (atomic_load(&w->stopping))
@@ -588,11 +459,6 @@ writer_main(void *arg)
 		}
 		atomic_store(&w->sleeping, 0);
 	}
-	/*
-	 * NOTE: librrd 1.7 exports no flush-all for clients, and flushing
-	 * each file would rewrite them all at once; rrdcached writes them on
-	 * its own timer, and readers (ts_fetch.c) flush a file before reading.
-	 */
 	return NULL;
 }
 
@@ -634,7 +500,7 @@ vg_ts_writer_sync(struct vg_ts_writer *w)
 {
 	uint64_t target = atomic_load(&w->head);
 
-	while (atomic_load(&w->done) < target) {
+	while (atomic_load(&w->stats->done) < target) {
 		wake(w);
 		usleep(1000);
 	}
@@ -647,7 +513,7 @@ make_directory(const char *dir, char *err, size_t err_len)
 	int rc;
 
 	snprintf(path, sizeof(path), "%s/", dir);
-	rc = make_parents(path);
+	rc = vg_ts_make_parents(path);
 	if (rc != 0)
 		snprintf(err, err_len, "timeseries.directory %s: mkdir() failed: %s",
 			 dir, strerror(-rc));
@@ -683,30 +549,37 @@ vg_ts_writer_start(const struct vg_config *cfg, char *err, size_t err_len)
 		return NULL;
 	}
 	w->wake_fd = -1;
-	snprintf(w->dir, sizeof(w->dir), "%s", cfg->ts_directory);
-	snprintf(w->daemon, sizeof(w->daemon), "%s", cfg->ts_rrdcached);
-	memcpy(w->archives, cfg->ts_archives, sizeof(w->archives));
-	w->archive_count = cfg->ts_archive_count;
+	w->stats_fd = -1;
+	w->sock = -1;
+	w->stats = MAP_FAILED;
+	snprintf(w->cfg.dir, sizeof(w->cfg.dir), "%s", cfg->ts_directory);
+	snprintf(w->cfg.daemon, sizeof(w->cfg.daemon), "%s",
+		 cfg->ts_rrdcached);
+	memcpy(w->cfg.archives, cfg->ts_archives, sizeof(w->cfg.archives));
+	w->cfg.archive_count = cfg->ts_archive_count;
 	w->capacity = vg_ts_queue_size(cfg);
 	while (slots < w->capacity)
 		slots <<= 1;
 	w->ring_mask = slots - 1;
 	w->ring = calloc(slots, sizeof(*w->ring));
-	if (w->ring == NULL || files_grow(w) != 0) {
+	if (w->ring == NULL) {
 		snprintf(err, err_len, "timeseries: out of memory for a queue of %" PRIu64 " points",
 			 w->capacity);
 		goto fail;
 	}
-	if (make_directory(w->dir, err, err_len) != 0)
+	if (make_directory(w->cfg.dir, err, err_len) != 0 ||
+	    find_program(w, err, err_len) != 0)
 		goto fail;
-	if (w->daemon[0] != '\0') {
-		rrd_clear_error();
-		w->cached = true;
-		if (rrdc_connect(w->daemon) != 0) {
-			snprintf(err, err_len, "timeseries.rrdcached %s: connect failed: %s",
-				 w->daemon, rrd_get_error());
-			goto fail;
-		}
+	w->stats_fd = memfd_create("vigil-ts-stats", MFD_CLOEXEC);
+	if (w->stats_fd >= 0)
+		w->stats_fd = high_fd(w->stats_fd);
+	if (w->stats_fd < 0 ||
+	    ftruncate(w->stats_fd, sizeof(*w->stats)) != 0 ||
+	    (w->stats = mmap(NULL, sizeof(*w->stats), PROT_READ | PROT_WRITE,
+			     MAP_SHARED, w->stats_fd, 0)) == MAP_FAILED) {
+		snprintf(err, err_len, "timeseries: shared counters: %s",
+			 strerror(errno));
+		goto fail;
 	}
 	w->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (w->wake_fd < 0) {
@@ -714,22 +587,27 @@ vg_ts_writer_start(const struct vg_config *cfg, char *err, size_t err_len)
 			 strerror(errno));
 		goto fail;
 	}
+	if (spawn(w, err, err_len) != 0)
+		goto fail;
 	rc = pthread_create(&w->thread, NULL, writer_main, w);
 	if (rc != 0) {
 		snprintf(err, err_len, "timeseries: pthread_create() failed: %s",
 			 strerror(rc));
 		goto fail;
 	}
-	pthread_setname_np(w->thread, "vg-ts-writer");
-	VG_INFO("timeseries", "writer started directory=%s rrdcached=%s queue_size=%" PRIu64,
-		w->dir, w->daemon[0] ? w->daemon : "none", w->capacity);
+	pthread_setname_np(w->thread, "vg-ts-forward");
+	VG_INFO("timeseries", "writer started pid=%d directory=%s rrdcached=%s queue_size=%" PRIu64,
+		(int)w->pid, w->cfg.dir,
+		w->cfg.daemon[0] ? w->cfg.daemon : "none", w->capacity);
 	return w;
 fail:
+	reap(w, true, NULL);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
-	if (w->cached)
-		rrdc_disconnect();
-	files_free(w);
+	if (w->stats != MAP_FAILED)
+		munmap(w->stats, sizeof(*w->stats));
+	if (w->stats_fd >= 0)
+		close(w->stats_fd);
 	free(w->ring);
 	free(w);
 	return NULL;
@@ -744,12 +622,14 @@ vg_ts_writer_get_stats(const struct vg_ts_writer *w,
 	s->points_dropped = atomic_load(&w->points_dropped);
 	s->queue_high_water = atomic_load(&w->high_water);
 	s->queue_size = w->capacity;
-	s->updates = atomic_load(&w->updates);
-	s->update_errors = atomic_load(&w->update_errors);
-	s->skipped_old = atomic_load(&w->skipped_old);
-	s->files_created = atomic_load(&w->files_created);
-	s->create_errors = atomic_load(&w->create_errors);
-	s->ds_unknown = atomic_load(&w->ds_unknown);
+	s->points_lost = atomic_load(&w->points_lost);
+	s->restarts = atomic_load(&w->restarts);
+	s->updates = atomic_load(&w->stats->updates);
+	s->update_errors = atomic_load(&w->stats->update_errors);
+	s->skipped_old = atomic_load(&w->stats->skipped_old);
+	s->files_created = atomic_load(&w->stats->files_created);
+	s->create_errors = atomic_load(&w->stats->create_errors);
+	s->ds_unknown = atomic_load(&w->stats->ds_unknown);
 }
 
 void
@@ -767,20 +647,24 @@ vg_ts_writer_stop(struct vg_ts_writer *w)
 	atomic_store(&w->stopping, 1);
 	wake(w);
 	pthread_join(w->thread, NULL);
+	/* The process writes what it has, sees the end and exits. */
+	if (w->sock >= 0)
+		shutdown(w->sock, SHUT_WR);
+	reap(w, true, "stopped");
 	vg_ts_writer_get_stats(w, &s);
 	VG_INFO("timeseries", "writer stopped points=%" PRIu64 " updates=%" PRIu64
 		" dropped=%" PRIu64 " queue_high_water=%" PRIu64
 		" queue_size=%" PRIu64 " skipped_old=%" PRIu64
 		" update_errors=%" PRIu64 " files_created=%" PRIu64
-		" create_errors=%" PRIu64 " ds_unknown=%" PRIu64,
+		" create_errors=%" PRIu64 " ds_unknown=%" PRIu64
+		" lost=%" PRIu64 " restarts=%" PRIu64,
 		s.points_queued, s.updates, s.points_dropped,
 		s.queue_high_water, s.queue_size, s.skipped_old,
 		s.update_errors, s.files_created, s.create_errors,
-		s.ds_unknown);
+		s.ds_unknown, s.points_lost, s.restarts);
 	close(w->wake_fd);
-	if (w->cached)
-		rrdc_disconnect();
-	files_free(w);
+	munmap(w->stats, sizeof(*w->stats));
+	close(w->stats_fd);
 	free(w->ring);
 	free(w);
 }

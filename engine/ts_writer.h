@@ -1,10 +1,11 @@
 /*
- * The timeseries writer: one thread of vigild that owns every rrd file.
+ * The timeseries writer: vigild's queue to vigil-ts-writer, the process
+ * that owns every rrd file (ts_wire.h says why it is a process).
  *
  * rrdtool writes block on the disk: an update reads the file's header and
  * writes a row, and a new file is written whole, a megabyte or more. The
  * control thread that produces points must not wait on that, so the
- * control thread hands each point to this thread through a bounded
+ * control thread hands each point to a forwarding thread through a bounded
  * single-producer single-consumer queue and goes on: a full queue drops
  * the point and counts it, and the queue's high-water mark is kept so an
  * operator can see how close it came. When the configuration names
@@ -87,6 +88,8 @@ struct vg_ts_writer_stats {
 	uint64_t files_created;
 	uint64_t create_errors;
 	uint64_t ds_unknown;       /* values for a data source the file lacks */
+	uint64_t points_lost;      /* sent to a writer process that died */
+	uint64_t restarts;         /* of the writer process */
 };
 
 struct vg_ts_writer;
@@ -114,10 +117,11 @@ uint64_t
 vg_ts_queue_size(const struct vg_config *cfg);
 
 /*
- * Starts the writer thread for cfg->ts_directory (created when missing),
- * connected to cfg->ts_rrdcached when set. Returns NULL with a message in
- * <err> when the directory cannot be created, rrdcached cannot be
- * reached, or memory or a thread is short.
+ * Starts the writer process for cfg->ts_directory (created when missing),
+ * connected to cfg->ts_rrdcached when set, and the thread that forwards
+ * points to it. Returns NULL with a message in <err> when the directory
+ * cannot be created, the program is missing, rrdcached cannot be reached,
+ * or memory or a thread is short.
  */
 struct vg_ts_writer *
 vg_ts_writer_start(const struct vg_config *cfg, char *err, size_t err_len);
@@ -126,7 +130,7 @@ vg_ts_writer_start(const struct vg_config *cfg, char *err, size_t err_len);
  * Hands <point> to the writer; ownership passes in every case. Returns 0,
  * or -ENOBUFS when the queue was full (the point is freed and counted).
  * Single producer: call from one thread only. It does not wait for the
- * writer thread; its only system call is an eventfd write() when the
+ * forwarding thread; its only system call is an eventfd write() when the
  * writer sleeps.
  */
 int
@@ -140,12 +144,20 @@ void
 vg_ts_writer_sync(struct vg_ts_writer *w);
 
 /*
- * Writes every queued point, stops the thread and frees the writer. Logs
- * the final counters. NULL is ignored. Points sent to rrdcached stay there
+ * Writes every queued point, stops the thread and the process, and frees
+ * the writer. Logs the final counters. NULL is ignored. Points sent to rrdcached stay there
  * until rrdcached writes them or a reader flushes the file.
  */
 void
 vg_ts_writer_stop(struct vg_ts_writer *w);
+
+/*
+ * Runs the writer process from <path> instead of vigil-ts-writer beside
+ * the running program; NULL restores that. For tests, whose programs are
+ * elsewhere. Call before vg_ts_writer_start().
+ */
+void
+vg_ts_writer_set_program(const char *path);
 
 /* Copies the counters; callable from the producer while the thread runs. */
 void

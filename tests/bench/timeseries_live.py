@@ -121,6 +121,18 @@ def cpu_times(cpu):
     raise RuntimeError(f"no cpu{cpu} line in /proc/stat")
 
 
+def tlb_shootdowns(cpu):
+    """Returns the TLB shootdown interrupts CPU <cpu> has taken, from
+    /proc/interrupts, or None when the kernel does not list them."""
+    with open("/proc/interrupts", encoding="ascii") as f:
+        cpus = f.readline().split()
+        for line in f:
+            parts = line.split()
+            if parts and parts[0] == "TLB:":
+                return int(parts[1 + cpus.index(f"CPU{cpu}")])
+    return None
+
+
 def run(vigild, config, seconds, warmup, timeseries):
     """Runs vigild on the live port for <seconds>, then stops it with
     SIGINT; returns its figures."""
@@ -136,9 +148,11 @@ def run(vigild, config, seconds, warmup, timeseries):
     time.sleep(warmup)
     meter = LoadMeter(proc.pid)
     user0, all0 = cpu_times(LCORE_CPU)
+    tlb0 = tlb_shootdowns(LCORE_CPU)
     time.sleep(seconds - warmup)
     others = meter.foreign_cpus()
     user1, all1 = cpu_times(LCORE_CPU)
+    tlb1 = tlb_shootdowns(LCORE_CPU)
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(timeout=600)
@@ -166,7 +180,9 @@ def run(vigild, config, seconds, warmup, timeseries):
 
     result = dict(pps=(taken(b) - taken(a)) / (t1 - t0), seconds=t1 - t0,
                   others=others, drops=b["ring_full"] - a["ring_full"],
-                  lcore_user=(user1 - user0) / max(all1 - all0, 1))
+                  lcore_user=(user1 - user0) / max(all1 - all0, 1),
+                  tlb=(None if tlb0 is None or tlb1 is None
+                       else (tlb1 - tlb0) / (seconds - warmup)))
     if timeseries:
         writer = next((line for line in lines if "writer stopped" in line),
                       None)
@@ -178,6 +194,12 @@ def run(vigild, config, seconds, warmup, timeseries):
         result["writer"] = fields(writer)
         result["series"] = fields(series)
     return result
+
+
+def tlb_text(r):
+    if r["tlb"] is None:
+        return "TLB shootdowns not listed"
+    return f"TLB shootdowns on CPU {LCORE_CPU} {r['tlb']:,.0f}/s"
 
 
 def main():
@@ -213,7 +235,8 @@ def main():
             print(f"baseline run {i + 1}: {r['pps']:,.0f} packets/s over "
                   f"{r['seconds']:.0f} s; ring-full drops {r['drops']:,}; "
                   f"CPU {LCORE_CPU} in user mode {r['lcore_user']:.1%}; "
-                  f"others {r['others']:.2f} CPUs", flush=True)
+                  f"{tlb_text(r)}; others {r['others']:.2f} CPUs",
+                  flush=True)
             rrd = os.path.join(work, f"rrd{i}")
             shutil.rmtree(rrd, ignore_errors=True)
             config = write_config(work, f"ts{i}", capture, args.hosts, rrd)
@@ -223,8 +246,9 @@ def main():
                   f"{r['seconds']:.0f} s; ring-full drops {r['drops']:,}; "
                   f"host series {r['series'].get('host_series', 0):,}; "
                   f"points {r['writer'].get('updates', 0):,}; CPU "
-                  f"{LCORE_CPU} in user mode {r['lcore_user']:.1%}; others "
-                  f"{r['others']:.2f} CPUs", flush=True)
+                  f"{LCORE_CPU} in user mode {r['lcore_user']:.1%}; "
+                  f"{tlb_text(r)}; others {r['others']:.2f} CPUs",
+                  flush=True)
             if not args.keep:
                 shutil.rmtree(rrd, ignore_errors=True)
     except RuntimeError as err:

@@ -9,14 +9,17 @@
  * Each test writes real rrd files in its own temporary directory and
  * reads them back with librrd, so what is asserted is what rrdtool holds.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -26,6 +29,7 @@
 #include "common/ts_fetch.h"
 #include "engine/minute.h"
 #include "engine/ts_series.h"
+#include "engine/ts_wire.h"
 #include "engine/ts_writer.h"
 
 #define M0 28333333ull /* a minute in November 2023 */
@@ -680,6 +684,172 @@ test_fetch_unknown_metric_and_file(void **state)
 	vg_ts_result_free(&r);
 }
 
+/* The pid of this test's vigil-ts-writer child, read from /proc. */
+static pid_t
+writer_child(void)
+{
+	char path[64], line[256];
+	pid_t found = 0;
+	DIR *proc = opendir("/proc");
+	struct dirent *e;
+
+	assert_non_null(proc);
+	while (found == 0 && (e = readdir(proc)) != NULL) {
+		FILE *f;
+		int pid, ppid;
+		char comm[64];
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    sscanf(line, "%d (%63[^)]) %*c %d", &pid, comm, &ppid) ==
+			    3 &&
+		    ppid == getpid() && strcmp(comm, "vigil-ts-writer") == 0)
+			found = pid;
+		fclose(f);
+	}
+	closedir(proc);
+	return found;
+}
+
+static bool
+is_zombie(pid_t pid)
+{
+	char path[64], line[256] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return true;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	return strstr(line, ") Z ") != NULL;
+}
+
+static void
+put_value(struct fixture *fx, const char *path, uint64_t minute, double v)
+{
+	struct vg_ts_point *p = vg_ts_point_new(path, 1);
+
+	assert_non_null(p);
+	p->time = (minute + 1) * 60;
+	p->interval = 60;
+	p->step = 60;
+	strcpy(p->ds[0].name, "v");
+	p->values[0] = v;
+	assert_int_equal(vg_ts_writer_put(fx->writer, p), 0);
+}
+
+static void
+test_killed_writer_process_restarts(void **state)
+{
+	struct fixture *fx = *state;
+	struct vg_ts_writer_stats ws;
+	unsigned long ds_count = 0;
+	char **names = NULL;
+	char **values = NULL;
+	char path[512];
+	pid_t first, second;
+	time_t last = 0;
+
+	start(fx);
+	put_value(fx, "k/one.rrd", M0, 60);
+	vg_ts_writer_sync(fx->writer);
+	first = writer_child();
+	assert_true(first > 0);
+	assert_int_equal(kill(first, SIGKILL), 0);
+	/*
+	 * Dead but not reaped: the forwarding thread finds out on its next
+	 * send. A point sent before the socket closed would be lost.
+	 */
+	while (!is_zombie(first))
+		usleep(1000);
+	put_value(fx, "k/one.rrd", M0 + 1, 120);
+	vg_ts_writer_sync(fx->writer);
+	vg_ts_writer_get_stats(fx->writer, &ws);
+	second = writer_child();
+	assert_true(second > 0);
+	assert_int_not_equal(second, first);
+	assert_int_equal(ws.restarts, 1);
+	assert_int_equal(ws.points_lost, 0);
+	assert_int_equal(ws.updates, 2);
+	snprintf(path, sizeof(path), "%s/k/one.rrd", fx->dir);
+	assert_int_equal(rrd_lastupdate_r(path, &last, &ds_count, &names,
+					  &values), 0);
+	assert_int_equal(last, (M0 + 2) * 60);
+	assert_int_equal(ds_count, 1);
+	assert_string_equal(values[0], "120");
+	free(names[0]);
+	free(values[0]);
+	free(names);
+	free(values);
+}
+
+static void
+test_wire_point_checked(void **state)
+{
+	struct vg_ts_point *p = vg_ts_point_new("a/b.rrd", 2);
+	size_t size;
+	char *buf;
+	struct vg_ts_point *q;
+
+	(void)state;
+	assert_non_null(p);
+	p->time = 120;
+	p->interval = 60;
+	p->step = 60;
+	strcpy(p->ds[0].name, "in");
+	strcpy(p->ds[1].name, "out");
+	p->ds[1].type = VG_TS_DERIVE;
+	p->values[0] = 1.5;
+	size = vg_ts_wire_point_size(p);
+	/* Header, "a/b.rrd" and its NUL rounded up to 8, two values. */
+	assert_int_equal(size, ((sizeof(*p) + 8 + 7) & ~(size_t)7) +
+				       2 * (sizeof(double) +
+					    sizeof(struct vg_ts_ds)));
+	buf = aligned_alloc(8, VG_TS_WIRE_POINT_MAX);
+	assert_non_null(buf);
+
+	memcpy(buf, p, size);
+	q = vg_ts_wire_point_open(buf, size);
+	assert_non_null(q);
+	assert_string_equal(q->path, "a/b.rrd");
+	assert_string_equal(q->ds[1].name, "out");
+	assert_int_equal(q->ds[1].type, VG_TS_DERIVE);
+	assert_float_equal(q->values[0], 1.5, 0);
+	assert_true(isnan(q->values[1]));
+
+	memcpy(buf, p, size);
+	assert_null(vg_ts_wire_point_open(buf, size - 1));
+	assert_null(vg_ts_wire_point_open(buf, size + 8));
+	assert_null(vg_ts_wire_point_open(buf, sizeof(*p)));
+	((struct vg_ts_point *)buf)->n = 0;
+	assert_null(vg_ts_wire_point_open(buf, size));
+	memcpy(buf, p, size);
+	memcpy(((struct vg_ts_point *)buf)->path, "../b.rr", 8);
+	assert_null(vg_ts_wire_point_open(buf, size));
+	memcpy(buf, p, size);
+	memset(((struct vg_ts_point *)buf)->path, 'x', 8);
+	assert_null(vg_ts_wire_point_open(buf, size));
+	memcpy(buf, p, size);
+	q = vg_ts_wire_point_open(buf, size);
+	assert_non_null(q);
+	q->ds[0].type = 7;
+	assert_null(vg_ts_wire_point_open(buf, size));
+	memcpy(buf, p, size);
+	q = vg_ts_wire_point_open(buf, size);
+	memset(q->ds[1].name, 'n', VG_TS_DS_NAME_LEN);
+	assert_null(vg_ts_wire_point_open(buf, size));
+	free(buf);
+	vg_ts_point_free(p);
+}
+
 int
 main(void)
 {
@@ -715,7 +885,11 @@ main(void)
 		cmocka_unit_test(test_queue_size_default),
 		cmocka_unit_test_setup_teardown(
 			test_fetch_unknown_metric_and_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_killed_writer_process_restarts, setup, teardown),
+		cmocka_unit_test(test_wire_point_checked),
 	};
 
+	vg_ts_writer_set_program(VG_TS_WRITER_PROGRAM);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
