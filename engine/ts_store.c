@@ -453,7 +453,7 @@ reply(int sock, const char *fmt, ...)
 	return 1;
 }
 
-/* Takes the configuration message; answers it. Returns 0 when ready. */
+/* Reads the configuration message and replies to it. Returns 0 when ready. */
 static int
 store_setup(struct ts_store *w, int sock)
 {

@@ -11,7 +11,7 @@
  *
  * The socket is SOCK_SEQPACKET, one message each:
  *   1. vigild sends struct vg_ts_wire_config;
- *   2. the process answers with a status byte, 0 when it is ready, and
+ *   2. the process replies with a status byte, 0 when it is ready, and
  *      otherwise a message naming the problem;
  *   3. vigild sends points, each as its vg_ts_point allocation byte for
  *      byte (vg_ts_wire_point_size()); the process fixes the pointers.

@@ -237,7 +237,7 @@ find_program(struct vg_ts_writer *w, char *err, size_t err_len)
 	memcpy(w->program, self, strlen(self));
 	memcpy(w->program + strlen(self), "/" PROGRAM, sizeof("/" PROGRAM));
 	if (access(w->program, X_OK) != 0) {
-		snprintf(err, err_len, "timeseries: %s: %s; vigild runs the rrd writer from beside itself",
+		snprintf(err, err_len, "writer program %s: %s; install " PROGRAM " in the folder of vigild",
 			 w->program, strerror(errno));
 		return -1;
 	}
@@ -283,7 +283,7 @@ reap(struct vg_ts_writer *w, bool wait_for_it, const char *why)
 }
 
 /*
- * Starts the process and waits for its answer to the configuration.
+ * Starts the process and waits for its reply to the configuration.
  * Returns 0, or -1 with a message in <err>.
  */
 static int
@@ -354,7 +354,7 @@ spawn(struct vg_ts_writer *w, char *err, size_t err_len)
 		answer[n] = '\0';
 		snprintf(err, err_len, "%s", answer + 1);
 	} else {
-		snprintf(err, err_len, "timeseries: %s did not answer its configuration%s",
+		snprintf(err, err_len, "timeseries: %s did not reply to its configuration%s",
 			 w->program, rc == 0 ? " within 10 s" : "");
 	}
 	if (w->pid > 0 && rc == 0)
@@ -647,7 +647,7 @@ vg_ts_writer_stop(struct vg_ts_writer *w)
 	atomic_store(&w->stopping, 1);
 	wake(w);
 	pthread_join(w->thread, NULL);
-	/* The process writes what it has, sees the end and exits. */
+	/* The process writes what it has received, reads end of file and exits. */
 	if (w->sock >= 0)
 		shutdown(w->sock, SHUT_WR);
 	reap(w, true, "stopped");

@@ -1,6 +1,6 @@
 /*
  * The timeseries writer: vigild's queue to vigil-ts-writer, the process
- * that owns every rrd file (ts_wire.h says why it is a process).
+ * that owns every rrd file (ts_wire.h explains why it is a process).
  *
  * rrdtool writes block on the disk: an update reads the file's header and
  * writes a row, and a new file is written whole, a megabyte or more. The
