@@ -15,9 +15,10 @@ baseline) and with them (local hosts, a series cap above HOSTS). The rate
 is the packets the engine took (rx packets less ring-full drops) between
 the status lines at WARMUP seconds and at the end, from vigild's own log
 times. The window holds at least two minute cuts when SECONDS - WARMUP
-is 120 or more. The rx and engine lcores share CPU 1, and the control
-thread and the rrd writer process (vigil-ts-writer, which inherits the
-control thread's CPU) run on CPU 0, as in the web API benchmark.
+is 120 or more. The rx and engine lcores share one CPU, the one devices
+have interrupted least (pick_cpus() says why), and the control thread
+and the rrd writer process (vigil-ts-writer, which inherits the control
+thread's CPU) run on the other.
 
 The figures: packets per second of each kind (median of the runs), their
 ratio (floor: within 5%), the host series written, the points written,
@@ -36,6 +37,7 @@ command-line error.
 
 usage: timeseries_live.py --vigild PATH [--hosts N] [--seconds S]
                           [--warmup S] [--runs N] [--work DIR] [--keep]
+                          [--lcore-cpu N]
 """
 import argparse
 import ipaddress
@@ -59,7 +61,8 @@ from timeseries import fields, log_time  # noqa: E402
 from web_api import pool_sizes  # noqa: E402
 
 FLOOR = 0.95
-LCORE_CPU = 1  # lcores.rx and lcores.engine in write_config
+LCORE_CPU = 1  # lcores.rx and lcores.engine; see pick_cpus()
+CONTROL_CPU = 0
 
 
 def build_capture(path, hosts):
@@ -85,9 +88,9 @@ def write_config(work, name, capture, hosts, rrd):
         f"    - vdev: net_pcap0,rx_pcap={capture},infinite_rx=1",
         "      name: live0",
         "lcores:",
-        "  control: 0",
-        "  rx: [1]",
-        "  engine: [1]",
+        f"  control: {CONTROL_CPU}",
+        f"  rx: [{LCORE_CPU}]",
+        f"  engine: [{LCORE_CPU}]",
         "memory:",
         "  hugepages: false",
         f"  mbufs: {mbufs}",
@@ -123,6 +126,43 @@ def cpu_times(cpu):
                 ticks = [int(v) for v in line.split()[1:9]]
                 return ticks[0] + ticks[1], sum(ticks)
     raise RuntimeError(f"no cpu{cpu} line in /proc/stat")
+
+
+def device_interrupts():
+    """Returns the interrupts each CPU has taken from devices (the numbered
+    lines of /proc/interrupts), by CPU number."""
+    with open("/proc/interrupts", encoding="ascii") as f:
+        cpus = [int(c[3:]) for c in f.readline().split()]
+        totals = dict.fromkeys(cpus, 0)
+        for line in f:
+            parts = line.split()
+            if not parts or not parts[0].rstrip(":").isdigit():
+                continue
+            for cpu, value in zip(cpus, parts[1:1 + len(cpus)]):
+                if value.isdigit():
+                    totals[cpu] += int(value)
+    return totals
+
+
+def pick_cpus(lcore_cpu):
+    """Chooses the lcores' CPU and the control thread's: the lcores go
+    where devices have interrupted least, unless <lcore_cpu> is given.
+
+    Some virtual machines route a device's interrupts to one fixed CPU
+    (a kernel-managed interrupt, whose affinity root cannot change). The
+    writer's disk writes then interrupt that CPU, and if the lcores ran
+    there the benchmark would measure the interrupt placement, not vigil.
+    A probe's operator keeps device interrupts off the lcores' CPUs in
+    the same way."""
+    global LCORE_CPU, CONTROL_CPU
+    totals = device_interrupts()
+    if len(totals) < 2:
+        raise RuntimeError("needs two CPUs")
+    if lcore_cpu is None:
+        lcore_cpu = min(sorted(totals), key=lambda c: totals[c])
+    LCORE_CPU = lcore_cpu
+    CONTROL_CPU = next(c for c in sorted(totals) if c != lcore_cpu)
+    return totals
 
 
 def children(pid):
@@ -234,10 +274,21 @@ def main():
     parser.add_argument("--work", help="work directory (default: a new one "
                         "under /var/tmp)")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--lcore-cpu", type=int, help="the CPU for the rx "
+                        "and engine lcores (default: the one devices have "
+                        "interrupted least)")
     args = parser.parse_args()
     if args.seconds - args.warmup < 10 or args.runs < 1:
         parser.error("--seconds must exceed --warmup by 10 or more")
 
+    try:
+        totals = pick_cpus(args.lcore_cpu)
+    except (RuntimeError, StopIteration) as err:
+        parser.error(str(err))
+    print(f"lcores on CPU {LCORE_CPU}, control thread and rrd writer on "
+          f"CPU {CONTROL_CPU}; device interrupts so far: " +
+          ", ".join(f"CPU {c} {n:,}" for c, n in sorted(totals.items())),
+          flush=True)
     work = args.work or tempfile.mkdtemp(prefix="vigil-ts-live-",
                                          dir="/var/tmp")
     os.makedirs(work, exist_ok=True)
