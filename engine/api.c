@@ -1292,6 +1292,8 @@ fill_ts_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 	ADD(l, n, "files_created", w.files_created);
 	ADD(l, n, "create_errors", w.create_errors);
 	ADD(l, n, "ds_unknown", w.ds_unknown);
+	ADD(l, n, "points_lost", w.points_lost);
+	ADD(l, n, "writer_restarts", w.restarts);
 	if (series != NULL) {
 		vg_ts_series_get_stats(series, &s);
 		ADD(l, n, "minutes", s.minutes);
