@@ -140,8 +140,7 @@ struct vg_capture {
 	int ts_offset;                 /* mbuf timestamp dynfield, or -1 */
 	uint64_t ts_flag;
 	atomic_bool stop;              /* set by the control thread */
-	uint64_t tsc_hz;
-	uint64_t tsc_base;             /* TSC and wall time at start-up */
+	uint64_t mono_base_ns;         /* monotonic and wall time at start-up */
 	uint64_t wall_base_us;
 };
 
@@ -181,7 +180,10 @@ vg_rx_lcore_main(void *arg);
 struct vg_pkt *
 vg_mbuf_pkt(struct rte_mbuf *mbuf);
 
-/* Returns the current wall-clock time in microseconds, from the TSC. */
+/*
+ * Returns the current time in microseconds: the wall-clock time at
+ * start-up plus the monotonic time since, so it never steps back.
+ */
 uint64_t
 vg_capture_now_us(const struct vg_capture *capture);
 

@@ -289,15 +289,18 @@ open_port(struct vg_capture *capture, const struct vg_port_config *cfg,
 int
 vg_capture_setup(struct vg_capture *capture, const struct vg_config *cfg)
 {
-	struct timeval now;
+	struct timespec wall;
+	struct timespec mono;
 	unsigned int i;
 	int rc;
 
 	capture->cfg = cfg;
-	capture->tsc_hz = rte_get_tsc_hz();
-	capture->tsc_base = rte_get_tsc_cycles();
-	gettimeofday(&now, NULL);
-	capture->wall_base_us = (uint64_t)now.tv_sec * 1000000 + (uint64_t)now.tv_usec;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &wall);
+	capture->mono_base_ns = (uint64_t)mono.tv_sec * 1000000000 +
+				(uint64_t)mono.tv_nsec;
+	capture->wall_base_us = (uint64_t)wall.tv_sec * 1000000 +
+				(uint64_t)wall.tv_nsec / 1000;
 
 	rc = create_pools(capture, cfg);
 	if (rc != 0)
@@ -360,8 +363,17 @@ vg_capture_assign_queues(struct vg_capture *capture, struct vg_rx_lcore *rx,
 uint64_t
 vg_capture_now_us(const struct vg_capture *capture)
 {
-	uint64_t cycles = rte_get_tsc_cycles() - capture->tsc_base;
+	struct timespec mono;
+	uint64_t ns;
 
-	return capture->wall_base_us + cycles / capture->tsc_hz * 1000000 +
-	       (cycles % capture->tsc_hz) * 1000000 / capture->tsc_hz;
+	/*
+	 * The kernel's monotonic clock, not the TSC over rte_get_tsc_hz():
+	 * DPDK rounds the TSC frequency it measures (to 10 MHz on x86), and a
+	 * rate 0.15% off put a live run's packet times 2 minutes a day
+	 * behind. The monotonic clock follows NTP's rate corrections, never
+	 * steps back, and reads the TSC through the vDSO (about 22 ns here).
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	ns = (uint64_t)mono.tv_sec * 1000000000 + (uint64_t)mono.tv_nsec;
+	return capture->wall_base_us + (ns - capture->mono_base_ns) / 1000;
 }
