@@ -23,8 +23,9 @@ thread's CPU) run on the other.
 The figures: packets per second of each kind (median of the runs), their
 ratio (floor: within 5%), the host series written, the points written,
 the writer queue's high-water mark and the points dropped because it was
-full (floor: none), the CPUs' worth of time other processes used (the
-writer process counts as vigild's), the share of the lcores' CPU spent
+full (floor: none), the share of a CPU the rrd writer process used, the
+CPUs' worth of time other processes used (the writer process counts as
+vigild's), the share of the lcores' CPU spent
 in user mode, and the TLB shootdown interrupts that CPU took a second.
 The rest of that CPU went to the kernel. A shootdown is how the kernel
 makes the CPUs running a process drop a mapping that one of its threads
@@ -38,7 +39,9 @@ command-line error.
 With --housekeeping the kernel's unbound work queues run on the control
 CPU only, for the benchmark's duration; without it, the writeback of the
 rrd files' dirty pages runs partly on the lcores' CPU (2.7% of it in one
-profiled run).
+profiled run). On a 2-CPU virtual machine the option raised the lcores'
+user time to that of the baseline but lowered their rate: the lcores
+lose more to the other CPU's extra work than to the kernel on their own.
 
 usage: timeseries_live.py --vigild PATH [--hosts N] [--seconds S]
                           [--warmup S] [--runs N] [--work DIR] [--keep]
@@ -213,6 +216,19 @@ def children(pid):
     return found
 
 
+def cpu_seconds(pids):
+    """Returns the CPU time, user and system, that <pids> have used."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+                after_name = f.read().rsplit(")", 1)[1].split()
+            ticks += int(after_name[11]) + int(after_name[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def tlb_shootdowns(cpu):
     """Returns the TLB shootdown interrupts CPU <cpu> has taken, from
     /proc/interrupts, or None when the kernel does not list them."""
@@ -239,11 +255,14 @@ def run(vigild, config, seconds, warmup, timeseries):
     reader.start()
     time.sleep(warmup)
     # The rrd writer is vigild's child process: its time is vigild's.
-    meter = LoadMeter(proc.pid, *children(proc.pid))
+    kids = children(proc.pid)
+    meter = LoadMeter(proc.pid, *kids)
+    kids_cpu0 = cpu_seconds(kids)
     user0, all0 = cpu_times(LCORE_CPU)
     tlb0 = tlb_shootdowns(LCORE_CPU)
     time.sleep(seconds - warmup)
     others = meter.foreign_cpus()
+    kids_cpu = (cpu_seconds(kids) - kids_cpu0) / (seconds - warmup)
     user1, all1 = cpu_times(LCORE_CPU)
     tlb1 = tlb_shootdowns(LCORE_CPU)
     proc.send_signal(signal.SIGINT)
@@ -272,6 +291,7 @@ def run(vigild, config, seconds, warmup, timeseries):
         return s["packets"] - s["ring_full"]
 
     result = dict(pps=(taken(b) - taken(a)) / (t1 - t0), seconds=t1 - t0,
+                  writer_cpu=kids_cpu,
                   others=others, drops=b["ring_full"] - a["ring_full"],
                   lcore_user=(user1 - user0) / max(all1 - all0, 1),
                   tlb=(None if tlb0 is None or tlb1 is None
@@ -364,6 +384,7 @@ def main():
             print(f"timeseries run {i + 1}: {r['pps']:,.0f} packets/s over "
                   f"{r['seconds']:.0f} s; ring-full drops {r['drops']:,}; "
                   f"host series {r['series'].get('host_series', 0):,}; "
+                  f"writer process {r['writer_cpu']:.1%} of a CPU; "
                   f"points {r['writer'].get('updates', 0):,}; CPU "
                   f"{LCORE_CPU} in user mode {r['lcore_user']:.1%}; "
                   f"{tlb_text(r)}; others {r['others']:.2f} CPUs",
