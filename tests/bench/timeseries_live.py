@@ -40,8 +40,9 @@ With --housekeeping the kernel's unbound work queues run on the control
 CPU only, for the benchmark's duration; without it, the writeback of the
 rrd files' dirty pages runs partly on the lcores' CPU (2.7% of it in one
 profiled run). On a 2-CPU virtual machine the option raised the lcores'
-user time to that of the baseline but lowered their rate: the lcores
-lose more to the other CPU's extra work than to the kernel on their own.
+user time to that of the baseline but lowered their rate. Why the rate
+fell was not measured; the other CPU did more of the work, and the two
+share the L3 cache and memory.
 
 usage: timeseries_live.py --vigild PATH [--hosts N] [--seconds S]
                           [--warmup S] [--runs N] [--work DIR] [--keep]
