@@ -264,7 +264,10 @@ vg_http_check_json_body(h2o_req_t *req, bool required)
 	if (at != -1 && is_json_type(req->headers.entries[at].value, &charset))
 		return 0;
 	/* The charset is quoted back, cut to 64 bytes. */
-	if (charset.base != NULL)
+	if (charset.base != NULL && charset.len == 0)
+		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
+			      "charset is empty; send the body in UTF-8 (charset=utf-8)");
+	else if (charset.base != NULL)
 		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
 			      "charset %.*s is not supported; send the body in UTF-8 (charset=utf-8)",
 			      (int)(charset.len < 64 ? charset.len : 64),

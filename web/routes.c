@@ -77,15 +77,25 @@ vg_param_uint(h2o_req_t *req, const struct vg_params *params,
 	return 0;
 }
 
-/* Parses an IPv4 or IPv6 address into <addr>; returns its length or 0. */
+/*
+ * Parses an IPv4 or IPv6 address into <addr>; returns its length or 0.
+ * An IPv4-mapped IPv6 address (::ffff:192.0.2.1) is taken as the IPv4
+ * host, because that is how software writes an IPv4 host as IPv6.
+ */
 size_t
 vg_parse_ip(const char *text, uint8_t *addr)
 {
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
 	if (inet_pton(AF_INET, text, addr) == 1)
 		return 4;
-	if (inet_pton(AF_INET6, text, addr) == 1)
-		return 16;
-	return 0;
+	if (inet_pton(AF_INET6, text, addr) != 1)
+		return 0;
+	if (memcmp(addr, mapped, sizeof(mapped)) == 0) {
+		memmove(addr, addr + 12, 4);
+		return 4;
+	}
+	return 16;
 }
 
 static int

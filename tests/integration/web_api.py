@@ -337,6 +337,9 @@ def check_flows(c, checks, flows, records):
         "host=10.1.0.7": [f for f in flows if "10.1.0.7" in
                           (f["client"], f["server"])],
         "host=fd00::99": [f for f in flows if f["server"] == "fd00::99"],
+        # The IPv4-mapped form names the same IPv4 host.
+        "host=::ffff:10.9.0.1": [f for f in flows if "10.9.0.1" in
+                                 (f["client"], f["server"])],
         "l4=udp&port=6000": [f for f in flows if f["l4"] == 17 and
                              f["port"] == 6000],
         "vlan=100&port=5000": [],
@@ -990,6 +993,15 @@ def check_json_bodies(port, c, checks):
                 "UTF-8 (charset=utf-8)")
         checks.check(status == 415 and doc.get("message") == want,
                      f"login as {ctype}: {status} {doc}, expected {want!r}")
+    anon = Client(port)
+    status, _, body = anon.request("POST", "/api/v1/login", login,
+                                   {"Content-Type":
+                                    "application/json; charset="})
+    doc = json.loads(body) if body else {}
+    want = "charset is empty; send the body in UTF-8 (charset=utf-8)"
+    checks.check(status == 415 and doc.get("message") == want,
+                 f"login with an empty charset: {status} {doc}, "
+                 f"expected {want!r}")
     for ctype in ("application/json; charset=utf-8", "Application/JSON",
                   'application/json;charset="UTF-8"'):
         anon = Client(port)
