@@ -134,20 +134,10 @@ static struct vg_ts_series *plugin_sink;
 
 /* ---- the host set ---- */
 
-static uint64_t
-hash_name(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
 static char **
 set_find(const struct name_set *set, const char *name)
 {
-	size_t i = (size_t)hash_name(name) & (set->size - 1);
+	size_t i = (size_t)vg_ts_hash_name(name) & (set->size - 1);
 
 	while (set->slots[i] != NULL && strcmp(set->slots[i], name) != 0)
 		i = (i + 1) & (set->size - 1);

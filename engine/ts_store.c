@@ -1,7 +1,7 @@
 /*
- * vigil-ts-writer: the process that owns every rrd file; see ts_wire.h
- * for why it is a process and how vigild talks to it, and ts_writer.h for
- * what a point is.
+ * vigil-ts-writer: the process that owns every rrd file. ts_wire.h
+ * explains why it is a process and how vigild talks to it. ts_writer.h
+ * describes a point.
  *
  * The process remembers, for each file it has touched, the last update
  * time and the order of the file's data sources. The first point for a
@@ -14,12 +14,12 @@
  * A point that follows its file's last update by more than one interval
  * (vigild was stopped, or a host was idle) is preceded by an update at the
  * start of its interval, or of its watched part when a live run began
- * inside it: unknown when nothing was watching, 0 when the
- * point's series says the gap was watched and quiet (zero_after). Without
- * it rrdtool would spread the point's value over the whole gap. Data
- * sources get a heartbeat of a day, so that one such update covers a gap
- * of up to a day; the explicit updates, not the heartbeat, are what mark
- * a gap unknown.
+ * inside it. That update is unknown when nothing was watching, and 0 when
+ * the point's series records that the gap was watched and quiet
+ * (zero_after). Without it rrdtool would spread the point's value over the
+ * whole gap. Data sources get a heartbeat of a day, so that one such
+ * update covers a gap of up to a day. The explicit updates, not the
+ * heartbeat, are what mark a gap unknown.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -78,20 +78,10 @@ count(_Atomic uint64_t *counter)
 
 /* ---- the file table ---- */
 
-static uint64_t
-hash_path(const char *path)
-{
-	uint64_t h = 14695981039346656037ull;
-
-	for (; *path != '\0'; path++)
-		h = (h ^ (unsigned char)*path) * 1099511628211ull;
-	return h;
-}
-
 static struct ts_file *
 file_slot(struct ts_file *files, size_t slots, const char *path)
 {
-	size_t i = (size_t)hash_path(path) & (slots - 1);
+	size_t i = (size_t)vg_ts_hash_name(path) & (slots - 1);
 
 	while (files[i].path != NULL && strcmp(files[i].path, path) != 0)
 		i = (i + 1) & (slots - 1);
@@ -173,7 +163,7 @@ static const char *const type_names[] = { "GAUGE", "ABSOLUTE", "DERIVE" };
  * Creates the file for <point> at <full>, starting one interval before
  * the point so that the point fills exactly its own interval. Archives
  * are the configured ones whose resolution is a multiple of the point's
- * step; when none is, one archive at the step keeps as long as the
+ * step. When none is, one archive at the step keeps as long as the
  * longest configured one.
  */
 static int
@@ -550,8 +540,9 @@ vg_ts_store_main(int argc, char **argv)
 	}
 	/*
 	 * NOTE: librrd 1.7 exports no flush-all for clients, and flushing
-	 * each file would rewrite them all at once; rrdcached writes them on
-	 * its own timer, and readers (ts_fetch.c) flush a file before reading.
+	 * each file would rewrite them all at once. So points stay in
+	 * rrdcached until its own timer, or until a reader (ts_fetch.c)
+	 * flushes the file it reads.
 	 */
 	if (w.cached)
 		rrdc_disconnect();

@@ -1,5 +1,5 @@
 /*
- * What vigild and its timeseries writer process tell each other.
+ * The protocol between vigild and its timeseries writer process.
  *
  * librrd maps each rrd file into memory to update it, and unmaps it
  * after. Unmapping a file in vigild made the kernel interrupt every other

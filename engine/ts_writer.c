@@ -7,12 +7,12 @@
  * eventfd when the ring is empty. The producer writes to the eventfd only
  * when the thread has announced that it sleeps, so a busy writer costs the
  * producer no system call. Both sides use sequentially consistent atomics
- * for the "sleeping" flag and the ring positions: the consumer sets the
- * flag and then looks at the ring, the producer fills the ring and then
- * looks at the flag, so at least one of them sees the other.
+ * for the "sleeping" flag and the ring positions. The consumer sets the
+ * flag and then reads the ring. The producer fills the ring and then
+ * reads the flag. So at least one of them notices the other.
  *
- * The socket's buffer holds a few hundred points; when the process is
- * busy with the disk, the thread waits in send() and the queue takes the
+ * The socket's buffer has room for few points. When the process is busy
+ * with the disk, the thread waits in send(), and the queue takes the
  * points meanwhile. When the process dies, the thread logs how, counts the
  * points it had not finished as lost, and starts it again after a second.
  */
@@ -41,7 +41,7 @@
 #include "ts_wire.h"
 
 #define PROGRAM "vigil-ts-writer"
-#define SETUP_TIMEOUT_MS 10000 /* for the process's first answer */
+#define SETUP_TIMEOUT_MS 10000 /* for the process's reply to its configuration */
 #define RESTART_DELAY_US 1000000
 
 extern char **environ;
@@ -106,26 +106,49 @@ path_is_safe(const char *path)
 	return true;
 }
 
+/*
+ * Returns the offset of the values in a point whose path is <path_len>
+ * bytes long. The values come first after the header and path, so they
+ * stay 8-byte aligned; the data sources follow them.
+ */
+static size_t
+point_head(size_t path_len)
+{
+	return (sizeof(struct vg_ts_point) + path_len + 1 + 7) & ~(size_t)7;
+}
+
+/* Returns the size of a point's allocation. */
+static size_t
+point_size(size_t path_len, unsigned int n)
+{
+	return point_head(path_len) +
+	       n * (sizeof(double) + sizeof(struct vg_ts_ds));
+}
+
+/* Points <point>'s values and data sources into its allocation. */
+static void
+point_link(struct vg_ts_point *point, size_t path_len)
+{
+	point->values = (double *)((char *)point + point_head(path_len));
+	point->ds = (struct vg_ts_ds *)(point->values + point->n);
+}
+
 struct vg_ts_point *
 vg_ts_point_new(const char *path, unsigned int n)
 {
 	size_t path_len = strlen(path);
 	struct vg_ts_point *point;
-	size_t head;
 	unsigned int i;
 
 	if (n == 0 || n > VG_TS_DS_MAX || path_len >= VG_TS_PATH_MAX ||
 	    !path_is_safe(path))
 		return NULL;
-	/* Values first after the header, so they stay 8-byte aligned. */
-	head = (sizeof(*point) + path_len + 1 + 7) & ~(size_t)7;
-	point = calloc(1, head + n * (sizeof(double) + sizeof(struct vg_ts_ds)));
+	point = calloc(1, point_size(path_len, n));
 	if (point == NULL)
 		return NULL;
 	memcpy(point->path, path, path_len + 1);
-	point->values = (double *)((char *)point + head);
-	point->ds = (struct vg_ts_ds *)(point->values + n);
 	point->n = (uint16_t)n;
+	point_link(point, path_len);
 	for (i = 0; i < n; i++)
 		point->values[i] = NAN;
 	return point;
@@ -165,13 +188,20 @@ vg_ts_ds_name(const char *name, char out[VG_TS_DS_NAME_LEN])
 	snprintf(out + 13, VG_TS_DS_NAME_LEN - 13, "_%05u", hash % 100000);
 }
 
+uint64_t
+vg_ts_hash_name(const char *name)
+{
+	uint64_t hash = 14695981039346656037ull;
+
+	for (; *name != '\0'; name++)
+		hash = (hash ^ (unsigned char)*name) * 1099511628211ull;
+	return hash;
+}
+
 size_t
 vg_ts_wire_point_size(const struct vg_ts_point *point)
 {
-	size_t head = (sizeof(*point) + strlen(point->path) + 1 + 7) &
-		      ~(size_t)7;
-
-	return head + point->n * (sizeof(double) + sizeof(struct vg_ts_ds));
+	return point_size(strlen(point->path), point->n);
 }
 
 struct vg_ts_point *
@@ -179,7 +209,6 @@ vg_ts_wire_point_open(void *buf, size_t len)
 {
 	struct vg_ts_point *point = buf;
 	size_t path_len;
-	size_t head;
 	unsigned int i;
 
 	if (len < sizeof(*point) + 1)
@@ -189,11 +218,9 @@ vg_ts_wire_point_open(void *buf, size_t len)
 	    point->n == 0 || point->n > VG_TS_DS_MAX ||
 	    !path_is_safe(point->path))
 		return NULL;
-	head = (sizeof(*point) + path_len + 1 + 7) & ~(size_t)7;
-	if (len != head + point->n * (sizeof(double) + sizeof(struct vg_ts_ds)))
+	if (len != point_size(path_len, point->n))
 		return NULL;
-	point->values = (double *)((char *)point + head);
-	point->ds = (struct vg_ts_ds *)(point->values + point->n);
+	point_link(point, path_len);
 	for (i = 0; i < point->n; i++) {
 		if (memchr(point->ds[i].name, '\0', VG_TS_DS_NAME_LEN) == NULL ||
 		    point->ds[i].type > VG_TS_DERIVE)

@@ -159,6 +159,13 @@ vg_ts_writer_stop(struct vg_ts_writer *w);
 void
 vg_ts_writer_set_program(const char *path);
 
+/*
+ * Returns the 64-bit FNV-1a hash of <name>, for the writer's file table
+ * and the series' host set.
+ */
+uint64_t
+vg_ts_hash_name(const char *name);
+
 /* Copies the counters; callable from the producer while the thread runs. */
 void
 vg_ts_writer_get_stats(const struct vg_ts_writer *w,

@@ -29,8 +29,8 @@ vigild's), the share of the lcores' CPU spent
 in user mode, and the TLB shootdown interrupts that CPU took a second.
 The rest of that CPU went to the kernel. A shootdown is how the kernel
 makes the CPUs running a process drop a mapping that one of its threads
-removed; librrd maps and unmaps each file it updates, so an rrd writer
-inside vigild would interrupt the lcores thousands of times a second.
+removed. librrd maps and unmaps each file it updates, so an rrd writer
+inside vigild interrupted the lcores thousands of times a second.
 
 Standard library only; no hugepages (about 1.8 GB of 4 KiB pages for the
 mbufs). Exit status: 0 floors met, 3 a floor missed, 1 a run failed, 2 a
