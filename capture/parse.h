@@ -110,13 +110,22 @@ struct vg_parse_opts {
 
 /*
  * Parses the frame in <data>, <len> bytes long, into <pkt>. Fills every
- * field except ts_us, data and port_id, which belong to the caller.
+ * field; ts_us, data and port_id are left 0 for the caller to set after.
  * Returns VG_PARSE_OK or the error kind; on error <pkt> is left partly
  * written and must not be used.
  */
 enum vg_parse_error
 vg_parse(const struct vg_parse_opts *opts, const uint8_t *data, uint32_t len,
 	 struct vg_pkt *pkt);
+
+/*
+ * Parses like vg_parse(), always through the general walk over layers,
+ * without the shortcut vg_parse() takes for common Ethernet frames. The
+ * results are the same, and the tests compare the two.
+ */
+enum vg_parse_error
+vg_parse_layers(const struct vg_parse_opts *opts, const uint8_t *data,
+		uint32_t len, struct vg_pkt *pkt);
 
 /* Returns the counter name of <err> ("ok", "link_truncated", ...). */
 const char *

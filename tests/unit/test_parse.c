@@ -195,7 +195,12 @@ put_inner_ipv4_udp(struct frame *f)
 	end_ipv4(f, ip);
 }
 
-/* Parsing helpers: the frame is copied to a buffer of exactly its size. */
+/*
+ * Parsing helpers: the frame is copied to a buffer of exactly its size.
+ * Every frame is also parsed by the general walk over layers alone, which
+ * must agree with vg_parse() (and its shortcut for common frames) on the
+ * error and, for a frame that parses, on every byte of the summary.
+ */
 
 static enum vg_parse_error
 parse_exact(uint32_t linktype, uint32_t tunnels, const uint8_t *data,
@@ -204,10 +209,15 @@ parse_exact(uint32_t linktype, uint32_t tunnels, const uint8_t *data,
 	struct vg_parse_opts opts = {.linktype = linktype, .tunnels = tunnels};
 	uint8_t *copy = malloc(len > 0 ? len : 1);
 	enum vg_parse_error err;
+	struct vg_pkt walked;
 
 	assert_non_null(copy);
 	memcpy(copy, data, len);
+	memset(&walked, 0x5a, sizeof(walked));
 	err = vg_parse(&opts, copy, len, pkt);
+	assert_int_equal(vg_parse_layers(&opts, copy, len, &walked), err);
+	if (err == VG_PARSE_OK)
+		assert_memory_equal(pkt, &walked, sizeof(walked));
 	free(copy);
 	return err;
 }
@@ -427,6 +437,7 @@ test_parse_ethernet_ipv4_tcp(void **state)
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.ts_us = 123456789;
 	pkt.port_id = 3;
+	pkt.data = f.b;
 	assert_int_equal(parse_exact(VG_LINK_ETHERNET, 0, f.b, f.len, &pkt),
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
@@ -446,9 +457,10 @@ test_parse_ethernet_ipv4_tcp(void **state)
 	assert_int_equal(pkt.vlan, 0);
 	assert_int_equal(pkt.tunnel, 0);
 	assert_int_equal(pkt.frame_len, 14 + 20 + 20 + 5);
-	/* fields that belong to the caller are left alone */
-	assert_int_equal(pkt.ts_us, 123456789);
-	assert_int_equal(pkt.port_id, 3);
+	/* fields that belong to the caller are cleared for it to set */
+	assert_int_equal(pkt.ts_us, 0);
+	assert_int_equal(pkt.port_id, 0);
+	assert_null(pkt.data);
 	assert_snap_cuts(VG_LINK_ETHERNET, 0, &f, 14, 20);
 	assert_l4_cuts(VG_LINK_ETHERNET, &f, 14, 14 + 20, 20);
 }
