@@ -120,15 +120,25 @@ struct vg_rx_lcore {
 
 	bool shares_cpu;              /* another lcore is pinned to its CPU */
 
-	struct vg_rx_counters counters;
-	atomic_bool done;             /* every queue is a finished file */
+	/*
+	 * Written by this lcore for every frame, read by the control thread
+	 * once a second.
+	 */
+	alignas(64) struct vg_rx_counters counters;
+	uint64_t latest_us;           /* rx lcore only */
+
+	/*
+	 * Read by the engine lcores whenever their rings are empty. These
+	 * fields get a cache line of their own, so those reads do not take
+	 * away the lines this lcore writes for every frame.
+	 */
+	alignas(64) atomic_bool done; /* every queue is a finished file */
 	/*
 	 * Latest packet time this lcore has handed to the engine rings,
 	 * published after the packets: an engine lcore whose rings are empty
 	 * has seen every packet of this lcore up to that time.
 	 */
 	_Atomic uint64_t handed_us;
-	uint64_t latest_us;           /* rx lcore only */
 };
 
 struct vg_capture {

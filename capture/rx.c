@@ -293,10 +293,14 @@ engine_of(uint32_t hash, unsigned int engines)
 	return (unsigned int)(((uint64_t)hash * engines) >> 32);
 }
 
+/*
+ * Counts, parses and stages one frame. <latest_us> is the burst's latest
+ * packet time so far, kept by the caller and raised here.
+ */
 static void
 handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	     uint16_t port_index, struct rte_mbuf *mbuf,
-	     struct staging *staged, uint64_t burst_us)
+	     struct staging *staged, uint64_t burst_us, uint64_t *latest_us)
 {
 	struct vg_parse_opts opts = { .linktype = port->linktype,
 				      .tunnels = rx->tunnels };
@@ -327,8 +331,8 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	pkt->ts_us = packet_time(rx->capture, mbuf, burst_us);
 	pkt->data = rte_pktmbuf_mtod(mbuf, const uint8_t *);
 	pkt->port_id = (uint8_t)port_index;
-	if (pkt->ts_us > rx->latest_us)
-		rx->latest_us = pkt->ts_us;
+	if (pkt->ts_us > *latest_us)
+		*latest_us = pkt->ts_us;
 
 	s = rx->engine_count == 1 ?
 		    &staged[0] :
@@ -359,6 +363,7 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 	struct vg_capture *capture = rx->capture;
 	const struct vg_port *port = &capture->ports[ref->port_index];
 	struct rte_mbuf *mbufs[MAX_BURST];
+	uint64_t latest_us = rx->latest_us;
 	uint64_t burst_us;
 	uint16_t n;
 	uint16_t i;
@@ -398,9 +403,10 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 			break;
 		}
 		handle_frame(rx, port, ref->port_index, mbufs[i], staged,
-			     burst_us);
+			     burst_us, &latest_us);
 	}
 	flush_staging(rx, staged, port->lossless);
+	rx->latest_us = latest_us;
 	/*
 	 * NOTE: with several capture files on one rx lcore this is the
 	 * latest time over all of them, so a file that lags behind another
