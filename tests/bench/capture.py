@@ -37,6 +37,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import struct
 import subprocess
 import sys
@@ -671,8 +672,8 @@ def repeated_capture_path(work, size):
     return Path(name)
 
 
-def run_ndpi_reader(args, work, replay, frames, ndpi_files):
-    """Time ndpiReader on the replay concatenated into one large file.
+def prepare_ndpi_reader(args, work, replay, frames, ndpi_files):
+    """Write the replay concatenated into one large file for ndpiReader.
 
     One pass over the replay takes milliseconds, too short to time with the
     millisecond clock ndpiReader reports, so a first pass estimates the
@@ -681,7 +682,8 @@ def run_ndpi_reader(args, work, replay, frames, ndpi_files):
     clock at the latest packet time when times go backwards, so flows stay
     open across copies, as they do in vigild's replay (example/reader_util.c
     in nDPI). The report shows the flow count of both runs, which are equal
-    when that holds.
+    when that holds. Returns (path, copies, flows of the single pass); the
+    caller deletes the file.
     """
     first = run_ndpi_reader_once(args, replay, ndpi_files)
     estimate = first["packets"] / max(first["msec"], 1) * 1000
@@ -692,16 +694,23 @@ def run_ndpi_reader(args, work, replay, frames, ndpi_files):
     log(f"ndpiReader: {copies} copies of the replay, {copies * size / 1e6:.0f} MB in {big}")
     try:
         concatenate(replay, copies, big)
-        meter = LoadMeter()
-        result = run_ndpi_reader_once(args, big, ndpi_files)
-        result["foreign"] = meter.foreign_cpus()
-    finally:
+    except BaseException:
         big.unlink(missing_ok=True)
+        raise
+    return big, copies, first["flows"]
+
+
+def run_ndpi_reader(args, prepared, frames, ndpi_files):
+    """Time ndpiReader once on the file prepare_ndpi_reader() wrote."""
+    big, copies, single_pass_flows = prepared
+    meter = LoadMeter()
+    result = run_ndpi_reader_once(args, big, ndpi_files)
+    result["foreign"] = meter.foreign_cpus()
     if result["packets"] != copies * frames:
         raise BenchError(f"ndpiReader read {result['packets']} packets of the "
                          f"{copies * frames} in {copies} copies")
     result["copies"] = copies
-    result["single_pass_flows"] = first["flows"]
+    result["single_pass_flows"] = single_pass_flows
     result["pps"] = result["packets"] / (max(result["msec"], 1) / 1000)
     return result
 
@@ -829,10 +838,23 @@ def program_lines(args, vigild, testpmd, ndpi):
     return lines
 
 
-def check_floors(vigild, testpmd, ndpi, flow_size):
-    """Return (name, measured, floor, met) for each floor that was measured."""
-    ratio_testpmd = vigild["pps"] / testpmd["pps"]
-    ratio_ndpi = vigild["pps"] / ndpi["pps"]
+def run_ratios(run):
+    """Return vigild's rate over testpmd's and over ndpiReader's in one run."""
+    vigild, testpmd, ndpi = run
+    return vigild["pps"] / testpmd["pps"], vigild["pps"] / ndpi["pps"]
+
+
+def check_floors(runs, flow_size):
+    """Return (name, measured, floor, met) for each floor that was measured.
+
+    With several runs, each ratio is the median of the runs' own ratios.
+    The three programs of one run are measured within two minutes of each
+    other, so a slow spell of the machine moves a run's ratio less than a
+    ratio of rates taken minutes apart.
+    """
+    ratios = [run_ratios(run) for run in runs]
+    ratio_testpmd = statistics.median(r[0] for r in ratios)
+    ratio_ndpi = statistics.median(r[1] for r in ratios)
     floors = [
         ("vigild / testpmd", f"{ratio_testpmd:.1%}",
          f">= {FLOOR_VS_TESTPMD:.0%}", ratio_testpmd >= FLOOR_VS_TESTPMD),
@@ -846,10 +868,18 @@ def check_floors(vigild, testpmd, ndpi, flow_size):
     return floors
 
 
-def floor_lines(floors, vigild, flow_size, flow_note):
+def floor_lines(floors, runs, flow_size, flow_note):
+    vigild = runs[-1][0]
     lines = [f"  {'floor':<28} {'measured':>10} {'floor':>8}  result"]
     for name, measured, floor, met in floors:
         lines.append(f"  {name:<28} {measured:>10} {floor:>8}  {verdict(met)}")
+    if len(runs) > 1:
+        lines.append(f"  the two ratios are medians over {len(runs)} runs; "
+                     "each run's own ratios:")
+        for number, run in enumerate(runs, 1):
+            ratio_testpmd, ratio_ndpi = run_ratios(run)
+            lines.append(f"    run {number}: vigild / testpmd {ratio_testpmd:.1%}, "
+                         f"vigild / ndpiReader {ratio_ndpi:.2f}x")
     if flow_size is None:
         lines.append(f"  {'flow table bytes per flow':<28} {flow_note}")
     else:
@@ -880,9 +910,14 @@ def classification_lines(vigild, ndpi, rows, agreement):
     return lines
 
 
-def print_report(args, info, vigild, testpmd, ndpi, flow_size, flow_note):
-    """Print the report; return (all floors met, agreement, floors, protocol rows)."""
+def print_report(args, info, runs, flow_size, flow_note):
+    """Print the report; return (all floors met, agreement, floors, protocol rows).
+
+    <runs> is a list of (vigild, testpmd, ndpiReader) results, one per run.
+    The classification and vigild's counters come from the last run.
+    """
     frames = info["replay_frames"]
+    vigild, _, ndpi = runs[-1]
     out = [
         "vigil capture benchmark",
         f"  capture    {frames} frames, "
@@ -898,19 +933,24 @@ def print_report(args, info, vigild, testpmd, ndpi, flow_size, flow_note):
     if info["stale"]:
         out[-1:-1] = [f"  NOTE: {args.vigild} is older than the sources next "
                       "to this script, so it may not be the code you are reading"]
-    out += program_lines(args, vigild, testpmd, ndpi)
-    out.append("")
+    for number, run in enumerate(runs, 1):
+        if len(runs) > 1:
+            out.append(f"  run {number} of {len(runs)}")
+        out += program_lines(args, *run)
+        out.append("")
 
-    floors = check_floors(vigild, testpmd, ndpi, flow_size)
-    out += floor_lines(floors, vigild, flow_size, flow_note)
+    floors = check_floors(runs, flow_size)
+    out += floor_lines(floors, runs, flow_size, flow_note)
     out.append("")
 
     rows, agreement = compare_protocols(vigild["records"], ndpi["protocols"])
     out += classification_lines(vigild, ndpi, rows, agreement)
-    if vigild["problems"]:
-        out.append("")
-        out.append("  vigild counters that do not add up:")
-        out.extend(f"    {problem}" for problem in vigild["problems"])
+    for number, run in enumerate(runs, 1):
+        if run[0]["problems"]:
+            out.append("")
+            run_label = f" in run {number}" if len(runs) > 1 else ""
+            out.append(f"  vigild counters that do not add up{run_label}:")
+            out.extend(f"    {problem}" for problem in run[0]["problems"])
     print("\n".join(out), flush=True)
     return all(met for _, _, _, met in floors), agreement, floors, rows
 
@@ -960,6 +1000,10 @@ def build_parser():
                         help="CPU of vigild's engine lcore, testpmd's forwarding "
                              "lcore and ndpiReader (default: %(default)s)")
 
+    parser.add_argument("--runs", type=int, default=1,
+                        help="measure the three programs this many times, one "
+                             "after the other, and hold the floors to the "
+                             "median of the runs' ratios (default: %(default)s)")
     parser.add_argument("--warmup", type=int, default=5,
                         help="seconds of replay before measuring (default: %(default)s)")
     parser.add_argument("--seconds", type=int, default=10,
@@ -1005,6 +1049,8 @@ def parse_args(argv):
         args.build_dir = Path(args.vigild).resolve().parent.parent
     if args.warmup < 1 or args.seconds < 2:
         parser.error("--warmup must be at least 1 and --seconds at least 2")
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, not {args.runs}")
     return args
 
 
@@ -1069,37 +1115,49 @@ def main(argv):
         ndpi_files = ndpi_config_files(args.ndpi_config)
         vdev = f"net_pcap0,rx_pcap={replay},infinite_rx=1"
 
-        vigild = run_vigild(args, work, vdev, mbufs, memory_mb, ndpi_files)
-        log(f"vigild: {vigild['pps']:,.0f} packets/s")
-        testpmd = run_testpmd(args, work, vdev, mbufs, memory_mb)
-        log(f"testpmd: {testpmd['pps']:,.0f} packets/s")
-        ndpi = run_ndpi_reader(args, work, replay, frames, ndpi_files)
-        log(f"ndpiReader: {ndpi['pps']:,.0f} packets/s")
+        prepared = prepare_ndpi_reader(args, work, replay, frames, ndpi_files)
+        runs = []
+        try:
+            for number in range(1, args.runs + 1):
+                if args.runs > 1:
+                    log(f"run {number} of {args.runs}")
+                vigild = run_vigild(args, work, vdev, mbufs, memory_mb, ndpi_files)
+                log(f"vigild: {vigild['pps']:,.0f} packets/s")
+                testpmd = run_testpmd(args, work, vdev, mbufs, memory_mb)
+                log(f"testpmd: {testpmd['pps']:,.0f} packets/s")
+                ndpi = run_ndpi_reader(args, prepared, frames, ndpi_files)
+                log(f"ndpiReader: {ndpi['pps']:,.0f} packets/s")
+                runs.append((vigild, testpmd, ndpi))
+        finally:
+            prepared[0].unlink(missing_ok=True)
         flow_size, flow_note = probe_flow_size(args, work)
 
         info = dict(replay_frames=frames, replay_bytes=replay.stat().st_size,
                     source=source, hugepages=hugepages.summary,
                     stale=vigild_is_stale(args))
-        met, agreement, floors, rows = print_report(args, info, vigild, testpmd,
-                                                    ndpi, flow_size, flow_note)
+        met, agreement, floors, rows = print_report(args, info, runs, flow_size,
+                                                    flow_note)
         if args.json:
             args.json.write_text(json.dumps(dict(
                 capture=dict(frames=frames, source=source),
-                vigild=dict(pps=vigild["pps"], command=vigild["command"],
-                            stats=vigild["stats"], problems=vigild["problems"],
-                            foreign_cpus=vigild["foreign"]),
-                testpmd=dict(pps=testpmd["pps"], command=testpmd["command"],
-                             foreign_cpus=testpmd["foreign"]),
-                ndpi_reader=dict(pps=ndpi["pps"], packets=ndpi["packets"],
-                                 msec=ndpi["msec"], command=ndpi["command"],
-                                 foreign_cpus=ndpi["foreign"]),
+                runs=[dict(
+                    vigild=dict(pps=vigild["pps"], command=vigild["command"],
+                                stats=vigild["stats"],
+                                problems=vigild["problems"],
+                                foreign_cpus=vigild["foreign"]),
+                    testpmd=dict(pps=testpmd["pps"], command=testpmd["command"],
+                                 foreign_cpus=testpmd["foreign"]),
+                    ndpi_reader=dict(pps=ndpi["pps"], packets=ndpi["packets"],
+                                     msec=ndpi["msec"], command=ndpi["command"],
+                                     foreign_cpus=ndpi["foreign"]))
+                    for vigild, testpmd, ndpi in runs],
                 flow_size=flow_size, classification_agreement=agreement,
                 flows_per_protocol=[dict(protocol=n, vigild=a, ndpi_reader=b)
                                     for n, a, b in rows],
                 floors=[dict(name=n, measured=m, floor=f, met=ok)
                         for n, m, f, ok in floors]), indent=2) + "\n",
                 encoding="utf-8")
-        if vigild["problems"]:
+        if any(run[0]["problems"] for run in runs):
             return 1
         return 0 if met else 3
     except BenchError as err:
