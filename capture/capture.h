@@ -35,6 +35,11 @@ struct vg_port {
 	bool lossless;              /* capture file: wait for ring room */
 	bool pace;                  /* release frames at their capture times */
 	uint64_t expected_packets;  /* frames in the file, UINT64_MAX if endless */
+	/*
+	 * The file has a record libpcap cannot read after expected_packets
+	 * frames. What the driver delivers after that is not trusted.
+	 */
+	bool damaged;
 	char name[64];
 	char device[96];            /* DPDK device name */
 };
@@ -46,6 +51,7 @@ struct vg_rx_counters {
 	uint64_t ring_full;   /* live frames dropped on a full engine ring */
 	uint64_t oversize;    /* frames too large to copy into one mbuf */
 	uint64_t copy_nombuf; /* multi-segment frames with no mbuf to copy into */
+	uint64_t after_damage; /* frames read after a damaged file record */
 };
 
 struct vg_rx_queue_ref {

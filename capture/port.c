@@ -59,13 +59,15 @@ port_file(const struct vg_port_config *cfg, char *path, size_t len)
 }
 
 /*
- * Reads the link type and frame count of capture file <path>. libpcap
- * returns DLT_ values, which equal the file format's LINKTYPE_ values that
- * vigil's parser takes except for raw IP (DLT_RAW is 12 on Linux, the file
- * says 101), so that one is mapped back.
+ * Reads the link type and frame count of capture file <path>, and whether
+ * a record that libpcap cannot read ends the count. libpcap returns DLT_
+ * values, which equal the file format's LINKTYPE_ values that vigil's
+ * parser takes except for raw IP (DLT_RAW is 12 on Linux, the file says
+ * 101), so that one is mapped back.
  */
 static int
-scan_file(const char *path, uint32_t *linktype, uint64_t *frames)
+scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
+	  bool *damaged)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *hdr;
@@ -94,9 +96,10 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames)
 	*frames = 0;
 	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1)
 		(*frames)++;
-	if (rc == PCAP_ERROR)
+	*damaged = rc == PCAP_ERROR;
+	if (*damaged)
 		VG_WARN("capture",
-			"file=%s frame=%" PRIu64 " capture is damaged after this frame: %s",
+			"file=%s frame=%" PRIu64 " capture is damaged after this frame, and the rest of the file is skipped: %s",
 			path, *frames, pcap_geterr(pcap));
 	pcap_close(pcap);
 	return 0;
@@ -276,11 +279,14 @@ open_port(struct vg_capture *capture, const struct vg_port_config *cfg,
 	if (port_file(cfg, file, sizeof(file))) {
 		port->lossless = true;
 		port->rx_queues = 1;
-		rc = scan_file(file, &port->linktype, &port->expected_packets);
+		rc = scan_file(file, &port->linktype, &port->expected_packets,
+			       &port->damaged);
 		if (rc != 0)
 			return rc;
-		if (strstr(cfg->source, "infinite_rx=1") != NULL)
+		if (strstr(cfg->source, "infinite_rx=1") != NULL) {
 			port->expected_packets = UINT64_MAX;
+			port->damaged = false;
+		}
 	}
 
 	rc = rte_eth_dev_get_port_by_name(port->device, &port->port_id);

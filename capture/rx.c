@@ -388,6 +388,24 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 		return false;
 	}
 	*quiet_since = 0;
+	if (port->damaged && port->expected_packets - ref->received < n) {
+		/*
+		 * net_pcap goes on reading after a record libpcap rejected, from
+		 * wherever that left the file, so what follows is framed by
+		 * chance. The file ends at the damage, as in nDPI's reader,
+		 * whose pcap_loop() call (example/ndpiReader.c) stops at the
+		 * first error.
+		 */
+		uint16_t keep = (uint16_t)(port->expected_packets -
+					   ref->received);
+
+		rx->counters.after_damage += n - keep;
+		rte_pktmbuf_free_bulk(mbufs + keep, n - keep);
+		n = keep;
+		ref->done = true;
+		if (n == 0)
+			return false;
+	}
 	ref->received += n;
 	burst_us = vg_capture_now_us(capture);
 

@@ -23,6 +23,7 @@ add_rx(struct vg_rx_counters *sum, const struct vg_rx_counters *c)
 	sum->ring_full += c->ring_full;
 	sum->oversize += c->oversize;
 	sum->copy_nombuf += c->copy_nombuf;
+	sum->after_damage += c->after_damage;
 }
 
 static void
@@ -95,9 +96,10 @@ vg_stats_write_json(const struct vg_stats *stats,
 
 	fprintf(out, "{\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 		     ",\"ring_full\":%" PRIu64 ",\"oversize\":%" PRIu64
-		     ",\"copy_nombuf\":%" PRIu64 ",\"parse_errors\":{",
+		     ",\"copy_nombuf\":%" PRIu64 ",\"after_damage\":%" PRIu64
+		     ",\"parse_errors\":{",
 		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
-		rx->copy_nombuf);
+		rx->copy_nombuf, rx->after_damage);
 	for (i = 1; i < VG_PARSE_ERROR_COUNT; i++)
 		fprintf(out, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
 			vg_parse_error_name((enum vg_parse_error)i),
@@ -173,9 +175,9 @@ vg_stats_log_summary(const struct vg_stats *stats,
 	VG_INFO("capture",
 		"summary rx_packets=%" PRIu64 " rx_bytes=%" PRIu64
 		" ring_full=%" PRIu64 " oversize=%" PRIu64
-		" copy_nombuf=%" PRIu64,
+		" copy_nombuf=%" PRIu64 " after_damage=%" PRIu64,
 		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
-		rx->copy_nombuf);
+		rx->copy_nombuf, rx->after_damage);
 
 	errors[0] = '\0';
 	for (i = 1; i < VG_PARSE_ERROR_COUNT && used < sizeof(errors); i++) {

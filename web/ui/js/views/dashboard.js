@@ -21,7 +21,7 @@ const HISTORY_MS = 60000;
 
 // Counters that mean something was lost or refused, by section.
 const DROPS = [
-  'ring_full', 'oversize', 'copy_nombuf', 'flows_table_full',
+  'ring_full', 'oversize', 'copy_nombuf', 'after_damage', 'flows_table_full',
   'ndpi_pool_empty', 'records_dropped', 'late_statuses', 'statuses_full',
 ];
 const PLUGIN_DROPS = [

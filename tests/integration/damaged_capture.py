@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""Damaged capture files: vigild keeps what comes before the damage.
+
+Each capture contains BEFORE good frames, one UDP flow each, then damage, then
+in some cases more good frames on other ports. libpcap stops at the first
+record it cannot read, and vigild must end the file there, as nDPI's reader
+does: the frames before the damage become flows, nothing after it does,
+the run exits 0, and the log names the file and the last good frame.
+Every expected value comes from the frames this test wrote.
+
+usage: damaged_capture.py VIGILD SOURCE_ROOT
+"""
+import json
+import os
+import random
+import struct
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapgen as g  # noqa: E402
+import vigtest  # noqa: E402
+
+BEFORE = 40
+AFTER = 60
+T0 = 1_700_000_000
+
+
+def frame(port):
+    """One UDP frame from client port <port>: a flow of its own."""
+    return g.packet("10.1.0.1", "10.1.0.2", 17,
+                    g.udp("10.1.0.1", port, "10.1.0.2", 9000, b"d" * 40))
+
+
+def record(index, data, caplen=None):
+    """A pcap record header and data; <caplen> overrides the length field."""
+    length = len(data) if caplen is None else caplen
+    return struct.pack("<IIII", T0 + index, 0, length, length) + data
+
+
+def header():
+    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+
+
+def good_records(first_port, count, first_index=0):
+    return b"".join(record(first_index + i, frame(first_port + i))
+                    for i in range(count))
+
+
+def cases():
+    """Return (name, file bytes, whether frames follow the damage)."""
+    before = good_records(20000, BEFORE)
+    after = good_records(30000, AFTER, BEFORE + 1)
+    garbage = random.Random(7).randbytes(4000)
+    cut = record(BEFORE, frame(20000 + BEFORE))[:16 + 30]
+    return [
+        # A length past any snaplen, then valid records: libpcap skips the
+        # bad header and would go on from the next record.
+        ("huge_then_frames", header() + before
+         + struct.pack("<IIII", T0 + BEFORE, 0, 0xFFFFFFF0, 0xFFFFFFF0)
+         + after, True),
+        # The same length, then bytes that are no records at all.
+        ("huge_then_garbage", header() + before
+         + struct.pack("<IIII", T0 + BEFORE, 0, 0xFFFFFFF0, 0xFFFFFFF0)
+         + garbage, False),
+        # The file ends in the middle of a record's data.
+        ("cut_mid_record", header() + before + cut, False),
+    ]
+
+
+def check_case(checks, vigild, tmp, name, data, frames_follow):
+    path = os.path.join(tmp, f"{name}.pcap")
+    with open(path, "wb") as f:
+        f.write(data)
+    flows = os.path.join(tmp, f"{name}.jsonl")
+    stats_path = os.path.join(tmp, f"{name}.json")
+    status, stderr = vigtest.run_vigild(vigild, path, flows,
+                                        ["--stats", stats_path])
+    checks.check(status == 0, f"{name}: exit status {status}: {stderr[-2000:]}")
+    if status != 0:
+        return
+
+    with open(stats_path) as f:
+        stats = json.load(f)
+    records = vigtest.read_records(flows)
+    ports = sorted(r["client_port"] for r in records)
+    checks.check(ports == list(range(20000, 20000 + BEFORE)),
+                 f"{name}: flows from client ports {ports[:3]}..{ports[-3:]} "
+                 f"({len(ports)}), expected 20000..{20000 + BEFORE - 1}")
+    checks.check(stats["rx_packets"] == BEFORE,
+                 f"{name}: rx_packets={stats['rx_packets']}, expected {BEFORE}")
+    checks.check(stats["engine_packets"] == BEFORE,
+                 f"{name}: engine_packets={stats['engine_packets']}, "
+                 f"expected {BEFORE}")
+    checks.check(stats["rx_bytes"] == BEFORE * len(frame(0)),
+                 f"{name}: rx_bytes={stats['rx_bytes']}")
+
+    parse_errors = sum(stats["parse_errors"].values())
+    checks.check(parse_errors == 0,
+                 f"{name}: parse_errors={stats['parse_errors']}, expected none")
+    if frames_follow:
+        # The driver hands over at least the first good frame after the
+        # damage before vigild ends the file.
+        checks.check(stats.get("after_damage", 0) >= 1,
+                     f"{name}: after_damage={stats.get('after_damage')}, "
+                     "expected at least 1")
+    message = (f"file={path} frame={BEFORE} capture is damaged after this "
+               "frame")
+    checks.check(message in stderr,
+                 f"{name}: no log line containing {message!r}: {stderr[-2000:]}")
+
+
+def main():
+    vigild = sys.argv[1]
+    checks = vigtest.Checks()
+    with tempfile.TemporaryDirectory(prefix="vigil-damaged-") as tmp:
+        for name, data, frames_follow in cases():
+            check_case(checks, vigild, tmp, name, data, frames_follow)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    main()
