@@ -7,8 +7,16 @@
  * under its error kind and freed here; the engine never sees it.
  *
  * Packet times come from the port: net_pcap stamps each mbuf with the
- * capture file's time in microseconds; other ports have no stamp, and the
- * TSC gives the wall-clock time of reception.
+ * capture file's time in microseconds. Other ports have no stamp, and
+ * vg_capture_now_us() gives the wall-clock time of the burst.
+ *
+ * NOTE: with one rx and one engine lcore this loop, not the engine, sets
+ * the packet rate: about 28 ns a frame of parse, rings and return path on
+ * the 2-CPU machine of docs/benchmarks.md, on top of the driver's own
+ * work. That keeps vigild near 2.7 times ndpiReader's rate there, short of
+ * the 3 times vigil aims for, while the engine lcore waits most of the
+ * time. Parsing on the engine lcore when there is only one would move
+ * that work; it is not done.
  */
 #include <errno.h>
 #include <sched.h>
