@@ -9,7 +9,7 @@ import { launch, outputDir } from './harness.mjs';
 
 // Each module exports name and run(browser, shared).
 const names = process.env.VIGIL_PHASE === 'vigild_stopped' ? ['login', 'outage']
-  : ['login', 'dashboard', 'flows', 'alerts', 'plugin_page', 'escaping'];
+  : ['login', 'dashboard', 'top_hosts', 'flows', 'alerts', 'plugin_page', 'escaping'];
 const only = (process.env.VIGIL_TESTS || '').split(',').filter(Boolean);
 
 const browser = await launch();

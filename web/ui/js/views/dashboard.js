@@ -10,7 +10,9 @@ import { recall } from '../lastknown.js';
 import { el, clear, panel, table, link } from '../dom.js';
 import { lineChart, seriesData } from '../chart.js';
 import * as fmt from '../format.js';
-import { aggregate, breakdownTable, alertTable, errorNote, every, hostLink } from './common.js';
+import {
+  aggregate, breakdownTable, alertTable, errorNote, every, hostLinkWrapping,
+} from './common.js';
 import { seriesProblem, storedEnd, storedNote } from './series.js';
 
 const POINTS_MAX = 180;
@@ -58,11 +60,16 @@ function topHostsTable(h) {
   if (!h.host_tracking) {
     return el('p', { class: 'muted' }, 'vigild keeps host counters only when plugins are configured.');
   }
-  return table(
-    [{ label: 'Host' }, { label: 'VLAN', num: true }, { label: 'Sent', num: true },
+  // A long IPv6 address wraps between its groups, and the table uses the
+  // smaller font of dense lists, so the panel keeps every column in view
+  // down to a phone's width.
+  const t = table(
+    [{ label: 'Host', breaks: true }, { label: 'VLAN', num: true }, { label: 'Sent', num: true },
       { label: 'Received', num: true }, { label: 'Active flows', num: true }],
-    h.hosts.map((x) => [hostLink(x.ip, x.vlan), String(x.vlan), fmt.bytes(x.bytes_sent),
+    h.hosts.map((x) => [hostLinkWrapping(x.ip, x.vlan), String(x.vlan), fmt.bytes(x.bytes_sent),
       fmt.bytes(x.bytes_rcvd), fmt.count(x.active_flows_as_client + x.active_flows_as_server)]));
+  t.classList.add('dense');
+  return t;
 }
 
 export function render(root) {
