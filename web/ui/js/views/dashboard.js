@@ -13,7 +13,7 @@ import * as fmt from '../format.js';
 import {
   aggregate, breakdownTable, alertTable, errorNote, every, hostLinkWrapping,
 } from './common.js';
-import { seriesProblem, storedEnd, storedNote } from './series.js';
+import { seriesProblem, storedEnd, storedInterfaces, storedNote } from './series.js';
 
 const POINTS_MAX = 180;
 const COUNTERS_MS = 2000;
@@ -163,17 +163,26 @@ export function render(root) {
 
   // The hour of the interface's per-minute series up to the packet time
   // vigild reports or, while it is down, up to the stored series' end.
+  // The ports are those vigild reports or, while it is down, those this
+  // browser remembers, else those with a stored traffic series (a browser
+  // opened after the replay of a capture ended).
   // The panel stays hidden when there is no such series.
+  // NOTE: vigild writes interface:traffic per port only, so with several
+  // ports the element "all" has no traffic series and the panel shows the
+  // read's error (stored) or stays hidden (live).
   const loadHistory = async () => {
     historyTried = true;
     if (!latest && !vigildDown()) return;
-    const ports = latest ? latest.interfaces.map((p) => p.name)
-      : (recall() || { ports: [] }).ports;
     const stored = latest === null;
+    let ports = latest ? latest.interfaces.map((p) => p.name)
+      : (recall() || { ports: [] }).ports;
+    if (stored && ports.length === 0) {
+      ports = (await storedInterfaces('interface:traffic')).map((s) => s.element);
+    }
     if (ports.length === 0) {
       if (stored) {
-        showHistoryNote('vigild is not answering, and this browser has not seen the names ' +
-          'of its ports, which the stored interface series are filed under.');
+        showHistoryNote('vigild is not answering, this browser has not seen the names ' +
+          'of its ports, and no stored interface series was found.');
       }
       return;
     }
