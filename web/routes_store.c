@@ -1090,8 +1090,67 @@ vg_get_host(struct vg_web *web, h2o_req_t *req, const char *ip,
 static const char *const script_kinds[] = { "flow", "host", "interface",
 					    "network", "system", NULL };
 
+/*
+ * Returns the state of script <key> (<key_len> bytes) of <plugin> as a
+ * sandbox described it after loading: a running sandbox's when one has
+ * it, else the last one any sandbox sent. Returns NULL when no sandbox
+ * described the script.
+ */
+static const Vigil__Control__V1__ScriptState *
+find_script_state(const Vigil__Control__V1__PluginsResponse *pr,
+		  const char *plugin, const char *key, size_t key_len)
+{
+	const Vigil__Control__V1__ScriptState *found = NULL;
+	size_t s;
+	size_t i;
+
+	for (s = 0; s < pr->n_sandboxes; s++) {
+		const Vigil__Control__V1__SandboxInfo *sb = pr->sandboxes[s];
+
+		for (i = 0; i < sb->n_scripts; i++) {
+			const Vigil__Control__V1__ScriptState *st =
+				sb->scripts[i];
+
+			if (strcmp(st->plugin, plugin) != 0 ||
+			    strlen(st->key) != key_len ||
+			    strncmp(st->key, key, key_len) != 0)
+				continue;
+			if (sb->running)
+				return st;
+			found = st;
+		}
+	}
+	return found;
+}
+
+/* Appends "enabled" and "enabled_source" of <state>, null for both when
+ * no sandbox described the script. */
 static void
-put_plugin_scripts(struct vg_jbuf *b, const char *plugin_dir)
+put_script_state(struct vg_jbuf *b,
+		 const Vigil__Control__V1__ScriptState *state)
+{
+	if (state == NULL) {
+		vg_jbuf_lit(b, ",\"enabled\":null,\"enabled_source\":null");
+		return;
+	}
+	vg_jbuf_printf(b, ",\"enabled\":%s",
+		       state->enabled ? "true" : "false");
+	vg_jbuf_key(b, false, "enabled_source");
+	vg_jbuf_string(b, state->enabled_source,
+		       strlen(state->enabled_source));
+}
+
+/*
+ * Appends the user scripts of the plugin <name> in <plugin_dir>, one per
+ * file of user_scripts/<kind>/, with its state from the sandboxes in
+ * <pr>. A script's key is its file name without ".lua".
+ * NOTE: the sandboxes report the key a script declares, so a script whose
+ * file is named otherwise is listed with a null state.
+ */
+static void
+put_plugin_scripts(struct vg_jbuf *b, const char *plugin_dir,
+		   const char *name,
+		   const Vigil__Control__V1__PluginsResponse *pr)
 {
 	char path[VG_PATH_MAX];
 	bool first = true;
@@ -1118,6 +1177,9 @@ put_plugin_scripts(struct vg_jbuf *b, const char *plugin_dir)
 			vg_jbuf_key(b, false, "kind");
 			vg_jbuf_string(b, script_kinds[k],
 				       strlen(script_kinds[k]));
+			put_script_state(b, find_script_state(pr, name,
+							      e->d_name,
+							      len - 4));
 			vg_jbuf_lit(b, "}");
 			first = false;
 		}
@@ -1170,7 +1232,7 @@ put_plugin(struct vg_jbuf *b, bool *first, const char *dir, const char *name,
 	vg_jbuf_key(b, false, "path");
 	vg_jbuf_string(b, path, strlen(path));
 	vg_jbuf_key(b, false, "scripts");
-	put_plugin_scripts(b, path);
+	put_plugin_scripts(b, path, name, pr);
 	put_sandbox_indexes(b, "loaded_in", pr, name, false);
 	put_sandbox_indexes(b, "disabled_in", pr, name, true);
 	vg_jbuf_lit(b, "}");

@@ -10,6 +10,8 @@ run, and the interface counters keep growing for the dashboard's chart.
 A test plugin (tests/browser/plugins) marks the flows whose server name
 contains MARKER, which raises one flow alert each, and declares a page in
 web_gui/menu.lua. The bundled example plugin adds a second menu entry.
+One script of each is disabled: ui_probe_quiet by its default_value,
+example_upload by the configuration's plugins.scripts.
 vigil-web serves web/ui from the source tree on a free loopback port.
 
 The driver checks that vigild classified the capture as built, then runs
@@ -177,6 +179,9 @@ networks:
   local: [10.1.0.0/16]
 plugins:
   directories: [{plugins}]
+  scripts:
+    example_upload:
+      enabled: false
 alerts:
   database: {tmp}/alerts.db
 web:
@@ -312,6 +317,13 @@ def main():
             "evil_sni": EVIL_SNI,
             "keepalive_bps": built["keepalive_bps"],
             "long_addresses": LONG_ADDRESSES,
+            # What the plugins page shows in each script's State cell.
+            "script_states": {
+                "ui_probe_mark": "enabled (script default)",
+                "ui_probe_quiet": "disabled (script default)",
+                "example_upload": "disabled (plugins.scripts)",
+                "example_watch": "enabled (script default)",
+            },
         }
         expect_path = os.path.join(output, "expect.json")
         with open(expect_path, "w") as f:
