@@ -120,8 +120,9 @@ def main():
         if proc is not None:
             stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"browser tests after the replay {'passed' if status == 0 else 'failed'} "
-          f"in {time.monotonic() - started:.1f} s; output in {output}")
+    verdict = "passed" if status == 0 else "failed"
+    print(f"browser tests after the replay {verdict} in "
+          f"{time.monotonic() - started:.1f} s; output in {output}")
     return 0 if status == 0 else 1
 
 
