@@ -374,6 +374,29 @@ vg_ts_steps(const char *file, const char *cf, uint32_t *steps, size_t max,
 	return 0;
 }
 
+int
+vg_ts_last_update(const char *file, const char *daemon, uint64_t *last,
+		  char *err, size_t err_len)
+{
+	time_t t;
+
+	rrd_clear_error();
+	if (daemon != NULL && daemon[0] != '\0' &&
+	    rrdc_flush_if_daemon(daemon, file) != 0) {
+		snprintf(err, err_len, "%s: rrdcached %s flush failed: %s",
+			 file, daemon, rrd_get_error());
+		return -EIO;
+	}
+	t = rrd_last_r(file);
+	if (t <= 0) {
+		snprintf(err, err_len, "%s: rrd_last_r() failed: %s", file,
+			 rrd_get_error());
+		return -EIO;
+	}
+	*last = (uint64_t)t;
+	return 0;
+}
+
 void
 vg_ts_result_free(struct vg_ts_result *result)
 {

@@ -95,6 +95,16 @@ int
 vg_ts_steps(const char *file, const char *cf, uint32_t *steps, size_t max,
 	    size_t *count, char *err, size_t err_len);
 
+/*
+ * Stores in *last the time (Unix seconds) of the newest update of <file>,
+ * which for vigild's files is the packet time of the newest point. With
+ * <daemon> (rrdcached's address, or NULL) the file is flushed first.
+ * Returns 0, or -EIO with rrdtool's message in <err>.
+ */
+int
+vg_ts_last_update(const char *file, const char *daemon, uint64_t *last,
+		  char *err, size_t err_len);
+
 void
 vg_ts_result_free(struct vg_ts_result *result);
 

@@ -1348,6 +1348,34 @@ handle_stats(struct api_client *c, const Request *req)
 	arena_free(&a);
 }
 
+/* Fills the scripts <box> loaded with their state. */
+static void
+fill_scripts(struct arena *a, Vigil__Control__V1__SandboxInfo *info,
+	     const struct vg_sandbox *box)
+{
+	unsigned int i;
+
+	if (box->scripts == NULL || box->script_count == 0)
+		return;
+	info->scripts = arena_alloc(a, box->script_count *
+						 sizeof(*info->scripts));
+	if (info->scripts == NULL)
+		return;
+	for (i = 0; i < box->script_count; i++) {
+		Vigil__Control__V1__ScriptState *state =
+			arena_alloc(a, sizeof(*state));
+
+		if (state == NULL)
+			return;
+		vigil__control__v1__script_state__init(state);
+		state->plugin = (char *)box->script_plugins[i];
+		state->key = (char *)box->scripts[i].key;
+		state->enabled = box->scripts[i].enabled;
+		state->enabled_source = (char *)box->scripts[i].enabled_source;
+		info->scripts[info->n_scripts++] = state;
+	}
+}
+
 /* Returns the distinct plugin names of the scripts <box> loaded. */
 static void
 fill_loaded(struct arena *a, Vigil__Control__V1__SandboxInfo *info,
@@ -1398,6 +1426,7 @@ sandbox_to_pb(struct arena *a, struct vg_api *api,
 		info->n_counters = sandbox_counters(a, info->counters, 0,
 						    &box->counters);
 	fill_loaded(a, info, box);
+	fill_scripts(a, info, box);
 	info->disabled_plugins = arena_alloc(a, (box->disabled_count + 1) *
 							sizeof(char *));
 	if (info->disabled_plugins == NULL)

@@ -195,6 +195,27 @@ handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	}
 }
 
+/* Keeps the plugin, key and state of the script <info> describes. */
+static void
+describe_script(struct vg_sandbox *box, const Vigil__V1__ScriptInfo *info)
+{
+	struct vg_sandbox_script *script;
+
+	if (info->index == 0 || info->index > VG_SANDBOX_SCRIPTS_MAX ||
+	    box->script_plugins == NULL || box->scripts == NULL)
+		return;
+	snprintf(box->script_plugins[info->index - 1], VG_SANDBOX_NAME_LEN,
+		 "%s", info->plugin != NULL ? info->plugin : "");
+	script = &box->scripts[info->index - 1];
+	snprintf(script->key, sizeof(script->key), "%s",
+		 info->script != NULL ? info->script : "");
+	snprintf(script->enabled_source, sizeof(script->enabled_source), "%s",
+		 info->enabled_source != NULL ? info->enabled_source : "");
+	script->enabled = info->enabled;
+	if (info->index > box->script_count)
+		box->script_count = info->index;
+}
+
 static void
 handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	       const Vigil__V1__ResultBatch *rb)
@@ -206,18 +227,8 @@ handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	for (i = 0; i < rb->n_statuses; i++)
 		apply_status(sb, box, rb->statuses[i]);
 	handle_alerts(sb, box, rb);
-	for (i = 0; i < rb->n_scripts; i++) {
-		const Vigil__V1__ScriptInfo *info = rb->scripts[i];
-
-		if (info->index == 0 || info->index > VG_SANDBOX_SCRIPTS_MAX ||
-		    box->script_plugins == NULL)
-			continue;
-		snprintf(box->script_plugins[info->index - 1],
-			 VG_SANDBOX_NAME_LEN, "%s",
-			 info->plugin != NULL ? info->plugin : "");
-		if (info->index > box->script_count)
-			box->script_count = info->index;
-	}
+	for (i = 0; i < rb->n_scripts; i++)
+		describe_script(box, rb->scripts[i]);
 	box->counters.ts_points += rb->n_points;
 	vg_ts_plugin_points(rb->points, rb->n_points);
 	for (i = 0; i < rb->n_errors; i++) {
@@ -467,6 +478,9 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	box->running = true;
 	box->started_ms = now_ms(sb);
 	box->counters.starts++;
+	/* The new process numbers its scripts anew and describes them once it
+	 * has loaded them: forget those of the previous one. */
+	box->script_count = 0;
 	VG_INFO("sandbox", "sandbox=%u started pid=%d plugins=%s", box->index,
 		box->process.pid, dirs);
 }
@@ -538,7 +552,8 @@ setup_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	box->backoff_ms = BACKOFF_MIN_MS;
 	box->script_plugins = calloc(VG_SANDBOX_SCRIPTS_MAX,
 				     sizeof(*box->script_plugins));
-	if (box->script_plugins == NULL)
+	box->scripts = calloc(VG_SANDBOX_SCRIPTS_MAX, sizeof(*box->scripts));
+	if (box->script_plugins == NULL || box->scripts == NULL)
 		return -ENOMEM;
 	uv_poll_init(sb->loop, &box->notify_poll, box->notify_fd);
 	box->notify_poll.data = box;

@@ -48,6 +48,13 @@ struct vg_sandbox_counters {
 #define VG_SANDBOX_DISABLED_MAX 64
 #define VG_SANDBOX_NAME_LEN 64
 
+/* One script as its sandbox described it after loading. */
+struct vg_sandbox_script {
+	char key[VG_SANDBOX_NAME_LEN];
+	char enabled_source[8];   /* "default", "config", "setup" or "error" */
+	bool enabled;             /* its hooks run */
+};
+
 struct vg_sandbox {
 	unsigned int index;
 	struct vg_sandbox_shm shm;
@@ -66,6 +73,8 @@ struct vg_sandbox {
 	unsigned int same_script_kills;
 	/* Plugin of each script number, as the sandbox described them. */
 	char (*script_plugins)[VG_SANDBOX_NAME_LEN];
+	/* Key and state of each script number, as the sandbox sent them. */
+	struct vg_sandbox_script *scripts;
 	unsigned int script_count;
 	/* Plugins this sandbox starts without, for overrunning deadlines. */
 	char disabled[VG_SANDBOX_DISABLED_MAX][VG_SANDBOX_NAME_LEN];

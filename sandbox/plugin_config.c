@@ -202,6 +202,8 @@ apply_option(struct config_walk *w, struct vg_sbx_script *s,
 		goto out;
 	}
 	lua_setfield(L, -2, name);
+	if (strcmp(name, "enabled") == 0)
+		s->enabled_source = VG_SBX_ENABLED_CONFIG;
 out:
 	lua_pop(L, 1);
 }

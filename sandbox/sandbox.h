@@ -106,6 +106,13 @@ struct vg_sbx_schema {
 	char *file;
 };
 
+/* The setting that decided a script's enabled state at load. */
+enum vg_sbx_enabled_source {
+	VG_SBX_ENABLED_DEFAULT,        /* default_value.enabled, or true */
+	VG_SBX_ENABLED_CONFIG,         /* plugins.scripts.<key>.enabled */
+	VG_SBX_ENABLED_SETUP,          /* setup() failed or returned false */
+};
+
 struct vg_sbx_script {
 	char *key;
 	char *file;
@@ -122,6 +129,7 @@ struct vg_sbx_script {
 	size_t n_l7_filter;
 	bool local_only;
 	bool enabled;                  /* conf.enabled, and setup() agreed */
+	enum vg_sbx_enabled_source enabled_source;
 	bool disabled;                 /* by repeated failures */
 	unsigned int failures;         /* consecutive */
 	unsigned int batch_errors;     /* reported in this batch */

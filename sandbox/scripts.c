@@ -480,10 +480,12 @@ run_setup(struct vg_sbx *sbx, struct vg_sbx_script *s)
 						      buf, sizeof(buf)));
 		sbx->loading = NULL;
 		s->enabled = false;
+		s->enabled_source = VG_SBX_ENABLED_SETUP;
 	} else if (!lua_isnil(L, -1) && !lua_toboolean(L, -1)) {
 		VG_INFO(VG_SBX_TAG, "plugin=%s script=%s disabled by its "
 			"setup()", plugin->name, s->key);
 		s->enabled = false;
+		s->enabled_source = VG_SBX_ENABLED_SETUP;
 	}
 	lua_pop(L, 1);
 }

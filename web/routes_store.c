@@ -619,7 +619,15 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 /* The series schemas vigild keeps for a host, besides host:app. */
 static const char *const host_schemas[] = { "host:traffic", NULL };
 
-/* Application or category series listed at most, to bound a response. */
+static bool
+is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Series listed at most in one response of GET /timeseries/series. */
 #define SUB_SERIES_MAX 256
 
 /* Returns the value of the hexadecimal digit <c>, which isxdigit() accepted. */
@@ -714,6 +722,97 @@ put_sub_series(struct vg_jbuf *b, const struct vg_web *web, const char *kind,
 	closedir(dir);
 }
 
+/*
+ * Appends each interface element (a port name, or "all") that has a
+ * <file> (traffic.rrd or flows.rrd) as {"schema", "element", "step",
+ * "last_update"}, at most <max> of them. A page learns from it which ports
+ * the stored series are filed under, and up to which packet time, while
+ * vigild is not running. last_update is null when the file's header cannot
+ * be read.
+ */
+static void
+put_interface_series(struct vg_jbuf *b, const struct vg_web *web,
+		     const char *schema, const char *file, unsigned int max)
+{
+	const char *daemon = web->cfg.ts_rrdcached[0] ?
+				     web->cfg.ts_rrdcached :
+				     NULL;
+	char path[VG_PATH_MAX];
+	char name[256];
+	char err[512];
+	struct dirent *entry;
+	unsigned int listed = 0;
+	uint64_t last;
+	DIR *dir;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/interface",
+			     web->cfg.ts_directory) >= sizeof(path))
+		return;
+	dir = opendir(path);
+	if (dir == NULL)
+		return;
+	while (listed < max && (entry = readdir(dir)) != NULL) {
+		size_t len = strlen(entry->d_name);
+
+		if (entry->d_name[0] == '.' ||
+		    unescape_component(entry->d_name, len, name,
+				       sizeof(name)) != 0 ||
+		    (size_t)snprintf(path, sizeof(path), "%s/interface/%s/%s",
+				     web->cfg.ts_directory, entry->d_name,
+				     file) >= sizeof(path) ||
+		    !is_file(path))
+			continue;
+		vg_jbuf_printf(b, "%s{\"schema\":\"%s\",\"element\":",
+			       listed > 0 ? "," : "", schema);
+		vg_jbuf_string(b, name, strlen(name));
+		vg_jbuf_printf(b, ",\"step\":%u,\"last_update\":",
+			       web->cfg.ts_step);
+		if (vg_ts_last_update(path, daemon, &last, err,
+				      sizeof(err)) == 0) {
+			vg_jbuf_printf(b, "%" PRIu64 "}", last);
+		} else {
+			VG_WARN("web", "schema=%s element=%s reading the last update failed: %s",
+				schema, name, err);
+			vg_jbuf_lit(b, "null}");
+		}
+		listed++;
+	}
+	closedir(dir);
+}
+
+/* GET /api/v1/timeseries/series for interface:traffic or interface:flows,
+ * which list the interface elements and take no element. */
+static void
+list_interfaces(struct vg_web *web, h2o_req_t *req, const char *schema,
+		const char *element)
+{
+	struct vg_jbuf b = { 0 };
+
+	if (element != NULL) {
+		vg_http_error(req, 400, "invalid_parameter", "element",
+			      "%s lists every interface element: leave out element",
+			      schema);
+		return;
+	}
+	if (!web->cfg.ts_enabled || web->cfg.ts_directory[0] == '\0') {
+		vg_http_error(req, 503, "timeseries_unavailable", NULL,
+			      "timeseries are not configured (timeseries.directory)");
+		return;
+	}
+	vg_jbuf_lit(&b, "{\"series\":[");
+	put_interface_series(&b, web, schema,
+			     strcmp(schema, "interface:traffic") == 0 ?
+				     "traffic.rrd" :
+				     "flows.rrd",
+			     SUB_SERIES_MAX);
+	vg_jbuf_lit(&b, "]}");
+	if (b.failed)
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+	else
+		vg_http_send_json(req, 200, b.data, b.len);
+	vg_jbuf_free(&b);
+}
+
 void
 vg_get_series_list(struct vg_web *web, h2o_req_t *req,
 		   struct vg_params *params)
@@ -729,11 +828,16 @@ vg_get_series_list(struct vg_web *web, h2o_req_t *req,
 		reject_unknown(req, unknown);
 		return;
 	}
+	if (schema != NULL && (strcmp(schema, "interface:traffic") == 0 ||
+			       strcmp(schema, "interface:flows") == 0)) {
+		list_interfaces(web, req, schema, element);
+		return;
+	}
 	if (schema == NULL || (strcmp(schema, "interface:app") != 0 &&
 			       strcmp(schema, "interface:category") != 0 &&
 			       strcmp(schema, "host:app") != 0)) {
 		vg_http_error(req, 400, "invalid_parameter", "schema",
-			      "schema must be interface:app, interface:category or host:app, got '%.64s'",
+			      "schema must be interface:traffic, interface:flows, interface:app, interface:category or host:app, got '%.64s'",
 			      schema != NULL ? schema : "");
 		return;
 	}
@@ -986,16 +1090,67 @@ vg_get_host(struct vg_web *web, h2o_req_t *req, const char *ip,
 static const char *const script_kinds[] = { "flow", "host", "interface",
 					    "network", "system", NULL };
 
-static bool
-is_file(const char *path)
+/*
+ * Returns the state of script <key> (<key_len> bytes) of <plugin> as a
+ * sandbox described it after loading: a running sandbox's when one has
+ * it, else the last one any sandbox sent. Returns NULL when no sandbox
+ * described the script.
+ */
+static const Vigil__Control__V1__ScriptState *
+find_script_state(const Vigil__Control__V1__PluginsResponse *pr,
+		  const char *plugin, const char *key, size_t key_len)
 {
-	struct stat st;
+	const Vigil__Control__V1__ScriptState *found = NULL;
+	size_t s;
+	size_t i;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	for (s = 0; s < pr->n_sandboxes; s++) {
+		const Vigil__Control__V1__SandboxInfo *sb = pr->sandboxes[s];
+
+		for (i = 0; i < sb->n_scripts; i++) {
+			const Vigil__Control__V1__ScriptState *st =
+				sb->scripts[i];
+
+			if (strcmp(st->plugin, plugin) != 0 ||
+			    strlen(st->key) != key_len ||
+			    strncmp(st->key, key, key_len) != 0)
+				continue;
+			if (sb->running)
+				return st;
+			found = st;
+		}
+	}
+	return found;
 }
 
+/* Appends "enabled" and "enabled_source" of <state>, null for both when
+ * no sandbox described the script. */
 static void
-put_plugin_scripts(struct vg_jbuf *b, const char *plugin_dir)
+put_script_state(struct vg_jbuf *b,
+		 const Vigil__Control__V1__ScriptState *state)
+{
+	if (state == NULL) {
+		vg_jbuf_lit(b, ",\"enabled\":null,\"enabled_source\":null");
+		return;
+	}
+	vg_jbuf_printf(b, ",\"enabled\":%s",
+		       state->enabled ? "true" : "false");
+	vg_jbuf_key(b, false, "enabled_source");
+	vg_jbuf_string(b, state->enabled_source,
+		       strlen(state->enabled_source));
+}
+
+/*
+ * Appends the user scripts of the plugin <name> in <plugin_dir>, one per
+ * file of user_scripts/<kind>/, with its state from the sandboxes in
+ * <pr>. A script's key is its file name without ".lua".
+ * NOTE: the sandboxes report the key a script declares, so a script whose
+ * file is named otherwise is listed with a null state.
+ */
+static void
+put_plugin_scripts(struct vg_jbuf *b, const char *plugin_dir,
+		   const char *name,
+		   const Vigil__Control__V1__PluginsResponse *pr)
 {
 	char path[VG_PATH_MAX];
 	bool first = true;
@@ -1022,6 +1177,9 @@ put_plugin_scripts(struct vg_jbuf *b, const char *plugin_dir)
 			vg_jbuf_key(b, false, "kind");
 			vg_jbuf_string(b, script_kinds[k],
 				       strlen(script_kinds[k]));
+			put_script_state(b, find_script_state(pr, name,
+							      e->d_name,
+							      len - 4));
 			vg_jbuf_lit(b, "}");
 			first = false;
 		}
@@ -1074,7 +1232,7 @@ put_plugin(struct vg_jbuf *b, bool *first, const char *dir, const char *name,
 	vg_jbuf_key(b, false, "path");
 	vg_jbuf_string(b, path, strlen(path));
 	vg_jbuf_key(b, false, "scripts");
-	put_plugin_scripts(b, path);
+	put_plugin_scripts(b, path, name, pr);
 	put_sandbox_indexes(b, "loaded_in", pr, name, false);
 	put_sandbox_indexes(b, "disabled_in", pr, name, true);
 	vg_jbuf_lit(b, "}");

@@ -25,10 +25,11 @@ function recordViolations() {
   });
 }
 
-// A page in a context of its own; <storageState> carries a login.
-export async function openPage(browser, storageState) {
+// Opens a page in a context of its own. <storageState> carries a login,
+// and <viewport> ({ width, height } in CSS pixels) defaults to 1400x900.
+export async function openPage(browser, storageState, viewport) {
   const context = await browser.newContext({
-    baseURL: expect.url, storageState, viewport: { width: 1400, height: 900 },
+    baseURL: expect.url, storageState, viewport: viewport || { width: 1400, height: 900 },
   });
   const page = await context.newPage();
   page.setDefaultTimeout(15000);

@@ -1,7 +1,9 @@
 // A plugin page is reached through its menu entry (from web_gui/menu.lua)
 // and shows what the page sandbox rendered: the same blocks as the API
 // returns, the plugin's alert count, and markup from the plugin as text.
-// The plugins list shows the plugin, its script and its page link.
+// The plugins list shows the plugin, its scripts with their state (enabled
+// or disabled, by the script's default or the configuration), and its page
+// link.
 import assert from 'node:assert/strict';
 import { expect, openPage, assertClean, screenshot, apiGet, tableText } from './harness.mjs';
 
@@ -75,6 +77,21 @@ export async function run(browser, shared) {
     assert.ok((await panel.textContent()).includes(script.key), 'script ' + script.key + ' missing');
   }
   assert.equal(await panel.locator(`a[href="#${pagePath}"]`).count(), 1);
+
+  // Each script's State cell: enabled or disabled, and by what.
+  const states = await page.$$eval('#plugins-body section[data-plugin] tbody tr', (rows) =>
+    Object.fromEntries(rows.filter((r) => r.cells.length === 4)
+      .map((r) => [r.cells[0].textContent, r.cells[2].textContent])));
+  for (const [key, text] of Object.entries(expect.script_states)) {
+    assert.equal(states[key], text, 'the State of script ' + key);
+  }
+  const scripts = list.plugins.flatMap((p) => p.scripts);
+  for (const key of Object.keys(expect.script_states)) {
+    const script = scripts.find((s) => s.key === key);
+    assert.ok(script, 'the API should list script ' + key);
+    assert.equal(expect.script_states[key].startsWith('enabled'), script.enabled,
+      'the API\'s enabled of ' + key);
+  }
   const sandboxRows = await page.$$eval('#plugins-body section:last-of-type tbody tr', (r) => r.length);
   assert.equal(sandboxRows, list.sandboxes.length);
   await screenshot(page, name, 'plugins-list');

@@ -1,15 +1,24 @@
 // Runs vigil's browser tests in order in one Chromium and prints one
 // line per test. The login test runs first: the others reuse its session.
-// VIGIL_EXPECT names the expectations file tests/integration/browser.py
-// writes; VIGIL_TESTS (comma-separated names) runs a subset. With
-// VIGIL_PHASE=vigild_stopped, the driver has stopped vigild and only the
-// tests of that state run.
+// VIGIL_EXPECT names the expectations file the driver
+// (tests/integration/browser.py or browser_stored.py) writes;
+// VIGIL_TESTS (comma-separated names) runs a subset. VIGIL_PHASE selects
+// the tests of a state: vigild_stopped (browser.py stopped vigild) or
+// replay_ended (vigild read a capture to its end and exited).
 import { join } from 'node:path';
 import { launch, outputDir } from './harness.mjs';
 
 // Each module exports name and run(browser, shared).
-const names = process.env.VIGIL_PHASE === 'vigild_stopped' ? ['login', 'outage']
-  : ['login', 'dashboard', 'flows', 'alerts', 'plugin_page', 'escaping'];
+const PHASES = {
+  '': ['login', 'dashboard', 'top_hosts', 'flows', 'alerts', 'plugin_page', 'escaping'],
+  vigild_stopped: ['login', 'outage'],
+  replay_ended: ['login', 'stored_history'],
+};
+const names = PHASES[process.env.VIGIL_PHASE || ''];
+if (!names) {
+  throw new Error(`invalid VIGIL_PHASE '${process.env.VIGIL_PHASE}': expected ` +
+    Object.keys(PHASES).map((p) => `'${p}'`).join(', '));
+}
 const only = (process.env.VIGIL_TESTS || '').split(',').filter(Boolean);
 
 const browser = await launch();

@@ -2,13 +2,16 @@
 """vigil-web's pages in headless Chromium, against a live vigild.
 
 Builds a capture of DNS, HTTP and TLS flows (two of them with a host name
-or SNI that contains markup and quotes) plus one UDP flow that sends a packet
-every 50 ms for SPAN seconds. vigild replays it at the capture's own pace
+or SNI that contains markup and quotes), one UDP flow between two IPv6
+hosts with long addresses, and one UDP flow that sends a packet every
+50 ms for SPAN seconds. vigild replays it at the capture's own pace
 with long timeouts, so every flow stays active while the browser tests
 run, and the interface counters keep growing for the dashboard's chart.
 A test plugin (tests/browser/plugins) marks the flows whose server name
 contains MARKER, which raises one flow alert each, and declares a page in
 web_gui/menu.lua. The bundled example plugin adds a second menu entry.
+One script of each is disabled: ui_probe_quiet by its default_value,
+example_upload by the configuration's plugins.scripts.
 vigil-web serves web/ui from the source tree on a free loopback port.
 
 The driver checks that vigild classified the capture as built, then runs
@@ -54,6 +57,15 @@ ALERT_TYPE = "ui_probe_marked_name"
 EVIL_HTTP_HOST = "<script>window.__vigil_xss=1</script>\"watch'.test"
 EVIL_SNI = "\"><img src=x onerror=alert(2)><script>alert(3)</script>'watch"
 NODE_TIMEOUT = 240
+# IPv6 hosts as vigil-web writes them (compressed text): a documentation
+# address with zero groups, and one of eight four-digit groups, the
+# longest an IPv6 address gets (39 characters).
+LONG_ADDRESSES = ["2001:db8:85a3::8a2e:370:7334",
+                  "fd12:3456:789a:bcde:f012:3456:789a:bcde"]
+# vigild adds a flow's traffic to its hosts' counters every 255 packets
+# (and every minute), so 600 packets show in the host counters at once.
+LONG_PACKETS = 600
+LONG_PAYLOAD = 1200
 
 
 # ---- the capture ----
@@ -112,6 +124,16 @@ def build_capture(path):
         flows.append({"l7": "TLS", "server_name": sni})
         t += 0.2
 
+    # One UDP flow between two IPv6 hosts whose addresses are long as
+    # text, large enough to put both among the dashboard's top hosts.
+    for n in range(LONG_PACKETS):
+        l4 = g.udp(LONG_ADDRESSES[0], 40600, LONG_ADDRESSES[1], 9998,
+                   b"v" * LONG_PAYLOAD)
+        cap.frames.append((t + n * 0.001,
+                           g.packet(LONG_ADDRESSES[0], LONG_ADDRESSES[1],
+                                    17, l4)))
+    flows.append({"l7": None, "server_name": ""})
+
     # The keepalive flow: one packet every KEEPALIVE_INTERVAL until SPAN.
     payload = b"k" * KEEPALIVE_PAYLOAD
     frame_len = 0
@@ -157,6 +179,9 @@ networks:
   local: [10.1.0.0/16]
 plugins:
   directories: [{plugins}]
+  scripts:
+    example_upload:
+      enabled: false
 alerts:
   database: {tmp}/alerts.db
 web:
@@ -291,6 +316,14 @@ def main():
             "evil_http_host": EVIL_HTTP_HOST,
             "evil_sni": EVIL_SNI,
             "keepalive_bps": built["keepalive_bps"],
+            "long_addresses": LONG_ADDRESSES,
+            # What the plugins page shows in each script's State cell.
+            "script_states": {
+                "ui_probe_mark": "enabled (script default)",
+                "ui_probe_quiet": "disabled (script default)",
+                "example_upload": "disabled (plugins.scripts)",
+                "example_watch": "enabled (script default)",
+            },
         }
         expect_path = os.path.join(output, "expect.json")
         with open(expect_path, "w") as f:

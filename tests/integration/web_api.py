@@ -7,7 +7,8 @@ its API socket to vigil-web, which runs on 127.0.0.1 with a random port. The tes
 checks every endpoint: flow and host counts for each filter against the
 capture's construction and against the records of a one-shot vigild run on
 the same capture, paging, sorting, one flow, one host, counters, metrics,
-plugins, reload, alerts; then 400/401/403/404/405/413/414/415/429
+plugins (each script's enabled state and its source), reload,
+alerts; then 400/401/403/404/405/413/414/415/429
 answers, CSRF, JSON bodies (content type, members named twice), control
 bytes in paths, static files (ETag, gzip, security headers, npm's files
 kept private), no Server header, HTTP/2, TLS with ALPN h2, plugin pages
@@ -180,6 +181,11 @@ networks:
   local: [10.1.0.0/16]
 plugins:
   directories: [{plugins}]
+  scripts:
+    example_watch:
+      enabled: true
+    example_upload:
+      enabled: false
 alerts:
   database: {tmp}/alerts.db
   endpoints:
@@ -550,6 +556,61 @@ def check_counters(c, checks, flows):
                      f"metrics: parse error {name} missing")
     checks.check('vigil_port_ipackets_total{port="replay"} ' in text,
                  "metrics: port counters missing")
+
+
+# Flow scripts added to the example plugin's copy: one disabled by its
+# default_value, one whose setup() turns it down.
+EXTRA_SCRIPTS = {
+    "example_quiet.lua": """return {
+  key = "example_quiet",
+  default_value = { enabled = false },
+  hooks = { protocolDetected = function(flow, conf) end },
+}
+""",
+    "example_refusing.lua": """return {
+  key = "example_refusing",
+  hooks = { protocolDetected = function(flow, conf) end },
+  setup = function(conf) return false end,
+}
+""",
+}
+
+# Each script's state in GET /api/v1/plugins, as write_config's
+# plugins.scripts and EXTRA_SCRIPTS set it: (enabled, enabled_source).
+SCRIPT_STATES = {
+    "example_watch": (True, "config"),
+    "example_upload": (False, "config"),
+    "example_traffic": (True, "default"),
+    "example_quiet": (False, "default"),
+    "example_refusing": (False, "setup"),
+}
+
+
+def add_extra_scripts(plugins):
+    folder = os.path.join(plugins, "examples", "example", "user_scripts",
+                          "flow")
+    for name, text in EXTRA_SCRIPTS.items():
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+
+
+def check_script_states(c, checks):
+    """Each script's enabled state and where it came from."""
+    s, d, _ = c.get("/api/v1/plugins")
+    if not checks.check(s == 200 and len(d.get("plugins", [])) == 1,
+                        f"plugins: {s} {d}"):
+        return
+    scripts = {x["key"]: x for x in d["plugins"][0]["scripts"]}
+    checks.check(set(scripts) == set(SCRIPT_STATES),
+                 f"plugins: scripts {sorted(scripts)}")
+    for key, (enabled, source) in SCRIPT_STATES.items():
+        got = scripts.get(key, {})
+        checks.check(got.get("enabled") is enabled,
+                     f"plugins: {key} enabled {got.get('enabled')!r}, "
+                     f"expected {enabled}")
+        checks.check(got.get("enabled_source") == source,
+                     f"plugins: {key} enabled_source "
+                     f"{got.get('enabled_source')!r}, expected {source!r}")
 
 
 def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
@@ -1500,6 +1561,7 @@ def main():
         plugins = os.path.join(tmp, "plugins")
         shutil.copytree(os.path.join(source_root, "plugins", "examples"),
                         os.path.join(plugins, "examples"))
+        add_extra_scripts(plugins)
         static = os.path.join(tmp, "static")
         os.makedirs(static)
         with open(os.path.join(static, "index.html"), "w") as f:
@@ -1546,6 +1608,7 @@ def main():
         check_flows(c, checks, flows, records)
         check_hosts(c, checks, flows)
         check_counters(c, checks, flows)
+        check_script_states(c, checks)
         check_plugins_and_alerts(c, viewer, checks, flows,
                                  os.path.join(tmp, "alerts-copy.jsonl"))
         check_bad_requests(c, checks)

@@ -7,7 +7,10 @@ vigil-web serves the rrd directory, with no vigild running, and:
 
 1. GET /api/v1/timeseries/series lists exactly the application and
    category files under the interface's and each local host's folders
-   (file names decoded), and rejects a bad schema or a missing element;
+   (file names decoded), lists the interface elements with a traffic or
+   flows file and the time `rrdtool last` reads from it, and rejects a
+   bad schema, a missing element, or an element given for an interface
+   listing;
 2. GET /api/v1/timeseries returns, for the interface and for a host, the
    values `rrdtool fetch` reads from the same files, row for row;
 3. the values match the per-minute sums of the flow records (the
@@ -41,6 +44,14 @@ def files_of(folder):
         return set()
     return {urllib.parse.unquote(f[:-4]) for f in os.listdir(folder)
             if f.endswith(".rrd")}
+
+
+def last_update(path):
+    """The time of the newest update of the rrd file <path>, as
+    `rrdtool last` prints it."""
+    out = subprocess.run(["rrdtool", "last", path], check=True,
+                         stdout=subprocess.PIPE, text=True).stdout
+    return int(out.strip())
 
 
 def write_web_config(work, rrd, port):
@@ -83,6 +94,18 @@ def check_lists(c, checks, rrd, hosts):
         checks.check(len(want) > 0 and
                      got == {f"{element}/{n}" for n in want},
                      f"host:app list {ip}: {s} {got} against {want}")
+    for schema, name in (("interface:traffic", "traffic.rrd"),
+                         ("interface:flows", "flows.rrd")):
+        s, d, _ = c.get("/api/v1/timeseries/series?schema=" + schema)
+        want = [{"schema": schema, "element": "eth0", "step": 60,
+                 "last_update": last_update(
+                     os.path.join(rrd, "interface", "eth0", name))}]
+        checks.check(s == 200 and d.get("series") == want,
+                     f"{schema} list: {s} {d}, expected {want}")
+    s, d, _ = c.get("/api/v1/timeseries/series?schema=interface:traffic"
+                    "&element=eth0")
+    checks.check(s == 400 and d.get("parameter") == "element",
+                 f"interface:traffic list with an element: {s} {d}")
     s, d, _ = c.get("/api/v1/timeseries/series?schema=host:app&element=10.9.9.9@0")
     checks.check(s == 200 and d["series"] == [],
                  f"host:app list of an unknown host: {s} {d}")

@@ -35,6 +35,14 @@ export function breakable(text) {
   return el('span', null, parts.map((part, i) => (i ? [el('wbr'), part] : part)));
 }
 
+// <address> (an IP address) as a span that may wrap after each ':' (a
+// <wbr> there) and nowhere else, so an IPv6 address breaks between its
+// groups.
+export function breakableAddress(address) {
+  const parts = String(address).split(/(?<=:)/);
+  return el('span', null, parts.map((part, i) => (i ? [el('wbr'), part] : part)));
+}
+
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
   return node;

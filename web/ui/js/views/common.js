@@ -1,7 +1,7 @@
 // Pieces several views share: flow and alert tables, error notes,
 // aggregation of flows by application and category, and the timers that
 // refresh a view.
-import { breakable, el, link, table } from '../dom.js';
+import { breakable, breakableAddress, el, link, table } from '../dom.js';
 import * as fmt from '../format.js';
 
 // Alert details longer than this many characters are cut, with the whole
@@ -20,6 +20,15 @@ export function errorNote(err) {
 
 export function hostLink(ip, vlan) {
   return link('/hosts/' + encodeURIComponent(ip), vlan ? { vlan } : null, ip);
+}
+
+// A host link for a narrow column. The address may wrap between IPv6
+// groups, and the link's title contains the whole address.
+export function hostLinkWrapping(ip, vlan) {
+  const a = link('/hosts/' + encodeURIComponent(ip), vlan ? { vlan } : null,
+    breakableAddress(ip));
+  a.title = ip;
+  return a;
 }
 
 export function flowRows(flows) {

@@ -10,8 +10,10 @@ import { recall } from '../lastknown.js';
 import { el, clear, panel, table, link } from '../dom.js';
 import { lineChart, seriesData } from '../chart.js';
 import * as fmt from '../format.js';
-import { aggregate, breakdownTable, alertTable, errorNote, every, hostLink } from './common.js';
-import { seriesProblem, storedEnd, storedNote } from './series.js';
+import {
+  aggregate, breakdownTable, alertTable, errorNote, every, hostLinkWrapping,
+} from './common.js';
+import { seriesProblem, storedEnd, storedInterfaces, storedNote } from './series.js';
 
 const POINTS_MAX = 180;
 const COUNTERS_MS = 2000;
@@ -58,11 +60,16 @@ function topHostsTable(h) {
   if (!h.host_tracking) {
     return el('p', { class: 'muted' }, 'vigild keeps host counters only when plugins are configured.');
   }
-  return table(
-    [{ label: 'Host' }, { label: 'VLAN', num: true }, { label: 'Sent', num: true },
+  // A long IPv6 address wraps between its groups, and the table uses the
+  // smaller font of dense lists, so the panel keeps every column in view
+  // down to a phone's width.
+  const t = table(
+    [{ label: 'Host', breaks: true }, { label: 'VLAN', num: true }, { label: 'Sent', num: true },
       { label: 'Received', num: true }, { label: 'Active flows', num: true }],
-    h.hosts.map((x) => [hostLink(x.ip, x.vlan), String(x.vlan), fmt.bytes(x.bytes_sent),
+    h.hosts.map((x) => [hostLinkWrapping(x.ip, x.vlan), String(x.vlan), fmt.bytes(x.bytes_sent),
       fmt.bytes(x.bytes_rcvd), fmt.count(x.active_flows_as_client + x.active_flows_as_server)]));
+  t.classList.add('dense');
+  return t;
 }
 
 export function render(root) {
@@ -156,17 +163,26 @@ export function render(root) {
 
   // The hour of the interface's per-minute series up to the packet time
   // vigild reports or, while it is down, up to the stored series' end.
+  // The ports are those vigild reports or, while it is down, those this
+  // browser remembers, else those with a stored traffic series (a browser
+  // opened after the replay of a capture ended).
   // The panel stays hidden when there is no such series.
+  // NOTE: vigild writes interface:traffic per port only, so with several
+  // ports the element "all" has no traffic series and the panel shows the
+  // read's error (stored) or stays hidden (live).
   const loadHistory = async () => {
     historyTried = true;
     if (!latest && !vigildDown()) return;
-    const ports = latest ? latest.interfaces.map((p) => p.name)
-      : (recall() || { ports: [] }).ports;
     const stored = latest === null;
+    let ports = latest ? latest.interfaces.map((p) => p.name)
+      : (recall() || { ports: [] }).ports;
+    if (stored && ports.length === 0) {
+      ports = (await storedInterfaces('interface:traffic')).map((s) => s.element);
+    }
     if (ports.length === 0) {
       if (stored) {
-        showHistoryNote('vigild is not answering, and this browser has not seen the names ' +
-          'of its ports, which the stored interface series are filed under.');
+        showHistoryNote('vigild is not answering, this browser has not seen the names ' +
+          'of its ports, and no stored interface series was found.');
       }
       return;
     }

@@ -1,6 +1,6 @@
 // The plugins page (GET /api/v1/plugins: plugin folders, their user
-// scripts, settings and the sandboxes' run statistics) and the pages
-// plugins declare in web_gui/menu.lua.
+// scripts with their state and settings, and the sandboxes' run
+// statistics) and the pages plugins declare in web_gui/menu.lua.
 //
 // A plugin page is rendered by vigil-web's page sandbox, which returns
 // JSON: a title and blocks of type text, table or kv made only of
@@ -32,16 +32,35 @@ function enabledValue(value) {
   return null;
 }
 
-function scriptState(config) {
-  if (!config || !('enabled' in config)) {
-    return el('span', { class: 'muted', title: 'The configuration does not set enabled, so ' +
-      'the script\'s default_value decides.' }, 'script default');
+// The label shown after a script's state and its tooltip, by the API's
+// enabled_source (the setting that decided the state).
+const SOURCES = {
+  default: ['script default', 'The script\'s default_value decides: the configuration ' +
+    'does not set enabled.'],
+  config: ['plugins.scripts', 'plugins.scripts in the configuration file sets enabled.'],
+  setup: ['setup() returned false', 'The script\'s setup() failed or returned false ' +
+    '(the sandbox log has the reason).'],
+  error: ['configuration error', 'The sandbox could not build the script\'s configuration ' +
+    '(the sandbox log has the reason).'],
+};
+
+// The State cell of script <s> (from GET /plugins, with enabled and
+// enabled_source as the sandboxes reported them) with its <config>
+// (plugins.scripts.<key>, or undefined). A value of enabled that
+// vigil-sandbox cannot read is flagged after the state.
+function scriptState(s, config) {
+  const configured = config && 'enabled' in config ? enabledValue(config.enabled) : null;
+  const invalid = config && 'enabled' in config && configured === null
+    ? el('span', { class: 'sev-error' }, ' invalid in the configuration: enabled is ',
+      JSON.stringify(config.enabled)) : null;
+  if (s.enabled === null || s.enabled === undefined) {
+    return el('span', { class: 'muted', title: 'No running sandbox reported this script: ' +
+      'its plugin did not load, or the script declares another key.' }, 'not loaded', invalid);
   }
-  const enabled = enabledValue(config.enabled);
-  if (enabled === null) {
-    return el('span', { class: 'sev-error' }, 'invalid: enabled is ', JSON.stringify(config.enabled));
-  }
-  return enabled ? 'enabled' : el('span', { class: 'sev-warning' }, 'disabled');
+  const [label, title] = SOURCES[s.enabled_source] || [String(s.enabled_source), ''];
+  return el('span', { title },
+    s.enabled ? 'enabled' : el('span', { class: 'sev-warning' }, 'disabled'),
+    el('span', { class: 'muted' }, ' (', label, ')'), invalid);
 }
 
 // The script's settings from the configuration file, "enabled" aside, as
@@ -65,7 +84,8 @@ function pluginPanel(p, config, pages) {
       encodeURIComponent(x.page)) }, x.label));
   const scripts = table([
     { label: 'Script' }, { label: 'Kind' }, { label: 'State' }, { label: 'Settings', wrap: true },
-  ], p.scripts.map((s) => [s.key, s.kind, scriptState(config[s.key]), settingsText(config[s.key])]));
+  ], p.scripts.map((s) => [s.key, s.kind, scriptState(s, config[s.key]),
+    settingsText(config[s.key])]));
   const section = panel(p.name,
     kv([
       ['Folder', p.path],

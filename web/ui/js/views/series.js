@@ -42,27 +42,41 @@ export function fetchSeries(schema, element, end, range, metrics) {
   }));
 }
 
+// The interface elements that have a stored series of <schema>
+// (interface:traffic or interface:flows), as { element, last_update }
+// with last_update the packet time of the newest point (or null). Returns
+// [] when there is no store or the read fails.
+export async function storedInterfaces(schema) {
+  try {
+    const doc = await api('/timeseries/series' + query({ schema }));
+    return doc.series.map((s) => ({ element: s.element, last_update: s.last_update }));
+  } catch (err) {
+    return [];
+  }
+}
+
 // Where charts of <schema>/<element> end while vigild is down, as
 // { time, source }: the later of the packet time vigild last reported
-// to this browser (source 'vigild') and the newest point the series has
-// in the day before the browser's clock (source 'series': a live port's
-// series). Without either, the last_seen of the newest alert (source
-// 'alert'), which is a packet time inside the capture. Returns null when
-// none of them exists.
-// NOTE: the timeseries API does not return when a file was last written,
-// so for a capture older than a day that this browser never watched while
-// vigild ran, the charts end at the newest alert, which can be before the
-// capture's end, and without any alert they stay empty.
+// to this browser (source 'vigild') and the newest point of the series
+// (source 'series'). An interface series reports its newest point
+// whatever its age. Other series are searched in the day before the
+// browser's clock (a live port's). Without either, the last_seen of the
+// newest alert (source 'alert'), which is a packet time inside the
+// capture. Returns null when none of them exists.
+// NOTE: the timeseries API returns when a file was last written for
+// interface series only. A host's charts of a capture older than a day,
+// which this browser never watched while vigild ran, end at the newest
+// alert. That can be before the capture's end, and without any alert
+// they stay empty.
 export async function storedEnd(schema, element) {
   const known = recall();
   const now = Math.floor(Date.now() / 1000);
   let newest = null;
-  try {
-    const doc = await api('/timeseries' + query({ schema, element, from: now - 86400, to: now }));
-    for (const row of doc.points) {
-      if (row.slice(1).some((v) => v !== null)) newest = row[0];
-    }
-  } catch (err) { /* no such series or no store: the chart's own read says so */ }
+  if (schema === 'interface:traffic' || schema === 'interface:flows') {
+    const listed = (await storedInterfaces(schema)).find((s) => s.element === element);
+    if (listed && listed.last_update) newest = listed.last_update;
+  }
+  if (newest === null) newest = await newestInDay(schema, element, now);
   if (known || newest) {
     return known && known.packet_time >= (newest || 0)
       ? { time: known.packet_time, source: 'vigild' } : { time: newest, source: 'series' };
@@ -71,6 +85,19 @@ export async function storedEnd(schema, element) {
     api('/alerts' + query({ state, limit: 1 })).catch(() => null)));
   const times = docs.filter((d) => d).flatMap((d) => d.alerts.map((a) => a.last_seen));
   return times.length ? { time: Math.max(...times), source: 'alert' } : null;
+}
+
+// The time of the newest point of <schema>/<element> in the day before
+// <now>, or null.
+async function newestInDay(schema, element, now) {
+  let newest = null;
+  try {
+    const doc = await api('/timeseries' + query({ schema, element, from: now - 86400, to: now }));
+    for (const row of doc.points) {
+      if (row.slice(1).some((v) => v !== null)) newest = row[0];
+    }
+  } catch (err) { /* no such series or no store: the chart's own read says so */ }
+  return newest;
 }
 
 // The note above charts drawn while vigild is down: where they end, and
