@@ -311,6 +311,18 @@ vg_config_probe_folder(const char *dir, const char *label, char *problem,
 		       size_t problem_len);
 
 /*
+ * Checks that <path>, a file or folder vigil writes or creates, is not in
+ * /proc or /sys and not on another file system the kernel provides for
+ * its own use (devpts, cgroup, debugfs, hugetlbfs...). Looks at <path>
+ * when it exists, else at its nearest existing parent, with symbolic
+ * links resolved, so a link into /proc is caught too. Returns 0, or -1
+ * with the path and the fix in <problem>.
+ */
+int
+vg_config_check_kernel_fs(const char *path, char *problem,
+			  size_t problem_len);
+
+/*
  * Creates, with mode 0755 (less the umask), every missing folder above
  * the files and sockets vigild writes: flows.output,
  * plugins.alerts_output, control.socket, web.vigild_socket,

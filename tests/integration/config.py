@@ -48,6 +48,16 @@ BROKEN = [
      "all; each rx lcore needs a queue"),
     ("log:\n  level: info\n",
      "{file}: capture.ports: at least one port is needed"),
+    # /proc and /sys belong to the kernel on every machine, so a path there
+    # is an error, also for root, who may write to the folder.
+    ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n"
+     "  output: /proc/vigil/flows.jsonl\n",
+     "{file}:5:11: flows.output: '/proc/vigil/flows.jsonl' is under /proc, "
+     "which is not for ordinary files; choose a path on a disk or tmpfs"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\ntimeseries:\n"
+     "  directory: /sys/vigil-rrd\n",
+     "{file}:5:14: timeseries.directory: '/sys/vigil-rrd' is under /sys, "
+     "which is not for ordinary files; choose a path on a disk or tmpfs"),
 ]
 
 
