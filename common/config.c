@@ -1241,7 +1241,8 @@ on_sandbox_path(struct loader *ld, yaml_node_t *node, void *arg)
 
 /*
  * Per-script settings belong to the plugins, which vigil-sandbox loads, so
- * it checks their contents; here each entry must be a mapping.
+ * it checks their contents (vigild --check-config runs that check); here
+ * each entry must be a mapping.
  */
 static int
 on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
@@ -1249,6 +1250,7 @@ on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
 	yaml_node_pair_t *pair;
 
 	(void)arg;
+	set_mark(&ld->cfg->scripts_at, node);
 	if (node->type != YAML_MAPPING_NODE)
 		return fail(ld, node, "expected a mapping of script keys, got %s",
 			    node_kind(node));
@@ -1486,6 +1488,7 @@ on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
+	set_mark(&cfg->timeseries_at, node);
 	/* Giving the section turns timeseries on, unless enabled is false. */
 	cfg->ts_enabled = true;
 	memcpy(defaults, cfg->ts_archives, sizeof(defaults));

@@ -91,10 +91,13 @@ struct vg_web_config {
 
 struct vg_config {
 	char path[VG_PATH_MAX];    /* file the config came from, "" if built */
-	/* Positions of the keys that vg_config_check() judges, for its errors. */
+	/* Positions of keys judged after loading (vg_config_check() and
+	 * vigild's checks of its programs and plugins), for their errors. */
 	struct vg_config_mark lcores_at;
 	struct vg_config_mark rx_lcores_at;
 	struct vg_config_mark mbufs_at;
+	struct vg_config_mark timeseries_at;
+	struct vg_config_mark scripts_at;  /* plugins.scripts */
 
 	/* capture */
 	struct vg_port_config ports[VG_MAX_PORTS];

@@ -8,7 +8,8 @@
  * they replace, so a threshold stays a number and a flag a boolean. An
  * option without a default is a number, a boolean or a string, as its
  * YAML plain scalar reads. Errors name the file, line, column and key, as
- * vigild's do.
+ * vigild's do, so that `vigild --check-config`, which runs this code in
+ * `vigil-sandbox --check-config`, reports them in the same form.
  *
  * A script key no loaded plugin defines is an error, except when a
  * plugin was skipped or disabled: the key may belong to it, and vigild
