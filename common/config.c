@@ -29,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -934,21 +935,117 @@ check_output_folder(struct loader *ld, yaml_node_t *node, const char *path)
 	return 0;
 }
 
-/* An output file is created at start-up, in a folder that may be created. */
+/* Returns true when the caller uses none of the files the file names. */
+static bool
+skips_machine(const struct loader *ld)
+{
+	return ld->report != NULL &&
+	       ld->report->machine == VG_CONFIG_MACHINE_SKIP;
+}
+
+/*
+ * Rejects a path to write in /proc, /sys or another file system of the
+ * kernel (vg_config_check_kernel_fs()). It is an error, not a machine
+ * problem, because those trees are the same on every machine.
+ */
+static int
+check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
+{
+	char problem[3 * VG_PATH_MAX];
+
+	if (skips_machine(ld))
+		return 0;
+	if (vg_config_check_kernel_fs(path, problem, sizeof(problem)) != 0)
+		return fail(ld, node, "%s", problem);
+	return 0;
+}
+
+/* Kind of file an output key names, which decides what may be at its path. */
+enum output_kind {
+	OUTPUT_RECORDS,  /* JSON Lines: a regular file, a FIFO or /dev/null */
+	OUTPUT_DATABASE, /* SQLite: a regular file */
+	OUTPUT_SOCKET,   /* a Unix socket; vigild replaces a stale one */
+};
+
+struct output_field {
+	size_t offset;             /* the path, in struct vg_config */
+	enum output_kind kind;
+};
+
+#define OUTPUT_FIELD(name, member, output_kind)                             \
+	static const struct output_field name = {                           \
+		offsetof(struct vg_config, member), (output_kind)            \
+	}
+
+OUTPUT_FIELD(flow_output_field, flow_output, OUTPUT_RECORDS);
+OUTPUT_FIELD(alerts_output_field, alerts_output, OUTPUT_RECORDS);
+OUTPUT_FIELD(control_socket_field, control_socket, OUTPUT_SOCKET);
+OUTPUT_FIELD(alert_database_field, alerts.database, OUTPUT_DATABASE);
+
+static const char *
+file_type_name(mode_t mode)
+{
+	if (S_ISBLK(mode))
+		return "block device";
+	if (S_ISCHR(mode))
+		return "character device";
+	if (S_ISFIFO(mode))
+		return "FIFO";
+	if (S_ISSOCK(mode))
+		return "socket";
+	return "special file";
+}
+
+/*
+ * Checks what is already at the path <path> of an output of <kind>. A
+ * directory is always wrong, and records go only to a regular file, a
+ * FIFO (a reader takes them) or /dev/null (they are dropped). A device
+ * or another special file is an error, not a machine problem, because
+ * writing records or a database there as root would damage it (a disk).
+ */
+static int
+check_existing_output(struct loader *ld, yaml_node_t *node,
+		      const char *path, enum output_kind kind)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return machine_problem(ld, node,
+				       "'%s' is a directory; give a file name",
+				       path);
+	if (kind == OUTPUT_SOCKET || skips_machine(ld))
+		return 0;
+	if (kind == OUTPUT_RECORDS &&
+	    (S_ISFIFO(st.st_mode) ||
+	     (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))))
+		return 0;
+	return fail(ld, node, "'%s' is a %s; give %s", path,
+		    file_type_name(st.st_mode),
+		    kind == OUTPUT_RECORDS ?
+			    "a regular file, a FIFO or /dev/null" :
+			    "a regular file");
+}
+
+/*
+ * Checks an output file, which vigild creates at start-up in a folder it
+ * may create. <arg> is its struct output_field.
+ */
 static int
 on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	char *dst = (char *)ld->cfg + (size_t)arg;
-	struct stat st;
+	const struct output_field *f = arg;
+	char *dst = (char *)ld->cfg + f->offset;
 	int rc;
 
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc == 0)
+		rc = check_kernel_fs(ld, node, dst);
+	if (rc == 0)
+		rc = check_existing_output(ld, node, dst, f->kind);
 	if (rc != 0)
 		return rc;
-	if (stat(dst, &st) == 0 && S_ISDIR(st.st_mode))
-		return machine_problem(ld, node,
-				       "'%s' is a directory; give a file name",
-				       dst);
 	return check_output_folder(ld, node, dst);
 }
 
@@ -960,7 +1057,7 @@ on_flows(struct loader *ld, yaml_node_t *node, void *arg)
 		{ "idle_timeout", on_idle_timeout, NULL },
 		{ "active_timeout", on_uint, &active_field },
 		{ "detection_packets", on_detection_packets, NULL },
-		{ "output", on_output_file, CFG_OFFSET(flow_output) },
+		{ "output", on_output_file, (void *)&flow_output_field },
 		{ "periodic_update", on_uint, &periodic_field },
 	};
 
@@ -1144,7 +1241,8 @@ on_sandbox_path(struct loader *ld, yaml_node_t *node, void *arg)
 
 /*
  * Per-script settings belong to the plugins, which vigil-sandbox loads, so
- * it checks their contents; here each entry must be a mapping.
+ * it checks their contents (vigild --check-config runs that check); here
+ * each entry must be a mapping.
  */
 static int
 on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
@@ -1152,6 +1250,7 @@ on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
 	yaml_node_pair_t *pair;
 
 	(void)arg;
+	set_mark(&ld->cfg->scripts_at, node);
 	if (node->type != YAML_MAPPING_NODE)
 		return fail(ld, node, "expected a mapping of script keys, got %s",
 			    node_kind(node));
@@ -1192,7 +1291,8 @@ on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 		{ "hook_budget_ms", on_uint, &hook_budget_field },
 		{ "user", on_sandbox_user, NULL },
 		{ "sandbox_path", on_sandbox_path, NULL },
-		{ "alerts_output", on_output_file, CFG_OFFSET(alerts_output) },
+		{ "alerts_output", on_output_file,
+		  (void *)&alerts_output_field },
 		{ "scripts", on_scripts, NULL },
 	};
 
@@ -1218,7 +1318,7 @@ static int
 on_control(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "socket", on_control_socket, CFG_OFFSET(control_socket) },
+		{ "socket", on_control_socket, (void *)&control_socket_field },
 	};
 
 	(void)arg;
@@ -1245,6 +1345,8 @@ on_ts_directory(struct loader *ld, yaml_node_t *node, void *arg)
 
 	(void)arg;
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc == 0)
+		rc = check_kernel_fs(ld, node, dst);
 	if (rc != 0)
 		return rc;
 	state = vg_config_probe_folder(dst, "", problem, sizeof(problem));
@@ -1386,6 +1488,7 @@ on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
+	set_mark(&cfg->timeseries_at, node);
 	/* Giving the section turns timeseries on, unless enabled is false. */
 	cfg->ts_enabled = true;
 	memcpy(defaults, cfg->ts_archives, sizeof(defaults));
@@ -1570,6 +1673,9 @@ on_web_socket(struct loader *ld, yaml_node_t *node, void *arg)
 	if (strlen(ld->cfg->web.vigild_socket) >= 108)
 		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
 			    strlen(ld->cfg->web.vigild_socket));
+	rc = check_kernel_fs(ld, node, ld->cfg->web.vigild_socket);
+	if (rc != 0)
+		return rc;
 	return check_output_folder(ld, node, ld->cfg->web.vigild_socket);
 }
 
@@ -1842,15 +1948,18 @@ on_endpoint_string(struct loader *ld, yaml_node_t *node, void *arg)
 			  f->size);
 }
 
-/* The file is checked as every output file is: its folder is writable. */
+/* The file is checked as every output file of records is. */
 static int
 on_endpoint_path(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	size_t offset = (size_t)((char *)current_endpoint(ld)->path -
-				 (char *)ld->cfg);
+	struct output_field field = {
+		.offset = (size_t)((char *)current_endpoint(ld)->path -
+				   (char *)ld->cfg),
+		.kind = OUTPUT_RECORDS,
+	};
 
 	(void)arg;
-	return on_output_file(ld, node, (void *)offset);
+	return on_output_file(ld, node, &field);
 }
 
 static int
@@ -2041,7 +2150,7 @@ static int
 on_alerts(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "database", on_output_file, CFG_OFFSET(alerts.database) },
+		{ "database", on_output_file, (void *)&alert_database_field },
 		{ "dedup_window", on_uint, &alert_dedup_field },
 		{ "retention_days", on_uint, &alert_retention_field },
 		{ "max_rows", on_uint, &alert_rows_field },

@@ -91,10 +91,13 @@ struct vg_web_config {
 
 struct vg_config {
 	char path[VG_PATH_MAX];    /* file the config came from, "" if built */
-	/* Positions of the keys that vg_config_check() judges, for its errors. */
+	/* Positions of keys judged after loading (vg_config_check() and
+	 * vigild's checks of its programs and plugins), for their errors. */
 	struct vg_config_mark lcores_at;
 	struct vg_config_mark rx_lcores_at;
 	struct vg_config_mark mbufs_at;
+	struct vg_config_mark timeseries_at;
+	struct vg_config_mark scripts_at;  /* plugins.scripts */
 
 	/* capture */
 	struct vg_port_config ports[VG_MAX_PORTS];
@@ -309,6 +312,18 @@ vg_config_print_verdict(const char *program, const char *path,
 int
 vg_config_probe_folder(const char *dir, const char *label, char *problem,
 		       size_t problem_len);
+
+/*
+ * Checks that <path>, a file or folder vigil writes or creates, is not in
+ * /proc or /sys and not on another file system the kernel provides for
+ * its own use (devpts, cgroup, debugfs, hugetlbfs...). Looks at <path>
+ * when it exists, else at its nearest existing parent, with symbolic
+ * links resolved, so a link into /proc is caught too. Returns 0, or -1
+ * with the path and the fix in <problem>.
+ */
+int
+vg_config_check_kernel_fs(const char *path, char *problem,
+			  size_t problem_len);
 
 /*
  * Creates, with mode 0755 (less the umask), every missing folder above

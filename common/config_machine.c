@@ -11,11 +11,20 @@
  * passed through a struct vg_config_report, which makes each one an
  * error (a start), a warning (`--check-config`) or nothing (vigil-web,
  * for vigild's keys).
+ *
+ * A path in /proc, in /sys or on another file system the kernel provides
+ * for its own use is never a place for vigil's files. That holds on every
+ * machine, so the loader rejects such a path as an error in every mode
+ * but SKIP.
  */
 #include <errno.h>
+#include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -77,6 +86,92 @@ cut_to_parent(char *path)
 		path[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+/* Returns true when <path> is <dir> or lies below it. */
+static bool
+is_under(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return strncmp(path, dir, len) == 0 &&
+	       (path[len] == '\0' || path[len] == '/');
+}
+
+/*
+ * File systems the kernel provides for its own use, by statfs() f_type
+ * (linux/magic.h). Files there are kernel interfaces or cannot be
+ * written as ordinary files (hugetlbfs takes only memory mappings).
+ */
+static const struct {
+	unsigned long magic;
+	const char *name;
+} kernel_file_systems[] = {
+	{ PROC_SUPER_MAGIC, "proc" },
+	{ SYSFS_MAGIC, "sysfs" },
+	{ CGROUP_SUPER_MAGIC, "cgroup" },
+	{ CGROUP2_SUPER_MAGIC, "cgroup2" },
+	{ DEBUGFS_MAGIC, "debugfs" },
+	{ TRACEFS_MAGIC, "tracefs" },
+	{ SECURITYFS_MAGIC, "securityfs" },
+	{ SELINUX_MAGIC, "selinuxfs" },
+	{ SMACK_MAGIC, "smackfs" },
+	{ AAFS_MAGIC, "apparmorfs" },
+	{ DEVPTS_SUPER_MAGIC, "devpts" },
+	{ BPF_FS_MAGIC, "bpf" },
+	{ PSTOREFS_MAGIC, "pstore" },
+	{ EFIVARFS_MAGIC, "efivarfs" },
+	{ BINFMTFS_MAGIC, "binfmt_misc" },
+	{ HUGETLBFS_MAGIC, "hugetlbfs" },
+	{ NSFS_MAGIC, "nsfs" },
+	{ RDTGROUP_SUPER_MAGIC, "resctrl" },
+	{ OPENPROM_SUPER_MAGIC, "openpromfs" },
+	{ USBDEVICE_SUPER_MAGIC, "usbfs" },
+};
+
+int
+vg_config_check_kernel_fs(const char *path, char *problem,
+			  size_t problem_len)
+{
+	static const char *const trees[] = { "/proc", "/sys" };
+	char existing[VG_PATH_MAX];
+	char resolved[PATH_MAX];
+	const char *where;
+	struct statfs fs;
+	size_t i;
+
+	/* A missing path would be created below its nearest existing parent. */
+	snprintf(existing, sizeof(existing), "%s", path);
+	while (access(existing, F_OK) != 0 && strcmp(existing, "/") != 0 &&
+	       strcmp(existing, ".") != 0)
+		cut_to_parent(existing);
+	where = realpath(existing, resolved) != NULL ? resolved : existing;
+	for (i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		if (!is_under(where, trees[i]))
+			continue;
+		if (is_under(path, trees[i]))
+			snprintf(problem, problem_len,
+				 "'%s' is under %s, which is not for ordinary files; choose a path on a disk or tmpfs",
+				 path, trees[i]);
+		else
+			snprintf(problem, problem_len,
+				 "'%s' leads to '%s', under %s, which is not for ordinary files; choose a path on a disk or tmpfs",
+				 path, where, trees[i]);
+		return -1;
+	}
+	if (statfs(where, &fs) != 0)
+		return 0;
+	for (i = 0; i < sizeof(kernel_file_systems) /
+				sizeof(kernel_file_systems[0]);
+	     i++) {
+		if ((unsigned long)fs.f_type != kernel_file_systems[i].magic)
+			continue;
+		snprintf(problem, problem_len,
+			 "'%s' is on a %s file system ('%s'), which is not for ordinary files; choose a path on a disk or tmpfs",
+			 path, kernel_file_systems[i].name, where);
+		return -1;
+	}
+	return 0;
 }
 
 int

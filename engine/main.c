@@ -33,6 +33,7 @@
 #include "control.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "config_check.h"
 #include "hosts.h"
 #include "lcore.h"
 #include "minute.h"
@@ -177,29 +178,49 @@ log_level_of(const char *name)
 	return -1;
 }
 
+/* Prints each line of <lines> on stderr after "vigild: ". */
+static void
+print_errors(char *lines)
+{
+	char *save = NULL;
+	char *line;
+
+	for (line = strtok_r(lines, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "vigild: %s\n", line);
+}
+
 /*
  * Runs --check-config on the file <path>: every check of a start, with
  * what this machine lacks reported as warnings (errors with <strict>),
- * and what a start would create as notes. Returns 1 when the file is
- * valid, or -EINVAL.
+ * and what a start would create as notes, then plugins.scripts against
+ * the plugins through vigil-sandbox, found from <argv0> as a start finds
+ * it. Returns 1 when the file is valid, or a negative errno.
  */
 static int
-check_config(const char *path, bool strict)
+check_config(const char *path, const char *argv0, bool strict)
 {
 	static struct vg_config cfg;
+	static char errors[16384];
 	struct vg_config_report report = {
 		.machine = VG_CONFIG_MACHINE_WARN,
 		.emit = vg_config_print_finding,
 		.ctx = (void *)"vigild",
 	};
-	char err[1024];
 	int rc;
 
-	rc = vg_config_load_report(&cfg, path, &report, err, sizeof(err));
+	rc = vg_config_load_report(&cfg, path, &report, errors,
+				   sizeof(errors));
 	if (rc == 0)
-		rc = vg_config_check(&cfg, err, sizeof(err));
+		rc = vg_config_check(&cfg, errors, sizeof(errors));
+	if (rc == 0)
+		rc = vg_check_programs(&cfg, argv0, &report, errors,
+				       sizeof(errors));
+	if (rc == 0)
+		rc = vg_check_plugin_scripts(&cfg, argv0, &report, errors,
+					     sizeof(errors));
 	if (rc != 0) {
-		fprintf(stderr, "vigild: %s\n", err);
+		print_errors(errors);
 		return rc;
 	}
 	rc = vg_config_print_verdict("vigild", path, &report, strict);
@@ -392,7 +413,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 		return -EINVAL;
 	}
 	if (check_only)
-		return check_config(config_path, strict);
+		return check_config(config_path, argv[0], strict);
 	if (config_path != NULL) {
 		d->config_path = config_path;
 		rc = vg_config_load(cfg, config_path, err, sizeof(err));
@@ -1161,7 +1182,7 @@ int
 main(int argc, char **argv)
 {
 	static struct vigild d;
-	char err[VG_PATH_MAX + 128];
+	char err[3 * VG_PATH_MAX];
 	unsigned int i;
 	int rc;
 
@@ -1179,6 +1200,10 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (output_is_input(&d.cfg))
 		return 1;
+	if (vg_check_programs(&d.cfg, argv[0], NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigild: %s\n", err);
+		return 1;
+	}
 	if (vg_config_make_folders(&d.cfg, err, sizeof(err)) != 0) {
 		VG_ERR("engine", "%s", err);
 		return 1;

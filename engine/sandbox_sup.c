@@ -486,16 +486,17 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 }
 
 /* vigil-sandbox sits beside vigild: build/engine/../sandbox, or bindir. */
-static int
-find_sandbox(struct vg_sandboxes *sb, const char *argv0)
+int
+vg_sandbox_find_program(const struct vg_config *cfg, const char *argv0,
+			char *path, size_t path_len, char *problem,
+			size_t problem_len)
 {
 	char self[VG_PATH_MAX];
 	char *slash;
 	ssize_t n;
 
-	if (sb->cfg->sandbox_path[0] != '\0') {
-		snprintf(sb->sandbox_path, sizeof(sb->sandbox_path), "%s",
-			 sb->cfg->sandbox_path);
+	if (cfg->sandbox_path[0] != '\0') {
+		snprintf(path, path_len, "%s", cfg->sandbox_path);
 		return 0;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -507,17 +508,30 @@ find_sandbox(struct vg_sandboxes *sb, const char *argv0)
 	slash = strrchr(self, '/');
 	if (slash != NULL)
 		*slash = '\0';
-	snprintf(sb->sandbox_path, sizeof(sb->sandbox_path),
-		 "%.4000s/../sandbox/vigil-sandbox", self);
-	if (access(sb->sandbox_path, X_OK) == 0)
+	snprintf(path, path_len, "%.4000s/../sandbox/vigil-sandbox", self);
+	if (access(path, X_OK) == 0)
 		return 0;
-	snprintf(sb->sandbox_path, sizeof(sb->sandbox_path),
-		 "%.4000s/vigil-sandbox", self);
-	if (access(sb->sandbox_path, X_OK) == 0)
+	snprintf(path, path_len, "%.4000s/vigil-sandbox", self);
+	if (access(path, X_OK) == 0)
 		return 0;
-	VG_ERR("sandbox", "vigil-sandbox not found beside %s; set plugins.sandbox_path",
-	       self);
+	snprintf(problem, problem_len,
+		 "vigil-sandbox not found beside %s; set plugins.sandbox_path",
+		 self);
 	return -ENOENT;
+}
+
+static int
+find_sandbox(struct vg_sandboxes *sb, const char *argv0)
+{
+	char problem[VG_PATH_MAX + 64];
+	int rc;
+
+	rc = vg_sandbox_find_program(sb->cfg, argv0, sb->sandbox_path,
+				     sizeof(sb->sandbox_path), problem,
+				     sizeof(problem));
+	if (rc != 0)
+		VG_ERR("sandbox", "%s", problem);
+	return rc;
 }
 
 static int

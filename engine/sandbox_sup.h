@@ -136,6 +136,18 @@ vg_sandboxes_start(struct vg_sandboxes *sb, const struct vg_config *cfg,
 		   const char *config_path, const char *argv0, uv_loop_t *loop,
 		   struct vg_engine_lcore **engines, unsigned int engine_count);
 
+/*
+ * Finds the vigil-sandbox a start runs: plugins.sandbox_path as given,
+ * else ../sandbox/vigil-sandbox or vigil-sandbox in the folder of the
+ * running program (<argv0> when /proc/self/exe cannot be read), the first
+ * that is executable. Fills <path> and returns 0, or returns -ENOENT
+ * with the folder and the fix in <problem>.
+ */
+int
+vg_sandbox_find_program(const struct vg_config *cfg, const char *argv0,
+			char *path, size_t path_len, char *problem,
+			size_t problem_len);
+
 /* Reads every result waiting in the result rings. */
 void
 vg_sandboxes_poll(struct vg_sandboxes *sb);

@@ -238,22 +238,21 @@ vg_ts_writer_set_program(const char *path)
 		 path != NULL ? path : "");
 }
 
-/* Finds vigil-ts-writer: the override, or beside the running program. */
-static int
-find_program(struct vg_ts_writer *w, char *err, size_t err_len)
+int
+vg_ts_writer_find_program(char *path, size_t path_len, char *err,
+			  size_t err_len)
 {
 	char self[PATH_MAX];
 	ssize_t n;
 	char *slash;
 
 	if (program_override[0] != '\0') {
-		snprintf(w->program, sizeof(w->program), "%s",
-			 program_override);
+		snprintf(path, path_len, "%s", program_override);
 		return 0;
 	}
 	n = readlink("/proc/self/exe", self, sizeof(self) - sizeof(PROGRAM) - 1);
 	if (n <= 0) {
-		snprintf(err, err_len, "timeseries: readlink(/proc/self/exe) failed: %s",
+		snprintf(err, err_len, "readlink(/proc/self/exe) failed: %s",
 			 strerror(errno));
 		return -1;
 	}
@@ -261,11 +260,14 @@ find_program(struct vg_ts_writer *w, char *err, size_t err_len)
 	slash = strrchr(self, '/');
 	if (slash != NULL)
 		*slash = '\0';
-	memcpy(w->program, self, strlen(self));
-	memcpy(w->program + strlen(self), "/" PROGRAM, sizeof("/" PROGRAM));
-	if (access(w->program, X_OK) != 0) {
+	if ((size_t)snprintf(path, path_len, "%s/" PROGRAM, self) >= path_len) {
+		snprintf(err, err_len, "writer program path %s/" PROGRAM " is too long",
+			 self);
+		return -1;
+	}
+	if (access(path, X_OK) != 0) {
 		snprintf(err, err_len, "writer program %s: %s; install " PROGRAM " in the folder of vigild",
-			 w->program, strerror(errno));
+			 path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -595,7 +597,8 @@ vg_ts_writer_start(const struct vg_config *cfg, char *err, size_t err_len)
 		goto fail;
 	}
 	if (make_directory(w->cfg.dir, err, err_len) != 0 ||
-	    find_program(w, err, err_len) != 0)
+	    vg_ts_writer_find_program(w->program, sizeof(w->program), err,
+				      err_len) != 0)
 		goto fail;
 	w->stats_fd = memfd_create("vigil-ts-stats", MFD_CLOEXEC);
 	if (w->stats_fd >= 0)

@@ -160,6 +160,16 @@ void
 vg_ts_writer_set_program(const char *path);
 
 /*
+ * Finds the writer program vg_ts_writer_start() runs: the one set by
+ * vg_ts_writer_set_program(), else vigil-ts-writer in the folder of the
+ * running program, which must be executable. Fills <path> and returns 0,
+ * or returns -1 with the reason and the fix in <err>.
+ */
+int
+vg_ts_writer_find_program(char *path, size_t path_len, char *err,
+			  size_t err_len);
+
+/*
  * Returns the 64-bit FNV-1a hash of <name>, for the writer's file table
  * and the series' host set.
  */

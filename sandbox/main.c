@@ -18,7 +18,9 @@
  *
  * --check loads and validates the plugins and the configuration without
  * shared memory or isolation, printing one line per plugin loaded and one
- * per error, for operators and for vigild's configuration check.
+ * per error, for operators. --check-config loads them the same way and
+ * prints only the problems, marked as errors of the configuration or as
+ * warnings, for `vigild --check-config`.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,6 +56,7 @@ struct args {
 	unsigned int id;
 	bool id_given;
 	bool check;
+	bool check_config;
 	bool page;
 	struct vg_sbx_options opt;
 };
@@ -68,6 +71,7 @@ usage(FILE *out)
 		"--plugins DIR[,DIR...] [options]\n"
 		"       vigil-sandbox --check --plugins DIR[,DIR...] "
 		"[--config FILE]\n"
+		"       vigil-sandbox --check-config FILE --plugins DIR[,DIR...]\n"
 		"       vigil-sandbox --page --plugins DIR[,DIR...] "
 		"< REQUEST.json\n"
 		"\n"
@@ -92,6 +96,10 @@ usage(FILE *out)
 		"100)\n"
 		"  --check               load and validate, print one line per "
 		"plugin and per error\n"
+		"  --check-config FILE   check plugins.scripts of FILE against "
+		"the plugins: print\n"
+		"                        \"error: \" or \"warning: \" and each "
+		"problem, exit 1 on errors\n"
 		"  --page                render one plugin page (or list the "
 		"menu) for vigil-web:\n"
 		"                        a JSON request on stdin, the page as "
@@ -150,6 +158,7 @@ parse_args(int argc, char **argv, struct args *a)
 	enum {
 		O_SHM = 256, O_WAKE, O_NOTIFY, O_PLUGINS, O_CONFIG, O_ID,
 		O_USER, O_MEMORY, O_DISABLE, O_JIT, O_BUDGET, O_CHECK, O_HELP, O_PAGE,
+		O_CHECK_CONFIG,
 	};
 	static const struct option options[] = {
 		{ "shm-fd", required_argument, NULL, O_SHM },
@@ -166,6 +175,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "check", no_argument, NULL, O_CHECK },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "page", no_argument, NULL, O_PAGE },
+		{ "check-config", required_argument, NULL, O_CHECK_CONFIG },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int fd;
@@ -231,6 +241,10 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_PAGE:
 			a->page = true;
 			break;
+		case O_CHECK_CONFIG:
+			a->check_config = true;
+			a->opt.config_file = optarg;
+			break;
 		case O_HELP:
 			usage(stdout);
 			exit(0);
@@ -254,8 +268,13 @@ parse_args(int argc, char **argv, struct args *a)
 		fprintf(stderr, "vigil-sandbox: --plugins is required\n");
 		return -1;
 	}
-	if (!a->check && !a->page && (a->shm_fd < 0 || a->wake_fd < 0 ||
-			  a->notify_fd < 0)) {
+	if (a->check_config && (a->check || a->page)) {
+		fprintf(stderr, "vigil-sandbox: --check-config cannot be "
+			"combined with --check or --page\n");
+		return -1;
+	}
+	if (!a->check && !a->check_config && !a->page &&
+	    (a->shm_fd < 0 || a->wake_fd < 0 || a->notify_fd < 0)) {
 		fprintf(stderr, "vigil-sandbox: --shm-fd, --wake-fd and "
 			"--notify-fd are required (or use --check)\n");
 		return -1;
@@ -304,6 +323,53 @@ run_check(struct args *a)
 	rc = sbx.n_load_errors ? 1 : 0;
 	vg_sbx_free(&sbx);
 	return rc;
+}
+
+/* Prints a load error as a warning, because a start logs it and goes on. */
+static void
+report_warning(struct vg_sbx *sbx, const char *line)
+{
+	(void)sbx;
+	printf("warning: %s\n", line);
+}
+
+static unsigned int config_errors; /* counted by report_config() */
+
+static void
+report_config(struct vg_sbx *sbx, bool error, const char *line)
+{
+	(void)sbx;
+	printf("%s: %s\n", error ? "error" : "warning", line);
+	if (error)
+		config_errors++;
+}
+
+/*
+ * Runs --check-config: loads the plugins as a start does, with the same
+ * early limits, and checks plugins.scripts against them. Returns 0 when
+ * the configuration has no error, 1 when it has some.
+ */
+static int
+run_check_config(struct args *a)
+{
+	struct vg_sbx sbx = { .opt = a->opt, .report = report_warning,
+			      .config_report = report_config };
+	int rc;
+
+	/* stdout carries the findings; logs would repeat them. */
+	vg_log_set_level(VG_LOG_ERR);
+	if (vg_sbx_isolate_early() != 0)
+		return EXIT_FATAL;
+	rc = vg_sbx_load(&sbx, a->plugins);
+	if (rc < 0) {
+		fprintf(stderr, "vigil-sandbox: loading plugins failed: %s\n",
+			strerror(-rc));
+		vg_sbx_free(&sbx);
+		return EXIT_FATAL;
+	}
+	fflush(stdout);
+	vg_sbx_free(&sbx);
+	return config_errors > 0 ? 1 : 0;
 }
 
 static void
@@ -735,6 +801,8 @@ main(int argc, char **argv)
 			 (unsigned short)a.id);
 	if (a.page)
 		rc = vg_sbx_page_run(a.plugins, a.user, &a.opt);
+	else if (a.check_config)
+		rc = run_check_config(&a);
 	else
 		rc = a.check ? run_check(&a) : run_sandbox(&a);
 	free(a.opt.disable);

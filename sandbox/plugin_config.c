@@ -7,7 +7,9 @@
  * ignores those keys. Values are converted to the type of the default
  * they replace, so a threshold stays a number and a flag a boolean. An
  * option without a default is a number, a boolean or a string, as its
- * YAML plain scalar reads. Errors name the file and line, as vigild's do.
+ * YAML plain scalar reads. Errors name the file, line, column and key, as
+ * vigild's do, so that `vigild --check-config`, which runs this code in
+ * `vigil-sandbox --check-config`, reports them in the same form.
  *
  * A script key no loaded plugin defines is an error, except when a
  * plugin was skipped or disabled: the key may belong to it, and vigild
@@ -35,6 +37,32 @@ struct config_walk {
 	bool some_skipped;
 };
 
+/*
+ * Reports an error at <mark> in the configuration file (NULL: the whole
+ * file): to sbx->config_report when it is set, otherwise as a load error
+ * of <plugin> (NULL when no plugin is concerned).
+ */
+static void
+error_at(struct config_walk *w, const yaml_mark_t *mark,
+	 const struct vg_sbx_plugin *plugin, const char *msg)
+{
+	char line[1536];
+
+	if (mark == NULL)
+		snprintf(line, sizeof(line), "%s: %s", w->file, msg);
+	else
+		snprintf(line, sizeof(line), "%s:%zu:%zu: %s", w->file,
+			 mark->line + 1, mark->column + 1, msg);
+	w->errors++;
+	if (w->sbx->config_report != NULL) {
+		w->sbx->config_report(w->sbx, true, line);
+		return;
+	}
+	w->sbx->loading = plugin;
+	vg_sbx_load_error(w->sbx, NULL, 0, "%s", line);
+	w->sbx->loading = NULL;
+}
+
 __attribute__((format(printf, 4, 5))) static void
 config_error(struct config_walk *w, const yaml_node_t *node,
 	     const struct vg_sbx_plugin *plugin, const char *fmt, ...)
@@ -45,11 +73,27 @@ config_error(struct config_walk *w, const yaml_node_t *node,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	w->sbx->loading = plugin;
-	vg_sbx_load_error(w->sbx, w->file,
-			  (unsigned int)node->start_mark.line + 1, "%s", msg);
-	w->sbx->loading = NULL;
-	w->errors++;
+	error_at(w, &node->start_mark, plugin, msg);
+}
+
+/* Reports a warning at <node>: to sbx->config_report, or to the log. */
+__attribute__((format(printf, 3, 4))) static void
+config_warning(struct config_walk *w, const yaml_node_t *node,
+	       const char *fmt, ...)
+{
+	char msg[1024];
+	char line[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s:%zu:%zu: %s", w->file,
+		 node->start_mark.line + 1, node->start_mark.column + 1, msg);
+	if (w->sbx->config_report != NULL)
+		w->sbx->config_report(w->sbx, false, line);
+	else
+		VG_WARN(VG_SBX_TAG, "%s", line);
 }
 
 static const char *
@@ -217,10 +261,10 @@ apply_script(struct config_walk *w, yaml_node_t *key, yaml_node_t *options)
 
 	if (s == NULL) {
 		if (w->some_skipped) {
-			VG_WARN(VG_SBX_TAG, "%s:%zu: plugins.scripts.%s: no "
-				"loaded plugin has this script; it may belong "
-				"to a skipped or disabled plugin", w->file,
-				key->start_mark.line + 1, scalar(key));
+			config_warning(w, key, "plugins.scripts.%s: no loaded "
+				       "plugin has this script; it may belong "
+				       "to a skipped or disabled plugin",
+				       scalar(key));
 			return;
 		}
 		config_error(w, key, NULL, "plugins.scripts.%s: unknown script "
@@ -340,8 +384,10 @@ vg_sbx_config_apply(struct vg_sbx *sbx)
 		w.some_skipped = w.some_skipped || !sbx->plugins[i]->loaded;
 	fp = fopen(w.file, "rbe");
 	if (fp == NULL) {
-		vg_sbx_load_error(sbx, w.file, 1, "cannot read: %s",
-				  strerror(errno));
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "cannot read: %s", strerror(errno));
+		error_at(&w, NULL, NULL, msg);
 		return 1;
 	}
 	if (!yaml_parser_initialize(&parser)) {
@@ -350,10 +396,11 @@ vg_sbx_config_apply(struct vg_sbx *sbx)
 	}
 	yaml_parser_set_input_file(&parser, fp);
 	if (!yaml_parser_load(&parser, &doc)) {
-		vg_sbx_load_error(sbx, w.file,
-				  (unsigned int)parser.problem_mark.line + 1,
-				  "invalid YAML: %s",
-				  parser.problem ? parser.problem : "error");
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "invalid YAML: %s",
+			 parser.problem ? parser.problem : "error");
+		error_at(&w, &parser.problem_mark, NULL, msg);
 		yaml_parser_delete(&parser);
 		fclose(fp);
 		return 1;

@@ -201,6 +201,13 @@ struct vg_sbx_plugin {
 /* What one load error or runtime problem is reported with. */
 typedef void (*vg_sbx_report_fn)(struct vg_sbx *sbx, const char *line);
 
+/*
+ * Receiver of one problem in plugins.scripts, as
+ * "FILE:LINE:COLUMN: KEY: problem", with <error> false for a warning.
+ */
+typedef void (*vg_sbx_config_report_fn)(struct vg_sbx *sbx, bool error,
+					const char *line);
+
 struct vg_sbx_options {
 	unsigned int memory_mb;        /* --memory-mb */
 	unsigned int hook_budget_ms;   /* --hook-budget-ms */
@@ -231,6 +238,9 @@ struct vg_sbx {
 	/* Load errors: each is printed by <report> and kept for the first
 	 * result batch. */
 	vg_sbx_report_fn report;
+	/* Receiver of the problems in plugins.scripts, when set. They then
+	 * are not load errors, and warnings are not logged. */
+	vg_sbx_config_report_fn config_report;
 	char **load_errors;
 	char **load_error_plugins;     /* plugin name, or NULL */
 	size_t n_load_errors;
@@ -477,8 +487,10 @@ vg_sbx_script_free(struct vg_sbx_script *script);
 /*
  * Reads plugins.scripts.<key> overrides from sbx->opt.config_file and
  * applies them to each script's configuration table (which must hold the
- * script's defaults already). Returns the number of errors reported, or
- * a negative errno when the file cannot be read.
+ * script's defaults already). Each problem names the file, line, column
+ * and key. Errors are load errors, or go to sbx->config_report when it is
+ * set, as do the warnings. Returns the number of errors reported, or
+ * -ENOMEM.
  */
 int
 vg_sbx_config_apply(struct vg_sbx *sbx);

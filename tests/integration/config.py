@@ -6,11 +6,14 @@ a message naming the file, line and key. What this machine lacks (a CPU,
 an interface, a file, a user) is a warning for --check-config, which then
 calls the file valid, and an error for --check-config --strict and for a
 start. A start creates the missing folders above the files it writes.
+--check-config also checks plugins.scripts against the plugins, through
+vigil-sandbox, and that the programs a start runs are beside vigild.
 The examples under deploy/examples are checked by config_examples.py.
 
 usage: config.py VIGILD SOURCE_ROOT
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,6 +51,16 @@ BROKEN = [
      "all; each rx lcore needs a queue"),
     ("log:\n  level: info\n",
      "{file}: capture.ports: at least one port is needed"),
+    # /proc and /sys belong to the kernel on every machine, so a path there
+    # is an error, also for root, who may write to the folder.
+    ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n"
+     "  output: /proc/vigil/flows.jsonl\n",
+     "{file}:5:11: flows.output: '/proc/vigil/flows.jsonl' is under /proc, "
+     "which is not for ordinary files; choose a path on a disk or tmpfs"),
+    ("capture:\n  ports:\n    - pcap: {pcap}\ntimeseries:\n"
+     "  directory: /sys/vigil-rrd\n",
+     "{file}:5:14: timeseries.directory: '/sys/vigil-rrd' is under /sys, "
+     "which is not for ordinary files; choose a path on a disk or tmpfs"),
 ]
 
 
@@ -158,8 +171,139 @@ def check_folders_created(vigild, tmp, pcap, checks):
     checks.check(len(records) == 1, f"folders -c: {len(records)} records")
 
 
+def write_config(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def check_plugin_scripts(vigild, root, tmp, pcap, checks):
+    """plugins.scripts against the plugins, as vigil-sandbox loads them."""
+    plugins = os.path.join(root, "plugins")
+    head = (f"capture:\n  ports:\n    - pcap: {pcap}\n"
+            f"plugins:\n  directories: [{plugins}]\n  scripts:\n")
+
+    path = write_config(tmp, "scripts_bad.yaml", head +
+                        "    host_bytes_threshold:\n      threshold: abc\n"
+                        "    example_wach:\n      enabled: true\n")
+    proc = run(vigild, "--check-config", path)
+    want = (f"vigild: {path}:8:18: plugins.scripts.host_bytes_threshold."
+            f"threshold: expected a number, got 'abc'\n"
+            f"vigild: {path}:9:5: plugins.scripts.example_wach: unknown "
+            f"script (no loaded plugin defines it)\n")
+    checks.check(proc.returncode == 1,
+                 f"scripts_bad: exit {proc.returncode}")
+    checks.check(proc.stderr == want,
+                 f"scripts_bad: {proc.stderr!r}, expected {want!r}")
+    checks.check(proc.stdout == "", f"scripts_bad: stdout {proc.stdout!r}")
+
+    path = write_config(tmp, "scripts_good.yaml", head +
+                        "    host_bytes_threshold:\n      threshold: 5e8\n"
+                        "      operator: ge\n"
+                        "    example_watch:\n      enabled: false\n")
+    proc = run(vigild, "--check-config", path)
+    checks.check(proc.returncode == 0 and proc.stderr == "" and
+                 proc.stdout == f"{path}: valid\n",
+                 f"scripts_good: exit {proc.returncode}: {proc.stderr!r} "
+                 f"{proc.stdout!r}")
+
+    # A plugin that does not load is a warning, as at start, and a key that
+    # may be its script is one too.
+    broken = os.path.join(tmp, "broken-plugins")
+    script = os.path.join(broken, "g", "broken", "user_scripts", "flow",
+                          "b.lua")
+    os.makedirs(os.path.dirname(script))
+    with open(os.path.join(broken, "g", "broken", "manifest.lua"), "w") as f:
+        f.write('return { title = "Broken" }\n')
+    with open(script, "w") as f:
+        f.write("return {\n  key = \n")
+    path = write_config(tmp, "scripts_skipped.yaml",
+                        f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                        f"plugins:\n  directories: [{plugins}, {broken}]\n"
+                        "  scripts:\n    broken_key:\n      enabled: false\n")
+    proc = run(vigild, "--check-config", path)
+    lines = proc.stderr.splitlines()
+    checks.check(proc.returncode == 0 and
+                 proc.stdout == f"{path}: valid, but not on this machine "
+                                "(2 warnings)\n",
+                 f"scripts_skipped: exit {proc.returncode}: {proc.stdout!r}")
+    checks.check(len(lines) == 2 and
+                 lines[0].startswith(f"vigild: warning: {script}:"),
+                 f"scripts_skipped: plugin error {proc.stderr!r}")
+    checks.check(lines[-1:] == [f"vigild: warning: {path}:7:5: plugins."
+                                "scripts.broken_key: no loaded plugin has "
+                                "this script; it may belong to a skipped or "
+                                "disabled plugin"],
+                 f"scripts_skipped: unknown key {proc.stderr!r}")
+    proc = run(vigild, "--check-config", path, "--strict")
+    checks.check(proc.returncode == 1,
+                 f"scripts_skipped --strict: exit {proc.returncode}")
+
+    # Without the plugin folder nothing can be checked, and a note reports it.
+    missing = os.path.join(tmp, "no-plugins")
+    path = write_config(tmp, "scripts_unchecked.yaml",
+                        f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                        f"plugins:\n  directories: [{missing}]\n"
+                        "  scripts:\n    nothing_here:\n      enabled: 1\n")
+    proc = run(vigild, "--check-config", path)
+    want = (f"vigild: warning: {path}:5:17: plugins.directories[0]: cannot "
+            f"read '{missing}': No such file or directory\n"
+            f"vigild: note: {path}:7:5: plugins.scripts: not checked against "
+            "the plugins, because a plugin directory cannot be read\n")
+    checks.check(proc.returncode == 0 and proc.stderr == want,
+                 f"scripts_unchecked: exit {proc.returncode}: "
+                 f"{proc.stderr!r}, expected {want!r}")
+
+
+def check_programs(vigild, tmp, pcap, checks):
+    """vigil-ts-writer and vigil-sandbox must be beside vigild."""
+    alone = os.path.join(tmp, "bin", "vigild")
+    os.makedirs(os.path.dirname(alone))
+    shutil.copy2(vigild, alone)
+    path = write_config(tmp, "programs.yaml",
+                        f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                        f"timeseries:\n  directory: {tmp}\n")
+    problem = (f"{path}:5:3: timeseries: writer program "
+               f"{os.path.dirname(alone)}/vigil-ts-writer: No such file or "
+               "directory; install vigil-ts-writer in the folder of vigild")
+
+    proc = run(vigild, "--check-config", path)
+    checks.check(proc.returncode == 0 and proc.stderr == "" and
+                 proc.stdout == f"{path}: valid\n",
+                 f"programs beside vigild: exit {proc.returncode}: "
+                 f"{proc.stderr!r}")
+
+    proc = run(alone, "--check-config", path)
+    checks.check(proc.returncode == 0 and
+                 proc.stderr == f"vigild: warning: {problem}\n" and
+                 proc.stdout == f"{path}: valid, but not on this machine "
+                                "(1 warning)\n",
+                 f"no writer: exit {proc.returncode}: {proc.stderr!r}, "
+                 f"expected the warning {problem!r}")
+    proc = run(alone, "--check-config", path, "--strict")
+    checks.check(proc.returncode == 1,
+                 f"no writer --strict: exit {proc.returncode}")
+    proc = run(alone, "-c", path)
+    checks.check(proc.returncode == 1 and
+                 proc.stderr == f"vigild: {problem}\n",
+                 f"no writer -c: exit {proc.returncode}: {proc.stderr!r}")
+
+    path = write_config(tmp, "programs_sandbox.yaml",
+                        f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                        f"plugins:\n  directories: [{tmp}]\n")
+    proc = run(alone, "--check-config", path)
+    want = (f"vigild: warning: {path}: plugins.sandbox_path: vigil-sandbox "
+            f"not found beside {os.path.dirname(alone)}; set "
+            "plugins.sandbox_path\n")
+    checks.check(proc.returncode == 0 and proc.stderr == want,
+                 f"no sandbox: exit {proc.returncode}: {proc.stderr!r}, "
+                 f"expected {want!r}")
+
+
 def main():
     vigild = sys.argv[1]
+    root = sys.argv[2]
     checks = vigtest.Checks()
     with tempfile.TemporaryDirectory(prefix="vigil-config-") as tmp:
         pcap = os.path.join(tmp, "one.pcap")
@@ -168,6 +312,8 @@ def main():
 
         check_machine(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)
+        check_plugin_scripts(vigild, root, tmp, pcap, checks)
+        check_programs(vigild, tmp, pcap, checks)
 
         for number, (text, message) in enumerate(BROKEN):
             path = os.path.join(tmp, f"broken{number}.yaml")

@@ -167,9 +167,9 @@ proc = subprocess.run([SANDBOX, "--check", "--plugins", PLUGINS, "--config",
                        config], capture_output=True, text=True)
 c.equal(proc.returncode, 1, "check with a bad config: exit 1")
 c.equal(proc.stdout.splitlines()[:2],
-        [f"{config}:4: plugins.scripts.example_watch.score: expected a "
+        [f"{config}:4:14: plugins.scripts.example_watch.score: expected a "
          "number, got 'high'",
-         f"{config}:5: plugins.scripts.example_wach: unknown script (no "
+         f"{config}:5:5: plugins.scripts.example_wach: unknown script (no "
          "loaded plugin defines it)"], "check with a bad config: errors")
 os.unlink(config)
 

@@ -14,9 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/magic.h>
 
 #include "capture/parse.h"
 #include "common/config.h"
@@ -574,6 +576,103 @@ test_output_directory_under_a_file(void **state)
 	unlink(file);
 }
 
+static void
+test_output_under_proc(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  output: /proc/vigil/flows.jsonl\n",
+		     "t.yaml:2:11: flows.output: '/proc/vigil/flows.jsonl' is under /proc, which is not for ordinary files; choose a path on a disk or tmpfs");
+}
+
+static void
+test_output_under_sys(void **state)
+{
+	(void)state;
+	/* /sys/fs/cgroup is a tmpfs on some machines: /sys decides. */
+	expect_error("plugins:\n  alerts_output: /sys/fs/cgroup/alerts.jsonl\n",
+		     "t.yaml:2:18: plugins.alerts_output: '/sys/fs/cgroup/alerts.jsonl' is under /sys, which is not for ordinary files; choose a path on a disk or tmpfs");
+}
+
+static void
+test_output_link_into_proc(void **state)
+{
+	char link[64];
+	char text[256];
+	char message[512];
+
+	(void)state;
+	if (access("/proc/version", F_OK) != 0)
+		skip();
+	snprintf(link, sizeof(link), "/tmp/vigil-test-link.%ld",
+		 (long)getpid());
+	unlink(link);
+	assert_int_equal(symlink("/proc/version", link), 0);
+	snprintf(text, sizeof(text), "flows:\n  output: %s\n", link);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:11: flows.output: '%s' leads to '/proc/version', under /proc, which is not for ordinary files; choose a path on a disk or tmpfs",
+		 link);
+	expect_error(text, message);
+	unlink(link);
+}
+
+static void
+test_output_on_devpts(void **state)
+{
+	struct statfs fs;
+
+	(void)state;
+	if (statfs("/dev/pts", &fs) != 0 || fs.f_type != DEVPTS_SUPER_MAGIC)
+		skip();
+	expect_error("flows:\n  output: /dev/pts/vigil.jsonl\n",
+		     "t.yaml:2:11: flows.output: '/dev/pts/vigil.jsonl' is on a devpts file system ('/dev/pts'), which is not for ordinary files; choose a path on a disk or tmpfs");
+}
+
+static void
+test_ts_directory_under_sys(void **state)
+{
+	(void)state;
+	expect_error("timeseries:\n  directory: /sys/vigil-rrd\n",
+		     "t.yaml:2:14: timeseries.directory: '/sys/vigil-rrd' is under /sys, which is not for ordinary files; choose a path on a disk or tmpfs");
+}
+
+static void
+test_output_is_a_device(void **state)
+{
+	(void)state;
+	if (access("/dev/full", F_OK) != 0)
+		skip();
+	expect_error("flows:\n  output: /dev/full\n",
+		     "t.yaml:2:11: flows.output: '/dev/full' is a character device; give a regular file, a FIFO or /dev/null");
+}
+
+static void
+test_database_is_dev_null(void **state)
+{
+	(void)state;
+	expect_error("alerts:\n  database: /dev/null\n",
+		     "t.yaml:2:13: alerts.database: '/dev/null' is a character device; give a regular file");
+}
+
+static void
+test_output_fifo_and_dev_null_accepted(void **state)
+{
+	char path[64];
+	char text[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/vigil-test-out-fifo.%ld",
+		 (long)getpid());
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(text, sizeof(text),
+		 "flows:\n  output: %s\nplugins:\n  alerts_output: /dev/null\n",
+		 path);
+	assert_int_equal(parse(text), 0);
+	assert_string_equal(cfg.flow_output, path);
+	assert_string_equal(cfg.alerts_output, "/dev/null");
+	unlink(path);
+}
+
 /* Findings that a report passes on, kept for the tests to read. */
 struct findings {
 	unsigned int count;
@@ -719,6 +818,24 @@ test_check_mode_warns_about_missing_files(void **state)
 }
 
 static void
+test_check_mode_rejects_proc_output(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+
+	(void)state;
+	/* An error in every mode, not a warning about this machine. */
+	assert_int_equal(parse_with("flows:\n  output: /proc/x\n", &report),
+			 -EINVAL);
+	assert_string_equal(err, "t.yaml:2:11: flows.output: '/proc/x' is under /proc, which is not for ordinary files; choose a path on a disk or tmpfs");
+	assert_int_equal(found.count, 0);
+}
+
+static void
 test_skip_mode_makes_no_machine_check(void **state)
 {
 	struct findings found = { 0 };
@@ -731,7 +848,9 @@ test_skip_mode_makes_no_machine_check(void **state)
 	(void)state;
 	assert_int_equal(parse_with("lcores:\n  rx: [1023]\n"
 				    "flows:\n  output: /nonexistent/x/flows.jsonl\n"
-				    "ndpi:\n  ja3: /nonexistent/ja3.csv\n",
+				    "ndpi:\n  ja3: /nonexistent/ja3.csv\n"
+				    "control:\n  socket: /proc/vigil.sock\n"
+				    "alerts:\n  database: /dev/null\n",
 				    &report),
 			 0);
 	assert_int_equal(report.warnings, 0);
@@ -1113,6 +1232,15 @@ main(void)
 		cmocka_unit_test(test_ndpi_file_is_directory),
 		cmocka_unit_test(test_output_directory_missing_is_accepted),
 		cmocka_unit_test(test_output_directory_under_a_file),
+		cmocka_unit_test(test_output_under_proc),
+		cmocka_unit_test(test_output_under_sys),
+		cmocka_unit_test(test_output_link_into_proc),
+		cmocka_unit_test(test_output_on_devpts),
+		cmocka_unit_test(test_ts_directory_under_sys),
+		cmocka_unit_test(test_output_is_a_device),
+		cmocka_unit_test(test_database_is_dev_null),
+		cmocka_unit_test(test_output_fifo_and_dev_null_accepted),
+		cmocka_unit_test(test_check_mode_rejects_proc_output),
 		cmocka_unit_test(test_check_mode_warns_about_missing_cpu),
 		cmocka_unit_test(test_check_mode_still_stops_on_file_errors),
 		cmocka_unit_test(test_check_mode_notes_folders_to_create),

@@ -26,6 +26,10 @@ struct env {
 	char root[64];
 	char lines[32][1024];
 	size_t n_lines;
+	/* Lines config_report received, when a test sets it. */
+	char config_lines[8][1024];
+	bool config_errors[8];
+	size_t n_config_lines;
 	struct vg_sbx sbx;
 };
 
@@ -37,6 +41,19 @@ collect(struct vg_sbx *sbx, const char *line)
 	(void)sbx;
 	if (current->n_lines < 32)
 		snprintf(current->lines[current->n_lines++], 1024, "%s", line);
+}
+
+static void
+collect_config(struct vg_sbx *sbx, bool error, const char *line)
+{
+	size_t n = current->n_config_lines;
+
+	(void)sbx;
+	if (n < 8) {
+		snprintf(current->config_lines[n], 1024, "%s", line);
+		current->config_errors[n] = error;
+		current->n_config_lines++;
+	}
 }
 
 /* Writes <text> to <root>/<rel>, creating folders on the way. */
@@ -293,25 +310,65 @@ test_config_errors_name_lines(void **state)
 	snprintf(config, sizeof(config), "%s/vigil.yaml", e->root);
 	e->sbx.opt.config_file = config;
 	assert_int_equal(load(e), 5);
-	snprintf(want, sizeof(want), "%s:4: plugins.scripts.cfg_script."
+	/* Line and column of the value, or of the key for an unknown one. */
+	snprintf(want, sizeof(want), "%s:4:18: plugins.scripts.cfg_script."
 		 "threshold: expected a number, got 'abc'", config);
 	assert_true(has_line(e, want));
-	snprintf(want, sizeof(want), "%s:5: plugins.scripts.cfg_script."
+	snprintf(want, sizeof(want), "%s:5:17: plugins.scripts.cfg_script."
 		 "operator: expected gt, ge, lt, le or eq, got 'between'",
 		 config);
 	assert_true(has_line(e, want));
 	/* A quoted value is a string, never a boolean. */
-	snprintf(want, sizeof(want), "%s:6: plugins.scripts.cfg_script.flag: "
-		 "expected true or false", config);
+	snprintf(want, sizeof(want), "%s:6:13: plugins.scripts.cfg_script."
+		 "flag: expected true or false", config);
 	assert_true(has_line(e, want));
-	snprintf(want, sizeof(want), "%s:7: plugins.scripts.cfg_script."
+	snprintf(want, sizeof(want), "%s:7:15: plugins.scripts.cfg_script."
 		 "suffix: expected a scalar", config);
 	assert_true(has_line(e, want));
-	snprintf(want, sizeof(want), "%s:8: plugins.scripts.nosuch: unknown "
+	snprintf(want, sizeof(want), "%s:8:5: plugins.scripts.nosuch: unknown "
 		 "script", config);
 	assert_true(has_line(e, want));
 	/* The plugin itself loaded; bad overrides left the defaults. */
 	assert_true(plugin(e, "cfg")->loaded);
+}
+
+static void
+test_config_report_takes_findings(void **state)
+{
+	struct env *e = *state;
+	char config[128];
+	char want[512];
+
+	put_file(e, "plugins/g/cfg/manifest.lua", manifest);
+	put_file(e, "plugins/g/cfg/user_scripts/flow/s.lua", cfg_script);
+	put_file(e, "plugins/g/broken/manifest.lua", manifest);
+	put_file(e, "plugins/g/broken/user_scripts/flow/b.lua",
+		 "return {\n  key = \n");
+	put_file(e, "vigil.yaml",
+		 "plugins:\n"
+		 "  scripts:\n"
+		 "    cfg_script:\n"
+		 "      threshold: abc\n"
+		 "    broken_script:\n"
+		 "      enabled: false\n");
+	snprintf(config, sizeof(config), "%s/vigil.yaml", e->root);
+	e->sbx.opt.config_file = config;
+	e->sbx.config_report = collect_config;
+	/* Only the broken plugin's error is a load error. */
+	assert_int_equal(load(e), 1);
+	assert_int_equal(e->sbx.n_load_errors, 1);
+	assert_false(plugin(e, "broken")->loaded);
+	assert_int_equal(e->n_config_lines, 2);
+	snprintf(want, sizeof(want), "%s:4:18: plugins.scripts.cfg_script."
+		 "threshold: expected a number, got 'abc'", config);
+	assert_string_equal(e->config_lines[0], want);
+	assert_true(e->config_errors[0]);
+	/* A plugin was skipped, so an unknown key is only a warning. */
+	snprintf(want, sizeof(want), "%s:5:5: plugins.scripts.broken_script: "
+		 "no loaded plugin has this script; it may belong to a "
+		 "skipped or disabled plugin", config);
+	assert_string_equal(e->config_lines[1], want);
+	assert_false(e->config_errors[1]);
 }
 
 static void
@@ -574,6 +631,7 @@ main(void)
 		T(test_load_counts_definitions),
 		T(test_config_overrides_defaults),
 		T(test_config_errors_name_lines),
+		T(test_config_report_takes_findings),
 		T(test_config_invalid_yaml),
 		T(test_duplicate_alert_key_skips_second),
 		T(test_status_needs_known_alert),

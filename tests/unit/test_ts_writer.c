@@ -850,6 +850,44 @@ test_wire_point_checked(void **state)
 	vg_ts_point_free(p);
 }
 
+/*
+ * Without the override, the writer is looked for beside the running
+ * program: this test's folder, which has none.
+ */
+static void
+test_find_program_missing(void **state)
+{
+	char self[4096];
+	char path[4200];
+	char problem[8192];
+	char want[8192];
+	char *slash;
+	ssize_t n;
+
+	(void)state;
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	assert_true(n > 0);
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	assert_non_null(slash);
+	*slash = '\0';
+	snprintf(path, sizeof(path), "%s/vigil-ts-writer", self);
+	if (access(path, F_OK) == 0)
+		skip();
+	vg_ts_writer_set_program(NULL);
+	assert_int_equal(vg_ts_writer_find_program(path, sizeof(path), problem,
+						   sizeof(problem)),
+			 -1);
+	vg_ts_writer_set_program(VG_TS_WRITER_PROGRAM);
+	snprintf(want, sizeof(want), "writer program %s/vigil-ts-writer: No such file or directory; install vigil-ts-writer in the folder of vigild",
+		 self);
+	assert_string_equal(problem, want);
+	assert_int_equal(vg_ts_writer_find_program(path, sizeof(path), problem,
+						   sizeof(problem)),
+			 0);
+	assert_string_equal(path, VG_TS_WRITER_PROGRAM);
+}
+
 int
 main(void)
 {
@@ -888,6 +926,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_killed_writer_process_restarts, setup, teardown),
 		cmocka_unit_test(test_wire_point_checked),
+		cmocka_unit_test(test_find_program_missing),
 	};
 
 	vg_ts_writer_set_program(VG_TS_WRITER_PROGRAM);

@@ -1,0 +1,43 @@
+/*
+ * vigild's checks of a configuration that need vigild's own programs, and
+ * so cannot live in the loader (common/config.c): that the programs a
+ * start runs are installed, and that plugins.scripts suits the plugins
+ * the file loads.
+ */
+#ifndef VG_ENGINE_CONFIG_CHECK_H
+#define VG_ENGINE_CONFIG_CHECK_H
+
+#include <stddef.h>
+
+#include "common/config.h"
+
+/*
+ * Checks that the programs a start runs can be found, as the start finds
+ * them from <argv0>: vigil-ts-writer when timeseries are enabled, and
+ * vigil-sandbox when plugins are, unless plugins.sandbox_path names it
+ * (the loader checks that path). These are machine checks, treated as
+ * <report> selects (NULL: as errors). Returns 0, or -EINVAL with
+ * "FILE:LINE:COL: KEY: problem" in <err>.
+ */
+int
+vg_check_programs(const struct vg_config *cfg, const char *argv0,
+		  struct vg_config_report *report, char *err, size_t err_len);
+
+/*
+ * Checks plugins.scripts of the file cfg->path against the plugins in
+ * cfg->plugin_dirs by running `vigil-sandbox --check-config`, the program
+ * and the rules a start uses. Each error becomes a line
+ * "FILE:LINE:COL: KEY: problem" of <errors>. Each warning (a plugin that
+ * does not load, a script key that may belong to it) and any failure to
+ * run the check go to <report>, which must not be NULL. Nothing is run,
+ * and a note reports that, when a plugin folder or vigil-sandbox cannot
+ * be used, which the other checks report. Returns 0, or -EINVAL when
+ * plugins.scripts has errors or <report> turned a warning into one (its
+ * text is then the only line of <errors>).
+ */
+int
+vg_check_plugin_scripts(const struct vg_config *cfg, const char *argv0,
+			struct vg_config_report *report, char *errors,
+			size_t errors_len);
+
+#endif
