@@ -156,7 +156,7 @@ struct parser {
 	size_t err_len;
 	char *member;          /* out: the member named twice, or "" */
 	size_t member_len;
-	unsigned int depth;
+	unsigned int depth;    /* arrays and objects open */
 	const char *current;   /* the innermost member whose value is read */
 	bool in_name;          /* a member name is being read */
 	bool nul_seen;         /* a string contained \u0000 */
@@ -397,9 +397,8 @@ parse_literal(struct parser *ps, const char *word)
 static int parse_value(struct parser *ps);
 
 static int
-parse_array(struct parser *ps)
+parse_elements(struct parser *ps)
 {
-	ps->p++;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == ']') {
 		ps->p++;
@@ -419,6 +418,30 @@ parse_array(struct parser *ps)
 			return perror_at(ps, "expected ',' or ']'");
 		ps->p++;
 	}
+}
+
+/* Counts the array or object at ps->p as open and steps over its first
+ * byte. The caller closes it with ps->depth--. */
+static int
+open_container(struct parser *ps)
+{
+	if (ps->depth >= VG_JSON_DEPTH_MAX)
+		return perror_at(ps, "nested too deeply");
+	ps->depth++;
+	ps->p++;
+	return 0;
+}
+
+static int
+parse_array(struct parser *ps)
+{
+	int rc;
+
+	if (open_container(ps) != 0)
+		return -EINVAL;
+	rc = parse_elements(ps);
+	ps->depth--;
+	return rc;
 }
 
 static int
@@ -536,10 +559,12 @@ parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
 	size_t i;
 	int rc;
 
-	ps->p++;
+	if (open_container(ps) != 0)
+		return -EINVAL;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == '}') {
 		ps->p++;
+		ps->depth--;
 		return 0;
 	}
 	rc = parse_members(ps, members, n, &names, &count);
@@ -548,6 +573,7 @@ parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
 	for (i = 0; i < count; i++)
 		free(names[i]);
 	free(names);
+	ps->depth--;
 	return rc;
 }
 
@@ -559,8 +585,6 @@ parse_value(struct parser *ps)
 	skip_ws(ps);
 	if (ps->p >= ps->end)
 		return perror_at(ps, "unexpected end of input");
-	if (++ps->depth > VG_JSON_DEPTH_MAX)
-		return perror_at(ps, "nested too deeply");
 	switch (*ps->p) {
 	case '{':
 		rc = parse_object(ps, NULL, 0);
@@ -584,7 +608,6 @@ parse_value(struct parser *ps)
 		rc = parse_number(ps);
 		break;
 	}
-	ps->depth--;
 	return rc;
 }
 
@@ -635,7 +658,7 @@ vg_json_parse_members(const char *text, size_t len,
 {
 	struct parser ps = { .p = text, .end = text + len, .err = err,
 			     .err_len = err_len, .member = member,
-			     .member_len = member_len, .depth = 1 };
+			     .member_len = member_len };
 	size_t i;
 
 	if (member_len > 0)

@@ -3,10 +3,11 @@
  * any bytes into valid JSON, and a strict parser for request bodies.
  *
  * The parser accepts exactly RFC 8259 JSON: one value, no trailing bytes,
- * nesting at most VG_JSON_DEPTH_MAX deep, and no object that names a
- * member twice. It returns only the string members of the top-level
- * object, because the API's request bodies are flat objects of strings.
- * Other members are checked and skipped.
+ * at most VG_JSON_DEPTH_MAX arrays and objects open at once (the body's
+ * own object counts), and no object that names a member twice. It
+ * returns only the string members of the top-level object, because the
+ * API's request bodies are flat objects of strings. Other members are
+ * checked and skipped.
  */
 #ifndef VG_WEB_JSON_H
 #define VG_WEB_JSON_H
