@@ -54,8 +54,8 @@ static const char *const requested_names[] = {
 #define SHORT_ERR_LEN 8
 #define SHORT_MEMBER_LEN 4
 
-/* web/json.c keeps at most this many bytes of the name of the member
- * named in a NUL error. */
+/* The parser stores at most this many bytes of the name of the member
+ * named in a NUL error (json.h). */
 #define NUL_MEMBER_MAX 63
 
 /* Name of the file being replayed, for the failure message. */
