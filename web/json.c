@@ -156,7 +156,7 @@ struct parser {
 	size_t err_len;
 	char *member;          /* out: the member named twice, or "" */
 	size_t member_len;
-	unsigned int depth;
+	unsigned int depth;    /* arrays and objects open */
 	const char *current;   /* the innermost member whose value is read */
 	bool in_name;          /* a member name is being read */
 	bool nul_seen;         /* a string contained \u0000 */
@@ -265,16 +265,15 @@ parse_escape(struct parser *ps, char **o)
 	} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 		return perror_at(ps, "unpaired surrogate");
 	}
-	if (cp == 0) {
+	if (cp == 0 && !ps->nul_seen) {
 		/* Valid JSON, but no C string can carry it: the first one is
-		 * remembered and reported once the whole text has parsed. */
-		if (!ps->nul_seen) {
-			ps->nul_seen = true;
-			ps->nul_in_name = ps->in_name;
-			snprintf(ps->nul_member, sizeof(ps->nul_member), "%s",
-				 ps->current != NULL ? ps->current : "");
-		}
-		return 0;
+		 * remembered and reported once the whole text has parsed. It
+		 * stays in the decoded text, so that "a\u0000b" and "ab" are
+		 * two names. */
+		ps->nul_seen = true;
+		ps->nul_in_name = ps->in_name;
+		snprintf(ps->nul_member, sizeof(ps->nul_member), "%s",
+			 ps->current != NULL ? ps->current : "");
 	}
 	put_utf8(o, cp);
 	return 0;
@@ -282,10 +281,12 @@ parse_escape(struct parser *ps, char **o)
 
 /*
  * Parses a string at ps->p (the opening quote). Stores the decoded text
- * in *out (malloc'd) when <out> is not NULL.
+ * in *out (malloc'd and NUL-terminated) when <out> is not NULL, and its
+ * length, which counts any decoded NUL bytes, in *out_len when that is not
+ * NULL.
  */
 static int
-parse_string(struct parser *ps, char **out)
+parse_string(struct parser *ps, char **out, size_t *out_len)
 {
 	const char *start = ++ps->p;
 	const char *close = start;
@@ -295,9 +296,7 @@ parse_string(struct parser *ps, char **out)
 	/* Decoded text is never longer than the source, which ends at the
 	 * first quote that no backslash escapes. */
 	while (close < ps->end && *close != '"')
-		close += *close == '\\' ? 2 : 1;
-	if (close > ps->end)
-		close = ps->end;
+		close += *close == '\\' && ps->end - close > 1 ? 2 : 1;
 	if (out != NULL) {
 		buf = malloc((size_t)(close - start) + 1);
 		if (buf == NULL)
@@ -342,6 +341,8 @@ parse_string(struct parser *ps, char **out)
 	if (out != NULL) {
 		*o = '\0';
 		*out = buf;
+		if (out_len != NULL)
+			*out_len = (size_t)(o - buf);
 	}
 	return 0;
 }
@@ -397,9 +398,8 @@ parse_literal(struct parser *ps, const char *word)
 static int parse_value(struct parser *ps);
 
 static int
-parse_array(struct parser *ps)
+parse_elements(struct parser *ps)
 {
-	ps->p++;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == ']') {
 		ps->p++;
@@ -421,29 +421,68 @@ parse_array(struct parser *ps)
 	}
 }
 
+/* Counts the array or object at ps->p as open and steps over its first
+ * byte. The caller closes it with ps->depth--. */
+static int
+open_container(struct parser *ps)
+{
+	if (ps->depth >= VG_JSON_DEPTH_MAX)
+		return perror_at(ps, "nested too deeply");
+	ps->depth++;
+	ps->p++;
+	return 0;
+}
+
+static int
+parse_array(struct parser *ps)
+{
+	int rc;
+
+	if (open_container(ps) != 0)
+		return -EINVAL;
+	rc = parse_elements(ps);
+	ps->depth--;
+	return rc;
+}
+
+/* A decoded member name, which may contain NUL bytes from \u0000. */
+struct member_name {
+	char *text;
+	size_t len;
+};
+
+/* Orders names byte by byte, a prefix before the longer name. */
 static int
 compare_names(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct member_name *x = a;
+	const struct member_name *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->text, y->text, n);
+
+	if (c != 0)
+		return c;
+	return (x->len > y->len) - (x->len < y->len);
 }
 
 /*
  * Checks that no two of the <n> decoded member names of one object are
  * equal; sorting keeps this O(n log n) for an object with many members.
- * Sorts <names>.
+ * Sorts <names>. The name reported is cut at its first NUL byte.
  */
 static int
-check_unique(struct parser *ps, char **names, size_t n)
+check_unique(struct parser *ps, struct member_name *names, size_t n)
 {
 	size_t i;
 
 	qsort(names, n, sizeof(names[0]), compare_names);
 	for (i = 1; i < n; i++) {
-		if (strcmp(names[i - 1], names[i]) == 0) {
-			snprintf(ps->member, ps->member_len, "%s", names[i]);
+		if (compare_names(&names[i - 1], &names[i]) == 0) {
+			snprintf(ps->member, ps->member_len, "%s",
+				 names[i].text);
 			snprintf(ps->err, ps->err_len,
 				 "member '%.64s' appears more than once",
-				 names[i]);
+				 names[i].text);
 			return -EINVAL;
 		}
 	}
@@ -457,7 +496,7 @@ check_unique(struct parser *ps, char **names, size_t n)
  */
 static int
 parse_members(struct parser *ps, struct vg_json_member *members,
-	      size_t n_members, char ***names, size_t *n)
+	      size_t n_members, struct member_name **names, size_t *n)
 {
 	size_t cap = 0;
 
@@ -465,6 +504,7 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 		struct vg_json_member *want = NULL;
 		const char *outer = ps->current;
 		char *name = NULL;
+		size_t name_len = 0;
 		size_t i;
 		int rc;
 
@@ -472,7 +512,7 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 		if (ps->p >= ps->end || *ps->p != '"')
 			return perror_at(ps, "expected a member name");
 		if (*n == cap) {
-			char **grown;
+			struct member_name *grown;
 
 			cap = cap ? cap * 2 : 8;
 			grown = realloc(*names, cap * sizeof(**names));
@@ -481,13 +521,16 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 			*names = grown;
 		}
 		ps->in_name = true;
-		rc = parse_string(ps, &name);
+		rc = parse_string(ps, &name, &name_len);
 		ps->in_name = false;
 		if (rc != 0)
 			return -EINVAL;
-		(*names)[(*n)++] = name;
+		(*names)[*n].text = name;
+		(*names)[*n].len = name_len;
+		(*n)++;
 		for (i = 0; members != NULL && i < n_members; i++) {
-			if (strcmp(members[i].name, name) == 0)
+			if (strlen(members[i].name) == name_len &&
+			    memcmp(members[i].name, name, name_len) == 0)
 				want = &members[i];
 		}
 		skip_ws(ps);
@@ -502,7 +545,7 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 			char **value = want->value == NULL ? &want->value :
 							     NULL;
 
-			rc = parse_string(ps, value);
+			rc = parse_string(ps, value, NULL);
 		} else {
 			rc = parse_value(ps);
 		}
@@ -531,23 +574,26 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 static int
 parse_object(struct parser *ps, struct vg_json_member *members, size_t n)
 {
-	char **names = NULL;
+	struct member_name *names = NULL;
 	size_t count = 0;
 	size_t i;
 	int rc;
 
-	ps->p++;
+	if (open_container(ps) != 0)
+		return -EINVAL;
 	skip_ws(ps);
 	if (ps->p < ps->end && *ps->p == '}') {
 		ps->p++;
+		ps->depth--;
 		return 0;
 	}
 	rc = parse_members(ps, members, n, &names, &count);
 	if (rc == 0)
 		rc = check_unique(ps, names, count);
 	for (i = 0; i < count; i++)
-		free(names[i]);
+		free(names[i].text);
 	free(names);
+	ps->depth--;
 	return rc;
 }
 
@@ -559,8 +605,6 @@ parse_value(struct parser *ps)
 	skip_ws(ps);
 	if (ps->p >= ps->end)
 		return perror_at(ps, "unexpected end of input");
-	if (++ps->depth > VG_JSON_DEPTH_MAX)
-		return perror_at(ps, "nested too deeply");
 	switch (*ps->p) {
 	case '{':
 		rc = parse_object(ps, NULL, 0);
@@ -569,7 +613,7 @@ parse_value(struct parser *ps)
 		rc = parse_array(ps);
 		break;
 	case '"':
-		rc = parse_string(ps, NULL);
+		rc = parse_string(ps, NULL, NULL);
 		break;
 	case 't':
 		rc = parse_literal(ps, "true");
@@ -584,7 +628,6 @@ parse_value(struct parser *ps)
 		rc = parse_number(ps);
 		break;
 	}
-	ps->depth--;
 	return rc;
 }
 
@@ -635,7 +678,7 @@ vg_json_parse_members(const char *text, size_t len,
 {
 	struct parser ps = { .p = text, .end = text + len, .err = err,
 			     .err_len = err_len, .member = member,
-			     .member_len = member_len, .depth = 1 };
+			     .member_len = member_len };
 	size_t i;
 
 	if (member_len > 0)

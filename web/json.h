@@ -2,11 +2,14 @@
  * JSON for vigil-web: a growable output buffer with writers that escape
  * any bytes into valid JSON, and a strict parser for request bodies.
  *
- * The parser accepts exactly RFC 8259 JSON: one value, no trailing bytes,
- * nesting at most VG_JSON_DEPTH_MAX deep, and no object that names a
- * member twice. It returns only the string members of the top-level
- * object, because the API's request bodies are flat objects of strings.
- * Other members are checked and skipped.
+ * The parser accepts RFC 8259 JSON within these limits: one value, no
+ * trailing bytes, at most VG_JSON_DEPTH_MAX arrays and objects open at
+ * once (the body's own object counts), and no object that names a member
+ * twice. It also rejects a \u escape of an unpaired UTF-16 surrogate (a
+ * lone \ud800), which RFC 8259 allows, because that has no UTF-8 form.
+ * It returns only the string members of the top-level object, because
+ * the API's request bodies are flat objects of strings. Other members
+ * are checked and skipped.
  */
 #ifndef VG_WEB_JSON_H
 #define VG_WEB_JSON_H
@@ -64,16 +67,17 @@ struct vg_json_member {
 /*
  * Parses <text> (<len> bytes), which must be one JSON object, and stores
  * the decoded value of each member of <members> that is present and a
- * string. Returns 0, or -EINVAL with a short reason in <err> when the
- * text is not valid JSON or an object at any depth names a member twice;
- * that member's decoded name is then stored in <member> (<member_len>
- * bytes, truncated), which is "" otherwise. Returns -ENOMSG for valid
- * JSON that is not an object, with the message for the client in <err>.
- * Returns -EILSEQ for valid JSON with a NUL (\u0000) in a string, which
- * no C string can carry: <member> then names the innermost member whose
- * value contains the first one, or is "" when a member name contains it,
- * and <err> is the message for the client. Free the values with
- * vg_json_members_free().
+ * string, as valid UTF-8. Returns 0, or -EINVAL with a short reason in
+ * <err> when the text is not valid JSON or an object at any depth names a
+ * member twice (names are compared byte by byte once decoded). That
+ * member's decoded name is then stored in <member> (<member_len> bytes,
+ * truncated), which is "" otherwise. Returns -ENOMSG for valid JSON that
+ * is not an object, with the message for the client in <err>. Returns
+ * -EILSEQ for valid JSON with a NUL (\u0000) in a string, which no C
+ * string can carry: <member> then names the innermost member whose value
+ * contains the first one (at most 63 bytes of its name), or is "" when a
+ * member name contains it, and <err> is the message for the client. Free
+ * the values with vg_json_members_free().
  */
 int
 vg_json_parse_members(const char *text, size_t len,
