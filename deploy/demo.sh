@@ -29,6 +29,10 @@ case "$WEB_PORT" in
 	exit 2
 	;;
 esac
+if [ ${#WEB_PORT} -gt 5 ] || [ "$WEB_PORT" -lt 1 ] || [ "$WEB_PORT" -gt 65535 ]; then
+	echo "vigil: VIGIL_DEMO_PORT $WEB_PORT is out of range: give 1 to 65535" >&2
+	exit 2
+fi
 
 if [ $# -ge 1 ]; then
 	case "$1" in
@@ -106,6 +110,29 @@ while [ ! -S "$DEMO_DIR/api.sock" ] && kill -0 $VIGILD 2>/dev/null &&
 	sleep 0.1
 	tries=$((tries + 1))
 done
+# The dashboard is announced only once vigil-web logs that it listens. A
+# start-up error of either program stops the demo and prints that error.
+while ! grep -q "listening on" "$DEMO_DIR/web.log" &&
+	kill -0 $WEB 2>/dev/null && [ $tries -lt 400 ]; do
+	sleep 0.1
+	tries=$((tries + 1))
+done
+if ! kill -0 $VIGILD 2>/dev/null; then
+	kill $WEB 2>/dev/null || true
+	status=0
+	wait $VIGILD || status=$?
+	tail -n 20 "$DEMO_DIR/vigild.log" >&2
+	echo "vigil: vigild failed to start (exit status $status); see $DEMO_DIR/vigild.log" >&2
+	exit 1
+fi
+if ! grep -q "listening on" "$DEMO_DIR/web.log"; then
+	kill -INT $VIGILD 2>/dev/null || true
+	wait $VIGILD 2>/dev/null || true
+	kill $WEB 2>/dev/null || true
+	tail -n 20 "$DEMO_DIR/web.log" >&2
+	echo "vigil: the dashboard (vigil-web) did not start; see $DEMO_DIR/web.log" >&2
+	exit 1
+fi
 LOGIN="dashboard http://127.0.0.1:$WEB_PORT/  user admin  password $PASSWORD"
 printf '%s\n' "$LOGIN" > "$DEMO_DIR/login.txt"
 cat >&2 <<TEXT
