@@ -52,6 +52,7 @@ struct vg_rx_counters {
 	uint64_t oversize;    /* frames too large to copy into one mbuf */
 	uint64_t copy_nombuf; /* multi-segment frames with no mbuf to copy into */
 	uint64_t after_damage; /* frames read after a damaged file record */
+	uint64_t not_replayed; /* paced frames not yet due when vigild stopped */
 };
 
 struct vg_rx_queue_ref {

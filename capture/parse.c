@@ -1177,6 +1177,14 @@ parse_common(const uint8_t *data, uint32_t len, uint32_t tunnels,
 	return true;
 }
 
+bool
+vg_parse_linktype_supported(uint32_t linktype)
+{
+	enum layer layer;
+
+	return first_layer(linktype, &layer);
+}
+
 enum vg_parse_error
 vg_parse(const struct vg_parse_opts *opts, const uint8_t *data, uint32_t len,
 	 struct vg_pkt *pkt)

@@ -127,6 +127,10 @@ enum vg_parse_error
 vg_parse_layers(const struct vg_parse_opts *opts, const uint8_t *data,
 		uint32_t len, struct vg_pkt *pkt);
 
+/* Returns true when vg_parse() takes frames of link type <linktype>. */
+bool
+vg_parse_linktype_supported(uint32_t linktype);
+
 /* Returns the counter name of <err> ("ok", "link_truncated", ...). */
 const char *
 vg_parse_error_name(enum vg_parse_error err);

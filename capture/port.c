@@ -92,6 +92,13 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
 		*linktype = (uint32_t)dlt;
 		break;
 	}
+	if (!vg_parse_linktype_supported(*linktype))
+		VG_WARN("capture",
+			"file=%s linktype=%u (%s) is not a link type vigil parses, so every frame counts as parse_link_unsupported and makes no flow",
+			path, *linktype,
+			pcap_datalink_val_to_name(dlt) != NULL ?
+				pcap_datalink_val_to_name(dlt) :
+				"unknown");
 
 	*frames = 0;
 	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1)
@@ -99,7 +106,7 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
 	*damaged = rc == PCAP_ERROR;
 	if (*damaged)
 		VG_WARN("capture",
-			"file=%s frame=%" PRIu64 " capture is damaged after this frame, and the rest of the file is skipped: %s",
+			"file=%s frame=%" PRIu64 " libpcap cannot read past this frame, so the rest of the file is skipped: %s",
 			path, *frames, pcap_geterr(pcap));
 	pcap_close(pcap);
 	return 0;

@@ -425,6 +425,7 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 		if (port->pace &&
 		    !pace(rx, staged, packet_time(capture, mbufs[i], burst_us),
 			  ts0, wall0)) {
+			rx->counters.not_replayed += n - i;
 			rte_pktmbuf_free_bulk(mbufs + i, n - i);
 			break;
 		}

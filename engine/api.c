@@ -1078,6 +1078,7 @@ fill_engine_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 	ADD(l, n, "oversize", rx->oversize);
 	ADD(l, n, "copy_nombuf", rx->copy_nombuf);
 	ADD(l, n, "after_damage", rx->after_damage);
+	ADD(l, n, "not_replayed", rx->not_replayed);
 	ADD(l, n, "engine_packets", en->packets);
 	ADD(l, n, "engine_bytes", en->bytes);
 	ADD(l, n, "flows_created", en->flows_created);

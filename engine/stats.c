@@ -24,6 +24,7 @@ add_rx(struct vg_rx_counters *sum, const struct vg_rx_counters *c)
 	sum->oversize += c->oversize;
 	sum->copy_nombuf += c->copy_nombuf;
 	sum->after_damage += c->after_damage;
+	sum->not_replayed += c->not_replayed;
 }
 
 static void
@@ -97,9 +98,9 @@ vg_stats_write_json(const struct vg_stats *stats,
 	fprintf(out, "{\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 		     ",\"ring_full\":%" PRIu64 ",\"oversize\":%" PRIu64
 		     ",\"copy_nombuf\":%" PRIu64 ",\"after_damage\":%" PRIu64
-		     ",\"parse_errors\":{",
+		     ",\"not_replayed\":%" PRIu64 ",\"parse_errors\":{",
 		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
-		rx->copy_nombuf, rx->after_damage);
+		rx->copy_nombuf, rx->after_damage, rx->not_replayed);
 	for (i = 1; i < VG_PARSE_ERROR_COUNT; i++)
 		fprintf(out, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
 			vg_parse_error_name((enum vg_parse_error)i),
@@ -175,9 +176,10 @@ vg_stats_log_summary(const struct vg_stats *stats,
 	VG_INFO("capture",
 		"summary rx_packets=%" PRIu64 " rx_bytes=%" PRIu64
 		" ring_full=%" PRIu64 " oversize=%" PRIu64
-		" copy_nombuf=%" PRIu64 " after_damage=%" PRIu64,
+		" copy_nombuf=%" PRIu64 " after_damage=%" PRIu64
+		" not_replayed=%" PRIu64,
 		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
-		rx->copy_nombuf, rx->after_damage);
+		rx->copy_nombuf, rx->after_damage, rx->not_replayed);
 
 	errors[0] = '\0';
 	for (i = 1; i < VG_PARSE_ERROR_COUNT && used < sizeof(errors); i++) {
