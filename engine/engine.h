@@ -103,6 +103,16 @@ struct vg_engine {
 };
 
 /*
+ * Loads the nDPI lists <cfg> names into a throwaway nDPI module, as an
+ * engine lcore will at start, leaving out files that cannot be read.
+ * Returns 0, or a negative errno with the file, the line when nDPI quotes
+ * it, and the problem in <err>.
+ */
+int
+vg_engine_check_ndpi_files(const struct vg_config *cfg, char *err,
+			   size_t err_len);
+
+/*
  * Creates engine <index> from <cfg>: a flow table of cfg->flow_table_size
  * flows, an nDPI module loaded with the configured files, and the nDPI
  * state pool. Returns NULL with a message in <err> on failure.

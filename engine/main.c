@@ -165,6 +165,36 @@ set_path(char *dst, const char *src, const char *option)
 	return 0;
 }
 
+/*
+ * Copies the path of an nDPI list given as <option>, after checking what a
+ * configuration file's ndpi section checks: a readable regular text file.
+ */
+static int
+set_input_path(char *dst, const char *src, const char *option)
+{
+	char problem[128];
+	struct stat st;
+
+	if (set_path(dst, src, option) != 0)
+		return -ENAMETOOLONG;
+	if (stat(src, &st) != 0 || access(src, R_OK) != 0) {
+		fprintf(stderr, "vigild: %s: cannot read '%s': %s\n", option, src,
+			strerror(errno));
+		return -ENOENT;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "vigild: %s: '%s' is not a regular file\n", option,
+			src);
+		return -EINVAL;
+	}
+	if (vg_config_check_text_file(src, problem, sizeof(problem)) != 0) {
+		fprintf(stderr, "vigild: %s: '%s' is not a text file: %s\n", option,
+			src, problem);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int
 log_level_of(const char *name)
 {
@@ -219,6 +249,8 @@ check_config(const char *path, const char *argv0, bool strict)
 	if (rc == 0)
 		rc = vg_check_plugin_scripts(&cfg, argv0, &report, errors,
 					     sizeof(errors));
+	if (rc == 0)
+		rc = vg_engine_check_ndpi_files(&cfg, errors, sizeof(errors));
 	if (rc != 0) {
 		print_errors(errors);
 		return rc;
@@ -298,24 +330,24 @@ parse_args(struct vigild *d, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case OPT_PROTOS:
-			if (set_path(side.ndpi_protos, optarg, "--protos"))
+			if (set_input_path(side.ndpi_protos, optarg, "--protos"))
 				return -EINVAL;
 			break;
 		case OPT_CATS:
-			if (set_path(side.ndpi_categories, optarg, "--categories"))
+			if (set_input_path(side.ndpi_categories, optarg, "--categories"))
 				return -EINVAL;
 			break;
 		case OPT_RISKY:
-			if (set_path(side.ndpi_risky_domains, optarg,
-				     "--risky-domains"))
+			if (set_input_path(side.ndpi_risky_domains, optarg,
+					   "--risky-domains"))
 				return -EINVAL;
 			break;
 		case OPT_JA3:
-			if (set_path(side.ndpi_ja3, optarg, "--ja3"))
+			if (set_input_path(side.ndpi_ja3, optarg, "--ja3"))
 				return -EINVAL;
 			break;
 		case OPT_SHA1:
-			if (set_path(side.ndpi_sha1, optarg, "--sha1"))
+			if (set_input_path(side.ndpi_sha1, optarg, "--sha1"))
 				return -EINVAL;
 			break;
 		case OPT_ENGINES:

@@ -301,6 +301,48 @@ def check_programs(vigild, tmp, pcap, checks):
                  f"expected {want!r}")
 
 
+def check_ndpi_lists(vigild, tmp, pcap, checks):
+    """nDPI list files whose lines nDPI cannot use, in a file and on the
+    command line."""
+    protos = write_config(tmp, "bad-protos.txt",
+                          "tcp:8081@VigilTest\nthis is not a rule\n"
+                          "garbage too\n")
+    sha1 = write_config(tmp, "bad-sha1.csv", "# comment\ngarbage,,,\nxx\n")
+    cases = [
+        ("protocols", protos,
+         f"ndpi.protocols: {protos}:2: nDPI cannot use this line: Unknown "
+         "rule 'this is not a rule' (2 such reports in all)"),
+        ("sha1", sha1,
+         f"ndpi.sha1: {sha1}: nDPI took none of its 2 entries; check the "
+         "file's format in nDPI's example lists"),
+    ]
+    for key, path, message in cases:
+        config = write_config(tmp, f"ndpi-{key}.yaml",
+                              f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                              f"ndpi:\n  {key}: {path}\n")
+        proc = run(vigild, "--check-config", config)
+        checks.check(proc.returncode == 1 and
+                     proc.stderr.strip() == f"vigild: {message}",
+                     f"ndpi.{key} --check-config: exit {proc.returncode}: "
+                     f"{proc.stderr!r}, expected {message!r}")
+        proc = run(vigild, "-c", config)
+        checks.check(proc.returncode == 1 and message in proc.stderr,
+                     f"ndpi.{key} -c: exit {proc.returncode}: "
+                     f"{proc.stderr[-1500:]!r}, expected {message!r}")
+
+    flows = os.path.join(tmp, "cli-flows.jsonl")
+    for option, path, message in (
+            ("--ja3", tmp, f"vigild: --ja3: '{tmp}' is not a regular file"),
+            ("--sha1", os.path.join(tmp, "absent.csv"),
+             f"vigild: --sha1: cannot read '{tmp}/absent.csv': No such file "
+             "or directory")):
+        proc = run(vigild, "--pcap", pcap, "--flows", flows, option, path)
+        checks.check(proc.returncode != 0 and
+                     proc.stderr.strip() == message,
+                     f"{option} {path}: exit {proc.returncode}: "
+                     f"{proc.stderr!r}, expected {message!r}")
+
+
 def main():
     vigild = sys.argv[1]
     root = sys.argv[2]
@@ -314,6 +356,7 @@ def main():
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)
+        check_ndpi_lists(vigild, tmp, pcap, checks)
 
         for number, (text, message) in enumerate(BROKEN):
             path = os.path.join(tmp, f"broken{number}.yaml")
