@@ -644,26 +644,6 @@ log_scripts(const struct vg_sbx *sbx)
 	}
 }
 
-/*
- * Returns what decided whether <s> runs, as vigild's API names it: "error"
- * when its configuration could not be built (it never runs), else its
- * enabled_source.
- */
-static const char *
-enabled_source_name(const struct vg_sbx_script *s)
-{
-	if (s->disabled)
-		return "error";
-	switch (s->enabled_source) {
-	case VG_SBX_ENABLED_CONFIG:
-		return "config";
-	case VG_SBX_ENABLED_SETUP:
-		return "setup";
-	default:
-		return "default";
-	}
-}
-
 /* Tells vigild which plugin each script number belongs to, and whether
  * the script runs. */
 static void
@@ -671,14 +651,8 @@ describe_scripts(struct vg_sbx *sbx)
 {
 	size_t i;
 
-	for (i = 0; i < sbx->n_scripts; i++) {
-		const struct vg_sbx_script *s = sbx->scripts[i];
-
-		vg_sbx_results_script(sbx->results, (uint32_t)(i + 1), s->plugin->name,
-				      s->key, vg_sbx_kind_name(s->kind),
-				      s->enabled && !s->disabled,
-				      enabled_source_name(s));
-	}
+	for (i = 0; i < sbx->n_scripts; i++)
+		vg_sbx_report_script(sbx, sbx->scripts[i]);
 	vg_sbx_results_flush(sbx->results);
 }
 
