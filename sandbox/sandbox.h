@@ -218,6 +218,7 @@ struct vg_sbx_options {
 	size_t n_disable;
 	char **jit;                    /* --jit plugin names, "all" */
 	size_t n_jit;
+	bool plugin_dirs_missing;      /* --plugin-dirs-missing */
 };
 
 struct vg_sbx_results;
