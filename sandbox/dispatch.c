@@ -89,9 +89,9 @@ vg_sbx_report_script(struct vg_sbx *sbx, const struct vg_sbx_script *s)
 				   s->enabled && !s->disabled,
 				   enabled_source_name(s));
 	if (rc < 0)
-		VG_WARN(VG_SBX_TAG, "plugin=%s script=%s state not reported: "
-			"vg_sbx_results_script() failed: %d", s->plugin->name,
-			s->key, rc);
+		VG_WARN(VG_SBX_TAG,
+			"plugin=%s script=%s state not reported: vg_sbx_results_script() failed: %d",
+			s->plugin->name, s->key, rc);
 }
 
 static bool
