@@ -104,16 +104,37 @@ note_not_checked(const struct vg_config *cfg, struct vg_config_report *report,
 }
 
 static bool
-plugin_dirs_usable(const struct vg_config *cfg)
+plugin_dir_readable(const char *dir)
 {
 	struct stat st;
+
+	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	       access(dir, R_OK | X_OK) == 0;
+}
+
+/*
+ * Joins the plugin directories that can be read into <dirs>, separated by
+ * commas, and returns how many were left out. The configuration loader
+ * already warned about each of those.
+ */
+static unsigned int
+join_readable_dirs(const struct vg_config *cfg, char *dirs, size_t dirs_len)
+{
+	unsigned int missing = 0;
+	size_t used = 0;
 	unsigned int i;
 
+	dirs[0] = '\0';
 	for (i = 0; i < cfg->plugin_dir_count; i++) {
-		if (stat(cfg->plugin_dirs[i], &st) != 0 || !S_ISDIR(st.st_mode))
-			return false;
+		if (!plugin_dir_readable(cfg->plugin_dirs[i])) {
+			missing++;
+			continue;
+		}
+		used += (size_t)snprintf(dirs + used, dirs_len - used, "%s%s",
+					 used > 0 ? "," : "",
+					 cfg->plugin_dirs[i]);
 	}
-	return true;
+	return missing;
 }
 
 static long long
@@ -179,16 +200,19 @@ read_output(int fd, struct child_run *run)
 
 /*
  * Runs <sandbox> --check-config on cfg->path with the folders <dirs>,
- * stdin from /dev/null and stderr shared with vigild. Returns 0 once it
- * ended, or -errno with the reason in <problem>.
+ * stdin from /dev/null and stderr shared with vigild. <dirs_missing> adds
+ * --plugin-dirs-missing, so that a script no plugin in <dirs> defines is
+ * a warning. Returns 0 once it ended, or -errno with the reason in
+ * <problem>.
  */
 static int
 run_sandbox_check(const struct vg_config *cfg, const char *sandbox,
-		  char *dirs, struct child_run *run, char *problem,
-		  size_t problem_len)
+		  char *dirs, bool dirs_missing, struct child_run *run,
+		  char *problem, size_t problem_len)
 {
 	char *args[] = { (char *)sandbox, "--check-config", (char *)cfg->path,
-			 "--plugins", dirs, NULL };
+			 "--plugins", dirs,
+			 dirs_missing ? "--plugin-dirs-missing" : NULL, NULL };
 	posix_spawn_file_actions_t actions;
 	int fds[2];
 	pid_t pid;
@@ -339,15 +363,17 @@ vg_check_plugin_scripts(const struct vg_config *cfg, const char *argv0,
 	char sandbox[VG_PATH_MAX];
 	char problem[VG_PATH_MAX + 128];
 	struct child_run run = { 0 };
-	unsigned int i;
+	unsigned int missing;
 	int count;
 	int rc;
 
 	errors[0] = '\0';
 	if (cfg->plugin_dir_count == 0 || cfg->path[0] == '\0')
 		return 0;
-	if (!plugin_dirs_usable(cfg)) {
-		note_not_checked(cfg, report, "a plugin directory cannot be read");
+	missing = join_readable_dirs(cfg, dirs, sizeof(dirs));
+	if (missing == cfg->plugin_dir_count) {
+		note_not_checked(cfg, report,
+				 "no plugin directory can be read");
 		return 0;
 	}
 	if (vg_sandbox_find_program(cfg, argv0, sandbox, sizeof(sandbox),
@@ -356,18 +382,12 @@ vg_check_plugin_scripts(const struct vg_config *cfg, const char *argv0,
 		note_not_checked(cfg, report, "vigil-sandbox cannot be run");
 		return 0;
 	}
-	dirs[0] = '\0';
-	for (i = 0; i < cfg->plugin_dir_count; i++) {
-		if (i > 0)
-			strcat(dirs, ",");
-		strcat(dirs, cfg->plugin_dirs[i]);
-	}
 	run.output = malloc(OUTPUT_MAX + 1);
 	if (run.output == NULL)
 		return machine_problem(cfg, report, &cfg->scripts_at,
 				       "plugins.scripts", errors, errors_len,
 				       "out of memory for the check of the scripts");
-	rc = run_sandbox_check(cfg, sandbox, dirs, &run, problem,
+	rc = run_sandbox_check(cfg, sandbox, dirs, missing > 0, &run, problem,
 			       sizeof(problem));
 	if (rc != 0) {
 		free(run.output);

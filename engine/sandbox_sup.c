@@ -195,7 +195,11 @@ handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	}
 }
 
-/* Keeps the plugin, key and state of the script <info> describes. */
+/*
+ * Keeps the plugin, key and state of the script <info> describes. A later
+ * ScriptInfo for the same number (the script disabled at run time)
+ * replaces the earlier one.
+ */
 static void
 describe_script(struct vg_sandbox *box, const Vigil__V1__ScriptInfo *info)
 {

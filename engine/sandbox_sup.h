@@ -48,10 +48,14 @@ struct vg_sandbox_counters {
 #define VG_SANDBOX_DISABLED_MAX 64
 #define VG_SANDBOX_NAME_LEN 64
 
-/* One script as its sandbox described it after loading. */
+/*
+ * One script as its sandbox described it after loading, updated when the
+ * sandbox reports a change at run time.
+ */
 struct vg_sandbox_script {
 	char key[VG_SANDBOX_NAME_LEN];
-	char enabled_source[8];   /* "default", "config", "setup" or "error" */
+	/* "default", "config", "setup", "error" or "failures" */
+	char enabled_source[16];
 	bool enabled;             /* its hooks run */
 };
 

@@ -54,6 +54,46 @@ vg_sbx_plugin_error(struct vg_sbx *sbx, const struct vg_sbx_plugin *plugin,
 				     script ? script->key : "", hook, message);
 }
 
+/*
+ * Returns what decided whether <s> runs, as vigild's API names it:
+ * "failures" when repeated failures disabled it at run time, "error" when
+ * its configuration could not be built (it never runs), else the setting
+ * that decided at load.
+ */
+static const char *
+enabled_source_name(const struct vg_sbx_script *s)
+{
+	if (s->enabled_source == VG_SBX_ENABLED_FAILURES)
+		return "failures";
+	if (s->disabled)
+		return "error";
+	switch (s->enabled_source) {
+	case VG_SBX_ENABLED_CONFIG:
+		return "config";
+	case VG_SBX_ENABLED_SETUP:
+		return "setup";
+	default:
+		return "default";
+	}
+}
+
+void
+vg_sbx_report_script(struct vg_sbx *sbx, const struct vg_sbx_script *s)
+{
+	int rc;
+
+	if (sbx->results == NULL)
+		return;
+	rc = vg_sbx_results_script(sbx->results, s->index + 1, s->plugin->name,
+				   s->key, vg_sbx_kind_name(s->kind),
+				   s->enabled && !s->disabled,
+				   enabled_source_name(s));
+	if (rc < 0)
+		VG_WARN(VG_SBX_TAG,
+			"plugin=%s script=%s state not reported: vg_sbx_results_script() failed: %d",
+			s->plugin->name, s->key, rc);
+}
+
 static bool
 runnable(const struct vg_sbx_script *s)
 {
@@ -91,6 +131,8 @@ script_failed(struct vg_sbx *sbx, struct vg_sbx_script *s, const char *hook,
 		 "failures; the last: %s", s->failures, message);
 	vg_sbx_plugin_error(sbx, s->plugin, s, hook, msg);
 	s->disabled = true;
+	s->enabled_source = VG_SBX_ENABLED_FAILURES;
+	vg_sbx_report_script(sbx, s);
 	maybe_close(s->plugin);
 }
 

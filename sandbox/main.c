@@ -100,6 +100,10 @@ usage(FILE *out)
 		"the plugins: print\n"
 		"                        \"error: \" or \"warning: \" and each "
 		"problem, exit 1 on errors\n"
+		"  --plugin-dirs-missing with --check-config: some plugin "
+		"directories cannot be\n"
+		"                        read, so a script no loaded plugin "
+		"defines is a warning\n"
 		"  --page                render one plugin page (or list the "
 		"menu) for vigil-web:\n"
 		"                        a JSON request on stdin, the page as "
@@ -158,7 +162,7 @@ parse_args(int argc, char **argv, struct args *a)
 	enum {
 		O_SHM = 256, O_WAKE, O_NOTIFY, O_PLUGINS, O_CONFIG, O_ID,
 		O_USER, O_MEMORY, O_DISABLE, O_JIT, O_BUDGET, O_CHECK, O_HELP, O_PAGE,
-		O_CHECK_CONFIG,
+		O_CHECK_CONFIG, O_DIRS_MISSING,
 	};
 	static const struct option options[] = {
 		{ "shm-fd", required_argument, NULL, O_SHM },
@@ -176,6 +180,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "help", no_argument, NULL, O_HELP },
 		{ "page", no_argument, NULL, O_PAGE },
 		{ "check-config", required_argument, NULL, O_CHECK_CONFIG },
+		{ "plugin-dirs-missing", no_argument, NULL, O_DIRS_MISSING },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int fd;
@@ -245,6 +250,9 @@ parse_args(int argc, char **argv, struct args *a)
 			a->check_config = true;
 			a->opt.config_file = optarg;
 			break;
+		case O_DIRS_MISSING:
+			a->opt.plugin_dirs_missing = true;
+			break;
 		case O_HELP:
 			usage(stdout);
 			exit(0);
@@ -271,6 +279,11 @@ parse_args(int argc, char **argv, struct args *a)
 	if (a->check_config && (a->check || a->page)) {
 		fprintf(stderr, "vigil-sandbox: --check-config cannot be "
 			"combined with --check or --page\n");
+		return -1;
+	}
+	if (a->opt.plugin_dirs_missing && !a->check_config) {
+		fprintf(stderr,
+			"vigil-sandbox: --plugin-dirs-missing needs --check-config\n");
 		return -1;
 	}
 	if (!a->check && !a->check_config && !a->page &&
@@ -644,26 +657,6 @@ log_scripts(const struct vg_sbx *sbx)
 	}
 }
 
-/*
- * Returns what decided whether <s> runs, as vigild's API names it: "error"
- * when its configuration could not be built (it never runs), else its
- * enabled_source.
- */
-static const char *
-enabled_source_name(const struct vg_sbx_script *s)
-{
-	if (s->disabled)
-		return "error";
-	switch (s->enabled_source) {
-	case VG_SBX_ENABLED_CONFIG:
-		return "config";
-	case VG_SBX_ENABLED_SETUP:
-		return "setup";
-	default:
-		return "default";
-	}
-}
-
 /* Tells vigild which plugin each script number belongs to, and whether
  * the script runs. */
 static void
@@ -671,14 +664,8 @@ describe_scripts(struct vg_sbx *sbx)
 {
 	size_t i;
 
-	for (i = 0; i < sbx->n_scripts; i++) {
-		const struct vg_sbx_script *s = sbx->scripts[i];
-
-		vg_sbx_results_script(sbx->results, (uint32_t)(i + 1), s->plugin->name,
-				      s->key, vg_sbx_kind_name(s->kind),
-				      s->enabled && !s->disabled,
-				      enabled_source_name(s));
-	}
+	for (i = 0; i < sbx->n_scripts; i++)
+		vg_sbx_report_script(sbx, sbx->scripts[i]);
 	vg_sbx_results_flush(sbx->results);
 }
 

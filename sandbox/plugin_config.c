@@ -14,6 +14,9 @@
  * A script key no loaded plugin defines is an error, except when a
  * plugin was skipped or disabled: the key may belong to it, and vigild
  * disabling a plugin must not turn a valid configuration into an error.
+ * It is a warning too with --plugin-dirs-missing, which vigild passes when
+ * some plugin directories cannot be read, because the key may belong to a
+ * plugin in one of them.
  */
 #include <errno.h>
 #include <math.h>
@@ -260,6 +263,12 @@ apply_script(struct config_walk *w, yaml_node_t *key, yaml_node_t *options)
 	yaml_node_pair_t *other;
 
 	if (s == NULL) {
+		if (w->sbx->opt.plugin_dirs_missing) {
+			config_warning(w, key,
+				       "plugins.scripts.%s: no loaded plugin has this script; it may belong to a plugin in a directory that cannot be read",
+				       scalar(key));
+			return;
+		}
 		if (w->some_skipped) {
 			config_warning(w, key, "plugins.scripts.%s: no loaded "
 				       "plugin has this script; it may belong "

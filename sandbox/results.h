@@ -94,7 +94,7 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 /*
  * Describes loaded script <index> (1-based) for vigild's supervisor: its
  * plugin, key and kind, whether it runs, and <enabled_source>, what decided
- * that ("default", "config", "setup" or "error").
+ * that ("default", "config", "setup", "error" or "failures").
  */
 int
 vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,

@@ -106,11 +106,12 @@ struct vg_sbx_schema {
 	char *file;
 };
 
-/* The setting that decided a script's enabled state at load. */
+/* The setting or event that decided a script's enabled state. */
 enum vg_sbx_enabled_source {
 	VG_SBX_ENABLED_DEFAULT,        /* default_value.enabled, or true */
 	VG_SBX_ENABLED_CONFIG,         /* plugins.scripts.<key>.enabled */
 	VG_SBX_ENABLED_SETUP,          /* setup() failed or returned false */
+	VG_SBX_ENABLED_FAILURES,       /* disabled at run time by failures */
 };
 
 struct vg_sbx_script {
@@ -130,7 +131,8 @@ struct vg_sbx_script {
 	bool local_only;
 	bool enabled;                  /* conf.enabled, and setup() agreed */
 	enum vg_sbx_enabled_source enabled_source;
-	bool disabled;                 /* by repeated failures */
+	bool disabled;                 /* by a configuration error or by
+					  repeated failures */
 	unsigned int failures;         /* consecutive */
 	unsigned int batch_errors;     /* reported in this batch */
 };
@@ -216,6 +218,7 @@ struct vg_sbx_options {
 	size_t n_disable;
 	char **jit;                    /* --jit plugin names, "all" */
 	size_t n_jit;
+	bool plugin_dirs_missing;      /* --plugin-dirs-missing */
 };
 
 struct vg_sbx_results;
@@ -595,6 +598,14 @@ vg_sbx_dispatch_batch(struct vg_sbx *sbx, const Vigil__V1__EventBatch *batch);
 /* Calls teardown() of every enabled script. */
 void
 vg_sbx_dispatch_teardown(struct vg_sbx *sbx);
+
+/*
+ * Adds the ScriptInfo of <s> to the results: its plugin, key, kind,
+ * whether it runs and what decided that. Sent after loading and again
+ * when the script is disabled at run time.
+ */
+void
+vg_sbx_report_script(struct vg_sbx *sbx, const struct vg_sbx_script *s);
 
 /* Adds one PluginError to the results, also logged. */
 void

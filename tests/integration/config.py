@@ -250,10 +250,38 @@ def check_plugin_scripts(vigild, root, tmp, pcap, checks):
     want = (f"vigild: warning: {path}:5:17: plugins.directories[0]: cannot "
             f"read '{missing}': No such file or directory\n"
             f"vigild: note: {path}:7:5: plugins.scripts: not checked against "
-            "the plugins, because a plugin directory cannot be read\n")
+            "the plugins, because no plugin directory can be read\n")
     checks.check(proc.returncode == 0 and proc.stderr == want,
                  f"scripts_unchecked: exit {proc.returncode}: "
                  f"{proc.stderr!r}, expected {want!r}")
+
+    # With one folder readable and one missing, the scripts are checked
+    # against the readable one: a bad value stays an error, and an unknown
+    # key is a warning because its plugin may be in the missing folder.
+    path = write_config(tmp, "scripts_partial.yaml",
+                        f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                        f"plugins:\n  directories: [{plugins}, {missing}]\n"
+                        "  scripts:\n"
+                        "    host_bytes_threshold:\n      threshold: abc\n"
+                        "    nothing_here:\n      enabled: true\n")
+    proc = run(vigild, "--check-config", path)
+    column = len(f"  directories: [{plugins}, ") + 1
+    lines = proc.stderr.splitlines()
+    checks.check(proc.returncode == 1,
+                 f"scripts_partial: exit {proc.returncode}")
+    checks.check(f"vigild: warning: {path}:5:{column}: plugins.directories[1]: "
+                 f"cannot read '{missing}': No such file or directory"
+                 in lines, f"scripts_partial: missing folder {lines!r}")
+    checks.check(f"vigild: {path}:8:18: plugins.scripts.host_bytes_threshold."
+                 "threshold: expected a number, got 'abc'" in lines,
+                 f"scripts_partial: bad value {lines!r}")
+    checks.check(f"vigild: warning: {path}:9:5: plugins.scripts.nothing_here: "
+                 "no loaded plugin has this script; it may belong to a "
+                 "plugin in a directory that cannot be read" in lines,
+                 f"scripts_partial: unknown key {lines!r}")
+    checks.check(not any("not checked" in line for line in lines),
+                 f"scripts_partial: scripts not checked {lines!r}")
+    checks.check(len(lines) == 3, f"scripts_partial: lines {lines!r}")
 
 
 def check_programs(vigild, tmp, pcap, checks):

@@ -559,7 +559,8 @@ def check_counters(c, checks, flows):
 
 
 # Flow scripts added to the example plugin's copy: one disabled by its
-# default_value, one whose setup() turns it down.
+# default_value, one whose setup() turns it down, and one whose hooks always
+# fail, so the sandbox disables it at run time after 10 failures in a row.
 EXTRA_SCRIPTS = {
     "example_quiet.lua": """return {
   key = "example_quiet",
@@ -573,6 +574,15 @@ EXTRA_SCRIPTS = {
   setup = function(conf) return false end,
 }
 """,
+    "example_failing.lua": """local function fail(flow, conf)
+  error("example_failing fails on every flow")
+end
+
+return {
+  key = "example_failing",
+  hooks = { protocolDetected = fail, periodicUpdate = fail },
+}
+""",
 }
 
 # Each script's state in GET /api/v1/plugins, as write_config's
@@ -583,6 +593,7 @@ SCRIPT_STATES = {
     "example_traffic": (True, "default"),
     "example_quiet": (False, "default"),
     "example_refusing": (False, "setup"),
+    "example_failing": (False, "failures"),
 }
 
 
@@ -596,6 +607,21 @@ def add_extra_scripts(plugins):
 
 def check_script_states(c, checks):
     """Each script's enabled state and where it came from."""
+    def failing_disabled():
+        s, d, _ = c.get("/api/v1/plugins")
+        if s != 200 or len(d.get("plugins", [])) != 1:
+            return None
+        for script in d["plugins"][0]["scripts"]:
+            if script["key"] == "example_failing" and not script["enabled"]:
+                return script
+        return None
+
+    # The sandbox reports example_failing again once its 10th failure
+    # disables it, which takes 10 hook calls after the flows are active.
+    try:
+        wait_for("example_failing to be disabled", failing_disabled, 30)
+    except AssertionError as err:
+        checks.check(False, f"plugins: {err}")
     s, d, _ = c.get("/api/v1/plugins")
     if not checks.check(s == 200 and len(d.get("plugins", [])) == 1,
                         f"plugins: {s} {d}"):

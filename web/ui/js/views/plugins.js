@@ -33,7 +33,7 @@ function enabledValue(value) {
 }
 
 // The label shown after a script's state and its tooltip, by the API's
-// enabled_source (the setting that decided the state).
+// enabled_source (the setting or run-time event that decided the state).
 const SOURCES = {
   default: ['script default', 'The script\'s default_value decides: the configuration ' +
     'does not set enabled.'],
@@ -42,6 +42,9 @@ const SOURCES = {
     '(the sandbox log has the reason).'],
   error: ['configuration error', 'The sandbox could not build the script\'s configuration ' +
     '(the sandbox log has the reason).'],
+  failures: ['disabled after failures', 'The script\'s hooks failed 10 times in a row, so ' +
+    'the sandbox stopped running it until the next restart or reload (the sandbox log ' +
+    'has the errors).'],
 };
 
 // The State cell of script <s> (from GET /plugins, with enabled and
