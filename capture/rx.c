@@ -10,13 +10,13 @@
  * capture file's time in microseconds. Other ports have no stamp, and
  * vg_capture_now_us() gives the wall-clock time of the burst.
  *
- * NOTE: with one rx and one engine lcore this loop, not the engine, sets
- * the packet rate: about 28 ns a frame of parse, rings and return path on
- * the 2-CPU machine of docs/benchmarks.md, on top of the driver's own
- * work. That keeps vigild near 2.7 times ndpiReader's rate there, short of
- * the 3 times vigil aims for, while the engine lcore waits most of the
- * time. Parsing on the engine lcore when there is only one would move
- * that work; it is not done.
+ * NOTE: with one rx and one engine lcore, this loop sets the packet rate,
+ * not the engine. On the 2-CPU machine of docs/benchmarks.md, the parse,
+ * the rings and the return path take about 28 ns a frame on top of the
+ * driver's own work. That keeps vigild near 2.7 times ndpiReader's rate
+ * there, short of the 3 times vigil aims for, while the engine lcore waits
+ * most of the time. Parsing on the engine lcore when there is only one
+ * would move that work, and is not done.
  */
 #include <errno.h>
 #include <sched.h>

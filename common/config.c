@@ -2489,15 +2489,11 @@ vg_config_error_at(const struct vg_config *cfg,
 	return -EINVAL;
 }
 
-/*
- * Reports a failed machine check of the key <key> found at <at>, as
- * <report> selects: an error in <err> (-EINVAL), or a warning (0).
- */
-__attribute__((format(printf, 7, 8))) static int
-machine_problem_at(const struct vg_config *cfg,
-		   struct vg_config_report *report,
-		   const struct vg_config_mark *at, const char *key, char *err,
-		   size_t err_len, const char *fmt, ...)
+int
+vg_config_machine_problem_at(const struct vg_config *cfg,
+			     struct vg_config_report *report,
+			     const struct vg_config_mark *at, const char *key,
+			     char *err, size_t err_len, const char *fmt, ...)
 {
 	char problem[3 * VG_PATH_MAX];
 	char text[4 * VG_PATH_MAX];
@@ -2520,12 +2516,12 @@ check_readable_file(const struct vg_config *cfg,
 	struct stat st;
 
 	if (stat(path, &st) != 0 || access(path, R_OK) != 0)
-		return machine_problem_at(cfg, report, at, key, err, err_len,
-					  "cannot read '%s': %s", path,
-					  strerror(errno));
+		return vg_config_machine_problem_at(cfg, report, at, key, err, err_len,
+						    "cannot read '%s': %s", path,
+						    strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return machine_problem_at(cfg, report, at, key, err, err_len,
-					  "'%s' is not a regular file", path);
+		return vg_config_machine_problem_at(cfg, report, at, key, err, err_len,
+						    "'%s' is not a regular file", path);
 	return 0;
 }
 
@@ -2549,8 +2545,8 @@ check_data_dir(const struct vg_config *cfg, struct vg_config_report *report,
 	state = vg_config_probe_folder(web->data_dir, dflt, problem,
 				       sizeof(problem));
 	if (state < 0)
-		return machine_problem_at(cfg, report, at, "web.data_dir", err,
-					  err_len, "%s", problem);
+		return vg_config_machine_problem_at(cfg, report, at, "web.data_dir", err,
+						    err_len, "%s", problem);
 	if (state == 1 && report != NULL &&
 	    report->machine == VG_CONFIG_MACHINE_WARN) {
 		vg_config_error_at(cfg, at, "web.data_dir", text, sizeof(text),
@@ -2591,16 +2587,16 @@ vg_config_check_web(const struct vg_config *cfg,
 	if (web->static_dir[0] != '\0') {
 		if (stat(web->static_dir, &st) != 0 ||
 		    access(web->static_dir, R_OK | X_OK) != 0)
-			rc = machine_problem_at(cfg, report, &web->static_dir_at,
-						"web.static_dir", err, err_len,
-						"cannot read '%s': %s",
-						web->static_dir,
-						strerror(errno));
+			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
+							  "web.static_dir", err, err_len,
+							  "cannot read '%s': %s",
+							  web->static_dir,
+							  strerror(errno));
 		else if (!S_ISDIR(st.st_mode))
-			rc = machine_problem_at(cfg, report, &web->static_dir_at,
-						"web.static_dir", err, err_len,
-						"'%s' is not a directory",
-						web->static_dir);
+			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
+							  "web.static_dir", err, err_len,
+							  "'%s' is not a directory",
+							  web->static_dir);
 		if (rc != 0)
 			return rc;
 	}

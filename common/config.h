@@ -283,6 +283,16 @@ vg_config_report_machine(struct vg_config_report *report, const char *text,
 			 char *err, size_t err_len);
 
 /*
+ * Reports a failed machine check of the key <key> found at <at>, as
+ * <report> selects: an error in <err> (-EINVAL), or a warning (0).
+ */
+__attribute__((format(printf, 7, 8))) int
+vg_config_machine_problem_at(const struct vg_config *cfg,
+			     struct vg_config_report *report,
+			     const struct vg_config_mark *at, const char *key,
+			     char *err, size_t err_len, const char *fmt, ...);
+
+/*
  * Prints a finding on stderr as "PROGRAM: warning: TEXT" or
  * "PROGRAM: note: TEXT"; <program> is the program's name. Fits
  * struct vg_config_report's <emit>.

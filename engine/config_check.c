@@ -42,23 +42,6 @@ extern char **environ;
 
 static const struct vg_config_mark nowhere = { 0, 0 };
 
-/* Passes on a failed machine check of <key> at <at>, as <report> selects. */
-__attribute__((format(printf, 7, 8))) static int
-machine_problem(const struct vg_config *cfg, struct vg_config_report *report,
-		const struct vg_config_mark *at, const char *key, char *err,
-		size_t err_len, const char *fmt, ...)
-{
-	char problem[2 * VG_PATH_MAX];
-	char text[3 * VG_PATH_MAX];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(problem, sizeof(problem), fmt, ap);
-	va_end(ap);
-	vg_config_error_at(cfg, at, key, text, sizeof(text), "%s", problem);
-	return vg_config_report_machine(report, text, err, err_len);
-}
-
 int
 vg_check_programs(const struct vg_config *cfg, const char *argv0,
 		  struct vg_config_report *report, char *err, size_t err_len)
@@ -71,17 +54,17 @@ vg_check_programs(const struct vg_config *cfg, const char *argv0,
 	if (cfg->ts_enabled &&
 	    vg_ts_writer_find_program(path, sizeof(path), problem,
 				      sizeof(problem)) != 0) {
-		rc = machine_problem(cfg, report, &cfg->timeseries_at,
-				     "timeseries", err, err_len, "%s", problem);
+		rc = vg_config_machine_problem_at(cfg, report, &cfg->timeseries_at,
+						  "timeseries", err, err_len, "%s", problem);
 		if (rc != 0)
 			return rc;
 	}
 	if (cfg->plugin_dir_count > 0 && cfg->sandbox_path[0] == '\0' &&
 	    vg_sandbox_find_program(cfg, argv0, path, sizeof(path), problem,
 				    sizeof(problem)) != 0)
-		return machine_problem(cfg, report, &nowhere,
-				       "plugins.sandbox_path", err, err_len,
-				       "%s", problem);
+		return vg_config_machine_problem_at(cfg, report, &nowhere,
+						    "plugins.sandbox_path", err, err_len,
+						    "%s", problem);
 	return 0;
 }
 
@@ -299,11 +282,11 @@ pass_findings(const struct vg_config *cfg, const char *sandbox,
 			rc = vg_config_report_machine(report, line + 9, errors,
 						      errors_len);
 		else
-			rc = machine_problem(cfg, report, &cfg->scripts_at,
-					     "plugins.scripts", errors,
-					     errors_len,
-					     "unexpected output from %s --check-config: %s",
-					     sandbox, line);
+			rc = vg_config_machine_problem_at(cfg, report, &cfg->scripts_at,
+							  "plugins.scripts", errors,
+							  errors_len,
+							  "unexpected output from %s --check-config: %s",
+							  sandbox, line);
 		if (rc != 0)
 			return rc;
 	}
@@ -315,10 +298,10 @@ pass_findings(const struct vg_config *cfg, const char *sandbox,
 			 dropped);
 	}
 	if (run->truncated) {
-		rc = machine_problem(cfg, report, &cfg->scripts_at,
-				     "plugins.scripts", errors, errors_len,
-				     "%s --check-config printed more than %u bytes; the rest was not read",
-				     sandbox, OUTPUT_MAX);
+		rc = vg_config_machine_problem_at(cfg, report, &cfg->scripts_at,
+						  "plugins.scripts", errors, errors_len,
+						  "%s --check-config printed more than %u bytes; the rest was not read",
+						  sandbox, OUTPUT_MAX);
 		if (rc != 0)
 			return rc;
 	}
@@ -336,22 +319,22 @@ report_abnormal_end(const struct vg_config *cfg, const char *sandbox,
 	int code;
 
 	if (run->timed_out)
-		return machine_problem(cfg, report, at, key, err, err_len,
-				       "%s --check-config did not finish within %d s and was killed; the scripts were not checked",
-				       sandbox, CHECK_TIMEOUT_MS / 1000);
+		return vg_config_machine_problem_at(cfg, report, at, key, err, err_len,
+						    "%s --check-config did not finish within %d s and was killed; the scripts were not checked",
+						    sandbox, CHECK_TIMEOUT_MS / 1000);
 	if (WIFSIGNALED(run->status))
-		return machine_problem(cfg, report, at, key, err, err_len,
-				       "%s --check-config was killed by signal %d; the scripts were not checked",
-				       sandbox, WTERMSIG(run->status));
+		return vg_config_machine_problem_at(cfg, report, at, key, err, err_len,
+						    "%s --check-config was killed by signal %d; the scripts were not checked",
+						    sandbox, WTERMSIG(run->status));
 	code = WEXITSTATUS(run->status);
 	if (code == 0 || (code == 1 && errors > 0))
 		return 0;
 	/* 2 is a usage error, as from a vigil-sandbox without --check-config. */
-	return machine_problem(cfg, report, at, key, err, err_len,
-			       "%s --check-config exited with status %d%s; the scripts were not checked",
-			       sandbox, code,
-			       code == 2 ? " (a usage error, so it may be older than vigild; install both from one build)" :
-					   "");
+	return vg_config_machine_problem_at(cfg, report, at, key, err, err_len,
+					    "%s --check-config exited with status %d%s; the scripts were not checked",
+					    sandbox, code,
+					    code == 2 ? " (a usage error, so it may be older than vigild; install both from one build)" :
+					    "");
 }
 
 int
@@ -384,17 +367,17 @@ vg_check_plugin_scripts(const struct vg_config *cfg, const char *argv0,
 	}
 	run.output = malloc(OUTPUT_MAX + 1);
 	if (run.output == NULL)
-		return machine_problem(cfg, report, &cfg->scripts_at,
-				       "plugins.scripts", errors, errors_len,
-				       "out of memory for the check of the scripts");
+		return vg_config_machine_problem_at(cfg, report, &cfg->scripts_at,
+						    "plugins.scripts", errors, errors_len,
+						    "out of memory for the check of the scripts");
 	rc = run_sandbox_check(cfg, sandbox, dirs, missing > 0, &run, problem,
 			       sizeof(problem));
 	if (rc != 0) {
 		free(run.output);
-		return machine_problem(cfg, report, &cfg->scripts_at,
-				       "plugins.scripts", errors, errors_len,
-				       "%s; the scripts were not checked",
-				       problem);
+		return vg_config_machine_problem_at(cfg, report, &cfg->scripts_at,
+						    "plugins.scripts", errors, errors_len,
+						    "%s; the scripts were not checked",
+						    problem);
 	}
 	count = pass_findings(cfg, sandbox, &run, report, errors, errors_len);
 	free(run.output);

@@ -431,8 +431,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef VG_FUZZ_LIBFUZZER
-#include <dirent.h>
 #include <sys/stat.h>
+
+#include "replay_dir.h"
 
 /* Files up to this size are also replayed cut short at every byte. */
 #define REPLAY_PREFIX_MAX 4096
@@ -494,43 +495,17 @@ fail:
 	return -1;
 }
 
+/* Replays one file for vg_fuzz_replay_path(). */
+static int
+replay_one(void *ctx, const char *path)
+{
+	return replay_file(ctx, path);
+}
+
 static int
 replay_path(struct replay *r, const char *path)
 {
-	struct dirent *entry;
-	struct stat st;
-	DIR *dir;
-	int rc = 0;
-
-	if (stat(path, &st) != 0) {
-		fprintf(stderr, "fuzz_json: stat %s failed: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return replay_file(r, path);
-
-	dir = opendir(path);
-	if (dir == NULL) {
-		fprintf(stderr, "fuzz_json: opendir %s failed: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	while ((entry = readdir(dir)) != NULL) {
-		char *child;
-
-		if (entry->d_name[0] == '.')
-			continue;
-		if (asprintf(&child, "%s/%s", path, entry->d_name) < 0) {
-			rc = -1;
-			break;
-		}
-		if (replay_path(r, child) != 0)
-			r->failed++;
-		free(child);
-	}
-	closedir(dir);
-	return rc;
+	return vg_fuzz_replay_path("fuzz_json", path, replay_one, r, &r->failed);
 }
 
 int

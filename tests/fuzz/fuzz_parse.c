@@ -156,9 +156,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #ifndef VG_FUZZ_LIBFUZZER
-#include <dirent.h>
 #include <errno.h>
 #include <sys/stat.h>
+
+#include "replay_dir.h"
 #include <unistd.h>
 
 #include <pcap/pcap.h>
@@ -260,43 +261,17 @@ replay_file(struct replay *r, const char *path)
 	return 0;
 }
 
+/* Replays one file for vg_fuzz_replay_path(). */
+static int
+replay_one(void *ctx, const char *path)
+{
+	return replay_file(ctx, path);
+}
+
 static int
 replay_path(struct replay *r, const char *path)
 {
-	struct dirent *entry;
-	struct stat st;
-	DIR *dir;
-	int rc = 0;
-
-	if (stat(path, &st) != 0) {
-		fprintf(stderr, "fuzz_parse: stat %s failed: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return replay_file(r, path);
-
-	dir = opendir(path);
-	if (dir == NULL) {
-		fprintf(stderr, "fuzz_parse: opendir %s failed: %s\n", path,
-			strerror(errno));
-		return -1;
-	}
-	while ((entry = readdir(dir)) != NULL) {
-		char *child;
-
-		if (entry->d_name[0] == '.')
-			continue;
-		if (asprintf(&child, "%s/%s", path, entry->d_name) < 0) {
-			rc = -1;
-			break;
-		}
-		if (replay_path(r, child) != 0)
-			r->failed++;
-		free(child);
-	}
-	closedir(dir);
-	return rc;
+	return vg_fuzz_replay_path("fuzz_parse", path, replay_one, r, &r->failed);
 }
 
 /* meson's exit status for a skipped test */
