@@ -156,7 +156,10 @@ reported_line(const char *path, const char *report)
 	return 0;
 }
 
-/* Returns the lines of <path> that hold an entry: not blank, not a '#' comment. */
+/*
+ * Returns how many lines of <path> contain an entry, that is, lines that
+ * are neither blank nor a '#' comment.
+ */
 static unsigned int
 count_entries(const char *path)
 {
