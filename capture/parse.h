@@ -78,29 +78,29 @@ enum vg_parse_error {
 struct vg_pkt {
 	uint64_t ts_us;       /* packet time, microseconds since the epoch */
 	const uint8_t *data;  /* first byte of the frame, set by the rx lcore */
-	uint32_t frame_len;   /* captured length of the whole frame */
-
 	uint8_t src[16];
 	uint8_t dst[16];
+
+	uint32_t frame_len;   /* captured length of the whole frame */
+	uint32_t tcp_seq;
+	uint32_t tcp_ack;
 	uint16_t sport;       /* 0 when the protocol has no ports */
 	uint16_t dport;
 	uint16_t vlan;        /* innermost VLAN id, 0 for none */
-	uint8_t ip_version;   /* 4 or 6 */
-	uint8_t l4_proto;     /* IPPROTO_* of the innermost packet */
-
 	uint16_t l3_off;      /* innermost IP header */
 	uint16_t l3_len;      /* bytes from l3_off to the end of the capture */
 	uint16_t l4_off;      /* transport header */
 	uint16_t payload_off; /* transport payload */
 	uint16_t payload_len; /* payload bytes inside the IP total length */
+	uint16_t tcp_window;  /* unscaled window field */
+	uint8_t ip_version;   /* 4 or 6 */
+	uint8_t l4_proto;     /* IPPROTO_* of the innermost packet */
 	uint8_t tcp_flags;    /* TCP flags byte (FIN 0x01 ... CWR 0x80) */
 	uint8_t icmp_type;    /* ICMP/ICMPv6 type, else 0 */
-
-	uint32_t tcp_seq;
-	uint32_t tcp_ack;
-	uint16_t tcp_window;  /* unscaled window field */
 	uint8_t tunnel;       /* VG_TUNNEL_* bit of the outermost opened tunnel */
 	uint8_t port_id;      /* DPDK port the frame came from */
+	/* Always 0: fills the struct, so every byte is a field to store. */
+	uint32_t spare;
 };
 
 struct vg_parse_opts {
