@@ -150,6 +150,7 @@ vg_jbuf_time(struct vg_jbuf *b, uint64_t us)
 /* ---- parser ---- */
 
 struct parser {
+	const char *start;     /* first byte of the text, for error offsets */
 	const char *p;
 	const char *end;
 	char *err;
@@ -164,10 +165,22 @@ struct parser {
 	char nul_member[64];   /* ... else in this member's value */
 };
 
+/*
+ * Reports <what> at <at>, the first byte that is wrong (the end of the
+ * text when it is cut short), as a 0-based offset into the text.
+ */
 static int
-perror_at(struct parser *ps, const char *what)
+perror_oom(struct parser *ps)
 {
-	snprintf(ps->err, ps->err_len, "%s", what);
+	snprintf(ps->err, ps->err_len, "out of memory");
+	return -EINVAL;
+}
+
+static int
+perror_at(struct parser *ps, const char *at, const char *what)
+{
+	snprintf(ps->err, ps->err_len, "%s at byte offset %zu", what,
+		 (size_t)(at - ps->start));
 	return -EINVAL;
 }
 
@@ -186,7 +199,7 @@ hex4(struct parser *ps, uint32_t *out)
 	int i;
 
 	if (ps->end - ps->p < 4)
-		return perror_at(ps, "truncated \\u escape");
+		return perror_at(ps, ps->p, "truncated \\u escape");
 	for (i = 0; i < 4; i++) {
 		char c = *ps->p++;
 
@@ -198,7 +211,7 @@ hex4(struct parser *ps, uint32_t *out)
 		else if (c >= 'A' && c <= 'F')
 			v |= (uint32_t)(c - 'A' + 10);
 		else
-			return perror_at(ps, "invalid \\u escape");
+			return perror_at(ps, ps->p - 1, "invalid \\u escape");
 	}
 	*out = v;
 	return 0;
@@ -235,7 +248,7 @@ parse_escape(struct parser *ps, char **o)
 	char c;
 
 	if (ps->p >= ps->end)
-		return perror_at(ps, "truncated escape");
+		return perror_at(ps, ps->p, "truncated escape");
 	c = *ps->p++;
 	switch (c) {
 	case '"': case '\\': case '/':
@@ -249,21 +262,21 @@ parse_escape(struct parser *ps, char **o)
 	case 'u':
 		break;
 	default:
-		return perror_at(ps, "invalid escape");
+		return perror_at(ps, ps->p - 1, "invalid escape");
 	}
 	if (hex4(ps, &cp) != 0)
 		return -EINVAL;
 	if (cp >= 0xd800 && cp <= 0xdbff) {
 		if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u')
-			return perror_at(ps, "unpaired surrogate");
+			return perror_at(ps, ps->p, "unpaired surrogate");
 		ps->p += 2;
 		if (hex4(ps, &lo) != 0)
 			return -EINVAL;
 		if (lo < 0xdc00 || lo > 0xdfff)
-			return perror_at(ps, "unpaired surrogate");
+			return perror_at(ps, ps->p - 6, "unpaired surrogate");
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 	} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-		return perror_at(ps, "unpaired surrogate");
+		return perror_at(ps, ps->p - 6, "unpaired surrogate");
 	}
 	if (cp == 0 && !ps->nul_seen) {
 		/* Valid JSON, but no C string can carry it: the first one is
@@ -300,7 +313,7 @@ parse_string(struct parser *ps, char **out, size_t *out_len)
 	if (out != NULL) {
 		buf = malloc((size_t)(close - start) + 1);
 		if (buf == NULL)
-			return perror_at(ps, "out of memory");
+			return perror_oom(ps);
 		o = buf;
 	}
 	while (ps->p < ps->end && *ps->p != '"') {
@@ -308,7 +321,7 @@ parse_string(struct parser *ps, char **out, size_t *out_len)
 
 		if ((uint8_t)*ps->p < 0x20) {
 			free(buf);
-			return perror_at(ps, "control character in a string");
+			return perror_at(ps, ps->p, "control character in a string");
 		}
 		if (*ps->p == '\\') {
 			char scratch[8];
@@ -325,7 +338,7 @@ parse_string(struct parser *ps, char **out, size_t *out_len)
 				    (size_t)(ps->end - ps->p));
 		if (seq == 0) {
 			free(buf);
-			return perror_at(ps, "invalid UTF-8");
+			return perror_at(ps, ps->p, "invalid UTF-8");
 		}
 		if (o != NULL) {
 			memcpy(o, ps->p, seq);
@@ -335,7 +348,7 @@ parse_string(struct parser *ps, char **out, size_t *out_len)
 	}
 	if (ps->p >= ps->end) {
 		free(buf);
-		return perror_at(ps, "unterminated string");
+		return perror_at(ps, ps->p, "unterminated string");
 	}
 	ps->p++;
 	if (out != NULL) {
@@ -355,19 +368,19 @@ parse_number(struct parser *ps)
 	if (p < ps->end && *p == '-')
 		p++;
 	if (p >= ps->end)
-		return perror_at(ps, "invalid number");
+		return perror_at(ps, p, "invalid number");
 	if (*p == '0') {
 		p++;
 	} else if (*p >= '1' && *p <= '9') {
 		while (p < ps->end && *p >= '0' && *p <= '9')
 			p++;
 	} else {
-		return perror_at(ps, "invalid value");
+		return perror_at(ps, p, "invalid value");
 	}
 	if (p < ps->end && *p == '.') {
 		p++;
 		if (p >= ps->end || *p < '0' || *p > '9')
-			return perror_at(ps, "invalid number");
+			return perror_at(ps, p, "invalid number");
 		while (p < ps->end && *p >= '0' && *p <= '9')
 			p++;
 	}
@@ -376,7 +389,7 @@ parse_number(struct parser *ps)
 		if (p < ps->end && (*p == '+' || *p == '-'))
 			p++;
 		if (p >= ps->end || *p < '0' || *p > '9')
-			return perror_at(ps, "invalid number");
+			return perror_at(ps, p, "invalid number");
 		while (p < ps->end && *p >= '0' && *p <= '9')
 			p++;
 	}
@@ -390,7 +403,7 @@ parse_literal(struct parser *ps, const char *word)
 	size_t n = strlen(word);
 
 	if ((size_t)(ps->end - ps->p) < n || memcmp(ps->p, word, n) != 0)
-		return perror_at(ps, "invalid value");
+		return perror_at(ps, ps->p, "invalid value");
 	ps->p += n;
 	return 0;
 }
@@ -410,13 +423,13 @@ parse_elements(struct parser *ps)
 			return -EINVAL;
 		skip_ws(ps);
 		if (ps->p >= ps->end)
-			return perror_at(ps, "unterminated array");
+			return perror_at(ps, ps->p, "unterminated array");
 		if (*ps->p == ']') {
 			ps->p++;
 			return 0;
 		}
 		if (*ps->p != ',')
-			return perror_at(ps, "expected ',' or ']'");
+			return perror_at(ps, ps->p, "expected ',' or ']'");
 		ps->p++;
 	}
 }
@@ -427,7 +440,7 @@ static int
 open_container(struct parser *ps)
 {
 	if (ps->depth >= VG_JSON_DEPTH_MAX)
-		return perror_at(ps, "nested too deeply");
+		return perror_at(ps, ps->p, "nested too deeply");
 	ps->depth++;
 	ps->p++;
 	return 0;
@@ -510,14 +523,14 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"')
-			return perror_at(ps, "expected a member name");
+			return perror_at(ps, ps->p, "expected a member name");
 		if (*n == cap) {
 			struct member_name *grown;
 
 			cap = cap ? cap * 2 : 8;
 			grown = realloc(*names, cap * sizeof(**names));
 			if (grown == NULL)
-				return perror_at(ps, "out of memory");
+				return perror_oom(ps);
 			*names = grown;
 		}
 		ps->in_name = true;
@@ -535,7 +548,7 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 		}
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != ':')
-			return perror_at(ps, "expected ':'");
+			return perror_at(ps, ps->p, "expected ':'");
 		ps->p++;
 		skip_ws(ps);
 		ps->current = name;
@@ -554,13 +567,13 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 			return -EINVAL;
 		skip_ws(ps);
 		if (ps->p >= ps->end)
-			return perror_at(ps, "unterminated object");
+			return perror_at(ps, ps->p, "unterminated object");
 		if (*ps->p == '}') {
 			ps->p++;
 			return 0;
 		}
 		if (*ps->p != ',')
-			return perror_at(ps, "expected ',' or '}'");
+			return perror_at(ps, ps->p, "expected ',' or '}'");
 		ps->p++;
 	}
 }
@@ -604,7 +617,7 @@ parse_value(struct parser *ps)
 
 	skip_ws(ps);
 	if (ps->p >= ps->end)
-		return perror_at(ps, "unexpected end of input");
+		return perror_at(ps, ps->p, "unexpected end of input");
 	switch (*ps->p) {
 	case '{':
 		rc = parse_object(ps, NULL, 0);
@@ -664,7 +677,7 @@ reject_non_object(struct parser *ps)
 		return -EINVAL;
 	skip_ws(ps);
 	if (ps->p != ps->end)
-		return perror_at(ps, "unexpected text after the value");
+		return perror_at(ps, ps->p, "unexpected text after the value");
 	snprintf(ps->err, ps->err_len, "the body must be a JSON object, not %s",
 		 json_type_name(*value));
 	return -ENOMSG;
@@ -676,7 +689,8 @@ vg_json_parse_members(const char *text, size_t len,
 		      char *err, size_t err_len, char *member,
 		      size_t member_len)
 {
-	struct parser ps = { .p = text, .end = text + len, .err = err,
+	struct parser ps = { .start = text, .p = text, .end = text + len,
+			     .err = err,
 			     .err_len = err_len, .member = member,
 			     .member_len = member_len };
 	size_t i;
@@ -692,7 +706,7 @@ vg_json_parse_members(const char *text, size_t len,
 		goto fail;
 	skip_ws(&ps);
 	if (ps.p != ps.end) {
-		snprintf(err, err_len, "unexpected text after the object");
+		perror_at(&ps, ps.p, "unexpected text after the object");
 		goto fail;
 	}
 	if (ps.nul_seen) {
