@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_mbuf.h>
+
 #include "common/config.h"
 #include "parse.h"
 
@@ -194,8 +196,11 @@ int
 vg_rx_lcore_main(void *arg);
 
 /* Returns the summary in the private area of <mbuf>. */
-struct vg_pkt *
-vg_mbuf_pkt(struct rte_mbuf *mbuf);
+static inline struct vg_pkt *
+vg_mbuf_pkt(struct rte_mbuf *mbuf)
+{
+	return (struct vg_pkt *)rte_mbuf_to_priv(mbuf);
+}
 
 /*
  * Returns the current time in microseconds: the wall-clock time at

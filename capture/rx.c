@@ -41,12 +41,6 @@
 /* A file port whose rx returns nothing for this long has ended. */
 #define FILE_QUIET_US 1000000
 
-struct vg_pkt *
-vg_mbuf_pkt(struct rte_mbuf *mbuf)
-{
-	return (struct vg_pkt *)rte_mbuf_to_priv(mbuf);
-}
-
 void
 vg_lcore_wait(bool shares_cpu)
 {
