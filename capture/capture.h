@@ -180,6 +180,15 @@ vg_eal_stop(void);
 int
 vg_capture_setup(struct vg_capture *capture, const struct vg_config *cfg);
 
+/*
+ * Opens the capture file <path> with libpcap, as net_pcap does when EAL
+ * probes the port, and closes it. Reads the file header (for pcapng, up
+ * to the first interface description block) but no frame. Returns 0, or
+ * -1 with libpcap's reason and the path in <problem>.
+ */
+int
+vg_capture_check_file(const char *path, char *problem, size_t len);
+
 /* Stops and closes every port. */
 void
 vg_capture_close(struct vg_capture *capture);

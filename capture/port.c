@@ -33,29 +33,19 @@
 #define COPY_POOL_SIZE 255
 #define COPY_DATA_ROOM UINT16_MAX
 
-/* The capture file a port reads, if any: its own, or a net_pcap rx_pcap=. */
+/*
+ * The capture file a port reads, if any: its own, or the first rx_pcap=
+ * of a net_pcap vdev.
+ */
 static bool
 port_file(const struct vg_port_config *cfg, char *path, size_t len)
 {
-	const char *arg;
-	size_t n;
-
 	if (cfg->kind == VG_PORT_PCAP) {
 		snprintf(path, len, "%s", cfg->source);
 		return true;
 	}
-	if (cfg->kind != VG_PORT_VDEV || strncmp(cfg->source, "net_pcap", 8))
-		return false;
-	arg = strstr(cfg->source, "rx_pcap=");
-	if (arg == NULL)
-		return false;
-	arg += strlen("rx_pcap=");
-	n = strcspn(arg, ",");
-	if (n >= len)
-		return false;
-	memcpy(path, arg, n);
-	path[n] = '\0';
-	return true;
+	return cfg->kind == VG_PORT_VDEV &&
+	       vg_config_vdev_rx_pcap(cfg->source, 0, path, len) == 1;
 }
 
 /*
@@ -108,6 +98,22 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
 		VG_WARN("capture",
 			"file=%s frame=%" PRIu64 " libpcap cannot read past this frame, so the rest of the file is skipped: %s",
 			path, *frames, pcap_geterr(pcap));
+	pcap_close(pcap);
+	return 0;
+}
+
+int
+vg_capture_check_file(const char *path, char *problem, size_t len)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pcap;
+
+	pcap = pcap_open_offline(path, errbuf);
+	if (pcap == NULL) {
+		snprintf(problem, len, "libpcap cannot read '%s': %s", path,
+			 errbuf);
+		return -1;
+	}
 	pcap_close(pcap);
 	return 0;
 }

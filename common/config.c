@@ -461,24 +461,90 @@ on_port_pci(struct loader *ld, yaml_node_t *node, void *arg)
 	return 0;
 }
 
+int
+vg_config_vdev_rx_pcap(const char *vdev, unsigned int index, char *path,
+		       size_t len)
+{
+	const char *arg = strchr(vdev, ',');
+	unsigned int seen = 0;
+
+	if (strncmp(vdev, "net_pcap", 8) != 0)
+		return 0;
+	/* DPDK's kvargs: "name,key=value,key=value", no quoting. */
+	while (arg != NULL) {
+		size_t n;
+
+		arg++;
+		n = strcspn(arg, ",");
+		if (strncmp(arg, "rx_pcap=", 8) == 0 && seen++ == index) {
+			n -= 8;
+			if (n >= len)
+				return -1;
+			memcpy(path, arg + 8, n);
+			path[n] = '\0';
+			return 1;
+		}
+		arg = strchr(arg, ',');
+	}
+	return 0;
+}
+
 static int
 on_port_vdev(struct loader *ld, yaml_node_t *node, void *arg)
 {
+	char problem[VG_PATH_MAX + 128];
+	char path[VG_PATH_MAX];
+	unsigned int i;
+	int found;
+	int rc;
+
 	(void)arg;
-	return on_port_source(ld, node, VG_PORT_VDEV);
+	rc = on_port_source(ld, node, VG_PORT_VDEV);
+	if (rc != 0)
+		return rc;
+	/* The capture files a net_pcap vdev reads, one per rx_pcap= argument. */
+	for (i = 0; (found = vg_config_vdev_rx_pcap(scalar_text(node), i, path,
+						    sizeof(path))) != 0;
+	     i++) {
+		if (found < 0)
+			return fail(ld, node, "rx_pcap path %u is longer than %d bytes",
+				    i, VG_PATH_MAX - 1);
+		if (vg_config_check_capture_file(path, problem,
+						 sizeof(problem)) != 0) {
+			rc = machine_problem(ld, node, "%s", problem);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
 }
+
+/* Bytes of the smallest file header libpcap reads, by format. */
+#define PCAP_HEADER_BYTES 24   /* pcap file header */
+#define PCAPNG_HEADER_BYTES 28 /* pcapng section header block, no options */
 
 int
 vg_config_check_capture_file(const char *path, char *problem, size_t len)
 {
-	static const uint32_t magics[] = {
-		0xa1b2c3d4, 0xd4c3b2a1, /* pcap, microseconds */
-		0xa1b23c4d, 0x4d3cb2a1, /* pcap, nanoseconds */
-		0x0a0d0d0a,             /* pcapng section header */
+	static const struct {
+		uint32_t magic;   /* first 4 bytes, read big-endian */
+		const char *format;
+		size_t header;    /* bytes */
+		const char *header_name;
+	} formats[] = {
+		/* pcap, microseconds, in either byte order */
+		{ 0xa1b2c3d4, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		{ 0xd4c3b2a1, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		/* pcap, nanoseconds */
+		{ 0xa1b23c4d, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		{ 0x4d3cb2a1, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		{ 0x0a0d0d0a, "pcapng", PCAPNG_HEADER_BYTES,
+		  "pcapng section header block" },
 	};
-	unsigned char head[4];
+	unsigned char head[PCAPNG_HEADER_BYTES];
 	struct stat st;
 	uint32_t magic;
+	size_t got;
 	size_t i;
 	FILE *f;
 
@@ -499,18 +565,25 @@ vg_config_check_capture_file(const char *path, char *problem, size_t len)
 			 strerror(errno));
 		return -1;
 	}
-	i = fread(head, 1, sizeof(head), f);
+	got = fread(head, 1, sizeof(head), f);
 	fclose(f);
-	if (i != sizeof(head)) {
-		snprintf(problem, len, "'%s' is too short to be a capture file (%zu bytes)",
-			 path, i);
+	if (got < 4) {
+		snprintf(problem, len, "'%s' is too short for a pcap header: %zu bytes, less than the %d-byte pcap file header",
+			 path, got, PCAP_HEADER_BYTES);
 		return -1;
 	}
 	magic = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
 		(uint32_t)head[2] << 8 | head[3];
-	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
-		if (magic == magics[i])
-			return 0;
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (magic != formats[i].magic)
+			continue;
+		if (got < formats[i].header) {
+			snprintf(problem, len, "'%s' is too short for a %s header: %zu bytes, less than the %zu-byte %s",
+				 path, formats[i].format, got, formats[i].header,
+				 formats[i].header_name);
+			return -1;
+		}
+		return 0;
 	}
 	snprintf(problem, len, "'%s' is not a pcap or pcapng file (it starts with %02x %02x %02x %02x)",
 		 path, head[0], head[1], head[2], head[3]);

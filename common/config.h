@@ -369,11 +369,22 @@ vg_config_check_text_file(const char *path, char *problem, size_t len);
 
 /*
  * Checks that <path> is a regular, readable file that starts like a pcap
- * or pcapng capture, without blocking on a pipe. Returns 0, or -1 with
- * what is wrong in <problem>.
+ * or pcapng capture, with the whole header of its format (24 bytes for
+ * pcap, a 28-byte section header block for pcapng), without blocking on
+ * a pipe. Returns 0, or -1 with what is wrong in <problem>.
  */
 int
 vg_config_check_capture_file(const char *path, char *problem, size_t len);
+
+/*
+ * Copies into <path> the file of the <index>th (0-based) rx_pcap=
+ * argument of <vdev>, when <vdev> names a net_pcap device. Returns 1,
+ * 0 when there is no such argument, or -1 when the file name does not
+ * fit in <len> bytes.
+ */
+int
+vg_config_vdev_rx_pcap(const char *vdev, unsigned int index, char *path,
+		       size_t len);
 
 /*
  * Returns the index in cfg->local_nets of the first network holding <addr>

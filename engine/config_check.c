@@ -1,6 +1,7 @@
 /*
- * vigild's checks of a configuration beyond the loader: the programs a
- * start runs, and plugins.scripts against the plugins.
+ * vigild's checks of a configuration beyond the loader: the capture files
+ * as libpcap reads them, the programs a start runs, and plugins.scripts
+ * against the plugins.
  *
  * A script's options are typed by the script's own defaults, which only
  * loading the plugin reveals. So plugins.scripts is checked by
@@ -25,6 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
+#include "capture/capture.h"
 #include "config_check.h"
 #include "sandbox_sup.h"
 #include "ts_writer.h"
@@ -65,6 +69,60 @@ vg_check_programs(const struct vg_config *cfg, const char *argv0,
 		return vg_config_machine_problem_at(cfg, report, &nowhere,
 						    "plugins.sandbox_path", err, err_len,
 						    "%s", problem);
+	return 0;
+}
+
+/* Checks one capture file of port <index> (see vg_check_capture_files()). */
+static int
+check_capture_file(const struct vg_config *cfg, unsigned int index,
+		   const char *path, struct vg_config_report *report,
+		   char *err, size_t err_len)
+{
+	const struct vg_port_config *port = &cfg->ports[index];
+	char problem[VG_PATH_MAX + PCAP_ERRBUF_SIZE + 64];
+	char key[48];
+
+	if (vg_config_check_capture_file(path, problem, sizeof(problem)) != 0 ||
+	    vg_capture_check_file(path, problem, sizeof(problem)) == 0)
+		return 0;
+	snprintf(key, sizeof(key), "capture.ports[%u].%s", index,
+		 port->kind == VG_PORT_PCAP ? "pcap" : "vdev");
+	return vg_config_machine_problem_at(cfg, report, &port->at, key, err,
+					    err_len, "%s", problem);
+}
+
+int
+vg_check_capture_files(const struct vg_config *cfg,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len)
+{
+	char path[VG_PATH_MAX];
+	unsigned int i;
+	unsigned int n;
+	int rc;
+
+	err[0] = '\0';
+	for (i = 0; i < cfg->port_count; i++) {
+		const struct vg_port_config *port = &cfg->ports[i];
+
+		if (port->kind == VG_PORT_PCAP) {
+			rc = check_capture_file(cfg, i, port->source, report,
+						err, err_len);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (port->kind != VG_PORT_VDEV)
+			continue;
+		for (n = 0; vg_config_vdev_rx_pcap(port->source, n, path,
+						   sizeof(path)) == 1;
+		     n++) {
+			rc = check_capture_file(cfg, i, path, report, err,
+						err_len);
+			if (rc != 0)
+				return rc;
+		}
+	}
 	return 0;
 }
 

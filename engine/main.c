@@ -244,6 +244,9 @@ check_config(const char *path, const char *argv0, bool strict)
 	if (rc == 0)
 		rc = vg_config_check(&cfg, errors, sizeof(errors));
 	if (rc == 0)
+		rc = vg_check_capture_files(&cfg, &report, errors,
+					    sizeof(errors));
+	if (rc == 0)
 		rc = vg_check_programs(&cfg, argv0, &report, errors,
 				       sizeof(errors));
 	if (rc == 0)
@@ -449,6 +452,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 	if (config_path != NULL) {
 		d->config_path = config_path;
 		rc = vg_config_load(cfg, config_path, err, sizeof(err));
+		if (rc == 0)
+			rc = vg_check_capture_files(cfg, NULL, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "vigild: %s\n", err);
 			return rc;
@@ -464,7 +469,9 @@ parse_args(struct vigild *d, int argc, char **argv)
 		snprintf(port->name, sizeof(port->name), "pcap0");
 		cfg->port_count = 1;
 		if (vg_config_check_capture_file(pcap_path, problem,
-						 sizeof(problem)) != 0) {
+						 sizeof(problem)) != 0 ||
+		    vg_capture_check_file(pcap_path, problem,
+					  sizeof(problem)) != 0) {
 			fprintf(stderr, "vigild: --pcap: %s\n", problem);
 			return -EINVAL;
 		}

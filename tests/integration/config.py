@@ -87,6 +87,21 @@ MACHINE = [
      "  output: {pcap}/records/flows.jsonl\n",
      "{file}:5:11: flows.output: cannot create '{pcap}/records': '{pcap}' "
      "is not a directory"),
+    # Capture files that EAL's probe of net_pcap would reject.
+    ("capture:\n  ports:\n    - pcap: {tmp}/short.pcap\n",
+     "{file}:3:13: capture.ports[0].pcap: '{tmp}/short.pcap' is too short "
+     "for a pcap header: 10 bytes, less than the 24-byte pcap file header"),
+    ("capture:\n  ports:\n    - vdev: net_pcap0,rx_pcap={pcap},"
+     "rx_pcap={tmp}/text.pcap\n",
+     "{file}:3:13: capture.ports[0].vdev: '{tmp}/text.pcap' is not a pcap "
+     "or pcapng file (it starts with 47 45 54 20)"),
+    ("capture:\n  ports:\n    - vdev: net_pcap0,rx_pcap={tmp}/short.pcap\n",
+     "{file}:3:13: capture.ports[0].vdev: '{tmp}/short.pcap' is too short "
+     "for a pcap header: 10 bytes, less than the 24-byte pcap file header"),
+    ("capture:\n  ports:\n    - pcap: {tmp}/no-interface.pcapng\n",
+     "{file}:3:13: capture.ports[0].pcap: libpcap cannot read "
+     "'{tmp}/no-interface.pcapng': the capture file has no Interface "
+     "Description Blocks"),
 ]
 
 
@@ -169,6 +184,50 @@ def check_folders_created(vigild, tmp, pcap, checks):
                      proc.stderr, f"{folder}: creation not logged")
     records = vigtest.read_records(flows) if os.path.exists(flows) else []
     checks.check(len(records) == 1, f"folders -c: {len(records)} records")
+
+
+def write_bad_captures(tmp):
+    """Writes the capture files that MACHINE's cases name."""
+    with open(os.path.join(tmp, "short.pcap"), "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a102000400") + b"\0\0")
+    with open(os.path.join(tmp, "text.pcap"), "wb") as f:
+        f.write(b"GET / HTTP/1.1\r\n")
+    with open(os.path.join(tmp, "no-interface.pcapng"), "wb") as f:
+        f.write(g.pcapng_section_header())
+
+
+def check_capture_files(vigild, tmp, checks):
+    """--pcap refuses a damaged file before EAL, and reads pcapng."""
+    flows = os.path.join(tmp, "cli-capture.jsonl")
+    short = os.path.join(tmp, "short.pcap")
+    proc = run(vigild, "--pcap", short, "--flows", flows)
+    want = (f"vigild: --pcap: '{short}' is too short for a pcap header: 10 "
+            "bytes, less than the 24-byte pcap file header\n")
+    checks.check(proc.returncode == 1 and proc.stderr == want,
+                 f"--pcap short file: exit {proc.returncode}: "
+                 f"{proc.stderr!r}, expected {want!r}")
+
+    frames = [(1.0 + i, g.packet("10.0.0.1", "10.0.0.2", 1,
+                                 g.icmp_echo(8, 1, i))) for i in range(3)]
+    pcapng = os.path.join(tmp, "three.pcapng")
+    g.write_pcapng(pcapng, frames)
+    proc = run(vigild, "--pcap", pcapng, "--flows", flows)
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(proc.returncode == 0,
+                 f"--pcap pcapng: exit {proc.returncode}: {proc.stderr[-800:]}")
+    checks.check(len(records) == 1 and
+                 records[0].get("c2s_packets") == 3 and
+                 records[0].get("first_seen") == 1.0 and
+                 records[0].get("last_seen") == 3.0,
+                 f"--pcap pcapng: records {records!r}")
+
+    path = write_config(tmp, "pcapng.yaml",
+                        f"capture:\n  ports:\n    - vdev: net_pcap0,"
+                        f"rx_pcap={pcapng}\nflows:\n  output: {flows}\n")
+    proc = run(vigild, "-c", path)
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(proc.returncode == 0 and len(records) == 1,
+                 f"vdev pcapng: exit {proc.returncode}: {records!r}")
 
 
 def write_config(tmp, name, text):
@@ -380,7 +439,9 @@ def main():
         g.write_pcap(pcap, [(1.0, g.packet("10.0.0.1", "10.0.0.2", 1,
                                            g.icmp_echo(8, 1, 1)))])
 
+        write_bad_captures(tmp)
         check_machine(vigild, tmp, pcap, checks)
+        check_capture_files(vigild, tmp, checks)
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)

@@ -377,6 +377,117 @@ test_capture_file_not_pcap(void **state)
 	unlink(path);
 }
 
+/* Writes <len> bytes of <bytes> to a new file named in <path>. */
+static void
+write_bytes(char *path, const unsigned char *bytes, size_t len)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+	close(fd);
+}
+
+static void
+test_capture_file_too_short(void **state)
+{
+	static const unsigned char bytes[10] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0,
+						 4, 0, 0, 0 };
+	char path[] = "/tmp/vigil-test-short-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes));
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcap header: 10 bytes, less than the 24-byte pcap file header",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_capture_file_shorter_than_magic(void **state)
+{
+	static const unsigned char bytes[3] = { 0xd4, 0xc3, 0xb2 };
+	char path[] = "/tmp/vigil-test-short-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes));
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcap header: 3 bytes, less than the 24-byte pcap file header",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_capture_file_short_pcapng(void **state)
+{
+	/* A section header block cut after 20 of its 28 bytes. */
+	static const unsigned char bytes[20] = {
+		0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a,
+		1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+	};
+	char path[] = "/tmp/vigil-test-short-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes));
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcapng header: 20 bytes, less than the 28-byte pcapng section header block",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_vdev_rx_pcap_not_pcap(void **state)
+{
+	static const unsigned char bytes[] = "GET / HTTP/1.1\r\n";
+	char path[] = "/tmp/vigil-test-text-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes) - 1);
+	/* The second rx_pcap= of the vdev is checked too. */
+	snprintf(text, sizeof(text),
+		 "capture:\n  ports:\n    - vdev: net_pcap0,rx_pcap=%s,rx_pcap=%s,infinite_rx=1\n",
+		 TEST_PCAP, path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].vdev: '%s' is not a pcap or pcapng file (it starts with 47 45 54 20)",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_vdev_rx_pcap_arguments(void **state)
+{
+	const char *vdev = "net_pcap0,rx_pcap=/a.pcap,infinite_rx=1,rx_pcap=/b";
+	char path[16];
+
+	(void)state;
+	assert_int_equal(vg_config_vdev_rx_pcap(vdev, 0, path, sizeof(path)), 1);
+	assert_string_equal(path, "/a.pcap");
+	assert_int_equal(vg_config_vdev_rx_pcap(vdev, 1, path, sizeof(path)), 1);
+	assert_string_equal(path, "/b");
+	assert_int_equal(vg_config_vdev_rx_pcap(vdev, 2, path, sizeof(path)), 0);
+	assert_int_equal(vg_config_vdev_rx_pcap("net_null0,rx_pcap=/a", 0, path,
+						sizeof(path)), 0);
+	assert_int_equal(vg_config_vdev_rx_pcap("net_pcap0,xrx_pcap=/a", 0,
+						path, sizeof(path)), 0);
+	assert_int_equal(vg_config_vdev_rx_pcap("net_pcap0,rx_pcap=/a/long/path",
+						0, path, 8), -1);
+}
+
 static void
 test_capture_file_is_pipe(void **state)
 {
@@ -1216,6 +1327,11 @@ main(void)
 		cmocka_unit_test(test_capture_file_is_directory),
 		cmocka_unit_test(test_capture_file_not_pcap),
 		cmocka_unit_test(test_capture_file_is_pipe),
+		cmocka_unit_test(test_capture_file_too_short),
+		cmocka_unit_test(test_capture_file_shorter_than_magic),
+		cmocka_unit_test(test_capture_file_short_pcapng),
+		cmocka_unit_test(test_vdev_rx_pcap_not_pcap),
+		cmocka_unit_test(test_vdev_rx_pcap_arguments),
 		cmocka_unit_test(test_port_name_twice),
 		cmocka_unit_test(test_quoted_boolean),
 		cmocka_unit_test(test_sandbox_user_not_found),
