@@ -29,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -1033,16 +1032,9 @@ check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
 	return 0;
 }
 
-/* Kind of file an output key names, which decides what may be at its path. */
-enum output_kind {
-	OUTPUT_RECORDS,  /* JSON Lines: a regular file, a FIFO or /dev/null */
-	OUTPUT_DATABASE, /* SQLite: a regular file */
-	OUTPUT_SOCKET,   /* a Unix socket; vigild replaces a stale one */
-};
-
 struct output_field {
 	size_t offset;             /* the path, in struct vg_config */
-	enum output_kind kind;
+	enum vg_output_kind kind;
 };
 
 #define OUTPUT_FIELD(name, member, output_kind)                             \
@@ -1050,75 +1042,40 @@ struct output_field {
 		offsetof(struct vg_config, member), (output_kind)            \
 	}
 
-OUTPUT_FIELD(flow_output_field, flow_output, OUTPUT_RECORDS);
-OUTPUT_FIELD(alerts_output_field, alerts_output, OUTPUT_RECORDS);
-OUTPUT_FIELD(control_socket_field, control_socket, OUTPUT_SOCKET);
-OUTPUT_FIELD(alert_database_field, alerts.database, OUTPUT_DATABASE);
-
-static const char *
-file_type_name(mode_t mode)
-{
-	if (S_ISBLK(mode))
-		return "block device";
-	if (S_ISCHR(mode))
-		return "character device";
-	if (S_ISFIFO(mode))
-		return "FIFO";
-	if (S_ISSOCK(mode))
-		return "socket";
-	return "special file";
-}
-
-/*
- * Checks what is already at the path <path> of an output of <kind>. A
- * directory is always wrong, and records go only to a regular file, a
- * FIFO (a reader takes them) or /dev/null (they are dropped). A device
- * or another special file is an error, not a machine problem, because
- * writing records or a database there as root would damage it (a disk).
- */
-static int
-check_existing_output(struct loader *ld, yaml_node_t *node,
-		      const char *path, enum output_kind kind)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
-		return 0;
-	if (S_ISDIR(st.st_mode))
-		return machine_problem(ld, node,
-				       "'%s' is a directory; give a file name",
-				       path);
-	if (kind == OUTPUT_SOCKET || skips_machine(ld))
-		return 0;
-	if (kind == OUTPUT_RECORDS &&
-	    (S_ISFIFO(st.st_mode) ||
-	     (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))))
-		return 0;
-	return fail(ld, node, "'%s' is a %s; give %s", path,
-		    file_type_name(st.st_mode),
-		    kind == OUTPUT_RECORDS ?
-			    "a regular file, a FIFO or /dev/null" :
-			    "a regular file");
-}
+OUTPUT_FIELD(flow_output_field, flow_output, VG_OUTPUT_RECORDS);
+OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
+OUTPUT_FIELD(control_socket_field, control_socket, VG_OUTPUT_SOCKET);
+OUTPUT_FIELD(alert_database_field, alerts.database, VG_OUTPUT_DATABASE);
 
 /*
  * Checks an output file, which vigild creates at start-up in a folder it
- * may create. <arg> is its struct output_field.
+ * may create. <arg> is its struct output_field. A path that breaks a rule
+ * of every machine (vg_config_check_output_path()) is an error, and a
+ * directory at the path is a machine problem.
  */
 static int
 on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	const struct output_field *f = arg;
 	char *dst = (char *)ld->cfg + f->offset;
+	char problem[3 * VG_PATH_MAX];
+	int state;
 	int rc;
 
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
-	if (rc == 0)
-		rc = check_kernel_fs(ld, node, dst);
-	if (rc == 0)
-		rc = check_existing_output(ld, node, dst, f->kind);
 	if (rc != 0)
 		return rc;
+	if (!skips_machine(ld)) {
+		state = vg_config_check_output_path(dst, f->kind, problem,
+						    sizeof(problem));
+		if (state < 0)
+			return fail(ld, node, "%s", problem);
+		if (state > 0) {
+			rc = machine_problem(ld, node, "%s", problem);
+			if (rc != 0)
+				return rc;
+		}
+	}
 	return check_output_folder(ld, node, dst);
 }
 
@@ -2028,7 +1985,7 @@ on_endpoint_path(struct loader *ld, yaml_node_t *node, void *arg)
 	struct output_field field = {
 		.offset = (size_t)((char *)current_endpoint(ld)->path -
 				   (char *)ld->cfg),
-		.kind = OUTPUT_RECORDS,
+		.kind = VG_OUTPUT_RECORDS,
 	};
 
 	(void)arg;

@@ -230,6 +230,44 @@ def check_capture_files(vigild, tmp, checks):
                  f"vdev pcapng: exit {proc.returncode}: {records!r}")
 
 
+def check_output_options(vigild, tmp, pcap, checks):
+    """Output paths on the command line follow the rules of the file's
+    output keys: none in /proc, /sys or on a kernel file system, no
+    device other than /dev/null for records, no directory."""
+    flows = os.path.join(tmp, "options.jsonl")
+    cases = [
+        (["--flows", "/proc/vigil/flows.jsonl"],
+         "--flows: '/proc/vigil/flows.jsonl' is under /proc, which is not for "
+         "ordinary files; choose a path on a disk or tmpfs"),
+        (["--alerts", "/sys/vigil-alerts.jsonl"],
+         "--alerts: '/sys/vigil-alerts.jsonl' is under /sys, which is not for "
+         "ordinary files; choose a path on a disk or tmpfs"),
+        (["--stats", "/dev/zero"],
+         "--stats: '/dev/zero' is a character device; give a regular file, a "
+         "FIFO or /dev/null"),
+        (["--flows", tmp],
+         f"--flows: '{tmp}' is a directory; give a file name"),
+    ]
+    if os.path.isdir("/dev/pts"):
+        cases.append((["--control-socket", "/dev/pts/vigil.sock"],
+                      "--control-socket: '/dev/pts/vigil.sock' is on a devpts "
+                      "file system ('/dev/pts'), which is not for ordinary "
+                      "files; choose a path on a disk or tmpfs"))
+    for options, message in cases:
+        args = ["--pcap", pcap, "--flows", flows] + options
+        proc = run(vigild, *args)
+        want = f"vigild: {message}\n"
+        checks.check(proc.returncode == 1 and proc.stderr == want,
+                     f"{' '.join(options)}: exit {proc.returncode}: "
+                     f"{proc.stderr[-800:]!r}, expected {want!r}")
+
+    proc = run(vigild, "--pcap", pcap, "--flows", "/dev/null", "--stats",
+               "/dev/null")
+    checks.check(proc.returncode == 0,
+                 f"--flows /dev/null: exit {proc.returncode}: "
+                 f"{proc.stderr[-800:]!r}")
+
+
 def write_config(tmp, name, text):
     path = os.path.join(tmp, name)
     with open(path, "w") as f:
@@ -442,6 +480,7 @@ def main():
         write_bad_captures(tmp)
         check_machine(vigild, tmp, pcap, checks)
         check_capture_files(vigild, tmp, checks)
+        check_output_options(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)
