@@ -37,7 +37,8 @@ BROKEN = [
      "{file}:4:18: capture.ports[0].interface: a port takes exactly one of "
      "pci, vdev, pcap or interface"),
     ("capture:\n  ports:\n    - pcap: {pcap}\n  tunnels: [gre\n",
-     "{file}:5:1: invalid YAML: did not find expected ',' or ']' while "
+     "{file}:5:1: capture.tunnels: invalid YAML: did not find expected ',' "
+     "or ']' while "
      "parsing a flow sequence"),
     ("capture:\n  ports:\n    - pci: 0000:01:00.0\n",
      "{file}:3:12: capture.ports[0].pci: a PCI port needs memory.hugepages: "
@@ -228,6 +229,25 @@ def check_capture_files(vigild, tmp, checks):
     records = vigtest.read_records(flows) if os.path.exists(flows) else []
     checks.check(proc.returncode == 0 and len(records) == 1,
                  f"vdev pcapng: exit {proc.returncode}: {records!r}")
+
+
+def check_bad_bytes(vigild, tmp, pcap, checks):
+    """A NUL byte or a byte that is not UTF-8 is reported where it is."""
+    head = f"capture:\n  ports:\n    - pcap: {pcap}\n  burst: 3".encode()
+    cases = [
+        ("nul", b"\0", "control characters are not allowed (a NUL byte)"),
+        ("utf8", b"\xff", "invalid leading UTF-8 octet (0xff)"),
+    ]
+    for name, byte, problem in cases:
+        path = os.path.join(tmp, f"bytes-{name}.yaml")
+        with open(path, "wb") as f:
+            f.write(head + byte + b"2\n")
+        want = f"vigild: {path}:4:11: invalid YAML: {problem}\n"
+        for mode in ("--check-config", "-c"):
+            proc = run(vigild, mode, path)
+            checks.check(proc.returncode == 1 and proc.stderr == want,
+                         f"{mode} {name}: exit {proc.returncode}: "
+                         f"{proc.stderr!r}, expected {want!r}")
 
 
 def check_output_options(vigild, tmp, pcap, checks):
@@ -481,6 +501,7 @@ def main():
         check_machine(vigild, tmp, pcap, checks)
         check_capture_files(vigild, tmp, checks)
         check_output_options(vigild, tmp, pcap, checks)
+        check_bad_bytes(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)

@@ -1067,7 +1067,89 @@ test_syntax_error_has_position(void **state)
 {
 	(void)state;
 	expect_error("capture:\n  burst: [1, 2\nlog: {}\n",
-		     "t.yaml:3:4: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+		     "t.yaml:3:4: capture.burst: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+}
+
+static void
+test_syntax_error_at_top_level(void **state)
+{
+	(void)state;
+	expect_error("]\n",
+		     "t.yaml:1:1: invalid YAML: did not find expected node content while parsing a block node");
+}
+
+static void
+test_syntax_error_in_port_value(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n      name: \"x\n",
+		     "t.yaml:5:1: capture.ports[0].name: invalid YAML: found unexpected end of stream while scanning a quoted scalar");
+}
+
+static void
+test_syntax_error_in_port_mapping(void **state)
+{
+	(void)state;
+	expect_error("capture: {ports: [{pcap: a, name: b: c}]}\n",
+		     "t.yaml:1:36: capture.ports[0]: invalid YAML: did not find expected ',' or '}' while parsing a flow mapping");
+}
+
+static void
+test_syntax_error_after_port(void **state)
+{
+	/* The port's mapping has ended: the ports list expects an item. */
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n     name: x\n",
+		     "t.yaml:4:6: capture.ports: invalid YAML: did not find expected '-' indicator while parsing a block collection");
+}
+
+static void
+test_undefined_alias_names_key(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n      name: *nope\n",
+		     "t.yaml:4:13: capture.ports[0].name: invalid YAML: found undefined alias");
+}
+
+/* Parses <len> bytes of <text>, which may hold a NUL byte. */
+static void
+expect_error_bytes(const char *text, size_t len, const char *message)
+{
+	int rc = vg_config_parse(&cfg, "t.yaml", text, len, err, sizeof(err));
+
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, message);
+}
+
+static void
+test_invalid_utf8_position(void **state)
+{
+	static const char text[] = "log:\n  level: info\ncapture:\n  burst: 3\xff" "2\n";
+
+	(void)state;
+	expect_error_bytes(text, sizeof(text) - 1,
+			   "t.yaml:4:11: invalid YAML: invalid leading UTF-8 octet (0xff)");
+}
+
+static void
+test_invalid_utf8_column_counts_characters(void **state)
+{
+	/* "é" is two bytes and one column. */
+	static const char text[] = "capture:\n  ports:\n    - name: \"\xc3\xa9\xfe\"\n";
+
+	(void)state;
+	expect_error_bytes(text, sizeof(text) - 1,
+			   "t.yaml:3:15: invalid YAML: invalid leading UTF-8 octet (0xfe)");
+}
+
+static void
+test_nul_byte_position(void **state)
+{
+	static const char text[] = "log:\n  level: info\ncapture:\n  burst: 3\0" "2\n";
+
+	(void)state;
+	expect_error_bytes(text, sizeof(text) - 1,
+			   "t.yaml:4:11: invalid YAML: control characters are not allowed (a NUL byte)");
 }
 
 static void
@@ -1368,6 +1450,14 @@ main(void)
 		cmocka_unit_test(test_bad_log_level),
 		cmocka_unit_test(test_top_level_not_mapping),
 		cmocka_unit_test(test_syntax_error_has_position),
+		cmocka_unit_test(test_syntax_error_at_top_level),
+		cmocka_unit_test(test_syntax_error_in_port_value),
+		cmocka_unit_test(test_syntax_error_in_port_mapping),
+		cmocka_unit_test(test_syntax_error_after_port),
+		cmocka_unit_test(test_undefined_alias_names_key),
+		cmocka_unit_test(test_invalid_utf8_position),
+		cmocka_unit_test(test_invalid_utf8_column_counts_characters),
+		cmocka_unit_test(test_nul_byte_position),
 		cmocka_unit_test(test_deep_nesting_rejected),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_two_documents_rejected),
