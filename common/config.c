@@ -900,12 +900,20 @@ on_mbufs(struct loader *ld, yaml_node_t *node, void *arg)
 UINT_FIELD(memory_field, memory_mb, 64, 1u << 20);
 
 static int
+on_memory_mb(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	set_mark(&ld->cfg->memory_mb_at, node);
+	return on_uint(ld, node, (void *)&memory_field);
+}
+
+static int
 on_memory(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "hugepages", on_hugepages, NULL },
 		{ "mbufs", on_mbufs, NULL },
-		{ "size_mb", on_uint, &memory_field },
+		{ "size_mb", on_memory_mb, NULL },
 	};
 
 	(void)arg;
@@ -2467,7 +2475,7 @@ syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
 	if (parser->error == YAML_READER_ERROR) {
 		/*
 		 * libyaml decodes the text ahead of the parser, so the key
-		 * path reached says nothing about where the byte is.
+		 * path reached does not show where the byte is.
 		 */
 		offset_position(text, text_len, parser->problem_offset, &line,
 				&column);

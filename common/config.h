@@ -96,6 +96,7 @@ struct vg_config {
 	struct vg_config_mark lcores_at;
 	struct vg_config_mark rx_lcores_at;
 	struct vg_config_mark mbufs_at;
+	struct vg_config_mark memory_mb_at; /* memory.size_mb */
 	struct vg_config_mark timeseries_at;
 	struct vg_config_mark scripts_at;  /* plugins.scripts */
 

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "capture/capture.h"
 #include "common/config.h"
 
 /*
@@ -23,6 +24,28 @@
 int
 vg_check_programs(const struct vg_config *cfg, const char *argv0,
 		  struct vg_config_report *report, char *err, size_t err_len);
+
+/*
+ * Fills <m> with the EAL memory, in bytes, that vigild allocates for
+ * <cfg>: the mbuf pools, the rx-to-engine rings, the engine lcores'
+ * buffers and rings, and a margin for EAL's own use. The flow and host
+ * tables are not in it: vigild maps them outside EAL memory.
+ */
+void
+vg_eal_memory_need(const struct vg_config *cfg, struct vg_eal_memory *m);
+
+/*
+ * Checks that memory.size_mb can contain what vg_eal_memory_need() counts,
+ * when EAL runs without hugepages: EAL then has exactly memory.size_mb
+ * of memory. With hugepages, memory.size_mb is only what EAL reserves at
+ * start, and it takes more hugepages as allocations need them, so
+ * nothing is checked. This depends on the file alone, so it is an error
+ * in every mode. Returns 0, or -EINVAL with "FILE:LINE:COL:
+ * memory.size_mb: problem" in <err>, naming the size needed and its
+ * parts.
+ */
+int
+vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len);
 
 /*
  * Opens every capture file of cfg->ports (pcap ports and the rx_pcap=
