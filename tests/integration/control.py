@@ -4,9 +4,9 @@
 vigild replays a paced capture whose two frames are a minute apart, so it
 stays up while the test talks to it. `stats` must name the port by its
 configured name, as the REST API does, with the DPDK device in a field of
-its own. The --stats file written at exit must do the same. A command line with
-a NUL byte must be answered with an error and not run, and the connection
-must stay usable.
+its own. The --stats file written at exit must do the same. A command
+line with a NUL byte must not run and must get an error reply, and the
+connection must stay usable.
 
 usage: control.py VIGILD SOURCE_ROOT
 """
