@@ -86,6 +86,9 @@ struct vg_eal_memory {
  * drivers' queues take a few KiB, left to the margin. PCI ports'
  * descriptor rings are not counted: PCI ports need hugepages, and EAL
  * then takes more hugepages when its memory runs short.
+ * NOTE: a net_pcap vdev with infinite_rx=1 also makes a ring of 8 bytes
+ * per frame of its file (rounded up to a power of two), which is not
+ * counted: a large file can still fail at start past the margin.
  */
 void
 vg_capture_eal_memory(const struct vg_config *cfg, struct vg_eal_memory *m);
