@@ -70,6 +70,32 @@ struct vg_capture;
 #define VG_MBUF_CACHE 256
 
 /*
+ * EAL memory, in bytes, that vigild allocates for a configuration, by
+ * use. memory.size_mb (EAL's -m) must hold the total.
+ */
+struct vg_eal_memory {
+	size_t packet_pool;  /* memory.mbufs mbufs, with the pool's driver */
+	size_t copy_pool;    /* one-segment copies of jumbo frames */
+	size_t rings;        /* rx-to-engine rings and their return paths */
+	size_t engines;      /* engine lcores' record buffers and rings */
+	size_t margin;       /* EAL's own allocations and headers */
+	size_t total;
+};
+
+/*
+ * Fills the packet_pool and copy_pool parts of <m> with what
+ * vg_capture_setup() allocates from EAL memory for <cfg>. The vdev
+ * drivers' queues take a few KiB, left to the margin. PCI ports'
+ * descriptor rings are not counted: PCI ports need hugepages, and EAL
+ * then takes more hugepages when its memory runs short.
+ * NOTE: a net_pcap vdev with infinite_rx=1 also makes a ring of 8 bytes
+ * per frame of its file (rounded up to a power of two), which is not
+ * counted: a large file can still fail at start past the margin.
+ */
+void
+vg_capture_eal_memory(const struct vg_config *cfg, struct vg_eal_memory *m);
+
+/*
  * Returns the in-flight limit (vg_rx_lcore.in_flight_max) of each of
  * <rx_lcores> rx lcores that share <pool> and receive in bursts of <burst>.
  */
@@ -99,6 +125,13 @@ struct vg_ring_return {
  */
 struct vg_ring_return *
 vg_ring_return_create(uint32_t ring_size, uint32_t burst, int socket);
+
+/*
+ * Returns the EAL memory, in bytes, of one return path made by
+ * vg_ring_return_create(<ring_size>, <burst>).
+ */
+size_t
+vg_ring_return_memory(uint32_t ring_size, uint32_t burst);
 
 /*
  * Lets an lcore wait a moment for another one. An lcore alone on its CPU
@@ -181,6 +214,15 @@ vg_eal_stop(void);
  */
 int
 vg_capture_setup(struct vg_capture *capture, const struct vg_config *cfg);
+
+/*
+ * Opens the capture file <path> with libpcap, as net_pcap does when EAL
+ * probes the port, and closes it. Reads the file header (for pcapng, up
+ * to the first interface description block) but no frame. Returns 0, or
+ * -1 with libpcap's reason and the path in <problem>.
+ */
+int
+vg_capture_check_file(const char *path, char *problem, size_t len);
 
 /* Stops and closes every port. */
 void

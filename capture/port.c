@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 #include <rte_cycles.h>
@@ -23,6 +24,8 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mbuf_pool_ops.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
 #include <sys/time.h>
 
 #include "capture.h"
@@ -33,29 +36,19 @@
 #define COPY_POOL_SIZE 255
 #define COPY_DATA_ROOM UINT16_MAX
 
-/* The capture file a port reads, if any: its own, or a net_pcap rx_pcap=. */
+/*
+ * The capture file a port reads, if any: its own, or the first rx_pcap=
+ * of a net_pcap vdev.
+ */
 static bool
 port_file(const struct vg_port_config *cfg, char *path, size_t len)
 {
-	const char *arg;
-	size_t n;
-
 	if (cfg->kind == VG_PORT_PCAP) {
 		snprintf(path, len, "%s", cfg->source);
 		return true;
 	}
-	if (cfg->kind != VG_PORT_VDEV || strncmp(cfg->source, "net_pcap", 8))
-		return false;
-	arg = strstr(cfg->source, "rx_pcap=");
-	if (arg == NULL)
-		return false;
-	arg += strlen("rx_pcap=");
-	n = strcspn(arg, ",");
-	if (n >= len)
-		return false;
-	memcpy(path, arg, n);
-	path[n] = '\0';
-	return true;
+	return cfg->kind == VG_PORT_VDEV &&
+	       vg_config_vdev_rx_pcap(cfg->source, 0, path, len) == 1;
 }
 
 /*
@@ -112,6 +105,90 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
 	return 0;
 }
 
+int
+vg_capture_check_file(const char *path, char *problem, size_t len)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	pcap_t *pcap;
+
+	pcap = pcap_open_offline(path, errbuf);
+	if (pcap == NULL) {
+		snprintf(problem, len, "libpcap cannot read '%s': %s", path,
+			 errbuf);
+		return -1;
+	}
+	pcap_close(pcap);
+	return 0;
+}
+
+/*
+ * Size of each mbuf's private area, which contains the parsed summary, in
+ * whole cache lines, so that the frame after the headroom starts on a
+ * line boundary. A port's DMA then writes whole lines, and a 384-byte
+ * frame spans 6 lines instead of 7.
+ */
+static uint16_t
+mbuf_priv_size(void)
+{
+	return RTE_ALIGN(sizeof(struct vg_pkt), RTE_CACHE_LINE_SIZE);
+}
+
+/*
+ * Returns the EAL memory, in bytes, of a pool of <n> mbufs with <priv>
+ * bytes of private area and <data_room> bytes of data room (headroom
+ * included), and a cache of <cache> mbufs per lcore, on pages of
+ * <page_size> bytes. It counts what DPDK 22.11's rte_pktmbuf_pool_create()
+ * allocates: the pool's header, with a cache for each of RTE_MAX_LCORE
+ * lcores when <cache> is not 0, the objects, which do not cross a page
+ * boundary (with 4 KiB pages a 2.4 KiB mbuf takes a page of its own),
+ * and the driver's store of pointers, counted as the ring driver's ring,
+ * which is at least as large as the stack driver's array.
+ */
+static size_t
+pool_memory(uint32_t n, uint32_t cache, uint16_t priv, uint32_t data_room,
+	    size_t page_size)
+{
+	struct rte_mempool shape; /* only the object sizes are read */
+	struct rte_mempool_objsz object;
+	size_t min_chunk;
+	size_t align;
+	size_t header;
+	ssize_t objects;
+	ssize_t store;
+
+	memset(&shape, 0, sizeof(shape));
+	rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) + priv + data_room,
+				  0, &object);
+	shape.header_size = object.header_size;
+	shape.elt_size = object.elt_size;
+	shape.trailer_size = object.trailer_size;
+	objects = rte_mempool_op_calc_mem_size_default(
+		&shape, n, (uint32_t)rte_bsf64(page_size), &min_chunk, &align);
+	header = RTE_ALIGN_CEIL(RTE_MEMPOOL_HEADER_SIZE(&shape, cache) +
+					sizeof(struct rte_pktmbuf_pool_private),
+				RTE_MEMPOOL_ALIGN);
+	store = rte_ring_get_memsize(rte_align32pow2(n + 1));
+	return header + (objects > 0 ? (size_t)objects : 0) +
+	       (store > 0 ? (size_t)store : 0);
+}
+
+void
+vg_capture_eal_memory(const struct vg_config *cfg, struct vg_eal_memory *m)
+{
+	/*
+	 * With hugepages, the size of the smallest x86 hugepage: larger
+	 * pages fit more objects and waste less, so 2 MiB bounds them too.
+	 */
+	size_t page = cfg->hugepages ? RTE_PGSIZE_2M :
+				       (size_t)sysconf(_SC_PAGESIZE);
+	uint16_t priv = mbuf_priv_size();
+
+	m->packet_pool = pool_memory(cfg->mbufs, VG_MBUF_CACHE, priv,
+				     RTE_MBUF_DEFAULT_BUF_SIZE, page);
+	m->copy_pool = pool_memory(COPY_POOL_SIZE, 0, priv, COPY_DATA_ROOM,
+				   page);
+}
+
 /*
  * Creates the pool that ports receive into. An rx lcore takes mbufs from
  * it and frees them when its engine lcores are done with them. Most go
@@ -122,51 +199,74 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
  * cold. The "stack" driver hands out the mbufs freed last, which are
  * still in the caches.
  * A platform that names its own (hardware) mempool driver keeps it.
+ * Only a driver that cannot be used (rte_errno other than ENOMEM) makes
+ * vigild fall back to the default one: out of memory, the default driver
+ * would fail the same way.
  */
 static struct rte_mempool *
-create_packet_pool(const struct vg_config *cfg, uint16_t priv, int socket)
+create_packet_pool(const struct vg_config *cfg, uint16_t priv, int socket,
+		   const char **call)
 {
 	struct rte_mempool *pool;
 
 	if (rte_mbuf_platform_mempool_ops() == NULL) {
+		*call = "rte_pktmbuf_pool_create_by_ops()";
 		pool = rte_pktmbuf_pool_create_by_ops("vg_pkts", cfg->mbufs,
 						      VG_MBUF_CACHE, priv,
 						      RTE_MBUF_DEFAULT_BUF_SIZE,
 						      socket, PACKET_POOL_OPS);
-		if (pool != NULL)
+		if (pool != NULL || rte_errno == ENOMEM)
 			return pool;
 		VG_WARN("capture",
-			"mempool_ops=%s rte_pktmbuf_pool_create_by_ops() failed: %s (falling back to the default driver, which is slower; DPDK's mempool stack driver may be missing)",
-			PACKET_POOL_OPS, rte_strerror(rte_errno));
+			"mempool_ops=%s rte_pktmbuf_pool_create_by_ops() failed: %d (%s)%s; falling back to the default mempool driver, which is slower",
+			PACKET_POOL_OPS, rte_errno, rte_strerror(rte_errno),
+			rte_errno == EINVAL ? ", so the driver is not registered (DPDK's mempool_stack library may be missing)" : "");
 	}
+	*call = "rte_pktmbuf_pool_create()";
 	return rte_pktmbuf_pool_create("vg_pkts", cfg->mbufs, VG_MBUF_CACHE, priv,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+}
+
+/*
+ * Logs that <call> failed to create the pool named <what>, which takes
+ * <need> bytes of EAL memory, with rte_errno as the cause.
+ */
+static void
+log_pool_failure(const struct vg_config *cfg, const char *call,
+		 const char *what, size_t need)
+{
+	int error = rte_errno;
+
+	if (error == ENOMEM)
+		VG_ERR("capture",
+		       "size_mb=%u mbufs=%u %s failed: %d (%s): not enough EAL memory is left for the %s, which needs %.1f MiB; raise memory.size_mb or lower memory.mbufs",
+		       cfg->memory_mb, cfg->mbufs, call, error,
+		       rte_strerror(error), what, (double)need / (1 << 20));
+	else
+		VG_ERR("capture", "mbufs=%u %s failed for the %s: %d (%s)",
+		       cfg->mbufs, call, what, error, rte_strerror(error));
 }
 
 static int
 create_pools(struct vg_capture *capture, const struct vg_config *cfg)
 {
-	/*
-	 * Whole cache lines, so that the frame after the headroom starts on a
-	 * line boundary. A port's DMA then writes whole lines, and a 384-byte
-	 * frame spans 6 lines instead of 7.
-	 */
-	uint16_t priv = RTE_ALIGN(sizeof(struct vg_pkt), RTE_CACHE_LINE_SIZE);
+	uint16_t priv = mbuf_priv_size();
 	int socket = (int)rte_socket_id();
+	struct vg_eal_memory need;
+	const char *call;
 
-	capture->pool = create_packet_pool(cfg, priv, socket);
+	vg_capture_eal_memory(cfg, &need);
+	capture->pool = create_packet_pool(cfg, priv, socket, &call);
 	if (capture->pool == NULL) {
-		VG_ERR("capture",
-		       "mbufs=%u rte_pktmbuf_pool_create() failed: %s (raise memory.size_mb or lower memory.mbufs)",
-		       cfg->mbufs, rte_strerror(rte_errno));
+		log_pool_failure(cfg, call, "packet pool", need.packet_pool);
 		return -rte_errno;
 	}
 	capture->copy_pool = rte_pktmbuf_pool_create("vg_copies",
 						     COPY_POOL_SIZE, 0, priv,
 						     COPY_DATA_ROOM, socket);
 	if (capture->copy_pool == NULL) {
-		VG_ERR("capture", "rte_pktmbuf_pool_create() failed for frame copies: %s",
-		       rte_strerror(rte_errno));
+		log_pool_failure(cfg, "rte_pktmbuf_pool_create()",
+				 "frame copy pool", need.copy_pool);
 		return -rte_errno;
 	}
 	return 0;

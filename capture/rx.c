@@ -124,6 +124,16 @@ vg_ring_return_create(uint32_t ring_size, uint32_t burst, int socket)
 	return path;
 }
 
+size_t
+vg_ring_return_memory(uint32_t ring_size, uint32_t burst)
+{
+	uint32_t slots = rte_align32pow2(ring_size + burst);
+
+	return RTE_ALIGN_CEIL(sizeof(struct vg_ring_return),
+			      RTE_CACHE_LINE_SIZE) +
+	       (size_t)slots * sizeof(struct rte_mbuf *);
+}
+
 /* Frees the mbufs of one ring that its engine lcore has finished with. */
 static void
 reclaim_path(struct vg_ring_return *path)

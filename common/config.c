@@ -29,7 +29,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <yaml.h>
@@ -461,24 +460,90 @@ on_port_pci(struct loader *ld, yaml_node_t *node, void *arg)
 	return 0;
 }
 
+int
+vg_config_vdev_rx_pcap(const char *vdev, unsigned int index, char *path,
+		       size_t len)
+{
+	const char *arg = strchr(vdev, ',');
+	unsigned int seen = 0;
+
+	if (strncmp(vdev, "net_pcap", 8) != 0)
+		return 0;
+	/* DPDK's kvargs: "name,key=value,key=value", no quoting. */
+	while (arg != NULL) {
+		size_t n;
+
+		arg++;
+		n = strcspn(arg, ",");
+		if (strncmp(arg, "rx_pcap=", 8) == 0 && seen++ == index) {
+			n -= 8;
+			if (n >= len)
+				return -1;
+			memcpy(path, arg + 8, n);
+			path[n] = '\0';
+			return 1;
+		}
+		arg = strchr(arg, ',');
+	}
+	return 0;
+}
+
 static int
 on_port_vdev(struct loader *ld, yaml_node_t *node, void *arg)
 {
+	char problem[VG_PATH_MAX + 128];
+	char path[VG_PATH_MAX];
+	unsigned int i;
+	int found;
+	int rc;
+
 	(void)arg;
-	return on_port_source(ld, node, VG_PORT_VDEV);
+	rc = on_port_source(ld, node, VG_PORT_VDEV);
+	if (rc != 0)
+		return rc;
+	/* The capture files a net_pcap vdev reads, one per rx_pcap= argument. */
+	for (i = 0; (found = vg_config_vdev_rx_pcap(scalar_text(node), i, path,
+						    sizeof(path))) != 0;
+	     i++) {
+		if (found < 0)
+			return fail(ld, node, "rx_pcap path %u is longer than %d bytes",
+				    i, VG_PATH_MAX - 1);
+		if (vg_config_check_capture_file(path, problem,
+						 sizeof(problem)) != 0) {
+			rc = machine_problem(ld, node, "%s", problem);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
 }
+
+/* Bytes of the smallest file header libpcap reads, by format. */
+#define PCAP_HEADER_BYTES 24   /* pcap file header */
+#define PCAPNG_HEADER_BYTES 28 /* pcapng section header block, no options */
 
 int
 vg_config_check_capture_file(const char *path, char *problem, size_t len)
 {
-	static const uint32_t magics[] = {
-		0xa1b2c3d4, 0xd4c3b2a1, /* pcap, microseconds */
-		0xa1b23c4d, 0x4d3cb2a1, /* pcap, nanoseconds */
-		0x0a0d0d0a,             /* pcapng section header */
+	static const struct {
+		uint32_t magic;   /* first 4 bytes, read big-endian */
+		const char *format;
+		size_t header;    /* bytes */
+		const char *header_name;
+	} formats[] = {
+		/* pcap, microseconds, in either byte order */
+		{ 0xa1b2c3d4, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		{ 0xd4c3b2a1, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		/* pcap, nanoseconds */
+		{ 0xa1b23c4d, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		{ 0x4d3cb2a1, "pcap", PCAP_HEADER_BYTES, "pcap file header" },
+		{ 0x0a0d0d0a, "pcapng", PCAPNG_HEADER_BYTES,
+		  "pcapng section header block" },
 	};
-	unsigned char head[4];
+	unsigned char head[PCAPNG_HEADER_BYTES];
 	struct stat st;
 	uint32_t magic;
+	size_t got;
 	size_t i;
 	FILE *f;
 
@@ -499,18 +564,25 @@ vg_config_check_capture_file(const char *path, char *problem, size_t len)
 			 strerror(errno));
 		return -1;
 	}
-	i = fread(head, 1, sizeof(head), f);
+	got = fread(head, 1, sizeof(head), f);
 	fclose(f);
-	if (i != sizeof(head)) {
-		snprintf(problem, len, "'%s' is too short to be a capture file (%zu bytes)",
-			 path, i);
+	if (got < 4) {
+		snprintf(problem, len, "'%s' is too short for a pcap header: %zu bytes, less than the %d-byte pcap file header",
+			 path, got, PCAP_HEADER_BYTES);
 		return -1;
 	}
 	magic = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 |
 		(uint32_t)head[2] << 8 | head[3];
-	for (i = 0; i < sizeof(magics) / sizeof(magics[0]); i++) {
-		if (magic == magics[i])
-			return 0;
+	for (i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		if (magic != formats[i].magic)
+			continue;
+		if (got < formats[i].header) {
+			snprintf(problem, len, "'%s' is too short for a %s header: %zu bytes, less than the %zu-byte %s",
+				 path, formats[i].format, got, formats[i].header,
+				 formats[i].header_name);
+			return -1;
+		}
+		return 0;
 	}
 	snprintf(problem, len, "'%s' is not a pcap or pcapng file (it starts with %02x %02x %02x %02x)",
 		 path, head[0], head[1], head[2], head[3]);
@@ -828,12 +900,20 @@ on_mbufs(struct loader *ld, yaml_node_t *node, void *arg)
 UINT_FIELD(memory_field, memory_mb, 64, 1u << 20);
 
 static int
+on_memory_mb(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	(void)arg;
+	set_mark(&ld->cfg->memory_mb_at, node);
+	return on_uint(ld, node, (void *)&memory_field);
+}
+
+static int
 on_memory(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "hugepages", on_hugepages, NULL },
 		{ "mbufs", on_mbufs, NULL },
-		{ "size_mb", on_uint, &memory_field },
+		{ "size_mb", on_memory_mb, NULL },
 	};
 
 	(void)arg;
@@ -960,16 +1040,9 @@ check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
 	return 0;
 }
 
-/* Kind of file an output key names, which decides what may be at its path. */
-enum output_kind {
-	OUTPUT_RECORDS,  /* JSON Lines: a regular file, a FIFO or /dev/null */
-	OUTPUT_DATABASE, /* SQLite: a regular file */
-	OUTPUT_SOCKET,   /* a Unix socket; vigild replaces a stale one */
-};
-
 struct output_field {
 	size_t offset;             /* the path, in struct vg_config */
-	enum output_kind kind;
+	enum vg_output_kind kind;
 };
 
 #define OUTPUT_FIELD(name, member, output_kind)                             \
@@ -977,75 +1050,40 @@ struct output_field {
 		offsetof(struct vg_config, member), (output_kind)            \
 	}
 
-OUTPUT_FIELD(flow_output_field, flow_output, OUTPUT_RECORDS);
-OUTPUT_FIELD(alerts_output_field, alerts_output, OUTPUT_RECORDS);
-OUTPUT_FIELD(control_socket_field, control_socket, OUTPUT_SOCKET);
-OUTPUT_FIELD(alert_database_field, alerts.database, OUTPUT_DATABASE);
-
-static const char *
-file_type_name(mode_t mode)
-{
-	if (S_ISBLK(mode))
-		return "block device";
-	if (S_ISCHR(mode))
-		return "character device";
-	if (S_ISFIFO(mode))
-		return "FIFO";
-	if (S_ISSOCK(mode))
-		return "socket";
-	return "special file";
-}
-
-/*
- * Checks what is already at the path <path> of an output of <kind>. A
- * directory is always wrong, and records go only to a regular file, a
- * FIFO (a reader takes them) or /dev/null (they are dropped). A device
- * or another special file is an error, not a machine problem, because
- * writing records or a database there as root would damage it (a disk).
- */
-static int
-check_existing_output(struct loader *ld, yaml_node_t *node,
-		      const char *path, enum output_kind kind)
-{
-	struct stat st;
-
-	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
-		return 0;
-	if (S_ISDIR(st.st_mode))
-		return machine_problem(ld, node,
-				       "'%s' is a directory; give a file name",
-				       path);
-	if (kind == OUTPUT_SOCKET || skips_machine(ld))
-		return 0;
-	if (kind == OUTPUT_RECORDS &&
-	    (S_ISFIFO(st.st_mode) ||
-	     (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))))
-		return 0;
-	return fail(ld, node, "'%s' is a %s; give %s", path,
-		    file_type_name(st.st_mode),
-		    kind == OUTPUT_RECORDS ?
-			    "a regular file, a FIFO or /dev/null" :
-			    "a regular file");
-}
+OUTPUT_FIELD(flow_output_field, flow_output, VG_OUTPUT_RECORDS);
+OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
+OUTPUT_FIELD(control_socket_field, control_socket, VG_OUTPUT_SOCKET);
+OUTPUT_FIELD(alert_database_field, alerts.database, VG_OUTPUT_DATABASE);
 
 /*
  * Checks an output file, which vigild creates at start-up in a folder it
- * may create. <arg> is its struct output_field.
+ * may create. <arg> is its struct output_field. A path that breaks a rule
+ * of every machine (vg_config_check_output_path()) is an error, and a
+ * directory at the path is a machine problem.
  */
 static int
 on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	const struct output_field *f = arg;
 	char *dst = (char *)ld->cfg + f->offset;
+	char problem[3 * VG_PATH_MAX];
+	int state;
 	int rc;
 
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
-	if (rc == 0)
-		rc = check_kernel_fs(ld, node, dst);
-	if (rc == 0)
-		rc = check_existing_output(ld, node, dst, f->kind);
 	if (rc != 0)
 		return rc;
+	if (!skips_machine(ld)) {
+		state = vg_config_check_output_path(dst, f->kind, problem,
+						    sizeof(problem));
+		if (state < 0)
+			return fail(ld, node, "%s", problem);
+		if (state > 0) {
+			rc = machine_problem(ld, node, "%s", problem);
+			if (rc != 0)
+				return rc;
+		}
+	}
 	return check_output_folder(ld, node, dst);
 }
 
@@ -1955,7 +1993,7 @@ on_endpoint_path(struct loader *ld, yaml_node_t *node, void *arg)
 	struct output_field field = {
 		.offset = (size_t)((char *)current_endpoint(ld)->path -
 				   (char *)ld->cfg),
-		.kind = OUTPUT_RECORDS,
+		.kind = VG_OUTPUT_RECORDS,
 	};
 
 	(void)arg;
@@ -2239,16 +2277,223 @@ vg_config_defaults(struct vg_config *cfg)
 	vg_alerts_config_defaults(&cfg->alerts);
 }
 
+/*
+ * Key path tracking for syntax errors. libyaml's loader gives back no
+ * tree when the text is invalid, so the text is parsed again as events,
+ * and a stack of the open collections gives the path reached. Each
+ * frame is a mapping, with the key whose value is being read, or a
+ * sequence, with the index of the item being read.
+ */
+#define PATH_FRAMES 64 /* NOTE: a path deeper than this is cut there */
+
+struct path_frame {
+	bool mapping;
+	bool in_value;       /* mapping: its key is read, the value is not */
+	size_t index;        /* sequence: items read so far */
+	char key[64];
+};
+
+struct path_stack {
+	struct path_frame frames[PATH_FRAMES];
+	size_t depth;        /* may exceed PATH_FRAMES */
+};
+
+static struct path_frame *
+path_top(struct path_stack *stack)
+{
+	if (stack->depth == 0 || stack->depth > PATH_FRAMES)
+		return NULL;
+	return &stack->frames[stack->depth - 1];
+}
+
+/*
+ * Accounts for a whole node (scalar, alias or collection) in its parent.
+ * <key> names the node when it is a mapping's key; NULL keeps the name
+ * set when the node started.
+ */
+static void
+path_node_done(struct path_stack *stack, const char *key)
+{
+	struct path_frame *top = path_top(stack);
+
+	if (top == NULL)
+		return;
+	if (!top->mapping) {
+		top->index++;
+	} else if (!top->in_value) {
+		if (key != NULL)
+			snprintf(top->key, sizeof(top->key), "%s", key);
+		top->in_value = true;
+	} else {
+		top->in_value = false;
+	}
+}
+
+static void
+path_event(struct path_stack *stack, const yaml_event_t *event)
+{
+	struct path_frame *frame;
+
+	switch (event->type) {
+	case YAML_SCALAR_EVENT:
+		path_node_done(stack, (const char *)event->data.scalar.value);
+		break;
+	case YAML_ALIAS_EVENT:
+		path_node_done(stack, "*alias");
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		frame = path_top(stack);
+		/* A collection as a key: name the key by its kind. */
+		if (frame != NULL && frame->mapping && !frame->in_value)
+			snprintf(frame->key, sizeof(frame->key), "(complex key)");
+		stack->depth++;
+		frame = path_top(stack);
+		if (frame != NULL) {
+			memset(frame, 0, sizeof(*frame));
+			frame->mapping = event->type == YAML_MAPPING_START_EVENT;
+		}
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		if (stack->depth > 0)
+			stack->depth--;
+		path_node_done(stack, NULL);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Writes into <path> the key path of the open collections. The innermost
+ * mapping adds its key only when the error is in that key's value. The
+ * innermost sequence adds no index, because the item being read may not
+ * have begun.
+ */
+static void
+path_format(const struct path_stack *stack, char *path, size_t len)
+{
+	size_t depth = stack->depth < PATH_FRAMES ? stack->depth : PATH_FRAMES;
+	size_t used = 0;
+	size_t i;
+
+	path[0] = '\0';
+	for (i = 0; i < depth && used < len; i++) {
+		const struct path_frame *f = &stack->frames[i];
+		bool innermost = i + 1 == stack->depth;
+		int n = 0;
+
+		if (f->mapping && f->in_value)
+			n = snprintf(path + used, len - used, "%s%s",
+				     used > 0 ? "." : "", f->key);
+		else if (!f->mapping && !innermost)
+			n = snprintf(path + used, len - used, "[%zu]",
+				     f->index);
+		if (n > 0)
+			used += (size_t)n;
+	}
+}
+
+/*
+ * Parses <text> as events up to the first error, or up to the event that
+ * starts at or after <stop> when <stop> is not NULL (a composer error,
+ * such as an unknown alias, happens after its events were read), and
+ * writes the key path reached into <path>: "" at the top level.
+ */
+static void
+syntax_error_path(const char *text, size_t text_len, const yaml_mark_t *stop,
+		  char *path, size_t len)
+{
+	struct path_stack stack;
+	yaml_parser_t parser;
+	yaml_event_t event;
+
+	path[0] = '\0';
+	memset(&stack, 0, sizeof(stack));
+	if (!yaml_parser_initialize(&parser))
+		return;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     text_len);
+	while (yaml_parser_parse(&parser, &event)) {
+		bool end = event.type == YAML_STREAM_END_EVENT ||
+			   (stop != NULL &&
+			    event.start_mark.index >= stop->index);
+
+		if (!end)
+			path_event(&stack, &event);
+		yaml_event_delete(&event);
+		if (end)
+			break;
+	}
+	yaml_parser_delete(&parser);
+	path_format(&stack, path, len);
+}
+
+/*
+ * Finds the line and column (1-based, in characters) of byte <offset> of
+ * <text>. libyaml reports a byte it cannot decode by offset only.
+ */
+static void
+offset_position(const char *text, size_t text_len, size_t offset,
+		size_t *line, size_t *column)
+{
+	size_t i;
+
+	*line = 1;
+	*column = 1;
+	for (i = 0; i < offset && i < text_len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\n') {
+			(*line)++;
+			*column = 1;
+		} else if ((c & 0xc0) != 0x80) {
+			/* Only the first byte of a UTF-8 character counts. */
+			(*column)++;
+		}
+	}
+}
+
+/*
+ * Formats libyaml's error for <text> as "FILE:LINE:COL: KEY: invalid
+ * YAML: problem", without KEY at the top level. Returns -EINVAL.
+ */
 static int
-syntax_error(struct loader *ld, const yaml_parser_t *parser)
+syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
+	     size_t text_len)
 {
 	const yaml_mark_t *mark = parser->problem ? &parser->problem_mark :
 						    &parser->context_mark;
+	const char *problem = parser->problem ? parser->problem :
+						"unknown error";
+	char path[KEY_PATH_MAX];
+	char value[32] = "";
+	size_t line = mark->line + 1;
+	size_t column = mark->column + 1;
 
-	snprintf(ld->err, ld->err_len, "%s:%zu:%zu: invalid YAML: %s%s%s",
-		 ld->name, mark->line + 1, mark->column + 1,
-		 parser->problem ? parser->problem : "unknown error",
-		 parser->context ? " " : "",
+	if (parser->error == YAML_READER_ERROR) {
+		/*
+		 * libyaml decodes the text ahead of the parser, so the key
+		 * path reached does not show where the byte is.
+		 */
+		offset_position(text, text_len, parser->problem_offset, &line,
+				&column);
+		path[0] = '\0';
+		if (parser->problem_value == 0)
+			snprintf(value, sizeof(value), " (a NUL byte)");
+		else if (parser->problem_value > 0)
+			snprintf(value, sizeof(value), " (0x%02x)",
+				 (unsigned int)parser->problem_value);
+	} else {
+		syntax_error_path(text, text_len,
+				  parser->error == YAML_COMPOSER_ERROR ? mark :
+									 NULL,
+				  path, sizeof(path));
+	}
+	snprintf(ld->err, ld->err_len, "%s:%zu:%zu: %s%sinvalid YAML: %s%s%s%s",
+		 ld->name, line, column, path, path[0] ? ": " : "", problem,
+		 value, parser->context ? " " : "",
 		 parser->context ? parser->context : "");
 	return -EINVAL;
 }
@@ -2340,7 +2585,7 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 				     text_len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		rc = syntax_error(&ld, &parser);
+		rc = syntax_error(&ld, &parser, text, text_len);
 		yaml_parser_delete(&parser);
 		return rc;
 	}
@@ -2357,7 +2602,7 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 		yaml_document_t next;
 
 		if (!yaml_parser_load(&parser, &next)) {
-			rc = syntax_error(&ld, &parser);
+			rc = syntax_error(&ld, &parser, text, text_len);
 		} else {
 			yaml_node_t *extra = yaml_document_get_root_node(&next);
 

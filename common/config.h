@@ -96,6 +96,7 @@ struct vg_config {
 	struct vg_config_mark lcores_at;
 	struct vg_config_mark rx_lcores_at;
 	struct vg_config_mark mbufs_at;
+	struct vg_config_mark memory_mb_at; /* memory.size_mb */
 	struct vg_config_mark timeseries_at;
 	struct vg_config_mark scripts_at;  /* plugins.scripts */
 
@@ -335,6 +336,31 @@ int
 vg_config_check_kernel_fs(const char *path, char *problem,
 			  size_t problem_len);
 
+/* Kind of file an output path names, which decides what may be at it. */
+enum vg_output_kind {
+	VG_OUTPUT_RECORDS,  /* JSON Lines or JSON: a regular file, a FIFO or
+			     * /dev/null */
+	VG_OUTPUT_DATABASE, /* SQLite: a regular file */
+	VG_OUTPUT_SOCKET,   /* a Unix socket; vigild replaces a stale one */
+};
+
+/*
+ * Checks <path>, a file or socket vigild writes, as every output key of
+ * the file and every output option of the command line is checked. It
+ * must not lead into /proc, /sys or a kernel file system
+ * (vg_config_check_kernel_fs()). What already exists there must suit
+ * <kind>: records go only to a regular file, a FIFO (a reader takes them)
+ * or /dev/null (they are dropped), and a database only to a regular file.
+ * Returns 0, or -1 with the problem in <problem> when the path breaks one
+ * of these rules, which hold on every machine: writing there as root
+ * would damage a device (a disk) or a kernel interface. Returns 1 with
+ * the problem when a directory is at <path>, which is a problem of this
+ * machine only.
+ */
+int
+vg_config_check_output_path(const char *path, enum vg_output_kind kind,
+			    char *problem, size_t problem_len);
+
 /*
  * Creates, with mode 0755 (less the umask), every missing folder above
  * the files and sockets vigild writes: flows.output,
@@ -369,11 +395,22 @@ vg_config_check_text_file(const char *path, char *problem, size_t len);
 
 /*
  * Checks that <path> is a regular, readable file that starts like a pcap
- * or pcapng capture, without blocking on a pipe. Returns 0, or -1 with
- * what is wrong in <problem>.
+ * or pcapng capture, with the whole header of its format (24 bytes for
+ * pcap, a 28-byte section header block for pcapng), without blocking on
+ * a pipe. Returns 0, or -1 with what is wrong in <problem>.
  */
 int
 vg_config_check_capture_file(const char *path, char *problem, size_t len);
+
+/*
+ * Copies into <path> the file of the <index>th (0-based) rx_pcap=
+ * argument of <vdev>, when <vdev> names a net_pcap device. Returns 1,
+ * 0 when there is no such argument, or -1 when the file name does not
+ * fit in <len> bytes.
+ */
+int
+vg_config_vdev_rx_pcap(const char *vdev, unsigned int index, char *path,
+		       size_t len);
 
 /*
  * Returns the index in cfg->local_nets of the first network holding <addr>

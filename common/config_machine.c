@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -172,6 +173,50 @@ vg_config_check_kernel_fs(const char *path, char *problem,
 		return -1;
 	}
 	return 0;
+}
+
+static const char *
+file_type_name(mode_t mode)
+{
+	if (S_ISBLK(mode))
+		return "block device";
+	if (S_ISCHR(mode))
+		return "character device";
+	if (S_ISFIFO(mode))
+		return "FIFO";
+	if (S_ISSOCK(mode))
+		return "socket";
+	return "special file";
+}
+
+int
+vg_config_check_output_path(const char *path, enum vg_output_kind kind,
+			    char *problem, size_t problem_len)
+{
+	struct stat st;
+
+	if (vg_config_check_kernel_fs(path, problem, problem_len) != 0)
+		return -1;
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(problem, problem_len,
+			 "'%s' is a directory; give a file name", path);
+		return 1;
+	}
+	if (kind == VG_OUTPUT_SOCKET)
+		return 0;
+	/* Character device 1:3 is /dev/null, under any name. */
+	if (kind == VG_OUTPUT_RECORDS &&
+	    (S_ISFIFO(st.st_mode) ||
+	     (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))))
+		return 0;
+	snprintf(problem, problem_len, "'%s' is a %s; give %s", path,
+		 file_type_name(st.st_mode),
+		 kind == VG_OUTPUT_RECORDS ?
+			 "a regular file, a FIFO or /dev/null" :
+			 "a regular file");
+	return -1;
 }
 
 int

@@ -1,6 +1,7 @@
 /*
- * vigild's checks of a configuration beyond the loader: the programs a
- * start runs, and plugins.scripts against the plugins.
+ * vigild's checks of a configuration beyond the loader: the capture files
+ * as libpcap reads them, the programs a start runs, and plugins.scripts
+ * against the plugins.
  *
  * A script's options are typed by the script's own defaults, which only
  * loading the plugin reveals. So plugins.scripts is checked by
@@ -25,7 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+#include <rte_ring.h>
+
+#include "capture/capture.h"
 #include "config_check.h"
+#include "lcore.h"
 #include "sandbox_sup.h"
 #include "ts_writer.h"
 
@@ -65,6 +71,125 @@ vg_check_programs(const struct vg_config *cfg, const char *argv0,
 		return vg_config_machine_problem_at(cfg, report, &nowhere,
 						    "plugins.sandbox_path", err, err_len,
 						    "%s", problem);
+	return 0;
+}
+
+#define MIB (1024.0 * 1024.0)
+
+/*
+ * EAL memory left for EAL itself: the memzones it reserves at start
+ * (0.47 MiB with one net_pcap port and DPDK 22.11, read with
+ * rte_malloc_get_socket_stats() right after rte_eal_init()), the vdev
+ * drivers' queues and the malloc headers of vigild's allocations.
+ * NOTE: chosen, not derived. Without hugepages, the smallest size the
+ * check accepts was 3 to 4 MiB above the smallest that starts, in the
+ * configurations tests/integration/eal_memory.py runs.
+ */
+#define EAL_MARGIN (4u << 20)
+
+void
+vg_eal_memory_need(const struct vg_config *cfg, struct vg_eal_memory *m)
+{
+	size_t pairs = (size_t)cfg->rx_lcore_count * cfg->engine_lcore_count;
+	ssize_t ring = rte_ring_get_memsize(cfg->ring_size);
+
+	vg_capture_eal_memory(cfg, m);
+	m->rings = pairs * ((ring > 0 ? (size_t)ring : 0) +
+			    vg_ring_return_memory(cfg->ring_size,
+						  VG_ENGINE_BURST));
+	m->engines = cfg->engine_lcore_count *
+		     vg_engine_lcore_memory(cfg->plugin_dir_count > 0);
+	m->margin = EAL_MARGIN;
+	m->total = m->packet_pool + m->copy_pool + m->rings + m->engines +
+		   m->margin;
+}
+
+int
+vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
+{
+	static const struct vg_config_mark nowhere = { 0, 0 };
+	char parts[384];
+	struct vg_eal_memory m;
+	size_t need_mb;
+
+	err[0] = '\0';
+	if (cfg->hugepages)
+		return 0;
+	vg_eal_memory_need(cfg, &m);
+	if ((uint64_t)cfg->memory_mb << 20 >= m.total)
+		return 0;
+	need_mb = (m.total + (1u << 20) - 1) >> 20;
+	snprintf(parts, sizeof(parts),
+		 "packet pool of %u mbufs %.1f MiB, frame copy pool %.1f MiB, rx-to-engine rings %.1f MiB, engine lcores' record buffers and rings %.1f MiB, margin for EAL %.1f MiB",
+		 cfg->mbufs, m.packet_pool / MIB, m.copy_pool / MIB,
+		 m.rings / MIB, m.engines / MIB, m.margin / MIB);
+	/* Without memory.size_mb in the file, point at the mbufs that need more. */
+	if (cfg->memory_mb_at.line == 0 && cfg->mbufs_at.line > 0)
+		return vg_config_error_at(cfg, &cfg->mbufs_at, "memory.mbufs", err,
+					  err_len,
+					  "vigild allocates %zu MiB of EAL memory (%s), more than the %u MiB of the default memory.size_mb; set memory.size_mb to %zu or more, or lower memory.mbufs",
+					  need_mb, parts, cfg->memory_mb, need_mb);
+	return vg_config_error_at(cfg,
+				  cfg->memory_mb_at.line > 0 ? &cfg->memory_mb_at :
+							       &nowhere,
+				  "memory.size_mb", err, err_len,
+				  "%u MiB of EAL memory%s cannot hold the %zu MiB that vigild allocates from it (%s); set memory.size_mb to %zu or more, or lower memory.mbufs",
+				  cfg->memory_mb,
+				  cfg->memory_mb_at.line > 0 ? "" : " (the default)",
+				  need_mb, parts, need_mb);
+}
+
+/* Checks one capture file of port <index> (see vg_check_capture_files()). */
+static int
+check_capture_file(const struct vg_config *cfg, unsigned int index,
+		   const char *path, struct vg_config_report *report,
+		   char *err, size_t err_len)
+{
+	const struct vg_port_config *port = &cfg->ports[index];
+	char problem[VG_PATH_MAX + PCAP_ERRBUF_SIZE + 64];
+	char key[48];
+
+	if (vg_config_check_capture_file(path, problem, sizeof(problem)) != 0 ||
+	    vg_capture_check_file(path, problem, sizeof(problem)) == 0)
+		return 0;
+	snprintf(key, sizeof(key), "capture.ports[%u].%s", index,
+		 port->kind == VG_PORT_PCAP ? "pcap" : "vdev");
+	return vg_config_machine_problem_at(cfg, report, &port->at, key, err,
+					    err_len, "%s", problem);
+}
+
+int
+vg_check_capture_files(const struct vg_config *cfg,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len)
+{
+	char path[VG_PATH_MAX];
+	unsigned int i;
+	unsigned int n;
+	int rc;
+
+	err[0] = '\0';
+	for (i = 0; i < cfg->port_count; i++) {
+		const struct vg_port_config *port = &cfg->ports[i];
+
+		if (port->kind == VG_PORT_PCAP) {
+			rc = check_capture_file(cfg, i, port->source, report,
+						err, err_len);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
+		if (port->kind != VG_PORT_VDEV)
+			continue;
+		for (n = 0; vg_config_vdev_rx_pcap(port->source, n, path,
+						   sizeof(path)) == 1;
+		     n++) {
+			rc = check_capture_file(cfg, i, path, report, err,
+						err_len);
+			if (rc != 0)
+				return rc;
+		}
+	}
 	return 0;
 }
 

@@ -1,14 +1,16 @@
 /*
- * vigild's checks of a configuration that need vigild's own programs, and
- * so cannot live in the loader (common/config.c): that the programs a
- * start runs are installed, and that plugins.scripts suits the plugins
- * the file loads.
+ * vigild's checks of a configuration that need vigild's own programs or
+ * libraries, so they cannot live in the loader (common/config.c). They
+ * check that libpcap reads the capture files, that the programs a start
+ * runs are installed, and that plugins.scripts suits the plugins the
+ * file loads.
  */
 #ifndef VG_ENGINE_CONFIG_CHECK_H
 #define VG_ENGINE_CONFIG_CHECK_H
 
 #include <stddef.h>
 
+#include "capture/capture.h"
 #include "common/config.h"
 
 /*
@@ -22,6 +24,42 @@
 int
 vg_check_programs(const struct vg_config *cfg, const char *argv0,
 		  struct vg_config_report *report, char *err, size_t err_len);
+
+/*
+ * Fills <m> with the EAL memory, in bytes, that vigild allocates for
+ * <cfg>: the mbuf pools, the rx-to-engine rings, the engine lcores'
+ * buffers and rings, and a margin for EAL's own use. The flow and host
+ * tables are not in it: vigild maps them outside EAL memory.
+ */
+void
+vg_eal_memory_need(const struct vg_config *cfg, struct vg_eal_memory *m);
+
+/*
+ * Checks that memory.size_mb can contain what vg_eal_memory_need() counts,
+ * when EAL runs without hugepages: EAL then has exactly memory.size_mb
+ * of memory. With hugepages, memory.size_mb is only what EAL reserves at
+ * start, and it takes more hugepages as allocations need them, so
+ * nothing is checked. This depends on the file alone, so it is an error
+ * in every mode. Returns 0, or -EINVAL with "FILE:LINE:COL:
+ * memory.size_mb: problem" in <err>, naming the size needed and its
+ * parts.
+ */
+int
+vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len);
+
+/*
+ * Opens every capture file of cfg->ports (pcap ports and the rx_pcap=
+ * files of net_pcap vdevs) with libpcap, as EAL's probe of the port
+ * would, so that a file libpcap cannot read stops vigild before EAL
+ * starts. Files that vg_config_check_capture_file() rejects are left to
+ * the loader, which reported them. These are machine checks, treated as
+ * <report> selects (NULL: as errors). Returns 0, or -EINVAL with
+ * "FILE:LINE:COL: capture.ports[N].KEY: problem" in <err>.
+ */
+int
+vg_check_capture_files(const struct vg_config *cfg,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len);
 
 /*
  * Checks plugins.scripts of the file cfg->path against the plugins in

@@ -3,7 +3,8 @@
  *
  * Each connection reads into a fixed buffer of VG_CONTROL_LINE_MAX bytes:
  * a longer line is answered with an error and the connection closed, so a
- * client cannot make vigild's control thread allocate without bound.
+ * client cannot make vigild's control thread allocate without bound. A
+ * line with a NUL byte is not run, and the reply is an error.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -116,6 +117,22 @@ run_command(struct client *c, char *command)
 	send_line(c, out);
 }
 
+/*
+ * Sends the error reply to a command line with a NUL byte at <offset>.
+ * Commands are text, and C string handling would run only the part
+ * before the NUL: "stats" of "stats\0reload".
+ */
+static void
+reject_nul(struct client *c, size_t offset)
+{
+	char out[96];
+
+	snprintf(out, sizeof(out),
+		 "error: the command contains a NUL byte at offset %zu; commands are text",
+		 offset);
+	send_line(c, out);
+}
+
 static void
 on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
 {
@@ -139,8 +156,13 @@ on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 		char ch = buf->base[i];
 
 		if (ch == '\n') {
+			const char *nul = memchr(c->line, '\0', c->used);
+
 			c->line[c->used] = '\0';
-			run_command(c, c->line);
+			if (nul != NULL)
+				reject_nul(c, (size_t)(nul - c->line));
+			else
+				run_command(c, c->line);
 			c->used = 0;
 			continue;
 		}

@@ -4,10 +4,12 @@
  *
  *   reload   restarts the plugin sandboxes, so plugins and their settings
  *            are read again ("ok" or "error: ...")
- *   stats    every counter as one JSON object
+ *   stats    every counter as one JSON object; each port under "ports"
+ *            by its configured name, with its DPDK device under "device"
  *
  * With the alert store, the exclusion and engaged-alert commands too
  * (exclude, unexclude, exclusions, alerts engaged: see docs/alerts.md).
+ * A line that contains a NUL byte is not run, and the reply is "error: ...".
  * vigil-web does not use this socket: it speaks the framed protobuf
  * protocol of engine/api.h on web.vigild_socket.
  */

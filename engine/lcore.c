@@ -70,6 +70,21 @@ vg_engine_lcore_init(struct vg_engine_lcore *lcore)
 	return 0;
 }
 
+size_t
+vg_engine_lcore_memory(bool plugins)
+{
+	size_t bytes = 0;
+
+	bytes += 2 * (size_t)rte_ring_get_memsize(VG_RECORD_BUFS * 2);
+	bytes += (size_t)rte_ring_get_memsize(CUT_RING_SIZE);
+	bytes += VG_RECORD_BUFS * RTE_ALIGN_CEIL(sizeof(struct vg_record_buf),
+						 RTE_CACHE_LINE_SIZE);
+	if (plugins)
+		bytes += (size_t)rte_ring_get_memsize_elem(
+			sizeof(struct vg_status_msg), STATUS_RING_SIZE);
+	return bytes;
+}
+
 /* Hands the current buffer over and takes an empty one. */
 static int
 swap_buffer(struct vg_engine_lcore *lcore)

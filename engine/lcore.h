@@ -80,6 +80,14 @@ struct vg_engine_lcore {
 int
 vg_engine_lcore_init(struct vg_engine_lcore *lcore);
 
+/*
+ * Returns the EAL memory, in bytes, that vg_engine_lcore_init() takes for
+ * one engine lcore: its record buffers and rings, and its status ring
+ * when <plugins> run.
+ */
+size_t
+vg_engine_lcore_memory(bool plugins);
+
 /* The vg_record_fn that writes into <ctx>, a struct vg_engine_lcore. */
 int
 vg_engine_lcore_emit(void *ctx, const char *line, size_t len);

@@ -166,6 +166,36 @@ set_path(char *dst, const char *src, const char *option)
 }
 
 /*
+ * Checks the path of an output given as <option> with the rules of a
+ * configuration file's output keys (vg_config_check_output_path()): not
+ * in /proc, /sys or on a kernel file system, and not a directory or a
+ * device that <kind> cannot take.
+ */
+static int
+check_output_option(const char *path, const char *option,
+		    enum vg_output_kind kind)
+{
+	char problem[3 * VG_PATH_MAX];
+
+	if (vg_config_check_output_path(path, kind, problem,
+					sizeof(problem)) != 0) {
+		fprintf(stderr, "vigild: %s: %s\n", option, problem);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Copies the path of an output given as <option>, once checked. */
+static int
+set_output_path(char *dst, const char *src, const char *option,
+		enum vg_output_kind kind)
+{
+	if (set_path(dst, src, option) != 0)
+		return -ENAMETOOLONG;
+	return check_output_option(src, option, kind);
+}
+
+/*
  * Copies the path of an nDPI list given as <option>, after checking what a
  * configuration file's ndpi section checks: a readable regular text file.
  */
@@ -243,6 +273,11 @@ check_config(const char *path, const char *argv0, bool strict)
 				   sizeof(errors));
 	if (rc == 0)
 		rc = vg_config_check(&cfg, errors, sizeof(errors));
+	if (rc == 0)
+		rc = vg_check_eal_memory(&cfg, errors, sizeof(errors));
+	if (rc == 0)
+		rc = vg_check_capture_files(&cfg, &report, errors,
+					    sizeof(errors));
 	if (rc == 0)
 		rc = vg_check_programs(&cfg, argv0, &report, errors,
 				       sizeof(errors));
@@ -326,7 +361,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 			pcap_path = optarg;
 			break;
 		case OPT_FLOWS:
-			if (set_path(side.flow_output, optarg, "--flows"))
+			if (set_output_path(side.flow_output, optarg, "--flows",
+					    VG_OUTPUT_RECORDS))
 				return -EINVAL;
 			break;
 		case OPT_PROTOS:
@@ -386,6 +422,9 @@ parse_args(struct vigild *d, int argc, char **argv)
 			break;
 		}
 		case OPT_STATS:
+			if (check_output_option(optarg, "--stats",
+						VG_OUTPUT_RECORDS))
+				return -EINVAL;
 			d->stats_path = optarg;
 			break;
 		case OPT_PLUGINS:
@@ -400,7 +439,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 			side.plugin_dir_count++;
 			break;
 		case OPT_ALERTS:
-			if (set_path(side.alerts_output, optarg, "--alerts"))
+			if (set_output_path(side.alerts_output, optarg,
+					    "--alerts", VG_OUTPUT_RECORDS))
 				return -EINVAL;
 			break;
 		case OPT_CONTROL:
@@ -408,6 +448,9 @@ parse_args(struct vigild *d, int argc, char **argv)
 				fprintf(stderr, "vigild: --control-socket: a socket path must be shorter than 108 bytes\n");
 				return -EINVAL;
 			}
+			if (check_output_option(optarg, "--control-socket",
+						VG_OUTPUT_SOCKET))
+				return -EINVAL;
 			strcpy(side.control_socket, optarg);
 			break;
 		case OPT_LOG:
@@ -449,6 +492,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 	if (config_path != NULL) {
 		d->config_path = config_path;
 		rc = vg_config_load(cfg, config_path, err, sizeof(err));
+		if (rc == 0)
+			rc = vg_check_capture_files(cfg, NULL, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "vigild: %s\n", err);
 			return rc;
@@ -464,7 +509,9 @@ parse_args(struct vigild *d, int argc, char **argv)
 		snprintf(port->name, sizeof(port->name), "pcap0");
 		cfg->port_count = 1;
 		if (vg_config_check_capture_file(pcap_path, problem,
-						 sizeof(problem)) != 0) {
+						 sizeof(problem)) != 0 ||
+		    vg_capture_check_file(pcap_path, problem,
+					  sizeof(problem)) != 0) {
 			fprintf(stderr, "vigild: --pcap: %s\n", problem);
 			return -EINVAL;
 		}
@@ -520,6 +567,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 	}
 
 	rc = vg_config_check(cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = vg_check_eal_memory(cfg, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "vigild: %s\n", err);
 		return rc;

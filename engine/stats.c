@@ -87,6 +87,27 @@ vg_stats_collect(struct vg_stats *stats, const struct vg_capture *capture,
 	stats->port_count = capture->port_count;
 }
 
+/*
+ * Writes <text> as a JSON string. Port names come from the configuration
+ * and device names from vdev strings, so either may contain a quote.
+ */
+static void
+write_json_string(FILE *out, const char *text)
+{
+	const unsigned char *c;
+
+	fputc('"', out);
+	for (c = (const unsigned char *)text; *c != '\0'; c++) {
+		if (*c == '"' || *c == '\\')
+			fprintf(out, "\\%c", *c);
+		else if (*c < 0x20)
+			fprintf(out, "\\u%04x", *c);
+		else
+			fputc(*c, out);
+	}
+	fputc('"', out);
+}
+
 void
 vg_stats_write_json(const struct vg_stats *stats,
 		    const struct vg_capture *capture, FILE *out)
@@ -119,11 +140,14 @@ vg_stats_write_json(const struct vg_stats *stats,
 	for (i = 0; i < stats->port_count; i++) {
 		const struct vg_port_stats *p = &stats->ports[i];
 
+		fprintf(out, "%s{\"name\":", i > 0 ? "," : "");
+		write_json_string(out, capture->ports[i].name);
+		fprintf(out, ",\"device\":");
+		write_json_string(out, capture->ports[i].device);
 		fprintf(out,
-			"%s{\"name\":\"%s\",\"ipackets\":%" PRIu64
-			",\"ibytes\":%" PRIu64 ",\"imissed\":%" PRIu64
-			",\"ierrors\":%" PRIu64 ",\"rx_nombuf\":%" PRIu64 "}",
-			i > 0 ? "," : "", capture->ports[i].device,
+			",\"ipackets\":%" PRIu64 ",\"ibytes\":%" PRIu64
+			",\"imissed\":%" PRIu64 ",\"ierrors\":%" PRIu64
+			",\"rx_nombuf\":%" PRIu64 "}",
 			p->ipackets, p->ibytes, p->imissed, p->ierrors,
 			p->rx_nombuf);
 	}
@@ -195,9 +219,11 @@ vg_stats_log_summary(const struct vg_stats *stats,
 
 	for (i = 0; i < stats->port_count; i++)
 		VG_INFO("capture",
-			"summary port=%s ipackets=%" PRIu64 " imissed=%" PRIu64
-			" ierrors=%" PRIu64 " rx_nombuf=%" PRIu64,
-			capture->ports[i].device, stats->ports[i].ipackets,
+			"summary port=%s device=%s ipackets=%" PRIu64
+			" imissed=%" PRIu64 " ierrors=%" PRIu64
+			" rx_nombuf=%" PRIu64,
+			capture->ports[i].name, capture->ports[i].device,
+			stats->ports[i].ipackets,
 			stats->ports[i].imissed, stats->ports[i].ierrors,
 			stats->ports[i].rx_nombuf);
 

@@ -37,7 +37,8 @@ BROKEN = [
      "{file}:4:18: capture.ports[0].interface: a port takes exactly one of "
      "pci, vdev, pcap or interface"),
     ("capture:\n  ports:\n    - pcap: {pcap}\n  tunnels: [gre\n",
-     "{file}:5:1: invalid YAML: did not find expected ',' or ']' while "
+     "{file}:5:1: capture.tunnels: invalid YAML: did not find expected ',' "
+     "or ']' while "
      "parsing a flow sequence"),
     ("capture:\n  ports:\n    - pci: 0000:01:00.0\n",
      "{file}:3:12: capture.ports[0].pci: a PCI port needs memory.hugepages: "
@@ -87,6 +88,21 @@ MACHINE = [
      "  output: {pcap}/records/flows.jsonl\n",
      "{file}:5:11: flows.output: cannot create '{pcap}/records': '{pcap}' "
      "is not a directory"),
+    # Capture files that EAL's probe of net_pcap would reject.
+    ("capture:\n  ports:\n    - pcap: {tmp}/short.pcap\n",
+     "{file}:3:13: capture.ports[0].pcap: '{tmp}/short.pcap' is too short "
+     "for a pcap header: 10 bytes, less than the 24-byte pcap file header"),
+    ("capture:\n  ports:\n    - vdev: net_pcap0,rx_pcap={pcap},"
+     "rx_pcap={tmp}/text.pcap\n",
+     "{file}:3:13: capture.ports[0].vdev: '{tmp}/text.pcap' is not a pcap "
+     "or pcapng file (it starts with 47 45 54 20)"),
+    ("capture:\n  ports:\n    - vdev: net_pcap0,rx_pcap={tmp}/short.pcap\n",
+     "{file}:3:13: capture.ports[0].vdev: '{tmp}/short.pcap' is too short "
+     "for a pcap header: 10 bytes, less than the 24-byte pcap file header"),
+    ("capture:\n  ports:\n    - pcap: {tmp}/no-interface.pcapng\n",
+     "{file}:3:13: capture.ports[0].pcap: libpcap cannot read "
+     "'{tmp}/no-interface.pcapng': the capture file has no Interface "
+     "Description Blocks"),
 ]
 
 
@@ -169,6 +185,107 @@ def check_folders_created(vigild, tmp, pcap, checks):
                      proc.stderr, f"{folder}: creation not logged")
     records = vigtest.read_records(flows) if os.path.exists(flows) else []
     checks.check(len(records) == 1, f"folders -c: {len(records)} records")
+
+
+def write_bad_captures(tmp):
+    """Writes the capture files that MACHINE's cases name."""
+    with open(os.path.join(tmp, "short.pcap"), "wb") as f:
+        f.write(bytes.fromhex("d4c3b2a102000400") + b"\0\0")
+    with open(os.path.join(tmp, "text.pcap"), "wb") as f:
+        f.write(b"GET / HTTP/1.1\r\n")
+    with open(os.path.join(tmp, "no-interface.pcapng"), "wb") as f:
+        f.write(g.pcapng_section_header())
+
+
+def check_capture_files(vigild, tmp, checks):
+    """--pcap refuses a damaged file before EAL, and reads pcapng."""
+    flows = os.path.join(tmp, "cli-capture.jsonl")
+    short = os.path.join(tmp, "short.pcap")
+    proc = run(vigild, "--pcap", short, "--flows", flows)
+    want = (f"vigild: --pcap: '{short}' is too short for a pcap header: 10 "
+            "bytes, less than the 24-byte pcap file header\n")
+    checks.check(proc.returncode == 1 and proc.stderr == want,
+                 f"--pcap short file: exit {proc.returncode}: "
+                 f"{proc.stderr!r}, expected {want!r}")
+
+    frames = [(1.0 + i, g.packet("10.0.0.1", "10.0.0.2", 1,
+                                 g.icmp_echo(8, 1, i))) for i in range(3)]
+    pcapng = os.path.join(tmp, "three.pcapng")
+    g.write_pcapng(pcapng, frames)
+    proc = run(vigild, "--pcap", pcapng, "--flows", flows)
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(proc.returncode == 0,
+                 f"--pcap pcapng: exit {proc.returncode}: {proc.stderr[-800:]}")
+    checks.check(len(records) == 1 and
+                 records[0].get("c2s_packets") == 3 and
+                 records[0].get("first_seen") == 1.0 and
+                 records[0].get("last_seen") == 3.0,
+                 f"--pcap pcapng: records {records!r}")
+
+    path = write_config(tmp, "pcapng.yaml",
+                        f"capture:\n  ports:\n    - vdev: net_pcap0,"
+                        f"rx_pcap={pcapng}\nflows:\n  output: {flows}\n")
+    proc = run(vigild, "-c", path)
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(proc.returncode == 0 and len(records) == 1,
+                 f"vdev pcapng: exit {proc.returncode}: {records!r}")
+
+
+def check_bad_bytes(vigild, tmp, pcap, checks):
+    """A NUL byte or a byte that is not UTF-8 is reported where it is."""
+    head = f"capture:\n  ports:\n    - pcap: {pcap}\n  burst: 3".encode()
+    cases = [
+        ("nul", b"\0", "control characters are not allowed (a NUL byte)"),
+        ("utf8", b"\xff", "invalid leading UTF-8 octet (0xff)"),
+    ]
+    for name, byte, problem in cases:
+        path = os.path.join(tmp, f"bytes-{name}.yaml")
+        with open(path, "wb") as f:
+            f.write(head + byte + b"2\n")
+        want = f"vigild: {path}:4:11: invalid YAML: {problem}\n"
+        for mode in ("--check-config", "-c"):
+            proc = run(vigild, mode, path)
+            checks.check(proc.returncode == 1 and proc.stderr == want,
+                         f"{mode} {name}: exit {proc.returncode}: "
+                         f"{proc.stderr!r}, expected {want!r}")
+
+
+def check_output_options(vigild, tmp, pcap, checks):
+    """Output paths on the command line follow the rules of the file's
+    output keys: none in /proc, /sys or on a kernel file system, no
+    device other than /dev/null for records, no directory."""
+    flows = os.path.join(tmp, "options.jsonl")
+    cases = [
+        (["--flows", "/proc/vigil/flows.jsonl"],
+         "--flows: '/proc/vigil/flows.jsonl' is under /proc, which is not for "
+         "ordinary files; choose a path on a disk or tmpfs"),
+        (["--alerts", "/sys/vigil-alerts.jsonl"],
+         "--alerts: '/sys/vigil-alerts.jsonl' is under /sys, which is not for "
+         "ordinary files; choose a path on a disk or tmpfs"),
+        (["--stats", "/dev/zero"],
+         "--stats: '/dev/zero' is a character device; give a regular file, a "
+         "FIFO or /dev/null"),
+        (["--flows", tmp],
+         f"--flows: '{tmp}' is a directory; give a file name"),
+    ]
+    if os.path.isdir("/dev/pts"):
+        cases.append((["--control-socket", "/dev/pts/vigil.sock"],
+                      "--control-socket: '/dev/pts/vigil.sock' is on a devpts "
+                      "file system ('/dev/pts'), which is not for ordinary "
+                      "files; choose a path on a disk or tmpfs"))
+    for options, message in cases:
+        args = ["--pcap", pcap, "--flows", flows] + options
+        proc = run(vigild, *args)
+        want = f"vigild: {message}\n"
+        checks.check(proc.returncode == 1 and proc.stderr == want,
+                     f"{' '.join(options)}: exit {proc.returncode}: "
+                     f"{proc.stderr[-800:]!r}, expected {want!r}")
+
+    proc = run(vigild, "--pcap", pcap, "--flows", "/dev/null", "--stats",
+               "/dev/null")
+    checks.check(proc.returncode == 0,
+                 f"--flows /dev/null: exit {proc.returncode}: "
+                 f"{proc.stderr[-800:]!r}")
 
 
 def write_config(tmp, name, text):
@@ -380,7 +497,11 @@ def main():
         g.write_pcap(pcap, [(1.0, g.packet("10.0.0.1", "10.0.0.2", 1,
                                            g.icmp_echo(8, 1, 1)))])
 
+        write_bad_captures(tmp)
         check_machine(vigild, tmp, pcap, checks)
+        check_capture_files(vigild, tmp, checks)
+        check_output_options(vigild, tmp, pcap, checks)
+        check_bad_bytes(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)

@@ -3,7 +3,7 @@
 Builds Ethernet frames with IPv4 or IPv6 and TCP, UDP or ICMP, with correct
 lengths and checksums, and writes them as a classic pcap file, so a test
 can state exactly which packets vigild reads and compute the expected
-records itself.
+records itself. write_pcapng() writes the same frames as a pcapng file.
 """
 import ipaddress
 import struct
@@ -106,3 +106,30 @@ def write_pcap(path, frames, linktype=1):
             usec = int(round((ts - sec) * 1e6))
             f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)))
             f.write(frame)
+
+
+def _pcapng_block(kind, body):
+    """One pcapng block: type, total length, body padded to 4 bytes, length."""
+    body += b"\0" * (-len(body) % 4)
+    length = 12 + len(body)
+    return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
+
+
+def pcapng_section_header():
+    """A pcapng section header block, little-endian, version 1.0."""
+    return _pcapng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0,
+                                                  -1))
+
+
+def write_pcapng(path, frames, linktype=1):
+    """Write (timestamp in seconds, frame bytes) pairs as a pcapng file:
+    one section, one interface with microsecond timestamps, one enhanced
+    packet block per frame."""
+    with open(path, "wb") as f:
+        f.write(pcapng_section_header())
+        f.write(_pcapng_block(1, struct.pack("<HHI", linktype, 0, 65535)))
+        for ts, frame in frames:
+            usec = int(round(ts * 1e6))
+            f.write(_pcapng_block(6, struct.pack(
+                "<IIIII", 0, usec >> 32, usec & 0xFFFFFFFF, len(frame),
+                len(frame)) + frame))

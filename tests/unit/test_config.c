@@ -377,6 +377,117 @@ test_capture_file_not_pcap(void **state)
 	unlink(path);
 }
 
+/* Writes <len> bytes of <bytes> to a new file named in <path>. */
+static void
+write_bytes(char *path, const unsigned char *bytes, size_t len)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+	close(fd);
+}
+
+static void
+test_capture_file_too_short(void **state)
+{
+	static const unsigned char bytes[10] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0,
+						 4, 0, 0, 0 };
+	char path[] = "/tmp/vigil-test-short-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes));
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcap header: 10 bytes, less than the 24-byte pcap file header",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_capture_file_shorter_than_magic(void **state)
+{
+	static const unsigned char bytes[3] = { 0xd4, 0xc3, 0xb2 };
+	char path[] = "/tmp/vigil-test-short-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes));
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcap header: 3 bytes, less than the 24-byte pcap file header",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_capture_file_short_pcapng(void **state)
+{
+	/* A section header block cut after 20 of its 28 bytes. */
+	static const unsigned char bytes[20] = {
+		0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a,
+		1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
+	};
+	char path[] = "/tmp/vigil-test-short-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes));
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcapng header: 20 bytes, less than the 28-byte pcapng section header block",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_vdev_rx_pcap_not_pcap(void **state)
+{
+	static const unsigned char bytes[] = "GET / HTTP/1.1\r\n";
+	char path[] = "/tmp/vigil-test-text-XXXXXX";
+	char text[256];
+	char message[256];
+
+	(void)state;
+	write_bytes(path, bytes, sizeof(bytes) - 1);
+	/* The second rx_pcap= of the vdev is checked too. */
+	snprintf(text, sizeof(text),
+		 "capture:\n  ports:\n    - vdev: net_pcap0,rx_pcap=%s,rx_pcap=%s,infinite_rx=1\n",
+		 TEST_PCAP, path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:13: capture.ports[0].vdev: '%s' is not a pcap or pcapng file (it starts with 47 45 54 20)",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+static void
+test_vdev_rx_pcap_arguments(void **state)
+{
+	const char *vdev = "net_pcap0,rx_pcap=/a.pcap,infinite_rx=1,rx_pcap=/b";
+	char path[16];
+
+	(void)state;
+	assert_int_equal(vg_config_vdev_rx_pcap(vdev, 0, path, sizeof(path)), 1);
+	assert_string_equal(path, "/a.pcap");
+	assert_int_equal(vg_config_vdev_rx_pcap(vdev, 1, path, sizeof(path)), 1);
+	assert_string_equal(path, "/b");
+	assert_int_equal(vg_config_vdev_rx_pcap(vdev, 2, path, sizeof(path)), 0);
+	assert_int_equal(vg_config_vdev_rx_pcap("net_null0,rx_pcap=/a", 0, path,
+						sizeof(path)), 0);
+	assert_int_equal(vg_config_vdev_rx_pcap("net_pcap0,xrx_pcap=/a", 0,
+						path, sizeof(path)), 0);
+	assert_int_equal(vg_config_vdev_rx_pcap("net_pcap0,rx_pcap=/a/long/path",
+						0, path, 8), -1);
+}
+
 static void
 test_capture_file_is_pipe(void **state)
 {
@@ -956,7 +1067,89 @@ test_syntax_error_has_position(void **state)
 {
 	(void)state;
 	expect_error("capture:\n  burst: [1, 2\nlog: {}\n",
-		     "t.yaml:3:4: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+		     "t.yaml:3:4: capture.burst: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence");
+}
+
+static void
+test_syntax_error_at_top_level(void **state)
+{
+	(void)state;
+	expect_error("]\n",
+		     "t.yaml:1:1: invalid YAML: did not find expected node content while parsing a block node");
+}
+
+static void
+test_syntax_error_in_port_value(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n      name: \"x\n",
+		     "t.yaml:5:1: capture.ports[0].name: invalid YAML: found unexpected end of stream while scanning a quoted scalar");
+}
+
+static void
+test_syntax_error_in_port_mapping(void **state)
+{
+	(void)state;
+	expect_error("capture: {ports: [{pcap: a, name: b: c}]}\n",
+		     "t.yaml:1:36: capture.ports[0]: invalid YAML: did not find expected ',' or '}' while parsing a flow mapping");
+}
+
+static void
+test_syntax_error_after_port(void **state)
+{
+	/* The port's mapping has ended: the ports list expects an item. */
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n     name: x\n",
+		     "t.yaml:4:6: capture.ports: invalid YAML: did not find expected '-' indicator while parsing a block collection");
+}
+
+static void
+test_undefined_alias_names_key(void **state)
+{
+	(void)state;
+	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n      name: *nope\n",
+		     "t.yaml:4:13: capture.ports[0].name: invalid YAML: found undefined alias");
+}
+
+/* Parses <len> bytes of <text>, which may hold a NUL byte. */
+static void
+expect_error_bytes(const char *text, size_t len, const char *message)
+{
+	int rc = vg_config_parse(&cfg, "t.yaml", text, len, err, sizeof(err));
+
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, message);
+}
+
+static void
+test_invalid_utf8_position(void **state)
+{
+	static const char text[] = "log:\n  level: info\ncapture:\n  burst: 3\xff" "2\n";
+
+	(void)state;
+	expect_error_bytes(text, sizeof(text) - 1,
+			   "t.yaml:4:11: invalid YAML: invalid leading UTF-8 octet (0xff)");
+}
+
+static void
+test_invalid_utf8_column_counts_characters(void **state)
+{
+	/* "é" is two bytes and one column. */
+	static const char text[] = "capture:\n  ports:\n    - name: \"\xc3\xa9\xfe\"\n";
+
+	(void)state;
+	expect_error_bytes(text, sizeof(text) - 1,
+			   "t.yaml:3:15: invalid YAML: invalid leading UTF-8 octet (0xfe)");
+}
+
+static void
+test_nul_byte_position(void **state)
+{
+	static const char text[] = "log:\n  level: info\ncapture:\n  burst: 3\0" "2\n";
+
+	(void)state;
+	expect_error_bytes(text, sizeof(text) - 1,
+			   "t.yaml:4:11: invalid YAML: control characters are not allowed (a NUL byte)");
 }
 
 static void
@@ -1216,6 +1409,11 @@ main(void)
 		cmocka_unit_test(test_capture_file_is_directory),
 		cmocka_unit_test(test_capture_file_not_pcap),
 		cmocka_unit_test(test_capture_file_is_pipe),
+		cmocka_unit_test(test_capture_file_too_short),
+		cmocka_unit_test(test_capture_file_shorter_than_magic),
+		cmocka_unit_test(test_capture_file_short_pcapng),
+		cmocka_unit_test(test_vdev_rx_pcap_not_pcap),
+		cmocka_unit_test(test_vdev_rx_pcap_arguments),
 		cmocka_unit_test(test_port_name_twice),
 		cmocka_unit_test(test_quoted_boolean),
 		cmocka_unit_test(test_sandbox_user_not_found),
@@ -1252,6 +1450,14 @@ main(void)
 		cmocka_unit_test(test_bad_log_level),
 		cmocka_unit_test(test_top_level_not_mapping),
 		cmocka_unit_test(test_syntax_error_has_position),
+		cmocka_unit_test(test_syntax_error_at_top_level),
+		cmocka_unit_test(test_syntax_error_in_port_value),
+		cmocka_unit_test(test_syntax_error_in_port_mapping),
+		cmocka_unit_test(test_syntax_error_after_port),
+		cmocka_unit_test(test_undefined_alias_names_key),
+		cmocka_unit_test(test_invalid_utf8_position),
+		cmocka_unit_test(test_invalid_utf8_column_counts_characters),
+		cmocka_unit_test(test_nul_byte_position),
 		cmocka_unit_test(test_deep_nesting_rejected),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_two_documents_rejected),

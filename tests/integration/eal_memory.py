@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""memory.size_mb against the EAL memory vigild allocates.
+
+Without hugepages, EAL has exactly memory.size_mb of memory. vigild adds
+up what it allocates there (the mbuf pools, the rings, the engine lcores'
+buffers and a margin for EAL) and rejects a smaller size before EAL
+starts, in --check-config and at start, naming the size needed. For each
+configuration below, the test reads that size from the message and
+checks that one MiB less is rejected, and that vigild started with
+exactly that size reads a capture and writes its record. With hugepages,
+EAL takes more memory when it needs it, so the size is not checked.
+
+A packet pool that DPDK still cannot create must be reported with its
+cause. pool_fail.c, preloaded, makes vigild's
+rte_pktmbuf_pool_create_by_ops() call fail with ENOMEM (an out-of-memory
+error, and no fallback to another mempool driver) and with EINVAL (the
+stack driver is missing, so vigild falls back to the default driver).
+
+usage: eal_memory.py VIGILD SOURCE_ROOT POOL_FAIL_LIBRARY
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pcapgen as g  # noqa: E402
+import vigtest  # noqa: E402
+
+FIGURE = r"(\d+\.\d) MiB"
+PARTS = (rf"packet pool of (\d+) mbufs {FIGURE}, frame copy pool {FIGURE}, "
+         rf"rx-to-engine rings {FIGURE}, engine lcores' record buffers and "
+         rf"rings {FIGURE}, margin for EAL 4\.0 MiB")
+
+# Name, then the lines of the capture, lcores and memory sections after
+# memory.size_mb. Two ports need two rx lcores.
+CONFIGS = [
+    ("default", "", "", ""),
+    ("engines", "  ring_size: 65536\n", "lcores:\n  rx: [1]\n"
+     "  engine: [1, 1, 1]\n", "  mbufs: 32767\n"),
+    ("two_ports", "", "lcores:\n  rx: [1, 1]\n  engine: [1, 1]\n",
+     "  mbufs: 65535\n"),
+]
+
+
+def run(vigild, *args, env=None):
+    return subprocess.run([vigild, *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=120,
+                          env=env)
+
+
+def write(tmp, name, size, capture, lcores, memory, pcap, ports=1):
+    """Writes a configuration with memory.size_mb at line 2, column 12."""
+    path = os.path.join(tmp, f"{name}-{size}.yaml")
+    flows = os.path.join(tmp, f"{name}-{size}.jsonl")
+    port_lines = "".join(f"    - pcap: {pcap}\n      name: p{i}\n"
+                         for i in range(ports))
+    with open(path, "w") as f:
+        f.write(f"memory:\n  size_mb: {size}\n{memory}"
+                f"capture:\n{capture}  ports:\n{port_lines}{lcores}"
+                f"flows:\n  output: {flows}\n")
+    return path, flows
+
+
+def size_message(path, size):
+    """Returns the pattern of the message that rejects <size> MiB."""
+    return re.compile(
+        rf"vigild: {re.escape(path)}:2:12: memory\.size_mb: {size} MiB of "
+        rf"EAL memory cannot hold the (\d+) MiB that vigild allocates from "
+        rf"it \({PARTS}\); set memory\.size_mb to \1 or more, or lower "
+        rf"memory\.mbufs\n")
+
+
+def check_config(vigild, tmp, pcap, config, checks):
+    """The smallest size accepted starts; one MiB less is rejected."""
+    name, capture, lcores, memory = config
+    ports = 2 if name == "two_ports" else 1
+    path, _ = write(tmp, name, 64, capture, lcores, memory, pcap, ports)
+    proc = run(vigild, "--check-config", path)
+    match = size_message(path, 64).fullmatch(proc.stderr)
+    if not checks.check(proc.returncode == 1 and match is not None,
+                        f"{name}: exit {proc.returncode}, message "
+                        f"{proc.stderr!r}"):
+        return None
+    need = int(match.group(1))
+    parts = [float(match.group(i)) for i in range(3, 7)] + [4.0]
+    checks.check(need - 1 < sum(parts) <= need + 0.3,
+                 f"{name}: parts {parts} do not add up to {need} MiB")
+    checks.check(int(match.group(2)) ==
+                 int(re.search(r"mbufs: (\d+)", memory).group(1)
+                     if memory else 16383),
+                 f"{name}: mbufs {match.group(2)}")
+
+    path, _ = write(tmp, name, need - 1, capture, lcores, memory, pcap, ports)
+    proc = run(vigild, "-c", path)
+    checks.check(proc.returncode == 1 and
+                 size_message(path, need - 1).fullmatch(proc.stderr),
+                 f"{name} at {need - 1} MiB: exit {proc.returncode}: "
+                 f"{proc.stderr[-600:]!r}")
+    # The message names EAL memory; DPDK's own log lines are tagged dpdk.
+    checks.check(" dpdk: " not in proc.stderr,
+                 f"{name} at {need - 1} MiB: EAL started")
+
+    path, flows = write(tmp, name, need, capture, lcores, memory, pcap,
+                        ports)
+    proc = run(vigild, "--check-config", path)
+    checks.check(proc.returncode == 0 and proc.stdout == f"{path}: valid\n",
+                 f"{name} at {need} MiB --check-config: {proc.stderr!r}")
+    proc = run(vigild, "-c", path)
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(proc.returncode == 0,
+                 f"{name} at {need} MiB: exit {proc.returncode}: "
+                 f"{proc.stderr[-800:]}")
+    # Each port reads the same one-frame capture. The flow key has no port,
+    # so the frames make one flow of one packet per port.
+    checks.check(len(records) == 1 and
+                 records[0]["c2s_packets"] == ports,
+                 f"{name} at {need} MiB: records {records!r}")
+    print(f"{name}: smallest memory.size_mb accepted {need}, started and "
+          "read the capture")
+    return float(match.group(3))
+
+
+def check_mbufs_message(vigild, tmp, pcap, checks):
+    """Without memory.size_mb, too many mbufs are named instead."""
+    path = os.path.join(tmp, "mbufs.yaml")
+    with open(path, "w") as f:
+        f.write(f"memory:\n  mbufs: 200000\ncapture:\n  ports:\n"
+                f"    - pcap: {pcap}\n")
+    pattern = re.compile(
+        rf"vigild: {re.escape(path)}:2:10: memory\.mbufs: vigild allocates "
+        rf"(\d+) MiB of EAL memory \({PARTS}\), more than the 512 MiB of "
+        rf"the default memory\.size_mb; set memory\.size_mb to \1 or more, "
+        rf"or lower memory\.mbufs\n")
+    for mode in ("--check-config", "-c"):
+        proc = run(vigild, mode, path)
+        checks.check(proc.returncode == 1 and
+                     pattern.fullmatch(proc.stderr) is not None,
+                     f"mbufs {mode}: exit {proc.returncode}: "
+                     f"{proc.stderr[-600:]!r}")
+
+
+def check_hugepages(vigild, tmp, pcap, checks):
+    """With hugepages, memory.size_mb is what EAL reserves first."""
+    path = os.path.join(tmp, "hugepages.yaml")
+    with open(path, "w") as f:
+        f.write(f"memory:\n  size_mb: 64\n  hugepages: true\n"
+                f"capture:\n  ports:\n    - pcap: {pcap}\n")
+    proc = run(vigild, "--check-config", path)
+    checks.check(proc.returncode == 0 and proc.stdout == f"{path}: valid\n",
+                 f"hugepages: exit {proc.returncode}: {proc.stderr!r}")
+
+
+def check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks):
+    """A pool DPDK cannot create is reported with rte_errno's cause. The
+    packet pool's size in the error must be the check's (<pool_mib>, None
+    when the check gave none)."""
+    path, flows = write(tmp, "preload", 512, "", "", "", pcap)
+    env = dict(os.environ, LD_PRELOAD=library, VG_TEST_POOL_ERRNO="12")
+    proc = run(vigild, "-c", path, env=env)
+    want = re.compile(
+        r"\S+ error capture: size_mb=512 mbufs=16383 "
+        r"rte_pktmbuf_pool_create_by_ops\(\) failed: 12 \(Cannot allocate "
+        r"memory\): not enough EAL memory is left for the packet pool, "
+        rf"which needs {FIGURE}; raise memory\.size_mb or lower "
+        r"memory\.mbufs")
+    found = [m for m in map(want.fullmatch, proc.stderr.splitlines()) if m]
+    checks.check(proc.returncode == 1, f"ENOMEM: exit {proc.returncode}")
+    if checks.check(len(found) == 1,
+                    f"ENOMEM: no line like {want.pattern!r} in "
+                    f"{proc.stderr[-1500:]!r}") and pool_mib is not None:
+        checks.check(float(found[0].group(1)) == pool_mib,
+                     f"ENOMEM: pool of {found[0].group(1)} MiB, the check "
+                     f"counts {pool_mib} MiB")
+    checks.check("falling back" not in proc.stderr and
+                 "may be missing" not in proc.stderr,
+                 f"ENOMEM: blamed on the driver: {proc.stderr[-1500:]!r}")
+
+    env["VG_TEST_POOL_ERRNO"] = "22"
+    proc = run(vigild, "-c", path, env=env)
+    want = ("warn capture: mempool_ops=stack "
+            "rte_pktmbuf_pool_create_by_ops() failed: 22 (Invalid argument), "
+            "so the driver is not registered (DPDK's mempool_stack library "
+            "may be missing); falling back to the default mempool driver, "
+            "which is slower")
+    lines = [line.split(" ", 1)[1] for line in proc.stderr.splitlines()
+             if " " in line]
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(proc.returncode == 0 and len(records) == 1,
+                 f"EINVAL: exit {proc.returncode}, {len(records)} records: "
+                 f"{proc.stderr[-1500:]!r}")
+    checks.check(want in lines,
+                 f"EINVAL: no line {want!r} in {proc.stderr[-1500:]!r}")
+
+
+def main():
+    if len(sys.argv) != 4:
+        print(__doc__)
+        return 2
+    vigild, library = sys.argv[1], sys.argv[3]
+    checks = vigtest.Checks()
+    with tempfile.TemporaryDirectory(prefix="vigil-eal-memory-") as tmp:
+        pcap = os.path.join(tmp, "echo.pcap")
+        g.write_pcap(pcap, [(1.0, g.packet("10.0.0.1", "10.0.0.2", 1,
+                                           g.icmp_echo(8, 1, 1)))])
+        pool_mib = None
+        for config in CONFIGS:
+            figure = check_config(vigild, tmp, pcap, config, checks)
+            if config[0] == "default":
+                pool_mib = figure
+        check_mbufs_message(vigild, tmp, pcap, checks)
+        check_hugepages(vigild, tmp, pcap, checks)
+        check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks)
+    checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
