@@ -196,8 +196,8 @@ handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
 }
 
 /*
- * Keeps the plugin, key and state of the script <info> describes. A later
- * ScriptInfo for the same number (the script disabled at run time)
+ * Keeps the plugin, key, file and state of the script <info> describes. A
+ * later ScriptInfo for the same number (the script disabled at run time)
  * replaces the earlier one.
  */
 static void
@@ -216,6 +216,9 @@ describe_script(struct vg_sandbox *box, const Vigil__V1__ScriptInfo *info)
 	snprintf(script->enabled_source, sizeof(script->enabled_source), "%s",
 		 info->enabled_source != NULL ? info->enabled_source : "");
 	script->enabled = info->enabled;
+	free(script->file);
+	script->file = info->file != NULL && info->file[0] != '\0' ?
+			       strdup(info->file) : NULL;
 	if (info->index > box->script_count)
 		box->script_count = info->index;
 }
@@ -481,6 +484,7 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	}
 	box->running = true;
 	box->started_ms = now_ms(sb);
+	box->kill_sent = false;
 	box->counters.starts++;
 	/* The new process numbers its scripts anew and describes them once it
 	 * has loaded them: forget those of the previous one. */
@@ -938,6 +942,33 @@ vg_sandboxes_minute(void *ctx, const struct vg_minute_merged *m)
 }
 
 /*
+ * Writes the name of script number <script> (1-based) as the sandbox
+ * described it: "plugin=P script=KEY file=PATH (number N)".
+ */
+static void
+name_script(const struct vg_sandbox *box, uint32_t script, char *out,
+	    size_t len)
+{
+	const struct vg_sandbox_script *s;
+
+	if (script == 0) {
+		snprintf(out, len, "no hook (script number 0)");
+		return;
+	}
+	if (script > box->script_count || box->scripts == NULL ||
+	    box->script_plugins == NULL ||
+	    box->scripts[script - 1].key[0] == '\0') {
+		snprintf(out, len, "script number %u, which the sandbox did not describe",
+			 script);
+		return;
+	}
+	s = &box->scripts[script - 1];
+	snprintf(out, len, "plugin=%s script=%s file=%s (number %u)",
+		 box->script_plugins[script - 1], s->key,
+		 s->file != NULL ? s->file : "-", script);
+}
+
+/*
  * Restarts of <box> leave out the plugin of <script> (1-based), which has
  * overrun the deadline KILLS_BEFORE_DISABLE times in a row.
  */
@@ -945,12 +976,14 @@ static void
 disable_plugin(struct vg_sandbox *box, uint32_t script)
 {
 	const char *plugin;
+	char name[VG_PATH_MAX + 3 * VG_SANDBOX_NAME_LEN];
 	unsigned int i;
 
+	name_script(box, script, name, sizeof(name));
 	if (script == 0 || script > box->script_count ||
 	    box->script_plugins == NULL) {
-		VG_ERR("sandbox", "sandbox=%u script=%u overran its deadline %u times in a row; its plugin is unknown, so it stays enabled",
-		       box->index, script, KILLS_BEFORE_DISABLE);
+		VG_ERR("sandbox", "sandbox=%u %s overran deadline_ms %u times in a row; its plugin is unknown, so it stays enabled",
+		       box->index, name, KILLS_BEFORE_DISABLE);
 		return;
 	}
 	plugin = box->script_plugins[script - 1];
@@ -963,37 +996,50 @@ disable_plugin(struct vg_sandbox *box, uint32_t script)
 	snprintf(box->disabled[box->disabled_count++], VG_SANDBOX_NAME_LEN,
 		 "%s", plugin);
 	box->counters.plugins_disabled++;
-	VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: script=%u overran deadline_ms %u times in a row",
-	       box->index, plugin, script, KILLS_BEFORE_DISABLE);
+	VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: %s overran deadline_ms %u times in a row",
+	       box->index, plugin, name, KILLS_BEFORE_DISABLE);
+}
+
+/* Kills <box> when the batch it runs started deadline_ms or more ago. */
+static void
+check_deadline(struct vg_sandboxes *sb, struct vg_sandbox *box,
+	       uint64_t now_ns)
+{
+	uint64_t deadline_ns = (uint64_t)sb->cfg->sandbox_deadline_ms * 1000000;
+	uint64_t start = atomic_load(&box->shm.status->batch_start_ns);
+	char name[VG_PATH_MAX + 3 * VG_SANDBOX_NAME_LEN];
+	uint32_t script;
+
+	if (start == 0 || now_ns < start || now_ns - start < deadline_ns)
+		return;
+	script = atomic_load(&box->shm.status->script);
+	box->counters.deadline_kills++;
+	box->same_script_kills =
+		script == box->last_script ? box->same_script_kills + 1 : 1;
+	box->last_script = script;
+	name_script(box, script, name, sizeof(name));
+	VG_WARN("sandbox", "sandbox=%u pid=%d batch ran past deadline_ms=%u in %s: killing it (kills=%" PRIu64 ")",
+		box->index, box->process.pid, sb->cfg->sandbox_deadline_ms,
+		name, box->counters.deadline_kills);
+	if (box->same_script_kills == KILLS_BEFORE_DISABLE)
+		disable_plugin(box, script);
+	box->kill_sent = true;
+	uv_process_kill(&box->process, SIGKILL);
 }
 
 void
 vg_sandboxes_tick(struct vg_sandboxes *sb)
 {
-	uint64_t deadline_ns = (uint64_t)sb->cfg->sandbox_deadline_ms * 1000000;
 	uint64_t now_ns = vg_events_now_ns();
 	unsigned int i;
 
 	vg_sandboxes_poll(sb);
 	for (i = 0; i < sb->count; i++) {
 		struct vg_sandbox *box = &sb->sandboxes[i];
-		uint64_t start = atomic_load(&box->shm.status->batch_start_ns);
-		uint32_t script;
 
-		if (!box->running || start == 0 || now_ns < start ||
-		    now_ns - start < deadline_ns)
+		if (!box->running || box->kill_sent)
 			continue;
-		script = atomic_load(&box->shm.status->script);
-		box->counters.deadline_kills++;
-		box->same_script_kills =
-			script == box->last_script ? box->same_script_kills + 1 : 1;
-		box->last_script = script;
-		VG_WARN("sandbox", "sandbox=%u batch ran past deadline_ms=%u in script=%u, killing it (kills=%" PRIu64 ")",
-			box->index, sb->cfg->sandbox_deadline_ms, script,
-			box->counters.deadline_kills);
-		if (box->same_script_kills == KILLS_BEFORE_DISABLE)
-			disable_plugin(box, script);
-		uv_process_kill(&box->process, SIGKILL);
+		check_deadline(sb, box, now_ns);
 	}
 }
 

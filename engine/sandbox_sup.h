@@ -57,6 +57,7 @@ struct vg_sandbox_script {
 	/* "default", "config", "setup", "error" or "failures" */
 	char enabled_source[16];
 	bool enabled;             /* its hooks run */
+	char *file;               /* its path, or NULL */
 };
 
 struct vg_sandbox {
@@ -69,6 +70,7 @@ struct vg_sandbox {
 	uv_timer_t restart_timer;
 	bool running;
 	bool stopping;
+	bool kill_sent;           /* SIGKILL sent for a deadline */
 	uint64_t started_ms;
 	uint64_t backoff_ms;
 	uint64_t control_seq;

@@ -85,7 +85,7 @@ vg_sbx_report_script(struct vg_sbx *sbx, const struct vg_sbx_script *s)
 	if (sbx->results == NULL)
 		return;
 	rc = vg_sbx_results_script(sbx->results, s->index + 1, s->plugin->name,
-				   s->key, vg_sbx_kind_name(s->kind),
+				   s->key, s->file, vg_sbx_kind_name(s->kind),
 				   s->enabled && !s->disabled,
 				   enabled_source_name(s));
 	if (rc < 0)

@@ -409,7 +409,7 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 int
 vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 		      const char *plugin, const char *script,
-		      const char *kind, bool enabled,
+		      const char *file, const char *kind, bool enabled,
 		      const char *enabled_source)
 {
 	Vigil__V1__ScriptInfo *info = arena_alloc(res, sizeof(*info));
@@ -420,11 +420,13 @@ vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 	info->index = index;
 	info->plugin = arena_strdup(res, plugin);
 	info->script = arena_strdup(res, script);
+	info->file = arena_strdup(res, file);
 	info->kind = arena_strdup(res, kind);
 	info->enabled = enabled;
 	info->enabled_source = arena_strdup(res, enabled_source);
 	if (info->plugin == NULL || info->script == NULL ||
-	    info->kind == NULL || info->enabled_source == NULL)
+	    info->file == NULL || info->kind == NULL ||
+	    info->enabled_source == NULL)
 		return -ENOMEM;
 	return added(res, &res->scripts, info);
 }

@@ -93,13 +93,13 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 
 /*
  * Describes loaded script <index> (1-based) for vigild's supervisor: its
- * plugin, key and kind, whether it runs, and <enabled_source>, what decided
- * that ("default", "config", "setup", "error" or "failures").
+ * plugin, key, file and kind, whether it runs, and <enabled_source>, what
+ * decided that ("default", "config", "setup", "error" or "failures").
  */
 int
 vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 		      const char *plugin, const char *script,
-		      const char *kind, bool enabled,
+		      const char *file, const char *kind, bool enabled,
 		      const char *enabled_source);
 
 /* Adds <n> to the flow events handled, reported as events_seen. */
