@@ -231,6 +231,9 @@ handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 
 	box->counters.result_batches++;
 	box->counters.events_seen = rb->events_seen;
+	/* The sandbox counts from its start; earlier processes' add up. */
+	box->counters.hooks_skipped = box->hooks_skipped_before +
+				      rb->hooks_skipped;
 	for (i = 0; i < rb->n_statuses; i++)
 		apply_status(sb, box, rb->statuses[i]);
 	handle_alerts(sb, box, rb);
@@ -396,14 +399,14 @@ static void
 spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 {
 	char shm_fd[16] = "3", wake_fd[16] = "4", notify_fd[16] = "5";
-	char id[16], memory[16], budget[16];
+	char id[16], memory[16], budget[16], deadline[16];
 	char dirs[VG_MAX_PLUGIN_DIRS * (VG_PATH_MAX + 1)] = "";
 	static char disabled[VG_SANDBOX_DISABLED_MAX *
 			     (VG_SANDBOX_NAME_LEN + 1)];
 	const struct vg_config *cfg = sb->cfg;
 	uv_process_options_t options;
 	uv_stdio_container_t stdio[6];
-	char *args[24];
+	char *args[28];
 	int argc = 0;
 	unsigned int i;
 	int rc;
@@ -416,6 +419,7 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	snprintf(id, sizeof(id), "%u", box->index);
 	snprintf(memory, sizeof(memory), "%u", cfg->sandbox_memory_mb);
 	snprintf(budget, sizeof(budget), "%u", cfg->hook_budget_ms);
+	snprintf(deadline, sizeof(deadline), "%u", cfg->sandbox_deadline_ms);
 	args[argc++] = sb->sandbox_path;
 	args[argc++] = "--shm-fd";
 	args[argc++] = shm_fd;
@@ -433,6 +437,8 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	args[argc++] = memory;
 	args[argc++] = "--hook-budget-ms";
 	args[argc++] = budget;
+	args[argc++] = "--deadline-ms";
+	args[argc++] = deadline;
 	if (sb->config_path != NULL) {
 		args[argc++] = "--config";
 		args[argc++] = (char *)sb->config_path;
@@ -485,6 +491,7 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	box->running = true;
 	box->started_ms = now_ms(sb);
 	box->kill_sent = false;
+	box->hooks_skipped_before = box->counters.hooks_skipped;
 	box->counters.starts++;
 	/* The new process numbers its scripts anew and describes them once it
 	 * has loaded them: forget those of the previous one. */
@@ -1128,6 +1135,7 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->starts += c->starts;
 		total->exits += c->exits;
 		total->deadline_kills += c->deadline_kills;
+		total->hooks_skipped += c->hooks_skipped;
 		total->result_batches += c->result_batches;
 		total->result_bad += c->result_bad;
 		total->statuses += c->statuses;

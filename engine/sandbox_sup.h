@@ -30,6 +30,7 @@ struct vg_sandbox_counters {
 	uint64_t starts;
 	uint64_t exits;           /* every exit, including kills */
 	uint64_t deadline_kills;  /* killed for overrunning a batch */
+	uint64_t hooks_skipped;   /* as reported by the sandbox */
 	uint64_t result_batches;
 	uint64_t result_bad;      /* undecodable or corrupt result batches */
 	uint64_t statuses;
@@ -72,6 +73,7 @@ struct vg_sandbox {
 	bool stopping;
 	bool kill_sent;           /* SIGKILL sent for a deadline */
 	uint64_t started_ms;
+	uint64_t hooks_skipped_before; /* by the processes before this one */
 	uint64_t backoff_ms;
 	uint64_t control_seq;
 	_Atomic uint64_t results_applied; /* seq of the last result batch handled */

@@ -94,6 +94,10 @@ usage(FILE *out)
 		"loops escape the hook budget\n"
 		"  --hook-budget-ms MS   time one hook call may run (default "
 		"100)\n"
+		"  --deadline-ms MS      vigild's plugins.deadline_ms: a batch "
+		"starts hooks only\n"
+		"                        while it has time left before it "
+		"(default: no limit)\n"
 		"  --check               load and validate, print one line per "
 		"plugin and per error\n"
 		"  --check-config FILE   check plugins.scripts of FILE against "
@@ -162,7 +166,7 @@ parse_args(int argc, char **argv, struct args *a)
 	enum {
 		O_SHM = 256, O_WAKE, O_NOTIFY, O_PLUGINS, O_CONFIG, O_ID,
 		O_USER, O_MEMORY, O_DISABLE, O_JIT, O_BUDGET, O_CHECK, O_HELP, O_PAGE,
-		O_CHECK_CONFIG, O_DIRS_MISSING,
+		O_CHECK_CONFIG, O_DIRS_MISSING, O_DEADLINE,
 	};
 	static const struct option options[] = {
 		{ "shm-fd", required_argument, NULL, O_SHM },
@@ -181,6 +185,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "page", no_argument, NULL, O_PAGE },
 		{ "check-config", required_argument, NULL, O_CHECK_CONFIG },
 		{ "plugin-dirs-missing", no_argument, NULL, O_DIRS_MISSING },
+		{ "deadline-ms", required_argument, NULL, O_DEADLINE },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int fd;
@@ -238,6 +243,11 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_BUDGET:
 			if (parse_uint(optarg, 1, 3600000,
 				       &a->opt.hook_budget_ms) != 0)
+				bad = "milliseconds, 1..3600000";
+			break;
+		case O_DEADLINE:
+			if (parse_uint(optarg, 1, 3600000,
+				       &a->opt.deadline_ms) != 0)
 				bad = "milliseconds, 1..3600000";
 			break;
 		case O_CHECK:

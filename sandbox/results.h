@@ -106,6 +106,14 @@ vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 void
 vg_sbx_results_count_events(struct vg_sbx_results *res, uint64_t n);
 
+/*
+ * Adds <n> to the hook calls skipped, reported as hooks_skipped. The next
+ * flush sends a batch even when no item is waiting, so vigild learns the
+ * new total.
+ */
+void
+vg_sbx_results_count_skipped(struct vg_sbx_results *res, uint64_t n);
+
 /* Returns the number of items waiting to be sent. */
 size_t
 vg_sbx_results_pending(const struct vg_sbx_results *res);

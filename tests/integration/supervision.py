@@ -7,9 +7,14 @@ capture built here, with test plugins written to a temporary folder.
 Cases, one per meson test:
   deadline_names  a hook that runs past deadline_ms: the kill is logged
                   with the plugin, the script key and the script's file.
+  batch_budget    hooks that each stay within hook_budget_ms but add up
+                  past deadline_ms: the sandbox skips the rest of the
+                  batch and is not killed, counts the hooks it skipped in
+                  plugins.hooks_skipped and logs them.
 
 usage: supervision.py VIGILD SOURCE_ROOT CASE
 """
+import json
 import os
 import re
 import signal
@@ -194,8 +199,75 @@ def deadline_names_case(vigild, tmp, checks):
                  f"{line}")
 
 
+# ---- batch_budget -------------------------------------------------------------
+
+FLOWS = 40
+
+# Each call spins for 60 ms of CPU time, within the 400 ms hook budget;
+# 40 flows in one batch would take 2.4 s against a 1 s deadline.
+SLOW = """
+return {
+  key = "slow_watch",
+  hooks = { protocolDetected = function(flow)
+    local t = os.clock()
+    while os.clock() - t < 0.06 do end
+    flow:setStatus("slow_seen", 10)
+  end },
+}
+"""
+
+
+def batch_budget_case(vigild, tmp, checks):
+    frames = []
+    for i in range(FLOWS):
+        frames += dns_exchange(i, f"10.3.0.{i + 1}", T0 + i * 0.001)
+    pcap = os.path.join(tmp, "budget.pcap")
+    g.write_pcap(pcap, frames)
+    plugins = os.path.join(tmp, "plugins-budget")
+    write_plugin(plugins, "slow", SLOW)
+    stats = os.path.join(tmp, "budget.stats.json")
+    config = write_config(tmp, "budget", pcap, plugins, pace=False,
+                          plugin_extra="  deadline_ms: 1000\n"
+                                       "  hook_budget_ms: 400\n")
+    proc = subprocess.run([vigild, "-c", config, "--stats", stats],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True, errors="replace", timeout=240)
+
+    log = proc.stderr
+    checks.check(proc.returncode == 0,
+                 f"batch_budget: vigild exit {proc.returncode}: {log[-800:]}")
+    with open(stats) as f:
+        p = json.load(f)["plugins"]
+    records = vigtest.read_records(os.path.join(tmp, "budget.jsonl"))
+    marked = sum(1 for r in records if "slow_seen" in r["statuses"])
+    print(f"batch_budget: {len(records)} flows, {marked} marked, "
+          f"plugins {p}")
+
+    checks.check(p["deadline_kills"] == 0,
+                 f"batch_budget: sandbox killed {p['deadline_kills']} times")
+    checks.check(p["sandbox_starts"] == 1,
+                 f"batch_budget: sandbox started {p['sandbox_starts']} times")
+    checks.check(p.get("hooks_skipped", 0) > 0,
+                 f"batch_budget: no hook skipped: {p}")
+    checks.check(len(records) == FLOWS,
+                 f"batch_budget: {len(records)} flow records")
+    # Every flow's hook either ran (and marked it) or was skipped.
+    checks.check(marked + p.get("hooks_skipped", 0) == FLOWS,
+                 f"batch_budget: {marked} marked + {p.get('hooks_skipped')} "
+                 f"skipped, expected {FLOWS}")
+    checks.check(p["plugin_errors"] == 0,
+                 f"batch_budget: plugin errors {p['plugin_errors']}")
+
+    m = re.search(r"sandbox-0: .*hooks_skipped=(\d+)", log)
+    checks.check(m is not None, "batch_budget: no log line about the "
+                 "skipped hooks")
+    if m is not None:
+        print(f"batch_budget: {m.group(0)}")
+
+
 CASES = {
     "deadline_names": deadline_names_case,
+    "batch_budget": batch_budget_case,
 }
 
 
