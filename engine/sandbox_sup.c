@@ -39,6 +39,7 @@
 #define HEALTHY_MS 30000      /* a run this long resets the back-off */
 #define ALERT_LOG_PER_SECOND 20
 #define KILLS_BEFORE_DISABLE 3 /* deadline kills in a row, same script */
+#define RESPONSE_SLACK_MS 1000 /* added to deadline_ms for a response */
 
 static const char *const severity_names[] = {
 	"none", "info", "notice", "warning", "error", "critical",
@@ -367,6 +368,27 @@ on_restart_timer(uv_timer_t *timer)
 	spawn_sandbox(sb, box);
 }
 
+/* Logs the exit of a sandbox that vigild asked to stop with SIGTERM. */
+static void
+log_requested_exit(struct vg_sandboxes *sb, struct vg_sandbox *box, int pid,
+		   int64_t exit_status, int term_signal, const char *why,
+		   uint64_t restart_ms)
+{
+	uint64_t took = now_ms(sb) - box->stop_sent_ms;
+	char restart[48] = "";
+
+	if (!box->stopping)
+		snprintf(restart, sizeof(restart), ", restarting in %" PRIu64 " ms",
+			 restart_ms);
+	if (exit_status == 0 && term_signal == 0)
+		VG_INFO("sandbox", "sandbox=%u pid=%d exited status=0 for the %s, %" PRIu64 " ms after SIGTERM%s",
+			box->index, pid, why, took, restart);
+	else
+		VG_WARN("sandbox", "sandbox=%u pid=%d exited status=%" PRId64 " signal=%d for the %s, %" PRIu64 " ms after SIGTERM%s",
+			box->index, pid, exit_status, term_signal, why, took,
+			restart);
+}
+
 static void
 on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 {
@@ -374,25 +396,84 @@ on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 	struct vg_sandbox *box = (struct vg_sandbox *)((char *)process -
 		offsetof(struct vg_sandbox, process));
 	uint64_t ran = now_ms(sb) - box->started_ms;
+	bool reload = box->reloading;
+	bool requested = box->stop_sent;
+	int pid = process->pid;
 
 	box->running = false;
+	box->reloading = false;
+	box->stop_sent = false;
 	box->counters.exits++;
+	uv_timer_stop(&box->stop_timer);
 	uv_close((uv_handle_t *)process, NULL);
 	drain_results(sb, box);
-	if (box->stopping)
+	if (box->stopping) {
+		if (requested)
+			log_requested_exit(sb, box, pid, exit_status,
+					   term_signal, "stop", 0);
+		uv_close((uv_handle_t *)&box->stop_timer, NULL);
 		return;
+	}
 
-	VG_WARN("sandbox", "sandbox=%u exited status=%" PRId64 " signal=%d after %" PRIu64 " ms, restarting in %" PRIu64 " ms",
-		box->index, exit_status, term_signal, ran,
+	request_ring_resets(sb, box);
+	if (reload) {
+		/* A reload is no failure: the back-off stays at its start. */
+		log_requested_exit(sb, box, pid, exit_status, term_signal,
+				   "reload", BACKOFF_MIN_MS);
+		box->backoff_ms = BACKOFF_MIN_MS;
+		uv_timer_start(&box->restart_timer, on_restart_timer,
+			       BACKOFF_MIN_MS, 0);
+		return;
+	}
+	VG_WARN("sandbox", "sandbox=%u pid=%d exited status=%" PRId64 " signal=%d after %" PRIu64 " ms, restarting in %" PRIu64 " ms",
+		box->index, pid, exit_status, term_signal, ran,
 		ran >= HEALTHY_MS ? (uint64_t)BACKOFF_MIN_MS : box->backoff_ms);
 	if (ran >= HEALTHY_MS)
 		box->backoff_ms = BACKOFF_MIN_MS;
-	request_ring_resets(sb, box);
 	uv_timer_start(&box->restart_timer, on_restart_timer, box->backoff_ms,
 		       0);
 	box->backoff_ms = box->backoff_ms * 2 > BACKOFF_MAX_MS ?
 				  BACKOFF_MAX_MS :
 				  box->backoff_ms * 2;
+}
+
+/* Kills, with SIGKILL, a sandbox that has not exited since its SIGTERM. */
+static void
+on_stop_timer(uv_timer_t *timer)
+{
+	struct vg_sandbox *box = timer->data;
+	struct vg_sandboxes *sb = box->process.data;
+
+	if (!box->running)
+		return;
+	box->counters.teardown_kills++;
+	VG_WARN("sandbox", "sandbox=%u pid=%d teardown did not finish in time: still running %" PRIu64 " ms after SIGTERM (limit 2 * deadline_ms + %u ms), killing it with SIGKILL (teardown_kills=%" PRIu64 ")",
+		box->index, box->process.pid, now_ms(sb) - box->stop_sent_ms,
+		RESPONSE_SLACK_MS, box->counters.teardown_kills);
+	uv_process_kill(&box->process, SIGKILL);
+}
+
+/*
+ * Sends SIGTERM to a running sandbox and starts the timer that kills it.
+ * The sandbox then ends the batch it is in, within deadline_ms, and runs
+ * its teardowns within the same time budget. So it gets twice
+ * deadline_ms, and RESPONSE_SLACK_MS more, before SIGKILL.
+ */
+static void
+request_stop(struct vg_sandboxes *sb, struct vg_sandbox *box)
+{
+	uint64_t limit = 2ULL * sb->cfg->sandbox_deadline_ms + RESPONSE_SLACK_MS;
+	int rc;
+
+	if (!box->running || box->stop_sent)
+		return;
+	box->stop_sent = true;
+	box->stop_sent_ms = now_ms(sb);
+	rc = uv_process_kill(&box->process, SIGTERM);
+	if (rc != 0)
+		VG_WARN("sandbox", "sandbox=%u pid=%d uv_process_kill(SIGTERM) failed: %s",
+			box->index, box->process.pid, uv_strerror(rc));
+	uv_timer_start(&box->stop_timer, on_stop_timer, limit, 0);
 }
 
 static void
@@ -590,6 +671,8 @@ setup_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	uv_poll_start(&box->notify_poll, UV_READABLE, on_notify);
 	uv_timer_init(sb->loop, &box->restart_timer);
 	box->restart_timer.data = box;
+	uv_timer_init(sb->loop, &box->stop_timer);
+	box->stop_timer.data = box;
 	return 0;
 }
 
@@ -1084,7 +1167,7 @@ vg_sandboxes_reload(struct vg_sandboxes *sb)
 {
 	unsigned int i;
 
-	VG_INFO("sandbox", "reloading plugins: restarting %u sandboxes",
+	VG_INFO("sandbox", "reloading plugins: stopping %u sandboxes with SIGTERM and starting them again",
 		sb->count);
 	for (i = 0; i < sb->count; i++) {
 		struct vg_sandbox *box = &sb->sandboxes[i];
@@ -1093,8 +1176,10 @@ vg_sandboxes_reload(struct vg_sandboxes *sb)
 		/* The operator may have fixed the plugins it disabled. */
 		box->disabled_count = 0;
 		box->same_script_kills = 0;
-		if (box->running)
-			uv_process_kill(&box->process, SIGKILL);
+		if (box->running) {
+			box->reloading = true;
+			request_stop(sb, box);
+		}
 	}
 }
 
@@ -1108,8 +1193,11 @@ vg_sandboxes_stop(struct vg_sandboxes *sb)
 
 		box->stopping = true;
 		drain_results(sb, box);
+		/* The exit callback closes the stop timer of a running one. */
 		if (box->running)
-			uv_process_kill(&box->process, SIGTERM);
+			request_stop(sb, box);
+		else
+			uv_close((uv_handle_t *)&box->stop_timer, NULL);
 		uv_timer_stop(&box->restart_timer);
 		uv_close((uv_handle_t *)&box->restart_timer, NULL);
 		uv_poll_stop(&box->notify_poll);
@@ -1135,6 +1223,7 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->starts += c->starts;
 		total->exits += c->exits;
 		total->deadline_kills += c->deadline_kills;
+		total->teardown_kills += c->teardown_kills;
 		total->hooks_skipped += c->hooks_skipped;
 		total->result_batches += c->result_batches;
 		total->result_bad += c->result_bad;

@@ -12,6 +12,10 @@
  * it will sleep and waits on the wake eventfd, for at most a second so a
  * lost wake-up costs a second, not a hang.
  *
+ * SIGTERM ends the loop after the batch being run. The scripts'
+ * teardown() functions then run within a batch's time budget, their
+ * results are sent, and the process exits 0.
+ *
  * vigild reloads plugins or configuration by restarting the process. The
  * sandbox never reads a file after start-up, and could not once the
  * seccomp filter is on.
@@ -554,7 +558,9 @@ drain_ring(struct loop *lp, unsigned int r)
 	struct vg_shm_ring_ref *ring = &lp->shm->rings[r];
 	int count = 0;
 
-	while (count < MESSAGES_PER_TURN) {
+	/* A stop request ends the turn after the batch being run, so
+	 * teardown starts within one batch of SIGTERM. */
+	while (count < MESSAGES_PER_TURN && !stop_requested) {
 		uint64_t tail = atomic_load(&ring->shared->tail);
 		ssize_t n = vg_shm_ring_get(ring, lp->buf, lp->cap);
 

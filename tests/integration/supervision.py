@@ -5,6 +5,11 @@ Each case runs the real vigild with real vigil-sandbox processes on a
 capture built here, with test plugins written to a temporary folder.
 
 Cases, one per meson test:
+  reload          SIGHUP and the control socket's reload stop the sandbox
+                  with SIGTERM: teardown() runs and the exit is logged
+                  with status 0, not a signal. A teardown() that does not
+                  end is killed after the stop timeout, and the log line
+                  of the kill names the teardown.
   deadline_names  a hook that runs past deadline_ms: the kill is logged
                   with the plugin, the script key and the script's file.
   batch_budget    hooks that each stay within hook_budget_ms but add up
@@ -18,6 +23,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +48,16 @@ def dns_exchange(i, client, t):
                          g.udp(client, port, SERVER, 53, query))),
             (t + 0.001, g.packet(SERVER, client, 17,
                                  g.udp(SERVER, 53, client, port, answer)))]
+
+
+def write_idle_capture(path, flows=3, idle_s=120):
+    """<flows> DNS exchanges, then one packet <idle_s> seconds later, so a
+    paced replay runs with no event flowing until it is stopped."""
+    frames = []
+    for i in range(flows):
+        frames += dns_exchange(i, f"10.1.0.{i + 1}", T0 + i * 0.01)
+    frames += dns_exchange(flows, "10.1.1.1", T0 + idle_s)
+    g.write_pcap(path, frames)
 
 
 def write_plugin(root, name, script):
@@ -151,6 +167,173 @@ class Vigild:
             return None
         self.reader.join(timeout=10)
         return self.proc.returncode
+
+
+def started_pids(log):
+    return [int(p) for p in re.findall(r"sandbox=0 started pid=(\d+)", log)]
+
+
+def wait_ready(d, checks, what, start=0):
+    """Wait for sandbox 0 to start and list its scripts (it sets its ready
+    flag right after); return (line index, pid) or (None, None)."""
+    at, m = d.wait_for(r"sandbox=0 started pid=(\d+)", 60, start)
+    if not checks.check(m is not None, f"{what}: no sandbox started"):
+        return None, None
+    pid = int(m.group(1))
+    at2, m2 = d.wait_for(r"sandbox-0: script=1 key=", 60, at)
+    if not checks.check(m2 is not None, f"{what}: sandbox {pid} never "
+                        f"listed its scripts"):
+        return None, None
+    # The ready flag and the first result batch follow the script list.
+    time.sleep(1.0)
+    return at2, pid
+
+
+# ---- reload -----------------------------------------------------------------
+
+GRACEFUL = """
+return {
+  key = "graceful_watch",
+  hooks = { protocolDetected = function(flow)
+    flow:setStatus("graceful_seen", 10)
+  end },
+  teardown = function(conf) print("graceful teardown ran") end,
+}
+"""
+
+STUCK_TEARDOWN = """
+return {
+  key = "stuck_watch",
+  hooks = { protocolDetected = function(flow) end },
+  teardown = function(conf)
+    print("stuck teardown started")
+    while true do end
+  end,
+}
+"""
+
+
+def control(sock_path, command):
+    conn = socket.socket(socket.AF_UNIX)
+    try:
+        conn.settimeout(10)
+        conn.connect(sock_path)
+        conn.sendall(command.encode() + b"\n")
+        return conn.makefile("r").readline().strip()
+    finally:
+        conn.close()
+
+
+def reload_once(d, checks, what, trigger, start):
+    """Trigger a reload of a ready sandbox; check teardown ran, the exit
+    was ordinary and a new sandbox came up. Return the next line index."""
+    old = started_pids(d.text())[-1]
+    trigger()
+    at, m = d.wait_for(r"sandbox=0 .*pid=%d.*(exited|stopped)" % old, 15,
+                       start)
+    if not checks.check(m is not None, f"{what}: no exit line for "
+                        f"pid={old}"):
+        return start
+    line = d.lines[at]
+    print(f"{what}: {line.strip()}")
+    checks.check("signal=9" not in line and "status=0" in line,
+                 f"{what}: exit not ordinary: {line.strip()}")
+    checks.check(d.count(r"graceful teardown ran", start, at + 1) == 1,
+                 f"{what}: teardown() did not run before the exit")
+    at2, m2 = d.wait_for(r"sandbox=0 started pid=(\d+)", 10, at)
+    checks.check(m2 is not None and int(m2.group(1)) != old,
+                 f"{what}: no new sandbox after the reload")
+    if m2 is None:
+        return at
+    at3, m3 = d.wait_for(r"sandbox-0: script=1 key=", 30, at2)
+    checks.check(m3 is not None, f"{what}: the new sandbox never loaded")
+    time.sleep(1.0)
+    return at3 if at3 is not None else at2
+
+
+def reload_case(vigild, tmp, checks):
+    pcap = os.path.join(tmp, "reload.pcap")
+    write_idle_capture(pcap)
+    plugins = os.path.join(tmp, "plugins-graceful")
+    write_plugin(plugins, "graceful", GRACEFUL)
+    sock_path = os.path.join(tmp, "vigild.sock")
+    config = write_config(tmp, "reload", pcap, plugins,
+                          extra=f"control:\n  socket: {sock_path}\n")
+
+    def control_reload():
+        checks.check(control(sock_path, "reload") == "ok",
+                     "reload: control socket did not reply ok")
+
+    d = Vigild(vigild, config)
+    try:
+        at, pid = wait_ready(d, checks, "reload")
+        if pid is None:
+            return
+        at = reload_once(d, checks, "reload SIGHUP",
+                         lambda: d.proc.send_signal(signal.SIGHUP), at)
+        at = reload_once(d, checks, "reload control", control_reload, at)
+    finally:
+        status = d.stop()
+
+    log = d.text()
+    checks.check(status == 0, f"reload: vigild exit {status}: {log[-800:]}")
+    checks.check("signal=9" not in log,
+                 "reload: a sandbox was killed with SIGKILL")
+    # The stop at the end runs teardown too: once per reload, once at exit.
+    checks.check(log.count("graceful teardown ran") == 3,
+                 f"reload: teardown ran {log.count('graceful teardown ran')}"
+                 f" times, expected 3")
+    stuck_teardown_case(vigild, tmp, checks)
+
+
+def stuck_teardown_case(vigild, tmp, checks):
+    """A teardown() that never ends: hook_budget_ms is larger than the
+    stop timeout, so only vigild's SIGKILL ends it."""
+    pcap = os.path.join(tmp, "stuck.pcap")
+    write_idle_capture(pcap)
+    plugins = os.path.join(tmp, "plugins-stuck")
+    write_plugin(plugins, "stuck", STUCK_TEARDOWN)
+    # The stop timeout is 2 * deadline_ms + 1 s: 2 s here.
+    config = write_config(tmp, "stuck", pcap, plugins,
+                          plugin_extra="  deadline_ms: 500\n"
+                                       "  hook_budget_ms: 60000\n")
+    d = Vigild(vigild, config)
+    try:
+        at, pid = wait_ready(d, checks, "stuck teardown")
+        if pid is None:
+            return
+        sent = time.monotonic()
+        d.proc.send_signal(signal.SIGHUP)
+
+        at2, m = d.wait_for(r"sandbox=0 pid=%d teardown did not finish" % pid,
+                            15, at)
+        took = time.monotonic() - sent
+        checks.check(m is not None, "stuck teardown: no line saying "
+                     "teardown did not finish in time")
+        if m is not None:
+            print(f"stuck teardown: {d.lines[at2].strip()} after "
+                  f"{took:.1f} s")
+            checks.check(1.5 <= took < 6.0, f"stuck teardown: killed after "
+                         f"{took:.1f} s, expected about 2 s")
+        checks.check(d.count(r"stuck teardown started", at) == 1,
+                     "stuck teardown: teardown() never started")
+
+        _, m3 = d.wait_for(r"sandbox=0 started pid=(\d+)", 10, at)
+        checks.check(m3 is not None and int(m3.group(1)) != pid,
+                     "stuck teardown: no new sandbox after the kill")
+        if m3 is not None:
+            d.wait_for(r"sandbox-0: script=1 key=", 30)
+            time.sleep(1.0)
+    finally:
+        started = time.monotonic()
+        status = d.stop()
+        took = time.monotonic() - started
+
+    checks.check(status == 0, f"stuck teardown: vigild exit {status}: "
+                 f"{d.text()[-800:]}")
+    # The stop at the end meets the same teardown and the same timeout.
+    checks.check(took < 15, f"stuck teardown: vigild took {took:.1f} s "
+                 f"to stop")
 
 
 # ---- deadline_names -----------------------------------------------------------
@@ -266,6 +449,7 @@ def batch_budget_case(vigild, tmp, checks):
 
 
 CASES = {
+    "reload": reload_case,
     "deadline_names": deadline_names_case,
     "batch_budget": batch_budget_case,
 }
