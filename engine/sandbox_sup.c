@@ -8,8 +8,18 @@
  * may reset the positions. The new process is spawned once every lcore
  * has done so. Batches queued for the dead process are lost and counted
  * in event_batches_dropped.
+ *
+ * Liveness costs nothing per event: the control timer reads the batch
+ * count the sandbox keeps in the status block. Only a sandbox whose count
+ * has not moved for HEARTBEAT_MS gets a heartbeat (an empty batch on the
+ * control ring), and one that still has not handled it deadline_ms +
+ * RESPONSE_SLACK_MS later is killed. Engine lcores wait as long for the
+ * statuses of a flow. A sandbox that is merely short of CPU on a loaded
+ * machine thus gets a second more to handle a heartbeat than to finish a
+ * batch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -39,6 +49,7 @@
 #define HEALTHY_MS 30000      /* a run this long resets the back-off */
 #define ALERT_LOG_PER_SECOND 20
 #define KILLS_BEFORE_DISABLE 3 /* deadline kills in a row, same script */
+#define HEARTBEAT_MS 1000     /* idle time before a heartbeat is sent */
 #define RESPONSE_SLACK_MS 1000 /* added to deadline_ms for a response */
 
 static const char *const severity_names[] = {
@@ -572,6 +583,9 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	box->running = true;
 	box->started_ms = now_ms(sb);
 	box->kill_sent = false;
+	box->seen_batches = 0;
+	box->active_ms = box->started_ms;
+	box->heartbeat_ms = 0;
 	box->hooks_skipped_before = box->counters.hooks_skipped;
 	box->counters.starts++;
 	/* The new process numbers its scripts anew and describes them once it
@@ -1117,10 +1131,122 @@ check_deadline(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	uv_process_kill(&box->process, SIGKILL);
 }
 
+/* Queues a heartbeat, an EventBatch with nothing but its seq, for <box>. */
+static void
+send_heartbeat(struct vg_sandbox *box)
+{
+	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
+	struct vg_shm_ring_ref *ring = vg_sandbox_shm_control_ring(&box->shm);
+	uint8_t buf[32];
+	size_t len;
+
+	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
+	batch.seq = ++box->control_seq;
+	len = vigil__v1__event_batch__pack(&batch, buf);
+	/* A full ring means batches are waiting: their progress counts. */
+	if (vg_shm_ring_put(ring, buf, (uint32_t)len) == 0)
+		vg_shm_ring_wake(ring, box->wake_fd);
+}
+
+/*
+ * Returns the state of process <pid> from /proc/<pid>/stat: 'R' running,
+ * 'S' sleeping, 'D' in uninterruptible sleep, 'T' stopped, 't' stopped by
+ * a debugger, 'Z' zombie; '?' when it cannot be read.
+ */
+static char
+process_state(int pid)
+{
+	char path[64];
+	char buf[512];
+	const char *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may itself contain spaces and ')'. */
+	paren = strrchr(buf, ')');
+	if (paren == NULL || paren[1] != ' ' || paren[2] == '\0')
+		return '?';
+	return paren[2];
+}
+
+static const char *
+process_state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "in uninterruptible sleep";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "stopped by a debugger";
+	case 'Z':
+		return "zombie";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * Watches a sandbox between batches (see the top of this file). A
+ * sandbox still loading its plugins is not watched yet.
+ * NOTE: nothing bounds that loading time, so a sandbox stopped before it
+ * sets its ready flag is not noticed.
+ */
+static void
+check_heartbeat(struct vg_sandboxes *sb, struct vg_sandbox *box,
+		uint64_t now)
+{
+	uint64_t limit = sb->cfg->sandbox_deadline_ms + RESPONSE_SLACK_MS;
+	uint64_t batches = atomic_load(&box->shm.status->batches);
+	char state;
+
+	if (box->stop_sent)
+		return;
+	if (!atomic_load(&box->shm.status->ready) ||
+	    atomic_load(&box->shm.status->batch_start_ns) != 0 ||
+	    batches != box->seen_batches) {
+		box->seen_batches = batches;
+		box->active_ms = now;
+		box->heartbeat_ms = 0;
+		return;
+	}
+	if (box->heartbeat_ms == 0) {
+		if (now - box->active_ms >= HEARTBEAT_MS) {
+			send_heartbeat(box);
+			box->heartbeat_ms = now;
+		}
+		return;
+	}
+	if (now - box->heartbeat_ms < limit)
+		return;
+	state = process_state(box->process.pid);
+	box->counters.heartbeat_kills++;
+	VG_WARN("sandbox", "sandbox=%u pid=%d left a heartbeat unhandled for %" PRIu64 " ms (limit deadline_ms + %u ms) while idle, process state=%c (%s): killing it (heartbeat_kills=%" PRIu64 ")",
+		box->index, box->process.pid, now - box->heartbeat_ms,
+		RESPONSE_SLACK_MS, state, process_state_name(state),
+		box->counters.heartbeat_kills);
+	box->kill_sent = true;
+	uv_process_kill(&box->process, SIGKILL);
+}
+
 void
 vg_sandboxes_tick(struct vg_sandboxes *sb)
 {
 	uint64_t now_ns = vg_events_now_ns();
+	uint64_t now = now_ms(sb);
 	unsigned int i;
 
 	vg_sandboxes_poll(sb);
@@ -1130,6 +1256,8 @@ vg_sandboxes_tick(struct vg_sandboxes *sb)
 		if (!box->running || box->kill_sent)
 			continue;
 		check_deadline(sb, box, now_ns);
+		if (!box->kill_sent)
+			check_heartbeat(sb, box, now);
 	}
 }
 
@@ -1223,6 +1351,7 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->starts += c->starts;
 		total->exits += c->exits;
 		total->deadline_kills += c->deadline_kills;
+		total->heartbeat_kills += c->heartbeat_kills;
 		total->teardown_kills += c->teardown_kills;
 		total->hooks_skipped += c->hooks_skipped;
 		total->result_batches += c->result_batches;

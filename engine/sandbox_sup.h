@@ -5,11 +5,12 @@
  * process, spawns the processes with libuv, reads their results (flow
  * statuses go to the engine lcore that owns the flow; alerts are written
  * as JSON Lines and logged), and watches them: a sandbox whose batch runs
- * past plugins.deadline_ms is killed, and a sandbox that exits is started
- * again after a back-off that doubles from 100 ms up to 5 s. A reload or a
- * stop sends SIGTERM, so the plugins' teardown() runs, and SIGKILL only
- * after 2 * deadline_ms + 1 s. Capture never waits for a sandbox: engines
- * drop batches their ring cannot take.
+ * past plugins.deadline_ms is killed, an idle sandbox that leaves a
+ * heartbeat unhandled for deadline_ms + 1 s is killed, and a sandbox that
+ * exits is started again after a back-off that doubles from 100 ms up to
+ * 5 s. A reload or a stop sends SIGTERM, so the plugins' teardown() runs,
+ * and SIGKILL only after 2 * deadline_ms + 1 s. Capture never waits for a
+ * sandbox: engines drop batches their ring cannot take.
  */
 #ifndef VG_SANDBOX_SUP_H
 #define VG_SANDBOX_SUP_H
@@ -32,6 +33,7 @@ struct vg_sandbox_counters {
 	uint64_t starts;
 	uint64_t exits;           /* every exit, including kills */
 	uint64_t deadline_kills;  /* killed for overrunning a batch */
+	uint64_t heartbeat_kills; /* killed for a heartbeat left unhandled */
 	uint64_t teardown_kills;  /* killed for not exiting after SIGTERM */
 	uint64_t hooks_skipped;   /* as reported by the sandbox */
 	uint64_t result_batches;
@@ -77,9 +79,14 @@ struct vg_sandbox {
 	bool stopping;            /* vigild is stopping: no restart */
 	bool reloading;           /* stopped for a reload: restart at once */
 	bool stop_sent;           /* SIGTERM sent to the running process */
-	bool kill_sent;           /* SIGKILL sent for a deadline */
+	bool kill_sent;           /* SIGKILL sent for a deadline or heartbeat */
 	uint64_t stop_sent_ms;
 	uint64_t started_ms;
+	/* Heartbeats: the batch count last seen, when it last moved (or a
+	 * batch was running), and when the pending heartbeat went out. */
+	uint64_t seen_batches;
+	uint64_t active_ms;
+	uint64_t heartbeat_ms;    /* 0: none pending */
 	uint64_t hooks_skipped_before; /* by the processes before this one */
 	uint64_t backoff_ms;
 	uint64_t control_seq;
@@ -169,7 +176,8 @@ vg_sandboxes_poll(struct vg_sandboxes *sb);
 
 
 /*
- * Kills sandboxes whose batch overran the deadline. Called from the
+ * Kills sandboxes whose batch overran the deadline, and sends heartbeats
+ * to idle ones, killing those that leave one unhandled. Called from the
  * control thread's timer.
  */
 void

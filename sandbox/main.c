@@ -10,7 +10,8 @@
  * for, and puts one ResultBatch per batch that produced anything on the
  * result ring. With nothing to read it announces on every input ring that
  * it will sleep and waits on the wake eventfd, for at most a second so a
- * lost wake-up costs a second, not a hang.
+ * lost wake-up costs a second, not a hang. vigild's heartbeats are empty
+ * batches on the control ring and are handled like any other.
  *
  * SIGTERM ends the loop after the batch being run. The scripts'
  * teardown() functions then run within a batch's time budget, their

@@ -5,6 +5,9 @@ Each case runs the real vigild with real vigil-sandbox processes on a
 capture built here, with test plugins written to a temporary folder.
 
 Cases, one per meson test:
+  idle_stop       SIGSTOP of a sandbox while no event flows: vigild logs
+                  that the sandbox left a heartbeat unhandled, kills it
+                  and starts a new one.
   reload          SIGHUP and the control socket's reload stop the sandbox
                   with SIGTERM: teardown() runs and the exit is logged
                   with status 0, not a signal. A teardown() that does not
@@ -173,6 +176,15 @@ def started_pids(log):
     return [int(p) for p in re.findall(r"sandbox=0 started pid=(\d+)", log)]
 
 
+def kill_leftover(pid):
+    """SIGKILL a sandbox this test started and stopped, if still there, so
+    a failed case does not leave a stopped process behind."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def wait_ready(d, checks, what, start=0):
     """Wait for sandbox 0 to start and list its scripts (it sets its ready
     flag right after); return (line index, pid) or (None, None)."""
@@ -187,6 +199,58 @@ def wait_ready(d, checks, what, start=0):
     # The ready flag and the first result batch follow the script list.
     time.sleep(1.0)
     return at2, pid
+
+
+# ---- idle_stop ------------------------------------------------------------
+
+def idle_stop_case(vigild, tmp, checks):
+    pcap = os.path.join(tmp, "idle.pcap")
+    write_idle_capture(pcap)
+    plugins = os.path.join(tmp, "plugins")
+    write_plugin(plugins, "idle", WATCH % ("idle_watch", "idle"))
+    # A heartbeat must be handled within deadline_ms + 1 s: 1.5 s here.
+    config = write_config(tmp, "idle", pcap, plugins,
+                          plugin_extra="  deadline_ms: 500\n")
+    d = Vigild(vigild, config)
+    stopped_pid = None
+    try:
+        at, pid = wait_ready(d, checks, "idle_stop")
+        if pid is None:
+            return
+        # Let the first events go through, so the sandbox is idle.
+        time.sleep(1.0)
+        os.kill(pid, signal.SIGSTOP)
+        stopped_pid = pid
+        stopped_at = time.monotonic()
+        at2, m = d.wait_for(r"sandbox=0 pid=%d .*heartbeat" % pid, 15, at)
+        took = time.monotonic() - stopped_at
+        checks.check(m is not None, f"idle_stop: no heartbeat line for the "
+                     f"stopped sandbox pid={pid} within 15 s")
+        if m is not None:
+            line = d.lines[at2]
+            print(f"idle_stop: detected after {took:.1f} s: {line.strip()}")
+            checks.check(took < 6.0, f"idle_stop: detection took {took:.1f}"
+                         f" s, expected under 6 s")
+            checks.check("state=T" in line, f"idle_stop: the line does not "
+                         f"say the process is stopped: {line.strip()}")
+        at3, m3 = d.wait_for(r"sandbox=0 started pid=(\d+)", 10, at)
+        checks.check(m3 is not None and int(m3.group(1)) != pid,
+                     "idle_stop: no new sandbox started after the stop")
+        if m3 is not None:
+            _, ready = d.wait_for(r"sandbox-0: script=1 key=", 30, at3)
+            checks.check(ready is not None,
+                         "idle_stop: the new sandbox never loaded")
+        # The new sandbox is idle too: it must not be killed.
+        time.sleep(4.0)
+        checks.check(d.count(r"heartbeat") == 1,
+                     f"idle_stop: heartbeat lines "
+                     f"{d.count(r'heartbeat')}, expected 1")
+    finally:
+        status = d.stop()
+        if stopped_pid is not None:
+            kill_leftover(stopped_pid)
+    checks.check(status == 0, f"idle_stop: vigild exit {status}: "
+                 f"{d.text()[-800:]}")
 
 
 # ---- reload -----------------------------------------------------------------
@@ -449,6 +513,7 @@ def batch_budget_case(vigild, tmp, checks):
 
 
 CASES = {
+    "idle_stop": idle_stop_case,
     "reload": reload_case,
     "deadline_names": deadline_names_case,
     "batch_budget": batch_budget_case,
