@@ -344,7 +344,10 @@ vg_sbx_guess_line(const char *source, const char *name);
 unsigned int
 vg_sbx_guess_value_line(const char *source, const char *value);
 
-/* Calls every teardown() and closes every Lua state; frees everything. */
+/*
+ * Closes every Lua state and frees everything. It calls no teardown(), so
+ * a caller that wants them runs vg_sbx_dispatch_teardown() first.
+ */
 void
 vg_sbx_free(struct vg_sbx *sbx);
 
@@ -549,8 +552,8 @@ vg_sbx_state_call(struct vg_sbx_plugin *plugin, int nargs, int nresults,
 		  unsigned int budget_ms);
 
 /*
- * vg_sbx_state_call() with the budget counted from <start_ns>, a reading
- * of vg_sbx_budget_now_ns() the caller has just taken.
+ * Calls like vg_sbx_state_call(), with the budget counted from <start_ns>,
+ * a reading of vg_sbx_budget_now_ns() the caller has just taken.
  */
 int
 vg_sbx_state_call_from(struct vg_sbx_plugin *plugin, int nargs, int nresults,
@@ -626,8 +629,8 @@ void
 vg_sbx_dispatch_batch(struct vg_sbx *sbx, const Vigil__V1__EventBatch *batch);
 
 /*
- * Calls teardown() of every enabled script, within the same time budget
- * as a batch; the teardowns left out are counted in hooks_skipped.
+ * Calls teardown() of every enabled script within the same time budget
+ * as a batch. The teardowns left out are counted in hooks_skipped.
  */
 void
 vg_sbx_dispatch_teardown(struct vg_sbx *sbx);
