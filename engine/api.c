@@ -1127,7 +1127,9 @@ fill_parse_errors(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 	b->n_parse_errors = n;
 }
 
-/* Appends the sandbox counters <sc> to <l>, which has room for 20. */
+#define SANDBOX_COUNTERS 24 /* room for what sandbox_counters() appends */
+
+/* Appends the 18 sandbox counters <sc> to <l>. */
 static size_t
 sandbox_counters(struct arena *a, PbCounter **l, size_t n,
 		 const struct vg_sandbox_counters *sc)
@@ -1135,6 +1137,9 @@ sandbox_counters(struct arena *a, PbCounter **l, size_t n,
 	ADD(l, n, "sandbox_starts", sc->starts);
 	ADD(l, n, "sandbox_exits", sc->exits);
 	ADD(l, n, "deadline_kills", sc->deadline_kills);
+	ADD(l, n, "heartbeat_kills", sc->heartbeat_kills);
+	ADD(l, n, "teardown_kills", sc->teardown_kills);
+	ADD(l, n, "hooks_skipped", sc->hooks_skipped);
 	ADD(l, n, "result_batches", sc->result_batches);
 	ADD(l, n, "result_bad", sc->result_bad);
 	ADD(l, n, "statuses", sc->statuses);
@@ -1422,7 +1427,7 @@ sandbox_to_pb(struct arena *a, struct vg_api *api,
 	if (box->running && box->started_ms > 0 &&
 	    uv_now(api->loop) >= box->started_ms)
 		info->uptime_ms = uv_now(api->loop) - box->started_ms;
-	info->counters = arena_alloc(a, 20 * sizeof(PbCounter *));
+	info->counters = arena_alloc(a, SANDBOX_COUNTERS * sizeof(PbCounter *));
 	if (info->counters != NULL)
 		info->n_counters = sandbox_counters(a, info->counters, 0,
 						    &box->counters);

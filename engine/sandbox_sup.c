@@ -8,8 +8,18 @@
  * may reset the positions. The new process is spawned once every lcore
  * has done so. Batches queued for the dead process are lost and counted
  * in event_batches_dropped.
+ *
+ * Liveness costs nothing per event: the control timer reads the batch
+ * count the sandbox keeps in the status block. Only a sandbox whose count
+ * has not moved for HEARTBEAT_MS gets a heartbeat (an empty batch on the
+ * control ring), and one that still has not handled it deadline_ms +
+ * RESPONSE_SLACK_MS later is killed. Engine lcores wait as long for the
+ * statuses of a flow. A sandbox that is merely short of CPU on a loaded
+ * machine thus gets a second more to handle a heartbeat than to finish a
+ * batch.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -39,6 +49,8 @@
 #define HEALTHY_MS 30000      /* a run this long resets the back-off */
 #define ALERT_LOG_PER_SECOND 20
 #define KILLS_BEFORE_DISABLE 3 /* deadline kills in a row, same script */
+#define HEARTBEAT_MS 1000     /* idle time before a heartbeat is sent */
+#define RESPONSE_SLACK_MS 1000 /* added to deadline_ms for a response */
 
 static const char *const severity_names[] = {
 	"none", "info", "notice", "warning", "error", "critical",
@@ -196,8 +208,8 @@ handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
 }
 
 /*
- * Keeps the plugin, key and state of the script <info> describes. A later
- * ScriptInfo for the same number (the script disabled at run time)
+ * Keeps the plugin, key, file and state of the script <info> describes. A
+ * later ScriptInfo for the same number (the script disabled at run time)
  * replaces the earlier one.
  */
 static void
@@ -216,6 +228,9 @@ describe_script(struct vg_sandbox *box, const Vigil__V1__ScriptInfo *info)
 	snprintf(script->enabled_source, sizeof(script->enabled_source), "%s",
 		 info->enabled_source != NULL ? info->enabled_source : "");
 	script->enabled = info->enabled;
+	free(script->file);
+	script->file = info->file != NULL && info->file[0] != '\0' ?
+			       strdup(info->file) : NULL;
 	if (info->index > box->script_count)
 		box->script_count = info->index;
 }
@@ -228,6 +243,9 @@ handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 
 	box->counters.result_batches++;
 	box->counters.events_seen = rb->events_seen;
+	/* The sandbox counts from its start; earlier processes' add up. */
+	box->counters.hooks_skipped = box->hooks_skipped_before +
+				      rb->hooks_skipped;
 	for (i = 0; i < rb->n_statuses; i++)
 		apply_status(sb, box, rb->statuses[i]);
 	handle_alerts(sb, box, rb);
@@ -361,6 +379,27 @@ on_restart_timer(uv_timer_t *timer)
 	spawn_sandbox(sb, box);
 }
 
+/* Logs the exit of a sandbox that vigild asked to stop with SIGTERM. */
+static void
+log_requested_exit(struct vg_sandboxes *sb, struct vg_sandbox *box, int pid,
+		   int64_t exit_status, int term_signal, const char *why,
+		   uint64_t restart_ms)
+{
+	uint64_t took = now_ms(sb) - box->stop_sent_ms;
+	char restart[48] = "";
+
+	if (!box->stopping)
+		snprintf(restart, sizeof(restart), ", restarting in %" PRIu64 " ms",
+			 restart_ms);
+	if (exit_status == 0 && term_signal == 0)
+		VG_INFO("sandbox", "sandbox=%u pid=%d exited status=0 for the %s, %" PRIu64 " ms after SIGTERM%s",
+			box->index, pid, why, took, restart);
+	else
+		VG_WARN("sandbox", "sandbox=%u pid=%d exited status=%" PRId64 " signal=%d for the %s, %" PRIu64 " ms after SIGTERM%s",
+			box->index, pid, exit_status, term_signal, why, took,
+			restart);
+}
+
 static void
 on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 {
@@ -368,20 +407,40 @@ on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 	struct vg_sandbox *box = (struct vg_sandbox *)((char *)process -
 		offsetof(struct vg_sandbox, process));
 	uint64_t ran = now_ms(sb) - box->started_ms;
+	bool reload = box->reloading;
+	bool requested = box->stop_sent;
+	int pid = process->pid;
 
 	box->running = false;
+	box->reloading = false;
+	box->stop_sent = false;
 	box->counters.exits++;
+	uv_timer_stop(&box->stop_timer);
 	uv_close((uv_handle_t *)process, NULL);
 	drain_results(sb, box);
-	if (box->stopping)
+	if (box->stopping) {
+		if (requested)
+			log_requested_exit(sb, box, pid, exit_status,
+					   term_signal, "stop", 0);
+		uv_close((uv_handle_t *)&box->stop_timer, NULL);
 		return;
+	}
 
-	VG_WARN("sandbox", "sandbox=%u exited status=%" PRId64 " signal=%d after %" PRIu64 " ms, restarting in %" PRIu64 " ms",
-		box->index, exit_status, term_signal, ran,
+	request_ring_resets(sb, box);
+	if (reload) {
+		/* A reload is no failure: the back-off stays at its start. */
+		log_requested_exit(sb, box, pid, exit_status, term_signal,
+				   "reload", BACKOFF_MIN_MS);
+		box->backoff_ms = BACKOFF_MIN_MS;
+		uv_timer_start(&box->restart_timer, on_restart_timer,
+			       BACKOFF_MIN_MS, 0);
+		return;
+	}
+	VG_WARN("sandbox", "sandbox=%u pid=%d exited status=%" PRId64 " signal=%d after %" PRIu64 " ms, restarting in %" PRIu64 " ms",
+		box->index, pid, exit_status, term_signal, ran,
 		ran >= HEALTHY_MS ? (uint64_t)BACKOFF_MIN_MS : box->backoff_ms);
 	if (ran >= HEALTHY_MS)
 		box->backoff_ms = BACKOFF_MIN_MS;
-	request_ring_resets(sb, box);
 	uv_timer_start(&box->restart_timer, on_restart_timer, box->backoff_ms,
 		       0);
 	box->backoff_ms = box->backoff_ms * 2 > BACKOFF_MAX_MS ?
@@ -389,18 +448,57 @@ on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 				  box->backoff_ms * 2;
 }
 
+/* Kills, with SIGKILL, a sandbox that has not exited since its SIGTERM. */
+static void
+on_stop_timer(uv_timer_t *timer)
+{
+	struct vg_sandbox *box = timer->data;
+	struct vg_sandboxes *sb = box->process.data;
+
+	if (!box->running)
+		return;
+	box->counters.teardown_kills++;
+	VG_WARN("sandbox", "sandbox=%u pid=%d teardown did not finish in time: still running %" PRIu64 " ms after SIGTERM (limit 2 * deadline_ms + %u ms), killing it with SIGKILL (teardown_kills=%" PRIu64 ")",
+		box->index, box->process.pid, now_ms(sb) - box->stop_sent_ms,
+		RESPONSE_SLACK_MS, box->counters.teardown_kills);
+	uv_process_kill(&box->process, SIGKILL);
+}
+
+/*
+ * Sends SIGTERM to a running sandbox and starts the timer that kills it.
+ * The sandbox then ends the batch it is in, within deadline_ms, and runs
+ * its teardowns within the same time budget. So it gets twice
+ * deadline_ms, and RESPONSE_SLACK_MS more, before SIGKILL.
+ */
+static void
+request_stop(struct vg_sandboxes *sb, struct vg_sandbox *box)
+{
+	uint64_t limit = 2ULL * sb->cfg->sandbox_deadline_ms + RESPONSE_SLACK_MS;
+	int rc;
+
+	if (!box->running || box->stop_sent)
+		return;
+	box->stop_sent = true;
+	box->stop_sent_ms = now_ms(sb);
+	rc = uv_process_kill(&box->process, SIGTERM);
+	if (rc != 0)
+		VG_WARN("sandbox", "sandbox=%u pid=%d uv_process_kill(SIGTERM) failed: %s",
+			box->index, box->process.pid, uv_strerror(rc));
+	uv_timer_start(&box->stop_timer, on_stop_timer, limit, 0);
+}
+
 static void
 spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 {
 	char shm_fd[16] = "3", wake_fd[16] = "4", notify_fd[16] = "5";
-	char id[16], memory[16], budget[16];
+	char id[16], memory[16], budget[16], deadline[16];
 	char dirs[VG_MAX_PLUGIN_DIRS * (VG_PATH_MAX + 1)] = "";
 	static char disabled[VG_SANDBOX_DISABLED_MAX *
 			     (VG_SANDBOX_NAME_LEN + 1)];
 	const struct vg_config *cfg = sb->cfg;
 	uv_process_options_t options;
 	uv_stdio_container_t stdio[6];
-	char *args[24];
+	char *args[28];
 	int argc = 0;
 	unsigned int i;
 	int rc;
@@ -413,6 +511,7 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	snprintf(id, sizeof(id), "%u", box->index);
 	snprintf(memory, sizeof(memory), "%u", cfg->sandbox_memory_mb);
 	snprintf(budget, sizeof(budget), "%u", cfg->hook_budget_ms);
+	snprintf(deadline, sizeof(deadline), "%u", cfg->sandbox_deadline_ms);
 	args[argc++] = sb->sandbox_path;
 	args[argc++] = "--shm-fd";
 	args[argc++] = shm_fd;
@@ -430,6 +529,8 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	args[argc++] = memory;
 	args[argc++] = "--hook-budget-ms";
 	args[argc++] = budget;
+	args[argc++] = "--deadline-ms";
+	args[argc++] = deadline;
 	if (sb->config_path != NULL) {
 		args[argc++] = "--config";
 		args[argc++] = (char *)sb->config_path;
@@ -481,6 +582,11 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	}
 	box->running = true;
 	box->started_ms = now_ms(sb);
+	box->kill_sent = false;
+	box->seen_batches = 0;
+	box->active_ms = box->started_ms;
+	box->heartbeat_ms = 0;
+	box->hooks_skipped_before = box->counters.hooks_skipped;
 	box->counters.starts++;
 	/* The new process numbers its scripts anew and describes them once it
 	 * has loaded them: forget those of the previous one. */
@@ -579,6 +685,8 @@ setup_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	uv_poll_start(&box->notify_poll, UV_READABLE, on_notify);
 	uv_timer_init(sb->loop, &box->restart_timer);
 	box->restart_timer.data = box;
+	uv_timer_init(sb->loop, &box->stop_timer);
+	box->stop_timer.data = box;
 	return 0;
 }
 
@@ -938,6 +1046,33 @@ vg_sandboxes_minute(void *ctx, const struct vg_minute_merged *m)
 }
 
 /*
+ * Writes the name of script number <script> (1-based) as the sandbox
+ * described it: "plugin=P script=KEY file=PATH (number N)".
+ */
+static void
+name_script(const struct vg_sandbox *box, uint32_t script, char *out,
+	    size_t len)
+{
+	const struct vg_sandbox_script *s;
+
+	if (script == 0) {
+		snprintf(out, len, "no hook (script number 0)");
+		return;
+	}
+	if (script > box->script_count || box->scripts == NULL ||
+	    box->script_plugins == NULL ||
+	    box->scripts[script - 1].key[0] == '\0') {
+		snprintf(out, len, "script number %u, which the sandbox did not describe",
+			 script);
+		return;
+	}
+	s = &box->scripts[script - 1];
+	snprintf(out, len, "plugin=%s script=%s file=%s (number %u)",
+		 box->script_plugins[script - 1], s->key,
+		 s->file != NULL ? s->file : "-", script);
+}
+
+/*
  * Restarts of <box> leave out the plugin of <script> (1-based), which has
  * overrun the deadline KILLS_BEFORE_DISABLE times in a row.
  */
@@ -945,12 +1080,14 @@ static void
 disable_plugin(struct vg_sandbox *box, uint32_t script)
 {
 	const char *plugin;
+	char name[VG_PATH_MAX + 3 * VG_SANDBOX_NAME_LEN];
 	unsigned int i;
 
+	name_script(box, script, name, sizeof(name));
 	if (script == 0 || script > box->script_count ||
 	    box->script_plugins == NULL) {
-		VG_ERR("sandbox", "sandbox=%u script=%u overran its deadline %u times in a row; its plugin is unknown, so it stays enabled",
-		       box->index, script, KILLS_BEFORE_DISABLE);
+		VG_ERR("sandbox", "sandbox=%u %s overran deadline_ms %u times in a row; its plugin is unknown, so it stays enabled",
+		       box->index, name, KILLS_BEFORE_DISABLE);
 		return;
 	}
 	plugin = box->script_plugins[script - 1];
@@ -963,37 +1100,164 @@ disable_plugin(struct vg_sandbox *box, uint32_t script)
 	snprintf(box->disabled[box->disabled_count++], VG_SANDBOX_NAME_LEN,
 		 "%s", plugin);
 	box->counters.plugins_disabled++;
-	VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: script=%u overran deadline_ms %u times in a row",
-	       box->index, plugin, script, KILLS_BEFORE_DISABLE);
+	VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: %s overran deadline_ms %u times in a row",
+	       box->index, plugin, name, KILLS_BEFORE_DISABLE);
+}
+
+/* Kills <box> when the batch it runs started deadline_ms or more ago. */
+static void
+check_deadline(struct vg_sandboxes *sb, struct vg_sandbox *box,
+	       uint64_t now_ns)
+{
+	uint64_t deadline_ns = (uint64_t)sb->cfg->sandbox_deadline_ms * 1000000;
+	uint64_t start = atomic_load(&box->shm.status->batch_start_ns);
+	char name[VG_PATH_MAX + 3 * VG_SANDBOX_NAME_LEN];
+	uint32_t script;
+
+	if (start == 0 || now_ns < start || now_ns - start < deadline_ns)
+		return;
+	script = atomic_load(&box->shm.status->script);
+	box->counters.deadline_kills++;
+	box->same_script_kills =
+		script == box->last_script ? box->same_script_kills + 1 : 1;
+	box->last_script = script;
+	name_script(box, script, name, sizeof(name));
+	VG_WARN("sandbox", "sandbox=%u pid=%d batch ran past deadline_ms=%u in %s: killing it (kills=%" PRIu64 ")",
+		box->index, box->process.pid, sb->cfg->sandbox_deadline_ms,
+		name, box->counters.deadline_kills);
+	if (box->same_script_kills == KILLS_BEFORE_DISABLE)
+		disable_plugin(box, script);
+	box->kill_sent = true;
+	uv_process_kill(&box->process, SIGKILL);
+}
+
+/* Queues a heartbeat, an EventBatch with nothing but its seq, for <box>. */
+static void
+send_heartbeat(struct vg_sandbox *box)
+{
+	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
+	struct vg_shm_ring_ref *ring = vg_sandbox_shm_control_ring(&box->shm);
+	uint8_t buf[32];
+	size_t len;
+
+	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
+	batch.seq = ++box->control_seq;
+	len = vigil__v1__event_batch__pack(&batch, buf);
+	/* A full ring means batches are waiting: their progress counts. */
+	if (vg_shm_ring_put(ring, buf, (uint32_t)len) == 0)
+		vg_shm_ring_wake(ring, box->wake_fd);
+}
+
+/*
+ * Returns the state of process <pid> from /proc/<pid>/stat: 'R' running,
+ * 'S' sleeping, 'D' in uninterruptible sleep, 'T' stopped, 't' stopped by
+ * a debugger, 'Z' zombie; '?' when it cannot be read.
+ */
+static char
+process_state(int pid)
+{
+	char path[64];
+	char buf[512];
+	const char *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may itself contain spaces and ')'. */
+	paren = strrchr(buf, ')');
+	if (paren == NULL || paren[1] != ' ' || paren[2] == '\0')
+		return '?';
+	return paren[2];
+}
+
+static const char *
+process_state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "in uninterruptible sleep";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "stopped by a debugger";
+	case 'Z':
+		return "zombie";
+	default:
+		return "unknown";
+	}
+}
+
+/*
+ * Watches a sandbox between batches (see the top of this file). A
+ * sandbox still loading its plugins is not watched yet.
+ * NOTE: nothing bounds that loading time, so a sandbox stopped before it
+ * sets its ready flag is not noticed.
+ */
+static void
+check_heartbeat(struct vg_sandboxes *sb, struct vg_sandbox *box,
+		uint64_t now)
+{
+	uint64_t limit = sb->cfg->sandbox_deadline_ms + RESPONSE_SLACK_MS;
+	uint64_t batches = atomic_load(&box->shm.status->batches);
+	char state;
+
+	if (box->stop_sent)
+		return;
+	if (!atomic_load(&box->shm.status->ready) ||
+	    atomic_load(&box->shm.status->batch_start_ns) != 0 ||
+	    batches != box->seen_batches) {
+		box->seen_batches = batches;
+		box->active_ms = now;
+		box->heartbeat_ms = 0;
+		return;
+	}
+	if (box->heartbeat_ms == 0) {
+		if (now - box->active_ms >= HEARTBEAT_MS) {
+			send_heartbeat(box);
+			box->heartbeat_ms = now;
+		}
+		return;
+	}
+	if (now - box->heartbeat_ms < limit)
+		return;
+	state = process_state(box->process.pid);
+	box->counters.heartbeat_kills++;
+	VG_WARN("sandbox", "sandbox=%u pid=%d left a heartbeat unhandled for %" PRIu64 " ms (limit deadline_ms + %u ms) while idle, process state=%c (%s): killing it (heartbeat_kills=%" PRIu64 ")",
+		box->index, box->process.pid, now - box->heartbeat_ms,
+		RESPONSE_SLACK_MS, state, process_state_name(state),
+		box->counters.heartbeat_kills);
+	box->kill_sent = true;
+	uv_process_kill(&box->process, SIGKILL);
 }
 
 void
 vg_sandboxes_tick(struct vg_sandboxes *sb)
 {
-	uint64_t deadline_ns = (uint64_t)sb->cfg->sandbox_deadline_ms * 1000000;
 	uint64_t now_ns = vg_events_now_ns();
+	uint64_t now = now_ms(sb);
 	unsigned int i;
 
 	vg_sandboxes_poll(sb);
 	for (i = 0; i < sb->count; i++) {
 		struct vg_sandbox *box = &sb->sandboxes[i];
-		uint64_t start = atomic_load(&box->shm.status->batch_start_ns);
-		uint32_t script;
 
-		if (!box->running || start == 0 || now_ns < start ||
-		    now_ns - start < deadline_ns)
+		if (!box->running || box->kill_sent)
 			continue;
-		script = atomic_load(&box->shm.status->script);
-		box->counters.deadline_kills++;
-		box->same_script_kills =
-			script == box->last_script ? box->same_script_kills + 1 : 1;
-		box->last_script = script;
-		VG_WARN("sandbox", "sandbox=%u batch ran past deadline_ms=%u in script=%u, killing it (kills=%" PRIu64 ")",
-			box->index, sb->cfg->sandbox_deadline_ms, script,
-			box->counters.deadline_kills);
-		if (box->same_script_kills == KILLS_BEFORE_DISABLE)
-			disable_plugin(box, script);
-		uv_process_kill(&box->process, SIGKILL);
+		check_deadline(sb, box, now_ns);
+		if (!box->kill_sent)
+			check_heartbeat(sb, box, now);
 	}
 }
 
@@ -1031,7 +1295,7 @@ vg_sandboxes_reload(struct vg_sandboxes *sb)
 {
 	unsigned int i;
 
-	VG_INFO("sandbox", "reloading plugins: restarting %u sandboxes",
+	VG_INFO("sandbox", "reloading plugins: stopping %u sandboxes with SIGTERM and starting them again",
 		sb->count);
 	for (i = 0; i < sb->count; i++) {
 		struct vg_sandbox *box = &sb->sandboxes[i];
@@ -1040,8 +1304,10 @@ vg_sandboxes_reload(struct vg_sandboxes *sb)
 		/* The operator may have fixed the plugins it disabled. */
 		box->disabled_count = 0;
 		box->same_script_kills = 0;
-		if (box->running)
-			uv_process_kill(&box->process, SIGKILL);
+		if (box->running) {
+			box->reloading = true;
+			request_stop(sb, box);
+		}
 	}
 }
 
@@ -1055,8 +1321,11 @@ vg_sandboxes_stop(struct vg_sandboxes *sb)
 
 		box->stopping = true;
 		drain_results(sb, box);
+		/* The exit callback closes the stop timer of a running one. */
 		if (box->running)
-			uv_process_kill(&box->process, SIGTERM);
+			request_stop(sb, box);
+		else
+			uv_close((uv_handle_t *)&box->stop_timer, NULL);
 		uv_timer_stop(&box->restart_timer);
 		uv_close((uv_handle_t *)&box->restart_timer, NULL);
 		uv_poll_stop(&box->notify_poll);
@@ -1082,6 +1351,9 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->starts += c->starts;
 		total->exits += c->exits;
 		total->deadline_kills += c->deadline_kills;
+		total->heartbeat_kills += c->heartbeat_kills;
+		total->teardown_kills += c->teardown_kills;
+		total->hooks_skipped += c->hooks_skipped;
 		total->result_batches += c->result_batches;
 		total->result_bad += c->result_bad;
 		total->statuses += c->statuses;

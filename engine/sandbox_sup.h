@@ -5,9 +5,12 @@
  * process, spawns the processes with libuv, reads their results (flow
  * statuses go to the engine lcore that owns the flow; alerts are written
  * as JSON Lines and logged), and watches them: a sandbox whose batch runs
- * past plugins.deadline_ms is killed, and a sandbox that exits is started
- * again after a back-off that doubles from 100 ms up to 5 s. Capture never
- * waits for a sandbox: engines drop batches their ring cannot take.
+ * past plugins.deadline_ms is killed, an idle sandbox that leaves a
+ * heartbeat unhandled for deadline_ms + 1 s is killed, and a sandbox that
+ * exits is started again after a back-off that doubles from 100 ms up to
+ * 5 s. A reload or a stop sends SIGTERM, so the plugins' teardown() runs,
+ * and SIGKILL only after 2 * deadline_ms + 1 s. Capture never waits for a
+ * sandbox: engines drop batches their ring cannot take.
  */
 #ifndef VG_SANDBOX_SUP_H
 #define VG_SANDBOX_SUP_H
@@ -30,6 +33,9 @@ struct vg_sandbox_counters {
 	uint64_t starts;
 	uint64_t exits;           /* every exit, including kills */
 	uint64_t deadline_kills;  /* killed for overrunning a batch */
+	uint64_t heartbeat_kills; /* killed for a heartbeat left unhandled */
+	uint64_t teardown_kills;  /* killed for not exiting after SIGTERM */
+	uint64_t hooks_skipped;   /* as reported by the sandbox */
 	uint64_t result_batches;
 	uint64_t result_bad;      /* undecodable or corrupt result batches */
 	uint64_t statuses;
@@ -57,6 +63,7 @@ struct vg_sandbox_script {
 	/* "default", "config", "setup", "error" or "failures" */
 	char enabled_source[16];
 	bool enabled;             /* its hooks run */
+	char *file;               /* its path, or NULL */
 };
 
 struct vg_sandbox {
@@ -67,9 +74,20 @@ struct vg_sandbox {
 	uv_process_t process;
 	uv_poll_t notify_poll;
 	uv_timer_t restart_timer;
+	uv_timer_t stop_timer;    /* SIGKILL after a SIGTERM not obeyed */
 	bool running;
-	bool stopping;
+	bool stopping;            /* vigild is stopping: no restart */
+	bool reloading;           /* stopped for a reload: restart at once */
+	bool stop_sent;           /* SIGTERM sent to the running process */
+	bool kill_sent;           /* SIGKILL sent for a deadline or heartbeat */
+	uint64_t stop_sent_ms;
 	uint64_t started_ms;
+	/* Heartbeats: the batch count last seen, when it last moved (or a
+	 * batch was running), and when the pending heartbeat went out. */
+	uint64_t seen_batches;
+	uint64_t active_ms;
+	uint64_t heartbeat_ms;    /* 0: none pending */
+	uint64_t hooks_skipped_before; /* by the processes before this one */
 	uint64_t backoff_ms;
 	uint64_t control_seq;
 	_Atomic uint64_t results_applied; /* seq of the last result batch handled */
@@ -158,7 +176,8 @@ vg_sandboxes_poll(struct vg_sandboxes *sb);
 
 
 /*
- * Kills sandboxes whose batch overran the deadline. Called from the
+ * Kills sandboxes whose batch overran the deadline, and sends heartbeats
+ * to idle ones, killing those that leave one unhandled. Called from the
  * control thread's timer.
  */
 void
@@ -180,11 +199,19 @@ vg_sandboxes_minute(void *ctx, const struct vg_minute_merged *m);
 bool
 vg_sandboxes_settled(struct vg_sandboxes *sb);
 
-/* Restarts every sandbox, so plugins and their settings are read again. */
+/*
+ * Restarts every sandbox, so plugins and their settings are read again:
+ * each gets SIGTERM, runs its teardowns and is started again as soon as
+ * it exits.
+ */
 void
 vg_sandboxes_reload(struct vg_sandboxes *sb);
 
-/* Stops the sandboxes (SIGTERM) and closes their handles. */
+/*
+ * Stops the sandboxes with SIGTERM and closes their handles once they have
+ * exited. The loop must run until then, which takes at most
+ * 2 * deadline_ms + 1 s.
+ */
 void
 vg_sandboxes_stop(struct vg_sandboxes *sb);
 

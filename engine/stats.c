@@ -165,6 +165,9 @@ vg_stats_write_json(const struct vg_stats *stats,
 			",\"sandbox_starts\":%" PRIu64
 			",\"sandbox_exits\":%" PRIu64
 			",\"deadline_kills\":%" PRIu64
+			",\"heartbeat_kills\":%" PRIu64
+			",\"teardown_kills\":%" PRIu64
+			",\"hooks_skipped\":%" PRIu64
 			",\"result_batches\":%" PRIu64
 			",\"result_bad\":%" PRIu64 ",\"statuses\":%" PRIu64
 			",\"statuses_dropped\":%" PRIu64
@@ -178,7 +181,9 @@ vg_stats_write_json(const struct vg_stats *stats,
 			stats->events, stats->event_batches,
 			stats->event_batches_dropped, stats->events_dropped,
 			en->late_statuses, en->statuses_full, sc->starts,
-			sc->exits, sc->deadline_kills, sc->result_batches,
+			sc->exits, sc->deadline_kills, sc->heartbeat_kills,
+			sc->teardown_kills, sc->hooks_skipped,
+			sc->result_batches,
 			sc->result_bad, sc->statuses, sc->statuses_dropped,
 			sc->alerts_triggered, sc->alerts_released,
 			sc->ts_points, sc->plugin_errors, sc->events_seen,

@@ -10,6 +10,18 @@
  * memory. A script reports at most VG_SBX_ERRORS_PER_BATCH errors per
  * batch and then one line counting the rest, so a script that fails on
  * every other event cannot flood the result ring.
+ *
+ * vigild kills a sandbox still inside one batch after --deadline-ms.
+ * Hooks that each keep to --hook-budget-ms can still add up past that, so
+ * a batch has a time budget: no hook starts once the batch has run for
+ * deadline_ms - hook_budget_ms - deadline_ms / 10. The hook started last
+ * can then use its whole budget, and a tenth of the deadline is left for
+ * the coarse clock, the results and scheduling. When that leaves less
+ * than half of deadline_ms, hooks start during the first half only, and
+ * one slow hook can still get the sandbox killed. Hooks left out are
+ * counted (hooks_skipped in the result batches) and logged at most once
+ * a second. The batch's other work still happens, such as forgetting the
+ * alerts of flows that ended.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +34,7 @@
 #include "sandbox/sandbox.h"
 
 #define ERROR_LOG_PER_SEC 10
+#define SKIP_LOG_INTERVAL_NS 1000000000ull
 
 void
 vg_sbx_plugin_error(struct vg_sbx *sbx, const struct vg_sbx_plugin *plugin,
@@ -85,7 +98,7 @@ vg_sbx_report_script(struct vg_sbx *sbx, const struct vg_sbx_script *s)
 	if (sbx->results == NULL)
 		return;
 	rc = vg_sbx_results_script(sbx->results, s->index + 1, s->plugin->name,
-				   s->key, vg_sbx_kind_name(s->kind),
+				   s->key, s->file, vg_sbx_kind_name(s->kind),
 				   s->enabled && !s->disabled,
 				   enabled_source_name(s));
 	if (rc < 0)
@@ -136,9 +149,93 @@ script_failed(struct vg_sbx *sbx, struct vg_sbx_script *s, const char *hook,
 	maybe_close(s->plugin);
 }
 
+/* Returns how long a batch may start hooks, in nanoseconds (0: no limit). */
+static uint64_t
+batch_budget_ns(const struct vg_sbx_options *opt)
+{
+	uint64_t deadline = (uint64_t)opt->deadline_ms * 1000000;
+	uint64_t reserve = (uint64_t)opt->hook_budget_ms * 1000000 +
+			   deadline / 10;
+
+	if (reserve > deadline / 2)
+		reserve = deadline / 2;
+	return deadline - reserve;
+}
+
+/* Starts the time budget of a batch or of the teardowns. */
+static void
+start_budget(struct vg_sbx *sbx)
+{
+	uint64_t budget = batch_budget_ns(&sbx->opt);
+
+	sbx->batch_limit_ns = budget != 0 ? vg_sbx_budget_now_ns() + budget : 0;
+	sbx->batch_skipped = 0;
+	sbx->first_skipped = NULL;
+}
+
 /*
- * Calls hook slot <slot> of <s> (or its "all" hook) for <element>.
- * Returns false when the script has neither.
+ * Returns true when no hook may start now (<now> from the budget clock),
+ * counting <s> as skipped.
+ */
+static bool
+budget_spent(struct vg_sbx *sbx, const struct vg_sbx_script *s, uint64_t now)
+{
+	if (sbx->batch_limit_ns == 0 || now < sbx->batch_limit_ns)
+		return false;
+	if (sbx->batch_skipped++ == 0)
+		sbx->first_skipped = s;
+	return true;
+}
+
+/*
+ * Ends the time budget of a batch (<teardown> false) or of the teardowns:
+ * counts the hooks left out for vigild and logs them. Batches log at most
+ * one line a second, which sums the batches since the previous line.
+ */
+static void
+end_budget(struct vg_sbx *sbx, bool teardown)
+{
+	const struct vg_sbx_script *first = sbx->first_skipped;
+	unsigned long long budget_ms = batch_budget_ns(&sbx->opt) / 1000000;
+	unsigned int skipped = sbx->batch_skipped;
+	uint64_t now;
+
+	sbx->batch_limit_ns = 0;
+	if (skipped == 0)
+		return;
+	sbx->hooks_skipped += skipped;
+	if (sbx->results != NULL)
+		vg_sbx_results_count_skipped(sbx->results, skipped);
+	sbx->batch_skipped = 0;
+	sbx->first_skipped = NULL;
+
+	if (teardown) {
+		VG_WARN(VG_SBX_TAG, "teardown ran out of time: teardowns start only in the first %llu ms of a stop (deadline_ms=%u hook_budget_ms=%u); hooks_skipped=%u, from plugin=%s script=%s on",
+			budget_ms, sbx->opt.deadline_ms,
+			sbx->opt.hook_budget_ms, skipped, first->plugin->name,
+			first->key);
+		return;
+	}
+	sbx->skip_unlogged_hooks += skipped;
+	sbx->skip_unlogged_batches++;
+	now = vg_sbx_now_ns();
+	if (sbx->skip_log_ns != 0 &&
+	    now - sbx->skip_log_ns < SKIP_LOG_INTERVAL_NS)
+		return;
+	VG_WARN(VG_SBX_TAG, "batch ran out of time: hooks start only in the first %llu ms of a batch (deadline_ms=%u hook_budget_ms=%u); hooks_skipped=%llu in batches=%u since the last such line, the latest from plugin=%s script=%s on (hooks_skipped_total=%llu)",
+		budget_ms, sbx->opt.deadline_ms, sbx->opt.hook_budget_ms,
+		(unsigned long long)sbx->skip_unlogged_hooks,
+		sbx->skip_unlogged_batches, first->plugin->name, first->key,
+		(unsigned long long)sbx->hooks_skipped);
+	sbx->skip_log_ns = now;
+	sbx->skip_unlogged_hooks = 0;
+	sbx->skip_unlogged_batches = 0;
+}
+
+/*
+ * Calls hook slot <slot> of <s> (or its "all" hook) for <element>, unless
+ * the batch's time budget is spent. Returns false when the script has
+ * neither hook.
  */
 static bool
 call_hook(struct vg_sbx *sbx, struct vg_sbx_script *s, int slot,
@@ -149,6 +246,7 @@ call_hook(struct vg_sbx *sbx, struct vg_sbx_script *s, int slot,
 	lua_State *L = plugin->L;
 	int ref = s->hook_ref[slot];
 	int nargs = 2;
+	uint64_t now;
 	int rc;
 
 	if (ref == LUA_NOREF) {
@@ -157,6 +255,10 @@ call_hook(struct vg_sbx *sbx, struct vg_sbx_script *s, int slot,
 			return false;
 		nargs = 3;
 	}
+	/* One clock read serves the batch budget and the hook's own. */
+	now = vg_sbx_budget_now_ns();
+	if (budget_spent(sbx, s, now))
+		return true;
 	sbx->run_plugin = plugin;
 	sbx->run_script = s;
 	sbx->run_hook = hook;
@@ -173,7 +275,8 @@ call_hook(struct vg_sbx *sbx, struct vg_sbx_script *s, int slot,
 	lua_rawgeti(L, LUA_REGISTRYINDEX, s->conf_ref);
 	if (nargs == 3)
 		lua_pushstring(L, hook);
-	rc = vg_sbx_state_call(plugin, nargs, 0, sbx->opt.hook_budget_ms);
+	rc = vg_sbx_state_call_from(plugin, nargs, 0, sbx->opt.hook_budget_ms,
+				    now);
 
 	vg_sbx_proxy_set(plugin, kind, NULL);
 	sbx->run_plugin = NULL;
@@ -299,6 +402,7 @@ vg_sbx_dispatch_batch(struct vg_sbx *sbx, const Vigil__V1__EventBatch *batch)
 	size_t i;
 
 	sbx->batch_time_us = batch->time_us;
+	start_budget(sbx);
 	for (i = 0; i < batch->n_flows; i++)
 		dispatch_flow(sbx, batch->flows[i]);
 	if (slot >= 0 && slot < VG_SBX_HOOK_ALL) {
@@ -315,6 +419,7 @@ vg_sbx_dispatch_batch(struct vg_sbx *sbx, const Vigil__V1__EventBatch *batch)
 					  (void *const *)&batch->system, 1);
 	}
 	report_suppressed(sbx);
+	end_budget(sbx, false);
 	if (sbx->status_script != NULL)
 		atomic_store_explicit(sbx->status_script, 0,
 				      memory_order_relaxed);
@@ -327,13 +432,18 @@ vg_sbx_dispatch_teardown(struct vg_sbx *sbx)
 {
 	size_t i;
 
+	start_budget(sbx);
 	for (i = 0; i < sbx->n_scripts; i++) {
 		struct vg_sbx_script *s = sbx->scripts[i];
 		struct vg_sbx_plugin *plugin = s->plugin;
 		lua_State *L = plugin->L;
+		uint64_t now;
 		int rc;
 
 		if (!runnable(s) || s->teardown_ref == LUA_NOREF)
+			continue;
+		now = vg_sbx_budget_now_ns();
+		if (budget_spent(sbx, s, now))
 			continue;
 		sbx->run_plugin = plugin;
 		sbx->run_script = s;
@@ -343,7 +453,8 @@ vg_sbx_dispatch_teardown(struct vg_sbx *sbx)
 		sbx->run_outputs = 0;
 		lua_rawgeti(L, LUA_REGISTRYINDEX, s->teardown_ref);
 		lua_rawgeti(L, LUA_REGISTRYINDEX, s->conf_ref);
-		rc = vg_sbx_state_call(plugin, 1, 0, sbx->opt.hook_budget_ms);
+		rc = vg_sbx_state_call_from(plugin, 1, 0,
+					    sbx->opt.hook_budget_ms, now);
 		sbx->run_plugin = NULL;
 		sbx->run_script = NULL;
 		if (rc != 0) {
@@ -358,4 +469,5 @@ vg_sbx_dispatch_teardown(struct vg_sbx *sbx)
 			lua_pop(L, 1);
 		}
 	}
+	end_budget(sbx, true);
 }

@@ -64,8 +64,8 @@ vg_sbx_now_ns(void)
  * which showed in profiles at one read per hook call. Its resolution (a
  * kernel tick, 1 to 10 ms) is fine for budgets of tens of milliseconds.
  */
-static uint64_t
-budget_now_ns(void)
+uint64_t
+vg_sbx_budget_now_ns(void)
 {
 	struct timespec ts;
 
@@ -115,7 +115,8 @@ budget_hook(lua_State *L, lua_Debug *ar)
 	struct vg_sbx_plugin *plugin = vg_sbx_state_plugin(L);
 
 	(void)ar;
-	if (plugin->deadline_ns == 0 || budget_now_ns() < plugin->deadline_ns)
+	if (plugin->deadline_ns == 0 ||
+	    vg_sbx_budget_now_ns() < plugin->deadline_ns)
 		return;
 	/*
 	 * From now on every instruction raises the error again, so a hook
@@ -480,12 +481,20 @@ int
 vg_sbx_state_call(struct vg_sbx_plugin *plugin, int nargs, int nresults,
 		  unsigned int budget_ms)
 {
+	return vg_sbx_state_call_from(plugin, nargs, nresults, budget_ms,
+				      vg_sbx_budget_now_ns());
+}
+
+int
+vg_sbx_state_call_from(struct vg_sbx_plugin *plugin, int nargs, int nresults,
+		       unsigned int budget_ms, uint64_t start_ns)
+{
 	lua_State *L = plugin->L;
 	int rc;
 
 	plugin->budget_ms = budget_ms;
 	plugin->budget_exhausted = false;
-	plugin->deadline_ns = budget_now_ns() + budget_ms * 1000000ull;
+	plugin->deadline_ns = start_ns + budget_ms * 1000000ull;
 	rc = lua_pcall(L, nargs, nresults, 0);
 	plugin->deadline_ns = 0;
 	if (plugin->budget_exhausted) {

@@ -10,7 +10,12 @@
  * for, and puts one ResultBatch per batch that produced anything on the
  * result ring. With nothing to read it announces on every input ring that
  * it will sleep and waits on the wake eventfd, for at most a second so a
- * lost wake-up costs a second, not a hang.
+ * lost wake-up costs a second, not a hang. vigild's heartbeats are empty
+ * batches on the control ring and are handled like any other.
+ *
+ * SIGTERM ends the loop after the batch being run. The scripts'
+ * teardown() functions then run within a batch's time budget, their
+ * results are sent, and the process exits 0.
  *
  * vigild reloads plugins or configuration by restarting the process. The
  * sandbox never reads a file after start-up, and could not once the
@@ -94,6 +99,10 @@ usage(FILE *out)
 		"loops escape the hook budget\n"
 		"  --hook-budget-ms MS   time one hook call may run (default "
 		"100)\n"
+		"  --deadline-ms MS      vigild's plugins.deadline_ms: a batch "
+		"starts hooks only\n"
+		"                        while it has time left before it "
+		"(default: no limit)\n"
 		"  --check               load and validate, print one line per "
 		"plugin and per error\n"
 		"  --check-config FILE   check plugins.scripts of FILE against "
@@ -162,7 +171,7 @@ parse_args(int argc, char **argv, struct args *a)
 	enum {
 		O_SHM = 256, O_WAKE, O_NOTIFY, O_PLUGINS, O_CONFIG, O_ID,
 		O_USER, O_MEMORY, O_DISABLE, O_JIT, O_BUDGET, O_CHECK, O_HELP, O_PAGE,
-		O_CHECK_CONFIG, O_DIRS_MISSING,
+		O_CHECK_CONFIG, O_DIRS_MISSING, O_DEADLINE,
 	};
 	static const struct option options[] = {
 		{ "shm-fd", required_argument, NULL, O_SHM },
@@ -181,6 +190,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "page", no_argument, NULL, O_PAGE },
 		{ "check-config", required_argument, NULL, O_CHECK_CONFIG },
 		{ "plugin-dirs-missing", no_argument, NULL, O_DIRS_MISSING },
+		{ "deadline-ms", required_argument, NULL, O_DEADLINE },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int fd;
@@ -238,6 +248,11 @@ parse_args(int argc, char **argv, struct args *a)
 		case O_BUDGET:
 			if (parse_uint(optarg, 1, 3600000,
 				       &a->opt.hook_budget_ms) != 0)
+				bad = "milliseconds, 1..3600000";
+			break;
+		case O_DEADLINE:
+			if (parse_uint(optarg, 1, 3600000,
+				       &a->opt.deadline_ms) != 0)
 				bad = "milliseconds, 1..3600000";
 			break;
 		case O_CHECK:
@@ -544,7 +559,9 @@ drain_ring(struct loop *lp, unsigned int r)
 	struct vg_shm_ring_ref *ring = &lp->shm->rings[r];
 	int count = 0;
 
-	while (count < MESSAGES_PER_TURN) {
+	/* A stop request ends the turn after the batch being run, so
+	 * teardown starts within one batch of SIGTERM. */
+	while (count < MESSAGES_PER_TURN && !stop_requested) {
 		uint64_t tail = atomic_load(&ring->shared->tail);
 		ssize_t n = vg_shm_ring_get(ring, lp->buf, lp->cap);
 

@@ -47,6 +47,8 @@ struct vg_sbx_results {
 	uint64_t seq;
 	uint64_t put_seq;             /* seq of the last batch in the ring */
 	uint64_t events_seen;
+	uint64_t hooks_skipped;
+	uint64_t hooks_skipped_sent;  /* the total the last batch carried */
 	uint64_t dropped_unreported;
 	struct vg_sbx_results_stats stats;
 	uint8_t *pack_buf;
@@ -409,7 +411,7 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 int
 vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 		      const char *plugin, const char *script,
-		      const char *kind, bool enabled,
+		      const char *file, const char *kind, bool enabled,
 		      const char *enabled_source)
 {
 	Vigil__V1__ScriptInfo *info = arena_alloc(res, sizeof(*info));
@@ -420,11 +422,13 @@ vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 	info->index = index;
 	info->plugin = arena_strdup(res, plugin);
 	info->script = arena_strdup(res, script);
+	info->file = arena_strdup(res, file);
 	info->kind = arena_strdup(res, kind);
 	info->enabled = enabled;
 	info->enabled_source = arena_strdup(res, enabled_source);
 	if (info->plugin == NULL || info->script == NULL ||
-	    info->kind == NULL || info->enabled_source == NULL)
+	    info->file == NULL || info->kind == NULL ||
+	    info->enabled_source == NULL)
 		return -ENOMEM;
 	return added(res, &res->scripts, info);
 }
@@ -433,6 +437,12 @@ void
 vg_sbx_results_count_events(struct vg_sbx_results *res, uint64_t n)
 {
 	res->events_seen += n;
+}
+
+void
+vg_sbx_results_count_skipped(struct vg_sbx_results *res, uint64_t n)
+{
+	res->hooks_skipped += n;
 }
 
 size_t
@@ -497,12 +507,13 @@ vg_sbx_results_flush(struct vg_sbx_results *res)
 	size_t len;
 	int rc;
 
-	if (items == 0)
+	if (items == 0 && res->hooks_skipped == res->hooks_skipped_sent)
 		return 0;
 	report_drops(res);
 	batch.version = VIGIL__V1__SCHEMA_VERSION__SCHEMA_VERSION_1;
 	batch.seq = ++res->seq;
 	batch.events_seen = res->events_seen;
+	batch.hooks_skipped = res->hooks_skipped;
 	batch.n_statuses = res->statuses.count;
 	batch.statuses = (Vigil__V1__FlowStatus **)res->statuses.items;
 	batch.n_triggers = res->triggers.count;
@@ -536,6 +547,7 @@ vg_sbx_results_flush(struct vg_sbx_results *res)
 	if (rc != 0)
 		goto drop;
 	res->put_seq = batch.seq;
+	res->hooks_skipped_sent = batch.hooks_skipped;
 	res->stats.sent++;
 	res->stats.items += items;
 	clear_items(res);

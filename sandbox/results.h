@@ -93,18 +93,26 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 
 /*
  * Describes loaded script <index> (1-based) for vigild's supervisor: its
- * plugin, key and kind, whether it runs, and <enabled_source>, what decided
- * that ("default", "config", "setup", "error" or "failures").
+ * plugin, key, file and kind, whether it runs, and <enabled_source>, what
+ * decided that ("default", "config", "setup", "error" or "failures").
  */
 int
 vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 		      const char *plugin, const char *script,
-		      const char *kind, bool enabled,
+		      const char *file, const char *kind, bool enabled,
 		      const char *enabled_source);
 
 /* Adds <n> to the flow events handled, reported as events_seen. */
 void
 vg_sbx_results_count_events(struct vg_sbx_results *res, uint64_t n);
+
+/*
+ * Adds <n> to the hook calls skipped, reported as hooks_skipped. The next
+ * flush sends a batch even when no item is waiting, so vigild learns the
+ * new total.
+ */
+void
+vg_sbx_results_count_skipped(struct vg_sbx_results *res, uint64_t n);
 
 /* Returns the number of items waiting to be sent. */
 size_t

@@ -213,6 +213,7 @@ typedef void (*vg_sbx_config_report_fn)(struct vg_sbx *sbx, bool error,
 struct vg_sbx_options {
 	unsigned int memory_mb;        /* --memory-mb */
 	unsigned int hook_budget_ms;   /* --hook-budget-ms */
+	unsigned int deadline_ms;      /* --deadline-ms, 0: batches unbounded */
 	const char *config_file;       /* --config, or NULL */
 	char **disable;                /* --disable plugin names */
 	size_t n_disable;
@@ -266,6 +267,19 @@ struct vg_sbx {
 	unsigned int n_run_statuses;
 	uint64_t batch_time_us;
 	_Atomic uint32_t *status_script; /* shm status.script, or NULL */
+
+	/*
+	 * The batch time budget (see dispatch.c): no hook starts once the
+	 * coarse clock reaches batch_limit_ns (0: no limit). The counts
+	 * are of hook calls left out.
+	 */
+	uint64_t batch_limit_ns;
+	unsigned int batch_skipped;    /* in the batch being run */
+	const struct vg_sbx_script *first_skipped;
+	uint64_t hooks_skipped;        /* since the process started */
+	uint64_t skip_log_ns;          /* time of the last line about them */
+	uint64_t skip_unlogged_hooks;  /* skipped since that line */
+	unsigned int skip_unlogged_batches;
 };
 
 /* Returns the plugin a Lua state belongs to (its allocator's data). */
@@ -288,6 +302,14 @@ vg_sbx_kind_name(enum vg_sbx_kind kind);
 /* Returns a monotonic clock reading in nanoseconds. */
 uint64_t
 vg_sbx_now_ns(void);
+
+/*
+ * Returns the coarse monotonic clock that hook budgets are measured on, in
+ * nanoseconds: cheaper to read than vg_sbx_now_ns(), and up to a kernel
+ * tick (1 to 10 ms) behind it.
+ */
+uint64_t
+vg_sbx_budget_now_ns(void);
 
 /* --- loader.c: plugin folders, manifests, definitions ---------------- */
 
@@ -322,7 +344,10 @@ vg_sbx_guess_line(const char *source, const char *name);
 unsigned int
 vg_sbx_guess_value_line(const char *source, const char *value);
 
-/* Calls every teardown() and closes every Lua state; frees everything. */
+/*
+ * Closes every Lua state and frees everything. It calls no teardown(), so
+ * a caller that wants them runs vg_sbx_dispatch_teardown() first.
+ */
 void
 vg_sbx_free(struct vg_sbx *sbx);
 
@@ -526,6 +551,14 @@ int
 vg_sbx_state_call(struct vg_sbx_plugin *plugin, int nargs, int nresults,
 		  unsigned int budget_ms);
 
+/*
+ * Calls like vg_sbx_state_call(), with the budget counted from <start_ns>,
+ * a reading of vg_sbx_budget_now_ns() the caller has just taken.
+ */
+int
+vg_sbx_state_call_from(struct vg_sbx_plugin *plugin, int nargs, int nresults,
+		       unsigned int budget_ms, uint64_t start_ns);
+
 /* Registers <plugin>'s compiled module <name> for require(). */
 int
 vg_sbx_state_add_module(struct vg_sbx_plugin *plugin, const char *name,
@@ -595,7 +628,10 @@ vg_sbx_api_count_output(lua_State *L, struct vg_sbx *sbx);
 void
 vg_sbx_dispatch_batch(struct vg_sbx *sbx, const Vigil__V1__EventBatch *batch);
 
-/* Calls teardown() of every enabled script. */
+/*
+ * Calls teardown() of every enabled script within the same time budget
+ * as a batch. The teardowns left out are counted in hooks_skipped.
+ */
 void
 vg_sbx_dispatch_teardown(struct vg_sbx *sbx);
 

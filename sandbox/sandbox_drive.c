@@ -345,9 +345,9 @@ print_result(struct drive *d, const Vigil__V1__ResultBatch *rb)
 	}
 	vg_sbx_buf_printf(b, "{\"type\":\"batch\",\"seq\":%" PRIu64
 			  ",\"gap\":%" PRIu64 ",\"events_seen\":%" PRIu64
-			  ",\"version\":%u}", rb->seq,
-			  rb->seq - d->result_seq - 1, rb->events_seen,
-			  rb->version);
+			  ",\"hooks_skipped\":%" PRIu64 ",\"version\":%u}",
+			  rb->seq, rb->seq - d->result_seq - 1,
+			  rb->events_seen, rb->hooks_skipped, rb->version);
 	emit(d);
 	d->result_seq = rb->seq;
 }

@@ -628,6 +628,153 @@ test_output_limit_per_hook(void **state)
 	assert_string_equal(e->batches[0]->triggers[0]->entity_value, "v1");
 }
 
+/* Returns the hooks_skipped total of the last result batch of the run. */
+static uint64_t
+last_hooks_skipped(struct env *e)
+{
+	assert_true(e->n_batches > 0);
+	return e->batches[e->n_batches - 1]->hooks_skipped;
+}
+
+/*
+ * 30 hooks of at least 20 ms each against a deadline_ms of 400: with a
+ * hook budget of 100 ms no hook starts after 260 ms, so the batch skips
+ * the rest. Each hook sets its status before it spins, so a hook that
+ * overruns its own budget on a loaded machine still counts as called.
+ */
+static void
+test_batch_budget_skips_hooks(void **state)
+{
+	struct env *e = *state;
+	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
+	Vigil__V1__FlowEvent fe[30];
+	Vigil__V1__FlowEvent *flows[30];
+	uint64_t skipped;
+	size_t i;
+
+	e->sbx.opt.deadline_ms = 400;
+	e->sbx.opt.hook_budget_ms = 100;
+	put_file(e, "plugins/g/b/manifest.lua", manifest);
+	put_file(e, "plugins/g/b/status_definitions/s.lua",
+		 "return { key = \"b_called\", title = \"S\", score = 5 }\n");
+	put_file(e, "plugins/g/b/user_scripts/flow/b.lua",
+		 "return { key = \"b\", hooks = { protocolDetected = "
+		 "function(flow)\n"
+		 "  flow:setStatus('b_called')\n"
+		 "  local t = os.clock()\n"
+		 "  while os.clock() - t < 0.02 do end\n"
+		 "end } }\n");
+	load(e);
+	for (i = 0; i < 30; i++) {
+		flow_init(&fe[i], i + 1, 6, "TLS");
+		flows[i] = &fe[i];
+	}
+	batch.n_flows = 30;
+	batch.flows = flows;
+	run(e, &batch);
+	skipped = last_hooks_skipped(e);
+	assert_true(skipped > 0);
+	assert_int_equal(count_statuses(e, "b_called", 0) + skipped, 30);
+	/* Hooks run in event order, so the first flow's ran. */
+	assert_int_equal(count_statuses(e, "b_called", 1), 1);
+	assert_int_equal(e->batches[e->n_batches - 1]->events_seen, 30);
+	assert_int_equal(e->sbx.hooks_skipped, skipped);
+
+	/* The next batch has a budget of its own. */
+	batch.n_flows = 1;
+	run(e, &batch);
+	assert_int_equal(count_statuses(e, "b_called", 1), 1);
+	assert_int_equal(last_hooks_skipped(e), skipped);
+}
+
+/* Without --deadline-ms a batch runs every hook, however long. */
+static void
+test_batch_without_deadline_runs_all(void **state)
+{
+	struct env *e = *state;
+	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
+	Vigil__V1__FlowEvent fe[10];
+	Vigil__V1__FlowEvent *flows[10];
+	size_t i;
+
+	e->sbx.opt.hook_budget_ms = 100;
+	put_file(e, "plugins/g/b/manifest.lua", manifest);
+	put_file(e, "plugins/g/b/status_definitions/s.lua",
+		 "return { key = \"b_called\", title = \"S\", score = 5 }\n");
+	put_file(e, "plugins/g/b/user_scripts/flow/b.lua",
+		 "return { key = \"b\", hooks = { protocolDetected = "
+		 "function(flow)\n"
+		 "  flow:setStatus('b_called')\n"
+		 "  local t = os.clock()\n"
+		 "  while os.clock() - t < 0.02 do end\n"
+		 "end } }\n");
+	load(e);
+	for (i = 0; i < 10; i++) {
+		flow_init(&fe[i], i + 1, 6, "TLS");
+		flows[i] = &fe[i];
+	}
+	batch.n_flows = 10;
+	batch.flows = flows;
+	run(e, &batch);
+	assert_int_equal(count_statuses(e, "b_called", 0), 10);
+	assert_int_equal(last_hooks_skipped(e), 0);
+}
+
+/*
+ * Four teardowns of at least 100 ms each against a deadline_ms of 400
+ * and a hook budget of 150 ms: none starts after 210 ms, so the last ones
+ * are skipped and counted.
+ */
+static void
+test_teardown_within_budget(void **state)
+{
+	struct env *e = *state;
+	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
+	char path[64];
+	char text[512];
+	uint64_t skipped;
+	int i;
+
+	e->sbx.opt.deadline_ms = 400;
+	e->sbx.opt.hook_budget_ms = 150;
+	put_file(e, "plugins/g/t/manifest.lua", manifest);
+	put_file(e, "plugins/g/t/alert_definitions/a.lua",
+		 "return { key = 't_down', title = 'T', severity = 'info' }\n");
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path),
+			 "plugins/g/t/user_scripts/system/t%d.lua", i);
+		snprintf(text, sizeof(text),
+			 "return { key = 't%d', hooks = { day = function() end "
+			 "},\n"
+			 "  teardown = function()\n"
+			 "    alerts.trigger('t_down', { value = 'v%d' })\n"
+			 "    local t = os.clock()\n"
+			 "    while os.clock() - t < 0.1 do end\n"
+			 "  end }\n", i, i);
+		put_file(e, path, text);
+	}
+	load(e);
+	run(e, &batch);
+	free_batches(e);
+	vg_sbx_dispatch_teardown(&e->sbx);
+	vg_sbx_results_flush(e->sbx.results);
+	for (;;) {
+		ssize_t n = vg_shm_ring_get(&e->ring, e->buf, RING_BYTES);
+
+		if (n <= 0)
+			break;
+		e->batches[e->n_batches] = vigil__v1__result_batch__unpack(
+			NULL, (size_t)n, e->buf);
+		assert_non_null(e->batches[e->n_batches]);
+		e->n_batches++;
+	}
+	skipped = last_hooks_skipped(e);
+	assert_true(skipped > 0);
+	assert_true(count_items(e, N_TRIGGERS) > 0);
+	assert_int_equal(count_items(e, N_TRIGGERS) + skipped, 4);
+	assert_string_equal(e->batches[0]->triggers[0]->entity_value, "v0");
+}
+
 int
 main(void)
 {
@@ -642,6 +789,9 @@ main(void)
 		T(test_errors_per_batch_summarised),
 		T(test_heap_limit_is_per_plugin),
 		T(test_output_limit_per_hook),
+		T(test_batch_budget_skips_hooks),
+		T(test_batch_without_deadline_runs_all),
+		T(test_teardown_within_budget),
 	};
 #undef T
 

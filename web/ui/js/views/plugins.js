@@ -18,7 +18,8 @@ const SANDBOX_COUNTERS = [
   'events_seen', 'events_lost', 'result_batches', 'result_bad', 'statuses',
   'statuses_dropped', 'alerts_triggered', 'alerts_released', 'ts_points',
   'plugin_errors', 'sandbox_starts', 'sandbox_exits', 'deadline_kills',
-  'control_dropped', 'plugins_disabled',
+  'heartbeat_kills', 'teardown_kills', 'hooks_skipped', 'control_dropped',
+  'plugins_disabled',
 ];
 
 // The value of `enabled` in a script's settings as vigil-sandbox reads
