@@ -236,6 +236,10 @@ get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size)
 		return fail(ld, node, "expected a string, got %s",
 			    node_kind(node));
 	text = scalar_text(node);
+	/* YAML's "\0" escape puts a NUL byte inside a scalar, where it
+	 * would silently cut the C string short. */
+	if (memchr(text, '\0', node->data.scalar.length) != NULL)
+		return fail(ld, node, "contains a NUL byte; remove it");
 	if (text[0] == '\0')
 		return fail(ld, node, "must not be empty");
 	if (strlen(text) >= size)

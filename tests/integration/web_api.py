@@ -1289,28 +1289,34 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
         f.write("not a certificate\n")
     missing = os.path.join(tmp, "missing.pem")
     tls = f"  static_dir: {static}\n"
+    # Each case: name, text replaced, replacement, the key whose value the
+    # message points at (None: listen's second entry), the message, and
+    # whether it is a warning about this machine or an error in the file.
     cases = [
         ("cert-missing", tls, tls + f"  tls_certificate: {missing}\n"
          f"  tls_key: {missing}\n", "tls_certificate",
          f"web.tls_certificate: cannot read '{missing}': "
-         "No such file or directory"),
+         "No such file or directory", "machine"),
         ("cert-garbage", tls, tls + f"  tls_certificate: {bad_pem}\n"
          f"  tls_key: {bad_pem}\n", "tls_certificate",
          f"web.tls_certificate: '{bad_pem}' cannot be loaded: "
-         "PEM routines: no start line"),
+         "PEM routines: no start line", "machine"),
         ("static-missing", f"static_dir: {static}",
          f"static_dir: {tmp}/no-such-ui", "static_dir",
          f"web.static_dir: cannot read '{tmp}/no-such-ui': "
-         "No such file or directory"),
+         "No such file or directory", "machine"),
         ("listen-twice", f'listen: ["127.0.0.1:{port}"]',
          f'listen: ["127.0.0.1:{port}", "127.0.0.1:{port}"]', None,
          f"web.listen[1]: '127.0.0.1:{port}' is listed twice "
-         "(also listen[0])"),
+         "(also listen[0])", "error"),
+        ("password-nul", f'admin_password: "{ADMIN_PASSWORD}"',
+         'admin_password: "a\\0bcdefghijkl"', "admin_password",
+         "web.admin_password: contains a NUL byte; remove it", "error"),
     ]
     # Both TLS files are missing there: a warning each.
     warning_counts = {"cert-missing": 2}
-    for name, old, new, key, message in cases:
-        machine = key is not None
+    for name, old, new, key, message, kind in cases:
+        machine = kind == "machine"
         warnings = warning_counts.get(name, 1)
         plural = "s" if warnings > 1 else ""
         path = variant(name, old, new)

@@ -1186,6 +1186,17 @@ test_web_check_data_dir_parents(void **state)
 	unlink(file);
 }
 
+static void
+test_string_with_nul_byte(void **state)
+{
+	(void)state;
+	/* "\0" in a double-quoted YAML scalar is a NUL byte. */
+	expect_error("web:\n  admin_password: \"a\\0bcdefghijkl\"\n",
+		     "t.yaml:2:19: web.admin_password: contains a NUL byte; remove it");
+	expect_error("flows:\n  output: \"/tmp/a\\0/flows.jsonl\"\n",
+		     "t.yaml:2:11: flows.output: contains a NUL byte; remove it");
+}
+
 int
 main(void)
 {
@@ -1270,6 +1281,7 @@ main(void)
 		cmocka_unit_test(test_web_check_static_dir_missing),
 		cmocka_unit_test(test_web_check_certificate_missing),
 		cmocka_unit_test(test_web_check_data_dir_parents),
+		cmocka_unit_test(test_string_with_nul_byte),
 	};
 
 	return cmocka_run_group_tests(tests, write_test_pcap, NULL);
