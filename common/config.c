@@ -989,6 +989,10 @@ OUTPUT_FIELD(alert_database_field, alerts.database, OUTPUT_DATABASE);
 static const char *
 file_type_name(mode_t mode)
 {
+	if (S_ISREG(mode))
+		return "regular file";
+	if (S_ISDIR(mode))
+		return "directory";
 	if (S_ISBLK(mode))
 		return "block device";
 	if (S_ISCHR(mode))
@@ -2589,8 +2593,9 @@ vg_config_check_web(const struct vg_config *cfg,
 			return rc;
 	}
 	if (web->static_dir[0] != '\0') {
-		if (stat(web->static_dir, &st) != 0 ||
-		    access(web->static_dir, R_OK | X_OK) != 0)
+		/* The type first: access() on a file without the execute bit
+		 * would report "Permission denied" for what is not a folder. */
+		if (stat(web->static_dir, &st) != 0)
 			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
 							  "web.static_dir", err, err_len,
 							  "cannot read '%s': %s",
@@ -2599,8 +2604,15 @@ vg_config_check_web(const struct vg_config *cfg,
 		else if (!S_ISDIR(st.st_mode))
 			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
 							  "web.static_dir", err, err_len,
-							  "'%s' is not a directory",
-							  web->static_dir);
+							  "'%s' is a %s, not a directory",
+							  web->static_dir,
+							  file_type_name(st.st_mode));
+		else if (access(web->static_dir, R_OK | X_OK) != 0)
+			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
+							  "web.static_dir", err, err_len,
+							  "cannot read '%s': %s",
+							  web->static_dir,
+							  strerror(errno));
 		if (rc != 0)
 			return rc;
 	}

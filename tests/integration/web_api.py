@@ -1288,6 +1288,9 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
     with open(bad_pem, "w") as f:
         f.write("not a certificate\n")
     missing = os.path.join(tmp, "missing.pem")
+    # A file without the execute bit, where a folder is expected.
+    static_file = os.path.join(static, "index.html")
+    os.chmod(static_file, 0o644)
     tls = f"  static_dir: {static}\n"
     # Each case: name, text replaced, replacement, the key whose value the
     # message points at (None: listen's second entry), the message, and
@@ -1305,6 +1308,10 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
          f"static_dir: {tmp}/no-such-ui", "static_dir",
          f"web.static_dir: cannot read '{tmp}/no-such-ui': "
          "No such file or directory", "machine"),
+        ("static-file", f"static_dir: {static}",
+         f"static_dir: {static_file}", "static_dir",
+         f"web.static_dir: '{static_file}' is a regular file, "
+         "not a directory", "machine"),
         ("listen-twice", f'listen: ["127.0.0.1:{port}"]',
          f'listen: ["127.0.0.1:{port}", "127.0.0.1:{port}"]', None,
          f"web.listen[1]: '127.0.0.1:{port}' is listed twice "

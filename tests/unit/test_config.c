@@ -1197,6 +1197,33 @@ test_string_with_nul_byte(void **state)
 		     "t.yaml:2:11: flows.output: contains a NUL byte; remove it");
 }
 
+static void
+test_web_check_static_dir_is_file(void **state)
+{
+	char file[64];
+	char text[256];
+	char message[512];
+	FILE *f;
+
+	(void)state;
+	/* Mode 0644: access(X_OK) fails on it with EACCES. */
+	snprintf(file, sizeof(file), "/tmp/vigil-test-static.%ld",
+		 (long)getpid());
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(file, 0644), 0);
+	snprintf(text, sizeof(text), "web:\n  data_dir: /tmp\n  static_dir: %s\n",
+		 file);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:15: web.static_dir: '%s' is a regular file, not a directory",
+		 file);
+	assert_string_equal(err, message);
+	unlink(file);
+}
+
 int
 main(void)
 {
@@ -1282,6 +1309,7 @@ main(void)
 		cmocka_unit_test(test_web_check_certificate_missing),
 		cmocka_unit_test(test_web_check_data_dir_parents),
 		cmocka_unit_test(test_string_with_nul_byte),
+		cmocka_unit_test(test_web_check_static_dir_is_file),
 	};
 
 	return cmocka_run_group_tests(tests, write_test_pcap, NULL);
