@@ -1292,6 +1292,7 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
     static_file = os.path.join(static, "index.html")
     os.chmod(static_file, 0o644)
     tls = f"  static_dir: {static}\n"
+    data_line = f"data_dir: {tmp}/web-data"
     # Each case: name, text replaced, replacement, the key whose value the
     # message points at (None: listen's second entry), the message, and
     # whether it is a warning about this machine or an error in the file.
@@ -1316,6 +1317,12 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
          f'listen: ["127.0.0.1:{port}", "127.0.0.1:{port}"]', None,
          f"web.listen[1]: '127.0.0.1:{port}' is listed twice "
          "(also listen[0])", "error"),
+        ("data-dir-proc", data_line, "data_dir: /proc/vigil", "data_dir",
+         "web.data_dir: '/proc/vigil' is under /proc, which is not for "
+         "ordinary files; choose a path on a disk or tmpfs", "error"),
+        ("data-dir-device", data_line, "data_dir: /dev/null", "data_dir",
+         "web.data_dir: '/dev/null' is a character device; give a "
+         "directory", "error"),
         ("password-nul", f'admin_password: "{ADMIN_PASSWORD}"',
          'admin_password: "a\\0bcdefghijkl"', "admin_password",
          "web.admin_password: contains a NUL byte; remove it", "error"),
@@ -1367,6 +1374,20 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
                      "(null)" not in out.stderr,
                      f"start with {name}: {out.returncode} "
                      f"{out.stderr.strip()!r}")
+    # --set-password writes web.data_dir too, and checks it first.
+    path = variant("set-password-proc", data_line, "data_dir: /proc/vigil")
+    line, column = position(path, "data_dir")
+    out = subprocess.run([web_path, "-c", path, "--set-password", "other"],
+                         input="other-password-1\n", text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=60)
+    want = (f"vigil-web: {path}:{line}:{column}: web.data_dir: "
+            "'/proc/vigil' is under /proc, which is not for ordinary files; "
+            "choose a path on a disk or tmpfs\n")
+    checks.check(out.returncode == 1 and out.stdout == "" and
+                 out.stderr == want,
+                 f"--set-password with data_dir in /proc: {out.returncode} "
+                 f"{out.stdout!r} {out.stderr!r}, expected {want!r}")
 
 
 PAGE_PLUGIN_MANIFEST = ('return { title = "Test", description = "Test", '

@@ -1224,6 +1224,93 @@ test_web_check_static_dir_is_file(void **state)
 	unlink(file);
 }
 
+static void
+test_web_check_data_dir_under_proc(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+	static const char message[] =
+		"t.yaml:2:13: web.data_dir: '/proc/vigil' is under /proc, which is not for ordinary files; choose a path on a disk or tmpfs";
+
+	(void)state;
+	assert_int_equal(parse("web:\n  data_dir: /proc/vigil\n"), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, message);
+	/* An error in --check-config too, not a warning about this machine. */
+	assert_int_equal(vg_config_check_web(&cfg, &report, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, message);
+	assert_int_equal(report.warnings, 0);
+	assert_int_equal(found.count, 0);
+	assert_int_equal(vg_config_check_web_data_dir(&cfg, NULL, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, message);
+
+	assert_int_equal(parse("web:\n  data_dir: /sys/vigil-web\n"), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:2:13: web.data_dir: '/sys/vigil-web' is under /sys, which is not for ordinary files; choose a path on a disk or tmpfs");
+}
+
+static void
+test_web_check_data_dir_is_a_device(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("web:\n  data_dir: /dev/null\n"), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:2:13: web.data_dir: '/dev/null' is a character device; give a directory");
+}
+
+static void
+test_web_check_users_file(void **state)
+{
+	char dir[64];
+	char users[80];
+	char text[256];
+	char message[512];
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vigil-test-web-data.%ld",
+		 (long)getpid());
+	snprintf(users, sizeof(users), "%s/users", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(text, sizeof(text), "web:\n  data_dir: %s\n", dir);
+	assert_int_equal(parse(text), 0);
+
+	/* A FIFO would block vigil-web's read of its users at start. */
+	assert_int_equal(mkfifo(users, 0600), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:13: web.data_dir: '%s' is a FIFO; vigil-web keeps its users in a regular file of that name",
+		 users);
+	assert_string_equal(err, message);
+	unlink(users);
+
+	if (access("/proc/version", F_OK) == 0) {
+		assert_int_equal(symlink("/proc/version", users), 0);
+		assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)),
+				 -EINVAL);
+		snprintf(message, sizeof(message),
+			 "t.yaml:2:13: web.data_dir: '%s' leads to '/proc/version', under /proc, which is not for ordinary files; choose a path on a disk or tmpfs",
+			 users);
+		assert_string_equal(err, message);
+		unlink(users);
+	}
+
+	/* A regular users file is what vigil-web writes. */
+	f = fopen(users, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), 0);
+	unlink(users);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1310,6 +1397,9 @@ main(void)
 		cmocka_unit_test(test_web_check_data_dir_parents),
 		cmocka_unit_test(test_string_with_nul_byte),
 		cmocka_unit_test(test_web_check_static_dir_is_file),
+		cmocka_unit_test(test_web_check_data_dir_under_proc),
+		cmocka_unit_test(test_web_check_data_dir_is_a_device),
+		cmocka_unit_test(test_web_check_users_file),
 	};
 
 	return cmocka_run_group_tests(tests, write_test_pcap, NULL);
