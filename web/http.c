@@ -364,15 +364,29 @@ authenticate(struct vg_web *web, h2o_req_t *req, struct vg_caller *caller)
 
 /*
  * Checks the X-CSRF-Token header of a state-changing request from a
- * session. Returns 0, or sends 403 and returns -1.
+ * session. The header must come once, because with two the token that
+ * counts would depend on which of them a reader takes. Returns 0, or
+ * sends 403 and returns -1.
  */
 static int
 check_csrf(h2o_req_t *req, const struct vg_caller *caller)
 {
+	unsigned int count = 0;
+	ssize_t cursor = -1;
 	ssize_t at;
 
 	if (caller->session == NULL || !state_changing(req))
 		return 0;
+	while ((cursor = h2o_find_header_by_str(&req->headers,
+						H2O_STRLIT("x-csrf-token"),
+						cursor)) != -1)
+		count++;
+	if (count > 1) {
+		vg_http_error(req, 403, "csrf", "X-CSRF-Token",
+			      "the X-CSRF-Token header is given %u times; send it once",
+			      count);
+		return -1;
+	}
 	at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-csrf-token"),
 				    -1);
 	if (at == -1 ||

@@ -1027,6 +1027,61 @@ def check_static_private(port, checks):
                  f"vendor uPlot next to private files: {status}")
 
 
+def json_body(body):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {"unparsed": body[:200]}
+
+
+def check_csrf_twice(port, checks):
+    """A state-changing request must carry X-CSRF-Token once: two
+    headers are rejected even when one of them, or both, are right."""
+    c = Client(port)
+    s, _, _ = c.login("admin", ADMIN_PASSWORD)
+    checks.check(s == 200, f"login for the CSRF checks: {s}")
+    message = "the X-CSRF-Token header is given 2 times; send it once"
+    for name, tokens in (("valid, then forged", (c.csrf, "f" * 64)),
+                         ("forged, then valid", ("f" * 64, c.csrf)),
+                         ("valid twice", (c.csrf, c.csrf))):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.putrequest("POST", "/api/v1/logout")
+            conn.putheader("Cookie", c.cookie)
+            for token in tokens:
+                conn.putheader("X-CSRF-Token", token)
+            conn.putheader("Content-Length", "0")
+            conn.endheaders()
+            resp = conn.getresponse()
+            status, doc = resp.status, json_body(resp.read())
+        finally:
+            conn.close()
+        checks.check(status == 403 and doc.get("error") == "csrf" and
+                     doc.get("parameter") == "X-CSRF-Token",
+                     f"CSRF header {name}: {status} {doc}")
+        checks.check(doc.get("message") == message,
+                     f"CSRF header {name}: message {doc.get('message')!r}")
+    curl = shutil.which("curl")
+    if curl is None:
+        print("NOTE: curl not found, two CSRF headers over HTTP/2 not "
+              "checked")
+    else:
+        out = subprocess.run(
+            [curl, "-s", "-w", "\n%{http_version} %{http_code}",
+             "--http2-prior-knowledge", "-X", "POST", "-b", c.cookie,
+             "-H", f"X-CSRF-Token: {c.csrf}", "-H", "X-CSRF-Token: forged",
+             f"http://127.0.0.1:{port}/api/v1/logout"],
+            stdout=subprocess.PIPE, text=True, timeout=30)
+        body, _, last = out.stdout.rpartition("\n")
+        doc = json_body(body)
+        checks.check(last == "2 403" and doc.get("message") == message,
+                     f"two CSRF headers over HTTP/2: {last} {doc}")
+    s, d, _ = c.get("/api/v1/session")
+    checks.check(s == 200, f"session after the rejected logouts: {s} {d}")
+    s, d, _ = c.post("/api/v1/logout")
+    checks.check(s == 200, f"logout with one CSRF header: {s} {d}")
+
+
 def check_control_bytes(c, checks):
     """A control byte that percent-decoding puts in the path is rejected
     before any handler reads the path: a name cut short at %00 would
@@ -1680,6 +1735,7 @@ def main():
         check_logout(port, checks)
         check_static(port, checks)
         check_static_private(port, checks)
+        check_csrf_twice(port, checks)
         check_no_server_header(port, c, checks)
         check_http2(port, checks)
         check_host_series(web_path, tmp, pcap, plugins, static, checks)
