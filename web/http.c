@@ -11,8 +11,9 @@
  * Each gets the same security headers through h2o's headers filter, so
  * no response leaves without them, whichever handler produced it (h2o's
  * own errors included). Each also runs request_checks.c's guard first,
- * so an overlong request target or a control byte in the decoded path
- * is rejected before any handler reads the path.
+ * so an ambiguous body length, an overlong request target or a control
+ * byte in the decoded path is rejected before any handler reads the
+ * path.
  */
 #include <arpa/inet.h>
 #include <errno.h>

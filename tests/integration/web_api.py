@@ -20,6 +20,7 @@ usage: web_api.py VIGILD VIGIL_WEB SOURCE_ROOT
 import collections
 import gzip
 import http.client
+import io
 import ipaddress
 import json
 import os
@@ -1027,11 +1028,121 @@ def check_static_private(port, checks):
                  f"vendor uPlot next to private files: {status}")
 
 
+class _ReceivedStream(io.BytesIO):
+    """A stream that stays open when http.client closes a response."""
+
+    def close(self):
+        pass
+
+
+class _Received:
+    """Bytes already read from a socket, for http.client to parse one
+    response after the other."""
+
+    def __init__(self, data):
+        self.stream = _ReceivedStream(data)
+
+    def makefile(self, mode):
+        return self.stream
+
+
+def raw_exchange(port, data, timeout=10):
+    """Send <data> unchanged on a new connection and read until the
+    server closes it. Return the first response as (status, headers with
+    lower-case names, body), the number of responses, and whether the
+    server closed the connection (False: it was still open after
+    <timeout> seconds)."""
+    received = b""
+    closed = True
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=timeout) as sock:
+        sock.sendall(data)
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        except socket.timeout:
+            closed = False
+    source = _Received(received)
+    responses = []
+    while source.stream.tell() < len(received):
+        resp = http.client.HTTPResponse(source)
+        resp.begin()
+        body = resp.read()
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+        responses.append((resp.status, headers, body))
+    if not responses:
+        return None, {}, b"", 0, closed
+    status, headers, body = responses[0]
+    return status, headers, body, len(responses), closed
+
+
 def json_body(body):
     try:
         return json.loads(body)
     except ValueError:
         return {"unparsed": body[:200]}
+
+
+def check_request_framing(port, checks):
+    """A body length given twice (two Content-Length headers, or one
+    beside Transfer-Encoding) gets 400 and a closed connection: h2o reads
+    the body by the first, and the bytes after it must not be taken for
+    a second request."""
+    smuggled = (b"GET /api/v1/session HTTP/1.1\r\nHost: x\r\n"
+                b"Connection: close\r\n\r\n")
+    twice = "the Content-Length header is given 2 times; send it once"
+    both = ("Content-Length and Transfer-Encoding are both given; "
+            "send one of them")
+    login = json.dumps({"user": "admin",
+                        "password": ADMIN_PASSWORD}).encode()
+    cases = [
+        ("two lengths on a static file",
+         b"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+         b"Content-Length: " + str(len(smuggled)).encode() + b"\r\n\r\n" +
+         smuggled, twice),
+        ("two equal lengths on the login",
+         b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+         b"Content-Type: application/json\r\n" +
+         b"Content-Length: %d\r\ncontent-length: %d\r\n\r\n" %
+         (len(login), len(login)) + login, twice),
+        ("a length beside chunked",
+         b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+         b"Content-Type: application/json\r\nContent-Length: 5\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n" +
+         b"%x\r\n" % len(login) + login + b"\r\n0\r\n\r\n" + smuggled,
+         both),
+    ]
+    for name, data, message in cases:
+        status, headers, body, responses, closed = raw_exchange(port, data)
+        doc = json_body(body)
+        checks.check(status == 400, f"{name}: status {status} {body[:120]}")
+        checks.check(doc.get("error") == "invalid_header" and
+                     doc.get("parameter") == "Content-Length",
+                     f"{name}: {doc}")
+        checks.check(doc.get("message") == message,
+                     f"{name}: message {doc.get('message')!r}, expected "
+                     f"{message!r}")
+        checks.check(headers.get("content-type", "").startswith(
+                         "application/json"), f"{name}: {headers}")
+        checks.check(responses == 1 and closed,
+                     f"{name}: {responses} responses, connection "
+                     f"{'closed' if closed else 'left open'}")
+    # One Content-Length keeps the connection for the next request.
+    status, _, _, responses, _ = raw_exchange(
+        port, b"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0"
+        b"\r\n\r\n" + smuggled)
+    checks.check(status == 200 and responses == 2,
+                 f"one Content-Length: {status}, {responses} responses")
+    # A list in one header is h2o's to reject, with its own text.
+    status, _, body, _, _ = raw_exchange(
+        port, b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 2, 2\r\n"
+        b"Connection: close\r\n\r\n{}")
+    checks.check(status == 400 and body == b"broken content-length header",
+                 f"Content-Length: 2, 2: {status} {body[:80]}")
 
 
 def check_csrf_twice(port, checks):
@@ -1735,6 +1846,7 @@ def main():
         check_logout(port, checks)
         check_static(port, checks)
         check_static_private(port, checks)
+        check_request_framing(port, checks)
         check_csrf_twice(port, checks)
         check_no_server_header(port, c, checks)
         check_http2(port, checks)
