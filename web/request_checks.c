@@ -238,11 +238,40 @@ reject_ambiguous_length(h2o_req_t *req)
 }
 
 /*
+ * Routes a request whose target is not a path. h2o 2.2 matches such a
+ * target against the registered paths as "/" followed by it, so an
+ * absolute-form target ("http://host/api/v1/flows", which RFC 9112
+ * section 3.2.2 requires a server to accept) would reach the static
+ * files whatever path it names. The request is processed again with
+ * the target's path, under vigil-web's own host: h2o would forward a
+ * request for a host it does not serve to that host as a proxy. Any
+ * other target ("*") gets 400. Returns 0, because a response is sent.
+ */
+static int
+route_absolute_target(h2o_req_t *req)
+{
+	h2o_url_t url;
+
+	if (req->num_reprocessed == 0 &&
+	    h2o_url_parse(req->path.base, req->path.len, &url) == 0 &&
+	    url.path.len > 0 && url.path.base[0] == '/') {
+		h2o_reprocess_request_deferred(req, req->method, req->scheme,
+					       req->hostconf->authority.hostport,
+					       url.path, NULL, 0);
+		return 0;
+	}
+	vg_http_error(req, 400, "invalid_path", NULL,
+		      "the request target must be a path starting with '/' or an absolute http(s) URL");
+	return 0;
+}
+
+/*
  * Rejects a request that no handler may see: a body length given in
  * more than one way (400), a target longer than TARGET_MAX (414), or a
  * control byte in the target or in the decoded path (400). h2o decodes
  * %00 into the path that the handlers and the file handler read, where
- * it would cut a name short. Below the static root, private files get
+ * it would cut a name short. A target that is not a path is routed by
+ * route_absolute_target(). Below the static root, private files get
  * 404. Returns 0 when a response was sent, -1 to pass the request on to
  * the next handler.
  */
@@ -255,6 +284,8 @@ on_guard(h2o_handler_t *self, h2o_req_t *req)
 
 	if (reject_ambiguous_length(req) == 0)
 		return 0;
+	if (req->path.len == 0 || req->path.base[0] != '/')
+		return route_absolute_target(req);
 	if (req->path.len > TARGET_MAX) {
 		log_rejected(req, "request target of %zu bytes is over %d, rejected with 414",
 			     req->path.len, TARGET_MAX);

@@ -1193,6 +1193,56 @@ def check_csrf_twice(port, checks):
     checks.check(s == 200, f"logout with one CSRF header: {s} {d}")
 
 
+def check_not_found(port, c, checks):
+    """Every 404 has the JSON error body, also for the paths h2o routes
+    to the static files (a missing file, a path that only starts like
+    /api or /metrics) and for an absolute-form request target."""
+    cases = [
+        ("/api/v1/nothing", "no such endpoint"),
+        ("/api/v2/flows", "no such endpoint"),
+        ("//api/v1/flows", "no such file"),
+        ("/apix", "no such file"),
+        ("/metricsx", "no such file"),
+        ("/metrics/x", "no such endpoint"),
+        ("/missing.js", "no such file"),
+        ("/missing/", "no such file"),
+        ("/vendor/uplot/missing.js", "no such file"),
+        ("/package.json", "no such file"),
+    ]
+    for path, message in cases:
+        status, headers, body = c.request("GET", path)
+        doc = json_body(body)
+        checks.check(status == 404, f"GET {path}: status {status}")
+        checks.check(headers.get("content-type", "").startswith(
+                         "application/json"),
+                     f"GET {path}: content-type "
+                     f"{headers.get('content-type')}")
+        checks.check(doc == {"error": "not_found", "message": message},
+                     f"GET {path}: body {body[:120]}")
+    # An absolute-form target reaches the path it names, on vigil-web's
+    # own host whatever host it names.
+    cookie = c.cookie.encode()
+    for target, want_status, want in (
+            (f"http://127.0.0.1:{port}/api/v1/session", 200,
+             {"user": "admin"}),
+            ("http://elsewhere.invalid/api/v1/nothing", 404,
+             {"error": "not_found", "message": "no such endpoint"}),
+            ("http://elsewhere.invalid/missing.js", 404,
+             {"error": "not_found", "message": "no such file"})):
+        status, headers, body, _, _ = raw_exchange(
+            port, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Cookie: " + cookie + b"\r\nConnection: close\r\n\r\n")
+        doc = json_body(body)
+        checks.check(status == want_status and
+                     all(doc.get(k) == v for k, v in want.items()),
+                     f"GET {target}: {status} {body[:120]}")
+    status, _, body, _, _ = raw_exchange(
+        port, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    doc = json_body(body)
+    checks.check(status == 400 and doc.get("error") == "invalid_path",
+                 f"OPTIONS *: {status} {body[:120]}")
+
+
 def check_control_bytes(c, checks):
     """A control byte that percent-decoding puts in the path is rejected
     before any handler reads the path: a name cut short at %00 would
@@ -1846,6 +1896,7 @@ def main():
         check_logout(port, checks)
         check_static(port, checks)
         check_static_private(port, checks)
+        check_not_found(port, c, checks)
         check_request_framing(port, checks)
         check_csrf_twice(port, checks)
         check_no_server_header(port, c, checks)
