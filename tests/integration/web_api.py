@@ -1634,10 +1634,43 @@ def write_page_plugins(root):
         (pager, "loop.lua"):
             'return { title = "loop", render = function(data) '
             'while true do end end }\n',
+        # Twenty strings of 60000 bytes, each within the 64 KiB limit of
+        # a string, make a page over the 1 MiB limit of a page.
+        (pager, "big.lua"):
+            'return { title = "big", render = function(data) '
+            'local text = string.rep("x", 60000) local blocks = {} '
+            'for i = 1, 20 do blocks[i] = { type = "text", text = text } end '
+            'return { title = "big", blocks = blocks } end }\n',
     }
     for (plugin, name), body in files.items():
         with open(os.path.join(plugin, "web_gui", name), "w") as f:
             f.write(body)
+
+
+def page_error_rows(source_root):
+    """The rows of the error table of GET /api/v1/plugins/{plugin}/pages/
+    {page} in docs/api.md, as (status, error code, when)."""
+    with open(os.path.join(source_root, "docs", "api.md")) as f:
+        text = f.read()
+    section = text[text.index("### GET /api/v1/plugins/{plugin}/pages/"):]
+    section = section[:section.index("\n## ")]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].isdigit():
+            rows.append((int(cells[0]), cells[1].strip("`"), cells[2]))
+    return rows
+
+
+def check_documented(rows, status, doc, what, checks):
+    """Check that the one row of <rows> that quotes the message of <doc>
+    gives the status and error code that the server sent with it."""
+    quoting = [r for r in rows if f"`{doc.get('message')}`" in r[2]]
+    checks.check([(r[0], r[1]) for r in quoting] ==
+                 [(status, doc.get("error"))],
+                 f"{what}: docs/api.md rows quoting "
+                 f"{doc.get('message')!r}: {quoting}, expected one with "
+                 f"{status} {doc.get('error')}")
 
 
 def check_plugin_pages(web_path, tmp, pcap, source_root, static, checks):
@@ -1695,6 +1728,46 @@ def check_plugin_pages(web_path, tmp, pcap, source_root, static, checks):
             s, d, _ = c.get("/api/v1/plugins/pager/pages/missing")
             checks.check(s == 404 and d.get("error") == "not_found",
                          f"missing page: {s} {d}")
+            # A page over 1 MiB is the page's own error, as a page over
+            # the other limits is; docs/api.md must give the same code.
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/big")
+            checks.check(s == 502 and d == {
+                "error": "plugin_page_error",
+                "message": "the page is larger than 1048576 bytes"},
+                f"page over 1 MiB: {s} {d}")
+            check_documented(page_error_rows(source_root), s, d,
+                             "page over 1 MiB", checks)
+        finally:
+            stop(web)
+
+    # A sandbox that writes more than 1 MiB is killed. The process
+    # failed, not the page, because the sandbox rejects a larger page
+    # before it writes anything.
+    flood = os.path.join(tmp, "flood-sandbox.sh")
+    with open(flood, "w") as f:
+        f.write("#!/bin/sh\nhead -c 2000000 /dev/zero | tr '\\0' x\n")
+    os.chmod(flood, 0o755)
+    port = free_port()
+    config = write_config(tmp, pcap, port, root, static)
+    with open(config) as f:
+        text = f.read()
+    with open(config, "w") as f:
+        f.write(text.replace("plugins:\n",
+                             f"plugins:\n  sandbox_path: {flood}\n", 1))
+    with open(os.path.join(tmp, "web-flood.log"), "w") as log:
+        web = start([web_path, "-c", config], log)
+        try:
+            c = Client(port)
+            wait_for("vigil-web with a flooding sandbox to listen",
+                     lambda: c.login("admin", ADMIN_PASSWORD)[0] == 200)
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/ok")
+            checks.check(s == 502 and d == {
+                "error": "plugin_page_failed",
+                "message": "the page sandbox wrote more than 1048576 bytes "
+                           "to its standard output"},
+                f"sandbox writing over 1 MiB: {s} {d}")
+            check_documented(page_error_rows(source_root), s, d,
+                             "sandbox writing over 1 MiB", checks)
         finally:
             stop(web)
 
