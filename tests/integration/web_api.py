@@ -1824,6 +1824,26 @@ def check_tls(vigil_web, tmp, pcap, plugins, static, checks):
                          f"TLS login: {s} cookie {cookie}")
             s, d, _ = c.get("/api/v1/flows?limit=1")
             checks.check(s == 200 and d["total"] > 0, f"TLS flows: {s}")
+            # The body length rule reads the decrypted request.
+            tls_ctx = ssl.create_default_context(cafile=cert)
+            tls_ctx.set_alpn_protocols(["http/1.1"])
+            with socket.create_connection(("127.0.0.1", port),
+                                          timeout=10) as raw:
+                with tls_ctx.wrap_socket(
+                        raw, server_hostname="127.0.0.1") as sock:
+                    sock.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n"
+                                 b"Content-Length: 0\r\nContent-Length: 9"
+                                 b"\r\nConnection: close\r\n\r\n")
+                    received = b""
+                    while True:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        received += chunk
+            checks.check(received.startswith(b"HTTP/1.1 400 ") and
+                         b'"error":"invalid_header"' in received,
+                         f"TLS request with two Content-Length headers: "
+                         f"{received[:200]}")
         finally:
             stop(web)
 
