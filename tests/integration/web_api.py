@@ -1065,6 +1065,7 @@ def raw_exchange(port, data, timeout=10):
                 received += chunk
         except socket.timeout:
             closed = False
+
     source = _Received(received)
     responses = []
     while source.stream.tell() < len(received):
@@ -1098,6 +1099,7 @@ def check_request_framing(port, checks):
             "send one of them")
     login = json.dumps({"user": "admin",
                         "password": ADMIN_PASSWORD}).encode()
+
     cases = [
         ("two lengths on a static file",
          b"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
@@ -1172,6 +1174,7 @@ def check_csrf_twice(port, checks):
                      f"CSRF header {name}: {status} {doc}")
         checks.check(doc.get("message") == message,
                      f"CSRF header {name}: message {doc.get('message')!r}")
+
     curl = shutil.which("curl")
     if curl is None:
         print("NOTE: curl not found, two CSRF headers over HTTP/2 not "
@@ -1219,6 +1222,7 @@ def check_not_found(port, c, checks):
                      f"{headers.get('content-type')}")
         checks.check(doc == {"error": "not_found", "message": message},
                      f"GET {path}: body {body[:120]}")
+
     # An absolute-form target reaches the path it names, on vigil-web's
     # own host whatever host it names.
     cookie = c.cookie.encode()
@@ -1662,13 +1666,13 @@ def page_error_rows(source_root):
     return rows
 
 
-def check_documented(rows, status, doc, what, checks):
+def check_documented(rows, status, doc, case_name, checks):
     """Check that the one row of <rows> that quotes the message of <doc>
     gives the status and error code that the server sent with it."""
     quoting = [r for r in rows if f"`{doc.get('message')}`" in r[2]]
     checks.check([(r[0], r[1]) for r in quoting] ==
                  [(status, doc.get("error"))],
-                 f"{what}: docs/api.md rows quoting "
+                 f"{case_name}: docs/api.md rows quoting "
                  f"{doc.get('message')!r}: {quoting}, expected one with "
                  f"{status} {doc.get('error')}")
 
