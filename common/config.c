@@ -235,6 +235,10 @@ get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size)
 		return fail(ld, node, "expected a string, got %s",
 			    node_kind(node));
 	text = scalar_text(node);
+	/* YAML's "\0" escape puts a NUL byte inside a scalar, where it
+	 * would silently cut the C string short. */
+	if (memchr(text, '\0', node->data.scalar.length) != NULL)
+		return fail(ld, node, "contains a NUL byte; remove it");
 	if (text[0] == '\0')
 		return fail(ld, node, "must not be empty");
 	if (strlen(text) >= size)
@@ -2771,13 +2775,40 @@ check_readable_file(const struct vg_config *cfg,
 }
 
 /*
- * Checks that vigil-web can use web.data_dir: a writable folder,
- * or a missing one whose nearest existing parent is a writable folder,
- * since vigil-web creates the missing levels at start-up.
+ * Checks <path>, a file in web.data_dir that vigil-web reads and
+ * replaces, and reports a problem under web.data_dir's key. The path
+ * must not lead into a file system of the kernel. What exists there must
+ * be a regular file, because a FIFO would block the read at start and a
+ * device would be read as the users list. A directory is a machine
+ * problem, and the rest are errors.
  */
 static int
-check_data_dir(const struct vg_config *cfg, struct vg_config_report *report,
-	       char *err, size_t err_len)
+check_data_file(const struct vg_config *cfg, struct vg_config_report *report,
+		const char *path, char *err, size_t err_len)
+{
+	const struct vg_config_mark *at = &cfg->web.data_dir_at;
+	char problem[3 * VG_PATH_MAX];
+	struct stat st;
+
+	if (vg_config_check_kernel_fs(path, problem, sizeof(problem)) != 0)
+		return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
+					  "%s", problem);
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return vg_config_machine_problem_at(cfg, report, at, "web.data_dir",
+						    err, err_len,
+						    "'%s' is a directory; vigil-web keeps its users in a file of that name",
+						    path);
+	return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
+				  "'%s' is a %s; vigil-web keeps its users in a regular file of that name",
+				  path, vg_config_file_type_name(st.st_mode));
+}
+
+int
+vg_config_check_web_data_dir(const struct vg_config *cfg,
+			     struct vg_config_report *report, char *err,
+			     size_t err_len)
 {
 	const struct vg_web_config *web = &cfg->web;
 	const struct vg_config_mark *at = &web->data_dir_at;
@@ -2785,8 +2816,23 @@ check_data_dir(const struct vg_config *cfg, struct vg_config_report *report,
 	const char *dflt = at->line > 0 ? "" : " (the default)";
 	char problem[3 * VG_PATH_MAX];
 	char text[4 * VG_PATH_MAX];
+	char users[VG_PATH_MAX + sizeof(VG_WEB_USERS_FILE) + 1];
+	struct stat st;
 	int state;
 
+	err[0] = '\0';
+	/* An error, not a machine problem: /proc and /sys are the same on
+	 * every machine. */
+	if (vg_config_check_kernel_fs(web->data_dir, problem,
+				      sizeof(problem)) != 0)
+		return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
+					  "%s", problem);
+	if (stat(web->data_dir, &st) == 0 && !S_ISDIR(st.st_mode) &&
+	    !S_ISREG(st.st_mode))
+		return vg_config_error_at(cfg, at, "web.data_dir", err, err_len,
+					  "'%s'%s is a %s; give a directory",
+					  web->data_dir, dflt,
+					  vg_config_file_type_name(st.st_mode));
 	state = vg_config_probe_folder(web->data_dir, dflt, problem,
 				       sizeof(problem));
 	if (state < 0)
@@ -2801,7 +2847,13 @@ check_data_dir(const struct vg_config *cfg, struct vg_config_report *report,
 		if (report->emit != NULL)
 			report->emit(report->ctx, VG_CONFIG_NOTE, text);
 	}
-	return 0;
+	if (state != 0)
+		return 0;
+	/* vigil-web replaces the users file by renaming a temporary file
+	 * over it, which it creates afresh (web/auth.c). */
+	snprintf(users, sizeof(users), "%s/%s", web->data_dir,
+		 VG_WEB_USERS_FILE);
+	return check_data_file(cfg, report, users, err, err_len);
 }
 
 int
@@ -2830,8 +2882,9 @@ vg_config_check_web(const struct vg_config *cfg,
 			return rc;
 	}
 	if (web->static_dir[0] != '\0') {
-		if (stat(web->static_dir, &st) != 0 ||
-		    access(web->static_dir, R_OK | X_OK) != 0)
+		/* The type first: access() on a file without the execute bit
+		 * would report "Permission denied" for what is not a folder. */
+		if (stat(web->static_dir, &st) != 0)
 			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
 							  "web.static_dir", err, err_len,
 							  "cannot read '%s': %s",
@@ -2840,12 +2893,19 @@ vg_config_check_web(const struct vg_config *cfg,
 		else if (!S_ISDIR(st.st_mode))
 			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
 							  "web.static_dir", err, err_len,
-							  "'%s' is not a directory",
-							  web->static_dir);
+							  "'%s' is a %s, not a directory",
+							  web->static_dir,
+							  vg_config_file_type_name(st.st_mode));
+		else if (access(web->static_dir, R_OK | X_OK) != 0)
+			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
+							  "web.static_dir", err, err_len,
+							  "cannot read '%s': %s",
+							  web->static_dir,
+							  strerror(errno));
 		if (rc != 0)
 			return rc;
 	}
-	return check_data_dir(cfg, report, err, err_len);
+	return vg_config_check_web_data_dir(cfg, report, err, err_len);
 }
 
 int

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "common/alert_config.h"
 
@@ -60,6 +61,8 @@ struct vg_local_net {
 
 #define VG_WEB_LISTEN_MAX 8
 #define VG_WEB_LISTEN_LEN 64
+/* vigil-web's users and password hashes, in web.data_dir. */
+#define VG_WEB_USERS_FILE "users"
 
 /*
  * Position of a value in the configuration file, kept for the checks
@@ -265,13 +268,28 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len);
  * tls_key must be readable regular files and static_dir a readable
  * folder. data_dir must be a writable folder, or a missing one whose
  * nearest existing parent is a writable folder. These are machine checks,
- * treated as <report> selects (NULL: as errors). Returns 0, or -EINVAL with
+ * treated as <report> selects (NULL: as errors), except the errors of
+ * vg_config_check_web_data_dir(). Returns 0, or -EINVAL with
  * "FILE:LINE:COL: web.KEY: problem" in <err>.
  */
 int
 vg_config_check_web(const struct vg_config *cfg,
 		    struct vg_config_report *report, char *err,
 		    size_t err_len);
+
+/*
+ * Checks web.data_dir, the one folder vigil-web writes to, as
+ * vg_config_check_web() does. A path in /proc, in /sys or on another
+ * file system of the kernel (vg_config_check_kernel_fs()) and a device
+ * or other special file at the path are errors in every mode, as they
+ * are for vigild's outputs. The same holds for the users file inside
+ * the folder. Returns 0, or -EINVAL with "FILE:LINE:COL: web.data_dir:
+ * problem" in <err>.
+ */
+int
+vg_config_check_web_data_dir(const struct vg_config *cfg,
+			     struct vg_config_report *report, char *err,
+			     size_t err_len);
 
 /*
  * Passes on <text>, a failed machine check, as <report> selects: with
@@ -360,6 +378,10 @@ enum vg_output_kind {
 int
 vg_config_check_output_path(const char *path, enum vg_output_kind kind,
 			    char *problem, size_t problem_len);
+
+/* Returns the name of the file type in <mode>, such as "FIFO". */
+const char *
+vg_config_file_type_name(mode_t mode);
 
 /*
  * Creates, with mode 0755 (less the umask), every missing folder above

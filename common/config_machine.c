@@ -175,9 +175,13 @@ vg_config_check_kernel_fs(const char *path, char *problem,
 	return 0;
 }
 
-static const char *
-file_type_name(mode_t mode)
+const char *
+vg_config_file_type_name(mode_t mode)
 {
+	if (S_ISREG(mode))
+		return "regular file";
+	if (S_ISDIR(mode))
+		return "directory";
 	if (S_ISBLK(mode))
 		return "block device";
 	if (S_ISCHR(mode))
@@ -212,7 +216,7 @@ vg_config_check_output_path(const char *path, enum vg_output_kind kind,
 	     (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))))
 		return 0;
 	snprintf(problem, problem_len, "'%s' is a %s; give %s", path,
-		 file_type_name(st.st_mode),
+		 vg_config_file_type_name(st.st_mode),
 		 kind == VG_OUTPUT_RECORDS ?
 			 "a regular file, a FIFO or /dev/null" :
 			 "a regular file");

@@ -12,7 +12,6 @@
 #include "common/log.h"
 #include "auth.h"
 
-#define USERS_FILE "users"
 #define PROBES 8
 
 const char *
@@ -160,7 +159,12 @@ save_users(const struct vg_user *users, unsigned int count, const char *path,
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* A new file every time, because O_EXCL never follows a link or
+	 * opens a device left at the name. A stale one is left by a save
+	 * that was interrupted. */
+	if (unlink(tmp) != 0 && errno != ENOENT)
+		goto fail;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		goto fail;
 	f = fdopen(fd, "w");
@@ -244,7 +248,7 @@ vg_auth_set_password(const char *data_dir, const char *name,
 	rc = ensure_dir(data_dir, err, err_len);
 	if (rc != 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/%s", data_dir, USERS_FILE);
+	snprintf(path, sizeof(path), "%s/%s", data_dir, VG_WEB_USERS_FILE);
 	rc = load_users(users, &count, path, err, err_len);
 	if (rc != 0)
 		return rc;
@@ -330,7 +334,7 @@ vg_auth_init(struct vg_auth *auth, const struct vg_web_config *web,
 	if (rc != 0)
 		return rc;
 	snprintf(auth->users_path, sizeof(auth->users_path), "%s/%s",
-		 web->data_dir, USERS_FILE);
+		 web->data_dir, VG_WEB_USERS_FILE);
 	rc = load_users(auth->users, &auth->user_count, auth->users_path, err,
 			err_len);
 	if (rc != 0)

@@ -11,8 +11,10 @@
  * Each gets the same security headers through h2o's headers filter, so
  * no response leaves without them, whichever handler produced it (h2o's
  * own errors included). Each also runs request_checks.c's guard first,
- * so an overlong request target or a control byte in the decoded path
- * is rejected before any handler reads the path.
+ * so an ambiguous body length, an overlong request target or a control
+ * byte in the decoded path is rejected before any handler reads the
+ * path. The two file paths end with a handler that sends the API's JSON
+ * 404, so a missing file does not get h2o's plain-text one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -364,15 +366,29 @@ authenticate(struct vg_web *web, h2o_req_t *req, struct vg_caller *caller)
 
 /*
  * Checks the X-CSRF-Token header of a state-changing request from a
- * session. Returns 0, or sends 403 and returns -1.
+ * session. The header must come once, because with two the token that
+ * counts would depend on which of them a reader takes. Returns 0, or
+ * sends 403 and returns -1.
  */
 static int
 check_csrf(h2o_req_t *req, const struct vg_caller *caller)
 {
+	unsigned int count = 0;
+	ssize_t cursor = -1;
 	ssize_t at;
 
 	if (caller->session == NULL || !state_changing(req))
 		return 0;
+	while ((cursor = h2o_find_header_by_str(&req->headers,
+						H2O_STRLIT("x-csrf-token"),
+						cursor)) != -1)
+		count++;
+	if (count > 1) {
+		vg_http_error(req, 403, "csrf", "X-CSRF-Token",
+			      "the X-CSRF-Token header is given %u times; send it once",
+			      count);
+		return -1;
+	}
 	at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-csrf-token"),
 				    -1);
 	if (at == -1 ||
@@ -405,6 +421,12 @@ on_api(h2o_handler_t *self, h2o_req_t *req)
 		if (!web->cfg.web.metrics_public &&
 		    authenticate(web, req, &caller) != 0)
 			return 0;
+		/* h2o passes every path below /metrics to this handler. */
+		if (!h2o_memis(path.base, path.len, H2O_STRLIT("/metrics"))) {
+			vg_http_error(req, 404, "not_found", NULL,
+				      "no such endpoint");
+			return 0;
+		}
 		if (vg_http_method_allowed(req, "GET"))
 			vg_routes_metrics(web, req);
 		return 0;
@@ -453,6 +475,28 @@ on_api_unknown(h2o_handler_t *self, h2o_req_t *req)
 	(void)self;
 	vg_http_error(req, 404, "not_found", NULL, "no such endpoint");
 	return 0;
+}
+
+/*
+ * Sends 404 for a path that h2o's file handler passed on. h2o 2.2 hands
+ * a file that does not exist to the next handler, and without one it
+ * would send its own plain-text 404.
+ */
+static int
+on_file_missing(h2o_handler_t *self, h2o_req_t *req)
+{
+	(void)self;
+	vg_http_error(req, 404, "not_found", NULL, "no such file");
+	return 0;
+}
+
+/* Adds on_file_missing() after the handlers of <conf>. */
+static void
+register_file_missing(h2o_pathconf_t *conf)
+{
+	h2o_handler_t *h = h2o_create_handler(conf, sizeof(*h));
+
+	h->on_req = on_file_missing;
 }
 
 static h2o_iovec_t csp_name = { H2O_STRLIT("content-security-policy") };
@@ -531,6 +575,7 @@ register_vendor(struct vg_web *web, h2o_hostconf_t *host)
 	conf = h2o_config_register_path(host, "/vendor/uplot", 0);
 	vg_http_register_guard(conf, false);
 	h2o_file_register(conf, dir, NULL, NULL, 0);
+	register_file_missing(conf);
 	static_filters(conf);
 }
 
@@ -547,6 +592,7 @@ register_static(struct vg_web *web, h2o_hostconf_t *host)
 	if (web->cfg.web.static_dir[0] != '\0') {
 		h2o_file_register(conf, web->cfg.web.static_dir, index_files,
 				  NULL, 0);
+		register_file_missing(conf);
 	} else {
 		h2o_handler_t *h = h2o_create_handler(conf, sizeof(*h));
 

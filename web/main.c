@@ -82,6 +82,10 @@ set_password(const struct vg_config *cfg, const char *user, const char *role)
 			role);
 		return 1;
 	}
+	if (vg_config_check_web_data_dir(cfg, NULL, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vigil-web: %s\n", err);
+		return 1;
+	}
 	if (read_password(password, sizeof(password)) != 0) {
 		fprintf(stderr, "vigil-web: no password on standard input\n");
 		return 1;

@@ -179,8 +179,10 @@ maybe_answer(struct page_job *job)
 			      "the page did not finish within %d ms",
 			      PAGE_DEADLINE_MS);
 	} else if (job->too_large) {
+		/* The sandbox rejects a page over the same limit itself
+		 * (plugin_page_error), so only the process can get here. */
 		vg_http_error(req, 502, "plugin_page_failed", NULL,
-			      "the page printed more than %u bytes",
+			      "the page sandbox wrote more than %u bytes to its standard output",
 			      PAGE_OUTPUT_MAX);
 	} else if (job->term_signal != 0) {
 		VG_WARN("web", "page sandbox killed by signal=%d",
@@ -267,6 +269,8 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			job->too_large = true;
 			uv_read_stop(s);
 			uv_process_kill(&job->proc, SIGKILL);
+			VG_WARN("web", "page sandbox pid=%d wrote over output_bytes=%u, killed",
+				job->proc.pid, PAGE_OUTPUT_MAX);
 		}
 		return;
 	}

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -133,13 +134,146 @@ control_byte(h2o_iovec_t s)
 	return -1;
 }
 
+/* Returns true when the header line <line> (<len> bytes) is <name>. */
+static bool
+line_names(const char *line, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+
+	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+}
+
 /*
- * Rejects a request that no handler may see: a target longer than
- * TARGET_MAX (414), or a control byte in the target or in the decoded
- * path (400). h2o decodes %00 into the path that the handlers and the
- * file handler read, where it would cut a name short. Below the static
- * root, private files get 404. Returns 0 when a response was sent, -1 to
- * pass the request on to the next handler.
+ * Counts the Content-Length and Transfer-Encoding lines of an HTTP/1
+ * request. h2o 2.2 keeps neither header in req->headers, so they are
+ * read from the header block itself: the connection's input buffer
+ * starts with it while the handlers run, and h2o consumes it only after
+ * the response (lib/http1.c, on_send_complete()). Returns false when
+ * the buffer does not start with this request's request line, so the
+ * counts are unknown.
+ */
+static bool
+count_framing_headers(h2o_req_t *req, unsigned int *lengths,
+		      unsigned int *encodings)
+{
+	h2o_socket_t *sock;
+	const char *p;
+	const char *end;
+
+	*lengths = 0;
+	*encodings = 0;
+	/* NOTE: HTTP/2 frames a body by its DATA frames, and h2o 2.2 passes
+	 * no Content-Length on from them either, so an HTTP/2 request is
+	 * not checked. */
+	if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL)
+		return false;
+	sock = req->conn->callbacks->get_socket(req->conn);
+	if (sock == NULL || sock->input == NULL)
+		return false;
+	p = sock->input->bytes;
+	end = p + sock->input->size;
+	/* h2o's parser skips one empty line before the request line. */
+	if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+		p += 2;
+	else if (p < end && p[0] == '\n')
+		p++;
+	if ((size_t)(end - p) <= req->input.method.len ||
+	    memcmp(p, req->input.method.base, req->input.method.len) != 0 ||
+	    p[req->input.method.len] != ' ')
+		return false;
+	p = memchr(p, '\n', (size_t)(end - p));
+	while (p != NULL) {
+		const char *line = p + 1;
+		const char *eol = memchr(line, '\n', (size_t)(end - line));
+		size_t len;
+
+		if (eol == NULL)
+			return false;
+		len = (size_t)(eol - line);
+		if (len > 0 && line[len - 1] == '\r')
+			len--;
+		if (len == 0)
+			return true;
+		if (line_names(line, len, "content-length"))
+			(*lengths)++;
+		else if (line_names(line, len, "transfer-encoding"))
+			(*encodings)++;
+		p = eol;
+	}
+	return false;
+}
+
+/*
+ * Rejects a request whose body length is ambiguous: Content-Length more
+ * than once, or beside Transfer-Encoding. h2o 2.2 reads the body by the
+ * first Content-Length (or by Transfer-Encoding), and a proxy in front
+ * that read it by another would take the rest for a second request
+ * (request smuggling). RFC 9112 (sections 6.1 and 6.3) lets a server
+ * process repeated equal values, or Transfer-Encoding alone, but also
+ * lets it reject both, and vigil-web rejects them with 400. It then
+ * closes the connection, as section 6.1 requires, because where the
+ * next request starts is unknown. Returns 0 when a response was sent,
+ * -1 otherwise.
+ */
+static int
+reject_ambiguous_length(h2o_req_t *req)
+{
+	unsigned int lengths;
+	unsigned int encodings;
+
+	if (!count_framing_headers(req, &lengths, &encodings) ||
+	    lengths == 0 || (lengths == 1 && encodings == 0))
+		return -1;
+	req->http1_is_persistent = 0;
+	log_rejected(req, "request with content_length_headers=%u transfer_encoding_headers=%u rejected with 400",
+		     lengths, encodings);
+	if (lengths > 1)
+		vg_http_error(req, 400, "invalid_header", "Content-Length",
+			      "the Content-Length header is given %u times; send it once",
+			      lengths);
+	else
+		vg_http_error(req, 400, "invalid_header", "Content-Length",
+			      "Content-Length and Transfer-Encoding are both given; send one of them");
+	return 0;
+}
+
+/*
+ * Routes a request whose target is not a path. h2o 2.2 matches such a
+ * target against the registered paths as "/" followed by it, so an
+ * absolute-form target ("http://host/api/v1/flows", which RFC 9112
+ * section 3.2.2 requires a server to accept) would reach the static
+ * files whatever path it names. The request is processed again with
+ * the target's path, under vigil-web's own host: h2o would forward a
+ * request for a host it does not serve to that host as a proxy. Any
+ * other target ("*") gets 400. Returns 0, because a response is sent.
+ */
+static int
+route_absolute_target(h2o_req_t *req)
+{
+	h2o_url_t url;
+
+	if (req->num_reprocessed == 0 &&
+	    h2o_url_parse(req->path.base, req->path.len, &url) == 0 &&
+	    url.path.len > 0 && url.path.base[0] == '/') {
+		h2o_reprocess_request_deferred(req, req->method, req->scheme,
+					       req->hostconf->authority.hostport,
+					       url.path, NULL, 0);
+		return 0;
+	}
+	vg_http_error(req, 400, "invalid_path", NULL,
+		      "the request target must be a path starting with '/' or an absolute http(s) URL");
+	return 0;
+}
+
+/*
+ * Rejects a request that no handler may see: a body length given in
+ * more than one way (400), a target longer than TARGET_MAX (414), or a
+ * control byte in the target or in the decoded path (400). h2o decodes
+ * %00 into the path that the handlers and the file handler read, where
+ * it would cut a name short. A target that is not a path is routed by
+ * route_absolute_target(). Below the static root, private files get
+ * 404. Returns 0 when a response was sent, -1 to pass the request on to
+ * the next handler.
  */
 static int
 on_guard(h2o_handler_t *self, h2o_req_t *req)
@@ -148,6 +282,10 @@ on_guard(h2o_handler_t *self, h2o_req_t *req)
 	h2o_iovec_t path = req->path_normalized;
 	int c;
 
+	if (reject_ambiguous_length(req) == 0)
+		return 0;
+	if (req->path.len == 0 || req->path.base[0] != '/')
+		return route_absolute_target(req);
 	if (req->path.len > TARGET_MAX) {
 		log_rejected(req, "request target of %zu bytes is over %d, rejected with 414",
 			     req->path.len, TARGET_MAX);

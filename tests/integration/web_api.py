@@ -20,6 +20,7 @@ usage: web_api.py VIGILD VIGIL_WEB SOURCE_ROOT
 import collections
 import gzip
 import http.client
+import io
 import ipaddress
 import json
 import os
@@ -1027,6 +1028,225 @@ def check_static_private(port, checks):
                  f"vendor uPlot next to private files: {status}")
 
 
+class _ReceivedStream(io.BytesIO):
+    """A stream that stays open when http.client closes a response."""
+
+    def close(self):
+        pass
+
+
+class _Received:
+    """Bytes already read from a socket, for http.client to parse one
+    response after the other."""
+
+    def __init__(self, data):
+        self.stream = _ReceivedStream(data)
+
+    def makefile(self, mode):
+        return self.stream
+
+
+def raw_exchange(port, data, timeout=10):
+    """Send <data> unchanged on a new connection and read until the
+    server closes it. Return the first response as (status, headers with
+    lower-case names, body), the number of responses, and whether the
+    server closed the connection (False: it was still open after
+    <timeout> seconds)."""
+    received = b""
+    closed = True
+    with socket.create_connection(("127.0.0.1", port),
+                                  timeout=timeout) as sock:
+        sock.sendall(data)
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+        except socket.timeout:
+            closed = False
+
+    source = _Received(received)
+    responses = []
+    while source.stream.tell() < len(received):
+        resp = http.client.HTTPResponse(source)
+        resp.begin()
+        body = resp.read()
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+        responses.append((resp.status, headers, body))
+    if not responses:
+        return None, {}, b"", 0, closed
+    status, headers, body = responses[0]
+    return status, headers, body, len(responses), closed
+
+
+def json_body(body):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return {"unparsed": body[:200]}
+
+
+def check_request_framing(port, checks):
+    """A body length given twice (two Content-Length headers, or one
+    beside Transfer-Encoding) gets 400 and a closed connection: h2o reads
+    the body by the first, and the bytes after it must not be taken for
+    a second request."""
+    smuggled = (b"GET /api/v1/session HTTP/1.1\r\nHost: x\r\n"
+                b"Connection: close\r\n\r\n")
+    twice = "the Content-Length header is given 2 times; send it once"
+    both = ("Content-Length and Transfer-Encoding are both given; "
+            "send one of them")
+    login = json.dumps({"user": "admin",
+                        "password": ADMIN_PASSWORD}).encode()
+
+    cases = [
+        ("two lengths on a static file",
+         b"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+         b"Content-Length: " + str(len(smuggled)).encode() + b"\r\n\r\n" +
+         smuggled, twice),
+        ("two equal lengths on the login",
+         b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+         b"Content-Type: application/json\r\n" +
+         b"Content-Length: %d\r\ncontent-length: %d\r\n\r\n" %
+         (len(login), len(login)) + login, twice),
+        ("a length beside chunked",
+         b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+         b"Content-Type: application/json\r\nContent-Length: 5\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n" +
+         b"%x\r\n" % len(login) + login + b"\r\n0\r\n\r\n" + smuggled,
+         both),
+    ]
+    for name, data, message in cases:
+        status, headers, body, responses, closed = raw_exchange(port, data)
+        doc = json_body(body)
+        checks.check(status == 400, f"{name}: status {status} {body[:120]}")
+        checks.check(doc.get("error") == "invalid_header" and
+                     doc.get("parameter") == "Content-Length",
+                     f"{name}: {doc}")
+        checks.check(doc.get("message") == message,
+                     f"{name}: message {doc.get('message')!r}, expected "
+                     f"{message!r}")
+        checks.check(headers.get("content-type", "").startswith(
+                         "application/json"), f"{name}: {headers}")
+        checks.check(responses == 1 and closed,
+                     f"{name}: {responses} responses, connection "
+                     f"{'closed' if closed else 'left open'}")
+    # One Content-Length keeps the connection for the next request.
+    status, _, _, responses, _ = raw_exchange(
+        port, b"GET /index.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0"
+        b"\r\n\r\n" + smuggled)
+    checks.check(status == 200 and responses == 2,
+                 f"one Content-Length: {status}, {responses} responses")
+    # A list in one header is h2o's to reject, with its own text.
+    status, _, body, _, _ = raw_exchange(
+        port, b"POST /api/v1/login HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 2, 2\r\n"
+        b"Connection: close\r\n\r\n{}")
+    checks.check(status == 400 and body == b"broken content-length header",
+                 f"Content-Length: 2, 2: {status} {body[:80]}")
+
+
+def check_csrf_twice(port, checks):
+    """A state-changing request must carry X-CSRF-Token once: two
+    headers are rejected even when one of them, or both, are right."""
+    c = Client(port)
+    s, _, _ = c.login("admin", ADMIN_PASSWORD)
+    checks.check(s == 200, f"login for the CSRF checks: {s}")
+    message = "the X-CSRF-Token header is given 2 times; send it once"
+    for name, tokens in (("valid, then forged", (c.csrf, "f" * 64)),
+                         ("forged, then valid", ("f" * 64, c.csrf)),
+                         ("valid twice", (c.csrf, c.csrf))):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.putrequest("POST", "/api/v1/logout")
+            conn.putheader("Cookie", c.cookie)
+            for token in tokens:
+                conn.putheader("X-CSRF-Token", token)
+            conn.putheader("Content-Length", "0")
+            conn.endheaders()
+            resp = conn.getresponse()
+            status, doc = resp.status, json_body(resp.read())
+        finally:
+            conn.close()
+        checks.check(status == 403 and doc.get("error") == "csrf" and
+                     doc.get("parameter") == "X-CSRF-Token",
+                     f"CSRF header {name}: {status} {doc}")
+        checks.check(doc.get("message") == message,
+                     f"CSRF header {name}: message {doc.get('message')!r}")
+
+    curl = shutil.which("curl")
+    if curl is None:
+        print("NOTE: curl not found, two CSRF headers over HTTP/2 not "
+              "checked")
+    else:
+        out = subprocess.run(
+            [curl, "-s", "-w", "\n%{http_version} %{http_code}",
+             "--http2-prior-knowledge", "-X", "POST", "-b", c.cookie,
+             "-H", f"X-CSRF-Token: {c.csrf}", "-H", "X-CSRF-Token: forged",
+             f"http://127.0.0.1:{port}/api/v1/logout"],
+            stdout=subprocess.PIPE, text=True, timeout=30)
+        body, _, last = out.stdout.rpartition("\n")
+        doc = json_body(body)
+        checks.check(last == "2 403" and doc.get("message") == message,
+                     f"two CSRF headers over HTTP/2: {last} {doc}")
+    s, d, _ = c.get("/api/v1/session")
+    checks.check(s == 200, f"session after the rejected logouts: {s} {d}")
+    s, d, _ = c.post("/api/v1/logout")
+    checks.check(s == 200, f"logout with one CSRF header: {s} {d}")
+
+
+def check_not_found(port, c, checks):
+    """Every 404 has the JSON error body, also for the paths h2o routes
+    to the static files (a missing file, a path that only starts like
+    /api or /metrics) and for an absolute-form request target."""
+    cases = [
+        ("/api/v1/nothing", "no such endpoint"),
+        ("/api/v2/flows", "no such endpoint"),
+        ("//api/v1/flows", "no such file"),
+        ("/apix", "no such file"),
+        ("/metricsx", "no such file"),
+        ("/metrics/x", "no such endpoint"),
+        ("/missing.js", "no such file"),
+        ("/missing/", "no such file"),
+        ("/vendor/uplot/missing.js", "no such file"),
+        ("/package.json", "no such file"),
+    ]
+    for path, message in cases:
+        status, headers, body = c.request("GET", path)
+        doc = json_body(body)
+        checks.check(status == 404, f"GET {path}: status {status}")
+        checks.check(headers.get("content-type", "").startswith(
+                         "application/json"),
+                     f"GET {path}: content-type "
+                     f"{headers.get('content-type')}")
+        checks.check(doc == {"error": "not_found", "message": message},
+                     f"GET {path}: body {body[:120]}")
+
+    # An absolute-form target reaches the path it names, on vigil-web's
+    # own host whatever host it names.
+    cookie = c.cookie.encode()
+    for target, want_status, want in (
+            (f"http://127.0.0.1:{port}/api/v1/session", 200,
+             {"user": "admin"}),
+            ("http://elsewhere.invalid/api/v1/nothing", 404,
+             {"error": "not_found", "message": "no such endpoint"}),
+            ("http://elsewhere.invalid/missing.js", 404,
+             {"error": "not_found", "message": "no such file"})):
+        status, headers, body, _, _ = raw_exchange(
+            port, b"GET " + target.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+            b"Cookie: " + cookie + b"\r\nConnection: close\r\n\r\n")
+        doc = json_body(body)
+        checks.check(status == want_status and
+                     all(doc.get(k) == v for k, v in want.items()),
+                     f"GET {target}: {status} {body[:120]}")
+    status, _, body, _, _ = raw_exchange(
+        port, b"OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    doc = json_body(body)
+    checks.check(status == 400 and doc.get("error") == "invalid_path",
+                 f"OPTIONS *: {status} {body[:120]}")
+
+
 def check_control_bytes(c, checks):
     """A control byte that percent-decoding puts in the path is rejected
     before any handler reads the path: a name cut short at %00 would
@@ -1288,29 +1508,49 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
     with open(bad_pem, "w") as f:
         f.write("not a certificate\n")
     missing = os.path.join(tmp, "missing.pem")
+    # A file without the execute bit, where a folder is expected.
+    static_file = os.path.join(static, "index.html")
+    os.chmod(static_file, 0o644)
     tls = f"  static_dir: {static}\n"
+    data_line = f"data_dir: {tmp}/web-data"
+    # Each case: name, text replaced, replacement, the key whose value the
+    # message points at (None: listen's second entry), the message, and
+    # whether it is a warning about this machine or an error in the file.
     cases = [
         ("cert-missing", tls, tls + f"  tls_certificate: {missing}\n"
          f"  tls_key: {missing}\n", "tls_certificate",
          f"web.tls_certificate: cannot read '{missing}': "
-         "No such file or directory"),
+         "No such file or directory", "machine"),
         ("cert-garbage", tls, tls + f"  tls_certificate: {bad_pem}\n"
          f"  tls_key: {bad_pem}\n", "tls_certificate",
          f"web.tls_certificate: '{bad_pem}' cannot be loaded: "
-         "PEM routines: no start line"),
+         "PEM routines: no start line", "machine"),
         ("static-missing", f"static_dir: {static}",
          f"static_dir: {tmp}/no-such-ui", "static_dir",
          f"web.static_dir: cannot read '{tmp}/no-such-ui': "
-         "No such file or directory"),
+         "No such file or directory", "machine"),
+        ("static-file", f"static_dir: {static}",
+         f"static_dir: {static_file}", "static_dir",
+         f"web.static_dir: '{static_file}' is a regular file, "
+         "not a directory", "machine"),
         ("listen-twice", f'listen: ["127.0.0.1:{port}"]',
          f'listen: ["127.0.0.1:{port}", "127.0.0.1:{port}"]', None,
          f"web.listen[1]: '127.0.0.1:{port}' is listed twice "
-         "(also listen[0])"),
+         "(also listen[0])", "error"),
+        ("data-dir-proc", data_line, "data_dir: /proc/vigil", "data_dir",
+         "web.data_dir: '/proc/vigil' is under /proc, which is not for "
+         "ordinary files; choose a path on a disk or tmpfs", "error"),
+        ("data-dir-device", data_line, "data_dir: /dev/null", "data_dir",
+         "web.data_dir: '/dev/null' is a character device; give a "
+         "directory", "error"),
+        ("password-nul", f'admin_password: "{ADMIN_PASSWORD}"',
+         'admin_password: "a\\0bcdefghijkl"', "admin_password",
+         "web.admin_password: contains a NUL byte; remove it", "error"),
     ]
     # Both TLS files are missing there: a warning each.
     warning_counts = {"cert-missing": 2}
-    for name, old, new, key, message in cases:
-        machine = key is not None
+    for name, old, new, key, message, kind in cases:
+        machine = kind == "machine"
         warnings = warning_counts.get(name, 1)
         plural = "s" if warnings > 1 else ""
         path = variant(name, old, new)
@@ -1354,6 +1594,20 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
                      "(null)" not in out.stderr,
                      f"start with {name}: {out.returncode} "
                      f"{out.stderr.strip()!r}")
+    # --set-password writes web.data_dir too, and checks it first.
+    path = variant("set-password-proc", data_line, "data_dir: /proc/vigil")
+    line, column = position(path, "data_dir")
+    out = subprocess.run([web_path, "-c", path, "--set-password", "other"],
+                         input="other-password-1\n", text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         timeout=60)
+    want = (f"vigil-web: {path}:{line}:{column}: web.data_dir: "
+            "'/proc/vigil' is under /proc, which is not for ordinary files; "
+            "choose a path on a disk or tmpfs\n")
+    checks.check(out.returncode == 1 and out.stdout == "" and
+                 out.stderr == want,
+                 f"--set-password with data_dir in /proc: {out.returncode} "
+                 f"{out.stdout!r} {out.stderr!r}, expected {want!r}")
 
 
 PAGE_PLUGIN_MANIFEST = ('return { title = "Test", description = "Test", '
@@ -1384,10 +1638,43 @@ def write_page_plugins(root):
         (pager, "loop.lua"):
             'return { title = "loop", render = function(data) '
             'while true do end end }\n',
+        # Twenty strings of 60000 bytes, each within the 64 KiB limit of
+        # a string, make a page over the 1 MiB limit of a page.
+        (pager, "big.lua"):
+            'return { title = "big", render = function(data) '
+            'local text = string.rep("x", 60000) local blocks = {} '
+            'for i = 1, 20 do blocks[i] = { type = "text", text = text } end '
+            'return { title = "big", blocks = blocks } end }\n',
     }
     for (plugin, name), body in files.items():
         with open(os.path.join(plugin, "web_gui", name), "w") as f:
             f.write(body)
+
+
+def page_error_rows(source_root):
+    """The rows of the error table of GET /api/v1/plugins/{plugin}/pages/
+    {page} in docs/api.md, as (status, error code, when)."""
+    with open(os.path.join(source_root, "docs", "api.md")) as f:
+        text = f.read()
+    section = text[text.index("### GET /api/v1/plugins/{plugin}/pages/"):]
+    section = section[:section.index("\n## ")]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].isdigit():
+            rows.append((int(cells[0]), cells[1].strip("`"), cells[2]))
+    return rows
+
+
+def check_documented(rows, status, doc, case_name, checks):
+    """Check that the one row of <rows> that quotes the message of <doc>
+    gives the status and error code that the server sent with it."""
+    quoting = [r for r in rows if f"`{doc.get('message')}`" in r[2]]
+    checks.check([(r[0], r[1]) for r in quoting] ==
+                 [(status, doc.get("error"))],
+                 f"{case_name}: docs/api.md rows quoting "
+                 f"{doc.get('message')!r}: {quoting}, expected one with "
+                 f"{status} {doc.get('error')}")
 
 
 def check_plugin_pages(web_path, tmp, pcap, source_root, static, checks):
@@ -1445,6 +1732,46 @@ def check_plugin_pages(web_path, tmp, pcap, source_root, static, checks):
             s, d, _ = c.get("/api/v1/plugins/pager/pages/missing")
             checks.check(s == 404 and d.get("error") == "not_found",
                          f"missing page: {s} {d}")
+            # A page over 1 MiB is the page's own error, as a page over
+            # the other limits is; docs/api.md must give the same code.
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/big")
+            checks.check(s == 502 and d == {
+                "error": "plugin_page_error",
+                "message": "the page is larger than 1048576 bytes"},
+                f"page over 1 MiB: {s} {d}")
+            check_documented(page_error_rows(source_root), s, d,
+                             "page over 1 MiB", checks)
+        finally:
+            stop(web)
+
+    # A sandbox that writes more than 1 MiB is killed. The process
+    # failed, not the page, because the sandbox rejects a larger page
+    # before it writes anything.
+    flood = os.path.join(tmp, "flood-sandbox.sh")
+    with open(flood, "w") as f:
+        f.write("#!/bin/sh\nhead -c 2000000 /dev/zero | tr '\\0' x\n")
+    os.chmod(flood, 0o755)
+    port = free_port()
+    config = write_config(tmp, pcap, port, root, static)
+    with open(config) as f:
+        text = f.read()
+    with open(config, "w") as f:
+        f.write(text.replace("plugins:\n",
+                             f"plugins:\n  sandbox_path: {flood}\n", 1))
+    with open(os.path.join(tmp, "web-flood.log"), "w") as log:
+        web = start([web_path, "-c", config], log)
+        try:
+            c = Client(port)
+            wait_for("vigil-web with a flooding sandbox to listen",
+                     lambda: c.login("admin", ADMIN_PASSWORD)[0] == 200)
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/ok")
+            checks.check(s == 502 and d == {
+                "error": "plugin_page_failed",
+                "message": "the page sandbox wrote more than 1048576 bytes "
+                           "to its standard output"},
+                f"sandbox writing over 1 MiB: {s} {d}")
+            check_documented(page_error_rows(source_root), s, d,
+                             "sandbox writing over 1 MiB", checks)
         finally:
             stop(web)
 
@@ -1501,6 +1828,26 @@ def check_tls(vigil_web, tmp, pcap, plugins, static, checks):
                          f"TLS login: {s} cookie {cookie}")
             s, d, _ = c.get("/api/v1/flows?limit=1")
             checks.check(s == 200 and d["total"] > 0, f"TLS flows: {s}")
+            # The body length rule reads the decrypted request.
+            tls_ctx = ssl.create_default_context(cafile=cert)
+            tls_ctx.set_alpn_protocols(["http/1.1"])
+            with socket.create_connection(("127.0.0.1", port),
+                                          timeout=10) as raw:
+                with tls_ctx.wrap_socket(
+                        raw, server_hostname="127.0.0.1") as sock:
+                    sock.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n"
+                                 b"Content-Length: 0\r\nContent-Length: 9"
+                                 b"\r\nConnection: close\r\n\r\n")
+                    received = b""
+                    while True:
+                        chunk = sock.recv(65536)
+                        if not chunk:
+                            break
+                        received += chunk
+            checks.check(received.startswith(b"HTTP/1.1 400 ") and
+                         b'"error":"invalid_header"' in received,
+                         f"TLS request with two Content-Length headers: "
+                         f"{received[:200]}")
         finally:
             stop(web)
 
@@ -1646,6 +1993,9 @@ def main():
         check_logout(port, checks)
         check_static(port, checks)
         check_static_private(port, checks)
+        check_not_found(port, c, checks)
+        check_request_framing(port, checks)
+        check_csrf_twice(port, checks)
         check_no_server_header(port, c, checks)
         check_http2(port, checks)
         check_host_series(web_path, tmp, pcap, plugins, static, checks)

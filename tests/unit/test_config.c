@@ -1379,6 +1379,131 @@ test_web_check_data_dir_parents(void **state)
 	unlink(file);
 }
 
+static void
+test_string_with_nul_byte(void **state)
+{
+	(void)state;
+	/* "\0" in a double-quoted YAML scalar is a NUL byte. */
+	expect_error("web:\n  admin_password: \"a\\0bcdefghijkl\"\n",
+		     "t.yaml:2:19: web.admin_password: contains a NUL byte; remove it");
+	expect_error("flows:\n  output: \"/tmp/a\\0/flows.jsonl\"\n",
+		     "t.yaml:2:11: flows.output: contains a NUL byte; remove it");
+}
+
+static void
+test_web_check_static_dir_is_file(void **state)
+{
+	char file[64];
+	char text[256];
+	char message[512];
+	FILE *f;
+
+	(void)state;
+	/* Mode 0644: access(X_OK) fails on it with EACCES. */
+	snprintf(file, sizeof(file), "/tmp/vigil-test-static.%ld",
+		 (long)getpid());
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(file, 0644), 0);
+	snprintf(text, sizeof(text), "web:\n  data_dir: /tmp\n  static_dir: %s\n",
+		 file);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	snprintf(message, sizeof(message),
+		 "t.yaml:3:15: web.static_dir: '%s' is a regular file, not a directory",
+		 file);
+	assert_string_equal(err, message);
+	unlink(file);
+}
+
+static void
+test_web_check_data_dir_under_proc(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_finding,
+		.ctx = &found,
+	};
+	static const char message[] =
+		"t.yaml:2:13: web.data_dir: '/proc/vigil' is under /proc, which is not for ordinary files; choose a path on a disk or tmpfs";
+
+	(void)state;
+	assert_int_equal(parse("web:\n  data_dir: /proc/vigil\n"), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, message);
+	/* An error in --check-config too, not a warning about this machine. */
+	assert_int_equal(vg_config_check_web(&cfg, &report, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, message);
+	assert_int_equal(report.warnings, 0);
+	assert_int_equal(found.count, 0);
+	assert_int_equal(vg_config_check_web_data_dir(&cfg, NULL, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, message);
+
+	assert_int_equal(parse("web:\n  data_dir: /sys/vigil-web\n"), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:2:13: web.data_dir: '/sys/vigil-web' is under /sys, which is not for ordinary files; choose a path on a disk or tmpfs");
+}
+
+static void
+test_web_check_data_dir_is_a_device(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("web:\n  data_dir: /dev/null\n"), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "t.yaml:2:13: web.data_dir: '/dev/null' is a character device; give a directory");
+}
+
+static void
+test_web_check_users_file(void **state)
+{
+	char dir[64];
+	char users[80];
+	char text[256];
+	char message[512];
+	FILE *f;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/vigil-test-web-data.%ld",
+		 (long)getpid());
+	snprintf(users, sizeof(users), "%s/users", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(text, sizeof(text), "web:\n  data_dir: %s\n", dir);
+	assert_int_equal(parse(text), 0);
+
+	/* A FIFO would block vigil-web's read of its users at start. */
+	assert_int_equal(mkfifo(users, 0600), 0);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), -EINVAL);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:13: web.data_dir: '%s' is a FIFO; vigil-web keeps its users in a regular file of that name",
+		 users);
+	assert_string_equal(err, message);
+	unlink(users);
+
+	if (access("/proc/version", F_OK) == 0) {
+		assert_int_equal(symlink("/proc/version", users), 0);
+		assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)),
+				 -EINVAL);
+		snprintf(message, sizeof(message),
+			 "t.yaml:2:13: web.data_dir: '%s' leads to '/proc/version', under /proc, which is not for ordinary files; choose a path on a disk or tmpfs",
+			 users);
+		assert_string_equal(err, message);
+		unlink(users);
+	}
+
+	/* A regular users file is what vigil-web writes. */
+	f = fopen(users, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(vg_config_check_web(&cfg, NULL, err, sizeof(err)), 0);
+	unlink(users);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1476,6 +1601,11 @@ main(void)
 		cmocka_unit_test(test_web_check_static_dir_missing),
 		cmocka_unit_test(test_web_check_certificate_missing),
 		cmocka_unit_test(test_web_check_data_dir_parents),
+		cmocka_unit_test(test_string_with_nul_byte),
+		cmocka_unit_test(test_web_check_static_dir_is_file),
+		cmocka_unit_test(test_web_check_data_dir_under_proc),
+		cmocka_unit_test(test_web_check_data_dir_is_a_device),
+		cmocka_unit_test(test_web_check_users_file),
 	};
 
 	return cmocka_run_group_tests(tests, write_test_pcap, NULL);

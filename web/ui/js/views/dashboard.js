@@ -8,12 +8,14 @@
 import { api, ApiError, vigildDown } from '../api.js';
 import { recall } from '../lastknown.js';
 import { el, clear, panel, table, link } from '../dom.js';
-import { lineChart, seriesData } from '../chart.js';
+import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
 import {
   aggregate, breakdownTable, alertTable, errorNote, every, hostLinkWrapping,
 } from './common.js';
-import { seriesProblem, storedEnd, storedInterfaces, storedNote } from './series.js';
+import {
+  bytesChart, seriesProblem, storedEnd, storedInterfaces, storedNote,
+} from './series.js';
 
 const POINTS_MAX = 180;
 const COUNTERS_MS = 2000;
@@ -55,6 +57,14 @@ function dropPairs(doc) {
     for (const k of PLUGIN_DROPS) if (k in c.plugins) pairs.push(['plugins ' + k, c.plugins[k]]);
   }
   return pairs;
+}
+
+// The latest of the ends that storedEnd() found for each port, or null
+// when it found none.
+function latestEnd(ends) {
+  const found = ends.filter((e) => e !== null);
+  if (found.length === 0) return null;
+  return found.reduce((a, b) => (b.time > a.time ? b : a));
 }
 
 function topHostsTable(h) {
@@ -162,15 +172,14 @@ export function render(root) {
     if (!historyTried && doc.interfaces.length > 0) loadHistory();
   };
 
-  // The hour of the interface's per-minute series up to the packet time
-  // vigild reports or, while it is down, up to the stored series' end.
-  // The ports are those vigild reports or, while it is down, those this
-  // browser remembers, else those with a stored traffic series (a browser
-  // opened after the replay of a capture ended).
-  // The panel stays hidden when there is no such series.
-  // NOTE: vigild writes interface:traffic per port only, so with several
-  // ports the element "all" has no traffic series and the panel shows the
-  // read's error (stored) or stays hidden (live).
+  // The hour of the ports' per-minute traffic series up to the packet
+  // time vigild reports or, while it is down, up to where the stored
+  // series end (the latest end of any port). vigild writes
+  // interface:traffic per port only, so the chart draws one line per
+  // port that has the series. The ports are those vigild reports or,
+  // while it is down, those this browser remembers, else those with a
+  // stored traffic series (a browser opened after the replay of a
+  // capture ended). The panel stays hidden when no port has the series.
   const loadHistory = async () => {
     historyTried = true;
     if (!latest && !vigildDown()) return;
@@ -187,11 +196,11 @@ export function render(root) {
       }
       return;
     }
-    const element = ports.length === 1 ? ports[0] : 'all';
     let end = stored ? null : latest.packet_time;
     let noteText = '';
     if (stored) {
-      const found = await storedEnd('interface:traffic', element);
+      const found = latestEnd(await Promise.all(
+        ports.map((port) => storedEnd('interface:traffic', port))));
       noteText = storedNote(found);
       showHistoryNote(noteText);
       if (found === null) return;
@@ -200,19 +209,17 @@ export function render(root) {
       historyNote.hidden = true;
     }
     const to = Math.ceil(end) + 60;
-    try {
-      const ts = await api('/timeseries?schema=interface:traffic&element=' +
-        encodeURIComponent(element) + '&from=' + (to - 3600) + '&to=' + to);
-      historyPanel.hidden = false;
-      if (!historyChart) {
-        historyChart = lineChart(history, [{ label: 'bit/s', color: '#067647' }],
-          { format: fmt.bits });
-      }
-      historyChart.setData(seriesData(ts, ['bytes'], 8));
-    } catch (err) {
-      if (stored) showHistoryNote(noteText + ' ' + seriesProblem(err));
+    const reads = await Promise.all(ports.map((port) => api(
+      '/timeseries?schema=interface:traffic&element=' + encodeURIComponent(port) +
+      '&from=' + (to - 3600) + '&to=' + to).then((doc) => ({ doc }), (err) => ({ err }))));
+    const docs = reads.map((r) => r.doc || null);
+    if (docs.every((d) => d === null)) {
+      if (stored) showHistoryNote(noteText + ' ' + seriesProblem(reads[0].err));
       else historyPanel.hidden = true;
+      return;
     }
+    historyPanel.hidden = false;
+    historyChart = bytesChart(history, ports, docs, historyChart);
   };
 
   const showHistoryNote = (text) => {
