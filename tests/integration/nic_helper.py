@@ -237,8 +237,8 @@ def check_bind_rejected(helper, tmp, checks):
          "0000:5e:00.0); `vigil-nic list` shows them\n"),
         ("no IOMMU group", ["bind", "0000:3c:00.0"], 1,
          "vigil-nic: 0000:3c:00.0 has no IOMMU group, so vfio-pci cannot "
-         "take it: turn the IOMMU on in the firmware and on the kernel "
-         "command line (intel_iommu=on or amd_iommu=on)\n"),
+         "take it: turn the IOMMU on in the firmware and, on Intel CPUs, "
+         "add intel_iommu=on to the kernel command line\n"),
         ("invalid address", ["bind", "eth1"], 2,
          "expected a PCI address such as 0000:3b:00.0, got 'eth1'"),
         ("invalid driver", ["unbind", "0000:5e:00.0", "--driver", "a/b"], 2,
