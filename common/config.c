@@ -36,6 +36,7 @@
 #include "capture/parse.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/paths.h"
 
 #define MAX_TIMEOUT 315360000 /* ten years, in seconds */
 #define MAX_CPU 1023
@@ -51,6 +52,8 @@ struct loader {
 	char *err;
 	size_t err_len;
 	struct vg_config_report *report; /* NULL: machine checks are errors */
+	yaml_node_t *plugins;  /* the plugins: mapping, NULL when absent */
+	bool plugin_dirs_given;
 };
 
 typedef int (*key_handler)(struct loader *ld, yaml_node_t *node, void *arg);
@@ -1235,6 +1238,7 @@ on_plugin_dirs(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
 	ld->cfg->plugin_dir_count = 0;
+	ld->plugin_dirs_given = true;
 	return walk_sequence(ld, node, VG_MAX_PLUGIN_DIRS, on_plugin_dir);
 }
 
@@ -1339,7 +1343,46 @@ on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 	};
 
 	(void)arg;
+	ld->plugins = node;
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+}
+
+/*
+ * A plugins: section without directories runs the plugins shipped with
+ * vigil. Its folder is checked as a listed one is, at the section's key.
+ * An empty list (directories: []) keeps plugins off.
+ */
+static int
+apply_bundled_plugins(struct loader *ld)
+{
+	struct vg_config *cfg = ld->cfg;
+	char *dir = cfg->plugin_dirs[0];
+	struct stat st;
+	size_t saved;
+	int rc = 0;
+
+	if (ld->plugins == NULL || ld->plugin_dirs_given)
+		return 0;
+	saved = path_push(ld, "plugins.directories", 0);
+	if (vg_paths_bundled(VG_BUNDLED_PLUGINS, dir, VG_PATH_MAX) != 0) {
+		rc = fail(ld, ld->plugins,
+			  "the bundled plugins' path is longer than %d characters",
+			  VG_PATH_MAX - 1);
+		path_pop(ld, saved);
+		return rc;
+	}
+	cfg->plugin_dir_count = 1;
+	cfg->plugin_dirs_bundled = true;
+	if (stat(dir, &st) != 0)
+		rc = machine_problem(ld, ld->plugins,
+				     "cannot read '%s' (the default): %s", dir,
+				     strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = machine_problem(ld, ld->plugins,
+				     "'%s' (the default) is not a directory",
+				     dir);
+	path_pop(ld, saved);
+	return rc;
 }
 
 /* ---- control ---- */
@@ -1705,6 +1748,20 @@ on_web_path(struct loader *ld, yaml_node_t *node, void *arg)
 	return get_string(ld, node, (char *)ld->cfg + f->offset, VG_PATH_MAX);
 }
 
+/* static_dir: "" turns the UI off; the default is the bundled one. */
+static int
+on_web_static(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	struct vg_web_config *web = &ld->cfg->web;
+
+	if (node->type == YAML_SCALAR_NODE && scalar_text(node)[0] == '\0') {
+		set_mark(&web->static_dir_at, node);
+		web->static_dir[0] = '\0';
+		return 0;
+	}
+	return on_web_path(ld, node, arg);
+}
+
 static int
 on_web_socket(struct loader *ld, yaml_node_t *node, void *arg)
 {
@@ -1756,7 +1813,7 @@ on_web(struct loader *ld, yaml_node_t *node, void *arg)
 		{ "tls_certificate", on_web_path,
 		  (void *)&web_certificate_field },
 		{ "tls_key", on_web_path, (void *)&web_key_field },
-		{ "static_dir", on_web_path, (void *)&web_static_field },
+		{ "static_dir", on_web_static, (void *)&web_static_field },
 		{ "data_dir", on_web_path, (void *)&web_data_field },
 		{ "vigild_socket", on_web_socket,
 		  CFG_OFFSET(web.vigild_socket) },
@@ -2260,6 +2317,9 @@ vg_config_defaults(struct vg_config *cfg)
 	strcpy(cfg->web.listen[0], "127.0.0.1:8443");
 	cfg->web.listen_count = 1;
 	strcpy(cfg->web.data_dir, "/var/lib/vigil/web");
+	if (vg_paths_bundled(VG_BUNDLED_UI, cfg->web.static_dir,
+			     sizeof(cfg->web.static_dir)) != 0)
+		cfg->web.static_dir[0] = '\0';
 	cfg->web.max_request_bytes = 65536;
 	cfg->web.request_timeout_ms = 10000;
 	cfg->web.session_timeout = 3600;
@@ -2601,6 +2661,8 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	} else {
 		rc = on_root(&ld, root);
 	}
+	if (rc == 0)
+		rc = apply_bundled_plugins(&ld);
 	if (rc == 0) {
 		/* A second document in one file is almost surely a mistake. */
 		yaml_document_t next;
@@ -2882,25 +2944,29 @@ vg_config_check_web(const struct vg_config *cfg,
 			return rc;
 	}
 	if (web->static_dir[0] != '\0') {
+		/* The default path is named as such: the file does not show it. */
+		const char *dflt = web->static_dir_at.line > 0 ? "" :
+								 " (the default)";
+
 		/* The type first: access() on a file without the execute bit
 		 * would report "Permission denied" for what is not a folder. */
 		if (stat(web->static_dir, &st) != 0)
 			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
 							  "web.static_dir", err, err_len,
-							  "cannot read '%s': %s",
-							  web->static_dir,
+							  "cannot read '%s'%s: %s",
+							  web->static_dir, dflt,
 							  strerror(errno));
 		else if (!S_ISDIR(st.st_mode))
 			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
 							  "web.static_dir", err, err_len,
-							  "'%s' is a %s, not a directory",
-							  web->static_dir,
+							  "'%s'%s is a %s, not a directory",
+							  web->static_dir, dflt,
 							  vg_config_file_type_name(st.st_mode));
 		else if (access(web->static_dir, R_OK | X_OK) != 0)
 			rc = vg_config_machine_problem_at(cfg, report, &web->static_dir_at,
 							  "web.static_dir", err, err_len,
-							  "cannot read '%s': %s",
-							  web->static_dir,
+							  "cannot read '%s'%s: %s",
+							  web->static_dir, dflt,
 							  strerror(errno));
 		if (rc != 0)
 			return rc;

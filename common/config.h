@@ -74,7 +74,8 @@ struct vg_web_config {
 	unsigned int listen_count;
 	char tls_certificate[VG_PATH_MAX]; /* PEM; TLS when both are set */
 	char tls_key[VG_PATH_MAX];
-	char static_dir[VG_PATH_MAX];  /* "" = no static files */
+	char static_dir[VG_PATH_MAX];  /* "" = no static files; default:
+					  the bundled UI (common/paths.h) */
 	char data_dir[VG_PATH_MAX];    /* users file lives here */
 	struct vg_config_mark tls_certificate_at;
 	struct vg_config_mark tls_key_at;
@@ -144,9 +145,11 @@ struct vg_config {
 	char ndpi_ja3[VG_PATH_MAX];
 	char ndpi_sha1[VG_PATH_MAX];
 
-	/* plugins: off when no directory is given */
+	/* plugins: off when no directory is given. A plugins: section
+	 * without directories gets the bundled plugins (common/paths.h). */
 	char plugin_dirs[VG_MAX_PLUGIN_DIRS][VG_PATH_MAX];
 	unsigned int plugin_dir_count;
+	bool plugin_dirs_bundled;  /* plugin_dirs[0] is that default */
 	unsigned int sandboxes;    /* vigil-sandbox processes, 1..16 */
 	uint32_t sandbox_deadline_ms; /* a batch running longer is killed */
 	uint32_t sandbox_memory_mb;   /* RLIMIT_AS of each sandbox */

@@ -534,6 +534,15 @@ parse_args(struct vigild *d, int argc, char **argv)
 		strcpy(cfg->ndpi_ja3, side.ndpi_ja3);
 	if (side.ndpi_sha1[0])
 		strcpy(cfg->ndpi_sha1, side.ndpi_sha1);
+	/*
+	 * --plugins replaces the bundled plugins a plugins: section defaults
+	 * to. NOTE: the loader has checked the bundled folder already, so a
+	 * missing one stops a start even when --plugins replaces it.
+	 */
+	if (side.plugin_dir_count > 0 && cfg->plugin_dirs_bundled) {
+		cfg->plugin_dir_count = 0;
+		cfg->plugin_dirs_bundled = false;
+	}
 	for (i = 0; i < side.plugin_dir_count; i++) {
 		if (cfg->plugin_dir_count == VG_MAX_PLUGIN_DIRS)
 			break;

@@ -284,8 +284,10 @@ main(int argc, char **argv)
 	sigterm_handle.data = &web;
 	uv_signal_start(&sigint_handle, on_signal, SIGINT);
 	uv_signal_start(&sigterm_handle, on_signal, SIGTERM);
-	VG_INFO("web", "started vigild_socket=%s login_required=%s",
+	VG_INFO("web", "started vigild_socket=%s static_dir=%s login_required=%s",
 		web.cfg.web.vigild_socket,
+		web.cfg.web.static_dir[0] != '\0' ? web.cfg.web.static_dir :
+						     "none",
 		web.cfg.web.login_required ? "true" : "false");
 
 	uv_run(web.loop, UV_RUN_DEFAULT);

@@ -1232,6 +1232,54 @@ test_plugins_section(void **state)
 	assert_string_equal(cfg.sandbox_user, "nobody");
 }
 
+/* The test runs from the build tree, so the bundled folders are the
+ * source tree's (common/paths.h). */
+static void
+test_plugins_section_without_directories_uses_bundled(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("plugins:\n  sandboxes: 2\n"), 0);
+	assert_int_equal(cfg.plugin_dir_count, 1);
+	assert_string_equal(cfg.plugin_dirs[0], VG_SOURCE_ROOT "/plugins");
+	assert_true(cfg.plugin_dirs_bundled);
+}
+
+static void
+test_plugins_empty_directories_keep_plugins_off(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("plugins:\n  directories: []\n"), 0);
+	assert_int_equal(cfg.plugin_dir_count, 0);
+	assert_false(cfg.plugin_dirs_bundled);
+}
+
+static void
+test_no_plugins_section_no_plugins(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("log:\n  level: info\n"), 0);
+	assert_int_equal(cfg.plugin_dir_count, 0);
+	assert_false(cfg.plugin_dirs_bundled);
+}
+
+static void
+test_static_dir_defaults_to_bundled_ui(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("log:\n  level: info\n"), 0);
+	assert_string_equal(cfg.web.static_dir, VG_SOURCE_ROOT "/web/ui");
+	assert_int_equal(cfg.web.static_dir_at.line, 0);
+}
+
+static void
+test_static_dir_empty_turns_ui_off(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("web:\n  static_dir: \"\"\n"), 0);
+	assert_string_equal(cfg.web.static_dir, "");
+	assert_int_equal(cfg.web.static_dir_at.line, 2);
+}
+
 static void
 test_plugin_directory_missing(void **state)
 {
@@ -1590,6 +1638,11 @@ main(void)
 		cmocka_unit_test(test_check_needs_a_port),
 		cmocka_unit_test(test_check_rx_lcores_need_queues),
 		cmocka_unit_test(test_plugins_section),
+		cmocka_unit_test(test_plugins_section_without_directories_uses_bundled),
+		cmocka_unit_test(test_plugins_empty_directories_keep_plugins_off),
+		cmocka_unit_test(test_no_plugins_section_no_plugins),
+		cmocka_unit_test(test_static_dir_defaults_to_bundled_ui),
+		cmocka_unit_test(test_static_dir_empty_turns_ui_off),
 		cmocka_unit_test(test_plugin_directory_missing),
 		cmocka_unit_test(test_plugin_script_settings_mapping),
 		cmocka_unit_test(test_check_pci_needs_hugepages),
