@@ -13,7 +13,7 @@
  * NOTE: with one rx and one engine lcore, this loop sets the packet rate,
  * not the engine. On the 2-CPU machine of docs/benchmarks.md, net_pcap's
  * copy of each frame takes about two thirds of this lcore's time, and the
- * parse, the rings and the return path most of the rest. That keeps
+ * parse, the rings and the return path about a fifth. That keeps
  * vigild near 2.7 times ndpiReader's rate there (median of three runs),
  * short of the 3 times vigil aims for, while the engine lcore waits most
  * of the time. Parsing on the engine lcore when there is only one would
