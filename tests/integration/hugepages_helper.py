@@ -13,8 +13,6 @@ import importlib.machinery
 import importlib.util
 import io
 import os
-import pwd
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -324,33 +322,9 @@ def check_not_root(helper, checks):
     As root, the helper runs as nobody, who cannot write /sys either, so
     the real reservation stays as it is whatever the helper does.
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("VIGIL_")}
-    python = "/usr/bin/python3"
-    user = None
-    if os.geteuid() == 0:
-        try:
-            user = pwd.getpwnam("nobody").pw_uid
-        except KeyError:
-            print("not root: no user nobody to run as; case skipped")
-            return
-        if not os.access(python, os.X_OK):
-            print(f"not root: {python} missing; case skipped")
-            return
-        copy = os.path.join(tempfile.gettempdir(),
-                            f"vigil-hugepages-test-{os.getpid()}")
-        shutil.copy(helper, copy)
-        os.chmod(copy, 0o755)
-        helper = copy
-    else:
-        python = sys.executable
-    try:
-        proc = subprocess.run([python, helper, "reserve", "1"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, timeout=60, env=env, user=user)
-    finally:
-        if user is not None:
-            os.unlink(helper)
+    proc = vigtest.run_unprivileged(helper, ["reserve", "1"])
+    if proc is None:
+        return
     checks.check(proc.returncode == 1 and proc.stderr ==
                  "vigil-hugepages: reserving hugepages needs root; run it "
                  "with sudo or as root\n",

@@ -18,8 +18,6 @@ import importlib.machinery
 import importlib.util
 import io
 import os
-import pwd
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -401,33 +399,9 @@ def check_not_root(helper, checks):
 
     As root, the helper runs as nobody, who cannot write /sys either.
     """
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("VIGIL_")}
-    python = "/usr/bin/python3"
-    user = None
-    if os.geteuid() == 0:
-        try:
-            user = pwd.getpwnam("nobody").pw_uid
-        except KeyError:
-            print("not root: no user nobody to run as; case skipped")
-            return
-        if not os.access(python, os.X_OK):
-            print(f"not root: {python} missing; case skipped")
-            return
-        copy = os.path.join(tempfile.gettempdir(),
-                            f"vigil-nic-test-{os.getpid()}")
-        shutil.copy(helper, copy)
-        os.chmod(copy, 0o755)
-        helper = copy
-    else:
-        python = sys.executable
-    try:
-        proc = subprocess.run([python, helper, "bind", "0000:00:00.0"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True, timeout=60, env=env, user=user)
-    finally:
-        if user is not None:
-            os.unlink(helper)
+    proc = vigtest.run_unprivileged(helper, ["bind", "0000:00:00.0"])
+    if proc is None:
+        return
     checks.check(proc.returncode == 1 and proc.stderr ==
                  "vigil-nic: binding a device needs root; run it with sudo "
                  "or as root\n",

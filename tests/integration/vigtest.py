@@ -8,8 +8,11 @@ reference corpus beside the source tree, is absent.
 import concurrent.futures
 import json
 import os
+import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
 
 SKIP = 77
 
@@ -73,6 +76,43 @@ def read_records(path):
                 raise AssertionError(f"{path}:{number}: invalid JSON: {err}")
     return records
 
+
+
+def run_unprivileged(script, args):
+    """Run the Python script <script> with <args> as a user without root.
+
+    As root, the script is copied to the temporary folder and run as
+    nobody; otherwise it runs as the current user. Returns the finished
+    process, or None (with the reason printed) when there is no user
+    nobody or no /usr/bin/python3 to run it with.
+    """
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("VIGIL_")}
+    python = "/usr/bin/python3"
+    user = None
+    if os.geteuid() == 0:
+        try:
+            user = pwd.getpwnam("nobody").pw_uid
+        except KeyError:
+            print("not root: no user nobody to run as; case skipped")
+            return None
+        if not os.access(python, os.X_OK):
+            print(f"not root: {python} missing; case skipped")
+            return None
+        copy = os.path.join(tempfile.gettempdir(),
+                            f"{os.path.basename(script)}-test-{os.getpid()}")
+        shutil.copy(script, copy)
+        os.chmod(copy, 0o755)
+        script = copy
+    else:
+        python = sys.executable
+    try:
+        return subprocess.run([python, script, *args],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=60, env=env, user=user)
+    finally:
+        if user is not None:
+            os.unlink(script)
 
 class Checks:
     """Counts named checks and prints one line per failure."""
