@@ -139,6 +139,7 @@ vg_config_check_kernel_fs(const char *path, char *problem,
 	char resolved[PATH_MAX];
 	const char *where;
 	struct statfs fs;
+	struct stat st;
 	size_t i;
 
 	/* A missing path would be created below its nearest existing parent. */
@@ -160,16 +161,32 @@ vg_config_check_kernel_fs(const char *path, char *problem,
 				 path, where, trees[i]);
 		return -1;
 	}
-	if (statfs(where, &fs) != 0)
-		return 0;
-	for (i = 0; i < sizeof(kernel_file_systems) /
-				sizeof(kernel_file_systems[0]);
-	     i++) {
-		if ((unsigned long)fs.f_type != kernel_file_systems[i].magic)
-			continue;
+	if (statfs(where, &fs) == 0) {
+		for (i = 0; i < sizeof(kernel_file_systems) /
+					sizeof(kernel_file_systems[0]);
+		     i++) {
+			if ((unsigned long)fs.f_type !=
+			    kernel_file_systems[i].magic)
+				continue;
+			snprintf(problem, problem_len,
+				 "'%s' is on a %s file system ('%s'), which is not for ordinary files; choose a path on a disk or tmpfs",
+				 path, kernel_file_systems[i].name, where);
+			return -1;
+		}
+	}
+	/*
+	 * /dev is devtmpfs, which reports tmpfs's f_type, so it is found by
+	 * its path. Device files and FIFOs there are left to the callers'
+	 * file type rules (/dev/null takes records); a new or regular file
+	 * or a folder would sit among the device nodes. /dev/shm is an
+	 * ordinary tmpfs.
+	 */
+	if (is_under(where, "/dev") && !is_under(where, "/dev/shm") &&
+	    (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
+	     S_ISDIR(st.st_mode))) {
 		snprintf(problem, problem_len,
-			 "'%s' is on a %s file system ('%s'), which is not for ordinary files; choose a path on a disk or tmpfs",
-			 path, kernel_file_systems[i].name, where);
+			 "'%s' is under /dev, which holds device files; choose a path on a disk or tmpfs",
+			 path);
 		return -1;
 	}
 	return 0;

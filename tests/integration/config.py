@@ -267,6 +267,12 @@ def check_output_options(vigild, tmp, pcap, checks):
          "FIFO or /dev/null"),
         (["--flows", tmp],
          f"--flows: '{tmp}' is a directory; give a file name"),
+        (["--flows", "/dev/vigil-test-missing-disk"],
+         "--flows: '/dev/vigil-test-missing-disk' is under /dev, which holds "
+         "device files; choose a path on a disk or tmpfs"),
+        (["--stats", "/dev/vigil-test-dir/stats.json"],
+         "--stats: '/dev/vigil-test-dir/stats.json' is under /dev, which "
+         "holds device files; choose a path on a disk or tmpfs"),
     ]
     if os.path.isdir("/dev/pts"):
         cases.append((["--control-socket", "/dev/pts/vigil.sock"],
@@ -280,6 +286,15 @@ def check_output_options(vigild, tmp, pcap, checks):
         checks.check(proc.returncode == 1 and proc.stderr == want,
                      f"{' '.join(options)}: exit {proc.returncode}: "
                      f"{proc.stderr[-800:]!r}, expected {want!r}")
+
+    # A file in /dev/shm, an ordinary tmpfs, is accepted.
+    shm_flows = f"/dev/shm/vigil-test-{os.getpid()}.jsonl"
+    proc = run(vigild, "--pcap", pcap, "--flows", shm_flows)
+    checks.check(proc.returncode == 0 and os.path.getsize(shm_flows) > 0,
+                 f"--flows {shm_flows}: exit {proc.returncode}: "
+                 f"{proc.stderr[-800:]!r}")
+    if os.path.exists(shm_flows):
+        os.unlink(shm_flows)
 
     proc = run(vigild, "--pcap", pcap, "--flows", "/dev/null", "--stats",
                "/dev/null")
