@@ -64,7 +64,7 @@ linearize(struct vg_rx_lcore *rx, struct rte_mbuf *chain)
 	uint32_t len = rte_pktmbuf_pkt_len(chain);
 	char *dst;
 
-	if (len > (uint32_t)(UINT16_MAX - RTE_PKTMBUF_HEADROOM)) {
+	if (len > UINT16_MAX) {
 		rx->counters.oversize++;
 		return NULL;
 	}
@@ -73,6 +73,12 @@ linearize(struct vg_rx_lcore *rx, struct rte_mbuf *chain)
 		rx->counters.copy_nombuf++;
 		return NULL;
 	}
+	/*
+	 * Nothing is ever prepended to a copy, so it needs no headroom, and
+	 * the whole data room of 65535 bytes takes a frame of the largest
+	 * length an IPv4 packet can have.
+	 */
+	copy->data_off = 0;
 	dst = rte_pktmbuf_append(copy, (uint16_t)len);
 	if (dst == NULL ||
 	    rte_pktmbuf_read(chain, 0, len, dst) != dst) {

@@ -129,6 +129,19 @@ def build(cap):
                     c2s_packets=1, c2s_bytes=cap.add(5.0, p6),
                     swapped=False)
 
+    # J: a jumbo frame and one of 65535 bytes, the largest an IPv4 packet
+    # allows in Ethernet, as a host capture with GRO holds them. Both are
+    # longer than one mbuf and reach the engine through the frame copy.
+    def big(size, ts):
+        payload = b"j" * (size - 14 - 20 - 8)
+        return cap.add(ts, g.packet("10.0.0.9", "10.0.0.10", 17,
+                                    g.udp("10.0.0.9", 40009, "10.0.0.10",
+                                          9999, payload)))
+    exp["J"] = dict(l4="UDP", client_ip="10.0.0.9", client_port=40009,
+                    server_ip="10.0.0.10", server_port=9999, c2s_packets=2,
+                    c2s_bytes=big(9000, 5.5) + big(65535, 5.6),
+                    swapped=False)
+
     # Malformed and non-IP frames: counted by kind, never a flow.
     good = g.ipv4("10.0.0.1", "10.0.0.2", 17,
                   g.udp("10.0.0.1", 1, "10.0.0.2", 2, b"x" * 20))
