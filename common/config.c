@@ -2152,12 +2152,61 @@ on_endpoint_uint(struct loader *ld, yaml_node_t *node, void *arg)
 	return 0;
 }
 
+/*
+ * Checks the "HOST:PORT" at the start of <text>, which ends at the first
+ * character of <stop> or at its end: a host that is not empty and a port
+ * of 1..65535 in decimal. A missing port passes when <port_needed> is
+ * false. Returns NULL, or what is wrong.
+ */
+static const char *
+host_port_problem(const char *text, const char *stop, bool port_needed)
+{
+	size_t len = strcspn(text, stop);
+	const char *colon = NULL;
+	const char *p;
+	unsigned long port = 0;
+
+	if (text[0] == '[') {
+		const char *close = memchr(text, ']', len);
+
+		if (close == NULL)
+			return "an IPv6 host needs its closing ']'";
+		if (close == text + 1)
+			return "the host is empty";
+		if (close + 1 < text + len && close[1] != ':')
+			return "expected ':PORT' after the IPv6 host";
+		if (close + 1 < text + len)
+			colon = close + 1;
+	} else {
+		for (p = text; p < text + len; p++)
+			if (*p == ':')
+				colon = p;
+		if ((colon != NULL ? colon : text + len) == text)
+			return "the host is empty";
+	}
+	if (colon == NULL)
+		return port_needed ? "the port is missing" : NULL;
+	if (colon + 1 == text + len)
+		return "the port is empty";
+	for (p = colon + 1; p < text + len; p++) {
+		if (*p < '0' || *p > '9')
+			return "the port is not a number";
+		port = port * 10 + (unsigned long)(*p - '0');
+		if (port > 65535)
+			break;
+	}
+	if (port < 1 || port > 65535)
+		return "the port is not in 1..65535";
+	return NULL;
+}
+
 /* Checks that the keys given suit the endpoint's kind. */
 static int
 check_endpoint(struct loader *ld, yaml_node_t *node,
 	       const struct vg_alert_endpoint_config *ep)
 {
 	const char *address = ep->address;
+	const char *problem;
 	bool syslog = ep->kind == VG_ENDPOINT_SYSLOG;
 	bool web = ep->kind == VG_ENDPOINT_WEBHOOK;
 	bool mail = ep->kind == VG_ENDPOINT_EMAIL;
@@ -2172,12 +2221,28 @@ check_endpoint(struct loader *ld, yaml_node_t *node,
 	     strrchr(address + 4, ':') == NULL))
 		return fail(ld, node, "address '%s': expected unix:/PATH, udp:HOST:PORT or tcp:HOST:PORT",
 			    address);
+	if (syslog && strncmp(address, "unix:/", 6) != 0 &&
+	    (problem = host_port_problem(address + 4, "", true)) != NULL)
+		return fail(ld, node, "address '%s': %s; expected udp:HOST:PORT or tcp:HOST:PORT with a port of 1..65535",
+			    address, problem);
 	if (web && strncmp(ep->url, "http://", 7) != 0 &&
 	    strncmp(ep->url, "https://", 8) != 0)
 		return fail(ld, node, "a webhook needs url: http://... or https://...");
 	if (mail && strncmp(ep->url, "smtp://", 7) != 0 &&
 	    strncmp(ep->url, "smtps://", 8) != 0)
 		return fail(ld, node, "an email endpoint needs url: smtp://HOST:PORT or smtps://...");
+	if (web || mail) {
+		const char *host = strstr(ep->url, "://") + 3;
+		size_t authority = strcspn(host, "/?#");
+		const char *at = memrchr(host, '@', authority);
+
+		/* user:password@ comes before the host. */
+		if (at != NULL)
+			host = at + 1;
+		problem = host_port_problem(host, "/?#", false);
+		if (problem != NULL)
+			return fail(ld, node, "url '%s': %s", ep->url, problem);
+	}
 	if (!web && !mail && ep->url[0] != '\0')
 		return fail(ld, node, "url applies to webhook and email endpoints only");
 	if (mail && (ep->from[0] == '\0' || ep->to_count == 0))

@@ -710,6 +710,24 @@ BAD_CONFIGS = [
      "path: /tmp/x\n",
      "11:21: alerts.endpoints[0].min_severity: expected none, info, notice, "
      "warning, error or critical, got loud"),
+    # 99999 would wrap to port 34463.
+    ("  endpoints:\n    - kind: syslog\n      address: udp:127.0.0.1:99999\n",
+     "10:7: alerts.endpoints[0]: address 'udp:127.0.0.1:99999': the port is "
+     "not in 1..65535; expected udp:HOST:PORT or tcp:HOST:PORT with a port "
+     "of 1..65535"),
+    ("  endpoints:\n    - kind: syslog\n      address: udp::514\n",
+     "10:7: alerts.endpoints[0]: address 'udp::514': the host is empty; "
+     "expected udp:HOST:PORT or tcp:HOST:PORT with a port of 1..65535"),
+    ("  endpoints:\n    - kind: syslog\n      address: tcp:127.0.0.1:abc\n",
+     "10:7: alerts.endpoints[0]: address 'tcp:127.0.0.1:abc': the port is "
+     "not a number; expected udp:HOST:PORT or tcp:HOST:PORT with a port of "
+     "1..65535"),
+    ("  endpoints:\n    - kind: webhook\n      url: 'http://'\n",
+     "10:7: alerts.endpoints[0]: url 'http://': the host is empty"),
+    ("  endpoints:\n    - kind: email\n      url: smtp://mail:0\n"
+     "      from: a@example.org\n      to: [b@example.org]\n",
+     "10:7: alerts.endpoints[0]: url 'smtp://mail:0': the port is not in "
+     "1..65535"),
 ]
 
 
