@@ -805,6 +805,12 @@ put_page(struct page_run *run, lua_State *L, int t, int f,
 	size_t i;
 	int rc = 0;
 
+	/* A bare list of blocks would otherwise render as an empty page. */
+	if (lua_objlen(L, t) > 0) {
+		snprintf(run->error, sizeof(run->error),
+			 "render returned a list; return a table with title and blocks: {title = ..., blocks = {...}}");
+		return -1;
+	}
 	vg_sbx_buf_puts(b, "{\"plugin\":");
 	vg_sbx_json_string(b, plugin, strlen(plugin));
 	vg_sbx_buf_puts(b, ",\"page\":");

@@ -1638,6 +1638,10 @@ def write_page_plugins(root):
         (pager, "loop.lua"):
             'return { title = "loop", render = function(data) '
             'while true do end end }\n',
+        # A bare list of blocks, without the page table around it.
+        (pager, "bare.lua"):
+            'return { title = "bare", render = function(data) '
+            'return { { type = "text", text = "lost" } } end }\n',
         # Twenty strings of 60000 bytes, each within the 64 KiB limit of
         # a string, make a page over the 1 MiB limit of a page.
         (pager, "big.lua"):
@@ -1719,6 +1723,10 @@ def check_plugin_pages(web_path, tmp, pcap, source_root, static, checks):
             checks.check(s == 502 and d.get("error") == "plugin_page_error"
                          and "page broke" in d.get("message", ""),
                          f"page raising an error: {s} {d}")
+            s, d, _ = c.get("/api/v1/plugins/pager/pages/bare")
+            checks.check(s == 502 and d.get("error") == "plugin_page_error"
+                         and "render returned a list" in d.get("message", ""),
+                         f"page returning a bare list: {s} {d}")
             start_time = time.time()
             s, d, _ = c.get("/api/v1/plugins/pager/pages/loop")
             took = time.time() - start_time
