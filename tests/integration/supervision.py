@@ -237,7 +237,9 @@ def idle_stop_case(vigild, tmp, checks):
         checks.check(m3 is not None and int(m3.group(1)) != pid,
                      "idle_stop: no new sandbox started after the stop")
         if m3 is not None:
-            _, ready = d.wait_for(r"sandbox-0: script=1 key=", 30, at3)
+            # From the kill line, not the start line: under load the new
+            # sandbox can log its scripts before vigild logs its start.
+            _, ready = d.wait_for(r"sandbox-0: script=1 key=", 30, at2)
             checks.check(ready is not None,
                          "idle_stop: the new sandbox never loaded")
         # The new sandbox is idle too: it must not be killed.
@@ -309,7 +311,9 @@ def reload_once(d, checks, what, trigger, start):
                  f"{what}: no new sandbox after the reload")
     if m2 is None:
         return at
-    at3, m3 = d.wait_for(r"sandbox-0: script=1 key=", 30, at2)
+    # From the exit line: the new sandbox can log its scripts before
+    # vigild logs its start.
+    at3, m3 = d.wait_for(r"sandbox-0: script=1 key=", 30, at)
     checks.check(m3 is not None, f"{what}: the new sandbox never loaded")
     time.sleep(1.0)
     return at3 if at3 is not None else at2
