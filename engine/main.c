@@ -37,6 +37,7 @@
 #include "hosts.h"
 #include "lcore.h"
 #include "minute.h"
+#include "output_file.h"
 #include "sandbox_sup.h"
 #include "stats.h"
 #include "ts_series.h"
@@ -44,6 +45,9 @@
 
 #define CONTROL_TICK_MS 50
 #define EVENT_FLUSH_NS 1000000 /* a batch waits at most 1 ms for company */
+/* Exit status when a signal stops vigild while it waits for a reader on
+ * its flow output FIFO: no packet was read and no record written. */
+#define EXIT_NO_READER 3
 
 struct vigild {
 	struct vg_config cfg;
@@ -58,6 +62,7 @@ struct vigild {
 	uint64_t launched_us; /* vg_capture_now_us() as the lcores started */
 
 	int out_fd;
+	bool waiting_for_reader; /* open_output() waits on a FIFO */
 	uint64_t records_bytes;      /* whole records written to the output */
 	uint64_t records_lost;       /* records a failed write dropped */
 	int write_errors;
@@ -821,7 +826,11 @@ on_signal(uv_signal_t *handle, int signum)
 			signum);
 		_exit(1);
 	}
-	VG_INFO("engine", "signal=%d received, flushing flows", signum);
+	if (d->waiting_for_reader)
+		VG_INFO("engine", "signal=%d received while waiting for a reader on FIFO %s, stopping",
+			signum, d->cfg.flow_output);
+	else
+		VG_INFO("engine", "signal=%d received, flushing flows", signum);
 	atomic_store(&d->capture.stop, true);
 }
 
@@ -1219,20 +1228,46 @@ output_is_input(const struct vg_config *cfg)
 	return false;
 }
 
+/*
+ * Runs the control loop's pending callbacks, signals among them, and
+ * returns true when a signal asked vigild to stop.
+ */
+static bool
+output_wait_stopping(void *ctx)
+{
+	struct vigild *d = ctx;
+
+	uv_run(&d->loop, UV_RUN_NOWAIT);
+	return atomic_load(&d->capture.stop);
+}
+
+/*
+ * Opens the flow output before the lcores start. A FIFO without a reader
+ * makes vigild wait here, with signals handled, so a reader that opens it
+ * later gets every record. Returns -ECANCELED when a signal came first.
+ */
 static int
 open_output(struct vigild *d)
 {
+	int fd;
+
 	if (d->cfg.flow_output[0] == '\0') {
 		VG_WARN("engine", "no flow output configured: flow records are not written anywhere");
 		return 0;
 	}
-	d->out_fd = open(d->cfg.flow_output,
-			 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (d->out_fd < 0) {
-		VG_ERR("engine", "flows.output file=%s open() failed: %s",
-		       d->cfg.flow_output, strerror(errno));
-		return -errno;
+	d->waiting_for_reader = true;
+	fd = vg_output_open(d->cfg.flow_output,
+			    O_CREAT | O_TRUNC | O_CLOEXEC, 0644,
+			    "flows.output", output_wait_stopping, d);
+	d->waiting_for_reader = false;
+	if (fd == -ECANCELED) {
+		VG_ERR("engine", "stopped before a reader opened FIFO %s: no packet was read and no flow record written, because vigild writes flow records only once a process reads the FIFO",
+		       d->cfg.flow_output);
+		return fd;
 	}
+	if (fd < 0)
+		return fd;
+	d->out_fd = fd;
 	return 0;
 }
 
@@ -1345,7 +1380,7 @@ main(int argc, char **argv)
 		vg_api_stop(d.api);
 		vg_alert_store_close(d.alert_store);
 		vg_eal_stop();
-		return 1;
+		return rc == -ECANCELED ? EXIT_NO_READER : 1;
 	}
 	VG_INFO("engine", "started ports=%u rx_lcores=%u engine_lcores=%u flows_per_engine=%u",
 		d.capture.port_count, d.rx_count, d.engine_count,
