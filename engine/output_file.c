@@ -38,74 +38,137 @@ sleep_ms(unsigned int ms)
 }
 
 static int
-clear_nonblock(int fd, const char *path, const char *key)
+open_regular(struct vg_output *out)
 {
-	int fl = fcntl(fd, F_GETFL);
+	out->fd = open(out->path, out->flags | O_WRONLY, out->mode);
+	if (out->fd < 0) {
+		int err = errno;
 
+		VG_ERR("engine", "%s file=%s open() failed: %s", out->key,
+		       out->path, strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+/*
+ * Tries once to open a FIFO. Returns 0 when it is open, -ENXIO when it
+ * has no reader yet, or another negative errno, already logged.
+ */
+static int
+try_open_fifo(struct vg_output *out)
+{
+	/* O_CREAT and O_TRUNC have no effect on an existing FIFO. */
+	int flags = (out->flags & ~(O_CREAT | O_TRUNC)) | O_WRONLY |
+		    O_NONBLOCK;
+	int fd, fl;
+
+	do
+		fd = open(out->path, flags);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && errno == ENXIO)
+		return -ENXIO;
+	if (fd < 0) {
+		int err = errno;
+
+		VG_ERR("engine", "%s file=%s open() failed: %s", out->key,
+		       out->path, strerror(err));
+		return -err;
+	}
+	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
 		int err = errno;
 
 		VG_ERR("engine", "%s file=%s fcntl(F_SETFL) failed: %s",
-		       key, path, strerror(err));
+		       out->key, out->path, strerror(err));
 		close(fd);
 		return -err;
 	}
-	return fd;
+	out->fd = fd;
+	return 0;
 }
 
-static int
-open_fifo(const char *path, int flags, const char *key,
-	  vg_output_stopping_fn stopping, void *ctx)
+static void
+close_all(struct vg_output *outputs, unsigned int count)
 {
-	bool logged = false;
-	int fd;
+	unsigned int i;
 
-	/* O_CREAT and O_TRUNC have no effect on an existing FIFO. */
-	flags = (flags & ~(O_CREAT | O_TRUNC)) | O_WRONLY | O_NONBLOCK;
-	for (;;) {
-		fd = open(path, flags);
-		if (fd >= 0)
-			break;
-		if (errno == EINTR)
-			continue;
-		if (errno != ENXIO) {
-			int err = errno;
-
-			VG_ERR("engine", "%s file=%s open() failed: %s",
-			       key, path, strerror(err));
-			return -err;
-		}
-		if (!logged) {
-			VG_INFO("engine", "waiting for a reader on FIFO %s (%s)",
-				path, key);
-			logged = true;
-		}
-		if (stopping != NULL && stopping(ctx))
-			return -ECANCELED;
-		sleep_ms(VG_OUTPUT_FIFO_RETRY_MS);
-		if (stopping != NULL && stopping(ctx))
-			return -ECANCELED;
+	for (i = 0; i < count; i++) {
+		if (outputs[i].fd >= 0)
+			close(outputs[i].fd);
+		outputs[i].fd = -1;
 	}
-	if (logged)
-		VG_INFO("engine", "a reader opened FIFO %s (%s)", path, key);
-	return clear_nonblock(fd, path, key);
+}
+
+/*
+ * Tries each FIFO that is still closed once. Returns how many still have
+ * no reader, or a negative errno.
+ */
+static int
+open_fifos_round(struct vg_output *outputs, unsigned int count)
+{
+	unsigned int i;
+	int waiting = 0;
+	int rc;
+
+	for (i = 0; i < count; i++) {
+		if (!outputs[i].fifo || outputs[i].fd >= 0)
+			continue;
+		rc = try_open_fifo(&outputs[i]);
+		outputs[i].no_reader = rc == -ENXIO;
+		if (rc == 0 && outputs[i].wait_logged)
+			VG_INFO("engine", "a reader opened FIFO %s (%s)",
+				outputs[i].path, outputs[i].key);
+		if (rc == 0)
+			continue;
+		if (rc != -ENXIO)
+			return rc;
+		if (!outputs[i].wait_logged)
+			VG_INFO("engine", "waiting for a reader on FIFO %s (%s)",
+				outputs[i].path, outputs[i].key);
+		outputs[i].wait_logged = true;
+		waiting++;
+	}
+	return waiting;
 }
 
 int
-vg_output_open(const char *path, int flags, mode_t mode, const char *key,
-	       vg_output_stopping_fn stopping, void *ctx)
+vg_outputs_open(struct vg_output *outputs, unsigned int count,
+		vg_output_stopping_fn stopping, void *ctx)
 {
-	int fd;
+	unsigned int i;
+	int rc;
 
-	if (path_is_fifo(path))
-		return open_fifo(path, flags, key, stopping, ctx);
-	fd = open(path, flags | O_WRONLY, mode);
-	if (fd < 0) {
-		int err = errno;
-
-		VG_ERR("engine", "%s file=%s open() failed: %s", key, path,
-		       strerror(err));
-		return -err;
+	for (i = 0; i < count; i++) {
+		outputs[i].fd = -1;
+		outputs[i].fifo = path_is_fifo(outputs[i].path);
+		outputs[i].wait_logged = false;
+		outputs[i].no_reader = false;
 	}
-	return fd;
+	for (i = 0; i < count; i++) {
+		if (outputs[i].fifo)
+			continue;
+		rc = open_regular(&outputs[i]);
+		if (rc != 0)
+			goto fail;
+	}
+	for (;;) {
+		rc = open_fifos_round(outputs, count);
+		if (rc <= 0)
+			break;
+		if (stopping != NULL && stopping(ctx)) {
+			rc = -ECANCELED;
+			break;
+		}
+		sleep_ms(VG_OUTPUT_FIFO_RETRY_MS);
+		if (stopping != NULL && stopping(ctx)) {
+			rc = -ECANCELED;
+			break;
+		}
+	}
+	if (rc == 0)
+		return 0;
+fail:
+	close_all(outputs, count);
+	return rc;
 }
