@@ -127,7 +127,7 @@ def check_late_reader(checks, vigild, tmp, pcap):
 
 
 def check_no_reader(checks, vigild, tmp, pcap, name, fifo_option):
-    """Start vigild with <fifo_option> on a FIFO nobody reads, then SIGINT."""
+    """Start vigild with <fifo_option> on a FIFO no process reads, then send SIGINT."""
     fifo = os.path.join(tmp, f"{name}.fifo")
     os.mkfifo(fifo)
     args = [vigild, "--pcap", pcap, fifo_option, fifo]
