@@ -358,6 +358,8 @@ send_email(struct endpoint *ep, const struct item *it)
 static int
 send_file(struct endpoint *ep, const struct item *it)
 {
+	/* NOTE: fopen() of a FIFO without a reader blocks the sender thread
+	 * until a reader comes. Unlike flows.output, no stop ends that wait. */
 	if (ep->file == NULL) {
 		ep->file = fopen(ep->cfg->path, "ae");
 		if (ep->file == NULL)

@@ -37,6 +37,7 @@
 #include "hosts.h"
 #include "lcore.h"
 #include "minute.h"
+#include "output_file.h"
 #include "sandbox_sup.h"
 #include "stats.h"
 #include "ts_series.h"
@@ -44,6 +45,9 @@
 
 #define CONTROL_TICK_MS 50
 #define EVENT_FLUSH_NS 1000000 /* a batch waits at most 1 ms for company */
+/* Exit status when a signal stops vigild while it waits for a reader on
+ * a FIFO output: no packet was read and no record written. */
+#define EXIT_NO_READER 3
 
 struct vigild {
 	struct vg_config cfg;
@@ -58,6 +62,8 @@ struct vigild {
 	uint64_t launched_us; /* vg_capture_now_us() as the lcores started */
 
 	int out_fd;
+	int stats_fd;            /* a --stats FIFO opened at start, or -1 */
+	bool waiting_for_reader; /* open_output() waits on a FIFO */
 	uint64_t records_bytes;      /* whole records written to the output */
 	uint64_t records_lost;       /* records a failed write dropped */
 	int write_errors;
@@ -821,7 +827,11 @@ on_signal(uv_signal_t *handle, int signum)
 			signum);
 		_exit(1);
 	}
-	VG_INFO("engine", "signal=%d received, flushing flows", signum);
+	if (d->waiting_for_reader)
+		VG_INFO("engine", "signal=%d received while waiting for a reader on a FIFO output, stopping",
+			signum);
+	else
+		VG_INFO("engine", "signal=%d received, flushing flows", signum);
 	atomic_store(&d->capture.stop, true);
 }
 
@@ -1183,10 +1193,16 @@ report(struct vigild *d)
 			stats.engine.ndpi_pool_empty);
 	if (d->stats_path == NULL)
 		return;
-	out = fopen(d->stats_path, "w");
+	if (d->stats_fd >= 0)
+		out = fdopen(d->stats_fd, "w");
+	else
+		out = fopen(d->stats_path, "w");
 	if (out == NULL) {
-		VG_ERR("engine", "--stats file=%s fopen() failed: %s",
-		       d->stats_path, strerror(errno));
+		VG_ERR("engine", "--stats file=%s %s() failed: %s",
+		       d->stats_path, d->stats_fd >= 0 ? "fdopen" : "fopen",
+		       strerror(errno));
+		if (d->stats_fd >= 0)
+			close(d->stats_fd);
 		d->write_errors++;
 		return;
 	}
@@ -1219,19 +1235,93 @@ output_is_input(const struct vg_config *cfg)
 	return false;
 }
 
+/*
+ * Runs the control loop's pending callbacks, signals among them, and
+ * returns true when a signal asked vigild to stop.
+ */
+static bool
+output_wait_stopping(void *ctx)
+{
+	struct vigild *d = ctx;
+
+	uv_run(&d->loop, UV_RUN_NOWAIT);
+	return atomic_load(&d->capture.stop);
+}
+
+static void
+log_no_reader(const struct vg_output *outputs, unsigned int count)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		if (outputs[i].no_reader)
+			VG_ERR("engine", "stopped before a reader opened FIFO %s (%s): no packet was read and no record written, because vigild starts reading only once every FIFO output has a reader",
+			       outputs[i].path, outputs[i].key);
+	}
+}
+
+/*
+ * Opens the flow output, plugins.alerts_output and a --stats FIFO before
+ * the lcores start. A FIFO without a reader makes vigild wait here, with
+ * signals handled, so a reader that opens it later gets every record.
+ * A regular --stats file is opened only at exit, as before. Returns
+ * -ECANCELED when a signal came before every FIFO had a reader.
+ */
 static int
 open_output(struct vigild *d)
 {
+	struct vg_output outputs[3];
+	struct vg_output *flows = NULL, *alerts = NULL, *stats = NULL;
+	unsigned int count = 0;
+	struct stat st;
+	int rc;
+
 	if (d->cfg.flow_output[0] == '\0') {
 		VG_WARN("engine", "no flow output configured: flow records are not written anywhere");
-		return 0;
+	} else {
+		flows = &outputs[count++];
+		*flows = (struct vg_output){
+			.path = d->cfg.flow_output, .key = "flows.output",
+			.flags = O_CREAT | O_TRUNC | O_CLOEXEC, .mode = 0644,
+		};
 	}
-	d->out_fd = open(d->cfg.flow_output,
-			 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (d->out_fd < 0) {
-		VG_ERR("engine", "flows.output file=%s open() failed: %s",
-		       d->cfg.flow_output, strerror(errno));
-		return -errno;
+	if (d->plugins && d->cfg.alerts_output[0] != '\0') {
+		alerts = &outputs[count++];
+		*alerts = (struct vg_output){
+			.path = d->cfg.alerts_output,
+			.key = "plugins.alerts_output",
+			.flags = O_CREAT | O_TRUNC | O_CLOEXEC, .mode = 0666,
+		};
+	}
+	if (d->stats_path != NULL && stat(d->stats_path, &st) == 0 &&
+	    S_ISFIFO(st.st_mode)) {
+		stats = &outputs[count++];
+		*stats = (struct vg_output){
+			.path = d->stats_path, .key = "--stats",
+			.flags = O_CLOEXEC,
+		};
+	}
+
+	d->waiting_for_reader = true;
+	rc = vg_outputs_open(outputs, count, output_wait_stopping, d);
+	d->waiting_for_reader = false;
+	if (rc == -ECANCELED)
+		log_no_reader(outputs, count);
+	if (rc != 0)
+		return rc;
+
+	if (flows != NULL)
+		d->out_fd = flows->fd;
+	if (stats != NULL)
+		d->stats_fd = stats->fd;
+	if (alerts != NULL) {
+		d->sandboxes.alerts = fdopen(alerts->fd, "w");
+		if (d->sandboxes.alerts == NULL) {
+			VG_ERR("engine", "plugins.alerts_output file=%s fdopen() failed: %s",
+			       alerts->path, strerror(errno));
+			close(alerts->fd);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -1279,6 +1369,7 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--ts-fetch") == 0)
 		return vg_ts_fetch_main(argc - 1, argv + 1);
 	d.out_fd = -1;
+	d.stats_fd = -1;
 	rc = parse_args(&d, argc, argv);
 	if (rc != 0)
 		return rc > 0 ? 0 : 1;
@@ -1345,7 +1436,7 @@ main(int argc, char **argv)
 		vg_api_stop(d.api);
 		vg_alert_store_close(d.alert_store);
 		vg_eal_stop();
-		return 1;
+		return rc == -ECANCELED ? EXIT_NO_READER : 1;
 	}
 	VG_INFO("engine", "started ports=%u rx_lcores=%u engine_lcores=%u flows_per_engine=%u",
 		d.capture.port_count, d.rx_count, d.engine_count,

@@ -711,14 +711,6 @@ vg_sandboxes_start(struct vg_sandboxes *sb, const struct vg_config *cfg,
 	sb->result_buf = malloc(RESULT_RING_BYTES);
 	if (sb->result_buf == NULL)
 		return -ENOMEM;
-	if (cfg->alerts_output[0] != '\0') {
-		sb->alerts = fopen(cfg->alerts_output, "we");
-		if (sb->alerts == NULL) {
-			VG_ERR("sandbox", "file=%s fopen() failed: %s",
-			       cfg->alerts_output, strerror(errno));
-			return -errno;
-		}
-	}
 	for (i = 0; i < sb->count; i++) {
 		sb->sandboxes[i].index = i;
 		rc = setup_sandbox(sb, &sb->sandboxes[i]);

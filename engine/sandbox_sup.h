@@ -128,7 +128,7 @@ struct vg_sandboxes {
 	struct vg_sandbox sandboxes[VG_MAX_SANDBOXES];
 	unsigned int count;
 	uint8_t *result_buf;
-	FILE *alerts;             /* alerts_output, or NULL */
+	FILE *alerts;             /* alerts_output, or NULL; vigild opens it */
 	struct vg_alert_store *alert_store; /* alerts.database, or NULL */
 	uint64_t alert_log_second;
 	unsigned int alert_log_count;
