@@ -1217,19 +1217,15 @@ static int
 on_plugin_dir(struct loader *ld, yaml_node_t *node, size_t index)
 {
 	char *dst = ld->cfg->plugin_dirs[index];
-	struct stat st;
+	char problem[VG_PATH_MAX + 64];
 	int rc;
 
 	rc = get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
 	ld->cfg->plugin_dir_count = (unsigned int)index + 1;
-	if (stat(dst, &st) != 0)
-		return machine_problem(ld, node, "cannot read '%s': %s", dst,
-				       strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return machine_problem(ld, node, "'%s' is not a directory",
-				       dst);
+	if (vg_config_check_plugin_dir(dst, problem, sizeof(problem)) != 0)
+		return machine_problem(ld, node, "%s", problem);
 	return 0;
 }
 
@@ -3037,6 +3033,23 @@ vg_config_check_web(const struct vg_config *cfg,
 			return rc;
 	}
 	return vg_config_check_web_data_dir(cfg, report, err, err_len);
+}
+
+int
+vg_config_check_plugin_dir(const char *path, char *problem, size_t len)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		snprintf(problem, len, "cannot read '%s': %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(problem, len, "'%s' is not a directory", path);
+		return -1;
+	}
+	return 0;
 }
 
 int

@@ -410,6 +410,14 @@ vg_config_error_at(const struct vg_config *cfg,
 	__attribute__((format(printf, 6, 7)));
 
 /*
+ * Checks that <path> exists and is a directory, as plugins.directories and
+ * vigild's --plugins require. Returns 0, or -1 with what is wrong in
+ * <problem>: "cannot read '<path>': <strerror>" when stat() fails.
+ */
+int
+vg_config_check_plugin_dir(const char *path, char *problem, size_t len);
+
+/*
  * Checks that <path> is a text file: no NUL byte and no control character
  * other than tab, CR and LF. nDPI 4.2 crashes on some binary list files,
  * so they are refused before it reads them. Returns 0, or -EINVAL with

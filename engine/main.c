@@ -433,7 +433,9 @@ parse_args(struct vigild *d, int argc, char **argv)
 				return -EINVAL;
 			d->stats_path = optarg;
 			break;
-		case OPT_PLUGINS:
+		case OPT_PLUGINS: {
+			char problem[VG_PATH_MAX + 64];
+
 			if (side.plugin_dir_count == VG_MAX_PLUGIN_DIRS) {
 				fprintf(stderr, "vigild: --plugins: at most %d directories\n",
 					VG_MAX_PLUGIN_DIRS);
@@ -442,8 +444,15 @@ parse_args(struct vigild *d, int argc, char **argv)
 			if (set_path(side.plugin_dirs[side.plugin_dir_count],
 				     optarg, "--plugins"))
 				return -EINVAL;
+			if (vg_config_check_plugin_dir(optarg, problem,
+						       sizeof(problem)) != 0) {
+				fprintf(stderr, "vigild: --plugins: %s\n",
+					problem);
+				return -EINVAL;
+			}
 			side.plugin_dir_count++;
 			break;
+		}
 		case OPT_ALERTS:
 			if (set_output_path(side.alerts_output, optarg,
 					    "--alerts", VG_OUTPUT_RECORDS))

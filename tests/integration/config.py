@@ -503,6 +503,26 @@ def check_ndpi_lists(vigild, tmp, pcap, checks):
                      f"{proc.stderr!r}, expected {message!r}")
 
 
+def check_plugins_option(vigild, tmp, pcap, checks):
+    """--plugins directories are checked before EAL, as plugins.directories
+    is, and a bad one stops the start."""
+    flows = os.path.join(tmp, "plugins-option-flows.jsonl")
+    missing = os.path.join(tmp, "no-such-plugins")
+    for path, message in (
+            (missing, f"vigild: --plugins: cannot read '{missing}': No such "
+             "file or directory"),
+            (pcap, f"vigild: --plugins: '{pcap}' is not a directory")):
+        proc = run(vigild, "--pcap", pcap, "--flows", flows,
+                   "--plugins", path)
+        checks.check(proc.returncode == 1,
+                     f"--plugins {path}: exit {proc.returncode}, expected 1")
+        checks.check(proc.stderr.strip() == message,
+                     f"--plugins {path}: {proc.stderr[-1500:]!r}, "
+                     f"expected {message!r}")
+        checks.check("EAL" not in proc.stderr,
+                     f"--plugins {path}: EAL started")
+
+
 def main():
     vigild = sys.argv[1]
     root = sys.argv[2]
@@ -521,6 +541,7 @@ def main():
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)
         check_ndpi_lists(vigild, tmp, pcap, checks)
+        check_plugins_option(vigild, tmp, pcap, checks)
 
         for number, (text, message) in enumerate(BROKEN):
             path = os.path.join(tmp, f"broken{number}.yaml")
