@@ -2174,9 +2174,7 @@ host_port_problem(const char *text, const char *stop, bool port_needed)
 		if (close + 1 < text + len)
 			colon = close + 1;
 	} else {
-		for (p = text; p < text + len; p++)
-			if (*p == ':')
-				colon = p;
+		colon = memrchr(text, ':', len);
 		if ((colon != NULL ? colon : text + len) == text)
 			return "the host is empty";
 	}

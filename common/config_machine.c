@@ -175,11 +175,11 @@ vg_config_check_kernel_fs(const char *path, char *problem,
 		}
 	}
 	/*
-	 * /dev is devtmpfs, which reports tmpfs's f_type, so it is found by
-	 * its path. Device files and FIFOs there are left to the callers'
-	 * file type rules (/dev/null takes records); a new or regular file
-	 * or a folder would sit among the device nodes. /dev/shm is an
-	 * ordinary tmpfs.
+	 * /dev is devtmpfs, which reports the f_type of tmpfs, so it is found
+	 * by its path. Device files and FIFOs there follow the callers' file
+	 * type rules, so /dev/null still takes records. A new or regular file
+	 * or a folder is rejected, because it would sit among the device
+	 * nodes. /dev/shm is an ordinary tmpfs and is allowed.
 	 */
 	if (is_under(where, "/dev") && !is_under(where, "/dev/shm") &&
 	    (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||

@@ -130,7 +130,7 @@ def build(cap):
                     swapped=False)
 
     # J: a jumbo frame and one of 65535 bytes, the largest an IPv4 packet
-    # allows in Ethernet, as a host capture with GRO holds them. Both are
+    # allows in Ethernet, as a host capture with GRO contains them. Both are
     # longer than one mbuf and reach the engine through the frame copy.
     def big(size, ts):
         payload = b"j" * (size - 14 - 20 - 8)

@@ -82,7 +82,7 @@ def write_plugin(root, name, script):
     return path
 
 
-# A flow script that marks every flow it sees: key, status prefix.
+# A flow script that marks every flow it receives: key, status prefix.
 WATCH = """
 return {
   key = "%s",
