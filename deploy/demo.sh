@@ -101,9 +101,9 @@ rm -f "$DEMO_DIR/api.sock"
 # Both programs run in sessions of their own, so a Ctrl-C on the terminal
 # reaches only this script and the flow printer. The trap below then sends
 # vigild exactly one SIGINT, because vigild takes a second signal as a
-# request to exit at once without writing its open flows. setsid(1) keeps the PID,
-# because a background job of a non-interactive shell is no process group
-# leader.
+# request to exit at once without writing its open flows. setsid(1) keeps
+# the PID, because a background job of a non-interactive shell is no
+# process group leader.
 #
 # A shell that starts with SIGINT ignored, as a background job of another
 # script does, cannot trap it. Both programs then stay in this process

@@ -8,10 +8,10 @@ usage: demo_stop.py BUILD_DIR SOURCE_ROOT
 Three cases: SIGINT to the demo's whole process group (Ctrl-C on a
 terminal), and SIGINT to the script's PID alone. The third sends SIGINT to
 the group of a demo started with SIGINT ignored, as a background job of
-another script is, so its shell cannot trap the signal. The demo replays the sample capture
-it keeps in BUILD_DIR/demo, writing it first when it is missing (about
-320 MB), and runs ninja in BUILD_DIR, which has nothing to do once the
-tree is built.
+another script is, so its shell cannot trap the signal. The demo replays
+the sample capture it keeps in BUILD_DIR/demo, writing it first when it
+is missing (about 320 MB), and runs ninja in BUILD_DIR, which has nothing
+to do once the tree is built.
 """
 import os
 import signal
