@@ -113,6 +113,14 @@ vg_engine_check_ndpi_files(const struct vg_config *cfg, char *err,
 			   size_t err_len);
 
 /*
+ * Creates an nDPI module with every protocol on and the lists <cfg> names
+ * loaded. Returns NULL with the file, the line when nDPI quotes it, and
+ * the problem in <err>.
+ */
+struct ndpi_detection_module_struct *
+vg_ndpi_create(const struct vg_config *cfg, char *err, size_t err_len);
+
+/*
  * Creates engine <index> from <cfg>: a flow table of cfg->flow_table_size
  * flows, an nDPI module loaded with the configured files, and the nDPI
  * state pool. Returns NULL with a message in <err> on failure.
