@@ -852,6 +852,87 @@ def check_bad_requests(c, checks):
                  f"POST /flows: {s} {d}")
 
 
+def check_utf8_echo(port, c, checks):
+    """Request text that a message quotes back must be valid UTF-8 once
+    percent-decoded. Invalid text gets 400 naming the parameter and the
+    offset of its first invalid byte, so that no byte is shown as a
+    Latin-1 character. Valid text is quoted, and a quote cut to its limit
+    ends on a character boundary."""
+    def value_message(name, value, at):
+        return (f"{name} is not valid UTF-8: byte {at} of the decoded value "
+                f"is 0x{value[at]:02x}")
+
+    for path, param, value, at in (
+            ("/api/v1/flows?l7=%C3%28", "l7", b"\xc3(", 0),
+            ("/api/v1/flows?l7=HTTP%FF", "l7", b"HTTP\xff", 4),
+            ("/api/v1/flows?category=%E2%82", "category", b"\xe2\x82", 0),
+            ("/api/v1/flows?status=ok%ED%A0%80", "status",
+             b"ok\xed\xa0\x80", 2),
+            ("/api/v1/hosts?sort=ab%C0%AF", "sort", b"ab\xc0\xaf", 2),
+            ("/api/v1/alerts?severity=%FF",
+             "severity", b"\xff", 0)):
+        s, d, _ = c.get(path)
+        want = value_message(param, value, at)
+        checks.check(s == 400 and d.get("error") == "invalid_parameter",
+                     f"{path}: {s} {d}")
+        checks.check(d.get("parameter") == param,
+                     f"{path}: parameter {d.get('parameter')!r}")
+        checks.check(d.get("message") == want,
+                     f"{path}: message {d.get('message')!r}, expected "
+                     f"{want!r}")
+    s, d, _ = c.get("/api/v1/flows?l%FF7=HTTP")
+    want = ("a query parameter name is not valid UTF-8: byte 1 of the "
+            "decoded name is 0xff")
+    checks.check(s == 400 and d.get("parameter") is None and
+                 d.get("message") == want,
+                 f"invalid UTF-8 in a name: {s} {d}, expected {want!r}")
+
+    # The path is decoded by h2o; its bytes are checked the same way.
+    prefix = "/api/v1/hosts/10.0.0."
+    s, d, _ = c.get(prefix + "%FF")
+    want = (f"the path is not valid UTF-8 once percent-decoded: byte "
+            f"{len(prefix)} is 0xff")
+    checks.check(s == 400 and d.get("error") == "invalid_path" and
+                 d.get("message") == want,
+                 f"invalid UTF-8 in the path: {s} {d}, expected {want!r}")
+
+    # Valid UTF-8 is quoted as it is, by vigild (l7) and by vigil-web.
+    for path, want in (
+            ("/api/v1/flows?l7=caf%C3%A9",
+             "unknown nDPI protocol name 'caf\u00e9'"),
+            ("/api/v1/flows?order=%E2%82%AC",
+             "order must be asc or desc, got '\u20ac'")):
+        s, d, _ = c.get(path)
+        checks.check(s == 400 and d.get("message") == want,
+                     f"{path}: {s} {d}, expected {want!r}")
+
+    # Quotes are cut to 64 bytes. With 63 ASCII bytes before a 2-byte
+    # character, the character is left out whole rather than halved.
+    long = "a" * 63
+    for path, want in (
+            (f"/api/v1/flows?l7={long}%C3%A9",
+             f"unknown nDPI protocol name '{long}'"),
+            (f"/api/v1/flows?order={long}%C3%A9",
+             f"order must be asc or desc, got '{long}'"),
+            (f"/api/v1/alerts?severity={long}%F0%9F%98%80",
+             f"unknown severity '{long}'")):
+        s, d, _ = c.get(path)
+        checks.check(s == 400 and d.get("message") == want,
+                     f"{path[:40]}...: {s} {d}, expected {want!r}")
+
+    # A charset that is not valid UTF-8 is named by its first bad byte.
+    anon = Client(port)
+    status, _, body = anon.request(
+        "POST", "/api/v1/login", json.dumps({"user": "a", "password": "b"}),
+        {"Content-Type": "application/json; charset=x\xe9"})
+    doc = json.loads(body) if body else {}
+    want = ("charset is not valid UTF-8: byte 1 of its value is 0xe9; send "
+            "the body in UTF-8 (charset=utf-8)")
+    checks.check(status == 415 and doc.get("message") == want,
+                 f"login with a Latin-1 charset: {status} {doc}, expected "
+                 f"{want!r}")
+
+
 def check_auth(port, c, checks):
     anon = Client(port)
     for path in ("/api/v1/flows", "/api/v1/flows/1", "/api/v1/hosts",
@@ -1993,6 +2074,7 @@ def main():
         check_plugins_and_alerts(c, viewer, checks, flows,
                                  os.path.join(tmp, "alerts-copy.jsonl"))
         check_bad_requests(c, checks)
+        check_utf8_echo(port, c, checks)
         check_methods(c, checks)
         check_control_bytes(c, checks)
         check_long_target(port, c, checks, tmp, web_log)
