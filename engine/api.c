@@ -340,6 +340,8 @@ flow_to_pb(struct arena *a, struct vg_flow_hit *hit,
 		.category = (ndpi_protocol_category_t)flow->category,
 	};
 	char name[64];
+	uint16_t master;
+	uint16_t app;
 
 	if (pb == NULL)
 		return NULL;
@@ -358,9 +360,9 @@ flow_to_pb(struct arena *a, struct vg_flow_hit *hit,
 
 	ndpi_protocol2name(ndpi, proto, name, sizeof(name));
 	pb->l7 = arena_strdup(a, name);
-	pb->l7_master = arena_strdup(a,
-		ndpi_get_proto_name(ndpi, flow->master_proto));
-	pb->l7_app = arena_strdup(a, ndpi_get_proto_name(ndpi, flow->app_proto));
+	vg_flow_l7_pair(flow, &master, &app);
+	pb->l7_master = arena_strdup(a, ndpi_get_proto_name(ndpi, master));
+	pb->l7_app = arena_strdup(a, ndpi_get_proto_name(ndpi, app));
 	pb->category = arena_strdup(a,
 		ndpi_category_get_name(ndpi, proto.category));
 	pb->confidence = arena_strdup(a, confidence_name(flow->confidence));
