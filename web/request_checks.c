@@ -163,9 +163,14 @@ count_framing_headers(h2o_req_t *req, unsigned int *lengths,
 
 	*lengths = 0;
 	*encodings = 0;
-	/* NOTE: HTTP/2 frames a body by its DATA frames, and h2o 2.2 passes
-	 * no Content-Length on from them either, so an HTTP/2 request is
-	 * not checked. */
+	/* HTTP/2 frames a body by its DATA frames, and h2o 2.2 checks them
+	 * against the request's last Content-Length before any handler
+	 * runs: a length that disagrees gets RST_STREAM, a list value or
+	 * Transfer-Encoding gets GOAWAY (web_api.py, check_http2_lengths).
+	 * NOTE: h2o keeps no Content-Length header for the handlers, so an
+	 * HTTP/2 request that repeats it, with the last value matching the
+	 * DATA frames, is served without a 400. The body read is still
+	 * exactly the DATA frames, so nothing is smuggled. */
 	if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL)
 		return false;
 	sock = req->conn->callbacks->get_socket(req->conn);

@@ -1878,6 +1878,112 @@ def check_http2(port, checks):
     checks.check(out.stdout == "2 401", f"HTTP/2 cleartext: {out.stdout}")
 
 
+# ---- HTTP/2 by hand ----
+
+def h2_frame(frame_type, flags, stream, payload=b""):
+    return (len(payload).to_bytes(3, "big") + bytes([frame_type, flags]) +
+            stream.to_bytes(4, "big") + payload)
+
+
+def hpack_literal(name, value):
+    """A header as HPACK's literal without indexing, new name, no
+    Huffman coding (RFC 7541 section 6.2.2)."""
+    out = b"\x00"
+    for text in (name.encode(), value.encode()):
+        assert len(text) < 127
+        out += bytes([len(text)]) + text
+    return out
+
+
+def h2_exchange(port, headers, body):
+    """Send one request on stream 1 of a cleartext HTTP/2 connection and
+    read until the stream or the connection ends. Returns the events
+    seen: ("status", first byte of the response header block), ("body",
+    bytes), ("rst_stream", code), ("goaway", code) or ("eof",)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    block = b"".join(hpack_literal(n, v) for n, v in headers)
+    sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0) +
+                 h2_frame(1, 0x4, 1, block) + h2_frame(0, 0x1, 1, body))
+    events = []
+    data = b""
+    pending = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                events.append(("eof",))
+                break
+            pending += chunk
+            ended = False
+            while len(pending) >= 9:
+                length = int.from_bytes(pending[:3], "big")
+                if len(pending) < 9 + length:
+                    break
+                frame_type, flags = pending[3], pending[4]
+                stream = int.from_bytes(pending[5:9], "big") & 0x7fffffff
+                payload = pending[9:9 + length]
+                pending = pending[9 + length:]
+                if frame_type == 4 and not flags & 0x1:
+                    sock.sendall(h2_frame(4, 0x1, 0))
+                elif frame_type == 1 and stream == 1:
+                    events.append(("status", payload[0]))
+                    ended = ended or bool(flags & 0x1)
+                elif frame_type == 0 and stream == 1:
+                    data += payload
+                    ended = ended or bool(flags & 0x1)
+                elif frame_type == 3 and stream == 1:
+                    events.append(("rst_stream",
+                                   int.from_bytes(payload, "big")))
+                    ended = True
+                elif frame_type == 7:
+                    events.append(("goaway",
+                                   int.from_bytes(payload[4:8], "big")))
+                    ended = True
+            if ended:
+                break
+    finally:
+        sock.close()
+    if data:
+        events.append(("body", data))
+    return events
+
+
+def check_http2_lengths(port, checks):
+    """Over HTTP/2 a body is framed by its DATA frames. h2o 2.2 checks
+    Content-Length against them and resets the stream with PROTOCOL_ERROR
+    (1) before vigil-web sees the request; a list value or
+    Transfer-Encoding ends the connection with GOAWAY PROTOCOL_ERROR.
+    HPACK index 8 (byte 0x88) is :status 200, the login succeeding."""
+    body = json.dumps({"user": "admin",
+                       "password": ADMIN_PASSWORD}).encode()
+    size = str(len(body))
+    base = [(":method", "POST"), (":scheme", "http"),
+            (":path", "/api/v1/login"), (":authority", f"127.0.0.1:{port}"),
+            ("content-type", "application/json")]
+    protocol_error = 1
+    for name, extra, want in (
+            ("matching length", [("content-length", size)],
+             ("status", 0x88)),
+            ("no length", [], ("status", 0x88)),
+            ("length over the DATA frames",
+             [("content-length", str(len(body) + 10))],
+             ("rst_stream", protocol_error)),
+            ("length under the DATA frames", [("content-length", "5")],
+             ("rst_stream", protocol_error)),
+            ("two lengths, the last wrong",
+             [("content-length", size), ("content-length", "5")],
+             ("rst_stream", protocol_error)),
+            ("a list of lengths",
+             [("content-length", f"{size}, {size}")],
+             ("goaway", protocol_error)),
+            ("Transfer-Encoding",
+             [("content-length", size), ("transfer-encoding", "chunked")],
+             ("goaway", protocol_error))):
+        events = h2_exchange(port, base + extra, body)
+        checks.check(events[:1] == [want],
+                     f"HTTP/2 {name}: {events[:2]}, expected {want}")
+
+
 def check_tls(vigil_web, tmp, pcap, plugins, static, checks):
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -2088,6 +2194,7 @@ def main():
         check_csrf_twice(port, checks)
         check_no_server_header(port, c, checks)
         check_http2(port, checks)
+        check_http2_lengths(port, checks)
         check_host_series(web_path, tmp, pcap, plugins, static, checks)
         check_plugin_pages(web_path, tmp, pcap, source_root, static, checks)
         check_check_config(web_path, tmp, pcap, plugins, static, checks)
