@@ -23,6 +23,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "alert_store.h"
 #include "api.h"
 #include "api_scans.h"
@@ -339,6 +340,8 @@ flow_to_pb(struct arena *a, struct vg_flow_hit *hit,
 		.category = (ndpi_protocol_category_t)flow->category,
 	};
 	char name[64];
+	uint16_t master;
+	uint16_t app;
 
 	if (pb == NULL)
 		return NULL;
@@ -357,9 +360,9 @@ flow_to_pb(struct arena *a, struct vg_flow_hit *hit,
 
 	ndpi_protocol2name(ndpi, proto, name, sizeof(name));
 	pb->l7 = arena_strdup(a, name);
-	pb->l7_master = arena_strdup(a,
-		ndpi_get_proto_name(ndpi, flow->master_proto));
-	pb->l7_app = arena_strdup(a, ndpi_get_proto_name(ndpi, flow->app_proto));
+	vg_flow_l7_pair(flow, &master, &app);
+	pb->l7_master = arena_strdup(a, ndpi_get_proto_name(ndpi, master));
+	pb->l7_app = arena_strdup(a, ndpi_get_proto_name(ndpi, app));
 	pb->category = arena_strdup(a,
 		ndpi_category_get_name(ndpi, proto.category));
 	pb->confidence = arena_strdup(a, confidence_name(flow->confidence));
@@ -872,6 +875,22 @@ status_index(const char *key)
 }
 
 /*
+ * Returns false, with the reason in <why>, when <text> is not valid
+ * UTF-8: error messages quote filter names back to the API's client.
+ */
+static bool
+filter_text_valid(const char *text, char *why, size_t why_len)
+{
+	ssize_t bad_at = vg_utf8_invalid_at(text, strlen(text));
+
+	if (bad_at < 0)
+		return true;
+	snprintf(why, why_len, "not valid UTF-8: byte %zd is 0x%02x",
+		 bad_at, (uint8_t)text[bad_at]);
+	return false;
+}
+
+/*
  * Fills <f> from <in>, resolving names with <ndpi>. Returns NULL, or the
  * name of the field at fault with the reason in <why> (<why_len> bytes).
  */
@@ -901,35 +920,42 @@ read_flow_filter(const Vigil__Control__V1__FlowFilter *in,
 		f->l4_proto = (uint8_t)in->l4_proto->value;
 		f->set |= VG_FF_L4;
 	}
+	if (in->l7 != NULL && !filter_text_valid(in->l7, why, why_len))
+		return "filter.l7";
 	if (in->l7 != NULL && in->l7[0] != '\0') {
 		snprintf(name, sizeof(name), "%s", in->l7);
 		id = ndpi_get_protocol_id(ndpi, name);
 		if (id < 0) {
 			snprintf(why, why_len,
-				 "unknown nDPI protocol name '%.64s'", in->l7);
+				 "unknown nDPI protocol name '%.*s'",
+				 VG_UTF8_QUOTE(in->l7, 64));
 			return "filter.l7";
 		}
 		f->l7 = (uint16_t)id;
 		f->set |= VG_FF_L7;
 	}
+	if (in->category != NULL && !filter_text_valid(in->category, why, why_len))
+		return "filter.category";
 	if (in->category != NULL && in->category[0] != '\0') {
 		snprintf(name, sizeof(name), "%s", in->category);
 		id = ndpi_get_category_id(ndpi, name);
 		if (id < 0) {
 			snprintf(why, why_len,
-				 "unknown nDPI category name '%.64s'",
-				 in->category);
+				 "unknown nDPI category name '%.*s'",
+				 VG_UTF8_QUOTE(in->category, 64));
 			return "filter.category";
 		}
 		f->category = (uint16_t)id;
 		f->set |= VG_FF_CATEGORY;
 	}
+	if (in->status != NULL && !filter_text_valid(in->status, why, why_len))
+		return "filter.status";
 	if (in->status != NULL && in->status[0] != '\0') {
 		id = status_index(in->status);
 		if (id < 0) {
 			snprintf(why, why_len,
-				 "no plugin has defined status '%.64s'",
-				 in->status);
+				 "no plugin has defined status '%.*s'",
+				 VG_UTF8_QUOTE(in->status, 64));
 			return "filter.status";
 		}
 		f->status = (uint8_t)(id + 1);

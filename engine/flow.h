@@ -115,6 +115,29 @@ vg_flow_client_is_lo(const struct vg_flow *flow)
 	return (flow->flags & VG_FLOW_SWAPPED) ? !first_lo : first_lo;
 }
 
+/*
+ * Stores in *master and *app the nDPI protocol ids that the flow's l7
+ * name shows as Master.App. nDPI 4.2's ndpi_protocol2name() prints one
+ * part when the master is Unknown (0), equal to the app, or alone with an
+ * Unknown app: plain HTTP is ids (0, HTTP) and prints "HTTP". A name with
+ * one part is both master and app here, so neither is Unknown unless
+ * nDPI named no protocol at all.
+ */
+static inline void
+vg_flow_l7_pair(const struct vg_flow *flow, uint16_t *master, uint16_t *app)
+{
+	uint16_t master_id = flow->master_proto;
+	uint16_t app_id = flow->app_proto;
+
+	if (master_id != 0 && master_id != app_id) {
+		*master = master_id;
+		*app = app_id != 0 ? app_id : master_id;
+	} else {
+		*master = app_id;
+		*app = app_id;
+	}
+}
+
 /* Returns the handshake RTT of <flow>, 0 while the handshake is pending. */
 static inline uint32_t
 vg_flow_rtt_us(const struct vg_flow *flow)

@@ -116,9 +116,14 @@ filter_match(const struct vg_flow_filter *f, const struct vg_flow *flow)
 	     (memcmp(key->lo_addr, f->host, 16) != 0 &&
 	      memcmp(key->hi_addr, f->host, 16) != 0)))
 		return false;
-	if ((f->set & VG_FF_L7) && flow->master_proto != f->l7 &&
-	    flow->app_proto != f->l7)
-		return false;
+	if ((f->set & VG_FF_L7)) {
+		uint16_t master;
+		uint16_t app;
+
+		vg_flow_l7_pair(flow, &master, &app);
+		if (master != f->l7 && app != f->l7)
+			return false;
+	}
 	if ((f->set & VG_FF_CATEGORY) && flow->category != f->category)
 		return false;
 	if ((f->set & VG_FF_STATUS) && !has_status(flow, f->status))

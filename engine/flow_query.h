@@ -63,7 +63,7 @@ struct vg_flow_filter {
 	uint8_t host_version;  /* 4 or 6 */
 	uint8_t l4_proto;
 	uint8_t status;        /* status id + 1, as in vg_flow.statuses */
-	uint16_t l7;           /* nDPI protocol id, master or app */
+	uint16_t l7;           /* nDPI protocol id: vg_flow_l7_pair()'s master or app */
 	uint16_t category;     /* nDPI category id */
 	uint16_t vlan;
 	uint16_t port;

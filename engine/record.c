@@ -19,6 +19,7 @@
 
 #include <ndpi/ndpi_api.h>
 
+#include "common/utf8.h"
 #include "engine.h"
 #include "events.h"
 
@@ -50,43 +51,6 @@ put(struct out *out, const char *fmt, ...)
 	out->used += (size_t)n;
 }
 
-/* Returns the length of the valid UTF-8 sequence at <s>, or 0. */
-static size_t
-utf8_sequence(const uint8_t *s, size_t avail)
-{
-	size_t need;
-	size_t i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (need > avail)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Reject overlong forms, surrogates and values past U+10FFFF. */
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
-	    (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
 static void
 put_string(struct out *out, const char *key, const char *value)
 {
@@ -95,7 +59,7 @@ put_string(struct out *out, const char *key, const char *value)
 
 	put(out, "\"%s\":\"", key);
 	while (avail > 0 && !out->overflow) {
-		size_t seq = utf8_sequence(s, avail);
+		size_t seq = vg_utf8_sequence(s, avail);
 
 		if (seq == 0) {
 			put(out, "\\u%04x", s[0]);

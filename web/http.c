@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "web.h"
 
 #define API_PREFIX "/api/v1"
@@ -80,11 +81,22 @@ vg_http_error(h2o_req_t *req, int status, const char *code,
 {
 	struct vg_jbuf b = { 0 };
 	char message[512];
+	ssize_t bad_at;
+	size_t len;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
+	n = vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
+	/* A message cut to the buffer may end inside a UTF-8 character,
+	 * which the JSON string would show as Latin-1 characters. */
+	if (n >= (int)sizeof(message)) {
+		len = sizeof(message) - 1;
+		bad_at = vg_utf8_invalid_at(message, len);
+		if (bad_at >= 0 && len - (size_t)bad_at < 4)
+			message[bad_at] = '\0';
+	}
 	vg_jbuf_lit(&b, "{");
 	vg_jbuf_key(&b, true, "error");
 	vg_jbuf_string(&b, code, strlen(code));
@@ -218,7 +230,9 @@ percent_decode(const char *s, size_t len, char *out)
 /*
  * Splits the query string of <req> into <params>. Returns 0, or -1 with
  * a message in <problem> and the parameter's name in *bad when it is
- * known.
+ * known. Names and values must be valid UTF-8 once decoded: messages
+ * quote them back in JSON, which would otherwise show each stray byte
+ * as a Latin-1 character.
  */
 static int
 parse_query(h2o_req_t *req, struct vg_params *params, const char **bad,
@@ -240,6 +254,7 @@ parse_query(h2o_req_t *req, struct vg_params *params, const char **bad,
 		const char *eq = memchr(q, '=', (size_t)(stop - q));
 		struct vg_param *p;
 		size_t name_len;
+		ssize_t bad_at;
 		unsigned int i;
 
 		if (stop == q) {
@@ -261,6 +276,13 @@ parse_query(h2o_req_t *req, struct vg_params *params, const char **bad,
 					    "malformed query parameter name");
 			return -1;
 		}
+		bad_at = vg_utf8_invalid_at(p->name, strlen(p->name));
+		if (bad_at >= 0) {
+			snprintf(problem, problem_len,
+				 "a query parameter name is not valid UTF-8: byte %zd of the decoded name is 0x%02x",
+				 bad_at, (uint8_t)p->name[bad_at]);
+			return -1;
+		}
 		p->value = h2o_mem_alloc_pool(&req->pool,
 					      (size_t)(stop - q) + 1);
 		p->value[0] = '\0';
@@ -277,6 +299,14 @@ parse_query(h2o_req_t *req, struct vg_params *params, const char **bad,
 				snprintf(problem, problem_len,
 					 "%s has malformed percent-encoding: '%%' must be followed by two hex digits",
 					 p->name);
+			return -1;
+		}
+		bad_at = vg_utf8_invalid_at(p->value, strlen(p->value));
+		if (bad_at >= 0) {
+			*bad = p->name;
+			snprintf(problem, problem_len,
+				 "%s is not valid UTF-8: byte %zd of the decoded value is 0x%02x",
+				 p->name, bad_at, (uint8_t)p->value[bad_at]);
 			return -1;
 		}
 		for (i = 0; i < params->count; i++) {

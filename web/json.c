@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "json.h"
 
 static bool
@@ -66,43 +67,6 @@ vg_jbuf_printf(struct vg_jbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Returns the length of the valid UTF-8 sequence at <s>, or 0. */
-static size_t
-utf8_sequence(const uint8_t *s, size_t avail)
-{
-	size_t need;
-	size_t i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		need = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (need > avail)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
-	if ((need == 2 && cp < 0x80) || (need == 3 && cp < 0x800) ||
-	    (need == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need;
-}
-
 void
 vg_jbuf_string(struct vg_jbuf *b, const char *text, size_t len)
 {
@@ -110,7 +74,7 @@ vg_jbuf_string(struct vg_jbuf *b, const char *text, size_t len)
 
 	vg_jbuf_lit(b, "\"");
 	while (len > 0 && !b->failed) {
-		size_t seq = utf8_sequence(s, len);
+		size_t seq = vg_utf8_sequence(s, len);
 
 		if (seq == 0) {
 			vg_jbuf_printf(b, "\\u%04x", s[0]);
@@ -334,7 +298,7 @@ parse_string(struct parser *ps, char **out, size_t *out_len)
 			}
 			continue;
 		}
-		seq = utf8_sequence((const uint8_t *)ps->p,
+		seq = vg_utf8_sequence((const uint8_t *)ps->p,
 				    (size_t)(ps->end - ps->p));
 		if (seq == 0) {
 			free(buf);
@@ -494,8 +458,8 @@ check_unique(struct parser *ps, struct member_name *names, size_t n)
 			snprintf(ps->member, ps->member_len, "%s",
 				 names[i].text);
 			snprintf(ps->err, ps->err_len,
-				 "member '%.64s' appears more than once",
-				 names[i].text);
+				 "member '%.*s' appears more than once",
+				 VG_UTF8_QUOTE(names[i].text, 64));
 			return -EINVAL;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "web.h"
 
 /*
@@ -162,9 +163,14 @@ count_framing_headers(h2o_req_t *req, unsigned int *lengths,
 
 	*lengths = 0;
 	*encodings = 0;
-	/* NOTE: HTTP/2 frames a body by its DATA frames, and h2o 2.2 passes
-	 * no Content-Length on from them either, so an HTTP/2 request is
-	 * not checked. */
+	/* HTTP/2 frames a body by its DATA frames, and h2o 2.2 checks them
+	 * against the request's last Content-Length before any handler
+	 * runs: a length that disagrees gets RST_STREAM, a list value or
+	 * Transfer-Encoding gets GOAWAY (web_api.py, check_http2_lengths).
+	 * NOTE: h2o keeps no Content-Length header for the handlers, so an
+	 * HTTP/2 request that repeats it, with the last value matching the
+	 * DATA frames, is served without a 400. The body read is still
+	 * exactly the DATA frames, so nothing is smuggled. */
 	if (req->version >= 0x200 || req->conn->callbacks->get_socket == NULL)
 		return false;
 	sock = req->conn->callbacks->get_socket(req->conn);
@@ -267,8 +273,9 @@ route_absolute_target(h2o_req_t *req)
 
 /*
  * Rejects a request that no handler may see: a body length given in
- * more than one way (400), a target longer than TARGET_MAX (414), or a
- * control byte in the target or in the decoded path (400). h2o decodes
+ * more than one way (400), a target longer than TARGET_MAX (414), a
+ * control byte in the target or in the decoded path, or a decoded path
+ * that is not valid UTF-8 (400). h2o decodes
  * %00 into the path that the handlers and the file handler read, where
  * it would cut a name short. A target that is not a path is routed by
  * route_absolute_target(). Below the static root, private files get
@@ -280,6 +287,7 @@ on_guard(h2o_handler_t *self, h2o_req_t *req)
 {
 	struct guard_handler *g = (struct guard_handler *)self;
 	h2o_iovec_t path = req->path_normalized;
+	ssize_t bad_at;
 	int c;
 
 	if (reject_ambiguous_length(req) == 0)
@@ -301,6 +309,13 @@ on_guard(h2o_handler_t *self, h2o_req_t *req)
 		vg_http_error(req, 400, "invalid_path", NULL,
 			      "the path holds the control character 0x%02x once percent-decoded",
 			      c);
+		return 0;
+	}
+	bad_at = vg_utf8_invalid_at(path.base, path.len);
+	if (bad_at >= 0) {
+		vg_http_error(req, 400, "invalid_path", NULL,
+			      "the path is not valid UTF-8 once percent-decoded: byte %zd is 0x%02x",
+			      bad_at, (uint8_t)path.base[bad_at]);
 		return 0;
 	}
 	if (g->static_root && private_static_path(path)) {
@@ -394,6 +409,7 @@ int
 vg_http_check_json_body(h2o_req_t *req, bool required)
 {
 	h2o_iovec_t charset = { NULL, 0 };
+	ssize_t bad_at = -1;
 	ssize_t at;
 
 	if (!required && req->entity.len == 0)
@@ -401,14 +417,21 @@ vg_http_check_json_body(h2o_req_t *req, bool required)
 	at = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
 	if (at != -1 && is_json_type(req->headers.entries[at].value, &charset))
 		return 0;
-	/* The charset is quoted back, cut to 64 bytes. */
+	/* The charset is quoted back, cut to 64 bytes, when it is valid
+	 * UTF-8; otherwise the message names its first invalid byte. */
+	if (charset.base != NULL)
+		bad_at = vg_utf8_invalid_at(charset.base, charset.len);
 	if (charset.base != NULL && charset.len == 0)
 		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
 			      "charset is empty; send the body in UTF-8 (charset=utf-8)");
+	else if (charset.base != NULL && bad_at >= 0)
+		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
+			      "charset is not valid UTF-8: byte %zd of its value is 0x%02x; send the body in UTF-8 (charset=utf-8)",
+			      bad_at, (uint8_t)charset.base[bad_at]);
 	else if (charset.base != NULL)
 		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",
 			      "charset %.*s is not supported; send the body in UTF-8 (charset=utf-8)",
-			      (int)(charset.len < 64 ? charset.len : 64),
+			      vg_utf8_cut(charset.base, charset.len, 64),
 			      charset.base);
 	else
 		vg_http_error(req, 415, "unsupported_media_type", "Content-Type",

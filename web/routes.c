@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "plugin_pages.h"
 #include "routes.h"
 #include "web.h"
@@ -69,8 +70,8 @@ vg_param_uint(h2o_req_t *req, const struct vg_params *params,
 	if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0 ||
 	    v < min || v > max) {
 		vg_http_error(req, 400, "invalid_parameter", name,
-			      "%s must be an integer %" PRIu64 "..%" PRIu64 ", got '%.64s'",
-			      name, min, max, text);
+			      "%s must be an integer %" PRIu64 "..%" PRIu64 ", got '%.*s'",
+			      name, min, max, VG_UTF8_QUOTE(text, 64));
 		return -1;
 	}
 	*out = v;
@@ -110,8 +111,8 @@ param_ip(h2o_req_t *req, const struct vg_params *params, const char *name,
 	*len = vg_parse_ip(text, addr);
 	if (*len == 0) {
 		vg_http_error(req, 400, "invalid_parameter", name,
-			      "%s must be an IPv4 or IPv6 address, got '%.64s'",
-			      name, text);
+			      "%s must be an IPv4 or IPv6 address, got '%.*s'",
+			      name, VG_UTF8_QUOTE(text, 64));
 		return -1;
 	}
 	return 0;
@@ -132,8 +133,8 @@ param_bool(h2o_req_t *req, const struct vg_params *params, const char *name,
 		*out = 0;
 	if (*out < 0) {
 		vg_http_error(req, 400, "invalid_parameter", name,
-			      "%s must be true or false, got '%.64s'", name,
-			      text);
+			      "%s must be true or false, got '%.*s'", name,
+			      VG_UTF8_QUOTE(text, 64));
 		return -1;
 	}
 	return 0;
@@ -159,7 +160,8 @@ param_page(h2o_req_t *req, const struct vg_params *params,
 	if (order != NULL && strcmp(order, "asc") != 0 &&
 	    strcmp(order, "desc") != 0) {
 		vg_http_error(req, 400, "invalid_parameter", "order",
-			      "order must be asc or desc, got '%.64s'", order);
+			      "order must be asc or desc, got '%.*s'",
+			      VG_UTF8_QUOTE(order, 64));
 		return -1;
 	}
 	page->offset = (uint32_t)offset;
@@ -453,8 +455,8 @@ param_l4(h2o_req_t *req, const char *text, uint32_t *out)
 		return 0;
 	}
 	vg_http_error(req, 400, "invalid_parameter", "l4",
-		      "l4 must be tcp, udp, icmp, icmpv6 or a number 0..255, got '%.64s'",
-		      text);
+		      "l4 must be tcp, udp, icmp, icmpv6 or a number 0..255, got '%.*s'",
+		      VG_UTF8_QUOTE(text, 64));
 	return -1;
 }
 
@@ -486,8 +488,8 @@ vg_flows_query_build(h2o_req_t *req, const struct vg_params *params,
 
 		if (i < 0) {
 			vg_http_error(req, 400, "invalid_parameter", "sort",
-				      "sort must be one of bytes, packets, first_seen, last_seen, duration, score, rtt, retransmissions, c2s_bytes, s2c_bytes; got '%.64s'",
-				      sort);
+				      "sort must be one of bytes, packets, first_seen, last_seen, duration, score, rtt, retransmissions, c2s_bytes, s2c_bytes; got '%.*s'",
+				      VG_UTF8_QUOTE(sort, 64));
 			return -1;
 		}
 		q->flows.sort = (Vigil__Control__V1__FlowSort)i;
@@ -624,8 +626,8 @@ get_flow(struct vg_web *web, h2o_req_t *req, const char *id_text,
 	if (id_text[0] < '0' || id_text[0] > '9' || *end != '\0' ||
 	    errno != 0) {
 		vg_http_error(req, 400, "invalid_parameter", "id",
-			      "a flow id is a decimal number, got '%.64s'",
-			      id_text);
+			      "a flow id is a decimal number, got '%.*s'",
+			      VG_UTF8_QUOTE(id_text, 64));
 		return;
 	}
 	p = vg_pending_new(web, req);
@@ -737,8 +739,8 @@ get_hosts(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 
 		if (i < 0) {
 			vg_http_error(req, 400, "invalid_parameter", "sort",
-				      "sort must be one of bytes, bytes_sent, bytes_rcvd, packets, flows, total_flows, first_seen, last_seen, score; got '%.64s'",
-				      sort);
+				      "sort must be one of bytes, bytes_sent, bytes_rcvd, packets, flows, total_flows, first_seen, last_seen, score; got '%.*s'",
+				      VG_UTF8_QUOTE(sort, 64));
 			return;
 		}
 		hr.sort = (Vigil__Control__V1__HostSort)i;

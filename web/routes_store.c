@@ -27,6 +27,7 @@
 #include "common/alert_db.h"
 #include "common/log.h"
 #include "common/ts_fetch.h"
+#include "common/utf8.h"
 #include "routes.h"
 
 typedef Vigil__Control__V1__Response Response;
@@ -298,8 +299,8 @@ vg_get_alerts(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 			q.view = VG_ALERT_VIEW_FLOW;
 		else {
 			vg_http_error(req, 400, "invalid_parameter", "state",
-				      "state must be engaged, past or flow, got '%.64s'",
-				      state);
+				      "state must be engaged, past or flow, got '%.*s'",
+				      VG_UTF8_QUOTE(state, 64));
 			return;
 		}
 	}
@@ -308,8 +309,8 @@ vg_get_alerts(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 		n = vg_alert_entity_parse(text);
 		if (n <= 0) {
 			vg_http_error(req, 400, "invalid_parameter", "entity",
-				      "unknown entity '%.64s' (flow, host, interface, network or system)",
-				      text);
+				      "unknown entity '%.*s' (flow, host, interface, network or system)",
+				      VG_UTF8_QUOTE(text, 64));
 			return;
 		}
 		q.entity = (unsigned int)n;
@@ -319,7 +320,8 @@ vg_get_alerts(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 		n = vg_alert_severity_parse(text);
 		if (n < 0) {
 			vg_http_error(req, 400, "invalid_parameter", "severity",
-				      "unknown severity '%.64s'", text);
+				      "unknown severity '%.*s'",
+			      VG_UTF8_QUOTE(text, 64));
 			return;
 		}
 		q.min_severity = (unsigned int)n;
@@ -534,7 +536,8 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 		cf = "AVERAGE";
 	if (strcmp(cf, "AVERAGE") != 0 && strcmp(cf, "MAX") != 0) {
 		vg_http_error(req, 400, "invalid_parameter", "cf",
-			      "cf must be AVERAGE or MAX, got '%.64s'", cf);
+			      "cf must be AVERAGE or MAX, got '%.*s'",
+			      VG_UTF8_QUOTE(cf, 64));
 		return;
 	}
 	if (vg_param_uint(req, params, "to", 1, UINT32_MAX, &to) != 0)
@@ -583,14 +586,15 @@ vg_get_timeseries(struct vg_web *web, h2o_req_t *req, struct vg_params *params)
 	}
 	if (rc == -ENOENT && r.missing_metric[0] != '\0') {
 		vg_http_error(req, 404, "not_found", "metrics",
-			      "the timeseries for schema '%.64s' element '%.128s' has no metric '%.64s'",
-			      schema, element, r.missing_metric);
+			      "the timeseries for schema '%.*s' element '%.*s' has no metric '%.*s'",
+			      VG_UTF8_QUOTE(schema, 64), VG_UTF8_QUOTE(element, 128),
+			      VG_UTF8_QUOTE(r.missing_metric, 64));
 		return;
 	}
 	if (rc == -ENOENT) {
 		vg_http_error(req, 404, "not_found", NULL,
-			      "no timeseries for schema '%.64s' element '%.128s'",
-			      schema, element);
+			      "no timeseries for schema '%.*s' element '%.*s'",
+			      VG_UTF8_QUOTE(schema, 64), VG_UTF8_QUOTE(element, 128));
 		return;
 	}
 	if (rc != 0) {
@@ -837,8 +841,8 @@ vg_get_series_list(struct vg_web *web, h2o_req_t *req,
 			       strcmp(schema, "interface:category") != 0 &&
 			       strcmp(schema, "host:app") != 0)) {
 		vg_http_error(req, 400, "invalid_parameter", "schema",
-			      "schema must be interface:traffic, interface:flows, interface:app, interface:category or host:app, got '%.64s'",
-			      schema != NULL ? schema : "");
+			      "schema must be interface:traffic, interface:flows, interface:app, interface:category or host:app, got '%.*s'",
+			      VG_UTF8_QUOTE(schema != NULL ? schema : "", 64));
 		return;
 	}
 	if (element == NULL || element[0] == '\0') {
@@ -1049,8 +1053,8 @@ vg_get_host(struct vg_web *web, h2o_req_t *req, const char *ip,
 	len = vg_parse_ip(ip, addr);
 	if (len == 0) {
 		vg_http_error(req, 400, "invalid_parameter", "ip",
-			      "expected an IPv4 or IPv6 address, got '%.64s'",
-			      ip);
+			      "expected an IPv4 or IPv6 address, got '%.*s'",
+			      VG_UTF8_QUOTE(ip, 64));
 		return;
 	}
 	if (vg_param_uint(req, params, "flows_limit", 1, 1000, &v) != 0 ||

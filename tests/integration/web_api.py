@@ -852,6 +852,87 @@ def check_bad_requests(c, checks):
                  f"POST /flows: {s} {d}")
 
 
+def check_utf8_echo(port, c, checks):
+    """Request text that a message quotes back must be valid UTF-8 once
+    percent-decoded. Invalid text gets 400 naming the parameter and the
+    offset of its first invalid byte, so that no byte is shown as a
+    Latin-1 character. Valid text is quoted, and a quote cut to its limit
+    ends on a character boundary."""
+    def value_message(name, value, at):
+        return (f"{name} is not valid UTF-8: byte {at} of the decoded value "
+                f"is 0x{value[at]:02x}")
+
+    for path, param, value, at in (
+            ("/api/v1/flows?l7=%C3%28", "l7", b"\xc3(", 0),
+            ("/api/v1/flows?l7=HTTP%FF", "l7", b"HTTP\xff", 4),
+            ("/api/v1/flows?category=%E2%82", "category", b"\xe2\x82", 0),
+            ("/api/v1/flows?status=ok%ED%A0%80", "status",
+             b"ok\xed\xa0\x80", 2),
+            ("/api/v1/hosts?sort=ab%C0%AF", "sort", b"ab\xc0\xaf", 2),
+            ("/api/v1/alerts?severity=%FF",
+             "severity", b"\xff", 0)):
+        s, d, _ = c.get(path)
+        want = value_message(param, value, at)
+        checks.check(s == 400 and d.get("error") == "invalid_parameter",
+                     f"{path}: {s} {d}")
+        checks.check(d.get("parameter") == param,
+                     f"{path}: parameter {d.get('parameter')!r}")
+        checks.check(d.get("message") == want,
+                     f"{path}: message {d.get('message')!r}, expected "
+                     f"{want!r}")
+    s, d, _ = c.get("/api/v1/flows?l%FF7=HTTP")
+    want = ("a query parameter name is not valid UTF-8: byte 1 of the "
+            "decoded name is 0xff")
+    checks.check(s == 400 and d.get("parameter") is None and
+                 d.get("message") == want,
+                 f"invalid UTF-8 in a name: {s} {d}, expected {want!r}")
+
+    # The path is decoded by h2o; its bytes are checked the same way.
+    prefix = "/api/v1/hosts/10.0.0."
+    s, d, _ = c.get(prefix + "%FF")
+    want = (f"the path is not valid UTF-8 once percent-decoded: byte "
+            f"{len(prefix)} is 0xff")
+    checks.check(s == 400 and d.get("error") == "invalid_path" and
+                 d.get("message") == want,
+                 f"invalid UTF-8 in the path: {s} {d}, expected {want!r}")
+
+    # Valid UTF-8 is quoted as it is, by vigild (l7) and by vigil-web.
+    for path, want in (
+            ("/api/v1/flows?l7=caf%C3%A9",
+             "unknown nDPI protocol name 'caf\u00e9'"),
+            ("/api/v1/flows?order=%E2%82%AC",
+             "order must be asc or desc, got '\u20ac'")):
+        s, d, _ = c.get(path)
+        checks.check(s == 400 and d.get("message") == want,
+                     f"{path}: {s} {d}, expected {want!r}")
+
+    # Quotes are cut to 64 bytes. With 63 ASCII bytes before a 2-byte
+    # character, the character is left out whole rather than halved.
+    long = "a" * 63
+    for path, want in (
+            (f"/api/v1/flows?l7={long}%C3%A9",
+             f"unknown nDPI protocol name '{long}'"),
+            (f"/api/v1/flows?order={long}%C3%A9",
+             f"order must be asc or desc, got '{long}'"),
+            (f"/api/v1/alerts?severity={long}%F0%9F%98%80",
+             f"unknown severity '{long}'")):
+        s, d, _ = c.get(path)
+        checks.check(s == 400 and d.get("message") == want,
+                     f"{path[:40]}...: {s} {d}, expected {want!r}")
+
+    # A charset that is not valid UTF-8 is named by its first bad byte.
+    anon = Client(port)
+    status, _, body = anon.request(
+        "POST", "/api/v1/login", json.dumps({"user": "a", "password": "b"}),
+        {"Content-Type": "application/json; charset=x\xe9"})
+    doc = json.loads(body) if body else {}
+    want = ("charset is not valid UTF-8: byte 1 of its value is 0xe9; send "
+            "the body in UTF-8 (charset=utf-8)")
+    checks.check(status == 415 and doc.get("message") == want,
+                 f"login with a Latin-1 charset: {status} {doc}, expected "
+                 f"{want!r}")
+
+
 def check_auth(port, c, checks):
     anon = Client(port)
     for path in ("/api/v1/flows", "/api/v1/flows/1", "/api/v1/hosts",
@@ -1797,6 +1878,112 @@ def check_http2(port, checks):
     checks.check(out.stdout == "2 401", f"HTTP/2 cleartext: {out.stdout}")
 
 
+# ---- HTTP/2 by hand ----
+
+def h2_frame(frame_type, flags, stream, payload=b""):
+    return (len(payload).to_bytes(3, "big") + bytes([frame_type, flags]) +
+            stream.to_bytes(4, "big") + payload)
+
+
+def hpack_literal(name, value):
+    """A header as HPACK's literal without indexing, new name, no
+    Huffman coding (RFC 7541 section 6.2.2)."""
+    out = b"\x00"
+    for text in (name.encode(), value.encode()):
+        assert len(text) < 127
+        out += bytes([len(text)]) + text
+    return out
+
+
+def h2_exchange(port, headers, body):
+    """Send one request on stream 1 of a cleartext HTTP/2 connection and
+    read until the stream or the connection ends. Returns the events
+    seen: ("status", first byte of the response header block), ("body",
+    bytes), ("rst_stream", code), ("goaway", code) or ("eof",)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    block = b"".join(hpack_literal(n, v) for n, v in headers)
+    sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0) +
+                 h2_frame(1, 0x4, 1, block) + h2_frame(0, 0x1, 1, body))
+    events = []
+    data = b""
+    pending = b""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                events.append(("eof",))
+                break
+            pending += chunk
+            ended = False
+            while len(pending) >= 9:
+                length = int.from_bytes(pending[:3], "big")
+                if len(pending) < 9 + length:
+                    break
+                frame_type, flags = pending[3], pending[4]
+                stream = int.from_bytes(pending[5:9], "big") & 0x7fffffff
+                payload = pending[9:9 + length]
+                pending = pending[9 + length:]
+                if frame_type == 4 and not flags & 0x1:
+                    sock.sendall(h2_frame(4, 0x1, 0))
+                elif frame_type == 1 and stream == 1:
+                    events.append(("status", payload[0]))
+                    ended = ended or bool(flags & 0x1)
+                elif frame_type == 0 and stream == 1:
+                    data += payload
+                    ended = ended or bool(flags & 0x1)
+                elif frame_type == 3 and stream == 1:
+                    events.append(("rst_stream",
+                                   int.from_bytes(payload, "big")))
+                    ended = True
+                elif frame_type == 7:
+                    events.append(("goaway",
+                                   int.from_bytes(payload[4:8], "big")))
+                    ended = True
+            if ended:
+                break
+    finally:
+        sock.close()
+    if data:
+        events.append(("body", data))
+    return events
+
+
+def check_http2_lengths(port, checks):
+    """Over HTTP/2 a body is framed by its DATA frames. h2o 2.2 checks
+    Content-Length against them and resets the stream with PROTOCOL_ERROR
+    (1) before vigil-web sees the request; a list value or
+    Transfer-Encoding ends the connection with GOAWAY PROTOCOL_ERROR.
+    HPACK index 8 (byte 0x88) is :status 200, the login succeeding."""
+    body = json.dumps({"user": "admin",
+                       "password": ADMIN_PASSWORD}).encode()
+    size = str(len(body))
+    base = [(":method", "POST"), (":scheme", "http"),
+            (":path", "/api/v1/login"), (":authority", f"127.0.0.1:{port}"),
+            ("content-type", "application/json")]
+    protocol_error = 1
+    for name, extra, want in (
+            ("matching length", [("content-length", size)],
+             ("status", 0x88)),
+            ("no length", [], ("status", 0x88)),
+            ("length over the DATA frames",
+             [("content-length", str(len(body) + 10))],
+             ("rst_stream", protocol_error)),
+            ("length under the DATA frames", [("content-length", "5")],
+             ("rst_stream", protocol_error)),
+            ("two lengths, the last wrong",
+             [("content-length", size), ("content-length", "5")],
+             ("rst_stream", protocol_error)),
+            ("a list of lengths",
+             [("content-length", f"{size}, {size}")],
+             ("goaway", protocol_error)),
+            ("Transfer-Encoding",
+             [("content-length", size), ("transfer-encoding", "chunked")],
+             ("goaway", protocol_error))):
+        events = h2_exchange(port, base + extra, body)
+        checks.check(events[:1] == [want],
+                     f"HTTP/2 {name}: {events[:2]}, expected {want}")
+
+
 def check_tls(vigil_web, tmp, pcap, plugins, static, checks):
     openssl = shutil.which("openssl")
     if openssl is None:
@@ -1993,6 +2180,7 @@ def main():
         check_plugins_and_alerts(c, viewer, checks, flows,
                                  os.path.join(tmp, "alerts-copy.jsonl"))
         check_bad_requests(c, checks)
+        check_utf8_echo(port, c, checks)
         check_methods(c, checks)
         check_control_bytes(c, checks)
         check_long_target(port, c, checks, tmp, web_log)
@@ -2006,6 +2194,7 @@ def main():
         check_csrf_twice(port, checks)
         check_no_server_header(port, c, checks)
         check_http2(port, checks)
+        check_http2_lengths(port, checks)
         check_host_series(web_path, tmp, pcap, plugins, static, checks)
         check_plugin_pages(web_path, tmp, pcap, source_root, static, checks)
         check_check_config(web_path, tmp, pcap, plugins, static, checks)

@@ -229,6 +229,53 @@ test_filters_count(void **state)
 	assert_int_equal(count_matching(list, &f), FLOWS);
 }
 
+/*
+ * The l7 filter matches the two parts of the name nDPI prints. The ids
+ * are arbitrary: the query compares numbers and never calls nDPI.
+ */
+static void
+test_l7_filter_matches_printed_name(void **state)
+{
+	enum { UNKNOWN = 0, DNS = 5, HTTP = 7, TLS = 91, GOOGLE = 126 };
+	static const uint16_t pairs[][2] = {
+		{ UNKNOWN, HTTP },     /* printed "HTTP" */
+		{ TLS, GOOGLE },       /* "TLS.Google" */
+		{ DNS, UNKNOWN },      /* "DNS" */
+		{ HTTP, HTTP },        /* "HTTP" */
+		{ UNKNOWN, UNKNOWN },  /* "Unknown" */
+	};
+	static const struct {
+		uint16_t l7;
+		uint64_t count;
+	} want[] = {
+		{ UNKNOWN, 1 }, { HTTP, 2 }, { TLS, 1 }, { GOOGLE, 1 },
+		{ DNS, 1 },
+	};
+	struct vg_engine *engines = *state;
+	struct vg_engine *list[2] = { &engines[0], &engines[1] };
+	struct vg_flow_filter f;
+	uint32_t n;
+
+	for (n = 0; n < sizeof(pairs) / sizeof(pairs[0]); n++) {
+		struct vg_flow_key key = key_of(n, 6, 0, 80);
+		struct vg_flow *flow = vg_flow_table_insert(engines[0].table,
+							    &key, n);
+
+		assert_non_null(flow);
+		flow->master_proto = pairs[n][0];
+		flow->app_proto = pairs[n][1];
+	}
+	for (n = 0; n < sizeof(want) / sizeof(want[0]); n++) {
+		memset(&f, 0, sizeof(f));
+		f.set = VG_FF_L7;
+		f.l7 = want[n].l7;
+		if (count_matching(list, &f) != want[n].count)
+			fail_msg("l7=%u: %llu flows, expected %llu", want[n].l7,
+				 (unsigned long long)count_matching(list, &f),
+				 (unsigned long long)want[n].count);
+	}
+}
+
 static void
 test_page_out_of_bounds(void **state)
 {
@@ -383,6 +430,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters_count, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_l7_filter_matches_printed_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_out_of_bounds, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_find_rejects_stale_id,
