@@ -1345,8 +1345,9 @@ on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 
 /*
  * A plugins: section without directories runs the plugins shipped with
- * vigil. Its folder is checked as a listed one is, at the section's key.
- * An empty list (directories: []) keeps plugins off.
+ * vigil. Its folder is checked as a listed one is, at the section's key,
+ * unless the caller replaces the folders. An empty list (directories: [])
+ * keeps plugins off.
  */
 static int
 apply_bundled_plugins(struct loader *ld)
@@ -1369,7 +1370,9 @@ apply_bundled_plugins(struct loader *ld)
 	}
 	cfg->plugin_dir_count = 1;
 	cfg->plugin_dirs_bundled = true;
-	if (stat(dir, &st) != 0)
+	if (ld->report != NULL && ld->report->plugin_dirs_replaced)
+		rc = 0;
+	else if (stat(dir, &st) != 0)
 		rc = machine_problem(ld, ld->plugins,
 				     "cannot read '%s' (the default): %s", dir,
 				     strerror(errno));

@@ -215,6 +215,9 @@ struct vg_config_report {
 	void *ctx;
 	unsigned int warnings;     /* counted by the checks */
 	unsigned int notes;
+	/* The caller replaces the plugins' folders (vigild --plugins), so
+	 * the bundled folder a plugins: section defaults to is not checked. */
+	bool plugin_dirs_replaced;
 };
 
 /* Fills <cfg> with the defaults every key falls back to. */

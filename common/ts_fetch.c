@@ -23,6 +23,7 @@
 #include <rrd.h>
 #include <rrd_client.h>
 
+#include "common/number_text.h"
 #include "common/ts_fetch.h"
 
 #define COMPONENT_MAX 256
@@ -444,10 +445,14 @@ print_result(const struct vg_ts_result *r, bool first)
 		for (j = 0; j < r->metric_count; j++) {
 			double v = r->values[i * r->metric_count + j];
 
-			if (isnan(v))
+			char text[VG_DOUBLE_TEXT_MAX];
+
+			if (isnan(v)) {
 				printf(",null");
-			else
-				printf(",%.17g", v);
+			} else {
+				vg_format_double(text, sizeof(text), v);
+				printf(",%s", text);
+			}
 		}
 		printf("]");
 	}

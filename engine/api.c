@@ -1408,33 +1408,26 @@ fill_scripts(struct arena *a, Vigil__Control__V1__SandboxInfo *info,
 	}
 }
 
-/* Returns the distinct plugin names of the scripts <box> loaded. */
+/*
+ * Fills the plugins <box> loaded, as its sandbox listed them, with or
+ * without scripts. Plugins skipped for a load error are not among them.
+ */
 static void
 fill_loaded(struct arena *a, Vigil__Control__V1__SandboxInfo *info,
 	    const struct vg_sandbox *box)
 {
 	unsigned int i;
-	size_t j;
 
 	info->scripts_loaded = box->script_count;
-	if (box->script_plugins == NULL || box->script_count == 0)
+	if (box->loaded_plugins == NULL || box->loaded_count == 0)
 		return;
-	info->loaded_plugins = arena_alloc(a, box->script_count * sizeof(char *));
+	info->loaded_plugins = arena_alloc(a, box->loaded_count *
+						      sizeof(char *));
 	if (info->loaded_plugins == NULL)
 		return;
-	for (i = 0; i < box->script_count; i++) {
-		const char *name = box->script_plugins[i];
-
-		if (name[0] == '\0')
-			continue;
-		for (j = 0; j < info->n_loaded_plugins; j++) {
-			if (strcmp(info->loaded_plugins[j], name) == 0)
-				break;
-		}
-		if (j == info->n_loaded_plugins)
-			info->loaded_plugins[info->n_loaded_plugins++] =
-				(char *)name;
-	}
+	for (i = 0; i < box->loaded_count; i++)
+		info->loaded_plugins[info->n_loaded_plugins++] =
+			(char *)box->loaded_plugins[i];
 }
 
 static Vigil__Control__V1__SandboxInfo *

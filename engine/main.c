@@ -505,8 +505,14 @@ parse_args(struct vigild *d, int argc, char **argv)
 	if (check_only)
 		return check_config(config_path, argv[0], strict);
 	if (config_path != NULL) {
+		struct vg_config_report report = {
+			.machine = VG_CONFIG_MACHINE_ENFORCE,
+			.plugin_dirs_replaced = side.plugin_dir_count > 0,
+		};
+
 		d->config_path = config_path;
-		rc = vg_config_load(cfg, config_path, err, sizeof(err));
+		rc = vg_config_load_report(cfg, config_path, &report, err,
+					   sizeof(err));
 		if (rc == 0)
 			rc = vg_check_capture_files(cfg, NULL, err, sizeof(err));
 		if (rc != 0) {
@@ -551,8 +557,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 		strcpy(cfg->ndpi_sha1, side.ndpi_sha1);
 	/*
 	 * --plugins replaces the bundled plugins a plugins: section defaults
-	 * to. NOTE: the loader has checked the bundled folder already, so a
-	 * missing one stops a start even when --plugins replaces it.
+	 * to. The loader skipped the bundled folder's check in that case
+	 * (plugin_dirs_replaced).
 	 */
 	if (side.plugin_dir_count > 0 && cfg->plugin_dirs_bundled) {
 		cfg->plugin_dir_count = 0;

@@ -235,6 +235,24 @@ describe_script(struct vg_sandbox *box, const Vigil__V1__ScriptInfo *info)
 		box->script_count = info->index;
 }
 
+/* Keeps the names of the plugins the sandbox reports as loaded. */
+static void
+note_loaded_plugins(struct vg_sandbox *box, const Vigil__V1__ResultBatch *rb)
+{
+	size_t i;
+
+	if (rb->n_loaded_plugins == 0 || box->loaded_plugins == NULL)
+		return;
+	for (i = 0; i < rb->n_loaded_plugins; i++) {
+		if (box->loaded_count >= VG_SANDBOX_SCRIPTS_MAX)
+			break;
+		snprintf(box->loaded_plugins[box->loaded_count++],
+			 VG_SANDBOX_NAME_LEN, "%s", rb->loaded_plugins[i]);
+	}
+	VG_INFO("sandbox", "sandbox=%u pid=%d loaded plugins=%u", box->index,
+		box->process.pid, box->loaded_count);
+}
+
 static void
 handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	       const Vigil__V1__ResultBatch *rb)
@@ -249,6 +267,7 @@ handle_results(struct vg_sandboxes *sb, struct vg_sandbox *box,
 	for (i = 0; i < rb->n_statuses; i++)
 		apply_status(sb, box, rb->statuses[i]);
 	handle_alerts(sb, box, rb);
+	note_loaded_plugins(box, rb);
 	for (i = 0; i < rb->n_scripts; i++)
 		describe_script(box, rb->scripts[i]);
 	box->counters.ts_points += rb->n_points;
@@ -591,6 +610,7 @@ spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	/* The new process numbers its scripts anew and describes them once it
 	 * has loaded them: forget those of the previous one. */
 	box->script_count = 0;
+	box->loaded_count = 0;
 	VG_INFO("sandbox", "sandbox=%u started pid=%d plugins=%s", box->index,
 		box->process.pid, dirs);
 }
@@ -677,7 +697,10 @@ setup_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box)
 	box->script_plugins = calloc(VG_SANDBOX_SCRIPTS_MAX,
 				     sizeof(*box->script_plugins));
 	box->scripts = calloc(VG_SANDBOX_SCRIPTS_MAX, sizeof(*box->scripts));
-	if (box->script_plugins == NULL || box->scripts == NULL)
+	box->loaded_plugins = calloc(VG_SANDBOX_SCRIPTS_MAX,
+				     sizeof(*box->loaded_plugins));
+	if (box->script_plugins == NULL || box->scripts == NULL ||
+	    box->loaded_plugins == NULL)
 		return -ENOMEM;
 	uv_poll_init(sb->loop, &box->notify_poll, box->notify_fd);
 	box->notify_poll.data = box;

@@ -98,6 +98,9 @@ struct vg_sandbox {
 	/* Key and state of each script number, as the sandbox sent them. */
 	struct vg_sandbox_script *scripts;
 	unsigned int script_count;
+	/* Plugins the running process loaded, as it listed them. */
+	char (*loaded_plugins)[VG_SANDBOX_NAME_LEN];
+	unsigned int loaded_count;
 	/* Plugins this sandbox starts without, for overrunning deadlines. */
 	char disabled[VG_SANDBOX_DISABLED_MAX][VG_SANDBOX_NAME_LEN];
 	unsigned int disabled_count;

@@ -39,6 +39,7 @@
 #include <rrd_client.h>
 
 #include "common/log.h"
+#include "common/number_text.h"
 #include "ts_wire.h"
 
 #define ERRORS_LOGGED 20     /* then one line per ERRORS_LOG_EVERY */
@@ -315,8 +316,10 @@ format_value(char *out, size_t len, double v, uint8_t type)
 		snprintf(out, len, ":U");
 	else if (type == VG_TS_DERIVE)
 		snprintf(out, len, ":%.0f", v); /* rrdtool takes integers only */
-	else
-		snprintf(out, len, ":%.17g", v);
+	else if (len > 1) {
+		out[0] = ':';
+		vg_format_double(out + 1, len - 1, v);
+	}
 }
 
 /* Formats "TIME:v1:v2..." in the file's data-source order. */

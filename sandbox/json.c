@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/number_text.h"
 #include "sandbox/json.h"
 
 void
@@ -173,6 +174,8 @@ vg_sbx_json_string(struct vg_sbx_buf *buf, const char *s, size_t len)
 void
 vg_sbx_json_number(struct vg_sbx_buf *buf, double v)
 {
+	char text[VG_DOUBLE_TEXT_MAX];
+
 	if (!isfinite(v)) {
 		vg_sbx_buf_puts(buf, "null");
 		return;
@@ -181,5 +184,6 @@ vg_sbx_json_number(struct vg_sbx_buf *buf, double v)
 		vg_sbx_buf_printf(buf, "%.0f", v);
 		return;
 	}
-	vg_sbx_buf_printf(buf, "%.17g", v);
+	vg_format_double(text, sizeof(text), v);
+	vg_sbx_buf_puts(buf, text);
 }

@@ -12,7 +12,9 @@
  *
  * The allocator counts the state's bytes and fails past the plugin's
  * share of --memory-mb, which Lua reports as "not enough memory" to the
- * hook that asked. The instruction-count hook checks the running hook's
+ * hook that asked. The allocator records the file and line of the
+ * request it rejects, and vg_sbx_full_message() adds them to that
+ * message. The instruction-count hook checks the running hook's
  * deadline; the JIT does not call it inside compiled traces, which is why
  * the JIT is off unless --jit turns it on for the plugin.
  */
@@ -74,6 +76,41 @@ vg_sbx_budget_now_ns(void)
 }
 
 /*
+ * Records where <plugin>'s request for a block of <nsize> bytes was
+ * refused: the file and line of the innermost Lua function of the running
+ * thread. It runs inside the allocator, so it only reads the stack:
+ * lua_getinfo() with "Sl" allocates nothing. The interpreter saves the
+ * current instruction before each call that can allocate, as it does for
+ * error positions, which makes the line exact.
+ *
+ * NOTE: with the JIT on, a compiled trace does not keep the interpreter's
+ * frames up to date, so no position is read and the message names only
+ * the limit.
+ */
+static void
+record_rejection(struct vg_sbx_plugin *plugin, size_t nsize, bool heap_limit)
+{
+	lua_State *L = plugin->running ? plugin->running : plugin->L;
+	lua_Debug ar;
+	int level;
+
+	plugin->oom_seen = true;
+	plugin->oom_bytes = nsize;
+	plugin->oom_heap_limit = heap_limit;
+	plugin->oom_where[0] = '\0';
+	if (L == NULL || plugin->jit_on)
+		return;
+	for (level = 0; level < 32 && lua_getstack(L, level, &ar); level++) {
+		if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0 ||
+		    ar.source == NULL || ar.source[0] != '@')
+			continue;
+		snprintf(plugin->oom_where, sizeof(plugin->oom_where),
+			 "%s:%d", ar.source + 1, ar.currentline);
+		return;
+	}
+}
+
+/*
  * Allocates for Lua: nsize 0 frees, and a shrink that realloc() fails
  * keeps the old block, because Lua assumes shrinking never fails.
  */
@@ -89,9 +126,13 @@ plugin_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		return NULL;
 	}
 	if (nsize > osize && plugin->heap_bytes + (nsize - osize) >
-				     plugin->heap_limit)
+				     plugin->heap_limit) {
+		record_rejection(plugin, nsize, true);
 		return NULL;
+	}
 	p = realloc(ptr, nsize);
+	if (p == NULL && nsize > osize)
+		record_rejection(plugin, nsize, false);
 	if (p == NULL)
 		return nsize <= osize ? ptr : NULL;
 	plugin->heap_bytes = plugin->heap_bytes - osize + nsize;
@@ -321,10 +362,17 @@ l_collectgarbage(lua_State *L)
 			     "(use collect, count or step)", opt);
 }
 
-/* Calls upvalue 1 with the arguments, counting nested calls. */
+/*
+ * Calls upvalue 1 with the arguments, counting nested calls. <co>, when
+ * not NULL, is the coroutine the call resumes: it is the plugin's running
+ * thread until the call returns, so a rejected allocation is located in
+ * the coroutine's code.
+ */
 static int
-l_nested_call(lua_State *L)
+nested_call(lua_State *L, lua_State *co)
 {
+	struct vg_sbx_plugin *plugin = vg_sbx_state_plugin(L);
+	lua_State *outer = plugin->running;
 	int n = lua_gettop(L);
 	int rc;
 
@@ -334,22 +382,54 @@ l_nested_call(lua_State *L)
 				  MAX_C_NESTING);
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
+	if (co != NULL)
+		plugin->running = co;
 	c_nesting++;
 	rc = lua_pcall(L, n, LUA_MULTRET, 0);
 	c_nesting--;
+	plugin->running = outer;
 	if (rc != 0)
 		return lua_error(L);
 	return lua_gettop(L);
 }
 
-/* coroutine.wrap(f): the generator it returns is counted too. */
+static int
+l_nested_call(lua_State *L)
+{
+	return nested_call(L, NULL);
+}
+
+/* coroutine.resume(co, ...) */
+static int
+l_resume(lua_State *L)
+{
+	return nested_call(L, lua_tothread(L, 1));
+}
+
+/* The generator coroutine.wrap returned, with its coroutine as upvalue 2. */
+static int
+l_wrapped(lua_State *L)
+{
+	return nested_call(L, lua_tothread(L, lua_upvalueindex(2)));
+}
+
+/*
+ * coroutine.wrap(f): the generator it returns is counted too. The stock
+ * generator keeps its coroutine as upvalue 1 (LuaJIT 2.1 and Lua 5.1);
+ * when it does not, the generator's allocations are located in the
+ * thread that called it.
+ */
 static int
 l_wrap(lua_State *L)
 {
 	lua_pushvalue(L, lua_upvalueindex(1));
 	lua_insert(L, 1);
 	lua_call(L, lua_gettop(L) - 1, 1);
-	lua_pushcclosure(L, l_nested_call, 1);
+	if (lua_getupvalue(L, -1, 1) == NULL || !lua_isthread(L, -1)) {
+		lua_settop(L, 1);
+		lua_pushnil(L);
+	}
+	lua_pushcclosure(L, l_wrapped, 2);
 	return 1;
 }
 
@@ -411,7 +491,7 @@ open_env(lua_State *L)
 	 * parameters); its global is removed below. */
 	open_lib(L, LUA_JITLIBNAME, luaopen_jit);
 	restrict_os(L);
-	count_nesting(L, "coroutine", "resume", l_nested_call);
+	count_nesting(L, "coroutine", "resume", l_resume);
 	count_nesting(L, "coroutine", "wrap", l_wrap);
 	count_nesting(L, "string", "gsub", l_nested_call);
 	for (i = 0; i < sizeof(removed) / sizeof(removed[0]); i++) {
@@ -475,6 +555,7 @@ vg_sbx_state_jit(struct vg_sbx_plugin *plugin, bool on)
 		return;
 	luaJIT_setmode(plugin->L, 0, LUAJIT_MODE_ENGINE |
 		       (on ? LUAJIT_MODE_ON : LUAJIT_MODE_OFF));
+	plugin->jit_on = on;
 }
 
 int
@@ -495,6 +576,7 @@ vg_sbx_state_call_from(struct vg_sbx_plugin *plugin, int nargs, int nresults,
 	plugin->budget_ms = budget_ms;
 	plugin->budget_exhausted = false;
 	plugin->deadline_ns = start_ns + budget_ms * 1000000ull;
+	plugin->oom_seen = false;
 	rc = lua_pcall(L, nargs, nresults, 0);
 	plugin->deadline_ns = 0;
 	if (plugin->budget_exhausted) {
@@ -523,6 +605,7 @@ vg_sbx_state_run(struct vg_sbx_plugin *plugin, const char *file,
 	int rc;
 
 	snprintf(name, sizeof(name), "@%s", file);
+	plugin->oom_seen = false;
 	rc = luaL_loadbufferx(L, source, strlen(source), name, "t");
 	if (rc != 0)
 		return rc;
@@ -538,6 +621,7 @@ vg_sbx_state_add_module(struct vg_sbx_plugin *plugin, const char *name,
 	int rc;
 
 	snprintf(chunk, sizeof(chunk), "@%s", file);
+	plugin->oom_seen = false;
 	rc = luaL_loadbufferx(L, source, strlen(source), chunk, "t");
 	if (rc != 0)
 		return rc;
@@ -548,6 +632,29 @@ vg_sbx_state_add_module(struct vg_sbx_plugin *plugin, const char *name,
 	return 0;
 }
 
+/* Lua's "not enough memory", with where and why the allocator rejected it. */
+static const char *
+locate_memory_error(const struct vg_sbx_plugin *plugin, char *buf,
+		    size_t size)
+{
+	char why[160];
+
+	if (plugin->oom_heap_limit)
+		snprintf(why, sizeof(why), "a block of %zu bytes would pass "
+			 "the plugin's heap limit of %zu MiB",
+			 plugin->oom_bytes, plugin->heap_limit >> 20);
+	else
+		snprintf(why, sizeof(why), "realloc() of %zu bytes failed "
+			 "(the sandbox's address-space limit, --memory-mb)",
+			 plugin->oom_bytes);
+	if (plugin->oom_where[0] != '\0')
+		snprintf(buf, size, "%s: not enough memory: %s",
+			 plugin->oom_where, why);
+	else
+		snprintf(buf, size, "not enough memory: %s", why);
+	return buf;
+}
+
 const char *
 vg_sbx_full_message(const struct vg_sbx_plugin *plugin, const char *msg,
 		    char *buf, size_t size)
@@ -556,6 +663,9 @@ vg_sbx_full_message(const struct vg_sbx_plugin *plugin, const char *msg,
 	size_t tail_len;
 	size_t i;
 
+	if (msg != NULL && strcmp(msg, "not enough memory") == 0 &&
+	    plugin->oom_seen)
+		return locate_memory_error(plugin, buf, size);
 	if (msg == NULL || strncmp(msg, "...", 3) != 0)
 		return msg;
 	/* "...tail/of/file.lua:12: text" */

@@ -674,16 +674,36 @@ log_scripts(const struct vg_sbx *sbx)
 	}
 }
 
-/* Tells vigild which plugin each script number belongs to, and whether
- * the script runs. */
+/* Tells vigild which plugins loaded, which plugin each script number
+ * belongs to, and whether the script runs. */
 static void
 describe_scripts(struct vg_sbx *sbx)
 {
 	size_t i;
 
+	for (i = 0; i < sbx->n_plugins; i++) {
+		const struct vg_sbx_plugin *p = sbx->plugins[i];
+
+		if (p->loaded &&
+		    vg_sbx_results_plugin(sbx->results, p->name) != 0)
+			VG_WARN(VG_SBX_TAG, "plugin=%s not reported as loaded: "
+				"vg_sbx_results_plugin() failed", p->name);
+	}
 	for (i = 0; i < sbx->n_scripts; i++)
 		vg_sbx_report_script(sbx, sbx->scripts[i]);
 	vg_sbx_results_flush(sbx->results);
+}
+
+/* Counts the plugins that loaded; the others were skipped or disabled. */
+static size_t
+count_loaded(const struct vg_sbx *sbx)
+{
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; i < sbx->n_plugins; i++)
+		n += sbx->plugins[i]->loaded;
+	return n;
 }
 
 static bool
@@ -706,6 +726,7 @@ run_sandbox(struct args *a)
 	struct vg_sandbox_shm shm;
 	struct loop lp = { 0 };
 	pid_t parent = getppid();
+	size_t loaded;
 	int rc;
 
 	rc = vg_sandbox_shm_attach(&shm, a->shm_fd);
@@ -742,8 +763,10 @@ run_sandbox(struct args *a)
 		VG_ERR(VG_SBX_TAG, "loading plugins failed: %s", strerror(-rc));
 		return EXIT_FATAL;
 	}
-	VG_INFO(VG_SBX_TAG, "loaded plugins=%zu scripts=%zu errors=%zu",
-		sbx.n_plugins, sbx.n_scripts, sbx.n_load_errors);
+	loaded = count_loaded(&sbx);
+	VG_INFO(VG_SBX_TAG, "loaded plugins=%zu scripts=%zu errors=%zu "
+		"skipped=%zu", loaded, sbx.n_scripts, sbx.n_load_errors,
+		sbx.n_plugins - loaded);
 	log_scripts(&sbx);
 
 	/* glibc reads the time zone file once, and os.date needs it after

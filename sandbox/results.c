@@ -40,6 +40,7 @@ struct vg_sbx_results {
 	struct item_array points;
 	struct item_array errors;
 	struct item_array scripts;
+	struct item_array plugins;         /* names of loaded plugins */
 	uint32_t next_step;                 /* for the next point */
 	const char *const *next_counters;
 	size_t next_counter_count;
@@ -155,6 +156,7 @@ vg_sbx_results_free(struct vg_sbx_results *res)
 	free(res->points.items);
 	free(res->errors.items);
 	free(res->scripts.items);
+	free(res->plugins.items);
 	free(res->pack_buf);
 	free(res);
 }
@@ -409,6 +411,16 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
 }
 
 int
+vg_sbx_results_plugin(struct vg_sbx_results *res, const char *plugin)
+{
+	char *name = arena_strdup(res, plugin);
+
+	if (name == NULL)
+		return -ENOMEM;
+	return added(res, &res->plugins, name);
+}
+
+int
 vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 		      const char *plugin, const char *script,
 		      const char *file, const char *kind, bool enabled,
@@ -450,7 +462,7 @@ vg_sbx_results_pending(const struct vg_sbx_results *res)
 {
 	return res->statuses.count + res->triggers.count +
 	       res->releases.count + res->points.count + res->errors.count +
-	       res->scripts.count;
+	       res->scripts.count + res->plugins.count;
 }
 
 static void
@@ -462,6 +474,7 @@ clear_items(struct vg_sbx_results *res)
 	res->points.count = 0;
 	res->errors.count = 0;
 	res->scripts.count = 0;
+	res->plugins.count = 0;
 	res->estimate = 0;
 	arena_reset(res);
 }
@@ -526,6 +539,8 @@ vg_sbx_results_flush(struct vg_sbx_results *res)
 	batch.errors = (Vigil__V1__PluginError **)res->errors.items;
 	batch.n_scripts = res->scripts.count;
 	batch.scripts = (Vigil__V1__ScriptInfo **)res->scripts.items;
+	batch.n_loaded_plugins = res->plugins.count;
+	batch.loaded_plugins = (char **)res->plugins.items;
 
 	len = vigil__v1__result_batch__get_packed_size(&batch);
 	if (len > res->pack_cap) {

@@ -96,6 +96,11 @@ vg_sbx_results_error(struct vg_sbx_results *res, const char *plugin,
  * plugin, key, file and kind, whether it runs, and <enabled_source>, what
  * decided that ("default", "config", "setup", "error" or "failures").
  */
+/* Adds the name of a plugin that loaded, sent as loaded_plugins. Returns 0
+ * or -ENOMEM. */
+int
+vg_sbx_results_plugin(struct vg_sbx_results *res, const char *plugin);
+
 int
 vg_sbx_results_script(struct vg_sbx_results *res, uint32_t index,
 		      const char *plugin, const char *script,

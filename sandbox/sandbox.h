@@ -158,8 +158,20 @@ struct vg_sbx_plugin {
 	size_t heap_bytes;
 	size_t heap_limit;
 	bool jit;
+	bool jit_on;                   /* the JIT compiles this state now */
 	bool loaded;
 	bool skipped;
+
+	/*
+	 * Where the last allocation rejected since the current call began was
+	 * requested, as "FILE:LINE" of the innermost Lua function, "" when
+	 * no Lua function was running or the JIT was on.
+	 */
+	lua_State *running;            /* coroutine running now, NULL: L */
+	char oom_where[512];
+	size_t oom_bytes;              /* size of the refused block */
+	bool oom_seen;                 /* an allocation was rejected */
+	bool oom_heap_limit;           /* by heap_limit, else by realloc() */
 
 	/* Budget state of the hook running in this state. */
 	uint64_t deadline_ns;
@@ -570,7 +582,10 @@ vg_sbx_state_jit(struct vg_sbx_plugin *plugin, bool on);
 
 /*
  * Rewrites a Lua message whose chunk name Lua shortened to "...tail:N:"
- * into the full path of the plugin file it names. Returns <msg> or <buf>.
+ * into the full path of the plugin file it names. Lua's bare "not enough
+ * memory" gets the file and line of the rejected allocation and the limit
+ * that rejected it, when the allocator recorded them. Returns <msg> or
+ * <buf>.
  */
 const char *
 vg_sbx_full_message(const struct vg_sbx_plugin *plugin, const char *msg,

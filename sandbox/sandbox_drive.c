@@ -26,8 +26,9 @@
  *
  * Values are percent-decoded, so "%20" is a space and "%ff" a raw byte.
  * Output lines have a "type": ready (with the sandbox's pid and the
- * descriptor numbers it was given), status, alert, release, point, error,
- * batch, synced, timeout, shm, rate, exit, drive_error.
+ * descriptor numbers it was given), status, alert, release, point,
+ * loaded (one per plugin that loaded), error, batch, synced, timeout,
+ * shm, rate, exit, drive_error.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -330,6 +331,12 @@ print_result(struct drive *d, const Vigil__V1__ResultBatch *rb)
 			vg_sbx_json_number(b, p->metrics[j]->value);
 		}
 		vg_sbx_buf_puts(b, "}}");
+		emit(d);
+	}
+	for (i = 0; i < rb->n_loaded_plugins; i++) {
+		vg_sbx_buf_puts(b, "{\"type\":\"loaded\"");
+		jstr(b, "plugin", rb->loaded_plugins[i]);
+		vg_sbx_buf_puts(b, "}");
 		emit(d);
 	}
 	for (i = 0; i < rb->n_errors; i++) {

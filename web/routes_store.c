@@ -26,6 +26,7 @@
 
 #include "common/alert_db.h"
 #include "common/log.h"
+#include "common/number_text.h"
 #include "common/ts_fetch.h"
 #include "common/utf8.h"
 #include "routes.h"
@@ -377,8 +378,12 @@ put_number(struct vg_jbuf *b, double v)
 {
 	if (isnan(v) || isinf(v))
 		vg_jbuf_lit(b, "null");
-	else
-		vg_jbuf_printf(b, "%.17g", v);
+	else {
+		char text[VG_DOUBLE_TEXT_MAX];
+
+		vg_format_double(text, sizeof(text), v);
+		vg_jbuf_printf(b, "%s", text);
+	}
 }
 
 static void

@@ -13,6 +13,7 @@ The examples under deploy/examples are checked by config_examples.py.
 usage: config.py VIGILD SOURCE_ROOT
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -523,6 +524,45 @@ def check_plugins_option(vigild, tmp, pcap, checks):
                      f"--plugins {path}: EAL started")
 
 
+def check_plugins_replace_bundled(vigild, root, tmp, pcap, checks):
+    """--plugins replaces the bundled plugins folder a plugins: section
+    defaults to, so a missing bundled folder must not stop the start. A
+    copy of vigild outside the build tree looks for the bundled plugins in
+    the install prefix, where this machine has none."""
+    alone = os.path.join(tmp, "bin-no-bundled", "vigild")
+    os.makedirs(os.path.dirname(alone))
+    shutil.copy2(vigild, alone)
+    sandbox = os.path.realpath(os.path.join(os.path.dirname(vigild), "..",
+                                            "sandbox", "vigil-sandbox"))
+    flows = os.path.join(tmp, "replace-bundled-flows.jsonl")
+    path = write_config(tmp, "replace_bundled.yaml",
+                        f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                        f"flows:\n  output: {flows}\n"
+                        f"plugins:\n  sandbox_path: {sandbox}\n")
+
+    proc = run(alone, "-c", path)
+    bundled = re.search(r"plugins\.directories: cannot read '([^']*)' "
+                        r"\(the default\)", proc.stderr)
+    if not checks.check(proc.returncode == 1 and bundled,
+                        f"bundled folder missing: exit {proc.returncode}: "
+                        f"{proc.stderr[-1500:]!r}"):
+        return
+    checks.check(not os.path.exists(bundled.group(1)),
+                 f"bundled folder {bundled.group(1)} exists on this machine")
+
+    plugins = os.path.join(root, "tests", "integration", "sandbox", "good")
+    proc = run(alone, "-c", path, "--plugins", plugins)
+    checks.check(proc.returncode == 0,
+                 f"--plugins over a missing bundled folder: exit "
+                 f"{proc.returncode}: {proc.stderr[-1500:]!r}")
+    checks.check("(the default)" not in proc.stderr,
+                 f"--plugins: bundled folder checked: {proc.stderr[-1500:]!r}")
+    checks.check(f"plugins={plugins}" in proc.stderr,
+                 f"--plugins: sandbox not started on {plugins}: "
+                 f"{proc.stderr[-1500:]!r}")
+    checks.check(os.path.exists(flows), "--plugins: no flow records written")
+
+
 def main():
     vigild = sys.argv[1]
     root = sys.argv[2]
@@ -542,6 +582,7 @@ def main():
         check_programs(vigild, tmp, pcap, checks)
         check_ndpi_lists(vigild, tmp, pcap, checks)
         check_plugins_option(vigild, tmp, pcap, checks)
+        check_plugins_replace_bundled(vigild, root, tmp, pcap, checks)
 
         for number, (text, message) in enumerate(BROKEN):
             path = os.path.join(tmp, f"broken{number}.yaml")

@@ -91,6 +91,11 @@ c.equal([(s["flow_id"], s["status"], s["score"], s["plugin"])
         "run: a plugin using its dependency's alert works")
 c.equal([(a["alert_type"], a["severity"]) for a in run.of("alert")],
         [("z_alert", "error")], "run: the dependency's alert raised")
+c.equal([x["plugin"] for x in run.of("loaded")],
+        ["b_dup_first", "z_fine", "h_needs_fine"],
+        "run: the plugins that loaded, scripts or not, reported to vigild")
+c.check("loaded plugins=3 scripts=1 errors=5 skipped=5" in run.stderr,
+        "run: the log counts only the plugins that loaded")
 c.equal(run.exit(), {"type": "exit", "code": 0, "signal": 0}, "run: exit")
 
 c.finish()

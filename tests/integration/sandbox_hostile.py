@@ -105,18 +105,59 @@ c.equal(len([m for m in messages(run, "hostile_pcall_loop")
         "pcall_loop: the error escapes pcall each time")
 
 # --- memory bomb ---------------------------------------------------------
-ports = [1] + [2] * 10 + [443]
+def marked_line(path, marker):
+    """FILE:LINE of the line ending in "-- fails: <marker>" in <path>."""
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            if line.rstrip().endswith(f"-- fails: {marker}"):
+                return f"{path}:{number}"
+    raise AssertionError(f"{path}: no line marked {marker!r}")
+
+
+HEAP_LIMIT = (r": not enough memory: a block of \d+ bytes would pass the "
+              r"plugin's heap limit of 128 MiB")
+bomb = os.path.join(data_dir(ROOT, "cases", "membomb"), "hostile",
+                    "hostile_membomb", "user_scripts", "flow",
+                    "hostile_membomb.lua")
+ports = [3, 4, 1] + [2] * 7 + [443]
 run = run_case("membomb", one_flow_per_batch(ports),
                args=["--hook-budget-ms", "10000", "--memory-mb", "256"])
 common_checks("membomb", run, ports)
 msgs = messages(run, "hostile_membomb")
-c.equal(msgs[:10], ["not enough memory"] * 10,
-        "membomb: each allocation past the plugin's share fails")
-c.check(len(msgs) == 11 and msgs[10].startswith(
-    "script disabled after 10 consecutive failures; the last: not enough "
-    "memory"), f"membomb: disabled after 10 (got {msgs[10:]})")
+where = [marked_line(bomb, m) for m in
+         ["coroutine"] * 2 + ["huge string"] + ["kept strings"] * 7]
+c.equal(len(msgs), 11, "membomb: 10 failures and the disabling")
+for i, (m, w) in enumerate(zip(msgs[:10], where)):
+    c.check(re.fullmatch(re.escape(w) + HEAP_LIMIT, m),
+            f"membomb: failure {i + 1} at {w} (got {m!r})")
+c.check(len(msgs) == 11 and re.fullmatch(
+    "script disabled after 10 consecutive failures; the last: " +
+    re.escape(where[-1]) + HEAP_LIMIT, msgs[10]),
+    f"membomb: disabled after 10 (got {msgs[10:]})")
 c.check("plugin=hostile_membomb closed: no script left to run" in run.stderr,
         "membomb: plugin closed, its memory returned")
+c.check(re.search(r"plugin=hostile_membomb script=hostile_membomb "
+                  r"hook=protocolDetected: " + re.escape(where[2]) +
+                  HEAP_LIMIT, run.stderr),
+        "membomb: log line names plugin, script, hook, file and line")
+
+# --- memory bomb while the plugin loads -----------------------------------
+bomb = os.path.join(data_dir(ROOT, "cases", "membomb_load"), "hostile",
+                    "hostile_membomb_load", "user_scripts", "flow",
+                    "hostile_membomb_load.lua")
+ports = [443]
+run = run_case("membomb_load", one_flow_per_batch(ports),
+               args=["--memory-mb", "256"])
+common_checks("membomb_load", run, ports)
+load_errors = [(e["plugin"], e["message"]) for e in run.of("error")
+               if e["hook"] == "load"]
+c.equal(len(load_errors), 1, f"membomb_load: one load error ({load_errors})")
+if load_errors:
+    c.equal(load_errors[0][0], "hostile_membomb_load",
+            "membomb_load: the error names the plugin")
+    c.check(re.fullmatch(re.escape(marked_line(bomb, "at load")) +
+                         HEAP_LIMIT, load_errors[0][1]),
+            f"membomb_load: error at the marked line ({load_errors[0][1]})")
 
 # --- os.execute, io.open, require("ffi") ---------------------------------
 for name, want in (

@@ -24,6 +24,7 @@ import io
 import ipaddress
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -606,13 +607,59 @@ def add_extra_scripts(plugins):
             f.write(text)
 
 
+# Two plugins beside the example: one with an alert definition and no
+# script, which loads, and one with a syntax error, which is skipped.
+LISTING_PLUGINS = {
+    "example_defs": {
+        "manifest.lua": 'return { title = "Definitions only" }\n',
+        "alert_definitions/defs_alert.lua":
+            'return { key = "defs_alert", title = "D", severity = "info" }\n',
+    },
+    "example_broken": {
+        "manifest.lua": 'return { title = "Syntax error" }\n',
+        "user_scripts/flow/example_broken.lua":
+            'return { key = "example_broken", hooks = {\n'
+            '  protocolDetected = function(flow) if then end } }\n',
+    },
+}
+
+
+def add_listing_plugins(plugins):
+    for name, files in LISTING_PLUGINS.items():
+        for path, text in files.items():
+            full = os.path.join(plugins, "examples", name, path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as f:
+                f.write(text)
+
+
+def check_loaded_log(log_path, checks):
+    """The sandbox's and vigild's log lines count the plugins that loaded
+    (example and example_defs), not the one skipped."""
+    with open(log_path, errors="replace") as f:
+        log = f.read()
+    checks.check(re.search(r"loaded plugins=2 scripts=\d+ errors=1 skipped=1",
+                           log),
+                 "log: sandbox counts 2 plugins loaded, 1 skipped")
+    checks.check(re.search(r"sandbox=0 pid=\d+ loaded plugins=2\n", log),
+                 "log: vigild counts 2 plugins loaded")
+
+
+def plugin_named(d, name):
+    """The entry of /api/v1/plugins for plugin <name>, or None."""
+    for plugin in d.get("plugins", []):
+        if plugin.get("name") == name:
+            return plugin
+    return None
+
+
 def check_script_states(c, checks):
     """Each script's enabled state and where it came from."""
     def failing_disabled():
         s, d, _ = c.get("/api/v1/plugins")
-        if s != 200 or len(d.get("plugins", [])) != 1:
+        if s != 200 or plugin_named(d, "example") is None:
             return None
-        for script in d["plugins"][0]["scripts"]:
+        for script in plugin_named(d, "example")["scripts"]:
             if script["key"] == "example_failing" and not script["enabled"]:
                 return script
         return None
@@ -624,10 +671,10 @@ def check_script_states(c, checks):
     except AssertionError as err:
         checks.check(False, f"plugins: {err}")
     s, d, _ = c.get("/api/v1/plugins")
-    if not checks.check(s == 200 and len(d.get("plugins", [])) == 1,
+    if not checks.check(s == 200 and plugin_named(d, "example") is not None,
                         f"plugins: {s} {d}"):
         return
-    scripts = {x["key"]: x for x in d["plugins"][0]["scripts"]}
+    scripts = {x["key"]: x for x in plugin_named(d, "example")["scripts"]}
     checks.check(set(scripts) == set(SCRIPT_STATES),
                  f"plugins: scripts {sorted(scripts)}")
     for key, (enabled, source) in SCRIPT_STATES.items():
@@ -642,15 +689,22 @@ def check_script_states(c, checks):
 
 def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
     s, d, _ = c.get("/api/v1/plugins")
-    names = [p["name"] for p in d.get("plugins", [])]
-    checks.check(s == 200 and d["enabled"] and names == ["example"],
-                 f"plugins: {s} {names}")
-    if s == 200 and names == ["example"]:
-        kinds = {(x["key"], x["kind"]) for x in d["plugins"][0]["scripts"]}
+    names = sorted(p["name"] for p in d.get("plugins", []))
+    want_names = sorted(["example", *LISTING_PLUGINS])
+    checks.check(s == 200 and d["enabled"] and names == want_names,
+                 f"plugins: {s} {names}, expected {want_names}")
+    if s == 200 and names == want_names:
+        example = plugin_named(d, "example")
+        kinds = {(x["key"], x["kind"]) for x in example["scripts"]}
         checks.check(("example_watch", "flow") in kinds,
                      f"plugins: scripts {kinds}")
-        checks.check(d["plugins"][0]["loaded_in"] == [0],
-                     f"plugins: loaded_in {d['plugins'][0]['loaded_in']}")
+        # loaded_in lists the sandboxes that loaded the plugin, scripts
+        # or not; a plugin skipped for a load error is in none.
+        for name, want in (("example", [0]), ("example_defs", [0]),
+                           ("example_broken", [])):
+            got = plugin_named(d, name)["loaded_in"]
+            checks.check(got == want,
+                         f"plugins: {name} loaded_in {got}, expected {want}")
         checks.check(d["sandboxes"][0]["running"] and
                      d["sandboxes"][0]["pid"] > 0,
                      f"plugins: sandbox {d['sandboxes'][0]}")
@@ -2130,6 +2184,7 @@ def main():
         shutil.copytree(os.path.join(source_root, "plugins", "examples"),
                         os.path.join(plugins, "examples"))
         add_extra_scripts(plugins)
+        add_listing_plugins(plugins)
         static = os.path.join(tmp, "static")
         os.makedirs(static)
         with open(os.path.join(static, "index.html"), "w") as f:
@@ -2179,6 +2234,7 @@ def main():
         check_script_states(c, checks)
         check_plugins_and_alerts(c, viewer, checks, flows,
                                  os.path.join(tmp, "alerts-copy.jsonl"))
+        check_loaded_log(os.path.join(tmp, "vigild.log"), checks)
         check_bad_requests(c, checks)
         check_utf8_echo(port, c, checks)
         check_methods(c, checks)

@@ -570,6 +570,8 @@ test_heap_limit_is_per_plugin(void **state)
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	Vigil__V1__FlowEvent fe;
 	Vigil__V1__FlowEvent *flows[1] = { &fe };
+	const char *msg;
+	char limit[96];
 
 	put_file(e, "plugins/g/a_hog/manifest.lua", manifest);
 	put_file(e, "plugins/g/a_hog/user_scripts/flow/h.lua",
@@ -593,7 +595,15 @@ test_heap_limit_is_per_plugin(void **state)
 	batch.flows = flows;
 	run(e, &batch);
 	assert_int_equal(count_items(e, N_ERRORS), 1);
-	assert_string_equal(error_message(e, 0), "not enough memory");
+	/* The message names the line of the concatenation and the limit,
+	 * half of --memory-mb. */
+	msg = error_message(e, 0);
+	snprintf(limit, sizeof(limit), " bytes would pass the plugin's heap "
+		 "limit of %u MiB", e->sbx.opt.memory_mb / 2);
+	assert_non_null(strstr(msg, "/plugins/g/a_hog/user_scripts/flow/"
+				    "h.lua:3: not enough memory: a block of "));
+	assert_true(strlen(msg) > strlen(limit));
+	assert_string_equal(msg + strlen(msg) - strlen(limit), limit);
 	assert_int_equal(count_statuses(e, "fine", 1), 1);
 	/* The hog's garbage was collected after its error. */
 	assert_true(vg_sbx_find_script(&e->sbx, "hog")->plugin->heap_bytes <

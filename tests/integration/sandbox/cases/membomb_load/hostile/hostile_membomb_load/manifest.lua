@@ -1,0 +1,2 @@
+-- Hostile plugin: membomb_load.
+return { title = "Hostile membomb at load" }
