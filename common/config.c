@@ -892,6 +892,7 @@ static int
 on_hugepages(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
+	set_mark(&ld->cfg->hugepages_at, node);
 	return get_bool(ld, node, &ld->cfg->hugepages);
 }
 

@@ -113,8 +113,6 @@ vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
 	size_t need_mb;
 
 	err[0] = '\0';
-	if (cfg->hugepages)
-		return 0;
 	vg_eal_memory_need(cfg, &m);
 	if ((uint64_t)cfg->memory_mb << 20 >= m.total)
 		return 0;
@@ -137,6 +135,21 @@ vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
 				  cfg->memory_mb,
 				  cfg->memory_mb_at.line > 0 ? "" : " (the default)",
 				  need_mb, parts, need_mb);
+}
+
+/*
+ * VIGIL_TEST_HUGEPAGES_ROOT, read only by tests, puts a folder with
+ * sys/kernel/mm/hugepages and proc/meminfo in place of the machine's, so
+ * that the check can be tested without reserving hugepages.
+ */
+int
+vg_check_hugepages(const struct vg_config *cfg,
+		   struct vg_config_report *report, char *err, size_t err_len)
+{
+	const char *root = getenv("VIGIL_TEST_HUGEPAGES_ROOT");
+
+	return vg_config_check_hugepages(cfg, root != NULL ? root : "",
+					 report, err, err_len);
 }
 
 /* Checks one capture file of port <index> (see vg_check_capture_files()). */

@@ -282,6 +282,8 @@ check_config(const char *path, const char *argv0, bool strict)
 	if (rc == 0)
 		rc = vg_check_eal_memory(&cfg, errors, sizeof(errors));
 	if (rc == 0)
+		rc = vg_check_hugepages(&cfg, &report, errors, sizeof(errors));
+	if (rc == 0)
 		rc = vg_check_capture_files(&cfg, &report, errors,
 					    sizeof(errors));
 	if (rc == 0)
@@ -599,6 +601,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 	rc = vg_config_check(cfg, err, sizeof(err));
 	if (rc == 0)
 		rc = vg_check_eal_memory(cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = vg_check_hugepages(cfg, NULL, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "vigild: %s\n", err);
 		return rc;
