@@ -2423,6 +2423,14 @@ struct path_frame {
 struct path_stack {
 	struct path_frame frames[PATH_FRAMES];
 	size_t depth;        /* may exceed PATH_FRAMES */
+	/*
+	 * The last event, when it was a scalar read as a mapping's value or
+	 * a sequence's item: its key path and where it lies.
+	 */
+	bool last_is_value;
+	char last_path[KEY_PATH_MAX];
+	yaml_mark_t last_start;
+	yaml_mark_t last_end;
 };
 
 static struct path_frame *
@@ -2457,10 +2465,23 @@ path_node_done(struct path_stack *stack, const char *key)
 }
 
 static void
+path_format(const struct path_stack *stack, bool node, char *path,
+	    size_t len);
+
+static void
 path_event(struct path_stack *stack, const yaml_event_t *event)
 {
-	struct path_frame *frame;
+	struct path_frame *frame = path_top(stack);
 
+	stack->last_is_value = event->type == YAML_SCALAR_EVENT &&
+			       frame != NULL &&
+			       (!frame->mapping || frame->in_value);
+	if (stack->last_is_value) {
+		path_format(stack, true, stack->last_path,
+			    sizeof(stack->last_path));
+		stack->last_start = event->start_mark;
+		stack->last_end = event->end_mark;
+	}
 	switch (event->type) {
 	case YAML_SCALAR_EVENT:
 		path_node_done(stack, (const char *)event->data.scalar.value);
@@ -2495,11 +2516,12 @@ path_event(struct path_stack *stack, const yaml_event_t *event)
 /*
  * Writes into <path> the key path of the open collections. The innermost
  * mapping adds its key only when the error is in that key's value. The
- * innermost sequence adds no index, because the item being read may not
- * have begun.
+ * innermost sequence adds the index of the item being read only with
+ * <node>, when that item is known to have begun.
  */
 static void
-path_format(const struct path_stack *stack, char *path, size_t len)
+path_format(const struct path_stack *stack, bool node, char *path,
+	    size_t len)
 {
 	size_t depth = stack->depth < PATH_FRAMES ? stack->depth : PATH_FRAMES;
 	size_t used = 0;
@@ -2514,7 +2536,7 @@ path_format(const struct path_stack *stack, char *path, size_t len)
 		if (f->mapping && f->in_value)
 			n = snprintf(path + used, len - used, "%s%s",
 				     used > 0 ? "." : "", f->key);
-		else if (!f->mapping && !innermost)
+		else if (!f->mapping && (!innermost || node))
 			n = snprintf(path + used, len - used, "[%zu]",
 				     f->index);
 		if (n > 0)
@@ -2523,14 +2545,31 @@ path_format(const struct path_stack *stack, char *path, size_t len)
 }
 
 /*
+ * Returns true when the error at <mark> lies on the last line of the
+ * scalar read last, and that scalar, a value or an item, spans several
+ * lines. libyaml reads a plain scalar over several lines before it finds
+ * an error there (a ': ' on a continuation line, say), so the scalar has
+ * been passed on and its key is no longer the one being read.
+ */
+static bool
+error_in_last_scalar(const struct path_stack *stack, const yaml_mark_t *mark)
+{
+	return stack->last_is_value &&
+	       stack->last_start.line < stack->last_end.line &&
+	       mark->line == stack->last_end.line;
+}
+
+/*
  * Parses <text> as events up to the first error, or up to the event that
  * starts at or after <stop> when <stop> is not NULL (a composer error,
  * such as an unknown alias, happens after its events were read), and
  * writes the key path reached into <path>: "" at the top level.
+ * <scanned> is the place of a scanner error, which may lie in a scalar
+ * already read (error_in_last_scalar()), or NULL.
  */
 static void
 syntax_error_path(const char *text, size_t text_len, const yaml_mark_t *stop,
-		  char *path, size_t len)
+		  const yaml_mark_t *scanned, char *path, size_t len)
 {
 	struct path_stack stack;
 	yaml_parser_t parser;
@@ -2554,7 +2593,10 @@ syntax_error_path(const char *text, size_t text_len, const yaml_mark_t *stop,
 			break;
 	}
 	yaml_parser_delete(&parser);
-	path_format(&stack, path, len);
+	if (scanned != NULL && error_in_last_scalar(&stack, scanned))
+		snprintf(path, len, "%s", stack.last_path);
+	else
+		path_format(&stack, false, path, len);
 }
 
 /*
@@ -2616,6 +2658,8 @@ syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
 		syntax_error_path(text, text_len,
 				  parser->error == YAML_COMPOSER_ERROR ? mark :
 									 NULL,
+				  parser->error == YAML_SCANNER_ERROR ? mark :
+									NULL,
 				  path, sizeof(path));
 	}
 	snprintf(ld->err, ld->err_len, "%s:%zu:%zu: %s%sinvalid YAML: %s%s%s%s",

@@ -1104,6 +1104,39 @@ test_syntax_error_after_port(void **state)
 }
 
 static void
+test_syntax_error_colon_in_continued_value(void **state)
+{
+	/* "out.jsonl port" is read as one scalar before the ':' is found. */
+	(void)state;
+	expect_error("flows:\n  output: out.jsonl\n    port: 80\n",
+		     "t.yaml:3:9: flows.output: invalid YAML: mapping values are not allowed in this context");
+}
+
+static void
+test_syntax_error_colon_after_second_key(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  output: out.jsonl\n  active_timeout: 60\n    b\n    x: 1\n",
+		     "t.yaml:5:6: flows.active_timeout: invalid YAML: mapping values are not allowed in this context");
+}
+
+static void
+test_syntax_error_colon_in_continued_item(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  directories:\n    - /tmp/a\n    - /tmp/b\n      c: d\n",
+		     "t.yaml:5:8: plugins.directories[1]: invalid YAML: mapping values are not allowed in this context");
+}
+
+static void
+test_syntax_error_tab_in_continued_value(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  output:\n    out.jsonl\n\tb\n",
+		     "t.yaml:4:1: flows.output: invalid YAML: found a tab character that violates indentation while scanning a plain scalar");
+}
+
+static void
 test_undefined_alias_names_key(void **state)
 {
 	(void)state;
@@ -1627,6 +1660,10 @@ main(void)
 		cmocka_unit_test(test_syntax_error_in_port_value),
 		cmocka_unit_test(test_syntax_error_in_port_mapping),
 		cmocka_unit_test(test_syntax_error_after_port),
+		cmocka_unit_test(test_syntax_error_colon_in_continued_value),
+		cmocka_unit_test(test_syntax_error_colon_after_second_key),
+		cmocka_unit_test(test_syntax_error_colon_in_continued_item),
+		cmocka_unit_test(test_syntax_error_tab_in_continued_value),
 		cmocka_unit_test(test_undefined_alias_names_key),
 		cmocka_unit_test(test_invalid_utf8_position),
 		cmocka_unit_test(test_invalid_utf8_column_counts_characters),
