@@ -35,37 +35,12 @@
 
 #include "capture/parse.h"
 #include "common/config.h"
+#include "common/config_loader.h"
 #include "common/log.h"
 #include "common/paths.h"
 
-#define MAX_TIMEOUT 315360000 /* ten years, in seconds */
-#define MAX_CPU 1023
-#define KEY_PATH_MAX 256
-#define MAX_FILE_BYTES (16u << 20)
-#define MAX_FLOW_DEPTH 64
-
-struct loader {
-	const char *name;      /* file name used in messages */
-	yaml_document_t *doc;
-	struct vg_config *cfg;
-	char path[KEY_PATH_MAX]; /* "flows.idle_timeout.tcp" */
-	char *err;
-	size_t err_len;
-	struct vg_config_report *report; /* NULL: machine checks are errors */
-	yaml_node_t *plugins;  /* the plugins: mapping, NULL when absent */
-	bool plugin_dirs_given;
-};
-
-typedef int (*key_handler)(struct loader *ld, yaml_node_t *node, void *arg);
-
-struct key_spec {
-	const char *key;
-	key_handler handler;
-	void *arg;
-};
-
 /* Formats "FILE:LINE:COL: key.path: problem" for <node> and returns -EINVAL. */
-__attribute__((format(printf, 3, 4))) static int
+__attribute__((format(printf, 3, 4))) int
 fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 {
 	char problem[512];
@@ -98,7 +73,7 @@ format_at(const struct loader *ld, const yaml_node_t *node, char *text,
 		 ld->path[0] ? ld->path : "(top level)", problem);
 }
 
-__attribute__((format(printf, 3, 4))) static int
+__attribute__((format(printf, 3, 4))) int
 machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
 		...)
 {
@@ -113,7 +88,7 @@ machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
 }
 
 /* Notes at <node> what a start will do, when ld->report requests notes. */
-__attribute__((format(printf, 3, 4))) static void
+__attribute__((format(printf, 3, 4))) void
 machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
 	     ...)
 {
@@ -131,13 +106,13 @@ machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
 		report->emit(report->ctx, VG_CONFIG_NOTE, text);
 }
 
-static const char *
+const char *
 scalar_text(const yaml_node_t *node)
 {
 	return (const char *)node->data.scalar.value;
 }
 
-static const char *
+const char *
 node_kind(const yaml_node_t *node)
 {
 	switch (node->type) {
@@ -160,7 +135,7 @@ is_plain(const yaml_node_t *node)
 	       node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 }
 
-static int
+int
 get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
 	 unsigned long long max, unsigned long long *out)
 {
@@ -199,7 +174,7 @@ bad:
 	return fail(ld, node, "expected an integer, got '%s'", text);
 }
 
-static int
+int
 get_bool(struct loader *ld, yaml_node_t *node, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
@@ -229,7 +204,7 @@ bad:
 						     node_kind(node));
 }
 
-static int
+int
 get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size)
 {
 	const char *text;
@@ -251,7 +226,7 @@ get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size)
 }
 
 /* Pushes ".key" or "[index]" onto the key path; returns the old length. */
-static size_t
+size_t
 path_push(struct loader *ld, const char *key, long index)
 {
 	size_t len = strlen(ld->path);
@@ -265,7 +240,7 @@ path_push(struct loader *ld, const char *key, long index)
 	return len;
 }
 
-static void
+void
 path_pop(struct loader *ld, size_t len)
 {
 	ld->path[len] = '\0';
@@ -276,7 +251,7 @@ path_pop(struct loader *ld, size_t len)
  * <specs>. An unknown key, a key given twice or a non-scalar key is an
  * error; the message lists the accepted keys so a typo is easy to see.
  */
-static int
+int
 walk_mapping(struct loader *ld, yaml_node_t *node,
 	     const struct key_spec *specs, size_t spec_count)
 {
@@ -334,7 +309,7 @@ walk_mapping(struct loader *ld, yaml_node_t *node,
 }
 
 /* Calls <handler> for each item of the sequence <node>, with its index. */
-static int
+int
 walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
 	      int (*handler)(struct loader *, yaml_node_t *, size_t))
 {
@@ -362,18 +337,9 @@ walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
 	return 0;
 }
 
-#define CFG_OFFSET(member) ((void *)offsetof(struct vg_config, member))
-
 /* ---- generic scalar handlers, with bounds carried in <arg> ---- */
 
-struct uint_field {
-	size_t offset;     /* into struct vg_config */
-	size_t width;      /* 2 or 4 bytes */
-	unsigned long long min;
-	unsigned long long max;
-};
-
-static int
+int
 on_uint(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	const struct uint_field *f = arg;
@@ -391,14 +357,8 @@ on_uint(struct loader *ld, yaml_node_t *node, void *arg)
 	return 0;
 }
 
-#define UINT_FIELD(name, member, lo, hi)                                    \
-	static struct uint_field name = {                                   \
-		offsetof(struct vg_config, member),                         \
-		sizeof(((struct vg_config *)0)->member), (lo), (hi)         \
-	}
-
 /* A file nDPI will read at start-up: it must exist and be readable now. */
-static int
+int
 on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	char *dst = (char *)ld->cfg + (size_t)arg;
@@ -421,15 +381,103 @@ on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
 	return 0;
 }
 
-/* ---- capture ---- */
-
 /* Records where <node> starts, for errors found after loading. */
-static void
+void
 set_mark(struct vg_config_mark *at, const yaml_node_t *node)
 {
 	at->line = (uint32_t)node->start_mark.line + 1;
 	at->column = (uint32_t)node->start_mark.column + 1;
 }
+
+/*
+ * Checks the folder of the file or socket named by the string at <node>
+ * (already in <path>): a writable folder, or one vigild creates at start
+ * (vg_config_make_folders()) because its nearest existing parent is a
+ * writable folder.
+ */
+int
+check_output_folder(struct loader *ld, yaml_node_t *node, const char *path)
+{
+	char dir[VG_PATH_MAX];
+	char problem[3 * VG_PATH_MAX];
+	char *slash;
+	int state;
+
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	state = vg_config_probe_folder(dir, "", problem, sizeof(problem));
+	if (state < 0)
+		return machine_problem(ld, node, "%s", problem);
+	if (state == 1)
+		machine_note(ld, node, "directory '%s' does not exist; vigild creates it at start",
+			     dir);
+	return 0;
+}
+
+/* Returns true when the caller uses none of the files the file names. */
+static bool
+skips_machine(const struct loader *ld)
+{
+	return ld->report != NULL &&
+	       ld->report->machine == VG_CONFIG_MACHINE_SKIP;
+}
+
+/*
+ * Rejects a path to write in /proc, /sys or another file system of the
+ * kernel (vg_config_check_kernel_fs()). It is an error, not a machine
+ * problem, because those trees are the same on every machine.
+ */
+int
+check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
+{
+	char problem[3 * VG_PATH_MAX];
+
+	if (skips_machine(ld))
+		return 0;
+	if (vg_config_check_kernel_fs(path, problem, sizeof(problem)) != 0)
+		return fail(ld, node, "%s", problem);
+	return 0;
+}
+
+/*
+ * Checks an output file, which vigild creates at start-up in a folder it
+ * may create. <arg> is its struct output_field. A path that breaks a rule
+ * of every machine (vg_config_check_output_path()) is an error, and a
+ * directory at the path is a machine problem.
+ */
+int
+on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
+{
+	const struct output_field *f = arg;
+	char *dst = (char *)ld->cfg + f->offset;
+	char problem[3 * VG_PATH_MAX];
+	int state;
+	int rc;
+
+	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	if (rc != 0)
+		return rc;
+	if (!skips_machine(ld)) {
+		state = vg_config_check_output_path(dst, f->kind, problem,
+						    sizeof(problem));
+		if (state < 0)
+			return fail(ld, node, "%s", problem);
+		if (state > 0) {
+			rc = machine_problem(ld, node, "%s", problem);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return check_output_folder(ld, node, dst);
+}
+
+/* ---- capture ---- */
 
 static int
 on_port_source(struct loader *ld, yaml_node_t *node, enum vg_port_kind kind)
@@ -792,7 +840,7 @@ on_ring_size(struct loader *ld, yaml_node_t *node, void *arg)
 	return 0;
 }
 
-static int
+int
 on_capture(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -808,7 +856,7 @@ on_capture(struct loader *ld, yaml_node_t *node, void *arg)
 
 /* ---- lcores ---- */
 
-static long
+long
 cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_CONF);
@@ -872,7 +920,7 @@ on_cpu_list(struct loader *ld, yaml_node_t *node, void *arg)
 	return rc;
 }
 
-static int
+int
 on_lcores(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -915,7 +963,7 @@ on_memory_mb(struct loader *ld, yaml_node_t *node, void *arg)
 	return on_uint(ld, node, (void *)&memory_field);
 }
 
-static int
+int
 on_memory(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -992,110 +1040,9 @@ on_detection_packets(struct loader *ld, yaml_node_t *node, void *arg)
 	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 }
 
-/*
- * Checks the folder of the file or socket named by the string at <node>
- * (already in <path>): a writable folder, or one vigild creates at start
- * (vg_config_make_folders()) because its nearest existing parent is a
- * writable folder.
- */
-static int
-check_output_folder(struct loader *ld, yaml_node_t *node, const char *path)
-{
-	char dir[VG_PATH_MAX];
-	char problem[3 * VG_PATH_MAX];
-	char *slash;
-	int state;
-
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	state = vg_config_probe_folder(dir, "", problem, sizeof(problem));
-	if (state < 0)
-		return machine_problem(ld, node, "%s", problem);
-	if (state == 1)
-		machine_note(ld, node, "directory '%s' does not exist; vigild creates it at start",
-			     dir);
-	return 0;
-}
-
-/* Returns true when the caller uses none of the files the file names. */
-static bool
-skips_machine(const struct loader *ld)
-{
-	return ld->report != NULL &&
-	       ld->report->machine == VG_CONFIG_MACHINE_SKIP;
-}
-
-/*
- * Rejects a path to write in /proc, /sys or another file system of the
- * kernel (vg_config_check_kernel_fs()). It is an error, not a machine
- * problem, because those trees are the same on every machine.
- */
-static int
-check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
-{
-	char problem[3 * VG_PATH_MAX];
-
-	if (skips_machine(ld))
-		return 0;
-	if (vg_config_check_kernel_fs(path, problem, sizeof(problem)) != 0)
-		return fail(ld, node, "%s", problem);
-	return 0;
-}
-
-struct output_field {
-	size_t offset;             /* the path, in struct vg_config */
-	enum vg_output_kind kind;
-};
-
-#define OUTPUT_FIELD(name, member, output_kind)                             \
-	static const struct output_field name = {                           \
-		offsetof(struct vg_config, member), (output_kind)            \
-	}
-
 OUTPUT_FIELD(flow_output_field, flow_output, VG_OUTPUT_RECORDS);
-OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
-OUTPUT_FIELD(control_socket_field, control_socket, VG_OUTPUT_SOCKET);
-OUTPUT_FIELD(alert_database_field, alerts.database, VG_OUTPUT_DATABASE);
 
-/*
- * Checks an output file, which vigild creates at start-up in a folder it
- * may create. <arg> is its struct output_field. A path that breaks a rule
- * of every machine (vg_config_check_output_path()) is an error, and a
- * directory at the path is a machine problem.
- */
-static int
-on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
-{
-	const struct output_field *f = arg;
-	char *dst = (char *)ld->cfg + f->offset;
-	char problem[3 * VG_PATH_MAX];
-	int state;
-	int rc;
-
-	rc = get_string(ld, node, dst, VG_PATH_MAX);
-	if (rc != 0)
-		return rc;
-	if (!skips_machine(ld)) {
-		state = vg_config_check_output_path(dst, f->kind, problem,
-						    sizeof(problem));
-		if (state < 0)
-			return fail(ld, node, "%s", problem);
-		if (state > 0) {
-			rc = machine_problem(ld, node, "%s", problem);
-			if (rc != 0)
-				return rc;
-		}
-	}
-	return check_output_folder(ld, node, dst);
-}
-
-static int
+int
 on_flows(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -1183,7 +1130,7 @@ on_local_nets(struct loader *ld, yaml_node_t *node, void *arg)
 	return walk_sequence(ld, node, VG_MAX_LOCAL_NETS, on_local_net);
 }
 
-static int
+int
 on_networks(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -1196,7 +1143,7 @@ on_networks(struct loader *ld, yaml_node_t *node, void *arg)
 
 /* ---- ndpi ---- */
 
-static int
+int
 on_ndpi(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -1323,7 +1270,9 @@ UINT_FIELD(deadline_field, sandbox_deadline_ms, 10, 600000);
 UINT_FIELD(sandbox_memory_field, sandbox_memory_mb, 32, 65536);
 UINT_FIELD(hook_budget_field, hook_budget_ms, 1, 60000);
 
-static int
+OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
+
+int
 on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -1350,7 +1299,7 @@ on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
  * unless the caller replaces the folders. An empty list (directories: [])
  * keeps plugins off.
  */
-static int
+int
 apply_bundled_plugins(struct loader *ld)
 {
 	struct vg_config *cfg = ld->cfg;
@@ -1399,7 +1348,9 @@ on_control_socket(struct loader *ld, yaml_node_t *node, void *arg)
 	return rc;
 }
 
-static int
+OUTPUT_FIELD(control_socket_field, control_socket, VG_OUTPUT_SOCKET);
+
+int
 on_control(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -1551,7 +1502,7 @@ on_ts_bool(struct loader *ld, yaml_node_t *node, void *arg)
 UINT_FIELD(ts_hosts_field, ts_host_series_max, 0, 10000000);
 UINT_FIELD(ts_queue_field, ts_queue_size, 1024, 1u << 24);
 
-static int
+int
 on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -1805,7 +1756,7 @@ UINT_FIELD(web_attempts_field, web.login_attempts, 1, 1000);
 UINT_FIELD(web_cache_field, web.query_cache_ms, 0, 60000);
 UINT_FIELD(web_scan_field, web.query_scan_mb_per_second, 1, 1000000);
 
-static int
+int
 on_web(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
@@ -2308,7 +2259,9 @@ UINT_FIELD(alert_rows_field, alerts.max_rows, 0, 1000000000);
 UINT_FIELD(alert_queue_field, alerts.queue_size, 16, 1u << 22);
 UINT_FIELD(alert_grace_field, alerts.engaged_grace_s, 0, MAX_TIMEOUT);
 
-static int
+OUTPUT_FIELD(alert_database_field, alerts.database, VG_OUTPUT_DATABASE);
+
+int
 on_alerts(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
