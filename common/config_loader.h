@@ -126,6 +126,16 @@ check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path);
 int
 on_output_file(struct loader *ld, yaml_node_t *node, void *arg);
 
+/* Syntax errors, in common/config_syntax.c. */
+
+int
+syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
+	     size_t text_len);
+
+int
+check_flow_depth(const char *name, const char *text, size_t len, char *err,
+		 size_t err_len);
+
 /* The handlers of the top-level sections, in common/config_*.c. */
 
 long
