@@ -1,8 +1,13 @@
 /*
- * The YAML configuration: loading and validation.
+ * The YAML configuration: loading and validation. This file holds the
+ * loader core (the value helpers, the top-level schema, the defaults and
+ * the cross-key checks). Each section's handlers are in its own file
+ * (config_capture.c, config_flows.c, config_plugins.c, config_web.c),
+ * the syntax error messages in config_syntax.c, and the machine checks
+ * in config_machine.c.
  *
  * libyaml loads the whole file as a node graph first, so every node keeps
- * its line and column; the schema walk below then visits each mapping with
+ * its line and column; the schema walk then visits each mapping with
  * a table of the keys it accepts. Each table entry names its key, the
  * handler that converts and range-checks the value, and nothing else, so
  * the schema reads top to bottom like the documentation in
