@@ -1,8 +1,8 @@
 /*
  * The flows, networks, ndpi and control sections of the configuration:
  * flow table size and timeouts, the flow records file, the local
- * networks, the nDPI list files and the control socket, and the lookup
- * of whether an address is in a local network (vg_config_is_local()).
+ * networks, the nDPI list files and the control socket. The lookup of
+ * whether an address is local (vg_config_is_local()) is here too.
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -136,7 +136,8 @@ int
 check_flow_depth(const char *name, const char *text, size_t len, char *err,
 		 size_t err_len);
 
-/* The handlers of the top-level sections, in common/config_*.c. */
+/* The handlers of the top-level sections, and cpu_count(), in the
+ * section files (common/config_*.c). */
 
 long
 cpu_count(void);
