@@ -801,7 +801,7 @@ keep_finding(void *ctx, enum vg_config_finding finding, const char *text)
 	f->count++;
 }
 
-/* A report that treats machine checks as <machine> says, kept in <found>. */
+/* A report that treats machine checks as <machine> selects, into <found>. */
 static struct vg_config_report
 report_into(struct findings *found, enum vg_config_machine machine)
 {
