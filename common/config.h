@@ -403,28 +403,29 @@ struct vg_hugepages_free {
 
 /*
  * Reads the free hugepages of each size from the free_hugepages files
- * under <root>/sys/kernel/mm/hugepages, or, where that folder is missing,
+ * under <sysfs>/kernel/mm/hugepages, or, where that folder is missing,
  * of the default size from HugePages_Free and Hugepagesize in
- * <root>/proc/meminfo. <root> is "" on a real machine; tests point it at
- * a copy of those files. Returns 0, or -errno with the file and the
- * reason in <problem>.
+ * <procfs>/meminfo. <sysfs> and <procfs> are "/sys" and "/proc" on a
+ * real machine; tests point them at copies of those files. Returns 0, or
+ * -errno with the file and the reason in <problem>.
  */
 int
-vg_hugepages_read_free(const char *root, struct vg_hugepages_free *hp,
-		       char *problem, size_t problem_len);
+vg_hugepages_read_free(const char *sysfs, const char *procfs,
+		       struct vg_hugepages_free *hp, char *problem,
+		       size_t problem_len);
 
 /*
- * Checks, when memory.hugepages is true, that the free hugepages found by
- * vg_hugepages_read_free() under <root> hold memory.size_mb, which EAL
- * reserves at start. This is a machine check, treated as <report>
+ * Checks, when memory.hugepages is true, that the free hugepages that
+ * vg_hugepages_read_free() finds in <sysfs> or <procfs> hold
+ * memory.size_mb, which EAL reserves at start. This is a machine check, treated as <report>
  * selects (NULL: as errors). Returns 0, or -EINVAL with "FILE:LINE:COL:
  * memory.size_mb: problem" in <err>, naming the size needed and the
  * hugepages free of each size.
  */
 int
-vg_config_check_hugepages(const struct vg_config *cfg, const char *root,
-			  struct vg_config_report *report, char *err,
-			  size_t err_len);
+vg_config_check_hugepages(const struct vg_config *cfg, const char *sysfs,
+			  const char *procfs, struct vg_config_report *report,
+			  char *err, size_t err_len);
 
 /* Returns the name of the file type in <mode>, such as "FIFO". */
 const char *

@@ -416,7 +416,7 @@ read_count(const char *path, uint64_t *value, char *problem,
 
 /* Reads the default page size's free hugepages from /proc/meminfo. */
 static int
-read_meminfo(const char *root, struct vg_hugepages_free *hp, char *problem,
+read_meminfo(const char *procfs, struct vg_hugepages_free *hp, char *problem,
 	     size_t problem_len)
 {
 	unsigned long long free_pages = 0;
@@ -428,7 +428,7 @@ read_meminfo(const char *root, struct vg_hugepages_free *hp, char *problem,
 	FILE *f;
 	int rc;
 
-	snprintf(path, sizeof(path), "%s/proc/meminfo", root);
+	snprintf(path, sizeof(path), "%s/meminfo", procfs);
 	f = fopen(path, "r");
 	if (f == NULL) {
 		rc = -errno;
@@ -454,8 +454,9 @@ read_meminfo(const char *root, struct vg_hugepages_free *hp, char *problem,
 }
 
 int
-vg_hugepages_read_free(const char *root, struct vg_hugepages_free *hp,
-		       char *problem, size_t problem_len)
+vg_hugepages_read_free(const char *sysfs, const char *procfs,
+		       struct vg_hugepages_free *hp, char *problem,
+		       size_t problem_len)
 {
 	char dir_path[VG_PATH_MAX];
 	char path[VG_PATH_MAX + 300];
@@ -464,11 +465,10 @@ vg_hugepages_read_free(const char *root, struct vg_hugepages_free *hp,
 	int rc = 0;
 
 	memset(hp, 0, sizeof(*hp));
-	snprintf(dir_path, sizeof(dir_path), "%s/sys/kernel/mm/hugepages",
-		 root);
+	snprintf(dir_path, sizeof(dir_path), "%s/kernel/mm/hugepages", sysfs);
 	dir = opendir(dir_path);
 	if (dir == NULL)
-		return read_meminfo(root, hp, problem, problem_len);
+		return read_meminfo(procfs, hp, problem, problem_len);
 	while (rc == 0 && (entry = readdir(dir)) != NULL) {
 		unsigned long long page_kb;
 		uint64_t free_pages = 0;
@@ -516,9 +516,9 @@ format_hugepage_sizes(const struct vg_hugepages_free *hp, char *text,
 }
 
 int
-vg_config_check_hugepages(const struct vg_config *cfg, const char *root,
-			  struct vg_config_report *report, char *err,
-			  size_t err_len)
+vg_config_check_hugepages(const struct vg_config *cfg, const char *sysfs,
+			  const char *procfs, struct vg_config_report *report,
+			  char *err, size_t err_len)
 {
 	static const struct vg_config_mark nowhere = { 0, 0 };
 	const struct vg_config_mark *at = &cfg->memory_mb_at;
@@ -532,7 +532,8 @@ vg_config_check_hugepages(const struct vg_config *cfg, const char *root,
 		return 0;
 	if (at->line == 0)
 		at = cfg->hugepages_at.line > 0 ? &cfg->hugepages_at : &nowhere;
-	if (vg_hugepages_read_free(root, &hp, problem, sizeof(problem)) != 0)
+	if (vg_hugepages_read_free(sysfs, procfs, &hp, problem,
+				   sizeof(problem)) != 0)
 		return vg_config_machine_problem_at(cfg, report, at,
 						    "memory.size_mb", err, err_len,
 						    "cannot count the free hugepages that EAL would reserve %u MiB of: %s",

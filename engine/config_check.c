@@ -138,17 +138,19 @@ vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
 }
 
 /*
- * VIGIL_TEST_HUGEPAGES_ROOT, read only by tests, puts a folder with
- * sys/kernel/mm/hugepages and proc/meminfo in place of the machine's, so
- * that the check can be tested without reserving hugepages.
+ * VIGIL_SYSFS and VIGIL_PROCFS, set only by tests (as for
+ * deploy/vigil-hugepages), replace /sys and /proc, so that the check can
+ * be tested without reserving hugepages.
  */
 int
 vg_check_hugepages(const struct vg_config *cfg,
 		   struct vg_config_report *report, char *err, size_t err_len)
 {
-	const char *root = getenv("VIGIL_TEST_HUGEPAGES_ROOT");
+	const char *sysfs = getenv("VIGIL_SYSFS");
+	const char *procfs = getenv("VIGIL_PROCFS");
 
-	return vg_config_check_hugepages(cfg, root != NULL ? root : "",
+	return vg_config_check_hugepages(cfg, sysfs != NULL ? sysfs : "/sys",
+					 procfs != NULL ? procfs : "/proc",
 					 report, err, err_len);
 }
 

@@ -8,7 +8,7 @@ print nothing but warnings and notes: what this machine lacks (probe-40g's
 folders a start creates (/var/lib/vigil, /run/vigil) are notes. Then a
 copy whose folders and files this test controls must give exactly the
 expected warnings and notes; for these the free hugepages are read from
-a folder the test writes (1200 pages of 2 MiB), so probe-40g's 8192 MiB
+a /sys tree the test writes (1200 pages of 2 MiB), so probe-40g's 8192 MiB
 of hugepages is a warning on every machine. probe-40g's CPUs also make `--strict` and a
 start fail on a machine with fewer than 14 CPUs.
 
@@ -196,13 +196,13 @@ def main():
                  f"examples: {sorted(os.listdir(examples))}")
     check_shipped(vigild, web, examples, checks)
     with tempfile.TemporaryDirectory(prefix="vigil-examples-") as tmp:
-        pages = os.path.join(tmp, "hugepages", "sys", "kernel", "mm",
-                             "hugepages", "hugepages-2048kB")
+        sysfs = os.path.join(tmp, "sys")
+        pages = os.path.join(sysfs, "kernel", "mm", "hugepages",
+                             "hugepages-2048kB")
         os.makedirs(pages)
         with open(os.path.join(pages, "free_hugepages"), "w") as f:
             f.write("1200\n")
-        os.environ["VIGIL_TEST_HUGEPAGES_ROOT"] = os.path.join(tmp,
-                                                               "hugepages")
+        os.environ["VIGIL_SYSFS"] = sysfs
         check_copies(vigild, web, examples, tmp, checks)
     check_rx_queues_match_comment(examples, checks)
     checks.finish()

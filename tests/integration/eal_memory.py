@@ -10,9 +10,9 @@ checks that one MiB less is rejected, and that vigild started with
 exactly that size reads a capture and writes its record. With hugepages,
 memory.size_mb is what EAL reserves at start: it must hold the same sum,
 and the machine must have that much in free hugepages. The free pages are
-read from a folder the test writes (VIGIL_TEST_HUGEPAGES_ROOT), so no
-hugepage is reserved, and against the machine's own pages only with a
-size no machine has.
+read from /sys and /proc trees the test writes (VIGIL_SYSFS and
+VIGIL_PROCFS), so no hugepage is reserved, and from the machine's own
+only with a size no machine has.
 
 A packet pool that DPDK still cannot create must be reported with its
 cause. pool_fail.c, preloaded, makes vigild's
@@ -146,10 +146,13 @@ def check_mbufs_message(vigild, tmp, pcap, checks):
 
 
 def fake_hugepages(tmp, name, sizes=None, meminfo=None):
-    """A folder with the hugepage files of sysfs (<sizes>: page size in kB
-    to free pages) or, without <sizes>, only /proc/meminfo's lines."""
+    """The environment of vigild with /sys and /proc trees holding the
+    hugepage files of sysfs (<sizes>: page size in kB to free pages) or,
+    without <sizes>, only /proc/meminfo's lines. The /proc tree's path is
+    returned too."""
     root = os.path.join(tmp, name)
     os.makedirs(os.path.join(root, "proc"))
+    os.makedirs(os.path.join(root, "sys"))
     with open(os.path.join(root, "proc", "meminfo"), "w") as f:
         f.write(meminfo or "MemTotal:       24000000 kB\n")
     for page_kb, free in (sizes or {}).items():
@@ -158,7 +161,9 @@ def fake_hugepages(tmp, name, sizes=None, meminfo=None):
         os.makedirs(folder)
         with open(os.path.join(folder, "free_hugepages"), "w") as f:
             f.write(f"{free}\n")
-    return root
+    env = dict(os.environ, VIGIL_SYSFS=os.path.join(root, "sys"),
+               VIGIL_PROCFS=os.path.join(root, "proc"))
+    return env, os.path.join(root, "proc")
 
 
 def check_hugepages(vigild, tmp, pcap, checks):
@@ -171,8 +176,7 @@ def check_hugepages(vigild, tmp, pcap, checks):
                     f"capture:\n  ports:\n    - pcap: {pcap}\n")
         return path
 
-    plenty = fake_hugepages(tmp, "plenty", {2048: 100000})
-    env = dict(os.environ, VIGIL_TEST_HUGEPAGES_ROOT=plenty)
+    env, _ = fake_hugepages(tmp, "plenty", {2048: 100000})
     path = write_huge(64)
     for mode in ("--check-config", "-c"):
         proc = run(vigild, mode, path, env=env)
@@ -192,8 +196,7 @@ def check_hugepages(vigild, tmp, pcap, checks):
 
     # One page fewer than the size needs, split over two page sizes.
     pages = need // 2 - 1 if need % 2 == 0 else need // 2
-    few = fake_hugepages(tmp, "few", {1048576: 0, 2048: pages})
-    env = dict(os.environ, VIGIL_TEST_HUGEPAGES_ROOT=few)
+    env, _ = fake_hugepages(tmp, "few", {1048576: 0, 2048: pages})
     text = (f"{path}:2:12: memory.size_mb: EAL reserves {need} MiB of "
             f"hugepages at start, but this machine has {pages * 2} MiB free "
             f"({pages} pages of 2 MiB, 0 pages of 1024 MiB); reserve more "
@@ -211,10 +214,9 @@ def check_hugepages(vigild, tmp, pcap, checks):
                  f"{proc.stderr[-600:]!r}")
 
     # Without the sysfs folder, /proc/meminfo's default size is read.
-    meminfo = fake_hugepages(tmp, "meminfo", meminfo=(
+    env, _ = fake_hugepages(tmp, "meminfo", meminfo=(
         "HugePages_Total:      10\nHugePages_Free:        10\n"
         "Hugepagesize:       2048 kB\n"))
-    env = dict(os.environ, VIGIL_TEST_HUGEPAGES_ROOT=meminfo)
     proc = run(vigild, "-c", path, env=env)
     checks.check(proc.returncode == 1 and
                  proc.stderr == f"vigild: {path}:2:12: memory.size_mb: EAL "
@@ -223,13 +225,12 @@ def check_hugepages(vigild, tmp, pcap, checks):
                  f"hugepages (vigil-hugepages reserve) or lower "
                  f"memory.size_mb\n",
                  f"meminfo -c: exit {proc.returncode}: {proc.stderr!r}")
-    none = fake_hugepages(tmp, "none")
-    env = dict(os.environ, VIGIL_TEST_HUGEPAGES_ROOT=none)
+    env, procfs = fake_hugepages(tmp, "none")
     proc = run(vigild, "-c", path, env=env)
     checks.check(proc.returncode == 1 and
                  proc.stderr == f"vigild: {path}:2:12: memory.size_mb: "
                  f"cannot count the free hugepages that EAL would reserve "
-                 f"{need} MiB of: {none}/proc/meminfo has no HugePages_Free "
+                 f"{need} MiB of: {procfs}/meminfo has no HugePages_Free "
                  f"and Hugepagesize lines, so this kernel has no "
                  f"hugepages\n",
                  f"no hugepages -c: exit {proc.returncode}: {proc.stderr!r}")
