@@ -101,6 +101,7 @@ struct vg_config {
 	struct vg_config_mark rx_lcores_at;
 	struct vg_config_mark mbufs_at;
 	struct vg_config_mark memory_mb_at; /* memory.size_mb */
+	struct vg_config_mark hugepages_at; /* memory.hugepages */
 	struct vg_config_mark timeseries_at;
 	struct vg_config_mark scripts_at;  /* plugins.scripts */
 
@@ -384,6 +385,47 @@ enum vg_output_kind {
 int
 vg_config_check_output_path(const char *path, enum vg_output_kind kind,
 			    char *problem, size_t problem_len);
+
+#define VG_HUGEPAGE_SIZES 8 /* page sizes vg_hugepages_read_free() keeps */
+
+/* Free hugepages of one page size. */
+struct vg_hugepage_count {
+	uint64_t page_kb;
+	uint64_t free_pages;
+};
+
+/* Free hugepages of each page size the kernel offers. */
+struct vg_hugepages_free {
+	unsigned int size_count;
+	struct vg_hugepage_count sizes[VG_HUGEPAGE_SIZES]; /* smallest first */
+	uint64_t bytes; /* sum over the sizes */
+};
+
+/*
+ * Reads the free hugepages of each size from the free_hugepages files
+ * under <sysfs>/kernel/mm/hugepages, or, where that folder is missing,
+ * of the default size from HugePages_Free and Hugepagesize in
+ * <procfs>/meminfo. <sysfs> and <procfs> are "/sys" and "/proc" on a
+ * real machine; tests point them at copies of those files. Returns 0, or
+ * -errno with the file and the reason in <problem>.
+ */
+int
+vg_hugepages_read_free(const char *sysfs, const char *procfs,
+		       struct vg_hugepages_free *hp, char *problem,
+		       size_t problem_len);
+
+/*
+ * Checks, when memory.hugepages is true, that the free hugepages that
+ * vg_hugepages_read_free() finds in <sysfs> or <procfs> hold
+ * memory.size_mb, which EAL reserves at start. This is a machine check, treated as <report>
+ * selects (NULL: as errors). Returns 0, or -EINVAL with "FILE:LINE:COL:
+ * memory.size_mb: problem" in <err>, naming the size needed and the
+ * hugepages free of each size.
+ */
+int
+vg_config_check_hugepages(const struct vg_config *cfg, const char *sysfs,
+			  const char *procfs, struct vg_config_report *report,
+			  char *err, size_t err_len);
 
 /* Returns the name of the file type in <mode>, such as "FIFO". */
 const char *

@@ -17,6 +17,7 @@
  * machine, so the loader rejects such a path as an error in every mode
  * but SKIP.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/magic.h>
@@ -365,4 +366,193 @@ vg_config_make_folders(const struct vg_config *cfg, char *err,
 			return rc;
 	}
 	return 0;
+}
+
+/* ---- free hugepages ---- */
+
+/* Adds <free_pages> pages of <page_kb> kB to <hp>, keeping the sizes sorted. */
+static void
+add_hugepage_size(struct vg_hugepages_free *hp, uint64_t page_kb,
+		  uint64_t free_pages)
+{
+	unsigned int i;
+
+	if (hp->size_count == VG_HUGEPAGE_SIZES)
+		return;
+	for (i = hp->size_count; i > 0 && hp->sizes[i - 1].page_kb > page_kb;
+	     i--)
+		hp->sizes[i] = hp->sizes[i - 1];
+	hp->sizes[i].page_kb = page_kb;
+	hp->sizes[i].free_pages = free_pages;
+	hp->size_count++;
+	hp->bytes += free_pages * page_kb * 1024;
+}
+
+/* Reads the one unsigned number in the file <path> into <value>. */
+static int
+read_count(const char *path, uint64_t *value, char *problem,
+	   size_t problem_len)
+{
+	unsigned long long n;
+	FILE *f = fopen(path, "r");
+	int rc;
+
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(problem, problem_len, "cannot read %s: %s", path,
+			 strerror(errno));
+		return rc;
+	}
+	rc = fscanf(f, "%llu", &n);
+	fclose(f);
+	if (rc != 1) {
+		snprintf(problem, problem_len, "%s does not hold a number",
+			 path);
+		return -EINVAL;
+	}
+	*value = n;
+	return 0;
+}
+
+/* Reads the default page size's free hugepages from /proc/meminfo. */
+static int
+read_meminfo(const char *procfs, struct vg_hugepages_free *hp, char *problem,
+	     size_t problem_len)
+{
+	unsigned long long free_pages = 0;
+	unsigned long long page_kb = 0;
+	bool have_free = false;
+	bool have_size = false;
+	char path[VG_PATH_MAX];
+	char line[256];
+	FILE *f;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/meminfo", procfs);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		rc = -errno;
+		snprintf(problem, problem_len, "cannot read %s: %s", path,
+			 strerror(errno));
+		return rc;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "HugePages_Free: %llu", &free_pages) == 1)
+			have_free = true;
+		else if (sscanf(line, "Hugepagesize: %llu kB", &page_kb) == 1)
+			have_size = true;
+	}
+	fclose(f);
+	if (!have_free || !have_size || page_kb == 0) {
+		snprintf(problem, problem_len,
+			 "%s has no HugePages_Free and Hugepagesize lines, so this kernel has no hugepages",
+			 path);
+		return -ENOENT;
+	}
+	add_hugepage_size(hp, page_kb, free_pages);
+	return 0;
+}
+
+int
+vg_hugepages_read_free(const char *sysfs, const char *procfs,
+		       struct vg_hugepages_free *hp, char *problem,
+		       size_t problem_len)
+{
+	char dir_path[VG_PATH_MAX];
+	char path[VG_PATH_MAX + 300];
+	struct dirent *entry;
+	DIR *dir;
+	int rc = 0;
+
+	memset(hp, 0, sizeof(*hp));
+	snprintf(dir_path, sizeof(dir_path), "%s/kernel/mm/hugepages", sysfs);
+	dir = opendir(dir_path);
+	if (dir == NULL)
+		return read_meminfo(procfs, hp, problem, problem_len);
+	while (rc == 0 && (entry = readdir(dir)) != NULL) {
+		unsigned long long page_kb;
+		uint64_t free_pages = 0;
+		char unit[3];
+
+		/* One folder per page size: hugepages-2048kB, hugepages-1048576kB. */
+		if (sscanf(entry->d_name, "hugepages-%llu%2s", &page_kb,
+			   unit) != 2 || strcmp(unit, "kB") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/free_hugepages", dir_path,
+			 entry->d_name);
+		rc = read_count(path, &free_pages, problem, problem_len);
+		if (rc == 0)
+			add_hugepage_size(hp, page_kb, free_pages);
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* Formats "N pages of S MiB, ..." for the sizes of <hp> into <text>. */
+static void
+format_hugepage_sizes(const struct vg_hugepages_free *hp, char *text,
+		      size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	text[0] = '\0';
+	for (i = 0; i < hp->size_count && used < len; i++) {
+		uint64_t kb = hp->sizes[i].page_kb;
+
+		if (kb % 1024 == 0)
+			used += (size_t)snprintf(text + used, len - used,
+						 "%s%llu pages of %llu MiB",
+						 i > 0 ? ", " : "",
+						 (unsigned long long)hp->sizes[i].free_pages,
+						 (unsigned long long)kb / 1024);
+		else
+			used += (size_t)snprintf(text + used, len - used,
+						 "%s%llu pages of %llu kB",
+						 i > 0 ? ", " : "",
+						 (unsigned long long)hp->sizes[i].free_pages,
+						 (unsigned long long)kb);
+	}
+}
+
+int
+vg_config_check_hugepages(const struct vg_config *cfg, const char *sysfs,
+			  const char *procfs, struct vg_config_report *report,
+			  char *err, size_t err_len)
+{
+	static const struct vg_config_mark nowhere = { 0, 0 };
+	const struct vg_config_mark *at = &cfg->memory_mb_at;
+	struct vg_hugepages_free hp;
+	char problem[VG_PATH_MAX + 400];
+	char sizes[256];
+	uint64_t need = (uint64_t)cfg->memory_mb << 20;
+
+	err[0] = '\0';
+	if (!cfg->hugepages)
+		return 0;
+	if (at->line == 0)
+		at = cfg->hugepages_at.line > 0 ? &cfg->hugepages_at : &nowhere;
+	if (vg_hugepages_read_free(sysfs, procfs, &hp, problem,
+				   sizeof(problem)) != 0)
+		return vg_config_machine_problem_at(cfg, report, at,
+						    "memory.size_mb", err, err_len,
+						    "cannot count the free hugepages that EAL would reserve %u MiB of: %s",
+						    cfg->memory_mb, problem);
+	/*
+	 * NOTE: the free pages of all NUMA nodes are added up and a hugetlb
+	 * cgroup limit is not read, so a start can pass this check and still
+	 * fail in rte_eal_init() when EAL cannot use some of the pages.
+	 */
+	if (hp.bytes >= need)
+		return 0;
+	if (hp.size_count == 0)
+		snprintf(sizes, sizeof(sizes), "no hugepage size");
+	else
+		format_hugepage_sizes(&hp, sizes, sizeof(sizes));
+	return vg_config_machine_problem_at(cfg, report, at, "memory.size_mb",
+					    err, err_len,
+					    "EAL reserves %u MiB of hugepages%s at start, but this machine has %llu MiB free (%s); reserve more hugepages (vigil-hugepages reserve) or lower memory.size_mb",
+					    cfg->memory_mb,
+					    cfg->memory_mb_at.line > 0 ? "" : " (the default size_mb)",
+					    (unsigned long long)(hp.bytes >> 20), sizes);
 }

@@ -113,8 +113,6 @@ vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
 	size_t need_mb;
 
 	err[0] = '\0';
-	if (cfg->hugepages)
-		return 0;
 	vg_eal_memory_need(cfg, &m);
 	if ((uint64_t)cfg->memory_mb << 20 >= m.total)
 		return 0;
@@ -137,6 +135,23 @@ vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
 				  cfg->memory_mb,
 				  cfg->memory_mb_at.line > 0 ? "" : " (the default)",
 				  need_mb, parts, need_mb);
+}
+
+/*
+ * VIGIL_SYSFS and VIGIL_PROCFS, set only by tests (as for
+ * deploy/vigil-hugepages), replace /sys and /proc, so that the check can
+ * be tested without reserving hugepages.
+ */
+int
+vg_check_hugepages(const struct vg_config *cfg,
+		   struct vg_config_report *report, char *err, size_t err_len)
+{
+	const char *sysfs = getenv("VIGIL_SYSFS");
+	const char *procfs = getenv("VIGIL_PROCFS");
+
+	return vg_config_check_hugepages(cfg, sysfs != NULL ? sysfs : "/sys",
+					 procfs != NULL ? procfs : "/proc",
+					 report, err, err_len);
 }
 
 /* Checks one capture file of port <index> (see vg_check_capture_files()). */

@@ -35,17 +35,28 @@ void
 vg_eal_memory_need(const struct vg_config *cfg, struct vg_eal_memory *m);
 
 /*
- * Checks that memory.size_mb can contain what vg_eal_memory_need() counts,
- * when EAL runs without hugepages: EAL then has exactly memory.size_mb
- * of memory. With hugepages, memory.size_mb is only what EAL reserves at
- * start, and it takes more hugepages as allocations need them, so
- * nothing is checked. This depends on the file alone, so it is an error
- * in every mode. Returns 0, or -EINVAL with "FILE:LINE:COL:
- * memory.size_mb: problem" in <err>, naming the size needed and its
- * parts.
+ * Checks that memory.size_mb can contain what vg_eal_memory_need() counts.
+ * Without hugepages, EAL has exactly memory.size_mb of memory. With
+ * hugepages, memory.size_mb is what EAL reserves at start; EAL could take
+ * more pages later, but a size that holds everything vigild allocates is
+ * the one figure an operator reserves hugepages for, and the one that
+ * vg_check_hugepages() compares with the free pages. This depends on the
+ * file alone, so it is an error in every mode. Returns 0, or -EINVAL with
+ * "FILE:LINE:COL: memory.size_mb: problem" in <err>, naming the size
+ * needed and its parts.
  */
 int
 vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len);
+
+/*
+ * Checks, with hugepages, that the machine has memory.size_mb of free
+ * hugepages (vg_config_check_hugepages()). This is a machine check,
+ * treated as <report> selects (NULL: as errors). Returns 0, or -EINVAL
+ * with "FILE:LINE:COL: memory.size_mb: problem" in <err>.
+ */
+int
+vg_check_hugepages(const struct vg_config *cfg,
+		   struct vg_config_report *report, char *err, size_t err_len);
 
 /*
  * Opens every capture file of cfg->ports (pcap ports and the rx_pcap=

@@ -106,7 +106,8 @@ usage(FILE *out)
 		"      --check-config FILE validate FILE and exit (0 when valid); what this\n"
 		"                          machine lacks (CPUs, files, users) is a warning\n"
 		"      --strict            with --check-config: warnings make FILE invalid\n"
-		"      --pcap CAPTURE      read a pcap or pcapng file, no config needed\n"
+		"      --pcap CAPTURE      read a pcap or pcapng file, no config needed;\n"
+		"                          repeat it to read several files as one port each\n"
 		"      --flows FILE        write flow records (JSON Lines) to FILE\n"
 		"      --protos FILE       nDPI custom protocols file\n"
 		"      --categories FILE   nDPI custom categories file\n"
@@ -282,6 +283,8 @@ check_config(const char *path, const char *argv0, bool strict)
 	if (rc == 0)
 		rc = vg_check_eal_memory(&cfg, errors, sizeof(errors));
 	if (rc == 0)
+		rc = vg_check_hugepages(&cfg, &report, errors, sizeof(errors));
+	if (rc == 0)
 		rc = vg_check_capture_files(&cfg, &report, errors,
 					    sizeof(errors));
 	if (rc == 0)
@@ -298,6 +301,40 @@ check_config(const char *path, const char *argv0, bool strict)
 	}
 	rc = vg_config_print_verdict("vigild", path, &report, strict);
 	return rc != 0 ? rc : 1;
+}
+
+/*
+ * Makes each of the <count> --pcap files a capture-file port with one rx
+ * queue, named pcap0, pcap1..., as `pcap:` ports of a configuration
+ * would be. They are read together, and vigild ends once all of them
+ * have been read. Returns 0, or -EINVAL after printing the problem with
+ * the file it is about.
+ */
+static int
+add_pcap_ports(struct vg_config *cfg, const char *const *paths,
+	       unsigned int count)
+{
+	char problem[VG_PATH_MAX + 128];
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		struct vg_port_config *port = &cfg->ports[i];
+
+		port->kind = VG_PORT_PCAP;
+		port->rx_queues = 1;
+		if (set_path(port->source, paths[i], "--pcap"))
+			return -EINVAL;
+		snprintf(port->name, sizeof(port->name), "pcap%u", i);
+		if (vg_config_check_capture_file(paths[i], problem,
+						 sizeof(problem)) != 0 ||
+		    vg_capture_check_file(paths[i], problem,
+					  sizeof(problem)) != 0) {
+			fprintf(stderr, "vigild: --pcap: %s\n", problem);
+			return -EINVAL;
+		}
+	}
+	cfg->port_count = count;
+	return 0;
 }
 
 /* Parses the command line into <d>. Returns 0 to run, 1 to exit 0, <0 on error. */
@@ -334,7 +371,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 	};
 	struct vg_config *cfg = &d->cfg;
 	const char *config_path = NULL;
-	const char *pcap_path = NULL;
+	const char *pcap_paths[VG_MAX_PORTS];
+	unsigned int pcap_count = 0;
 	const char *engine_cpus = NULL;
 	const char *rx_cpus = NULL;
 	long idle = 0;
@@ -364,7 +402,12 @@ parse_args(struct vigild *d, int argc, char **argv)
 			strict = true;
 			break;
 		case OPT_PCAP:
-			pcap_path = optarg;
+			if (pcap_count == VG_MAX_PORTS) {
+				fprintf(stderr, "vigild: --pcap: at most %d capture files, as many as the ports of a configuration; got more\n",
+					VG_MAX_PORTS);
+				return -EINVAL;
+			}
+			pcap_paths[pcap_count++] = optarg;
 			break;
 		case OPT_FLOWS:
 			if (set_output_path(side.flow_output, optarg, "--flows",
@@ -494,7 +537,7 @@ parse_args(struct vigild *d, int argc, char **argv)
 		return -EINVAL;
 	}
 
-	if (config_path != NULL && pcap_path != NULL) {
+	if (config_path != NULL && pcap_count > 0) {
 		fprintf(stderr, "vigild: use either -c FILE or --pcap CAPTURE, not both\n");
 		return -EINVAL;
 	}
@@ -519,23 +562,10 @@ parse_args(struct vigild *d, int argc, char **argv)
 			fprintf(stderr, "vigild: %s\n", err);
 			return rc;
 		}
-	} else if (pcap_path != NULL) {
-		struct vg_port_config *port = &cfg->ports[0];
-		char problem[VG_PATH_MAX + 128];
-
-		port->kind = VG_PORT_PCAP;
-		port->rx_queues = 1;
-		if (set_path(port->source, pcap_path, "--pcap"))
-			return -EINVAL;
-		snprintf(port->name, sizeof(port->name), "pcap0");
-		cfg->port_count = 1;
-		if (vg_config_check_capture_file(pcap_path, problem,
-						 sizeof(problem)) != 0 ||
-		    vg_capture_check_file(pcap_path, problem,
-					  sizeof(problem)) != 0) {
-			fprintf(stderr, "vigild: --pcap: %s\n", problem);
-			return -EINVAL;
-		}
+	} else if (pcap_count > 0) {
+		rc = add_pcap_ports(cfg, pcap_paths, pcap_count);
+		if (rc != 0)
+			return rc;
 	} else {
 		fprintf(stderr, "vigild: no input: give -c FILE or --pcap CAPTURE\n");
 		usage(stderr);
@@ -599,6 +629,8 @@ parse_args(struct vigild *d, int argc, char **argv)
 	rc = vg_config_check(cfg, err, sizeof(err));
 	if (rc == 0)
 		rc = vg_check_eal_memory(cfg, err, sizeof(err));
+	if (rc == 0)
+		rc = vg_check_hugepages(cfg, NULL, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "vigild: %s\n", err);
 		return rc;

@@ -232,6 +232,42 @@ def check_capture_files(vigild, tmp, checks):
                  f"vdev pcapng: exit {proc.returncode}: {records!r}")
 
 
+def check_several_pcaps(vigild, tmp, checks):
+    """Each --pcap is a port: every file is read, and a damaged one is
+    named whichever place it has."""
+    first = os.path.join(tmp, "several-a.pcap")
+    second = os.path.join(tmp, "several-b.pcap")
+    g.write_pcap(first, [(1.0 + i, g.packet("10.0.1.1", "10.0.1.2", 1,
+                                            g.icmp_echo(8, 7, i)))
+                         for i in range(2)])
+    g.write_pcap(second, [(5.0 + i, g.packet("10.0.2.1", "10.0.2.2", 1,
+                                             g.icmp_echo(8, 9, i)))
+                          for i in range(3)])
+    flows = os.path.join(tmp, "several.jsonl")
+    proc = run(vigild, "--pcap", first, "--pcap", second, "--flows", flows)
+    records = vigtest.read_records(flows) if os.path.exists(flows) else []
+    checks.check(proc.returncode == 0,
+                 f"two --pcap: exit {proc.returncode}: {proc.stderr[-800:]}")
+    found = sorted((r.get("client_ip"), r.get("c2s_packets"),
+                    r.get("first_seen")) for r in records)
+    checks.check(found == [("10.0.1.1", 2, 1.0), ("10.0.2.1", 3, 5.0)],
+                 f"two --pcap: records {found!r}")
+
+    short = os.path.join(tmp, "short.pcap")
+    proc = run(vigild, "--pcap", first, "--pcap", short, "--flows", flows)
+    want = (f"vigild: --pcap: '{short}' is too short for a pcap header: 10 "
+            "bytes, less than the 24-byte pcap file header\n")
+    checks.check(proc.returncode == 1 and proc.stderr == want,
+                 f"--pcap second file short: exit {proc.returncode}: "
+                 f"{proc.stderr!r}, expected {want!r}")
+
+    proc = run(vigild, *(["--pcap", first] * 17), "--flows", flows)
+    want = ("vigild: --pcap: at most 16 capture files, as many as the ports "
+            "of a configuration; got more\n")
+    checks.check(proc.returncode == 1 and proc.stderr == want,
+                 f"17 --pcap: exit {proc.returncode}: {proc.stderr!r}")
+
+
 def check_bad_bytes(vigild, tmp, pcap, checks):
     """A NUL byte or a byte that is not UTF-8 is reported where it is."""
     head = f"capture:\n  ports:\n    - pcap: {pcap}\n  burst: 3".encode()
@@ -575,6 +611,7 @@ def main():
         write_bad_captures(tmp)
         check_machine(vigild, tmp, pcap, checks)
         check_capture_files(vigild, tmp, checks)
+        check_several_pcaps(vigild, tmp, checks)
         check_output_options(vigild, tmp, pcap, checks)
         check_bad_bytes(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)

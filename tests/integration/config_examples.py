@@ -7,7 +7,9 @@ print nothing but warnings and notes: what this machine lacks (probe-40g's
 14 CPUs, the capture file pcap-offline reads) is a warning, and the
 folders a start creates (/var/lib/vigil, /run/vigil) are notes. Then a
 copy whose folders and files this test controls must give exactly the
-expected warnings and notes. probe-40g's CPUs also make `--strict` and a
+expected warnings and notes; for these the free hugepages are read from
+a /sys tree the test writes (1200 pages of 2 MiB), so probe-40g's 8192 MiB
+of hugepages is a warning on every machine. probe-40g's CPUs also make `--strict` and a
 start fail on a machine with fewer than 14 CPUs.
 
 usage: config_examples.py VIGILD VIGIL_WEB SOURCE_ROOT
@@ -112,6 +114,16 @@ def check_copies(vigild, web, examples, tmp, checks):
         want.append(f"vigild: note: {path}:{line}:{column}: "
                     f"web.vigild_socket: directory '{run_dir}' does not "
                     f"exist; vigild creates it at start")
+        if "hugepages: true" in text:
+            line, column = value_at(text, "size_mb")
+            size = int(re.search(r"size_mb: (\d+)", text).group(1))
+            want.append(f"vigild: warning: {path}:{line}:{column}: "
+                        f"memory.size_mb: EAL reserves {size} MiB of "
+                        f"hugepages at start, but this machine has 2400 MiB "
+                        f"free (1200 pages of 2 MiB); reserve more "
+                        f"hugepages (vigil-hugepages reserve) or lower "
+                        f"memory.size_mb")
+            warnings += 1
         proc = run(vigild, "--check-config", path)
         checks.check(proc.returncode == 0,
                      f"vigild {name}: exit {proc.returncode}")
@@ -184,6 +196,13 @@ def main():
                  f"examples: {sorted(os.listdir(examples))}")
     check_shipped(vigild, web, examples, checks)
     with tempfile.TemporaryDirectory(prefix="vigil-examples-") as tmp:
+        sysfs = os.path.join(tmp, "sys")
+        pages = os.path.join(sysfs, "kernel", "mm", "hugepages",
+                             "hugepages-2048kB")
+        os.makedirs(pages)
+        with open(os.path.join(pages, "free_hugepages"), "w") as f:
+            f.write("1200\n")
+        os.environ["VIGIL_SYSFS"] = sysfs
         check_copies(vigild, web, examples, tmp, checks)
     check_rx_queues_match_comment(examples, checks)
     checks.finish()

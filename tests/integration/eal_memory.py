@@ -8,7 +8,11 @@ starts, in --check-config and at start, naming the size needed. For each
 configuration below, the test reads that size from the message and
 checks that one MiB less is rejected, and that vigild started with
 exactly that size reads a capture and writes its record. With hugepages,
-EAL takes more memory when it needs it, so the size is not checked.
+memory.size_mb is what EAL reserves at start: it must hold the same sum,
+and the machine must have that much in free hugepages. The free pages are
+read from /sys and /proc trees the test writes (VIGIL_SYSFS and
+VIGIL_PROCFS), so no hugepage is reserved, and from the machine's own
+only with a size no machine has.
 
 A packet pool that DPDK still cannot create must be reported with its
 cause. pool_fail.c, preloaded, makes vigild's
@@ -141,15 +145,108 @@ def check_mbufs_message(vigild, tmp, pcap, checks):
                      f"{proc.stderr[-600:]!r}")
 
 
+def fake_hugepages(tmp, name, sizes=None, meminfo=None):
+    """The environment of vigild with /sys and /proc trees holding the
+    hugepage files of sysfs (<sizes>: page size in kB to free pages) or,
+    without <sizes>, only /proc/meminfo's lines. The /proc tree's path is
+    returned too."""
+    root = os.path.join(tmp, name)
+    os.makedirs(os.path.join(root, "proc"))
+    os.makedirs(os.path.join(root, "sys"))
+    with open(os.path.join(root, "proc", "meminfo"), "w") as f:
+        f.write(meminfo or "MemTotal:       24000000 kB\n")
+    for page_kb, free in (sizes or {}).items():
+        folder = os.path.join(root, "sys", "kernel", "mm", "hugepages",
+                              f"hugepages-{page_kb}kB")
+        os.makedirs(folder)
+        with open(os.path.join(folder, "free_hugepages"), "w") as f:
+            f.write(f"{free}\n")
+    env = dict(os.environ, VIGIL_SYSFS=os.path.join(root, "sys"),
+               VIGIL_PROCFS=os.path.join(root, "proc"))
+    return env, os.path.join(root, "proc")
+
+
 def check_hugepages(vigild, tmp, pcap, checks):
-    """With hugepages, memory.size_mb is what EAL reserves first."""
-    path = os.path.join(tmp, "hugepages.yaml")
-    with open(path, "w") as f:
-        f.write(f"memory:\n  size_mb: 64\n  hugepages: true\n"
-                f"capture:\n  ports:\n    - pcap: {pcap}\n")
-    proc = run(vigild, "--check-config", path)
-    checks.check(proc.returncode == 0 and proc.stdout == f"{path}: valid\n",
-                 f"hugepages: exit {proc.returncode}: {proc.stderr!r}")
+    """With hugepages, memory.size_mb must hold what vigild allocates and
+    fit in the free hugepages."""
+    def write_huge(size):
+        path = os.path.join(tmp, f"hugepages-{size}.yaml")
+        with open(path, "w") as f:
+            f.write(f"memory:\n  size_mb: {size}\n  hugepages: true\n"
+                    f"capture:\n  ports:\n    - pcap: {pcap}\n")
+        return path
+
+    env, _ = fake_hugepages(tmp, "plenty", {2048: 100000})
+    path = write_huge(64)
+    for mode in ("--check-config", "-c"):
+        proc = run(vigild, mode, path, env=env)
+        match = size_message(path, 64).fullmatch(proc.stderr)
+        checks.check(proc.returncode == 1 and match is not None,
+                     f"hugepages 64 MiB {mode}: exit {proc.returncode}: "
+                     f"{proc.stderr[-600:]!r}")
+    if match is None:
+        return
+    need = int(match.group(1))
+    path = write_huge(need)
+    proc = run(vigild, "--check-config", path, env=env)
+    checks.check(proc.returncode == 0 and proc.stdout == f"{path}: valid\n"
+                 and proc.stderr == "",
+                 f"hugepages {need} MiB: exit {proc.returncode}: "
+                 f"{proc.stderr!r}")
+
+    # One page fewer than the size needs, split over two page sizes.
+    pages = need // 2 - 1 if need % 2 == 0 else need // 2
+    env, _ = fake_hugepages(tmp, "few", {1048576: 0, 2048: pages})
+    text = (f"{path}:2:12: memory.size_mb: EAL reserves {need} MiB of "
+            f"hugepages at start, but this machine has {pages * 2} MiB free "
+            f"({pages} pages of 2 MiB, 0 pages of 1024 MiB); reserve more "
+            f"hugepages (vigil-hugepages reserve) or lower memory.size_mb")
+    proc = run(vigild, "--check-config", path, env=env)
+    checks.check(proc.returncode == 0 and
+                 proc.stderr == f"vigild: warning: {text}\n" and
+                 proc.stdout == f"{path}: valid, but not on this machine "
+                                f"(1 warning)\n",
+                 f"few hugepages --check-config: exit {proc.returncode}: "
+                 f"{proc.stderr!r} {proc.stdout!r}")
+    proc = run(vigild, "-c", path, env=env)
+    checks.check(proc.returncode == 1 and proc.stderr == f"vigild: {text}\n",
+                 f"few hugepages -c: exit {proc.returncode}: "
+                 f"{proc.stderr[-600:]!r}")
+
+    # Without the sysfs folder, /proc/meminfo's default size is read.
+    env, _ = fake_hugepages(tmp, "meminfo", meminfo=(
+        "HugePages_Total:      10\nHugePages_Free:        10\n"
+        "Hugepagesize:       2048 kB\n"))
+    proc = run(vigild, "-c", path, env=env)
+    checks.check(proc.returncode == 1 and
+                 proc.stderr == f"vigild: {path}:2:12: memory.size_mb: EAL "
+                 f"reserves {need} MiB of hugepages at start, but this "
+                 f"machine has 20 MiB free (10 pages of 2 MiB); reserve more "
+                 f"hugepages (vigil-hugepages reserve) or lower "
+                 f"memory.size_mb\n",
+                 f"meminfo -c: exit {proc.returncode}: {proc.stderr!r}")
+    env, procfs = fake_hugepages(tmp, "none")
+    proc = run(vigild, "-c", path, env=env)
+    checks.check(proc.returncode == 1 and
+                 proc.stderr == f"vigild: {path}:2:12: memory.size_mb: "
+                 f"cannot count the free hugepages that EAL would reserve "
+                 f"{need} MiB of: {procfs}/meminfo has no HugePages_Free "
+                 f"and Hugepagesize lines, so this kernel has no "
+                 f"hugepages\n",
+                 f"no hugepages -c: exit {proc.returncode}: {proc.stderr!r}")
+
+    # This machine's own pages: 1 TiB is more than any test machine has,
+    # and the start stops before EAL reserves a page.
+    path = write_huge(1 << 20)
+    proc = run(vigild, "-c", path)
+    want = re.compile(
+        rf"vigild: {re.escape(path)}:2:12: memory\.size_mb: EAL reserves "
+        rf"1048576 MiB of hugepages at start, but this machine has \d+ MiB "
+        rf"free \(.*\); reserve more hugepages \(vigil-hugepages "
+        rf"reserve\) or lower memory\.size_mb\n")
+    checks.check(proc.returncode == 1 and
+                 want.fullmatch(proc.stderr) is not None,
+                 f"1 TiB -c: exit {proc.returncode}: {proc.stderr[-600:]!r}")
 
 
 def check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks):

@@ -355,12 +355,33 @@ test_output_is_directory(void **state)
 		     "t.yaml:2:11: flows.output: '/tmp' is a directory; give a file name");
 }
 
+/*
+ * Parses a file whose one port is the capture file <path>, expecting the
+ * error at its pcap: value, "capture.ports[0].pcap: " and then <fmt>
+ * formatted, and removes <path>.
+ */
+__attribute__((format(printf, 2, 3))) static void
+expect_pcap_port_error(const char *path, const char *fmt, ...)
+{
+	char text[256];
+	char message[512];
+	size_t used;
+	va_list ap;
+
+	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
+	used = (size_t)snprintf(message, sizeof(message),
+				"t.yaml:3:13: capture.ports[0].pcap: ");
+	va_start(ap, fmt);
+	vsnprintf(message + used, sizeof(message) - used, fmt, ap);
+	va_end(ap);
+	expect_error(text, message);
+	unlink(path);
+}
+
 static void
 test_capture_file_not_pcap(void **state)
 {
 	char path[64];
-	char text[256];
-	char message[256];
 	FILE *f;
 
 	(void)state;
@@ -369,12 +390,9 @@ test_capture_file_not_pcap(void **state)
 	assert_non_null(f);
 	fputs("GET / HTTP/1.1\r\n", f);
 	fclose(f);
-	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
-	snprintf(message, sizeof(message),
-		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is not a pcap or pcapng file (it starts with 47 45 54 20)",
-		 path);
-	expect_error(text, message);
-	unlink(path);
+	expect_pcap_port_error(path,
+			       "'%s' is not a pcap or pcapng file (it starts with 47 45 54 20)",
+			       path);
 }
 
 /* Writes <len> bytes of <bytes> to a new file named in <path>. */
@@ -394,17 +412,12 @@ test_capture_file_too_short(void **state)
 	static const unsigned char bytes[10] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0,
 						 4, 0, 0, 0 };
 	char path[] = "/tmp/vigil-test-short-XXXXXX";
-	char text[256];
-	char message[256];
 
 	(void)state;
 	write_bytes(path, bytes, sizeof(bytes));
-	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
-	snprintf(message, sizeof(message),
-		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcap header: 10 bytes, less than the 24-byte pcap file header",
-		 path);
-	expect_error(text, message);
-	unlink(path);
+	expect_pcap_port_error(path,
+			       "'%s' is too short for a pcap header: 10 bytes, less than the 24-byte pcap file header",
+			       path);
 }
 
 static void
@@ -412,17 +425,12 @@ test_capture_file_shorter_than_magic(void **state)
 {
 	static const unsigned char bytes[3] = { 0xd4, 0xc3, 0xb2 };
 	char path[] = "/tmp/vigil-test-short-XXXXXX";
-	char text[256];
-	char message[256];
 
 	(void)state;
 	write_bytes(path, bytes, sizeof(bytes));
-	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
-	snprintf(message, sizeof(message),
-		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcap header: 3 bytes, less than the 24-byte pcap file header",
-		 path);
-	expect_error(text, message);
-	unlink(path);
+	expect_pcap_port_error(path,
+			       "'%s' is too short for a pcap header: 3 bytes, less than the 24-byte pcap file header",
+			       path);
 }
 
 static void
@@ -434,17 +442,12 @@ test_capture_file_short_pcapng(void **state)
 		1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff,
 	};
 	char path[] = "/tmp/vigil-test-short-XXXXXX";
-	char text[256];
-	char message[256];
 
 	(void)state;
 	write_bytes(path, bytes, sizeof(bytes));
-	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
-	snprintf(message, sizeof(message),
-		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is too short for a pcapng header: 20 bytes, less than the 28-byte pcapng section header block",
-		 path);
-	expect_error(text, message);
-	unlink(path);
+	expect_pcap_port_error(path,
+			       "'%s' is too short for a pcapng header: 20 bytes, less than the 28-byte pcapng section header block",
+			       path);
 }
 
 static void
@@ -492,19 +495,14 @@ static void
 test_capture_file_is_pipe(void **state)
 {
 	char path[64];
-	char text[256];
-	char message[256];
 
 	(void)state;
 	snprintf(path, sizeof(path), "/tmp/vigil-test-fifo.%ld", (long)getpid());
 	unlink(path);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	snprintf(text, sizeof(text), "capture:\n  ports:\n    - pcap: %s\n", path);
-	snprintf(message, sizeof(message),
-		 "t.yaml:3:13: capture.ports[0].pcap: '%s' is a pipe, not a capture file (pipes and devices cannot be read)",
-		 path);
-	expect_error(text, message);
-	unlink(path);
+	expect_pcap_port_error(path,
+			       "'%s' is a pipe, not a capture file (pipes and devices cannot be read)",
+			       path);
 }
 
 static void
@@ -803,6 +801,17 @@ keep_finding(void *ctx, enum vg_config_finding finding, const char *text)
 	f->count++;
 }
 
+/* A report that treats machine checks as <machine> selects, into <found>. */
+static struct vg_config_report
+report_into(struct findings *found, enum vg_config_machine machine)
+{
+	return (struct vg_config_report){
+		.machine = machine,
+		.emit = keep_finding,
+		.ctx = found,
+	};
+}
+
 static int
 parse_with(const char *text, struct vg_config_report *report)
 {
@@ -815,11 +824,8 @@ test_check_mode_warns_about_missing_cpu(void **state)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_CONF);
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_WARN,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
 	char text[128];
 	char message[256];
 
@@ -846,11 +852,8 @@ static void
 test_check_mode_still_stops_on_file_errors(void **state)
 {
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_WARN,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
 
 	(void)state;
 	assert_int_equal(parse_with("lcores:\n  rx: [5000]\n", &report),
@@ -863,11 +866,8 @@ static void
 test_check_mode_notes_folders_to_create(void **state)
 {
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_WARN,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
 	char dir[64];
 	char text[256];
 	char message[256];
@@ -896,11 +896,8 @@ static void
 test_check_mode_warns_about_missing_files(void **state)
 {
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_WARN,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
 
 	(void)state;
 	assert_int_equal(parse_with("capture:\n  ports:\n    - pcap: /nonexistent/a.pcap\n"
@@ -932,11 +929,8 @@ static void
 test_check_mode_rejects_proc_output(void **state)
 {
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_WARN,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
 
 	(void)state;
 	/* An error in every mode, not a warning about this machine. */
@@ -950,11 +944,8 @@ static void
 test_skip_mode_makes_no_machine_check(void **state)
 {
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_SKIP,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_SKIP);
 
 	(void)state;
 	assert_int_equal(parse_with("lcores:\n  rx: [1023]\n"
@@ -973,11 +964,8 @@ static void
 test_web_check_mode_warns(void **state)
 {
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_WARN,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
 
 	(void)state;
 	assert_int_equal(parse("web:\n  data_dir: /tmp\n  static_dir: /nonexistent/vigil-ui\n"),
@@ -1101,6 +1089,39 @@ test_syntax_error_after_port(void **state)
 	(void)state;
 	expect_error("capture:\n  ports:\n    - pcap: " TEST_PCAP "\n     name: x\n",
 		     "t.yaml:4:6: capture.ports: invalid YAML: did not find expected '-' indicator while parsing a block collection");
+}
+
+static void
+test_syntax_error_colon_in_continued_value(void **state)
+{
+	/* "out.jsonl port" is read as one scalar before the ':' is found. */
+	(void)state;
+	expect_error("flows:\n  output: out.jsonl\n    port: 80\n",
+		     "t.yaml:3:9: flows.output: invalid YAML: mapping values are not allowed in this context");
+}
+
+static void
+test_syntax_error_colon_after_second_key(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  output: out.jsonl\n  active_timeout: 60\n    b\n    x: 1\n",
+		     "t.yaml:5:6: flows.active_timeout: invalid YAML: mapping values are not allowed in this context");
+}
+
+static void
+test_syntax_error_colon_in_continued_item(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  directories:\n    - /tmp/a\n    - /tmp/b\n      c: d\n",
+		     "t.yaml:5:8: plugins.directories[1]: invalid YAML: mapping values are not allowed in this context");
+}
+
+static void
+test_syntax_error_tab_in_continued_value(void **state)
+{
+	(void)state;
+	expect_error("flows:\n  output:\n    out.jsonl\n\tb\n",
+		     "t.yaml:4:1: flows.output: invalid YAML: found a tab character that violates indentation while scanning a plain scalar");
 }
 
 static void
@@ -1469,11 +1490,8 @@ static void
 test_web_check_data_dir_under_proc(void **state)
 {
 	struct findings found = { 0 };
-	struct vg_config_report report = {
-		.machine = VG_CONFIG_MACHINE_WARN,
-		.emit = keep_finding,
-		.ctx = &found,
-	};
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
 	static const char message[] =
 		"t.yaml:2:13: web.data_dir: '/proc/vigil' is under /proc, which is not for ordinary files; choose a path on a disk or tmpfs";
 
@@ -1627,6 +1645,10 @@ main(void)
 		cmocka_unit_test(test_syntax_error_in_port_value),
 		cmocka_unit_test(test_syntax_error_in_port_mapping),
 		cmocka_unit_test(test_syntax_error_after_port),
+		cmocka_unit_test(test_syntax_error_colon_in_continued_value),
+		cmocka_unit_test(test_syntax_error_colon_after_second_key),
+		cmocka_unit_test(test_syntax_error_colon_in_continued_item),
+		cmocka_unit_test(test_syntax_error_tab_in_continued_value),
 		cmocka_unit_test(test_undefined_alias_names_key),
 		cmocka_unit_test(test_invalid_utf8_position),
 		cmocka_unit_test(test_invalid_utf8_column_counts_characters),

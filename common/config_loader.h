@@ -1,0 +1,181 @@
+/*
+ * Internal to the configuration loader: the loader state, the schema
+ * tables and the value helpers that common/config.c and the files of
+ * each section (common/config_*.c) share. Nothing outside those files
+ * includes it.
+ */
+#ifndef VG_COMMON_CONFIG_LOADER_H
+#define VG_COMMON_CONFIG_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <yaml.h>
+
+#include "common/config.h"
+
+#define MAX_TIMEOUT 315360000 /* ten years, in seconds */
+#define MAX_CPU 1023
+#define KEY_PATH_MAX 256
+#define MAX_FILE_BYTES (16u << 20)
+#define MAX_FLOW_DEPTH 64
+
+struct loader {
+	const char *name;      /* file name used in messages */
+	yaml_document_t *doc;
+	struct vg_config *cfg;
+	char path[KEY_PATH_MAX]; /* "flows.idle_timeout.tcp" */
+	char *err;
+	size_t err_len;
+	struct vg_config_report *report; /* NULL: machine checks are errors */
+	yaml_node_t *plugins;  /* the plugins: mapping, NULL when absent */
+	bool plugin_dirs_given;
+};
+
+typedef int (*key_handler)(struct loader *ld, yaml_node_t *node, void *arg);
+
+struct key_spec {
+	const char *key;
+	key_handler handler;
+	void *arg;
+};
+
+#define CFG_OFFSET(member) ((void *)offsetof(struct vg_config, member))
+
+struct uint_field {
+	size_t offset;     /* into struct vg_config */
+	size_t width;      /* 2 or 4 bytes */
+	unsigned long long min;
+	unsigned long long max;
+};
+
+#define UINT_FIELD(name, member, lo, hi)                                    \
+	static struct uint_field name = {                                   \
+		offsetof(struct vg_config, member),                         \
+		sizeof(((struct vg_config *)0)->member), (lo), (hi)         \
+	}
+
+struct output_field {
+	size_t offset;             /* the path, in struct vg_config */
+	enum vg_output_kind kind;
+};
+
+#define OUTPUT_FIELD(name, member, output_kind)                             \
+	static const struct output_field name = {                           \
+		offsetof(struct vg_config, member), (output_kind)            \
+	}
+
+/* Value helpers, in common/config.c. */
+
+__attribute__((format(printf, 3, 4))) int
+fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...);
+
+__attribute__((format(printf, 3, 4))) int
+machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
+		...);
+
+__attribute__((format(printf, 3, 4))) void
+machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
+	     ...);
+
+const char *
+scalar_text(const yaml_node_t *node);
+
+const char *
+node_kind(const yaml_node_t *node);
+
+int
+get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
+	 unsigned long long max, unsigned long long *out);
+
+int
+get_bool(struct loader *ld, yaml_node_t *node, bool *out);
+
+int
+get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size);
+
+size_t
+path_push(struct loader *ld, const char *key, long index);
+
+void
+path_pop(struct loader *ld, size_t len);
+
+int
+walk_mapping(struct loader *ld, yaml_node_t *node,
+	     const struct key_spec *specs, size_t spec_count);
+
+int
+walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
+	      int (*handler)(struct loader *, yaml_node_t *, size_t));
+
+int
+on_uint(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_input_file(struct loader *ld, yaml_node_t *node, void *arg);
+
+void
+set_mark(struct vg_config_mark *at, const yaml_node_t *node);
+
+int
+check_output_folder(struct loader *ld, yaml_node_t *node, const char *path);
+
+int
+check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path);
+
+int
+on_output_file(struct loader *ld, yaml_node_t *node, void *arg);
+
+/* Syntax errors, in common/config_syntax.c. */
+
+int
+syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
+	     size_t text_len);
+
+int
+check_flow_depth(const char *name, const char *text, size_t len, char *err,
+		 size_t err_len);
+
+/* The handlers of the top-level sections, and cpu_count(), in the
+ * section files (common/config_*.c). */
+
+long
+cpu_count(void);
+
+int
+on_capture(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_lcores(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_memory(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_flows(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_networks(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_ndpi(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_control(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_plugins(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+apply_bundled_plugins(struct loader *ld);
+
+int
+on_timeseries(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_alerts(struct loader *ld, yaml_node_t *node, void *arg);
+
+int
+on_web(struct loader *ld, yaml_node_t *node, void *arg);
+
+#endif
