@@ -20,7 +20,7 @@
  *
  * Checks that look at this machine instead of the file (a CPU, an
  * interface, a user, the files and folders it names) go through
- * machine_problem(). `--check-config` then warns about them and goes on,
+ * cfg_machine_problem(). `--check-config` then warns about them and goes on,
  * while a start stops on them.
  */
 #include <errno.h>
@@ -42,7 +42,7 @@
 
 /* Formats "FILE:LINE:COL: key.path: problem" for <node> and returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int
-fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
+cfg_fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 {
 	char problem[512];
 	va_list ap;
@@ -58,7 +58,7 @@ fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 
 /*
  * Reports a failed machine check at <node>, as ld->report selects: an
- * error as fail() makes it (-EINVAL), or a warning after which loading
+ * error as cfg_fail() makes it (-EINVAL), or a warning after which loading
  * goes on (0).
  */
 /* Formats "FILE:LINE:COL: KEY: PROBLEM" for <node> into <text>. */
@@ -75,8 +75,8 @@ format_at(const struct loader *ld, const yaml_node_t *node, char *text,
 }
 
 __attribute__((format(printf, 3, 4))) int
-machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
-		...)
+cfg_machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
+		    ...)
 {
 	char text[1024];
 	va_list ap;
@@ -90,8 +90,8 @@ machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
 
 /* Notes at <node> what a start will do, when ld->report requests notes. */
 __attribute__((format(printf, 3, 4))) void
-machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
-	     ...)
+cfg_machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
+		 ...)
 {
 	struct vg_config_report *report = ld->report;
 	char text[1024];
@@ -108,13 +108,13 @@ machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
 }
 
 const char *
-scalar_text(const yaml_node_t *node)
+cfg_scalar_text(const yaml_node_t *node)
 {
 	return (const char *)node->data.scalar.value;
 }
 
 const char *
-node_kind(const yaml_node_t *node)
+cfg_node_kind(const yaml_node_t *node)
 {
 	switch (node->type) {
 	case YAML_SCALAR_NODE:
@@ -137,18 +137,19 @@ is_plain(const yaml_node_t *node)
 }
 
 int
-get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
-	 unsigned long long max, unsigned long long *out)
+cfg_get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
+	     unsigned long long max, unsigned long long *out)
 {
 	const char *text;
 	char *end;
 	unsigned long long v = 0;
 
 	if (!is_plain(node))
-		return fail(ld, node, "expected an integer, got %s",
-			    node->type == YAML_SCALAR_NODE ? "a quoted string" :
-							     node_kind(node));
-	text = scalar_text(node);
+		return cfg_fail(ld, node, "expected an integer, got %s",
+				node->type == YAML_SCALAR_NODE
+				    ? "a quoted string"
+				    : cfg_node_kind(node));
+	text = cfg_scalar_text(node);
 	errno = 0;
 	if (text[0] == '-' && text[1] >= '0' && text[1] <= '9') {
 		/* A negative integer is an integer, just out of range. */
@@ -156,8 +157,9 @@ get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
 		if (*end != '\0')
 			goto bad;
 		if (errno == ERANGE || v != 0 || min > 0)
-			return fail(ld, node, "%s is out of range %llu..%llu",
-				    text, min, max);
+			return cfg_fail(ld, node,
+					"%s is out of range %llu..%llu", text,
+					min, max);
 		*out = 0;
 		return 0;
 	}
@@ -167,16 +169,16 @@ get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
 	if (*end != '\0')
 		goto bad;
 	if (errno == ERANGE || v < min || v > max)
-		return fail(ld, node, "%s is out of range %llu..%llu", text,
-			    min, max);
+		return cfg_fail(ld, node, "%s is out of range %llu..%llu", text,
+				min, max);
 	*out = v;
 	return 0;
 bad:
-	return fail(ld, node, "expected an integer, got '%s'", text);
+	return cfg_fail(ld, node, "expected an integer, got '%s'", text);
 }
 
 int
-get_bool(struct loader *ld, yaml_node_t *node, bool *out)
+cfg_get_bool(struct loader *ld, yaml_node_t *node, bool *out)
 {
 	static const char *const yes[] = { "true", "yes", "on" };
 	static const char *const no[] = { "false", "no", "off" };
@@ -185,7 +187,7 @@ get_bool(struct loader *ld, yaml_node_t *node, bool *out)
 
 	if (!is_plain(node))
 		goto bad;
-	text = scalar_text(node);
+	text = cfg_scalar_text(node);
 	for (i = 0; i < 3; i++) {
 		if (strcasecmp(text, yes[i]) == 0) {
 			*out = true;
@@ -198,37 +200,40 @@ get_bool(struct loader *ld, yaml_node_t *node, bool *out)
 	}
 bad:
 	if (node->type == YAML_SCALAR_NODE && !is_plain(node))
-		return fail(ld, node, "expected true or false, got the quoted string '%s' (drop the quotes)",
-			    scalar_text(node));
-	return fail(ld, node, "expected true or false, got %s",
-		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
-						     node_kind(node));
+		return cfg_fail(ld, node,
+				"expected true or false, got the quoted string "
+				"'%s' (drop the quotes)",
+				cfg_scalar_text(node));
+	return cfg_fail(ld, node, "expected true or false, got %s",
+			node->type == YAML_SCALAR_NODE ? cfg_scalar_text(node)
+						       : cfg_node_kind(node));
 }
 
 int
-get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size)
+cfg_get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size)
 {
 	const char *text;
 
 	if (node->type != YAML_SCALAR_NODE)
-		return fail(ld, node, "expected a string, got %s",
-			    node_kind(node));
-	text = scalar_text(node);
+		return cfg_fail(ld, node, "expected a string, got %s",
+				cfg_node_kind(node));
+	text = cfg_scalar_text(node);
 	/* YAML's "\0" escape puts a NUL byte inside a scalar, where it
 	 * would silently cut the C string short. */
 	if (memchr(text, '\0', node->data.scalar.length) != NULL)
-		return fail(ld, node, "contains a NUL byte; remove it");
+		return cfg_fail(ld, node, "contains a NUL byte; remove it");
 	if (text[0] == '\0')
-		return fail(ld, node, "must not be empty");
+		return cfg_fail(ld, node, "must not be empty");
 	if (strlen(text) >= size)
-		return fail(ld, node, "longer than %zu characters", size - 1);
+		return cfg_fail(ld, node, "longer than %zu characters",
+				size - 1);
 	strcpy(dst, text);
 	return 0;
 }
 
 /* Pushes ".key" or "[index]" onto the key path; returns the old length. */
 size_t
-path_push(struct loader *ld, const char *key, long index)
+cfg_path_push(struct loader *ld, const char *key, long index)
 {
 	size_t len = strlen(ld->path);
 
@@ -242,7 +247,7 @@ path_push(struct loader *ld, const char *key, long index)
 }
 
 void
-path_pop(struct loader *ld, size_t len)
+cfg_path_pop(struct loader *ld, size_t len)
 {
 	ld->path[len] = '\0';
 }
@@ -253,15 +258,15 @@ path_pop(struct loader *ld, size_t len)
  * error; the message lists the accepted keys so a typo is easy to see.
  */
 int
-walk_mapping(struct loader *ld, yaml_node_t *node,
-	     const struct key_spec *specs, size_t spec_count)
+cfg_walk_mapping(struct loader *ld, yaml_node_t *node,
+		 const struct key_spec *specs, size_t spec_count)
 {
 	yaml_node_pair_t *pair;
 	uint64_t seen = 0;
 
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(ld, node, "expected a mapping, got %s",
-			    node_kind(node));
+		return cfg_fail(ld, node, "expected a mapping, got %s",
+				cfg_node_kind(node));
 	for (pair = node->data.mapping.pairs.start;
 	     pair < node->data.mapping.pairs.top; pair++) {
 		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
@@ -272,10 +277,11 @@ walk_mapping(struct loader *ld, yaml_node_t *node,
 		int rc;
 
 		if (key->type != YAML_SCALAR_NODE)
-			return fail(ld, key, "keys must be plain words, got %s",
-				    node_kind(key));
+			return cfg_fail(ld, key,
+					"keys must be plain words, got %s",
+					cfg_node_kind(key));
 		for (i = 0; i < spec_count; i++) {
-			if (strcmp(specs[i].key, scalar_text(key)) == 0)
+			if (strcmp(specs[i].key, cfg_scalar_text(key)) == 0)
 				break;
 		}
 		if (i == spec_count) {
@@ -288,21 +294,22 @@ walk_mapping(struct loader *ld, yaml_node_t *node,
 				strncat(known, specs[j].key,
 					sizeof(known) - strlen(known) - 1);
 			}
-			saved = path_push(ld, scalar_text(key), 0);
-			rc = fail(ld, key, "unknown key (expected one of: %s)",
-				  known);
-			path_pop(ld, saved);
+			saved = cfg_path_push(ld, cfg_scalar_text(key), 0);
+			rc = cfg_fail(ld, key,
+				      "unknown key (expected one of: %s)",
+				      known);
+			cfg_path_pop(ld, saved);
 			return rc;
 		}
-		saved = path_push(ld, specs[i].key, 0);
+		saved = cfg_path_push(ld, specs[i].key, 0);
 		if (seen & (1ull << i)) {
-			rc = fail(ld, key, "key given twice");
-			path_pop(ld, saved);
+			rc = cfg_fail(ld, key, "key given twice");
+			cfg_path_pop(ld, saved);
 			return rc;
 		}
 		seen |= 1ull << i;
 		rc = specs[i].handler(ld, value, specs[i].arg);
-		path_pop(ld, saved);
+		cfg_path_pop(ld, saved);
 		if (rc != 0)
 			return rc;
 	}
@@ -311,27 +318,28 @@ walk_mapping(struct loader *ld, yaml_node_t *node,
 
 /* Calls <handler> for each item of the sequence <node>, with its index. */
 int
-walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
-	      int (*handler)(struct loader *, yaml_node_t *, size_t))
+cfg_walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
+		  int (*handler)(struct loader *, yaml_node_t *, size_t))
 {
 	yaml_node_item_t *item;
 	size_t index = 0;
 
 	if (node->type != YAML_SEQUENCE_NODE)
-		return fail(ld, node, "expected a list, got %s",
-			    node_kind(node));
+		return cfg_fail(ld, node, "expected a list, got %s",
+				cfg_node_kind(node));
 	for (item = node->data.sequence.items.start;
 	     item < node->data.sequence.items.top; item++, index++) {
 		yaml_node_t *child = yaml_document_get_node(ld->doc, *item);
 		size_t saved;
 		int rc;
 
-		saved = path_push(ld, NULL, (long)index);
+		saved = cfg_path_push(ld, NULL, (long)index);
 		if (index >= max_items)
-			rc = fail(ld, child, "more than %zu items", max_items);
+			rc = cfg_fail(ld, child, "more than %zu items",
+				      max_items);
 		else
 			rc = handler(ld, child, index);
-		path_pop(ld, saved);
+		cfg_path_pop(ld, saved);
 		if (rc != 0)
 			return rc;
 	}
@@ -341,14 +349,14 @@ walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
 /* ---- generic scalar handlers, with bounds carried in <arg> ---- */
 
 int
-on_uint(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_uint(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	const struct uint_field *f = arg;
 	unsigned long long v = 0;
 	char *base = (char *)ld->cfg;
 	int rc;
 
-	rc = get_uint(ld, node, f->min, f->max, &v);
+	rc = cfg_get_uint(ld, node, f->min, f->max, &v);
 	if (rc != 0)
 		return rc;
 	if (f->width == 2)
@@ -360,31 +368,31 @@ on_uint(struct loader *ld, yaml_node_t *node, void *arg)
 
 /* A file nDPI will read at start-up: it must exist and be readable now. */
 int
-on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_input_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	char *dst = (char *)ld->cfg + (size_t)arg;
 	char problem[128];
 	struct stat st;
 	int rc;
 
-	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	rc = cfg_get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
 	if (stat(dst, &st) != 0 || access(dst, R_OK) != 0)
-		return machine_problem(ld, node, "cannot read '%s': %s", dst,
-				       strerror(errno));
+		return cfg_machine_problem(ld, node, "cannot read '%s': %s",
+					   dst, strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return machine_problem(ld, node, "'%s' is not a regular file",
-				       dst);
+		return cfg_machine_problem(ld, node,
+					   "'%s' is not a regular file", dst);
 	if (vg_config_check_text_file(dst, problem, sizeof(problem)) != 0)
-		return machine_problem(ld, node, "'%s' is not a text file: %s",
-				       dst, problem);
+		return cfg_machine_problem(
+		    ld, node, "'%s' is not a text file: %s", dst, problem);
 	return 0;
 }
 
 /* Records where <node> starts, for errors found after loading. */
 void
-set_mark(struct vg_config_mark *at, const yaml_node_t *node)
+cfg_set_mark(struct vg_config_mark *at, const yaml_node_t *node)
 {
 	at->line = (uint32_t)node->start_mark.line + 1;
 	at->column = (uint32_t)node->start_mark.column + 1;
@@ -397,7 +405,7 @@ set_mark(struct vg_config_mark *at, const yaml_node_t *node)
  * writable folder.
  */
 int
-check_output_folder(struct loader *ld, yaml_node_t *node, const char *path)
+cfg_check_output_folder(struct loader *ld, yaml_node_t *node, const char *path)
 {
 	char dir[VG_PATH_MAX];
 	char problem[3 * VG_PATH_MAX];
@@ -414,10 +422,12 @@ check_output_folder(struct loader *ld, yaml_node_t *node, const char *path)
 		*slash = '\0';
 	state = vg_config_probe_folder(dir, "", problem, sizeof(problem));
 	if (state < 0)
-		return machine_problem(ld, node, "%s", problem);
+		return cfg_machine_problem(ld, node, "%s", problem);
 	if (state == 1)
-		machine_note(ld, node, "directory '%s' does not exist; vigild creates it at start",
-			     dir);
+		cfg_machine_note(
+		    ld, node,
+		    "directory '%s' does not exist; vigild creates it at start",
+		    dir);
 	return 0;
 }
 
@@ -435,14 +445,14 @@ skips_machine(const struct loader *ld)
  * problem, because those trees are the same on every machine.
  */
 int
-check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
+cfg_check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
 {
 	char problem[3 * VG_PATH_MAX];
 
 	if (skips_machine(ld))
 		return 0;
 	if (vg_config_check_kernel_fs(path, problem, sizeof(problem)) != 0)
-		return fail(ld, node, "%s", problem);
+		return cfg_fail(ld, node, "%s", problem);
 	return 0;
 }
 
@@ -453,7 +463,7 @@ check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path)
  * directory at the path is a machine problem.
  */
 int
-on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	const struct output_field *f = arg;
 	char *dst = (char *)ld->cfg + f->offset;
@@ -461,21 +471,21 @@ on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 	int state;
 	int rc;
 
-	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	rc = cfg_get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
 	if (!skips_machine(ld)) {
 		state = vg_config_check_output_path(dst, f->kind, problem,
 						    sizeof(problem));
 		if (state < 0)
-			return fail(ld, node, "%s", problem);
+			return cfg_fail(ld, node, "%s", problem);
 		if (state > 0) {
-			rc = machine_problem(ld, node, "%s", problem);
+			rc = cfg_machine_problem(ld, node, "%s", problem);
 			if (rc != 0)
 				return rc;
 		}
 	}
-	return check_output_folder(ld, node, dst);
+	return cfg_check_output_folder(ld, node, dst);
 }
 
 /* ---- log ---- */
@@ -490,15 +500,15 @@ on_log_level(struct loader *ld, yaml_node_t *node, void *arg)
 	(void)arg;
 	if (node->type == YAML_SCALAR_NODE) {
 		for (i = 0; i < 4; i++) {
-			if (strcmp(scalar_text(node), names[i]) == 0) {
+			if (strcmp(cfg_scalar_text(node), names[i]) == 0) {
 				ld->cfg->log_level = i;
 				return 0;
 			}
 		}
 	}
-	return fail(ld, node, "expected error, warn, info or debug, got %s",
-		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
-						     node_kind(node));
+	return cfg_fail(ld, node, "expected error, warn, info or debug, got %s",
+			node->type == YAML_SCALAR_NODE ? cfg_scalar_text(node)
+						       : cfg_node_kind(node));
 }
 
 UINT_FIELD(status_field, status_interval, 0, 3600);
@@ -507,36 +517,42 @@ static int
 on_log(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "level", on_log_level, NULL },
-		{ "status_interval", on_uint, &status_field },
+	    {"level", on_log_level, NULL},
+	    {"status_interval", cfg_on_uint, &status_field},
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 static int
 on_root(struct loader *ld, yaml_node_t *node)
 {
 	static const struct key_spec specs[] = {
-		{ "capture", on_capture, NULL }, { "lcores", on_lcores, NULL },
-		{ "memory", on_memory, NULL },   { "flows", on_flows, NULL },
-		{ "networks", on_networks, NULL }, { "ndpi", on_ndpi, NULL },
-		{ "plugins", on_plugins, NULL },   { "control", on_control, NULL },
-		{ "log", on_log, NULL },
-		{ "timeseries", on_timeseries, NULL },
-		{ "web", on_web, NULL },
-		{ "alerts", on_alerts, NULL },
+	    {"capture", cfg_on_capture, NULL},
+	    {"lcores", cfg_on_lcores, NULL},
+	    {"memory", cfg_on_memory, NULL},
+	    {"flows", cfg_on_flows, NULL},
+	    {"networks", cfg_on_networks, NULL},
+	    {"ndpi", cfg_on_ndpi, NULL},
+	    {"plugins", cfg_on_plugins, NULL},
+	    {"control", cfg_on_control, NULL},
+	    {"log", on_log, NULL},
+	    {"timeseries", cfg_on_timeseries, NULL},
+	    {"web", cfg_on_web, NULL},
+	    {"alerts", cfg_on_alerts, NULL},
 	};
 
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 void
 vg_config_defaults(struct vg_config *cfg)
 {
 	/* Keep CPU 0 for the kernel and the control thread when there is more. */
-	unsigned int worker_cpu = cpu_count() > 1 ? 1 : 0;
+	unsigned int worker_cpu = cfg_cpu_count() > 1 ? 1 : 0;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->tunnels = VG_TUNNEL_ALL;
@@ -617,7 +633,7 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	err[0] = '\0';
 	vg_config_defaults(cfg);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
-	rc = check_flow_depth(name, text, text_len, err, err_len);
+	rc = cfg_check_flow_depth(name, text, text_len, err, err_len);
 	if (rc != 0)
 		return rc;
 	if (!yaml_parser_initialize(&parser)) {
@@ -627,7 +643,7 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
 				     text_len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		rc = syntax_error(&ld, &parser, text, text_len);
+		rc = cfg_syntax_error(&ld, &parser, text, text_len);
 		yaml_parser_delete(&parser);
 		return rc;
 	}
@@ -640,18 +656,20 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 		rc = on_root(&ld, root);
 	}
 	if (rc == 0)
-		rc = apply_bundled_plugins(&ld);
+		rc = cfg_apply_bundled_plugins(&ld);
 	if (rc == 0) {
 		/* A second document in one file is almost surely a mistake. */
 		yaml_document_t next;
 
 		if (!yaml_parser_load(&parser, &next)) {
-			rc = syntax_error(&ld, &parser, text, text_len);
+			rc = cfg_syntax_error(&ld, &parser, text, text_len);
 		} else {
 			yaml_node_t *extra = yaml_document_get_root_node(&next);
 
 			if (extra != NULL)
-				rc = fail(&ld, extra, "only one YAML document is allowed");
+				rc = cfg_fail(
+				    &ld, extra,
+				    "only one YAML document is allowed");
 			yaml_document_delete(&next);
 		}
 	}

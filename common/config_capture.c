@@ -27,12 +27,14 @@ on_port_source(struct loader *ld, yaml_node_t *node, enum vg_port_kind kind)
 	int rc;
 
 	if (port->kind != 0)
-		return fail(ld, node, "a port takes exactly one of pci, vdev, pcap or interface");
-	rc = get_string(ld, node, port->source, sizeof(port->source));
+		return cfg_fail(
+		    ld, node,
+		    "a port takes exactly one of pci, vdev, pcap or interface");
+	rc = cfg_get_string(ld, node, port->source, sizeof(port->source));
 	if (rc != 0)
 		return rc;
 	port->kind = kind;
-	set_mark(&port->at, node);
+	cfg_set_mark(&port->at, node);
 	return 0;
 }
 
@@ -47,12 +49,14 @@ on_port_pci(struct loader *ld, yaml_node_t *node, void *arg)
 	rc = on_port_source(ld, node, VG_PORT_PCI);
 	if (rc != 0)
 		return rc;
-	if (sscanf(scalar_text(node), "%4x:%2x:%2x.%1u%c", &domain, &bus, &dev,
-		   &fn, &tail) != 4 &&
-	    sscanf(scalar_text(node), "%2x:%2x.%1u%c", &bus, &dev, &fn,
+	if (sscanf(cfg_scalar_text(node), "%4x:%2x:%2x.%1u%c", &domain, &bus,
+		   &dev, &fn, &tail) != 4 &&
+	    sscanf(cfg_scalar_text(node), "%2x:%2x.%1u%c", &bus, &dev, &fn,
 		   &tail) != 3)
-		return fail(ld, node, "expected a PCI address such as 0000:01:00.0, got '%s'",
-			    scalar_text(node));
+		return cfg_fail(
+		    ld, node,
+		    "expected a PCI address such as 0000:01:00.0, got '%s'",
+		    cfg_scalar_text(node));
 	return 0;
 }
 
@@ -98,15 +102,16 @@ on_port_vdev(struct loader *ld, yaml_node_t *node, void *arg)
 	if (rc != 0)
 		return rc;
 	/* The capture files a net_pcap vdev reads, one per rx_pcap= argument. */
-	for (i = 0; (found = vg_config_vdev_rx_pcap(scalar_text(node), i, path,
-						    sizeof(path))) != 0;
+	for (i = 0; (found = vg_config_vdev_rx_pcap(cfg_scalar_text(node), i,
+						    path, sizeof(path))) != 0;
 	     i++) {
 		if (found < 0)
-			return fail(ld, node, "rx_pcap path %u is longer than %d bytes",
-				    i, VG_PATH_MAX - 1);
+			return cfg_fail(
+			    ld, node, "rx_pcap path %u is longer than %d bytes",
+			    i, VG_PATH_MAX - 1);
 		if (vg_config_check_capture_file(path, problem,
 						 sizeof(problem)) != 0) {
-			rc = machine_problem(ld, node, "%s", problem);
+			rc = cfg_machine_problem(ld, node, "%s", problem);
 			if (rc != 0)
 				return rc;
 		}
@@ -195,9 +200,9 @@ on_port_pcap(struct loader *ld, yaml_node_t *node, void *arg)
 	rc = on_port_source(ld, node, VG_PORT_PCAP);
 	if (rc != 0)
 		return rc;
-	if (vg_config_check_capture_file(scalar_text(node), problem,
+	if (vg_config_check_capture_file(cfg_scalar_text(node), problem,
 					 sizeof(problem)) != 0)
-		return machine_problem(ld, node, "%s", problem);
+		return cfg_machine_problem(ld, node, "%s", problem);
 	return 0;
 }
 
@@ -213,19 +218,19 @@ on_port_iface(struct loader *ld, yaml_node_t *node, void *arg)
 	if (rc != 0)
 		return rc;
 	/* Kernel names are at most IFNAMSIZ - 1 (15) bytes, no '/' or ','. */
-	text = scalar_text(node);
+	text = cfg_scalar_text(node);
 	if (strlen(text) > 15)
-		return fail(ld, node, "interface name '%s' is longer than 15 characters",
-			    text);
+		return cfg_fail(
+		    ld, node,
+		    "interface name '%s' is longer than 15 characters", text);
 	for (i = 0; text[i]; i++) {
 		if (text[i] == '/' || text[i] == ',' || text[i] == ' ')
-			return fail(ld, node, "invalid interface name '%s'",
-				    text);
+			return cfg_fail(ld, node, "invalid interface name '%s'",
+					text);
 	}
 	if (if_nametoindex(text) == 0)
-		return machine_problem(ld, node,
-				       "interface '%s' not found on this machine",
-				       text);
+		return cfg_machine_problem(
+		    ld, node, "interface '%s' not found on this machine", text);
 	return 0;
 }
 
@@ -235,7 +240,7 @@ on_port_name(struct loader *ld, yaml_node_t *node, void *arg)
 	struct vg_port_config *port = &ld->cfg->ports[ld->cfg->port_count];
 
 	(void)arg;
-	return get_string(ld, node, port->name, sizeof(port->name));
+	return cfg_get_string(ld, node, port->name, sizeof(port->name));
 }
 
 static int
@@ -246,7 +251,7 @@ on_port_queues(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_uint(ld, node, 1, 16, &v);
+	rc = cfg_get_uint(ld, node, 1, 16, &v);
 	if (rc == 0)
 		port->rx_queues = (uint16_t)v;
 	return rc;
@@ -258,7 +263,7 @@ on_port_pace(struct loader *ld, yaml_node_t *node, void *arg)
 	struct vg_port_config *port = &ld->cfg->ports[ld->cfg->port_count];
 
 	(void)arg;
-	return get_bool(ld, node, &port->pace);
+	return cfg_get_bool(ld, node, &port->pace);
 }
 
 static int
@@ -279,23 +284,30 @@ on_port(struct loader *ld, yaml_node_t *node, size_t index)
 
 	memset(port, 0, sizeof(*port));
 	port->rx_queues = 1;
-	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	rc =
+	    cfg_walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 	if (rc != 0)
 		return rc;
 	if (port->kind == 0)
-		return fail(ld, node, "a port needs one of pci, vdev, pcap or interface");
+		return cfg_fail(
+		    ld, node,
+		    "a port needs one of pci, vdev, pcap or interface");
 	if (port->kind == VG_PORT_PCAP && port->rx_queues != 1)
-		return fail(ld, node, "a capture file has exactly one rx queue, got rx_queues: %u",
-			    port->rx_queues);
+		return cfg_fail(ld, node,
+				"a capture file has exactly one rx queue, got "
+				"rx_queues: %u",
+				port->rx_queues);
 	if (port->pace && port->kind != VG_PORT_PCAP)
-		return fail(ld, node, "pace applies to capture files only");
+		return cfg_fail(ld, node, "pace applies to capture files only");
 	if (port->name[0] == '\0')
 		snprintf(port->name, sizeof(port->name), "port%zu", index);
 	/* Names label counters and timeseries folders: two would mix. */
 	for (i = 0; i < index; i++) {
 		if (strcmp(ld->cfg->ports[i].name, port->name) == 0)
-			return fail(ld, node, "port name '%s' is used twice (ports %zu and %zu)",
-				    port->name, i, index);
+			return cfg_fail(
+			    ld, node,
+			    "port name '%s' is used twice (ports %zu and %zu)",
+			    port->name, i, index);
 	}
 	ld->cfg->port_count = (unsigned int)index + 1;
 	return 0;
@@ -308,8 +320,8 @@ on_ports(struct loader *ld, yaml_node_t *node, void *arg)
 	ld->cfg->port_count = 0;
 	if (node->type == YAML_SEQUENCE_NODE &&
 	    node->data.sequence.items.start == node->data.sequence.items.top)
-		return fail(ld, node, "at least one port is needed");
-	return walk_sequence(ld, node, VG_MAX_PORTS, on_port);
+		return cfg_fail(ld, node, "at least one port is needed");
+	return cfg_walk_sequence(ld, node, VG_MAX_PORTS, on_port);
 }
 
 static const struct {
@@ -330,16 +342,18 @@ on_tunnel(struct loader *ld, yaml_node_t *node, size_t index)
 	if (node->type == YAML_SCALAR_NODE) {
 		for (i = 0; i < sizeof(tunnel_names) / sizeof(tunnel_names[0]);
 		     i++) {
-			if (strcmp(scalar_text(node), tunnel_names[i].name) ==
-			    0) {
+			if (strcmp(cfg_scalar_text(node),
+				   tunnel_names[i].name) == 0) {
 				ld->cfg->tunnels |= tunnel_names[i].bit;
 				return 0;
 			}
 		}
 	}
-	return fail(ld, node, "unknown tunnel %s (expected ipip, gre, vxlan, gtpu, tzsp or capwap)",
-		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
-						     node_kind(node));
+	return cfg_fail(ld, node,
+			"unknown tunnel %s (expected ipip, gre, vxlan, gtpu, "
+			"tzsp or capwap)",
+			node->type == YAML_SCALAR_NODE ? cfg_scalar_text(node)
+						       : cfg_node_kind(node));
 }
 
 /* "all", "none" or a list of tunnel names to open. */
@@ -348,19 +362,21 @@ on_tunnels(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
 	if (node->type == YAML_SCALAR_NODE) {
-		if (strcmp(scalar_text(node), "all") == 0) {
+		if (strcmp(cfg_scalar_text(node), "all") == 0) {
 			ld->cfg->tunnels = VG_TUNNEL_ALL;
 			return 0;
 		}
-		if (strcmp(scalar_text(node), "none") == 0) {
+		if (strcmp(cfg_scalar_text(node), "none") == 0) {
 			ld->cfg->tunnels = 0;
 			return 0;
 		}
-		return fail(ld, node, "expected all, none or a list of tunnel names, got '%s'",
-			    scalar_text(node));
+		return cfg_fail(
+		    ld, node,
+		    "expected all, none or a list of tunnel names, got '%s'",
+		    cfg_scalar_text(node));
 	}
 	ld->cfg->tunnels = 0;
-	return walk_sequence(ld, node, 16, on_tunnel);
+	return cfg_walk_sequence(ld, node, 16, on_tunnel);
 }
 
 UINT_FIELD(burst_field, burst, 1, 512);
@@ -372,33 +388,35 @@ on_ring_size(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_uint(ld, node, 64, 1u << 20, &v);
+	rc = cfg_get_uint(ld, node, 64, 1u << 20, &v);
 	if (rc != 0)
 		return rc;
 	if (v & (v - 1))
-		return fail(ld, node, "must be a power of two, got %llu", v);
+		return cfg_fail(ld, node, "must be a power of two, got %llu",
+				v);
 	ld->cfg->ring_size = (uint32_t)v;
 	return 0;
 }
 
 int
-on_capture(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_capture(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "ports", on_ports, NULL },
-		{ "tunnels", on_tunnels, NULL },
-		{ "burst", on_uint, &burst_field },
-		{ "ring_size", on_ring_size, NULL },
+	    {"ports", on_ports, NULL},
+	    {"tunnels", on_tunnels, NULL},
+	    {"burst", cfg_on_uint, &burst_field},
+	    {"ring_size", on_ring_size, NULL},
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 /* ---- lcores ---- */
 
 long
-cpu_count(void)
+cfg_cpu_count(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_CONF);
 
@@ -411,14 +429,15 @@ get_cpu(struct loader *ld, yaml_node_t *node, unsigned int *out)
 	unsigned long long v = 0;
 	int rc;
 
-	rc = get_uint(ld, node, 0, MAX_CPU, &v);
+	rc = cfg_get_uint(ld, node, 0, MAX_CPU, &v);
 	if (rc != 0)
 		return rc;
 	*out = (unsigned int)v;
-	if ((long)v >= cpu_count())
-		return machine_problem(ld, node,
-				       "CPU %llu does not exist (this machine has CPUs 0..%ld)",
-				       v, cpu_count() - 1);
+	if ((long)v >= cfg_cpu_count())
+		return cfg_machine_problem(
+		    ld, node,
+		    "CPU %llu does not exist (this machine has CPUs 0..%ld)", v,
+		    cfg_cpu_count() - 1);
 	return 0;
 }
 
@@ -451,18 +470,18 @@ on_cpu_list(struct loader *ld, yaml_node_t *node, void *arg)
 
 	if (node->type == YAML_SEQUENCE_NODE &&
 	    node->data.sequence.items.start == node->data.sequence.items.top)
-		return fail(ld, node, "at least one CPU is needed");
+		return cfg_fail(ld, node, "at least one CPU is needed");
 	if (rx) {
-		set_mark(&ld->cfg->rx_lcores_at, node);
-		rc = walk_sequence(ld, node, VG_MAX_LCORES, on_rx_cpu);
+		cfg_set_mark(&ld->cfg->rx_lcores_at, node);
+		rc = cfg_walk_sequence(ld, node, VG_MAX_LCORES, on_rx_cpu);
 	} else {
-		rc = walk_sequence(ld, node, VG_MAX_LCORES, on_engine_cpu);
+		rc = cfg_walk_sequence(ld, node, VG_MAX_LCORES, on_engine_cpu);
 	}
 	return rc;
 }
 
 int
-on_lcores(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_lcores(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "control", on_control_cpu, NULL },
@@ -471,8 +490,9 @@ on_lcores(struct loader *ld, yaml_node_t *node, void *arg)
 	};
 
 	(void)arg;
-	set_mark(&ld->cfg->lcores_at, node);
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	cfg_set_mark(&ld->cfg->lcores_at, node);
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 /* ---- memory ---- */
@@ -481,8 +501,8 @@ static int
 on_hugepages(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
-	set_mark(&ld->cfg->hugepages_at, node);
-	return get_bool(ld, node, &ld->cfg->hugepages);
+	cfg_set_mark(&ld->cfg->hugepages_at, node);
+	return cfg_get_bool(ld, node, &ld->cfg->hugepages);
 }
 
 UINT_FIELD(mbufs_field, mbufs, 1023, 1u << 24);
@@ -491,8 +511,8 @@ static int
 on_mbufs(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
-	set_mark(&ld->cfg->mbufs_at, node);
-	return on_uint(ld, node, (void *)&mbufs_field);
+	cfg_set_mark(&ld->cfg->mbufs_at, node);
+	return cfg_on_uint(ld, node, (void *)&mbufs_field);
 }
 UINT_FIELD(memory_field, memory_mb, 64, 1u << 20);
 
@@ -500,12 +520,12 @@ static int
 on_memory_mb(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
-	set_mark(&ld->cfg->memory_mb_at, node);
-	return on_uint(ld, node, (void *)&memory_field);
+	cfg_set_mark(&ld->cfg->memory_mb_at, node);
+	return cfg_on_uint(ld, node, (void *)&memory_field);
 }
 
 int
-on_memory(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_memory(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "hugepages", on_hugepages, NULL },
@@ -514,5 +534,6 @@ on_memory(struct loader *ld, yaml_node_t *node, void *arg)
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }

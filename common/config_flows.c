@@ -34,7 +34,7 @@ on_table_size(struct loader *ld, yaml_node_t *node, void *arg)
 
 	(void)arg;
 	/* The table indexes slots with 26 bits (engine/flow_table.h). */
-	rc = get_uint(ld, node, 1024, 1u << 26, &v);
+	rc = cfg_get_uint(ld, node, 1024, 1u << 26, &v);
 	if (rc == 0)
 		ld->cfg->flow_table_size = (uint32_t)v;
 	return rc;
@@ -44,20 +44,20 @@ static int
 on_idle_timeout(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "tcp", on_uint, &idle_tcp_field },
-		{ "udp", on_uint, &idle_udp_field },
-		{ "icmp", on_uint, &idle_icmp_field },
-		{ "other", on_uint, &idle_other_field },
+	    {"tcp", cfg_on_uint, &idle_tcp_field},
+	    {"udp", cfg_on_uint, &idle_udp_field},
+	    {"icmp", cfg_on_uint, &idle_icmp_field},
+	    {"other", cfg_on_uint, &idle_other_field},
 	};
 	unsigned long long v = 0;
 	int rc;
 
 	(void)arg;
 	if (node->type != YAML_SCALAR_NODE)
-		return walk_mapping(ld, node, specs,
-				    sizeof(specs) / sizeof(specs[0]));
+		return cfg_walk_mapping(ld, node, specs,
+					sizeof(specs) / sizeof(specs[0]));
 	/* One number sets every protocol. */
-	rc = get_uint(ld, node, 1, MAX_TIMEOUT, &v);
+	rc = cfg_get_uint(ld, node, 1, MAX_TIMEOUT, &v);
 	if (rc != 0)
 		return rc;
 	ld->cfg->idle_timeout_tcp = (uint32_t)v;
@@ -71,30 +71,32 @@ static int
 on_detection_packets(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "tcp", on_uint, &detect_tcp_field },
-		{ "udp", on_uint, &detect_udp_field },
+	    {"tcp", cfg_on_uint, &detect_tcp_field},
+	    {"udp", cfg_on_uint, &detect_udp_field},
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 OUTPUT_FIELD(flow_output_field, flow_output, VG_OUTPUT_RECORDS);
 
 int
-on_flows(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_flows(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "table_size", on_table_size, NULL },
-		{ "idle_timeout", on_idle_timeout, NULL },
-		{ "active_timeout", on_uint, &active_field },
-		{ "detection_packets", on_detection_packets, NULL },
-		{ "output", on_output_file, (void *)&flow_output_field },
-		{ "periodic_update", on_uint, &periodic_field },
+	    {"table_size", on_table_size, NULL},
+	    {"idle_timeout", on_idle_timeout, NULL},
+	    {"active_timeout", cfg_on_uint, &active_field},
+	    {"detection_packets", on_detection_packets, NULL},
+	    {"output", cfg_on_output_file, (void *)&flow_output_field},
+	    {"periodic_update", cfg_on_uint, &periodic_field},
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 /* ---- networks ---- */
@@ -152,11 +154,13 @@ on_local_net(struct loader *ld, yaml_node_t *node, size_t index)
 	const char *problem = NULL;
 
 	if (node->type != YAML_SCALAR_NODE)
-		return fail(ld, node, "expected a network such as 10.0.0.0/8, got %s",
-			    node_kind(node));
-	if (parse_cidr(scalar_text(node), &ld->cfg->local_nets[index],
+		return cfg_fail(ld, node,
+				"expected a network such as 10.0.0.0/8, got %s",
+				cfg_node_kind(node));
+	if (parse_cidr(cfg_scalar_text(node), &ld->cfg->local_nets[index],
 		       &problem) != 0)
-		return fail(ld, node, "'%s': %s", scalar_text(node), problem);
+		return cfg_fail(ld, node, "'%s': %s", cfg_scalar_text(node),
+				problem);
 	ld->cfg->local_net_count = (unsigned int)index + 1;
 	return 0;
 }
@@ -166,36 +170,38 @@ on_local_nets(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
 	ld->cfg->local_net_count = 0;
-	return walk_sequence(ld, node, VG_MAX_LOCAL_NETS, on_local_net);
+	return cfg_walk_sequence(ld, node, VG_MAX_LOCAL_NETS, on_local_net);
 }
 
 int
-on_networks(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_networks(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "local", on_local_nets, NULL },
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 /* ---- ndpi ---- */
 
 int
-on_ndpi(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_ndpi(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "protocols", on_input_file, CFG_OFFSET(ndpi_protos) },
-		{ "categories", on_input_file, CFG_OFFSET(ndpi_categories) },
-		{ "risky_domains", on_input_file,
-		  CFG_OFFSET(ndpi_risky_domains) },
-		{ "ja3", on_input_file, CFG_OFFSET(ndpi_ja3) },
-		{ "sha1", on_input_file, CFG_OFFSET(ndpi_sha1) },
+	    {"protocols", cfg_on_input_file, CFG_OFFSET(ndpi_protos)},
+	    {"categories", cfg_on_input_file, CFG_OFFSET(ndpi_categories)},
+	    {"risky_domains", cfg_on_input_file,
+	     CFG_OFFSET(ndpi_risky_domains)},
+	    {"ja3", cfg_on_input_file, CFG_OFFSET(ndpi_ja3)},
+	    {"sha1", cfg_on_input_file, CFG_OFFSET(ndpi_sha1)},
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 /* ---- control ---- */
@@ -204,25 +210,28 @@ on_ndpi(struct loader *ld, yaml_node_t *node, void *arg)
 static int
 on_control_socket(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	int rc = on_output_file(ld, node, arg);
+	int rc = cfg_on_output_file(ld, node, arg);
 
 	if (rc == 0 && strlen(ld->cfg->control_socket) >= 108)
-		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
-			    strlen(ld->cfg->control_socket));
+		return cfg_fail(
+		    ld, node,
+		    "a socket path must be shorter than 108 bytes, got %zu",
+		    strlen(ld->cfg->control_socket));
 	return rc;
 }
 
 OUTPUT_FIELD(control_socket_field, control_socket, VG_OUTPUT_SOCKET);
 
 int
-on_control(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_control(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
 		{ "socket", on_control_socket, (void *)&control_socket_field },
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 int

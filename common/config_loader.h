@@ -68,114 +68,86 @@ struct output_field {
 /* Value helpers, in common/config.c. */
 
 __attribute__((format(printf, 3, 4))) int
-fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...);
+cfg_fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...);
 
 __attribute__((format(printf, 3, 4))) int
-machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
-		...);
+cfg_machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
+		    ...);
 
 __attribute__((format(printf, 3, 4))) void
-machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
-	     ...);
+cfg_machine_note(struct loader *ld, const yaml_node_t *node, const char *fmt,
+		 ...);
 
-const char *
-scalar_text(const yaml_node_t *node);
+const char *cfg_scalar_text(const yaml_node_t *node);
 
-const char *
-node_kind(const yaml_node_t *node);
+const char *cfg_node_kind(const yaml_node_t *node);
 
-int
-get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
-	 unsigned long long max, unsigned long long *out);
+int cfg_get_uint(struct loader *ld, yaml_node_t *node, unsigned long long min,
+		 unsigned long long max, unsigned long long *out);
 
-int
-get_bool(struct loader *ld, yaml_node_t *node, bool *out);
+int cfg_get_bool(struct loader *ld, yaml_node_t *node, bool *out);
 
-int
-get_string(struct loader *ld, yaml_node_t *node, char *dst, size_t size);
+int cfg_get_string(struct loader *ld, yaml_node_t *node, char *dst,
+		   size_t size);
 
-size_t
-path_push(struct loader *ld, const char *key, long index);
+size_t cfg_path_push(struct loader *ld, const char *key, long index);
 
-void
-path_pop(struct loader *ld, size_t len);
+void cfg_path_pop(struct loader *ld, size_t len);
 
-int
-walk_mapping(struct loader *ld, yaml_node_t *node,
-	     const struct key_spec *specs, size_t spec_count);
+int cfg_walk_mapping(struct loader *ld, yaml_node_t *node,
+		     const struct key_spec *specs, size_t spec_count);
 
-int
-walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
-	      int (*handler)(struct loader *, yaml_node_t *, size_t));
+int cfg_walk_sequence(struct loader *ld, yaml_node_t *node, size_t max_items,
+		      int (*handler)(struct loader *, yaml_node_t *, size_t));
 
-int
-on_uint(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_uint(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_input_file(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_input_file(struct loader *ld, yaml_node_t *node, void *arg);
 
-void
-set_mark(struct vg_config_mark *at, const yaml_node_t *node);
+void cfg_set_mark(struct vg_config_mark *at, const yaml_node_t *node);
 
-int
-check_output_folder(struct loader *ld, yaml_node_t *node, const char *path);
+int cfg_check_output_folder(struct loader *ld, yaml_node_t *node,
+			    const char *path);
 
-int
-check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path);
+int cfg_check_kernel_fs(struct loader *ld, yaml_node_t *node, const char *path);
 
-int
-on_output_file(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_output_file(struct loader *ld, yaml_node_t *node, void *arg);
 
 /* Syntax errors, in common/config_syntax.c. */
 
-int
-syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
-	     size_t text_len);
+int cfg_syntax_error(struct loader *ld, const yaml_parser_t *parser,
+		     const char *text, size_t text_len);
 
-int
-check_flow_depth(const char *name, const char *text, size_t len, char *err,
-		 size_t err_len);
+int cfg_check_flow_depth(const char *name, const char *text, size_t len,
+			 char *err, size_t err_len);
 
-/* The handlers of the top-level sections, and cpu_count(), in the
+/* The handlers of the top-level sections, and cfg_cpu_count(), in the
  * section files (common/config_*.c). */
 
-long
-cpu_count(void);
+long cfg_cpu_count(void);
 
-int
-on_capture(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_capture(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_lcores(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_lcores(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_memory(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_memory(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_flows(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_flows(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_networks(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_networks(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_ndpi(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_ndpi(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_control(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_control(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_plugins(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_plugins(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-apply_bundled_plugins(struct loader *ld);
+int cfg_apply_bundled_plugins(struct loader *ld);
 
-int
-on_timeseries(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_timeseries(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_alerts(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_alerts(struct loader *ld, yaml_node_t *node, void *arg);
 
-int
-on_web(struct loader *ld, yaml_node_t *node, void *arg);
+int cfg_on_web(struct loader *ld, yaml_node_t *node, void *arg);
 
 #endif

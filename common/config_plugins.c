@@ -3,7 +3,7 @@
  * plugin folders and sandboxes, the options of plugin scripts, the rrd
  * files' steps and archives, and the alert store with its endpoints and
  * exclusions. A plugins: section without directories loads the bundled
- * plugins (apply_bundled_plugins()).
+ * plugins (cfg_apply_bundled_plugins()).
  */
 #include <errno.h>
 #include <pwd.h>
@@ -28,12 +28,12 @@ on_plugin_dir(struct loader *ld, yaml_node_t *node, size_t index)
 	char problem[VG_PATH_MAX + 64];
 	int rc;
 
-	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	rc = cfg_get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
 	ld->cfg->plugin_dir_count = (unsigned int)index + 1;
 	if (vg_config_check_plugin_dir(dst, problem, sizeof(problem)) != 0)
-		return machine_problem(ld, node, "%s", problem);
+		return cfg_machine_problem(ld, node, "%s", problem);
 	return 0;
 }
 
@@ -43,7 +43,7 @@ on_plugin_dirs(struct loader *ld, yaml_node_t *node, void *arg)
 	(void)arg;
 	ld->cfg->plugin_dir_count = 0;
 	ld->plugin_dirs_given = true;
-	return walk_sequence(ld, node, VG_MAX_PLUGIN_DIRS, on_plugin_dir);
+	return cfg_walk_sequence(ld, node, VG_MAX_PLUGIN_DIRS, on_plugin_dir);
 }
 
 static int
@@ -53,7 +53,7 @@ on_sandboxes(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_uint(ld, node, 1, 16, &v);
+	rc = cfg_get_uint(ld, node, 1, 16, &v);
 	if (rc == 0)
 		ld->cfg->sandboxes = (unsigned int)v;
 	return rc;
@@ -65,12 +65,12 @@ on_sandbox_user(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_string(ld, node, ld->cfg->sandbox_user,
-			sizeof(ld->cfg->sandbox_user));
+	rc = cfg_get_string(ld, node, ld->cfg->sandbox_user,
+			    sizeof(ld->cfg->sandbox_user));
 	if (rc == 0 && getpwnam(ld->cfg->sandbox_user) == NULL)
-		return machine_problem(ld, node,
-				       "user '%s' not found on this machine",
-				       ld->cfg->sandbox_user);
+		return cfg_machine_problem(
+		    ld, node, "user '%s' not found on this machine",
+		    ld->cfg->sandbox_user);
 	return rc;
 }
 
@@ -80,12 +80,12 @@ on_sandbox_path(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_string(ld, node, ld->cfg->sandbox_path,
-			sizeof(ld->cfg->sandbox_path));
+	rc = cfg_get_string(ld, node, ld->cfg->sandbox_path,
+			    sizeof(ld->cfg->sandbox_path));
 	if (rc == 0 && access(ld->cfg->sandbox_path, X_OK) != 0)
-		return machine_problem(ld, node, "cannot run '%s': %s",
-				       ld->cfg->sandbox_path,
-				       strerror(errno));
+		return cfg_machine_problem(ld, node, "cannot run '%s': %s",
+					   ld->cfg->sandbox_path,
+					   strerror(errno));
 	return rc;
 }
 
@@ -100,10 +100,11 @@ on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
 	yaml_node_pair_t *pair;
 
 	(void)arg;
-	set_mark(&ld->cfg->scripts_at, node);
+	cfg_set_mark(&ld->cfg->scripts_at, node);
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(ld, node, "expected a mapping of script keys, got %s",
-			    node_kind(node));
+		return cfg_fail(ld, node,
+				"expected a mapping of script keys, got %s",
+				cfg_node_kind(node));
 	for (pair = node->data.mapping.pairs.start;
 	     pair < node->data.mapping.pairs.top; pair++) {
 		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
@@ -113,13 +114,16 @@ on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
 		int rc = 0;
 
 		if (key->type != YAML_SCALAR_NODE)
-			return fail(ld, key, "keys must be plain words, got %s",
-				    node_kind(key));
-		saved = path_push(ld, scalar_text(key), 0);
+			return cfg_fail(ld, key,
+					"keys must be plain words, got %s",
+					cfg_node_kind(key));
+		saved = cfg_path_push(ld, cfg_scalar_text(key), 0);
 		if (value->type != YAML_MAPPING_NODE)
-			rc = fail(ld, value, "expected a mapping such as {enabled: true}, got %s",
-				  node_kind(value));
-		path_pop(ld, saved);
+			rc = cfg_fail(ld, value,
+				      "expected a mapping such as {enabled: "
+				      "true}, got %s",
+				      cfg_node_kind(value));
+		cfg_path_pop(ld, saved);
 		if (rc != 0)
 			return rc;
 	}
@@ -133,24 +137,24 @@ UINT_FIELD(hook_budget_field, hook_budget_ms, 1, 60000);
 OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
 
 int
-on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "directories", on_plugin_dirs, NULL },
-		{ "sandboxes", on_sandboxes, NULL },
-		{ "deadline_ms", on_uint, &deadline_field },
-		{ "memory_mb", on_uint, &sandbox_memory_field },
-		{ "hook_budget_ms", on_uint, &hook_budget_field },
-		{ "user", on_sandbox_user, NULL },
-		{ "sandbox_path", on_sandbox_path, NULL },
-		{ "alerts_output", on_output_file,
-		  (void *)&alerts_output_field },
-		{ "scripts", on_scripts, NULL },
+	    {"directories", on_plugin_dirs, NULL},
+	    {"sandboxes", on_sandboxes, NULL},
+	    {"deadline_ms", cfg_on_uint, &deadline_field},
+	    {"memory_mb", cfg_on_uint, &sandbox_memory_field},
+	    {"hook_budget_ms", cfg_on_uint, &hook_budget_field},
+	    {"user", on_sandbox_user, NULL},
+	    {"sandbox_path", on_sandbox_path, NULL},
+	    {"alerts_output", cfg_on_output_file, (void *)&alerts_output_field},
+	    {"scripts", on_scripts, NULL},
 	};
 
 	(void)arg;
 	ld->plugins = node;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 /*
@@ -160,7 +164,7 @@ on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
  * keeps plugins off.
  */
 int
-apply_bundled_plugins(struct loader *ld)
+cfg_apply_bundled_plugins(struct loader *ld)
 {
 	struct vg_config *cfg = ld->cfg;
 	char *dir = cfg->plugin_dirs[0];
@@ -170,12 +174,13 @@ apply_bundled_plugins(struct loader *ld)
 
 	if (ld->plugins == NULL || ld->plugin_dirs_given)
 		return 0;
-	saved = path_push(ld, "plugins.directories", 0);
+	saved = cfg_path_push(ld, "plugins.directories", 0);
 	if (vg_paths_bundled(VG_BUNDLED_PLUGINS, dir, VG_PATH_MAX) != 0) {
-		rc = fail(ld, ld->plugins,
-			  "the bundled plugins' path is longer than %d characters",
-			  VG_PATH_MAX - 1);
-		path_pop(ld, saved);
+		rc = cfg_fail(
+		    ld, ld->plugins,
+		    "the bundled plugins' path is longer than %d characters",
+		    VG_PATH_MAX - 1);
+		cfg_path_pop(ld, saved);
 		return rc;
 	}
 	cfg->plugin_dir_count = 1;
@@ -183,14 +188,14 @@ apply_bundled_plugins(struct loader *ld)
 	if (ld->report != NULL && ld->report->plugin_dirs_replaced)
 		rc = 0;
 	else if (stat(dir, &st) != 0)
-		rc = machine_problem(ld, ld->plugins,
-				     "cannot read '%s' (the default): %s", dir,
-				     strerror(errno));
+		rc = cfg_machine_problem(ld, ld->plugins,
+					 "cannot read '%s' (the default): %s",
+					 dir, strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
-		rc = machine_problem(ld, ld->plugins,
-				     "'%s' (the default) is not a directory",
-				     dir);
-	path_pop(ld, saved);
+		rc = cfg_machine_problem(
+		    ld, ld->plugins, "'%s' (the default) is not a directory",
+		    dir);
+	cfg_path_pop(ld, saved);
 	return rc;
 }
 
@@ -213,17 +218,19 @@ on_ts_directory(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	rc = cfg_get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc == 0)
-		rc = check_kernel_fs(ld, node, dst);
+		rc = cfg_check_kernel_fs(ld, node, dst);
 	if (rc != 0)
 		return rc;
 	state = vg_config_probe_folder(dst, "", problem, sizeof(problem));
 	if (state < 0)
-		return machine_problem(ld, node, "%s", problem);
+		return cfg_machine_problem(ld, node, "%s", problem);
 	if (state == 1)
-		machine_note(ld, node, "directory '%s' does not exist; vigild creates it at start",
-			     dst);
+		cfg_machine_note(
+		    ld, node,
+		    "directory '%s' does not exist; vigild creates it at start",
+		    dst);
 	return 0;
 }
 
@@ -240,16 +247,20 @@ on_ts_rrdcached(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_string(ld, node, dst, VG_PATH_MAX);
+	rc = cfg_get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
 	path = strncmp(dst, "unix:", 5) == 0 ? dst + 5 : dst;
 	if (path[0] != '/')
-		return fail(ld, node, "expected a Unix socket such as unix:/run/rrdcached.sock, got '%s'",
-			    dst);
+		return cfg_fail(ld, node,
+				"expected a Unix socket such as "
+				"unix:/run/rrdcached.sock, got '%s'",
+				dst);
 	if (strlen(path) >= 108)
-		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
-			    strlen(path));
+		return cfg_fail(
+		    ld, node,
+		    "a socket path must be shorter than 108 bytes, got %zu",
+		    strlen(path));
 	return 0;
 }
 
@@ -260,12 +271,12 @@ on_ts_step(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_uint(ld, node, 60, TS_STEP_MAX, &v);
+	rc = cfg_get_uint(ld, node, 60, TS_STEP_MAX, &v);
 	if (rc != 0)
 		return rc;
 	if (v % 60 != 0)
-		return fail(ld, node, "must be a multiple of 60 seconds, got %llu",
-			    v);
+		return cfg_fail(
+		    ld, node, "must be a multiple of 60 seconds, got %llu", v);
 	ld->cfg->ts_step = (uint32_t)v;
 	return 0;
 }
@@ -278,7 +289,7 @@ on_ts_archive_field(struct loader *ld, yaml_node_t *node, void *arg)
 	unsigned long long v = 0;
 	int rc;
 
-	rc = get_uint(ld, node, 60, TS_KEEP_MAX, &v);
+	rc = cfg_get_uint(ld, node, 60, TS_KEEP_MAX, &v);
 	if (rc != 0)
 		return rc;
 	if (arg != NULL)
@@ -300,17 +311,24 @@ on_ts_archive(struct loader *ld, yaml_node_t *node, size_t index)
 
 	memset(a, 0, sizeof(*a));
 	ld->cfg->ts_archive_count = (unsigned int)index;
-	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	rc =
+	    cfg_walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 	if (rc != 0)
 		return rc;
 	if (a->resolution == 0 || a->keep == 0)
-		return fail(ld, node, "an archive needs resolution and keep, in seconds");
+		return cfg_fail(
+		    ld, node,
+		    "an archive needs resolution and keep, in seconds");
 	if (a->keep < a->resolution)
-		return fail(ld, node, "keep (%u s) is shorter than resolution (%u s)",
-			    a->keep, a->resolution);
+		return cfg_fail(ld, node,
+				"keep (%u s) is shorter than resolution (%u s)",
+				a->keep, a->resolution);
 	if (index > 0 && a->resolution <= ld->cfg->ts_archives[index - 1].resolution)
-		return fail(ld, node, "resolutions must increase from one archive to the next, got %u after %u",
-			    a->resolution, ld->cfg->ts_archives[index - 1].resolution);
+		return cfg_fail(ld, node,
+				"resolutions must increase from one archive to "
+				"the next, got %u after %u",
+				a->resolution,
+				ld->cfg->ts_archives[index - 1].resolution);
 	ld->cfg->ts_archive_count = (unsigned int)index + 1;
 	return 0;
 }
@@ -321,33 +339,32 @@ on_ts_archives(struct loader *ld, yaml_node_t *node, void *arg)
 	(void)arg;
 	if (node->type == YAML_SEQUENCE_NODE &&
 	    node->data.sequence.items.start == node->data.sequence.items.top)
-		return fail(ld, node, "at least one archive is needed");
+		return cfg_fail(ld, node, "at least one archive is needed");
 	ld->cfg->ts_archive_count = 0;
-	return walk_sequence(ld, node, VG_TS_ARCHIVES_MAX, on_ts_archive);
+	return cfg_walk_sequence(ld, node, VG_TS_ARCHIVES_MAX, on_ts_archive);
 }
 
 static int
 on_ts_bool(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	return get_bool(ld, node, (bool *)((char *)ld->cfg + (size_t)arg));
+	return cfg_get_bool(ld, node, (bool *)((char *)ld->cfg + (size_t)arg));
 }
 
 UINT_FIELD(ts_hosts_field, ts_host_series_max, 0, 10000000);
 UINT_FIELD(ts_queue_field, ts_queue_size, 1024, 1u << 24);
 
 int
-on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "enabled", on_ts_bool, CFG_OFFSET(ts_enabled) },
-		{ "directory", on_ts_directory, NULL },
-		{ "rrdcached", on_ts_rrdcached, NULL },
-		{ "step", on_ts_step, NULL },
-		{ "archives", on_ts_archives, NULL },
-		{ "host_series_max", on_uint, &ts_hosts_field },
-		{ "local_hosts_only", on_ts_bool,
-		  CFG_OFFSET(ts_local_hosts_only) },
-		{ "queue_size", on_uint, &ts_queue_field },
+	    {"enabled", on_ts_bool, CFG_OFFSET(ts_enabled)},
+	    {"directory", on_ts_directory, NULL},
+	    {"rrdcached", on_ts_rrdcached, NULL},
+	    {"step", on_ts_step, NULL},
+	    {"archives", on_ts_archives, NULL},
+	    {"host_series_max", cfg_on_uint, &ts_hosts_field},
+	    {"local_hosts_only", on_ts_bool, CFG_OFFSET(ts_local_hosts_only)},
+	    {"queue_size", cfg_on_uint, &ts_queue_field},
 	};
 	struct vg_ts_archive defaults[VG_TS_ARCHIVES_MAX];
 	struct vg_config *cfg = ld->cfg;
@@ -357,13 +374,14 @@ on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	set_mark(&cfg->timeseries_at, node);
+	cfg_set_mark(&cfg->timeseries_at, node);
 	/* Giving the section turns timeseries on, unless enabled is false. */
 	cfg->ts_enabled = true;
 	memcpy(defaults, cfg->ts_archives, sizeof(defaults));
 	default_count = cfg->ts_archive_count;
 	cfg->ts_archive_count = 0;
-	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	rc =
+	    cfg_walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 	if (rc != 0)
 		return rc;
 	/* Without archives, the defaults whose resolution suits the step. */
@@ -379,16 +397,22 @@ on_timeseries(struct loader *ld, yaml_node_t *node, void *arg)
 		cfg->ts_archive_count = 1;
 	}
 	if (cfg->ts_enabled && cfg->ts_directory[0] == '\0')
-		return fail(ld, node, "directory is required when timeseries are enabled");
+		return cfg_fail(
+		    ld, node,
+		    "directory is required when timeseries are enabled");
 	for (i = 0; i < cfg->ts_archive_count; i++) {
 		const struct vg_ts_archive *a = &cfg->ts_archives[i];
 
 		if (a->resolution % cfg->ts_step != 0)
-			return fail(ld, node, "archives[%u]: resolution %u is not a multiple of step %u",
-				    i, a->resolution, cfg->ts_step);
+			return cfg_fail(ld, node,
+					"archives[%u]: resolution %u is not a "
+					"multiple of step %u",
+					i, a->resolution, cfg->ts_step);
 		if (a->keep % a->resolution != 0)
-			return fail(ld, node, "archives[%u]: keep %u is not a multiple of resolution %u",
-				    i, a->keep, a->resolution);
+			return cfg_fail(ld, node,
+					"archives[%u]: keep %u is not a "
+					"multiple of resolution %u",
+					i, a->keep, a->resolution);
 	}
 	return 0;
 }
@@ -411,12 +435,12 @@ add_exclusion(struct loader *ld, yaml_node_t *node,
 	const char *problem = NULL;
 
 	if (a->exclusion_count == VG_ALERT_MAX_EXCLUSIONS)
-		return fail(ld, node, "more than %d exclusions in all",
-			    VG_ALERT_MAX_EXCLUSIONS);
+		return cfg_fail(ld, node, "more than %d exclusions in all",
+				VG_ALERT_MAX_EXCLUSIONS);
 	if (vg_alert_exclusion_parse(kind, value, type,
 				     &a->exclusions[a->exclusion_count],
 				     &problem) != 0)
-		return fail(ld, node, "'%s': %s", value, problem);
+		return cfg_fail(ld, node, "'%s': %s", value, problem);
 	a->exclusion_count++;
 	return 0;
 }
@@ -426,11 +450,12 @@ on_exclude_address(struct loader *ld, yaml_node_t *node,
 		   enum vg_alert_exclusion_kind kind)
 {
 	if (node->type != YAML_SCALAR_NODE)
-		return fail(ld, node, "expected %s, got %s",
-			    kind == VG_EXCLUDE_HOST ? "an address such as 10.0.0.1" :
-						      "a network such as 10.0.0.0/8",
-			    node_kind(node));
-	return add_exclusion(ld, node, kind, scalar_text(node), NULL);
+		return cfg_fail(ld, node, "expected %s, got %s",
+				kind == VG_EXCLUDE_HOST
+				    ? "an address such as 10.0.0.1"
+				    : "a network such as 10.0.0.0/8",
+				cfg_node_kind(node));
+	return add_exclusion(ld, node, kind, cfg_scalar_text(node), NULL);
 }
 
 static int
@@ -457,26 +482,30 @@ on_exclude_host_type(struct loader *ld, yaml_node_t *node, size_t index)
 
 	(void)index;
 	if (node->type != YAML_MAPPING_NODE)
-		return fail(ld, node, "expected a mapping such as {host: 10.0.0.1, type: syn_flood}, got %s",
-			    node_kind(node));
+		return cfg_fail(ld, node,
+				"expected a mapping such as {host: 10.0.0.1, "
+				"type: syn_flood}, got %s",
+				cfg_node_kind(node));
 	for (pair = node->data.mapping.pairs.start;
 	     pair < node->data.mapping.pairs.top; pair++) {
 		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
 		yaml_node_t *value =
 			yaml_document_get_node(ld->doc, pair->value);
 		const char *name =
-			key->type == YAML_SCALAR_NODE ? scalar_text(key) : "";
+		    key->type == YAML_SCALAR_NODE ? cfg_scalar_text(key) : "";
 
 		if (value->type != YAML_SCALAR_NODE ||
 		    (strcmp(name, "host") != 0 && strcmp(name, "type") != 0))
-			return fail(ld, key, "expected the keys host and type, each a string");
+			return cfg_fail(
+			    ld, key,
+			    "expected the keys host and type, each a string");
 		if (strcmp(name, "host") == 0)
-			host = scalar_text(value);
+			host = cfg_scalar_text(value);
 		else
-			type = scalar_text(value);
+			type = cfg_scalar_text(value);
 	}
 	if (host == NULL || type == NULL)
-		return fail(ld, node, "both host and type are needed");
+		return cfg_fail(ld, node, "both host and type are needed");
 	return add_exclusion(ld, node, VG_EXCLUDE_HOST_TYPE, host, type);
 }
 
@@ -484,24 +513,24 @@ static int
 on_exclude_hosts(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
-	return walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
-			     on_exclude_host);
+	return cfg_walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
+				 on_exclude_host);
 }
 
 static int
 on_exclude_networks(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
-	return walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
-			     on_exclude_network);
+	return cfg_walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
+				 on_exclude_network);
 }
 
 static int
 on_exclude_host_types(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
-	return walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
-			     on_exclude_host_type);
+	return cfg_walk_sequence(ld, node, VG_ALERT_MAX_EXCLUSIONS,
+				 on_exclude_host_type);
 }
 
 static int
@@ -514,7 +543,8 @@ on_alerts_exclude(struct loader *ld, yaml_node_t *node, void *arg)
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 static int
@@ -526,15 +556,16 @@ on_endpoint_kind(struct loader *ld, yaml_node_t *node, void *arg)
 
 	(void)arg;
 	for (i = 0; node->type == YAML_SCALAR_NODE && i < 4; i++) {
-		if (strcmp(scalar_text(node), names[i]) == 0) {
+		if (strcmp(cfg_scalar_text(node), names[i]) == 0) {
 			current_endpoint(ld)->kind =
 				(enum vg_alert_endpoint_kind)(i + 1);
 			return 0;
 		}
 	}
-	return fail(ld, node, "expected syslog, webhook, file or email, got %s",
-		    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
-						     node_kind(node));
+	return cfg_fail(ld, node,
+			"expected syslog, webhook, file or email, got %s",
+			node->type == YAML_SCALAR_NODE ? cfg_scalar_text(node)
+						       : cfg_node_kind(node));
 }
 
 /* Offset and size of an endpoint's string key in its struct. */
@@ -559,8 +590,8 @@ on_endpoint_string(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	const struct endpoint_string *f = arg;
 
-	return get_string(ld, node, (char *)current_endpoint(ld) + f->offset,
-			  f->size);
+	return cfg_get_string(
+	    ld, node, (char *)current_endpoint(ld) + f->offset, f->size);
 }
 
 /* The file is checked as every output file of records is. */
@@ -574,21 +605,24 @@ on_endpoint_path(struct loader *ld, yaml_node_t *node, void *arg)
 	};
 
 	(void)arg;
-	return on_output_file(ld, node, &field);
+	return cfg_on_output_file(ld, node, &field);
 }
 
 static int
 on_endpoint_severity(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	int severity = node->type == YAML_SCALAR_NODE ?
-			       vg_alert_severity_parse(scalar_text(node)) :
-			       -1;
+	int severity = node->type == YAML_SCALAR_NODE
+			   ? vg_alert_severity_parse(cfg_scalar_text(node))
+			   : -1;
 
 	(void)arg;
 	if (severity < 0)
-		return fail(ld, node, "expected none, info, notice, warning, error or critical, got %s",
-			    node->type == YAML_SCALAR_NODE ? scalar_text(node) :
-							     node_kind(node));
+		return cfg_fail(ld, node,
+				"expected none, info, notice, warning, error "
+				"or critical, got %s",
+				node->type == YAML_SCALAR_NODE
+				    ? cfg_scalar_text(node)
+				    : cfg_node_kind(node));
 	current_endpoint(ld)->min_severity = (unsigned int)severity;
 	return 0;
 }
@@ -597,7 +631,7 @@ static int
 on_endpoint_type(struct loader *ld, yaml_node_t *node, size_t index)
 {
 	struct vg_alert_endpoint_config *ep = current_endpoint(ld);
-	int rc = get_string(ld, node, ep->types[index], VG_ALERT_TYPE_LEN);
+	int rc = cfg_get_string(ld, node, ep->types[index], VG_ALERT_TYPE_LEN);
 
 	if (rc == 0)
 		ep->type_count = (unsigned int)index + 1;
@@ -609,14 +643,15 @@ on_endpoint_types(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
 	current_endpoint(ld)->type_count = 0;
-	return walk_sequence(ld, node, VG_ALERT_MAX_TYPES, on_endpoint_type);
+	return cfg_walk_sequence(ld, node, VG_ALERT_MAX_TYPES,
+				 on_endpoint_type);
 }
 
 static int
 on_endpoint_recipient(struct loader *ld, yaml_node_t *node, size_t index)
 {
 	struct vg_alert_endpoint_config *ep = current_endpoint(ld);
-	int rc = get_string(ld, node, ep->to[index], VG_ALERT_ADDR_LEN);
+	int rc = cfg_get_string(ld, node, ep->to[index], VG_ALERT_ADDR_LEN);
 
 	if (rc == 0)
 		ep->to_count = (unsigned int)index + 1;
@@ -628,8 +663,8 @@ on_endpoint_recipients(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
 	current_endpoint(ld)->to_count = 0;
-	return walk_sequence(ld, node, VG_ALERT_MAX_RECIPIENTS,
-			     on_endpoint_recipient);
+	return cfg_walk_sequence(ld, node, VG_ALERT_MAX_RECIPIENTS,
+				 on_endpoint_recipient);
 }
 
 /* An unsigned key of the current endpoint; <arg> selects which. */
@@ -645,7 +680,7 @@ on_endpoint_uint(struct loader *ld, yaml_node_t *node, void *arg)
 	unsigned long long v = 0;
 	int rc;
 
-	rc = get_uint(ld, node, bounds[which].min, bounds[which].max, &v);
+	rc = cfg_get_uint(ld, node, bounds[which].min, bounds[which].max, &v);
 	if (rc != 0)
 		return rc;
 	switch (which) {
@@ -726,25 +761,35 @@ check_endpoint(struct loader *ld, yaml_node_t *node,
 	bool mail = ep->kind == VG_ENDPOINT_EMAIL;
 
 	if (ep->kind == 0)
-		return fail(ld, node, "an endpoint needs kind: syslog, webhook, file or email");
+		return cfg_fail(
+		    ld, node,
+		    "an endpoint needs kind: syslog, webhook, file or email");
 	if (!syslog && strcmp(address, "unix:/dev/log") != 0)
-		return fail(ld, node, "address applies to syslog endpoints only");
+		return cfg_fail(ld, node,
+				"address applies to syslog endpoints only");
 	if (syslog && strncmp(address, "unix:/", 6) != 0 &&
 	    ((strncmp(address, "udp:", 4) != 0 &&
 	      strncmp(address, "tcp:", 4) != 0) ||
 	     strrchr(address + 4, ':') == NULL))
-		return fail(ld, node, "address '%s': expected unix:/PATH, udp:HOST:PORT or tcp:HOST:PORT",
-			    address);
+		return cfg_fail(ld, node,
+				"address '%s': expected unix:/PATH, "
+				"udp:HOST:PORT or tcp:HOST:PORT",
+				address);
 	if (syslog && strncmp(address, "unix:/", 6) != 0 &&
 	    (problem = host_port_problem(address + 4, "", true)) != NULL)
-		return fail(ld, node, "address '%s': %s; expected udp:HOST:PORT or tcp:HOST:PORT with a port of 1..65535",
-			    address, problem);
+		return cfg_fail(ld, node,
+				"address '%s': %s; expected udp:HOST:PORT or "
+				"tcp:HOST:PORT with a port of 1..65535",
+				address, problem);
 	if (web && strncmp(ep->url, "http://", 7) != 0 &&
 	    strncmp(ep->url, "https://", 8) != 0)
-		return fail(ld, node, "a webhook needs url: http://... or https://...");
+		return cfg_fail(
+		    ld, node, "a webhook needs url: http://... or https://...");
 	if (mail && strncmp(ep->url, "smtp://", 7) != 0 &&
 	    strncmp(ep->url, "smtps://", 8) != 0)
-		return fail(ld, node, "an email endpoint needs url: smtp://HOST:PORT or smtps://...");
+		return cfg_fail(ld, node,
+				"an email endpoint needs url: smtp://HOST:PORT "
+				"or smtps://...");
 	if (web || mail) {
 		const char *host = strstr(ep->url, "://") + 3;
 		size_t authority = strcspn(host, "/?#");
@@ -755,18 +800,24 @@ check_endpoint(struct loader *ld, yaml_node_t *node,
 			host = at + 1;
 		problem = host_port_problem(host, "/?#", false);
 		if (problem != NULL)
-			return fail(ld, node, "url '%s': %s", ep->url, problem);
+			return cfg_fail(ld, node, "url '%s': %s", ep->url,
+					problem);
 	}
 	if (!web && !mail && ep->url[0] != '\0')
-		return fail(ld, node, "url applies to webhook and email endpoints only");
+		return cfg_fail(
+		    ld, node,
+		    "url applies to webhook and email endpoints only");
 	if (mail && (ep->from[0] == '\0' || ep->to_count == 0))
-		return fail(ld, node, "an email endpoint needs from and to");
+		return cfg_fail(ld, node,
+				"an email endpoint needs from and to");
 	if (!mail && (ep->from[0] != '\0' || ep->to_count > 0))
-		return fail(ld, node, "from and to apply to email endpoints only");
+		return cfg_fail(ld, node,
+				"from and to apply to email endpoints only");
 	if (ep->kind == VG_ENDPOINT_FILE && ep->path[0] == '\0')
-		return fail(ld, node, "a file endpoint needs path");
+		return cfg_fail(ld, node, "a file endpoint needs path");
 	if (ep->kind != VG_ENDPOINT_FILE && ep->path[0] != '\0')
-		return fail(ld, node, "path applies to file endpoints only");
+		return cfg_fail(ld, node,
+				"path applies to file endpoints only");
 	return 0;
 }
 
@@ -798,7 +849,8 @@ on_endpoint(struct loader *ld, yaml_node_t *node, size_t index)
 	ep->timeout_ms = 5000;
 	ep->facility = 16; /* local0 */
 	strcpy(ep->address, "unix:/dev/log");
-	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	rc =
+	    cfg_walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 	if (rc != 0)
 		return rc;
 	rc = check_endpoint(ld, node, ep);
@@ -815,7 +867,7 @@ on_alert_endpoints(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
 	ld->cfg->alerts.endpoint_count = 0;
-	return walk_sequence(ld, node, VG_ALERT_MAX_ENDPOINTS, on_endpoint);
+	return cfg_walk_sequence(ld, node, VG_ALERT_MAX_ENDPOINTS, on_endpoint);
 }
 
 UINT_FIELD(alert_dedup_field, alerts.dedup_window_s, 0, 86400 * 30);
@@ -827,21 +879,22 @@ UINT_FIELD(alert_grace_field, alerts.engaged_grace_s, 0, MAX_TIMEOUT);
 OUTPUT_FIELD(alert_database_field, alerts.database, VG_OUTPUT_DATABASE);
 
 int
-on_alerts(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_alerts(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "database", on_output_file, (void *)&alert_database_field },
-		{ "dedup_window", on_uint, &alert_dedup_field },
-		{ "retention_days", on_uint, &alert_retention_field },
-		{ "max_rows", on_uint, &alert_rows_field },
-		{ "queue_size", on_uint, &alert_queue_field },
-		{ "engaged_grace", on_uint, &alert_grace_field },
-		{ "exclude", on_alerts_exclude, NULL },
-		{ "endpoints", on_alert_endpoints, NULL },
+	    {"database", cfg_on_output_file, (void *)&alert_database_field},
+	    {"dedup_window", cfg_on_uint, &alert_dedup_field},
+	    {"retention_days", cfg_on_uint, &alert_retention_field},
+	    {"max_rows", cfg_on_uint, &alert_rows_field},
+	    {"queue_size", cfg_on_uint, &alert_queue_field},
+	    {"engaged_grace", cfg_on_uint, &alert_grace_field},
+	    {"exclude", on_alerts_exclude, NULL},
+	    {"endpoints", on_alert_endpoints, NULL},
 	};
 
 	(void)arg;
-	return walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	return cfg_walk_mapping(ld, node, specs,
+				sizeof(specs) / sizeof(specs[0]));
 }
 
 int

@@ -239,8 +239,8 @@ offset_position(const char *text, size_t text_len, size_t offset,
  * YAML: problem", without KEY at the top level. Returns -EINVAL.
  */
 int
-syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
-	     size_t text_len)
+cfg_syntax_error(struct loader *ld, const yaml_parser_t *parser,
+		 const char *text, size_t text_len)
 {
 	const yaml_mark_t *mark = parser->problem ? &parser->problem_mark :
 						    &parser->context_mark;
@@ -287,8 +287,8 @@ syntax_error(struct loader *ld, const yaml_parser_t *parser, const char *text,
  * bracket inside a string does not count.
  */
 int
-check_flow_depth(const char *name, const char *text, size_t len, char *err,
-		 size_t err_len)
+cfg_check_flow_depth(const char *name, const char *text, size_t len, char *err,
+		     size_t err_len)
 {
 	size_t line = 1, col = 1, i;
 	unsigned int depth = 0;

@@ -93,20 +93,25 @@ on_web_listen_item(struct loader *ld, yaml_node_t *node, size_t index)
 	size_t i;
 	int rc;
 
-	rc = get_string(ld, node, text, sizeof(text));
+	rc = cfg_get_string(ld, node, text, sizeof(text));
 	if (rc != 0)
 		return rc;
 	if (parse_listen_addr(text, &addr) != 0)
-		return fail(ld, node, "expected ADDRESS:PORT such as 127.0.0.1:8443 or [::1]:8443, got '%s'",
-			    text);
+		return cfg_fail(ld, node,
+				"expected ADDRESS:PORT such as 127.0.0.1:8443 "
+				"or [::1]:8443, got '%s'",
+				text);
 	for (i = 0; i < index; i++) {
 		parse_listen_addr(web->listen[i], &other);
 		if (strcmp(web->listen[i], text) == 0)
-			return fail(ld, node, "'%s' is listed twice (also listen[%zu])",
-				    text, i);
+			return cfg_fail(
+			    ld, node, "'%s' is listed twice (also listen[%zu])",
+			    text, i);
 		if (listen_overlaps(&addr, &other))
-			return fail(ld, node, "'%s' overlaps listen[%zu] '%s': both bind port %lu",
-				    text, i, web->listen[i], addr.port);
+			return cfg_fail(ld, node,
+					"'%s' overlaps listen[%zu] '%s': both "
+					"bind port %lu",
+					text, i, web->listen[i], addr.port);
 	}
 	strcpy(web->listen[index], text);
 	web->listen_count = (unsigned int)index + 1;
@@ -118,13 +123,15 @@ on_web_listen(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
 	ld->cfg->web.listen_count = 0;
-	return walk_sequence(ld, node, VG_WEB_LISTEN_MAX, on_web_listen_item);
+	return cfg_walk_sequence(ld, node, VG_WEB_LISTEN_MAX,
+				 on_web_listen_item);
 }
 
 static int
 on_web_string(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	return get_string(ld, node, (char *)ld->cfg + (size_t)arg, VG_PATH_MAX);
+	return cfg_get_string(ld, node, (char *)ld->cfg + (size_t)arg,
+			      VG_PATH_MAX);
 }
 
 /* A path of the web: section whose position is kept for later checks. */
@@ -153,7 +160,8 @@ on_web_path(struct loader *ld, yaml_node_t *node, void *arg)
 
 	at->line = (uint32_t)node->start_mark.line + 1;
 	at->column = (uint32_t)node->start_mark.column + 1;
-	return get_string(ld, node, (char *)ld->cfg + f->offset, VG_PATH_MAX);
+	return cfg_get_string(ld, node, (char *)ld->cfg + f->offset,
+			      VG_PATH_MAX);
 }
 
 /* static_dir: "" turns the UI off; the default is the bundled one. */
@@ -162,8 +170,9 @@ on_web_static(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	struct vg_web_config *web = &ld->cfg->web;
 
-	if (node->type == YAML_SCALAR_NODE && scalar_text(node)[0] == '\0') {
-		set_mark(&web->static_dir_at, node);
+	if (node->type == YAML_SCALAR_NODE &&
+	    cfg_scalar_text(node)[0] == '\0') {
+		cfg_set_mark(&web->static_dir_at, node);
 		web->static_dir[0] = '\0';
 		return 0;
 	}
@@ -178,12 +187,14 @@ on_web_socket(struct loader *ld, yaml_node_t *node, void *arg)
 	if (rc != 0)
 		return rc;
 	if (strlen(ld->cfg->web.vigild_socket) >= 108)
-		return fail(ld, node, "a socket path must be shorter than 108 bytes, got %zu",
-			    strlen(ld->cfg->web.vigild_socket));
-	rc = check_kernel_fs(ld, node, ld->cfg->web.vigild_socket);
+		return cfg_fail(
+		    ld, node,
+		    "a socket path must be shorter than 108 bytes, got %zu",
+		    strlen(ld->cfg->web.vigild_socket));
+	rc = cfg_check_kernel_fs(ld, node, ld->cfg->web.vigild_socket);
 	if (rc != 0)
 		return rc;
-	return check_output_folder(ld, node, ld->cfg->web.vigild_socket);
+	return cfg_check_output_folder(ld, node, ld->cfg->web.vigild_socket);
 }
 
 static int
@@ -193,17 +204,18 @@ on_web_password(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
-	rc = get_string(ld, node, web->admin_password,
-			sizeof(web->admin_password));
+	rc = cfg_get_string(ld, node, web->admin_password,
+			    sizeof(web->admin_password));
 	if (rc == 0 && strlen(web->admin_password) < 8)
-		return fail(ld, node, "a password needs at least 8 characters");
+		return cfg_fail(ld, node,
+				"a password needs at least 8 characters");
 	return rc;
 }
 
 static int
 on_web_bool(struct loader *ld, yaml_node_t *node, void *arg)
 {
-	return get_bool(ld, node, (bool *)((char *)ld->cfg + (size_t)arg));
+	return cfg_get_bool(ld, node, (bool *)((char *)ld->cfg + (size_t)arg));
 }
 
 UINT_FIELD(web_request_bytes_field, web.max_request_bytes, 1024, 16u << 20);
@@ -214,37 +226,36 @@ UINT_FIELD(web_cache_field, web.query_cache_ms, 0, 60000);
 UINT_FIELD(web_scan_field, web.query_scan_mb_per_second, 1, 1000000);
 
 int
-on_web(struct loader *ld, yaml_node_t *node, void *arg)
+cfg_on_web(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	static const struct key_spec specs[] = {
-		{ "listen", on_web_listen, NULL },
-		{ "tls_certificate", on_web_path,
-		  (void *)&web_certificate_field },
-		{ "tls_key", on_web_path, (void *)&web_key_field },
-		{ "static_dir", on_web_static, (void *)&web_static_field },
-		{ "data_dir", on_web_path, (void *)&web_data_field },
-		{ "vigild_socket", on_web_socket,
-		  CFG_OFFSET(web.vigild_socket) },
-		{ "admin_password", on_web_password, NULL },
-		{ "max_request_bytes", on_uint, &web_request_bytes_field },
-		{ "request_timeout_ms", on_uint, &web_request_timeout_field },
-		{ "session_timeout", on_uint, &web_session_field },
-		{ "login_attempts", on_uint, &web_attempts_field },
-		{ "query_cache_ms", on_uint, &web_cache_field },
-		{ "query_scan_mb_per_second", on_uint, &web_scan_field },
-		{ "login_required", on_web_bool,
-		  CFG_OFFSET(web.login_required) },
-		{ "metrics_public", on_web_bool,
-		  CFG_OFFSET(web.metrics_public) },
+	    {"listen", on_web_listen, NULL},
+	    {"tls_certificate", on_web_path, (void *)&web_certificate_field},
+	    {"tls_key", on_web_path, (void *)&web_key_field},
+	    {"static_dir", on_web_static, (void *)&web_static_field},
+	    {"data_dir", on_web_path, (void *)&web_data_field},
+	    {"vigild_socket", on_web_socket, CFG_OFFSET(web.vigild_socket)},
+	    {"admin_password", on_web_password, NULL},
+	    {"max_request_bytes", cfg_on_uint, &web_request_bytes_field},
+	    {"request_timeout_ms", cfg_on_uint, &web_request_timeout_field},
+	    {"session_timeout", cfg_on_uint, &web_session_field},
+	    {"login_attempts", cfg_on_uint, &web_attempts_field},
+	    {"query_cache_ms", cfg_on_uint, &web_cache_field},
+	    {"query_scan_mb_per_second", cfg_on_uint, &web_scan_field},
+	    {"login_required", on_web_bool, CFG_OFFSET(web.login_required)},
+	    {"metrics_public", on_web_bool, CFG_OFFSET(web.metrics_public)},
 	};
 	const struct vg_web_config *web = &ld->cfg->web;
 	int rc;
 
 	(void)arg;
-	rc = walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
+	rc =
+	    cfg_walk_mapping(ld, node, specs, sizeof(specs) / sizeof(specs[0]));
 	if (rc == 0 && (web->tls_certificate[0] == '\0') !=
 			       (web->tls_key[0] == '\0'))
-		return fail(ld, node, "tls_certificate and tls_key go together: give both or neither");
+		return cfg_fail(ld, node,
+				"tls_certificate and tls_key go together: give "
+				"both or neither");
 	return rc;
 }
 
