@@ -29,8 +29,11 @@
  * descriptor numbers it was given), status, alert, release, point,
  * loaded (one per plugin that loaded), error, batch, synced, timeout,
  * shm, rate, exit, drive_error.
+ *
+ * This file parses the options, spawns the sandbox, runs the commands and
+ * moves batches through the rings; sandbox_drive_fields.c turns KEY=VALUE
+ * words into message fields, and sandbox_drive_output.c prints the lines.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -47,153 +50,10 @@
 
 #include "common/sandbox_shm.h"
 #include "sandbox/json.h"
+#include "sandbox/sandbox_drive.h"
 #include "vigil_events.pb-c.h"
 
-#define MAX_ENGINES 8
 #define LINE_MAX_BYTES (1u << 20)
-
-enum ftype { T_U32, T_U64, T_BOOL, T_STR, T_IP, T_LIST, T_DOUBLE, T_HOOK,
-	     T_L4 };
-
-struct key {
-	const char *name;
-	enum ftype type;
-	size_t off;
-	size_t off2;
-};
-
-#define K(type_, name_, t_, m_) { name_, t_, offsetof(type_, m_), 0 }
-#define KL(type_, name_, n_, m_) \
-	{ name_, T_LIST, offsetof(type_, n_), offsetof(type_, m_) }
-
-#define FE Vigil__V1__FlowEvent
-static const struct key flow_keys[] = {
-	K(FE, "hook", T_HOOK, hook),
-	K(FE, "id", T_U64, flow_id),
-	K(FE, "l4", T_L4, l4_proto),
-	K(FE, "client_ip", T_IP, client_ip),
-	K(FE, "client_port", T_U32, client_port),
-	K(FE, "server_ip", T_IP, server_ip),
-	K(FE, "server_port", T_U32, server_port),
-	K(FE, "vlan", T_U32, vlan),
-	K(FE, "l7", T_STR, l7),
-	K(FE, "master_proto", T_U32, master_proto),
-	K(FE, "app_proto", T_U32, app_proto),
-	K(FE, "category", T_STR, category),
-	K(FE, "confidence", T_STR, confidence),
-	K(FE, "c2s_packets", T_U64, c2s_packets),
-	K(FE, "c2s_bytes", T_U64, c2s_bytes),
-	K(FE, "s2c_packets", T_U64, s2c_packets),
-	K(FE, "s2c_bytes", T_U64, s2c_bytes),
-	K(FE, "first_seen_us", T_U64, first_seen_us),
-	K(FE, "last_seen_us", T_U64, last_seen_us),
-	K(FE, "server_name", T_STR, server_name),
-	K(FE, "ja3_client", T_STR, ja3_client),
-	KL(FE, "risks", n_risks, risks),
-	K(FE, "c2s_tcp_flags", T_U32, c2s_tcp_flags),
-	K(FE, "s2c_tcp_flags", T_U32, s2c_tcp_flags),
-	K(FE, "retransmissions", T_U32, retransmissions),
-	K(FE, "out_of_order", T_U32, out_of_order),
-	K(FE, "zero_windows", T_U32, zero_windows),
-	K(FE, "rtt_us", T_U32, rtt_us),
-	K(FE, "swapped", T_BOOL, swapped),
-	K(FE, "partial", T_BOOL, partial),
-	K(FE, "score", T_U32, score),
-	KL(FE, "statuses", n_statuses, statuses),
-	K(FE, "client_local", T_BOOL, client_local),
-	K(FE, "server_local", T_BOOL, server_local),
-	{ NULL, 0, 0, 0 },
-};
-#undef FE
-
-#define HS Vigil__V1__HostSnapshot
-static const struct key host_keys[] = {
-	K(HS, "ip", T_IP, ip),
-	K(HS, "vlan", T_U32, vlan),
-	K(HS, "local", T_BOOL, local),
-	K(HS, "bytes_sent", T_U64, bytes_sent),
-	K(HS, "bytes_rcvd", T_U64, bytes_rcvd),
-	K(HS, "packets_sent", T_U64, packets_sent),
-	K(HS, "packets_rcvd", T_U64, packets_rcvd),
-	K(HS, "flows_as_client", T_U32, flows_as_client),
-	K(HS, "flows_as_server", T_U32, flows_as_server),
-	K(HS, "total_flows_as_client", T_U64, total_flows_as_client),
-	K(HS, "total_flows_as_server", T_U64, total_flows_as_server),
-	K(HS, "score", T_U32, score),
-	K(HS, "first_seen_us", T_U64, first_seen_us),
-	K(HS, "last_seen_us", T_U64, last_seen_us),
-	K(HS, "dns_bytes", T_U64, dns_bytes),
-	K(HS, "p2p_bytes", T_U64, p2p_bytes),
-	K(HS, "syn_sent", T_U32, syn_sent),
-	K(HS, "syn_rcvd", T_U32, syn_rcvd),
-	{ NULL, 0, 0, 0 },
-};
-#undef HS
-
-#define IS Vigil__V1__InterfaceSnapshot
-static const struct key interface_keys[] = {
-	K(IS, "name", T_STR, name),
-	K(IS, "packets", T_U64, packets),
-	K(IS, "bytes", T_U64, bytes),
-	K(IS, "imissed", T_U64, imissed),
-	K(IS, "ring_full", T_U64, ring_full),
-	K(IS, "active_flows", T_U32, active_flows),
-	K(IS, "active_hosts", T_U32, active_hosts),
-	K(IS, "flows_table_full", T_U64, flows_table_full),
-	K(IS, "flows_capacity", T_U32, flows_capacity),
-	K(IS, "hosts_capacity", T_U32, hosts_capacity),
-	K(IS, "hosts_table_full", T_U64, hosts_table_full),
-	{ NULL, 0, 0, 0 },
-};
-#undef IS
-
-#define NS Vigil__V1__NetworkSnapshot
-static const struct key network_keys[] = {
-	K(NS, "cidr", T_STR, cidr),
-	K(NS, "bytes_in", T_U64, bytes_in),
-	K(NS, "bytes_out", T_U64, bytes_out),
-	K(NS, "bytes_inside", T_U64, bytes_inside),
-	K(NS, "flows_in", T_U64, flows_in),
-	K(NS, "flows_out", T_U64, flows_out),
-	{ NULL, 0, 0, 0 },
-};
-#undef NS
-
-#define SS Vigil__V1__SystemSnapshot
-static const struct key system_keys[] = {
-	K(SS, "uptime_s", T_U64, uptime_s),
-	K(SS, "rss_bytes", T_U64, rss_bytes),
-	K(SS, "events_lost", T_U64, events_lost),
-	K(SS, "disk_free_ratio", T_DOUBLE, disk_free_ratio),
-	K(SS, "disk_total_bytes", T_U64, disk_total_bytes),
-	{ NULL, 0, 0, 0 },
-};
-#undef SS
-
-struct pending {
-	Vigil__V1__EventBatch batch;
-	uint64_t seq;
-};
-
-struct drive {
-	struct vg_sandbox_shm shm;
-	int wake_fd;
-	int notify_fd;
-	pid_t child;
-	bool exited;
-	int exit_code;
-	int exit_signal;
-	unsigned int engines;
-	struct pending pending[MAX_ENGINES + 1]; /* engines, then control */
-	uint64_t sent;           /* batches put on input rings */
-	uint64_t result_seq;     /* last ResultBatch seq seen */
-	bool quiet;              /* count results instead of printing them */
-	uint64_t counts[6];      /* statuses, triggers, releases, points,
-				  * errors, batches */
-	struct vg_sbx_buf out;
-	uint8_t *buf;
-	size_t cap;
-};
 
 static uint64_t
 now_ns(void)
@@ -202,161 +62,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void
-emit(struct drive *d)
-{
-	if (d->out.failed) {
-		printf("{\"type\":\"drive_error\",\"message\":\"output line "
-		       "too long\"}\n");
-	} else if (d->out.len) {
-		fwrite(d->out.data, 1, d->out.len, stdout);
-		fputc('\n', stdout);
-	}
-	fflush(stdout);
-	vg_sbx_buf_reset(&d->out);
-}
-
-static void
-jstr(struct vg_sbx_buf *b, const char *key, const char *value)
-{
-	vg_sbx_buf_printf(b, ",\"%s\":", key);
-	vg_sbx_json_string(b, value ? value : "", value ? strlen(value) : 0);
-}
-
-static void
-drive_error(struct drive *d, const char *fmt, const char *arg)
-{
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), fmt, arg);
-	vg_sbx_buf_puts(&d->out, "{\"type\":\"drive_error\"");
-	jstr(&d->out, "message", msg);
-	vg_sbx_buf_puts(&d->out, "}");
-	emit(d);
-}
-
-static const char *const entity_names[] = {
-	"unspecified", "flow", "host", "interface", "network", "system",
-};
-static const char *const severity_names[] = {
-	"unspecified", "info", "notice", "warning", "error", "critical",
-};
-
-static void
-print_result(struct drive *d, const Vigil__V1__ResultBatch *rb)
-{
-	struct vg_sbx_buf *b = &d->out;
-	size_t i;
-	size_t j;
-
-	d->counts[0] += rb->n_statuses;
-	d->counts[1] += rb->n_triggers;
-	d->counts[2] += rb->n_releases;
-	d->counts[3] += rb->n_points;
-	d->counts[4] += rb->n_errors;
-	d->counts[5]++;
-	if (d->quiet) {
-		d->result_seq = rb->seq;
-		return;
-	}
-	for (i = 0; i < rb->n_statuses; i++) {
-		const Vigil__V1__FlowStatus *s = rb->statuses[i];
-
-		vg_sbx_buf_printf(b, "{\"type\":\"status\",\"flow_id\":%" PRIu64
-				  ",\"score\":%u,\"client_score\":%u,"
-				  "\"server_score\":%u", s->flow_id, s->score,
-				  s->client_score, s->server_score);
-		jstr(b, "status", s->status);
-		jstr(b, "plugin", s->plugin);
-		jstr(b, "script", s->script);
-		vg_sbx_buf_puts(b, "}");
-		emit(d);
-	}
-	for (i = 0; i < rb->n_triggers; i++) {
-		const Vigil__V1__AlertTrigger *t = rb->triggers[i];
-
-		vg_sbx_buf_printf(b, "{\"type\":\"alert\",\"score\":%u,"
-				  "\"time_us\":%" PRIu64 ",\"flow_id\":%" PRIu64,
-				  t->score, t->time_us, t->flow_id);
-		jstr(b, "entity", t->entity < 6 ? entity_names[t->entity] : "?");
-		jstr(b, "value", t->entity_value);
-		jstr(b, "alert_type", t->alert_type);
-		jstr(b, "severity",
-		     t->severity < 6 ? severity_names[t->severity] : "?");
-		jstr(b, "details_json", t->details_json);
-		jstr(b, "plugin", t->plugin);
-		jstr(b, "script", t->script);
-		vg_sbx_buf_puts(b, "}");
-		emit(d);
-	}
-	for (i = 0; i < rb->n_releases; i++) {
-		const Vigil__V1__AlertRelease *r = rb->releases[i];
-
-		vg_sbx_buf_printf(b, "{\"type\":\"release\",\"time_us\":%" PRIu64,
-				  r->time_us);
-		jstr(b, "entity", r->entity < 6 ? entity_names[r->entity] : "?");
-		jstr(b, "value", r->entity_value);
-		jstr(b, "alert_type", r->alert_type);
-		jstr(b, "plugin", r->plugin);
-		jstr(b, "script", r->script);
-		vg_sbx_buf_puts(b, "}");
-		emit(d);
-	}
-	for (i = 0; i < rb->n_points; i++) {
-		const Vigil__V1__TimeseriesPoint *p = rb->points[i];
-
-		vg_sbx_buf_printf(b, "{\"type\":\"point\",\"time_us\":%" PRIu64,
-				  p->time_us);
-		jstr(b, "schema", p->schema);
-		jstr(b, "plugin", p->plugin);
-		vg_sbx_buf_puts(b, ",\"tags\":{");
-		for (j = 0; j < p->n_tags; j++) {
-			if (j)
-				vg_sbx_buf_puts(b, ",");
-			vg_sbx_json_string(b, p->tags[j]->key,
-					   strlen(p->tags[j]->key));
-			vg_sbx_buf_puts(b, ":");
-			vg_sbx_json_string(b, p->tags[j]->value,
-					   strlen(p->tags[j]->value));
-		}
-		vg_sbx_buf_puts(b, "},\"metrics\":{");
-		for (j = 0; j < p->n_metrics; j++) {
-			if (j)
-				vg_sbx_buf_puts(b, ",");
-			vg_sbx_json_string(b, p->metrics[j]->key,
-					   strlen(p->metrics[j]->key));
-			vg_sbx_buf_puts(b, ":");
-			vg_sbx_json_number(b, p->metrics[j]->value);
-		}
-		vg_sbx_buf_puts(b, "}}");
-		emit(d);
-	}
-	for (i = 0; i < rb->n_loaded_plugins; i++) {
-		vg_sbx_buf_puts(b, "{\"type\":\"loaded\"");
-		jstr(b, "plugin", rb->loaded_plugins[i]);
-		vg_sbx_buf_puts(b, "}");
-		emit(d);
-	}
-	for (i = 0; i < rb->n_errors; i++) {
-		const Vigil__V1__PluginError *e = rb->errors[i];
-
-		vg_sbx_buf_puts(b, "{\"type\":\"error\"");
-		jstr(b, "plugin", e->plugin);
-		jstr(b, "script", e->script);
-		jstr(b, "hook", e->hook);
-		jstr(b, "message", e->message);
-		vg_sbx_buf_puts(b, "}");
-		emit(d);
-	}
-	vg_sbx_buf_printf(b, "{\"type\":\"batch\",\"seq\":%" PRIu64
-			  ",\"gap\":%" PRIu64 ",\"events_seen\":%" PRIu64
-			  ",\"hooks_skipped\":%" PRIu64 ",\"version\":%u}",
-			  rb->seq, rb->seq - d->result_seq - 1,
-			  rb->events_seen, rb->hooks_skipped, rb->version);
-	emit(d);
-	d->result_seq = rb->seq;
 }
 
 /* Reads and prints every result batch waiting. Returns the count. */
@@ -384,19 +89,11 @@ drain_results(struct drive *d)
 			drive_error(d, "%s", "result batch does not decode");
 			continue;
 		}
-		print_result(d, rb);
+		drive_print_result(d, rb);
 		vigil__v1__result_batch__free_unpacked(rb, NULL);
 		n++;
 	}
 	return n;
-}
-
-static void
-print_exit(struct drive *d)
-{
-	vg_sbx_buf_printf(&d->out, "{\"type\":\"exit\",\"code\":%d,"
-			  "\"signal\":%d}", d->exit_code, d->exit_signal);
-	emit(d);
 }
 
 /* Notes the child's exit if it happened; returns true once exited. */
@@ -415,7 +112,7 @@ check_child(struct drive *d, int options)
 	d->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	d->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 	drain_results(d);
-	print_exit(d);
+	drive_print_exit(d);
 	return true;
 }
 
@@ -433,37 +130,6 @@ pump(struct drive *d, int ms)
 		poll(&pfd, 1, ms);
 	vg_shm_ring_awake(ring);
 	drain_results(d);
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decodes %XX in place; returns the decoded length. */
-static size_t
-percent_decode(char *s)
-{
-	char *w = s;
-	char *r = s;
-
-	while (*r) {
-		if (r[0] == '%' && hexval(r[1]) >= 0 && hexval(r[2]) >= 0) {
-			*w++ = (char)(hexval(r[1]) * 16 + hexval(r[2]));
-			r += 3;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
 }
 
 static const char *
@@ -485,143 +151,6 @@ arg_int(char **argv, int argc, const char *key, long long def)
 	const char *v = arg_value(argv, argc, key);
 
 	return v ? strtoll(v, NULL, 0) : def;
-}
-
-static int
-parse_hook(const char *v)
-{
-	static const char *const names[] = { "", "protocolDetected",
-					     "statusChanged", "periodicUpdate",
-					     "flowEnd" };
-	int i;
-
-	for (i = 1; i < 5; i++) {
-		if (strcmp(v, names[i]) == 0)
-			return i;
-	}
-	return atoi(v);
-}
-
-static int
-set_field(void *msg, const struct key *keys, const char *name, char *value)
-{
-	const struct key *k;
-	char *base = msg;
-
-	for (k = keys; k->name != NULL; k++) {
-		if (strcmp(k->name, name) == 0)
-			break;
-	}
-	if (k->name == NULL)
-		return -1;
-	switch (k->type) {
-	case T_U32:
-		*(uint32_t *)(base + k->off) = (uint32_t)strtoul(value, NULL, 0);
-		break;
-	case T_U64:
-		*(uint64_t *)(base + k->off) = strtoull(value, NULL, 0);
-		break;
-	case T_BOOL:
-		*(protobuf_c_boolean *)(base + k->off) =
-			strcmp(value, "1") == 0 || strcmp(value, "true") == 0;
-		break;
-	case T_DOUBLE:
-		*(double *)(base + k->off) = strtod(value, NULL);
-		break;
-	case T_HOOK:
-		*(uint32_t *)(base + k->off) = (uint32_t)parse_hook(value);
-		break;
-	case T_L4:
-		*(uint32_t *)(base + k->off) =
-			strcmp(value, "TCP") == 0 ? 6 :
-			strcmp(value, "UDP") == 0 ? 17 :
-			strcmp(value, "ICMP") == 0 ? 1 :
-						     (uint32_t)strtoul(value, NULL,
-								       0);
-		break;
-	case T_STR: {
-		size_t len = percent_decode(value);
-		char *copy = malloc(len + 1);
-
-		if (copy == NULL)
-			return -1;
-		memcpy(copy, value, len + 1);
-		*(char **)(base + k->off) = copy;
-		break;
-	}
-	case T_IP: {
-		ProtobufCBinaryData *ip = (ProtobufCBinaryData *)(base + k->off);
-		uint8_t addr[16];
-
-		if (inet_pton(AF_INET, value, addr) == 1)
-			ip->len = 4;
-		else if (inet_pton(AF_INET6, value, addr) == 1)
-			ip->len = 16;
-		else
-			return -1;
-		ip->data = malloc(ip->len);
-		if (ip->data == NULL)
-			return -1;
-		memcpy(ip->data, addr, ip->len);
-		break;
-	}
-	case T_LIST: {
-		size_t *n = (size_t *)(base + k->off);
-		char ***items = (char ***)(base + k->off2);
-		char *save = NULL;
-		char *tok;
-
-		for (tok = strtok_r(value, ",", &save); tok != NULL;
-		     tok = strtok_r(NULL, ",", &save)) {
-			char **grown = realloc(*items, (*n + 1) * sizeof(char *));
-
-			if (grown == NULL)
-				return -1;
-			*items = grown;
-			percent_decode(tok);
-			(*items)[(*n)++] = strdup(tok);
-		}
-		break;
-	}
-	}
-	return 0;
-}
-
-/* Command arguments that are not message fields. */
-static bool
-reserved(const char *key)
-{
-	return strcmp(key, "engine") == 0 || strcmp(key, "control") == 0 ||
-	       strcmp(key, "n") == 0 || strcmp(key, "batch") == 0;
-}
-
-static int
-fill(void *msg, const struct key *keys, char **argv, int argc,
-     struct drive *d)
-{
-	int i;
-
-	for (i = 0; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-
-		if (eq == NULL)
-			continue;
-		*eq = '\0';
-		if (!reserved(argv[i])) {
-			char *value = strdup(eq + 1);
-			int rc = value ? set_field(msg, keys, argv[i], value) : -1;
-
-			free(value);
-			if (rc != 0) {
-				drive_error(d, "unknown or invalid field '%s'",
-					    argv[i]);
-				*eq = '=';
-				return -1;
-			}
-		}
-		*eq = '=';
-	}
-	return 0;
 }
 
 static int
@@ -653,7 +182,7 @@ cmd_flow(struct drive *d, char **argv, int argc)
 	if (fe == NULL)
 		return;
 	vigil__v1__flow_event__init(fe);
-	if (fill(fe, flow_keys, argv, argc, d) != 0 ||
+	if (drive_fill(fe, drive_flow_keys, argv, argc, d) != 0 ||
 	    push_msg((void ***)&p->batch.flows, &p->batch.n_flows, fe) != 0)
 		vigil__v1__flow_event__free_unpacked(fe, NULL);
 }
@@ -663,7 +192,7 @@ cmd_snapshot(struct drive *d, const char *kind, char **argv, int argc)
 {
 	struct pending *p = &d->pending[d->engines];
 	ProtobufCMessage *msg = NULL;
-	const struct key *keys;
+	const struct drive_key *keys;
 	void ***arr = NULL;
 	size_t *n = NULL;
 
@@ -671,27 +200,27 @@ cmd_snapshot(struct drive *d, const char *kind, char **argv, int argc)
 		Vigil__V1__HostSnapshot *h = calloc(1, sizeof(*h));
 
 		vigil__v1__host_snapshot__init(h);
-		msg = &h->base, keys = host_keys;
+		msg = &h->base, keys = drive_host_keys;
 		arr = (void ***)&p->batch.hosts, n = &p->batch.n_hosts;
 	} else if (strcmp(kind, "interface") == 0) {
 		Vigil__V1__InterfaceSnapshot *i = calloc(1, sizeof(*i));
 
 		vigil__v1__interface_snapshot__init(i);
-		msg = &i->base, keys = interface_keys;
+		msg = &i->base, keys = drive_interface_keys;
 		arr = (void ***)&p->batch.interfaces, n = &p->batch.n_interfaces;
 	} else if (strcmp(kind, "network") == 0) {
 		Vigil__V1__NetworkSnapshot *nw = calloc(1, sizeof(*nw));
 
 		vigil__v1__network_snapshot__init(nw);
-		msg = &nw->base, keys = network_keys;
+		msg = &nw->base, keys = drive_network_keys;
 		arr = (void ***)&p->batch.networks, n = &p->batch.n_networks;
 	} else {
 		Vigil__V1__SystemSnapshot *s = calloc(1, sizeof(*s));
 
 		vigil__v1__system_snapshot__init(s);
-		msg = &s->base, keys = system_keys;
+		msg = &s->base, keys = drive_system_keys;
 	}
-	if (fill(msg, keys, argv, argc, d) != 0) {
+	if (drive_fill(msg, keys, argv, argc, d) != 0) {
 		protobuf_c_message_free_unpacked(msg, NULL);
 		return;
 	}
@@ -805,8 +334,8 @@ cmd_raw(struct drive *d, char **argv, int argc)
 	if (msg == NULL)
 		return;
 	for (i = 0; i < len; i++)
-		msg[i] = (uint8_t)(hexval(hex[2 * i]) * 16 +
-				   hexval(hex[2 * i + 1]));
+		msg[i] = (uint8_t)(drive_hexval(hex[2 * i]) * 16 +
+				   drive_hexval(hex[2 * i + 1]));
 	if (put_wait(d, ring_arg(d, argv, argc), msg, len) != 0)
 		drive_error(d, "%s", "put on input ring failed");
 	free(msg);
@@ -841,7 +370,7 @@ cmd_sync(struct drive *d, char **argv, int argc)
 			  ",\"sent\":%" PRIu64 "}", ok ? "synced" : "timeout",
 			  (uint64_t)atomic_load(&d->shm.status->batches),
 			  d->sent);
-	emit(d);
+	drive_emit(d);
 }
 
 static void
@@ -864,7 +393,7 @@ cmd_status(struct drive *d)
 			  (uint64_t)atomic_load(
 				  &vg_sandbox_shm_result_ring(&d->shm)
 					   ->shared->dropped));
-	emit(d);
+	drive_emit(d);
 }
 
 /*
@@ -897,7 +426,7 @@ cmd_flood(struct drive *d, char **argv, int argc)
 	if (tmpl == NULL || events == NULL || ptrs == NULL)
 		goto out;
 	vigil__v1__flow_event__init(tmpl);
-	if (fill(tmpl, flow_keys, argv, argc, d) != 0)
+	if (drive_fill(tmpl, drive_flow_keys, argv, argc, d) != 0)
 		goto out;
 	memcpy(before, d->counts, sizeof(before));
 	d->quiet = true;
@@ -943,7 +472,7 @@ cmd_flood(struct drive *d, char **argv, int argc)
 			  ok ? "true" : "false", i, seconds, i / seconds,
 			  d->counts[0] - before[0], d->counts[1] - before[1],
 			  d->counts[4] - before[4]);
-	emit(d);
+	drive_emit(d);
 out:
 	/* The template owns the strings the copies pointed at. */
 	if (tmpl != NULL)
@@ -962,7 +491,7 @@ wait_exit(struct drive *d, int timeout_ms)
 		if (now_ns() > deadline) {
 			vg_sbx_buf_puts(&d->out, "{\"type\":\"timeout\","
 				       "\"waiting_for\":\"exit\"}");
-			emit(d);
+			drive_emit(d);
 			return;
 		}
 		pump(d, 5);
@@ -1163,7 +692,7 @@ main(int argc, char **argv)
 		if (!d.exited) {
 			vg_sbx_buf_puts(&d.out, "{\"type\":\"timeout\","
 				       "\"waiting_for\":\"ready\"}");
-			emit(&d);
+			drive_emit(&d);
 			kill(d.child, SIGKILL);
 			check_child(&d, 0);
 		}
@@ -1172,7 +701,7 @@ main(int argc, char **argv)
 	vg_sbx_buf_printf(&d.out, "{\"type\":\"ready\",\"pid\":%d,"
 			  "\"shm_fd\":%d,\"wake_fd\":%d,\"notify_fd\":%d}",
 			  (int)d.child, d.shm.fd, d.wake_fd, d.notify_fd);
-	emit(&d);
+	drive_emit(&d);
 	while (fgets(line, LINE_MAX_BYTES, stdin) != NULL) {
 		if (!run_command(&d, line))
 			break;

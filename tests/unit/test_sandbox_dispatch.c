@@ -111,15 +111,12 @@ load(struct env *e)
 	assert_int_equal(vg_sbx_load(&e->sbx, dir), 0);
 }
 
-/* Runs <batch> and decodes every result batch it produced. */
+/* Flushes the results and decodes every batch waiting on the ring. */
 static void
-run(struct env *e, Vigil__V1__EventBatch *batch)
+collect(struct env *e)
 {
 	ssize_t n;
 
-	free_batches(e);
-	batch->version = 1;
-	vg_sbx_dispatch_batch(&e->sbx, batch);
 	vg_sbx_results_flush(e->sbx.results);
 	while ((n = vg_shm_ring_get(&e->ring, e->buf, RING_BYTES)) > 0) {
 		assert_true(e->n_batches < 64);
@@ -128,6 +125,16 @@ run(struct env *e, Vigil__V1__EventBatch *batch)
 		assert_non_null(e->batches[e->n_batches]);
 		e->n_batches++;
 	}
+}
+
+/* Runs <batch> and decodes every result batch it produced. */
+static void
+run(struct env *e, Vigil__V1__EventBatch *batch)
+{
+	free_batches(e);
+	batch->version = 1;
+	vg_sbx_dispatch_batch(&e->sbx, batch);
+	collect(e);
 }
 
 static size_t
@@ -200,7 +207,41 @@ flow_init(Vigil__V1__FlowEvent *fe, uint64_t id, uint32_t l4, char *l7)
 	fe->server_port = 443;
 }
 
+/* Puts <n> TCP flows of L7 "TLS", ids 1 to <n>, in <batch>. */
+static void
+tls_flows(Vigil__V1__EventBatch *batch, Vigil__V1__FlowEvent *fe,
+	  Vigil__V1__FlowEvent **flows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		flow_init(&fe[i], i + 1, 6, "TLS");
+		flows[i] = &fe[i];
+	}
+	batch->n_flows = n;
+	batch->flows = flows;
+}
+
 static const char manifest[] = "return { title = \"T\" }\n";
+
+/*
+ * Writes plugin g/b, whose flow script sets status b_called and then
+ * spins for 20 ms of CPU time.
+ */
+static void
+put_slow_flow_plugin(struct env *e)
+{
+	put_file(e, "plugins/g/b/manifest.lua", manifest);
+	put_file(e, "plugins/g/b/status_definitions/s.lua",
+		 "return { key = \"b_called\", title = \"S\", score = 5 }\n");
+	put_file(e, "plugins/g/b/user_scripts/flow/b.lua",
+		 "return { key = \"b\", hooks = { protocolDetected = "
+		 "function(flow)\n"
+		 "  flow:setStatus('b_called')\n"
+		 "  local t = os.clock()\n"
+		 "  while os.clock() - t < 0.02 do end\n"
+		 "end } }\n");
+}
 
 static void
 test_flow_fields_reach_hooks(void **state)
@@ -503,7 +544,7 @@ test_failing_script_disabled_and_closed(void **state)
 	struct env *e = *state;
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	Vigil__V1__FlowEvent fe;
-	Vigil__V1__FlowEvent *flows[1] = { &fe };
+	Vigil__V1__FlowEvent *flows[1];
 	struct vg_sbx_script *bad;
 	int i;
 
@@ -513,9 +554,7 @@ test_failing_script_disabled_and_closed(void **state)
 		 "function() error('always') end } }\n");
 	load(e);
 	bad = vg_sbx_find_script(&e->sbx, "bad");
-	flow_init(&fe, 1, 6, "TLS");
-	batch.n_flows = 1;
-	batch.flows = flows;
+	tls_flows(&batch, &fe, flows, 1);
 	for (i = 1; i < VG_SBX_FAILURES_TO_DISABLE; i++) {
 		run(e, &batch);
 		assert_int_equal(count_items(e, N_ERRORS), 1);
@@ -540,7 +579,6 @@ test_errors_per_batch_summarised(void **state)
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	Vigil__V1__FlowEvent fe[8];
 	Vigil__V1__FlowEvent *flows[8];
-	int i;
 
 	put_file(e, "plugins/g/flaky/manifest.lua", manifest);
 	put_file(e, "plugins/g/flaky/user_scripts/flow/f.lua",
@@ -549,12 +587,7 @@ test_errors_per_batch_summarised(void **state)
 		 "  if flow.id % 2 == 0 then error('even') end\n"
 		 "end } }\n");
 	load(e);
-	for (i = 0; i < 8; i++) {
-		flow_init(&fe[i], (uint64_t)i + 1, 6, "TLS");
-		flows[i] = &fe[i];
-	}
-	batch.n_flows = 8;
-	batch.flows = flows;
+	tls_flows(&batch, fe, flows, 8);
 	run(e, &batch);
 	/* Four failures, never ten in a row: three reported, one counted. */
 	assert_int_equal(count_items(e, N_ERRORS), 4);
@@ -569,7 +602,7 @@ test_heap_limit_is_per_plugin(void **state)
 	struct env *e = *state;
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	Vigil__V1__FlowEvent fe;
-	Vigil__V1__FlowEvent *flows[1] = { &fe };
+	Vigil__V1__FlowEvent *flows[1];
 	const char *msg;
 	char limit[96];
 
@@ -590,9 +623,7 @@ test_heap_limit_is_per_plugin(void **state)
 		 "  flow:setStatus('fine', #t % 1000)\n"
 		 "end } }\n");
 	load(e);
-	flow_init(&fe, 1, 6, "TLS");
-	batch.n_flows = 1;
-	batch.flows = flows;
+	tls_flows(&batch, &fe, flows, 1);
 	run(e, &batch);
 	assert_int_equal(count_items(e, N_ERRORS), 1);
 	/* The message names the line of the concatenation and the limit,
@@ -660,27 +691,12 @@ test_batch_budget_skips_hooks(void **state)
 	Vigil__V1__FlowEvent fe[30];
 	Vigil__V1__FlowEvent *flows[30];
 	uint64_t skipped;
-	size_t i;
 
 	e->sbx.opt.deadline_ms = 400;
 	e->sbx.opt.hook_budget_ms = 100;
-	put_file(e, "plugins/g/b/manifest.lua", manifest);
-	put_file(e, "plugins/g/b/status_definitions/s.lua",
-		 "return { key = \"b_called\", title = \"S\", score = 5 }\n");
-	put_file(e, "plugins/g/b/user_scripts/flow/b.lua",
-		 "return { key = \"b\", hooks = { protocolDetected = "
-		 "function(flow)\n"
-		 "  flow:setStatus('b_called')\n"
-		 "  local t = os.clock()\n"
-		 "  while os.clock() - t < 0.02 do end\n"
-		 "end } }\n");
+	put_slow_flow_plugin(e);
 	load(e);
-	for (i = 0; i < 30; i++) {
-		flow_init(&fe[i], i + 1, 6, "TLS");
-		flows[i] = &fe[i];
-	}
-	batch.n_flows = 30;
-	batch.flows = flows;
+	tls_flows(&batch, fe, flows, 30);
 	run(e, &batch);
 	skipped = last_hooks_skipped(e);
 	assert_true(skipped > 0);
@@ -705,26 +721,11 @@ test_batch_without_deadline_runs_all(void **state)
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
 	Vigil__V1__FlowEvent fe[10];
 	Vigil__V1__FlowEvent *flows[10];
-	size_t i;
 
 	e->sbx.opt.hook_budget_ms = 100;
-	put_file(e, "plugins/g/b/manifest.lua", manifest);
-	put_file(e, "plugins/g/b/status_definitions/s.lua",
-		 "return { key = \"b_called\", title = \"S\", score = 5 }\n");
-	put_file(e, "plugins/g/b/user_scripts/flow/b.lua",
-		 "return { key = \"b\", hooks = { protocolDetected = "
-		 "function(flow)\n"
-		 "  flow:setStatus('b_called')\n"
-		 "  local t = os.clock()\n"
-		 "  while os.clock() - t < 0.02 do end\n"
-		 "end } }\n");
+	put_slow_flow_plugin(e);
 	load(e);
-	for (i = 0; i < 10; i++) {
-		flow_init(&fe[i], i + 1, 6, "TLS");
-		flows[i] = &fe[i];
-	}
-	batch.n_flows = 10;
-	batch.flows = flows;
+	tls_flows(&batch, fe, flows, 10);
 	run(e, &batch);
 	assert_int_equal(count_statuses(e, "b_called", 0), 10);
 	assert_int_equal(last_hooks_skipped(e), 0);
@@ -767,17 +768,7 @@ test_teardown_within_budget(void **state)
 	run(e, &batch);
 	free_batches(e);
 	vg_sbx_dispatch_teardown(&e->sbx);
-	vg_sbx_results_flush(e->sbx.results);
-	for (;;) {
-		ssize_t n = vg_shm_ring_get(&e->ring, e->buf, RING_BYTES);
-
-		if (n <= 0)
-			break;
-		e->batches[e->n_batches] = vigil__v1__result_batch__unpack(
-			NULL, (size_t)n, e->buf);
-		assert_non_null(e->batches[e->n_batches]);
-		e->n_batches++;
-	}
+	collect(e);
 	skipped = last_hooks_skipped(e);
 	assert_true(skipped > 0);
 	assert_true(count_items(e, N_TRIGGERS) > 0);
