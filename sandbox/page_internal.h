@@ -37,7 +37,7 @@ struct page_run {
 
 /*
  * Reads standard input to its end. Returns a NUL-terminated copy with its
- * length in <len_out>, or NULL when the read failed or the input reached
+ * length in <len_out>, or NULL when the read failed or the input is over
  * 4 MiB.
  */
 char *

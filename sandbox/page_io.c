@@ -34,8 +34,20 @@ vg_sbx_page_read_stdin(size_t *len_out)
 		if (len == cap) {
 			char *grown;
 
-			if (cap >= INPUT_MAX)
+			if (cap >= INPUT_MAX) {
+				char extra;
+
+				/* Exactly INPUT_MAX bytes are accepted. */
+				do
+					n = read(STDIN_FILENO, &extra, 1);
+				while (n < 0 && errno == EINTR);
+				if (n == 0) {
+					buf[len] = '\0';
+					*len_out = len;
+					return buf;
+				}
 				break;
+			}
 			cap *= 2;
 			grown = realloc(buf, cap + 1);
 			if (grown == NULL)

@@ -98,4 +98,16 @@ c.check("loaded plugins=3 scripts=1 errors=5 skipped=5" in run.stderr,
         "run: the log counts only the plugins that loaded")
 c.equal(run.exit(), {"type": "exit", "code": 0, "signal": 0}, "run: exit")
 
+# Page mode reads a request of up to 4 MiB from standard input. One of
+# exactly 4 MiB gets to the request check, one byte more does not.
+REQUEST = b'{"page":"nope"}'
+for size, fits in ((4 << 20, True), ((4 << 20) + 1, False)):
+    proc = subprocess.run([SANDBOX, "--page", "--plugins", BROKEN],
+                          input=REQUEST + b" " * (size - len(REQUEST)),
+                          capture_output=True)
+    over = b"over 4 MiB" in proc.stdout
+    c.equal(over, not fits, f"page: request of {size} bytes read whole")
+    c.check(b'"error":"invalid_request"' in proc.stdout,
+            f"page: request of {size} bytes rejected as invalid_request")
+
 c.finish()
