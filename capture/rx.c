@@ -35,6 +35,7 @@
 #include "capture.h"
 #include "common/prefetch.h"
 #include "hash.h"
+#include "pcap_time.h"
 
 #define MAX_BURST 512
 #define MAX_ENGINES VG_MAX_LCORES
@@ -104,8 +105,8 @@ packet_time(const struct vg_capture *capture, struct rte_mbuf *mbuf,
 	    uint64_t burst_us)
 {
 	if (capture->ts_offset >= 0 && (mbuf->ol_flags & capture->ts_flag))
-		return *RTE_MBUF_DYNFIELD(mbuf, capture->ts_offset,
-					  uint64_t *);
+		return vg_pcap_time_us(*RTE_MBUF_DYNFIELD(
+			mbuf, capture->ts_offset, uint64_t *));
 	return burst_us;
 }
 

@@ -6,7 +6,8 @@ in some cases more good frames on other ports. libpcap stops at the first
 record it cannot read, and vigild must end the file there, as nDPI's reader
 does: the frames before the damage become flows, nothing after it does,
 the run exits 0, and the log names the file and the last good frame.
-Every expected value comes from the frames this test wrote.
+Every expected value comes from the frames this test wrote. A last
+capture has record times past 2038, which must keep their value.
 
 usage: damaged_capture.py VIGILD SOURCE_ROOT
 """
@@ -110,12 +111,38 @@ def check_case(checks, vigild, tmp, name, data, frames_follow):
                  f"{name}: no log line containing {message!r}: {stderr[-2000:]}")
 
 
+def check_late_times(checks, vigild, tmp):
+    """Record times past 2038, which libpcap reads as negative, keep the
+    value of the file's unsigned seconds field."""
+    fields = [T0, 0x80000000, 0xFFFFFFFF]
+    path = os.path.join(tmp, "late_times.pcap")
+    with open(path, "wb") as f:
+        f.write(header())
+        for i, sec in enumerate(fields):
+            data = frame(40000 + i)
+            f.write(struct.pack("<IIII", sec, 250000, len(data), len(data))
+                    + data)
+    flows = os.path.join(tmp, "late_times.jsonl")
+    status, stderr = vigtest.run_vigild(vigild, path, flows, [])
+    checks.check(status == 0,
+                 f"late_times: exit status {status}: {stderr[-2000:]}")
+    if status != 0:
+        return
+    seen = {r["client_port"]: r["first_seen"]
+            for r in vigtest.read_records(flows)}
+    for i, sec in enumerate(fields):
+        checks.check(seen.get(40000 + i) == sec + 0.25,
+                     f"late_times: first_seen of field {sec:#x} is "
+                     f"{seen.get(40000 + i)}, expected {sec + 0.25}")
+
+
 def main():
     vigild = sys.argv[1]
     checks = vigtest.Checks()
     with tempfile.TemporaryDirectory(prefix="vigil-damaged-") as tmp:
         for name, data, frames_follow in cases():
             check_case(checks, vigild, tmp, name, data, frames_follow)
+        check_late_times(checks, vigild, tmp)
     checks.finish()
 
 
