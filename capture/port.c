@@ -99,7 +99,7 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
 	*damaged = rc == PCAP_ERROR;
 	if (*damaged)
 		VG_WARN("capture",
-			"file=%s frame=%" PRIu64 " libpcap cannot read past this frame, so the rest of the file is skipped: %s",
+			"file=%s frames_read=%" PRIu64 " libpcap stopped reading the file, so the rest of it is skipped: %s",
 			path, *frames, pcap_geterr(pcap));
 	pcap_close(pcap);
 	return 0;

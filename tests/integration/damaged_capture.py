@@ -105,8 +105,8 @@ def check_case(checks, vigild, tmp, name, data, frames_follow):
         checks.check(stats.get("after_damage", 0) >= 1,
                      f"{name}: after_damage={stats.get('after_damage')}, "
                      "expected at least 1")
-    message = (f"file={path} frame={BEFORE} libpcap cannot read past this "
-               "frame, so the rest of the file is skipped")
+    message = (f"file={path} frames_read={BEFORE} libpcap stopped reading "
+               "the file, so the rest of it is skipped")
     checks.check(message in stderr,
                  f"{name}: no log line containing {message!r}: {stderr[-2000:]}")
 
