@@ -20,6 +20,7 @@
  * move that work, and is not done.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@
 #include <rte_ring.h>
 
 #include "capture.h"
+#include "common/log.h"
 #include "common/prefetch.h"
 #include "hash.h"
 #include "pcap_time.h"
@@ -375,6 +377,21 @@ prefetch_summary(struct rte_mbuf *mbuf)
 	vg_prefetch_write(pkt + sizeof(struct vg_pkt) - 1);
 }
 
+/*
+ * Ends a capture file that has delivered nothing for FILE_QUIET_US before
+ * all the frames it held at start. Some of them were lost, most likely
+ * because the file was cut short or replaced while it was read.
+ */
+static void
+end_short_file(const struct vg_port *port, struct vg_rx_queue_ref *ref)
+{
+	ref->done = true;
+	VG_WARN("capture",
+		"port=%s device=%s frames_read=%" PRIu64 " frames_at_start=%" PRIu64 " the capture file ended before all its frames were read, most likely cut short or replaced while vigild read it",
+		port->name, port->device, ref->received,
+		port->expected_packets);
+}
+
 static bool
 poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 	   struct staging *staged, uint64_t *quiet_since, uint64_t *ts0,
@@ -403,7 +420,7 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 			else if (*quiet_since == 0)
 				*quiet_since = now;
 			else if (now - *quiet_since > FILE_QUIET_US)
-				ref->done = true;
+				end_short_file(port, ref);
 		}
 		return false;
 	}

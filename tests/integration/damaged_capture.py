@@ -6,17 +6,21 @@ in some cases more good frames on other ports. libpcap stops at the first
 record it cannot read, and vigild must end the file there, as nDPI's reader
 does: the frames before the damage become flows, nothing after it does,
 the run exits 0, and the log names the file and the last good frame.
-Every expected value comes from the frames this test wrote. A last
-capture has record times past 2038, which must keep their value.
+Every expected value comes from the frames this test wrote. Two more
+captures follow: one with record times past 2038, which must keep their
+value, and one cut short while vigild reads it.
 
 usage: damaged_capture.py VIGILD SOURCE_ROOT
 """
 import json
 import os
 import random
+import re
 import struct
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pcapgen as g  # noqa: E402
@@ -136,6 +140,63 @@ def check_late_times(checks, vigild, tmp):
                      f"{seen.get(40000 + i)}, expected {sec + 0.25}")
 
 
+def check_cut_while_read(checks, vigild, tmp):
+    """A capture file cut short while vigild replays it at its own pace
+    ends the run with exit 0, the flows read so far and a warning."""
+    count = 2000
+    path = os.path.join(tmp, "cut_while_read.pcap")
+    with open(path, "wb") as f:
+        f.write(header())
+        for i in range(count):
+            data = g.packet("10.1.0.1", "10.1.0.2", 17,
+                            g.udp("10.1.0.1", 10000 + i, "10.1.0.2", 9000,
+                                  b"c" * 1300))
+            usec = i * 2000
+            f.write(struct.pack("<IIII", T0 + usec // 1000000,
+                                usec % 1000000, len(data), len(data)) + data)
+
+    flows = os.path.join(tmp, "cut_while_read.jsonl")
+    config = os.path.join(tmp, "cut_while_read.yaml")
+    with open(config, "w") as f:
+        f.write(f"capture:\n  ports:\n    - pcap: {path}\n      pace: true\n"
+                "memory:\n  hugepages: false\n  size_mb: 256\n"
+                f"flows:\n  output: {flows}\n")
+    proc = subprocess.Popen([vigild, "-c", config], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True,
+                            errors="replace")
+    # The replay takes 4 s from the start line; 1 s in, most of the file
+    # is still unread.
+    head = []
+    for line in proc.stderr:
+        head.append(line)
+        if " engine: started " in line:
+            break
+    time.sleep(1.0)
+    os.truncate(path, 200_000)
+    _, rest = proc.communicate(timeout=60)
+    stderr = "".join(head) + rest
+
+    checks.check(proc.returncode == 0,
+                 f"cut_while_read: exit status {proc.returncode}: "
+                 f"{stderr[-2000:]}")
+    match = re.search(r"frames_read=(\d+) frames_at_start=(\d+) the capture "
+                      r"file ended before all its frames were read", stderr)
+    checks.check(match is not None,
+                 f"cut_while_read: no warning of the early end: {stderr[-2000:]}")
+    if match is None:
+        return
+    read = int(match.group(1))
+    checks.check(int(match.group(2)) == count,
+                 f"cut_while_read: frames_at_start={match.group(2)}, "
+                 f"expected {count}")
+    checks.check(0 < read < count,
+                 f"cut_while_read: frames_read={read}, expected 1..{count - 1}")
+    records = vigtest.read_records(flows)
+    checks.check(len(records) == read,
+                 f"cut_while_read: {len(records)} flows, expected one per "
+                 f"frame read ({read})")
+
+
 def main():
     vigild = sys.argv[1]
     checks = vigtest.Checks()
@@ -143,6 +204,7 @@ def main():
         for name, data, frames_follow in cases():
             check_case(checks, vigild, tmp, name, data, frames_follow)
         check_late_times(checks, vigild, tmp)
+        check_cut_while_read(checks, vigild, tmp)
     checks.finish()
 
 
