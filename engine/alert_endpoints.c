@@ -362,7 +362,7 @@ send_email(struct endpoint *ep, const struct item *it)
 /*
  * Opens a file endpoint's path for appending, with O_NONBLOCK so that a
  * FIFO without a reader fails with ENXIO at once instead of blocking the
- * thread in open(2). The descriptor stays non-blocking: write_line()
+ * thread in open(2). The descriptor stays non-blocking: write_all()
  * waits for room in a FIFO with poll(2), which a stop can end.
  */
 static int
