@@ -71,6 +71,8 @@ struct vigild {
 
 	const char *config_path;
 	bool plugins;
+	bool sandboxes_started;      /* vg_sandboxes_start() spawned them */
+	bool signals_started;        /* start_control() set up the handlers */
 	struct vg_sandboxes sandboxes;
 	uint64_t settle_since_ms;    /* engines waiting for plugin results */
 	struct vg_control *control;
@@ -1132,6 +1134,7 @@ start_control(struct vigild *d)
 	uv_signal_init(&d->loop, &d->sighup);
 	d->sighup.data = d;
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
+	d->signals_started = true;
 	if (d->cfg.control_socket[0] != '\0') {
 		d->control = vg_control_start(&d->loop, d->cfg.control_socket,
 					      on_control_command, d);
@@ -1181,6 +1184,32 @@ run_control_loop(struct vigild *d)
 	/* Runs until the sandboxes have exited and every handle is closed. */
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&d->loop);
+}
+
+/*
+ * Undoes what start-up did on the control loop when a later step fails,
+ * a signal during the wait for a FIFO reader included. The sandboxes run
+ * in sessions of their own and set their parent-death signal only once
+ * their plugins are loaded, so one still loading would outlive vigild.
+ * They get SIGTERM, then SIGKILL after the stop timeout, and this returns
+ * once every one has exited. Call after the lcores have returned.
+ */
+static void
+stop_failed_start(struct vigild *d)
+{
+	vg_control_stop(d->control);
+	vg_api_stop(d->api);
+	d->control = NULL;
+	d->api = NULL;
+	if (d->sandboxes_started)
+		vg_sandboxes_stop(&d->sandboxes);
+	if (d->signals_started) {
+		uv_close((uv_handle_t *)&d->sigint, NULL);
+		uv_close((uv_handle_t *)&d->sigterm, NULL);
+		uv_close((uv_handle_t *)&d->sighup, NULL);
+	}
+	if (d->sandboxes_started || d->signals_started)
+		uv_run(&d->loop, UV_RUN_DEFAULT);
 }
 
 /*
@@ -1459,6 +1488,7 @@ main(int argc, char **argv)
 		rc = vg_sandboxes_start(&d.sandboxes, &d.cfg, d.config_path,
 					argv[0], &d.loop, d.engine_ptrs,
 					d.engine_count);
+		d.sandboxes_started = rc == 0;
 		d.sandboxes.alert_store = d.alert_store;
 		d.sandboxes.interfaces = interface_counters;
 		d.sandboxes.interfaces_ctx = &d;
@@ -1479,8 +1509,7 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		atomic_store(&d.capture.stop, true);
 		rte_eal_mp_wait_lcore();
-		vg_control_stop(d.control);
-		vg_api_stop(d.api);
+		stop_failed_start(&d);
 		vg_alert_store_close(d.alert_store);
 		vg_eal_stop();
 		return rc == -ECANCELED ? EXIT_NO_READER : 1;
