@@ -16,7 +16,8 @@
  * RESPONSE_SLACK_MS later is killed. Engine lcores wait as long for the
  * statuses of a flow. A sandbox that is merely short of CPU on a loaded
  * machine thus gets a second more to handle a heartbeat than to finish a
- * batch.
+ * batch. Until a sandbox sets its ready flag it handles no batch, so
+ * plugins.load_timeout_ms from its start bounds that phase instead.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1215,10 +1216,35 @@ process_state_name(char state)
 }
 
 /*
+ * Kills a sandbox that has not set its ready flag plugins.load_timeout_ms
+ * after its start. Such a sandbox was stopped by SIGSTOP or is stuck in
+ * its plugins, for example in one long C call that the load budget of
+ * each file cannot interrupt. Returns true when the sandbox is still
+ * loading.
+ */
+static bool
+check_loading(struct vg_sandboxes *sb, struct vg_sandbox *box, uint64_t now)
+{
+	uint32_t limit = sb->cfg->sandbox_load_timeout_ms;
+	char state;
+
+	if (atomic_load(&box->shm.status->ready))
+		return false;
+	if (box->stop_sent || now - box->started_ms < limit)
+		return true;
+	state = process_state(box->process.pid);
+	box->counters.load_kills++;
+	VG_WARN("sandbox", "sandbox=%u pid=%d has not finished loading its plugins %" PRIu64 " ms after its start (limit plugins.load_timeout_ms=%u), process state=%c (%s): killing it (load_kills=%" PRIu64 ")",
+		box->index, box->process.pid, now - box->started_ms, limit,
+		state, process_state_name(state), box->counters.load_kills);
+	box->kill_sent = true;
+	uv_process_kill(&box->process, SIGKILL);
+	return true;
+}
+
+/*
  * Watches a sandbox between batches (see the top of this file). A
- * sandbox still loading its plugins is not watched yet.
- * NOTE: nothing bounds that loading time, so a sandbox stopped before it
- * sets its ready flag is not noticed.
+ * sandbox still loading its plugins is watched by check_loading().
  */
 static void
 check_heartbeat(struct vg_sandboxes *sb, struct vg_sandbox *box,
@@ -1270,6 +1296,12 @@ vg_sandboxes_tick(struct vg_sandboxes *sb)
 
 		if (!box->running || box->kill_sent)
 			continue;
+		if (check_loading(sb, box, now)) {
+			/* Idle time counts from the end of loading. */
+			box->active_ms = now;
+			box->heartbeat_ms = 0;
+			continue;
+		}
 		check_deadline(sb, box, now_ns);
 		if (!box->kill_sent)
 			check_heartbeat(sb, box, now);
@@ -1367,6 +1399,7 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->exits += c->exits;
 		total->deadline_kills += c->deadline_kills;
 		total->heartbeat_kills += c->heartbeat_kills;
+		total->load_kills += c->load_kills;
 		total->teardown_kills += c->teardown_kills;
 		total->hooks_skipped += c->hooks_skipped;
 		total->result_batches += c->result_batches;
