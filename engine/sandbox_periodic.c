@@ -1,11 +1,11 @@
 /*
  * The input of the periodic hooks (see vg_sandboxes_minute() in
- * sandbox_sup.h). At the end of each minute of packet time, and on the
- * 5-minute, hour and day boundaries, every running sandbox gets the
- * snapshots of the hosts that its address hash assigns to it, in batches
- * of HOSTS_PER_BATCH on its control ring. One batch with the interfaces,
- * the local networks and the system follows. A batch the control ring
- * cannot take is dropped and counted in control_dropped.
+ * sandbox_sup.h), sent at the end of each minute of packet time and on
+ * the 5-minute, hour and day boundaries. Every running sandbox gets the
+ * snapshots of the hosts that their address hash assigns to it, in
+ * batches of HOSTS_PER_BATCH on its control ring. One batch with the
+ * interfaces, the local networks and the system follows. A batch the
+ * control ring cannot take is dropped and counted in control_dropped.
  */
 #include <arpa/inet.h>
 #include <errno.h>
