@@ -578,6 +578,7 @@ vg_config_defaults(struct vg_config *cfg)
 	cfg->sandbox_deadline_ms = 2000;
 	cfg->sandbox_memory_mb = 256;
 	cfg->hook_budget_ms = 100;
+	cfg->sandbox_load_timeout_ms = 30000;
 	strcpy(cfg->sandbox_user, "nobody");
 	cfg->periodic_update = 60;
 	cfg->log_level = VG_LOG_INFO;

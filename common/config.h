@@ -155,6 +155,7 @@ struct vg_config {
 	uint32_t sandbox_deadline_ms; /* a batch running longer is killed */
 	uint32_t sandbox_memory_mb;   /* RLIMIT_AS of each sandbox */
 	uint32_t hook_budget_ms;      /* one hook call's time budget */
+	uint32_t sandbox_load_timeout_ms; /* not ready after this: killed */
 	char sandbox_user[64];        /* user sandboxes run as, when root */
 	char sandbox_path[VG_PATH_MAX]; /* "" = vigil-sandbox beside vigild */
 	char alerts_output[VG_PATH_MAX]; /* JSON Lines, "" for none */

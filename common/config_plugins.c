@@ -133,6 +133,7 @@ on_scripts(struct loader *ld, yaml_node_t *node, void *arg)
 UINT_FIELD(deadline_field, sandbox_deadline_ms, 10, 600000);
 UINT_FIELD(sandbox_memory_field, sandbox_memory_mb, 32, 65536);
 UINT_FIELD(hook_budget_field, hook_budget_ms, 1, 60000);
+UINT_FIELD(load_timeout_field, sandbox_load_timeout_ms, 1000, 3600000);
 
 OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
 
@@ -145,6 +146,7 @@ cfg_on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 	    {"deadline_ms", cfg_on_uint, &deadline_field},
 	    {"memory_mb", cfg_on_uint, &sandbox_memory_field},
 	    {"hook_budget_ms", cfg_on_uint, &hook_budget_field},
+	    {"load_timeout_ms", cfg_on_uint, &load_timeout_field},
 	    {"user", on_sandbox_user, NULL},
 	    {"sandbox_path", on_sandbox_path, NULL},
 	    {"alerts_output", cfg_on_output_file, (void *)&alerts_output_field},

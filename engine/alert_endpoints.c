@@ -14,8 +14,10 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,6 +32,7 @@
 
 #include "common/log.h"
 #include "alert_endpoints.h"
+#include "output_file.h"
 
 #define BACKOFF_MIN_MS 100
 #define JSON_MAX 16384          /* a longer alert is cut, details last */
@@ -60,7 +63,8 @@ struct endpoint {
 	int socktype;                   /* SOCK_DGRAM or SOCK_STREAM */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	FILE *file;
+	int file_fd;                    /* file endpoint, -1 when closed */
+	bool fifo_waiting;              /* "waiting for a reader" logged */
 	CURL *curl;
 	char hostname[256];
 
@@ -355,25 +359,101 @@ send_email(struct endpoint *ep, const struct item *it)
 
 /* ---- file ---- */
 
+/*
+ * Opens a file endpoint's path for appending, with O_NONBLOCK so that a
+ * FIFO without a reader fails with ENXIO at once instead of blocking the
+ * thread in open(2). The descriptor stays non-blocking: write_all()
+ * waits for room in a FIFO with poll(2), which a stop can end.
+ */
+static int
+file_open(struct endpoint *ep)
+{
+	int fd;
+
+	do
+		fd = open(ep->cfg->path, O_WRONLY | O_APPEND | O_CREAT |
+					 O_NONBLOCK | O_CLOEXEC, 0666);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && errno == ENXIO) {
+		if (!ep->fifo_waiting)
+			VG_INFO("alerts", "endpoint=%s kind=file waiting for a reader on FIFO %s, alerts stay queued (queue_size=%u)",
+				ep->cfg->name, ep->cfg->path, ep->capacity);
+		ep->fifo_waiting = true;
+		return -ENXIO;
+	}
+	if (fd < 0)
+		return -errno;
+	if (ep->fifo_waiting)
+		VG_INFO("alerts", "endpoint=%s kind=file a reader opened FIFO %s",
+			ep->cfg->name, ep->cfg->path);
+	ep->fifo_waiting = false;
+	ep->file_fd = fd;
+	return 0;
+}
+
+/* Returns true when the stop deadline has passed. */
+static bool
+past_stop_deadline(struct endpoint *ep)
+{
+	bool past;
+
+	pthread_mutex_lock(&ep->lock);
+	past = ep->stopping && monotonic_ms() >= ep->deadline_ms;
+	pthread_mutex_unlock(&ep->lock);
+	return past;
+}
+
+/*
+ * Writes <len> bytes, waiting while a FIFO is full. Returns 0, a negative
+ * errno (EPIPE once the reader has closed its end), or -ETIMEDOUT when
+ * the stop deadline passed first.
+ * NOTE: a line cut short by the stop deadline stays cut in the FIFO; the
+ * reader sees a last line that is not valid JSON.
+ */
+static int
+write_all(struct endpoint *ep, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = write(ep->file_fd, data + off, len - off);
+		struct pollfd pfd = { .fd = ep->file_fd, .events = POLLOUT };
+
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		if (past_stop_deadline(ep))
+			return -ETIMEDOUT;
+		poll(&pfd, 1, VG_OUTPUT_FIFO_RETRY_MS);
+	}
+	return 0;
+}
+
 static int
 send_file(struct endpoint *ep, const struct item *it)
 {
-	/* NOTE: fopen() of a FIFO without a reader blocks the sender thread
-	 * until a reader comes. Unlike flows.output, no stop ends that wait. */
-	if (ep->file == NULL) {
-		ep->file = fopen(ep->cfg->path, "ae");
-		if (ep->file == NULL)
-			return -errno;
-	}
-	if (fputs(it->json, ep->file) < 0 || fputc('\n', ep->file) < 0 ||
-	    fflush(ep->file) != 0) {
-		int rc = -errno;
+	size_t len = strlen(it->json);
+	int rc;
 
-		fclose(ep->file);
-		ep->file = NULL;
-		return rc ? rc : -EIO;
+	if (ep->file_fd < 0) {
+		rc = file_open(ep);
+		if (rc != 0)
+			return rc;
 	}
-	return 0;
+	/* The line and its newline in one write(2): strdup() left room. */
+	it->json[len] = '\n';
+	rc = write_all(ep, it->json, len + 1);
+	it->json[len] = '\0';
+	if (rc != 0) {
+		close(ep->file_fd);
+		ep->file_fd = -1;
+	}
+	return rc;
 }
 
 static int
@@ -392,7 +472,7 @@ send_item(struct endpoint *ep, const struct item *it)
 		break;
 	case VG_ENDPOINT_FILE:
 		rc = send_file(ep, it);
-		if (rc != 0)
+		if (rc != 0 && rc != -ENXIO)
 			log_failure(ep, strerror(-rc));
 		break;
 	case VG_ENDPOINT_EMAIL:
@@ -452,6 +532,7 @@ endpoint_main(void *arg)
 	struct endpoint *ep = arg;
 	uint64_t backoff = BACKOFF_MIN_MS;
 	uint32_t attempts = 0;
+	int rc;
 
 	pthread_setname_np(pthread_self(), "vg-endpoint");
 	for (;;) {
@@ -468,13 +549,21 @@ endpoint_main(void *arg)
 		it = ep->queue[ep->head];
 		pthread_mutex_unlock(&ep->lock);
 
-		if (attempts > 0)
+		rc = send_item(ep, &it);
+		if (attempts > 0 && rc != -ENXIO)
 			atomic_fetch_add(&ep->retried, 1);
-		if (send_item(ep, &it) == 0) {
+		if (rc == 0) {
 			atomic_fetch_add(&ep->delivered, 1);
 			pop_head(ep);
 			attempts = 0;
 			backoff = BACKOFF_MIN_MS;
+			continue;
+		}
+		/* A FIFO without a reader is waited for like flows.output:
+		 * no failure and no retry counted, the alert stays queued. */
+		if (rc == -ENXIO) {
+			if (wait_retry(ep, VG_OUTPUT_FIFO_RETRY_MS))
+				break;
 			continue;
 		}
 		atomic_fetch_add(&ep->failed, 1);
@@ -622,6 +711,7 @@ setup_endpoint(struct endpoint *ep, const struct vg_alert_endpoint_config *cfg)
 {
 	ep->cfg = cfg;
 	ep->fd = -1;
+	ep->file_fd = -1;
 	ep->capacity = cfg->queue_size ? cfg->queue_size : 1;
 	ep->queue = calloc(ep->capacity, sizeof(*ep->queue));
 	if (ep->queue == NULL)
@@ -715,8 +805,8 @@ vg_alert_endpoints_stop(struct vg_alert_endpoints *eps, unsigned int drain_ms)
 		free(ep->queue);
 		if (ep->fd >= 0)
 			close(ep->fd);
-		if (ep->file != NULL)
-			fclose(ep->file);
+		if (ep->file_fd >= 0)
+			close(ep->file_fd);
 		if (ep->curl != NULL)
 			curl_easy_cleanup(ep->curl);
 		if (ep->started) {

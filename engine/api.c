@@ -1155,7 +1155,7 @@ fill_parse_errors(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 
 #define SANDBOX_COUNTERS 24 /* room for what sandbox_counters() appends */
 
-/* Appends the 18 sandbox counters <sc> to <l>. */
+/* Appends the 19 sandbox counters <sc> to <l>. */
 static size_t
 sandbox_counters(struct arena *a, PbCounter **l, size_t n,
 		 const struct vg_sandbox_counters *sc)
@@ -1164,6 +1164,7 @@ sandbox_counters(struct arena *a, PbCounter **l, size_t n,
 	ADD(l, n, "sandbox_exits", sc->exits);
 	ADD(l, n, "deadline_kills", sc->deadline_kills);
 	ADD(l, n, "heartbeat_kills", sc->heartbeat_kills);
+	ADD(l, n, "load_kills", sc->load_kills);
 	ADD(l, n, "teardown_kills", sc->teardown_kills);
 	ADD(l, n, "hooks_skipped", sc->hooks_skipped);
 	ADD(l, n, "result_batches", sc->result_batches);

@@ -34,6 +34,7 @@ struct vg_sandbox_counters {
 	uint64_t exits;           /* every exit, including kills */
 	uint64_t deadline_kills;  /* killed for overrunning a batch */
 	uint64_t heartbeat_kills; /* killed for a heartbeat left unhandled */
+	uint64_t load_kills;      /* killed for not loading in time */
 	uint64_t teardown_kills;  /* killed for not exiting after SIGTERM */
 	uint64_t hooks_skipped;   /* as reported by the sandbox */
 	uint64_t result_batches;

@@ -166,6 +166,7 @@ vg_stats_write_json(const struct vg_stats *stats,
 			",\"sandbox_exits\":%" PRIu64
 			",\"deadline_kills\":%" PRIu64
 			",\"heartbeat_kills\":%" PRIu64
+			",\"load_kills\":%" PRIu64
 			",\"teardown_kills\":%" PRIu64
 			",\"hooks_skipped\":%" PRIu64
 			",\"result_batches\":%" PRIu64
@@ -182,6 +183,7 @@ vg_stats_write_json(const struct vg_stats *stats,
 			stats->event_batches_dropped, stats->events_dropped,
 			en->late_statuses, en->statuses_full, sc->starts,
 			sc->exits, sc->deadline_kills, sc->heartbeat_kills,
+			sc->load_kills,
 			sc->teardown_kills, sc->hooks_skipped,
 			sc->result_batches,
 			sc->result_bad, sc->statuses, sc->statuses_dropped,

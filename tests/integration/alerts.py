@@ -19,6 +19,9 @@ Cases, one per meson test:
   endpoints  webhook, syslog (UDP, TCP, Unix socket) and SMTP receivers on
              127.0.0.1: every alert once and in order, severity and type
              filters, and no loss when the receiver starts late.
+  fifo       a file endpoint on a FIFO: a reader that opens it late gets
+             every alert, and with no reader vigild still stops, counting
+             the alerts as dropped.
   noise      dedup window merging and exclusions (config, control socket,
              kept in the database), asserted on rows, and errors in the
              alerts section of the config file.
@@ -654,6 +657,97 @@ def late_case(vigild, tmp, checks):
         print(f"late: {name} {c}")
 
 
+# ---- file endpoint on a FIFO -------------------------------------------
+
+
+class FifoReader(threading.Thread):
+    """Opens a FIFO for reading once <ready>() is true; reads it to EOF."""
+
+    def __init__(self, path, ready):
+        super().__init__(daemon=True)
+        self.path = path
+        self.ready = ready
+        self.data = b""
+
+    def run(self):
+        while not self.ready():
+            time.sleep(0.1)
+        with open(self.path, "rb") as f:
+            self.data = f.read()
+
+
+def stored_alerts(db):
+    try:
+        return rows(db, "SELECT count(*) FROM past_alerts")[0][0]
+    except sqlite3.Error:
+        return 0
+
+
+def fifo_case(vigild, tmp, checks):
+    """A file endpoint on a FIFO. vigild waits for a reader without
+    blocking a thread in open(2) and logs it, and a late reader gets every
+    queued alert. With no reader at all, vigild still stops and counts
+    the alerts as dropped."""
+    frames = []
+    for i in range(30):
+        frames += exchange(f"10.42.0.{i + 1}", 42000,
+                           5001 if i % 10 == 0 else 6000, T0 + i * 0.2)
+    pcap = os.path.join(tmp, "fifo.pcap")
+    g.write_pcap(pcap, frames)
+
+    # A reader that opens the FIFO once five alerts are stored.
+    fifo = os.path.join(tmp, "late.fifo")
+    os.mkfifo(fifo)
+    db = os.path.join(tmp, "fifo-late.db")
+    alerts = (f"  database: {db}\n  endpoints:\n"
+              f"    - kind: file\n      name: pipe\n      path: {fifo}\n")
+    config = write_config(tmp, "fifo-late", pcap, pace=True, alerts=alerts)
+    reader = FifoReader(fifo, lambda: stored_alerts(db) >= 5)
+    reader.start()
+    status, stderr = run(vigild, config, os.path.join(tmp, "late.stats"),
+                         timeout=120)
+    reader.join(timeout=10)
+    checks.check(status == 0, f"fifo late: exit {status}: {stderr[-600:]}")
+    waiting = f"endpoint=pipe kind=file waiting for a reader on FIFO {fifo}"
+    checks.check(waiting in stderr,
+                 f"fifo late: no log line containing {waiting!r}")
+    lines = reader.data.decode("utf-8", "replace").splitlines()
+    check_stream("fifo late", [json.loads(line) for line in lines], db,
+                 checks)
+    c = endpoint_counters(stderr, "pipe")
+    checks.check(c is not None and c["dropped"] == 0 and c["failed"] == 0
+                 and c["delivered"] == len(lines),
+                 f"fifo late: counters {c}, {len(lines)} lines read "
+                 f"(expected all delivered, none failed or dropped)")
+    print(f"fifo late: {len(lines)} alerts read, counters {c}")
+
+    # No reader ever: the stop gives up after its 3 s drain time.
+    fifo = os.path.join(tmp, "none.fifo")
+    os.mkfifo(fifo)
+    db = os.path.join(tmp, "fifo-none.db")
+    alerts = (f"  database: {db}\n  endpoints:\n"
+              f"    - kind: file\n      name: pipe\n      path: {fifo}\n"
+              f"      queue_size: 8\n")
+    config = write_config(tmp, "fifo-none", pcap, alerts=alerts)
+    started = time.monotonic()
+    try:
+        status, stderr = run(vigild, config, os.path.join(tmp, "none.stats"),
+                             timeout=60)
+    except subprocess.TimeoutExpired:
+        checks.check(False, "fifo none: vigild still running after 60 s")
+        return
+    elapsed = time.monotonic() - started
+    checks.check(status == 0, f"fifo none: exit {status}: {stderr[-600:]}")
+    flows, hosts = expected_events(db)
+    c = endpoint_counters(stderr, "pipe")
+    checks.check(c is not None and c["delivered"] == 0 and
+                 c["failed"] == 0 and
+                 c["dropped"] == len(flows) + len(hosts),
+                 f"fifo none: counters {c}, expected "
+                 f"{len(flows) + len(hosts)} dropped and nothing failed")
+    print(f"fifo none: stopped after {elapsed:.1f} s, counters {c}")
+
+
 # ---- noise control -----------------------------------------------------
 
 
@@ -882,7 +976,8 @@ def main():
         vigtest.skip(f"vigil-sandbox not built at {sandbox}")
     checks = vigtest.Checks()
     cases = {"kill": kill_case, "storm": storm_case,
-             "endpoints": endpoints_case, "noise": noise_case}
+             "endpoints": endpoints_case, "noise": noise_case,
+             "fifo": fifo_case}
     with tempfile.TemporaryDirectory(prefix="vigil-alerts-") as tmp:
         os.chmod(tmp, 0o755)
         cases[case](vigild, tmp, checks)

@@ -7,6 +7,9 @@
 2. A flow output FIFO that no process reads, and SIGINT after 3 s: vigild
    exits within 5 s with status 3 and names the FIFO.
 3. The same with a --stats FIFO and a regular flow output file.
+4. The same as 2 with a plugin whose loading never ends: the sandbox,
+   which starts before vigild waits for the reader, has exited when
+   vigild exits.
 
 usage: fifo_output.py VIGILD SOURCE_ROOT
 """
@@ -126,20 +129,54 @@ def check_late_reader(checks, vigild, tmp, pcap):
                  f"{created}")
 
 
-def check_no_reader(checks, vigild, tmp, pcap, name, fifo_option):
-    """Start vigild with <fifo_option> on a FIFO no process reads, then send SIGINT."""
+def processes_naming(text):
+    """Return the pids of processes whose command line contains <text>."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmdline = f.read().replace(b"\0", b" ").decode("utf-8",
+                                                                "replace")
+        except OSError:
+            continue
+        if text in cmdline:
+            pids.append(int(entry))
+    return pids
+
+
+def check_no_reader(checks, vigild, tmp, pcap, name, fifo_option,
+                    plugins=None):
+    """Start vigild with <fifo_option> on a FIFO no process reads, then
+    send SIGINT. With <plugins>, also check that no sandbox outlives
+    vigild."""
     fifo = os.path.join(tmp, f"{name}.fifo")
     os.mkfifo(fifo)
-    args = [vigild, "--pcap", pcap, fifo_option, fifo]
+    if plugins is None:
+        args = [vigild, "--pcap", pcap, fifo_option, fifo]
+    else:
+        args = [vigild, "-c", plugins_config(tmp, name, pcap), "--plugins",
+                plugins, fifo_option, fifo]
     if fifo_option != "--flows":
         args += ["--flows", os.path.join(tmp, f"{name}.jsonl")]
-    proc = subprocess.Popen(args, stderr=subprocess.PIPE, text=True,
-                            errors="replace")
+    # The log goes to a file: a sandbox left behind would keep a pipe
+    # open, and reading it to its end would never return.
+    log_path = os.path.join(tmp, f"{name}.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(args, stderr=log)
     time.sleep(3)
     proc.send_signal(signal.SIGINT)
     sent = time.monotonic()
-    status, stderr = run_until(proc, 5)
+    try:
+        status = proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        status = None
     elapsed = time.monotonic() - sent
+    with open(log_path, errors="replace") as log:
+        stderr = log.read()
     checks.check(status is not None,
                  f"{name}: vigild still running 5 s after SIGINT, killed: "
                  f"{stderr[-2000:]}")
@@ -153,6 +190,49 @@ def check_no_reader(checks, vigild, tmp, pcap, name, fifo_option):
     checks.check(message in stderr,
                  f"{name}: no log line containing {message!r}: "
                  f"{stderr[-2000:]}")
+    if plugins is None:
+        return
+    checks.check("sandbox=0 started pid=" in stderr,
+                 f"{name}: no sandbox started before SIGINT: "
+                 f"{stderr[-2000:]}")
+    left = processes_naming(plugins)
+    checks.check(not left, f"{name}: sandbox processes {left} still "
+                 f"running after vigild exited")
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+
+
+def write_hanging_plugin(tmp):
+    """Write a plugin whose script never finishes loading: one pattern
+    match that backtracks far longer than the test runs, inside a single C call, which the
+    sandbox's per-file load budget cannot interrupt. The folder's path is
+    on the sandbox's command line and on no other process's. Sandboxes
+    run as another user when vigild is root, so it is readable to all."""
+    plugins = os.path.join(tmp, "hanging-plugins")
+    base = os.path.join(plugins, "tests", "hang")
+    os.makedirs(os.path.join(base, "user_scripts", "flow"))
+    with open(os.path.join(base, "manifest.lua"), "w") as f:
+        f.write('return { title = "hang", description = "test plugin", '
+                'author = "vigil tests", version = "1.0", '
+                'dependencies = {} }\n')
+    with open(os.path.join(base, "user_scripts", "flow", "hang.lua"),
+              "w") as f:
+        f.write('string.find(string.rep("a", 40), string.rep("a*", 40) '
+                '.. "b")\n'
+                'return { key = "hang", hooks = { protocolDetected = '
+                'function(flow) end } }\n')
+    os.chmod(tmp, 0o755)
+    return plugins
+
+
+def plugins_config(tmp, name, pcap):
+    """A config whose deadline_ms of 200 ms makes vigild kill a sandbox
+    that ignores SIGTERM 1.4 s later (2 * deadline_ms + 1 s)."""
+    path = os.path.join(tmp, f"{name}.yaml")
+    with open(path, "w") as f:
+        f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                f"plugins:\n  deadline_ms: 200\n")
+    return path
 
 
 def main():
@@ -166,6 +246,8 @@ def main():
                         "--flows")
         check_no_reader(checks, vigild, tmp, pcap, "stats_no_reader",
                         "--stats")
+        check_no_reader(checks, vigild, tmp, pcap, "plugins_no_reader",
+                        "--flows", write_hanging_plugin(tmp))
     checks.finish()
 
 

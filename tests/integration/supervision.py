@@ -19,6 +19,13 @@ Cases, one per meson test:
                   past deadline_ms: the sandbox skips the rest of the
                   batch and is not killed, counts the hooks it skipped in
                   plugins.hooks_skipped and logs them.
+  load_hang       a script whose loading never ends (one long C call the
+                  per-file load budget cannot interrupt): vigild kills the
+                  sandbox plugins.load_timeout_ms after its start, logs
+                  it and restarts it with a back-off that doubles.
+  load_stopped    SIGSTOP of a sandbox while it loads its plugins: vigild
+                  kills it after plugins.load_timeout_ms, and the new
+                  sandbox loads and is left alone.
 
 usage: supervision.py VIGILD SOURCE_ROOT CASE
 """
@@ -516,11 +523,135 @@ def batch_budget_case(vigild, tmp, checks):
         print(f"batch_budget: {m.group(0)}")
 
 
+# ---- loading ----------------------------------------------------------------
+
+# One pattern match that backtracks far longer than any test runs, inside
+# a single C call that the instruction-count budget cannot interrupt.
+HANG_AT_LOAD = """
+string.find(string.rep("a", 40), string.rep("a*", 40) .. "b")
+return { key = "hang_watch", hooks = { protocolDetected = function(flow)
+end } }
+"""
+
+# Loading takes 0.3 s of CPU time, well under the 1 s of wall-clock time
+# each file may take, so the sandbox is still loading when the test stops
+# it right after its start.
+SLOW_LOAD = """
+local start = os.clock()
+while os.clock() - start < 0.3 do end
+return { key = "slow_watch", hooks = { protocolDetected = function(flow)
+  flow:setStatus("slow_seen", 10)
+end } }
+"""
+
+LOAD_LIMIT = "  deadline_ms: 500\n  load_timeout_ms: 2000\n"
+LOAD_KILL = r"sandbox=0 pid=%d has not finished loading its plugins (\d+) ms"
+
+
+def load_hang_case(vigild, tmp, checks):
+    pcap = os.path.join(tmp, "hang.pcap")
+    write_idle_capture(pcap)
+    plugins = os.path.join(tmp, "plugins")
+    write_plugin(plugins, "hang", HANG_AT_LOAD)
+    config = write_config(tmp, "hang", pcap, plugins,
+                          plugin_extra=LOAD_LIMIT)
+    d = Vigild(vigild, config)
+    try:
+        at = 0
+        for run in range(3):
+            at, m = d.wait_for(r"sandbox=0 started pid=(\d+)", 15, at)
+            if not checks.check(m is not None, f"load_hang: start {run + 1} "
+                                f"not logged"):
+                return
+            pid = int(m.group(1))
+            at, m = d.wait_for(LOAD_KILL % pid, 10, at)
+            if not checks.check(m is not None, f"load_hang: sandbox "
+                                f"pid={pid} not killed while loading "
+                                f"within 10 s"):
+                return
+            line = d.lines[at]
+            print(f"load_hang: {line.strip()}")
+            waited = int(m.group(1))
+            checks.check(2000 <= waited < 3000, f"load_hang: killed after "
+                         f"{waited} ms, expected 2000 ms (load_timeout_ms) "
+                         f"plus at most a second of control ticks")
+            checks.check("state=R" in line, f"load_hang: the line does "
+                         f"not say the process runs: {line.strip()}")
+            checks.check(f"load_kills={run + 1})" in line,
+                         f"load_hang: kill {run + 1} counted as: "
+                         f"{line.strip()}")
+            delay = 100 << run
+            at, m = d.wait_for(r"sandbox=0 pid=%d exited .*restarting in "
+                               r"(\d+) ms" % pid, 10, at)
+            checks.check(m is not None and int(m.group(1)) == delay,
+                         f"load_hang: restart {run + 1} after "
+                         f"{m and m.group(1)} ms, expected {delay} ms")
+            if m is None:
+                return
+    finally:
+        status = d.stop()
+    checks.check(status == 0, f"load_hang: vigild exit {status}: "
+                 f"{d.text()[-800:]}")
+
+
+def load_stopped_case(vigild, tmp, checks):
+    pcap = os.path.join(tmp, "slow.pcap")
+    write_idle_capture(pcap)
+    plugins = os.path.join(tmp, "plugins")
+    write_plugin(plugins, "slow", SLOW_LOAD)
+    config = write_config(tmp, "slow", pcap, plugins,
+                          plugin_extra=LOAD_LIMIT)
+    d = Vigild(vigild, config)
+    stopped_pid = None
+    try:
+        at, m = d.wait_for(r"sandbox=0 started pid=(\d+)", 15)
+        if not checks.check(m is not None, "load_stopped: no sandbox "
+                            "started"):
+            return
+        pid = int(m.group(1))
+        os.kill(pid, signal.SIGSTOP)
+        stopped_pid = pid
+        checks.check(d.count(r"sandbox-0: script=1 key=") == 0,
+                     "load_stopped: the sandbox had loaded before SIGSTOP; "
+                     "the case needs a slower load")
+        at, m = d.wait_for(LOAD_KILL % pid, 10, at)
+        if not checks.check(m is not None, f"load_stopped: stopped sandbox "
+                            f"pid={pid} not killed within 10 s"):
+            return
+        line = d.lines[at]
+        print(f"load_stopped: {line.strip()}")
+        checks.check("state=T" in line, f"load_stopped: the line does not "
+                     f"say the process is stopped: {line.strip()}")
+        at2, m = d.wait_for(r"sandbox=0 started pid=(\d+)", 10, at)
+        checks.check(m is not None and int(m.group(1)) != pid,
+                     "load_stopped: no new sandbox started after the kill")
+        _, ready = d.wait_for(r"sandbox-0: script=1 key=slow_watch", 15, at)
+        checks.check(ready is not None,
+                     f"load_stopped: the new sandbox never loaded: "
+                     f"{d.text()[-1500:]}")
+        # Loaded and idle: neither the load limit nor the heartbeat kills
+        # the new sandbox.
+        time.sleep(4.0)
+        checks.check(d.count(r"has not finished loading") == 1,
+                     f"load_stopped: {d.count(r'has not finished loading')} "
+                     f"load kills, expected 1")
+        checks.check(d.count(r"heartbeat") == 0,
+                     f"load_stopped: heartbeat kills: {d.text()[-800:]}")
+    finally:
+        status = d.stop()
+        if stopped_pid is not None:
+            kill_leftover(stopped_pid)
+    checks.check(status == 0, f"load_stopped: vigild exit {status}: "
+                 f"{d.text()[-800:]}")
+
+
 CASES = {
     "idle_stop": idle_stop_case,
     "reload": reload_case,
     "deadline_names": deadline_names_case,
     "batch_budget": batch_budget_case,
+    "load_hang": load_hang_case,
+    "load_stopped": load_stopped_case,
 }
 
 

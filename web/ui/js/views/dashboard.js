@@ -30,8 +30,8 @@ const DROPS = [
 ];
 const PLUGIN_DROPS = [
   'event_batches_dropped', 'events_dropped', 'statuses_dropped',
-  'control_dropped', 'deadline_kills', 'heartbeat_kills', 'teardown_kills',
-  'hooks_skipped', 'plugins_disabled', 'plugin_errors',
+  'control_dropped', 'deadline_kills', 'heartbeat_kills', 'load_kills',
+  'teardown_kills', 'hooks_skipped', 'plugins_disabled', 'plugin_errors',
 ];
 
 // A grid of [name, value] counters. With <highlight>, a non-zero value

@@ -18,7 +18,7 @@ const SANDBOX_COUNTERS = [
   'events_seen', 'events_lost', 'result_batches', 'result_bad', 'statuses',
   'statuses_dropped', 'alerts_triggered', 'alerts_released', 'ts_points',
   'plugin_errors', 'sandbox_starts', 'sandbox_exits', 'deadline_kills',
-  'heartbeat_kills', 'teardown_kills', 'hooks_skipped', 'control_dropped',
+  'heartbeat_kills', 'load_kills', 'teardown_kills', 'hooks_skipped', 'control_dropped',
   'plugins_disabled',
 ];
 
