@@ -2,12 +2,13 @@
  * What the endpoint files share: parameter parsing, the JSON of flows and
  * hosts, and vigild request builders. routes.c contains the endpoints
  * that only query vigild. routes_store.c contains those that also read
- * the alert store, the timeseries files or the plugin folders, and
- * /metrics.
+ * the alert store, and /metrics; routes_timeseries.c those that read the
+ * timeseries files and routes_plugins.c GET /plugins.
  */
 #ifndef VG_WEB_ROUTES_H
 #define VG_WEB_ROUTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,6 +45,27 @@ vg_parse_ip(const char *text, uint8_t *addr);
 int
 vg_answer_failed(h2o_req_t *req, const Vigil__Control__V1__Response *resp,
 		 const char *error);
+
+/* Sends 400 invalid_parameter for the unknown parameter <name>. */
+void
+vg_reject_unknown(h2o_req_t *req, const char *name);
+
+/* Returns true when <path> is a regular file. */
+bool
+vg_is_file(const char *path);
+
+/* Series listed at most in one response of GET /timeseries/series. */
+#define VG_SUB_SERIES_MAX 256
+
+/*
+ * Appends to <b> the series of <sub> (app or category) that the <kind>
+ * (host or interface) element <element> has files for, as {"schema",
+ * "element", "step"}, at most <max> of them.
+ */
+void
+vg_put_sub_series(struct vg_jbuf *b, const struct vg_web *web,
+		  const char *kind, const char *sub, const char *element,
+		  bool *first, unsigned int max);
 
 void
 vg_flow_json(struct vg_jbuf *b, const Vigil__Control__V1__Flow *flow);
