@@ -1,9 +1,10 @@
 /*
  * What the endpoint files share: parameter parsing, the JSON of flows and
- * hosts, and vigild request builders. routes.c contains the endpoints
- * that only query vigild. routes_store.c contains those that also read
- * the alert store, and /metrics; routes_timeseries.c those that read the
- * timeseries files and routes_plugins.c GET /plugins.
+ * hosts, and vigild request builders. routes.c and routes_flows.c (the
+ * flow and host lists) contain the endpoints that only query vigild.
+ * routes_store.c contains those that also read the alert store, and
+ * /metrics; routes_timeseries.c those that read the timeseries files,
+ * and routes_plugins.c GET /plugins.
  */
 #ifndef VG_WEB_ROUTES_H
 #define VG_WEB_ROUTES_H
@@ -37,6 +38,35 @@ vg_param_uint(h2o_req_t *req, const struct vg_params *params,
 /* Parses an IPv4 or IPv6 address into <addr>; returns 4, 16 or 0. */
 size_t
 vg_parse_ip(const char *text, uint8_t *addr);
+
+/*
+ * Reads the address parameter <name> into <addr> and its length, 4 or
+ * 16, into *len (0 when absent). Returns 0, or -1 with a 400 sent.
+ */
+int
+vg_param_ip(h2o_req_t *req, const struct vg_params *params, const char *name,
+	    uint8_t *addr, size_t *len);
+
+/*
+ * Reads the parameter <name>, true or false, into *out as 1 or 0 (-1
+ * when absent). Returns 0, or -1 with a 400 sent.
+ */
+int
+vg_param_bool(h2o_req_t *req, const struct vg_params *params,
+	      const char *name, int *out);
+
+/* Reads offset, limit and order into <page>; -1 with a 400 sent. */
+int
+vg_param_page(h2o_req_t *req, const struct vg_params *params,
+	      Vigil__Control__V1__Page *page);
+
+/* Returns the index of <text> in the NULL-terminated <names>, or -1. */
+int
+vg_name_index(const char *text, const char *const *names);
+
+/* Sends <b> as a 200 JSON response, or 500 when building it failed. */
+void
+vg_send_buffer(h2o_req_t *req, struct vg_jbuf *b);
 
 /*
  * Sends the HTTP error for a failed vigild call (NULL <resp>: 503) or a
@@ -86,6 +116,16 @@ vg_stats_request(Vigil__Control__V1__Request *r,
 void
 vg_login_succeeded(struct vg_web *web, h2o_req_t *req, const char *user,
 		   enum vg_role role);
+
+void
+vg_get_flows(struct vg_web *web, h2o_req_t *req, struct vg_params *params);
+
+void
+vg_get_flow(struct vg_web *web, h2o_req_t *req, const char *id_text,
+	    struct vg_params *params);
+
+void
+vg_get_hosts(struct vg_web *web, h2o_req_t *req, struct vg_params *params);
 
 void
 vg_get_host(struct vg_web *web, h2o_req_t *req, const char *ip,
