@@ -198,6 +198,8 @@ vg_events_flow(struct vg_event_out *out, const struct vg_engine *engine,
 	char *statuses[VG_FLOW_STATUSES];
 	char l7[64];
 	char ja3[33] = "";
+	uint16_t master;
+	uint16_t app;
 	unsigned int s;
 	unsigned int i;
 	size_t size;
@@ -216,8 +218,13 @@ vg_events_flow(struct vg_event_out *out, const struct vg_engine *engine,
 	ev.vlan = flow->key.vlan;
 	ndpi_protocol2name(engine->ndpi, proto, l7, sizeof(l7));
 	ev.l7 = l7;
-	ev.master_proto = flow->master_proto;
-	ev.app_proto = flow->app_proto;
+	/* The parts of l7, as the API shows them, not nDPI's stored pair:
+	 * plain HTTP is stored as master 0 but is HTTP/HTTP here. */
+	vg_flow_l7_pair(flow, &master, &app);
+	ev.master_proto = master;
+	ev.app_proto = app;
+	ev.l7_master = (char *)ndpi_get_proto_name(engine->ndpi, master);
+	ev.l7_app = (char *)ndpi_get_proto_name(engine->ndpi, app);
 	ev.category = (char *)ndpi_category_get_name(engine->ndpi,
 						      proto.category);
 	ev.confidence = (char *)ndpi_confidence_get_name(

@@ -298,21 +298,25 @@ call_hook(struct vg_sbx *sbx, struct vg_sbx_script *s, int slot,
 	return true;
 }
 
-/* "TLS" matches an l7 of "TLS", "TLS.Google" or "DNS.TLS". */
+/*
+ * Returns true when a name in <filter> is, ignoring case, the flow's
+ * whole l7 name, its master or its app: "TLS" matches "TLS", "TLS.Google"
+ * and "DNS.TLS", as the API's l7 filter does. The parts come from vigild,
+ * which knows where nDPI split the name, so a protocol name that holds a
+ * dot still matches only as a whole.
+ */
 static bool
-l7_matches(const char *l7, char *const *filter, size_t n)
+l7_matches(const Vigil__V1__FlowEvent *fe, char *const *filter, size_t n)
 {
-	const char *dot = strchr(l7, '.');
-	size_t master_len = dot ? (size_t)(dot - l7) : strlen(l7);
+	const char *l7 = fe->l7 ? fe->l7 : "";
+	const char *master = fe->l7_master ? fe->l7_master : "";
+	const char *app = fe->l7_app ? fe->l7_app : "";
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (strcasecmp(l7, filter[i]) == 0)
-			return true;
-		if (strlen(filter[i]) == master_len &&
-		    strncasecmp(l7, filter[i], master_len) == 0)
-			return true;
-		if (dot != NULL && strcasecmp(dot + 1, filter[i]) == 0)
+		if (strcasecmp(l7, filter[i]) == 0 ||
+		    strcasecmp(master, filter[i]) == 0 ||
+		    strcasecmp(app, filter[i]) == 0)
 			return true;
 	}
 	return false;
@@ -326,7 +330,7 @@ flow_matches(const struct vg_sbx_script *s, const Vigil__V1__FlowEvent *fe)
 	     !(s->l4_filter[fe->l4_proto / 8] & (1u << (fe->l4_proto % 8)))))
 		return false;
 	if (s->n_l7_filter > 0 &&
-	    !l7_matches(fe->l7 ? fe->l7 : "", s->l7_filter, s->n_l7_filter))
+	    !l7_matches(fe, s->l7_filter, s->n_l7_filter))
 		return false;
 	return true;
 }

@@ -74,6 +74,8 @@ static const struct field flow_fields[] = {
 	FLD(FE, "server_port", F_U32, server_port),
 	FLD(FE, "vlan", F_U32, vlan),
 	FLD(FE, "l7", F_STR, l7),
+	FLD(FE, "l7_master", F_STR, l7_master),
+	FLD(FE, "l7_app", F_STR, l7_app),
 	FLD(FE, "master_proto", F_U32, master_proto),
 	FLD(FE, "app_proto", F_U32, app_proto),
 	FLD(FE, "category", F_STR, category),

@@ -25,6 +25,8 @@
  *   end                    SIGTERM, wait, print the exit (also on EOF)
  *
  * Values are percent-decoded, so "%20" is a space and "%ff" a raw byte.
+ * A flow given l7 but neither l7_master nor l7_app gets the parts of its
+ * l7 as those two, as vigild sends them.
  * Output lines have a "type": ready (with the sandbox's pid and the
  * descriptor numbers it was given), status, alert, release, point,
  * loaded (one per plugin that loaded), error, batch, synced, timeout,
@@ -50,6 +52,7 @@
 
 #include "common/sandbox_shm.h"
 #include "sandbox/json.h"
+#include "sandbox/l7_parts.h"
 #include "sandbox/sandbox_drive.h"
 #include "vigil_events.pb-c.h"
 
@@ -183,6 +186,7 @@ cmd_flow(struct drive *d, char **argv, int argc)
 		return;
 	vigil__v1__flow_event__init(fe);
 	if (drive_fill(fe, drive_flow_keys, argv, argc, d) != 0 ||
+	    vg_sbx_fill_l7_parts(fe) != 0 ||
 	    push_msg((void ***)&p->batch.flows, &p->batch.n_flows, fe) != 0)
 		vigil__v1__flow_event__free_unpacked(fe, NULL);
 }
@@ -426,7 +430,8 @@ cmd_flood(struct drive *d, char **argv, int argc)
 	if (tmpl == NULL || events == NULL || ptrs == NULL)
 		goto out;
 	vigil__v1__flow_event__init(tmpl);
-	if (drive_fill(tmpl, drive_flow_keys, argv, argc, d) != 0)
+	if (drive_fill(tmpl, drive_flow_keys, argv, argc, d) != 0 ||
+	    vg_sbx_fill_l7_parts(tmpl) != 0)
 		goto out;
 	memcpy(before, d->counts, sizeof(before));
 	d->quiet = true;

@@ -26,6 +26,8 @@ const struct drive_key drive_flow_keys[] = {
 	K(FE, "server_port", T_U32, server_port),
 	K(FE, "vlan", T_U32, vlan),
 	K(FE, "l7", T_STR, l7),
+	K(FE, "l7_master", T_STR, l7_master),
+	K(FE, "l7_app", T_STR, l7_app),
 	K(FE, "master_proto", T_U32, master_proto),
 	K(FE, "app_proto", T_U32, app_proto),
 	K(FE, "category", T_STR, category),

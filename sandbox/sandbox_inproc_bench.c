@@ -12,7 +12,8 @@
  * tests/bench/plugin_events.py prints both.
  *
  * Events are built as the driver's flood command builds them: one template
- * parsed from KEY=VALUE words, copied for each event with the flow id
+ * parsed from KEY=VALUE words, its l7 parts filled from l7 as the driver
+ * fills them (l7_parts.c), copied for each event with the flow id
  * (1, 2...) and the client port (1024 + i % 60000) changed. Only
  * vg_sbx_dispatch_batch() is timed. Result batches are still packed,
  * because the results builder clears its items only by sending them. They
@@ -36,6 +37,7 @@
 
 #include "common/log.h"
 #include "common/shm_ring.h"
+#include "sandbox/l7_parts.h"
 #include "sandbox/results.h"
 #include "sandbox/sandbox.h"
 #include "vigil_events.pb-c.h"
@@ -685,6 +687,11 @@ main(int argc, char **argv)
 	if (parse_options(argc, argv, &b) != 0 ||
 	    parse_words(&b, tmpl, argv + optind, argc - optind) != 0)
 		goto out;
+	if (vg_sbx_fill_l7_parts(tmpl) != 0) {
+		fprintf(stderr, PROG ": out of memory\n");
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	rc = run_bench(&b, tmpl) == 0 ? 0 : EXIT_FAILED;
 out:
 	vg_sbx_results_free(b.sbx.results);

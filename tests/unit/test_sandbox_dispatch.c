@@ -327,8 +327,19 @@ test_flow_filters(void **state)
 {
 	struct env *e = *state;
 	Vigil__V1__EventBatch batch = VIGIL__V1__EVENT_BATCH__INIT;
-	Vigil__V1__FlowEvent fe[5];
-	Vigil__V1__FlowEvent *flows[5];
+	/* l7, then its master and app as vigild sends them. */
+	static char *const names[][3] = {
+		{ "TLS", "TLS", "TLS" },
+		{ "TLS.Google", "TLS", "Google" },
+		{ "DNS.TLS", "DNS", "TLS" },
+		{ "TLS", "TLS", "TLS" },        /* UDP: filtered out */
+		{ "TLSX", "TLSX", "TLSX" },     /* not a TLS part */
+		{ "TLS.Custom", "TLS.Custom", "TLS.Custom" }, /* a dotted name */
+		{ "tls", "tls", "tls" },        /* case is ignored */
+	};
+	enum { N = sizeof(names) / sizeof(names[0]) };
+	Vigil__V1__FlowEvent fe[N];
+	Vigil__V1__FlowEvent *flows[N];
 	size_t i;
 
 	put_file(e, "plugins/g/f/manifest.lua", manifest);
@@ -339,20 +350,23 @@ test_flow_filters(void **state)
 		 "'TLS' } },\n hooks = { protocolDetected = function(flow) "
 		 "flow:setStatus('f_tls') end } }\n");
 	load(e);
-	flow_init(&fe[0], 1, 6, "TLS");
-	flow_init(&fe[1], 2, 6, "TLS.Google");
-	flow_init(&fe[2], 3, 6, "DNS.TLS");
-	flow_init(&fe[3], 4, 17, "TLS");   /* UDP: filtered out */
-	flow_init(&fe[4], 5, 6, "TLSX");   /* not a TLS part */
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < N; i++) {
+		flow_init(&fe[i], i + 1, i == 3 ? 17 : 6, names[i][0]);
+		fe[i].l7_master = names[i][1];
+		fe[i].l7_app = names[i][2];
 		flows[i] = &fe[i];
-	batch.n_flows = 5;
+	}
+	batch.n_flows = N;
 	batch.flows = flows;
 	run(e, &batch);
 	assert_int_equal(count_statuses(e, "f_tls", 1), 1);
 	assert_int_equal(count_statuses(e, "f_tls", 2), 1);
 	assert_int_equal(count_statuses(e, "f_tls", 3), 1);
-	assert_int_equal(count_statuses(e, "f_tls", 0), 3);
+	assert_int_equal(count_statuses(e, "f_tls", 4), 0);
+	assert_int_equal(count_statuses(e, "f_tls", 5), 0);
+	assert_int_equal(count_statuses(e, "f_tls", 6), 0);
+	assert_int_equal(count_statuses(e, "f_tls", 7), 1);
+	assert_int_equal(count_statuses(e, "f_tls", 0), 4);
 	/* The default score is the definition's. */
 	assert_int_equal(e->batches[0]->statuses[0]->score, 5);
 }

@@ -6,14 +6,10 @@ function match.ends_with(s, suffix)
   return suffix ~= "" and #s >= #suffix and s:sub(-#suffix) == suffix
 end
 
--- Returns true for "TLS" and nDPI names with TLS as one part ("TLS.Google").
-function match.is_tls(l7)
-  for part in l7:gmatch("[^.]+") do
-    if part == "TLS" then
-      return true
-    end
-  end
-  return false
+-- Returns true when TLS is the flow's master or app protocol: "TLS",
+-- "TLS.Google" and "DNS.TLS".
+function match.is_tls(flow)
+  return flow.l7_master == "TLS" or flow.l7_app == "TLS"
 end
 
 return match

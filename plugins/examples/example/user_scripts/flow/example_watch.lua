@@ -4,7 +4,7 @@
 local match = require("match")
 
 local function check(flow, conf)
-  if flow.l4 == "TCP" and match.is_tls(flow.l7) and
+  if flow.l4 == "TCP" and match.is_tls(flow) and
       match.ends_with(flow.server_name, conf.tls_suffix) then
     -- The client gets most of the score: it chose the destination.
     flow:setStatus("example_watched_flow", conf.score, conf.score, 0)

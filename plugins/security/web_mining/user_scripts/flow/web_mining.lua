@@ -6,12 +6,7 @@ local function is_mining(flow)
   if flow.category == "Mining" then
     return true
   end
-  for part in flow.l7:gmatch("[^.]+") do
-    if part == "Mining" then
-      return true
-    end
-  end
-  return false
+  return flow.l7_master == "Mining" or flow.l7_app == "Mining"
 end
 
 local function check(flow, conf)
