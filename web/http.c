@@ -148,6 +148,8 @@ vg_pending_finish(struct vg_pending *p)
 	/* Cut the link first: sending a response may dispose the request. */
 	if (req != NULL)
 		*p->guard = NULL;
+	if (p->on_finish != NULL)
+		p->on_finish(p);
 	vg_jbuf_free(&p->out);
 	free(p);
 	return req;
