@@ -235,7 +235,7 @@ maybe_answer(struct page_job *job)
 		send_sandbox_error(req, job, 502, "plugin_page_error",
 				   "the page script failed");
 	} else if (job->exit_status != 0 || job->output == NULL ||
-		   vg_json_parse_members(job->output, job->out_len, none, 1,
+		   vg_json_parse_members(job->output, job->out_len, none, 0,
 					 err, sizeof(err), NULL, 0) != 0) {
 		vg_json_members_free(none, 1);
 		VG_WARN("web", "page sandbox exit=%" PRId64 " output_bytes=%zu",
