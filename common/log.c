@@ -3,9 +3,9 @@
  * control thread and from DPDK's log do not interleave mid-line.
  *
  * A message often quotes what a client or a plugin sent (a user name, a
- * port name, a Lua error), so every control character, DEL and byte of
- * invalid UTF-8 in it is escaped (vg_log_escape): one call always writes
- * one line, and no terminal escape sequence reaches the log raw.
+ * port name, a Lua error). So every control character, DEL and byte of
+ * invalid UTF-8 in it is escaped (vg_log_escape). One call then always
+ * writes one line, and no terminal escape sequence reaches the log raw.
  */
 #include <stdbool.h>
 #include <stdint.h>

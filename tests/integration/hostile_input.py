@@ -17,7 +17,7 @@ vigil-web runs without vigild, and vigild on a one-packet capture.
 - A password that is not a JSON string is named as such.
 - A plugin page or menu that is a symlink out of its plugin's folder is
   rejected with a message naming the file, and the target's text never
-  shows in the answer.
+  shows in the response.
 
 usage: hostile_input.py VIGIL_WEB VIGILD
 """
@@ -177,13 +177,13 @@ def check_login_log(port, log_path, checks):
 
 
 def check_page_slots(port, proc, checks):
-    most = 0
+    max_alive = 0
     stop = False
 
     def watch():
-        nonlocal most
+        nonlocal max_alive
         while not stop:
-            most = max(most, len(page_sandboxes(proc.pid)))
+            max_alive = max(max_alive, len(page_sandboxes(proc.pid)))
             time.sleep(0.01)
 
     def get(_):
@@ -202,8 +202,8 @@ def check_page_slots(port, proc, checks):
                  f"10 parallel slow pages: {statuses}, expected 6x503 4x504")
     checks.check(all(d.get("error") == "busy" for d in busy),
                  f"503 answers are busy: {busy}")
-    checks.check(0 < most <= PAGES_RUNNING_MAX,
-                 f"page sandboxes alive at once: {most}, at most "
+    checks.check(0 < max_alive <= PAGES_RUNNING_MAX,
+                 f"page sandboxes alive at once: {max_alive}, at most "
                  f"{PAGES_RUNNING_MAX}")
     # Every slot is free again: one more request renders (and times out).
     status, _, _ = request(port, "GET", "/api/v1/plugins/slow/pages/loop")
