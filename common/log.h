@@ -44,6 +44,10 @@ vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
  * backslash are copied as they are. The copy stops before an escape or a
  * character that would not fit whole. Returns the bytes written, without
  * the NUL.
+ *
+ * NOTE: a backslash is not escaped, so a message that quotes the text
+ * "\x1b" reads the same as one that quoted an ESC byte. Escaping it too
+ * would change every logged Windows path and regular expression.
  */
 size_t
 vg_log_escape(char *dst, size_t cap, const char *src, size_t len);

@@ -210,6 +210,10 @@ path_below(const char *real, const char *base)
  * elsewhere is never opened, and the descriptor after it, so that a
  * symlink swapped in between is caught too. Returns 0, -EXDEV when the
  * file lies outside, or -errno.
+ *
+ * NOTE: a hard link inside the folder to a file elsewhere passes. Linux's
+ * fs.protected_hardlinks (on in most distributions) stops a user from
+ * making one to a file they cannot read, but not root.
  */
 static int
 check_inside(const char *path, int fd, const char *dir)
