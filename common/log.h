@@ -39,7 +39,7 @@ vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
 /*
  * Copies <len> bytes of <src> to <dst> (<cap> bytes, NUL-terminated) with
  * each control character, DEL and C1 control escaped as \n, \r, \t or
- * \xHH, and each byte of invalid UTF-8 as \xHH, so the copy holds no
+ * \xHH, and each byte of invalid UTF-8 as \xHH, so the copy contains no
  * line break and no terminal escape sequence. Valid UTF-8 and the
  * backslash are copied as they are. The copy stops before an escape or a
  * character that would not fit whole. Returns the bytes written, without
