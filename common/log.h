@@ -1,7 +1,8 @@
 /*
  * One levelled logger for every vigil program.
  *
- * Messages go to stderr as "LEVEL tag: message". They are lowercase, carry
+ * Messages go to stderr as "TIME LEVEL tag: message", one line per call,
+ * with the control characters of the message escaped (vg_log_escape). They are lowercase, carry
  * no final period and name the failed call and the object with key=value
  * context. DPDK's own log is routed here too (capture/eal.c), so an
  * operator reads one stream. Nothing on the packet path logs: the packet
@@ -11,6 +12,7 @@
 #define VG_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum vg_log_level {
 	VG_LOG_ERR = 0,
@@ -33,6 +35,22 @@ vg_log(enum vg_log_level level, const char *tag, const char *fmt, ...)
 void
 vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
 	va_list ap);
+
+/*
+ * Copies <len> bytes of <src> to <dst> (<cap> bytes, NUL-terminated) with
+ * each control character, DEL and C1 control escaped as \n, \r, \t or
+ * \xHH, and each byte of invalid UTF-8 as \xHH, so the copy contains no
+ * line break and no terminal escape sequence. Valid UTF-8 and the
+ * backslash are copied as they are. The copy stops before an escape or a
+ * character that would not fit whole. Returns the bytes written, without
+ * the NUL.
+ *
+ * NOTE: a backslash is not escaped, so a message that quotes the text
+ * "\x1b" reads the same as one that quoted an ESC byte. Escaping it too
+ * would change every logged Windows path and regular expression.
+ */
+size_t
+vg_log_escape(char *dst, size_t cap, const char *src, size_t len);
 
 #define VG_ERR(tag, ...) vg_log(VG_LOG_ERR, tag, __VA_ARGS__)
 #define VG_WARN(tag, ...) vg_log(VG_LOG_WARN, tag, __VA_ARGS__)

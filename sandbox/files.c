@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,9 +193,74 @@ vg_sbx_is_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* True when the resolved path <real> is <base> or lies below it. */
+static bool
+path_below(const char *real, const char *base)
+{
+	size_t len = strlen(base);
+
+	return strncmp(real, base, len) == 0 &&
+	       (real[len] == '/' || real[len] == '\0');
+}
+
+/*
+ * Checks that <path>, and the file open at <fd> when it is not -1, lie in
+ * the plugin folder <dir> once every symlink is resolved. The path is
+ * checked before the open, so that a symlink to a FIFO or a device
+ * elsewhere is never opened, and the descriptor after it, so that a
+ * symlink swapped in between is caught too. Returns 0, -EXDEV when the
+ * file lies outside, or -errno.
+ *
+ * NOTE: a hard link inside the folder to a file elsewhere passes. Linux's
+ * fs.protected_hardlinks (on in most distributions) stops a user from
+ * making one to a file they cannot read, but not root.
+ */
+static int
+check_inside(const char *path, int fd, const char *dir)
+{
+	char proc[64];
+	char opened[PATH_MAX];
+	char *base = realpath(dir, NULL);
+	char *real = NULL;
+	ssize_t n;
+	int rc = 0;
+
+	if (base == NULL)
+		return -errno;
+	if (fd < 0) {
+		real = realpath(path, NULL);
+		/* A path that does not resolve is left to open() to report. */
+		if (real != NULL && !path_below(real, base))
+			rc = -EXDEV;
+		goto out;
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, opened, sizeof(opened) - 1);
+	if (n < 0) {
+		/* Without /proc, the path is resolved again. */
+		real = realpath(path, NULL);
+		if (real == NULL)
+			rc = -errno;
+		else if (!path_below(real, base))
+			rc = -EXDEV;
+		goto out;
+	}
+	opened[n] = '\0';
+	if (!path_below(opened, base))
+		rc = -EXDEV;
+out:
+	free(real);
+	free(base);
+	return rc;
+}
+
 /*
  * Reads the whole text file <path> for <plugin> and records its path for
- * error messages. Returns the text, or NULL after reporting.
+ * error messages. A symlink may point anywhere inside the plugin's
+ * folder, but not out of it: plugin files are read before the sandbox
+ * drops its privileges, and the Lua parser quotes what it reads in its
+ * errors. Returns the text, or NULL after reporting with errno set:
+ * EXDEV for a file outside the plugin folder.
  */
 char *
 vg_sbx_plugin_read(struct vg_sbx_plugin *plugin, const char *path)
@@ -204,16 +270,29 @@ vg_sbx_plugin_read(struct vg_sbx_plugin *plugin, const char *path)
 	char *copy;
 	struct stat st;
 	size_t done = 0;
+	int rc;
 	int fd;
 
 	copy = strdup(path);
 	if (copy == NULL || vg_sbx_push(&plugin->files, &plugin->n_files,
 					copy) != 0)
 		free(copy);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) != 0) {
+	fd = -1;
+	rc = check_inside(path, -1, plugin->dir);
+	if (rc == 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		rc = fd < 0 ? -errno : check_inside(path, fd, plugin->dir);
+	}
+	if (rc == -EXDEV) {
+		vg_sbx_load_error(sbx, path, 0, "is a symlink out of the plugin folder %s; copy the file into the plugin folder instead",
+				  plugin->dir);
+		goto fail;
+	}
+	if (rc == 0 && fstat(fd, &st) != 0)
+		rc = -errno;
+	if (rc != 0) {
 		vg_sbx_load_error(sbx, path, 1, "cannot read: %s",
-				  strerror(errno));
+				  strerror(-rc));
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE_BYTES) {
@@ -250,6 +329,7 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	free(text);
+	errno = rc != 0 ? -rc : EIO;
 	return NULL;
 }
 

@@ -179,29 +179,36 @@ budget_hook(lua_State *L, lua_Debug *ar)
 	lua_error(L);
 }
 
-/* Appends a printable copy of <s> to <line>; returns the new length. */
+/*
+ * Appends what fits of <s> to <line>; returns the new length. A NUL byte
+ * would end the C string, so it is written as the logger writes control
+ * bytes, "\x00".
+ */
 static size_t
-append_printable(char *line, size_t len, size_t cap, const char *s,
-		 size_t slen)
+append_text(char *line, size_t len, size_t cap, const char *s, size_t slen)
 {
 	size_t i;
 
 	for (i = 0; i < slen && len + 1 < cap; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		/* A tab cannot start a forged line; the rest become '.'. */
-		line[len++] = (c < 0x20 && c != '\t') || c == 0x7f ? '.' :
-								    (char)c;
+		if (s[i] != '\0') {
+			line[len++] = s[i];
+			continue;
+		}
+		if (len + 5 > cap)
+			break;
+		memcpy(line + len, "\\x00", 4);
+		len += 4;
 	}
 	line[len] = '\0';
 	return len;
 }
 
 /*
- * print(...): one log line per call, control characters replaced so a
- * plugin cannot forge log lines. At most PRINT_LINES_PER_SEC lines a
- * second per plugin are written, and the next line reports how many were
- * suppressed.
+ * print(...): one log line per call. The logger escapes control
+ * characters and invalid UTF-8 (vg_log_escape), so a plugin cannot forge
+ * log lines, and the tab between arguments shows as \t. At most
+ * PRINT_LINES_PER_SEC lines a second per plugin are written, and the next
+ * line reports how many were suppressed.
  */
 static int
 l_print(lua_State *L)
@@ -250,8 +257,8 @@ l_print(lua_State *L)
 			break;
 		}
 		if (i > 1)
-			len = append_printable(line, len, sizeof(line), "\t", 1);
-		len = append_printable(line, len, sizeof(line), s, slen);
+			len = append_text(line, len, sizeof(line), "\t", 1);
+		len = append_text(line, len, sizeof(line), s, slen);
 	}
 	if (plugin->print_dropped) {
 		VG_INFO(VG_SBX_TAG, "plugin=%s: %u print lines suppressed",

@@ -115,8 +115,10 @@ plugin_prepare(struct page_plugin *item, bool menu_only)
 	if (vg_sbx_is_file(menu)) {
 		source = vg_sbx_plugin_read(plugin, menu);
 		if (source == NULL) {
-			snprintf(item->error, sizeof(item->error),
-				 "web_gui/menu.lua cannot be read");
+			snprintf(item->error, sizeof(item->error), "%s",
+				 errno == EXDEV ?
+					 "web_gui/menu.lua is a symlink out of the plugin folder" :
+					 "web_gui/menu.lua cannot be read");
 			goto out;
 		}
 		if (luaL_loadbufferx(plugin->L, source, strlen(source),
@@ -508,6 +510,7 @@ prepare_page(struct page_run *run, const char *page, const char *input,
 	char *gui;
 	char *source;
 	bool found = false;
+	int read_errno;
 	size_t i;
 
 	snprintf(file, sizeof(file), "%s.lua", page);
@@ -528,8 +531,16 @@ prepare_page(struct page_run *run, const char *page, const char *input,
 	gui = vg_sbx_path_join(plugin->dir, "web_gui");
 	path = gui ? vg_sbx_path_join(gui, file) : NULL;
 	source = path ? vg_sbx_plugin_read(plugin, path) : NULL;
+	read_errno = errno;
 	free(gui);
 	free(path);
+	if (source == NULL && read_errno == EXDEV) {
+		snprintf(run->error, sizeof(run->error),
+			 "web_gui/%s.lua is a symlink out of the plugin folder",
+			 page);
+		return vg_sbx_page_write_error("page_error", run->error,
+					       VG_SBX_PAGE_EXIT_SCRIPT);
+	}
 	if (source == NULL)
 		return vg_sbx_page_write_error("page_error",
 					       "cannot read the page file",

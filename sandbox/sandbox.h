@@ -391,7 +391,9 @@ vg_sbx_is_file(const char *path);
 
 /*
  * Reads the whole text file <path> for <plugin> and records its path for
- * error messages. Returns the text, or NULL after reporting.
+ * error messages. A file that resolves to a place outside the plugin's
+ * folder (through a symlink) is rejected. Returns the text, or NULL
+ * after reporting, with errno EXDEV for a file outside the folder.
  */
 char *
 vg_sbx_plugin_read(struct vg_sbx_plugin *plugin, const char *path);

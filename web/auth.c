@@ -317,6 +317,34 @@ ensure_admin(struct vg_auth *auth, const struct vg_web_config *web,
 	return 0;
 }
 
+bool
+vg_auth_users_mode_problem(const char *path, char *text, size_t text_len)
+{
+	struct stat st;
+	unsigned int mode;
+
+	if (stat(path, &st) != 0 || (st.st_mode & 0066) == 0)
+		return false;
+	mode = (unsigned int)(st.st_mode & 07777);
+	snprintf(text, text_len, "%s: mode %04o lets %s read or write the password hashes; run chmod 600 %s",
+		 path, mode,
+		 (st.st_mode & 0060) && (st.st_mode & 0006) ? "group and others" :
+		 (st.st_mode & 0060) ? "its group" : "others",
+		 path);
+	return true;
+}
+
+int
+vg_auth_check_users(const char *data_dir, char *err, size_t err_len)
+{
+	static struct vg_user users[VG_AUTH_USERS_MAX];
+	char path[VG_PATH_MAX + 8];
+	unsigned int count;
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, VG_WEB_USERS_FILE);
+	return load_users(users, &count, path, err, err_len);
+}
+
 int
 vg_auth_init(struct vg_auth *auth, const struct vg_web_config *web,
 	     char *err, size_t err_len)
@@ -339,6 +367,13 @@ vg_auth_init(struct vg_auth *auth, const struct vg_web_config *web,
 			err_len);
 	if (rc != 0)
 		return rc;
+	{
+		char problem[3 * VG_PATH_MAX];
+
+		if (vg_auth_users_mode_problem(auth->users_path, problem,
+					       sizeof(problem)))
+			VG_WARN("web", "%s", problem);
+	}
 	/* A hash of a random password: verifying against it always fails. */
 	{
 		unsigned char random[16];

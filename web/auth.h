@@ -83,6 +83,21 @@ vg_auth_init(struct vg_auth *auth, const struct vg_web_config *web,
 	     char *err, size_t err_len);
 
 /*
+ * Parses the users file under <data_dir> as vg_auth_init does, without
+ * keeping it. Returns 0 (also when the file does not exist), or a
+ * negative errno with "PATH:LINE: problem" in <err>.
+ */
+int
+vg_auth_check_users(const char *data_dir, char *err, size_t err_len);
+
+/*
+ * Returns true, with the problem and its fix in <text>, when the users
+ * file <path> is readable or writable by its group or by others.
+ */
+bool
+vg_auth_users_mode_problem(const char *path, char *text, size_t text_len);
+
+/*
  * Sets <password> for <name> with <role> in the users file under
  * <data_dir>, adding the user if new. Returns 0 or a negative errno with
  * a message in <err>.

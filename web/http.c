@@ -13,8 +13,9 @@
  * own errors included). Each also runs request_checks.c's guard first,
  * so an ambiguous body length, an overlong request target or a control
  * byte in the decoded path is rejected before any handler reads the
- * path. The two file paths end with a handler that sends the API's JSON
- * 404, so a missing file does not get h2o's plain-text one.
+ * path. The two file paths start with a handler that sends the API's
+ * JSON 405 for a method other than GET or HEAD and end with one that
+ * sends its JSON 404, so neither answer is h2o's plain-text one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -148,6 +149,8 @@ vg_pending_finish(struct vg_pending *p)
 	/* Cut the link first: sending a response may dispose the request. */
 	if (req != NULL)
 		*p->guard = NULL;
+	if (p->on_finish != NULL)
+		p->on_finish(p);
 	vg_jbuf_free(&p->out);
 	free(p);
 	return req;
@@ -529,6 +532,35 @@ register_file_missing(h2o_pathconf_t *conf)
 	h->on_req = on_file_missing;
 }
 
+/*
+ * Sends the API's JSON 405 for a method other than GET or HEAD on a file
+ * path, before h2o's file handler, which would send a plain-text one.
+ */
+static int
+on_file_method(h2o_handler_t *self, h2o_req_t *req)
+{
+	static const char allow[] = "GET, HEAD";
+
+	(void)self;
+	if (h2o_memis(req->method.base, req->method.len, H2O_STRLIT("GET")) ||
+	    h2o_memis(req->method.base, req->method.len, H2O_STRLIT("HEAD")))
+		return -1;
+	h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+		       allow, sizeof(allow) - 1);
+	vg_http_error(req, 405, "method_not_allowed", NULL,
+		      "static files take GET or HEAD");
+	return 0;
+}
+
+/* Adds on_file_method() to <conf>, to run before its file handler. */
+static void
+register_file_method(h2o_pathconf_t *conf)
+{
+	h2o_handler_t *h = h2o_create_handler(conf, sizeof(*h));
+
+	h->on_req = on_file_method;
+}
+
 static h2o_iovec_t csp_name = { H2O_STRLIT("content-security-policy") };
 static h2o_iovec_t nosniff_name = { H2O_STRLIT("x-content-type-options") };
 static h2o_iovec_t frame_name = { H2O_STRLIT("x-frame-options") };
@@ -604,6 +636,7 @@ register_vendor(struct vg_web *web, h2o_hostconf_t *host)
 			dir);
 	conf = h2o_config_register_path(host, "/vendor/uplot", 0);
 	vg_http_register_guard(conf, false);
+	register_file_method(conf);
 	h2o_file_register(conf, dir, NULL, NULL, 0);
 	register_file_missing(conf);
 	static_filters(conf);
@@ -620,6 +653,7 @@ register_static(struct vg_web *web, h2o_hostconf_t *host)
 	conf = h2o_config_register_path(host, "/", 0);
 	vg_http_register_guard(conf, true);
 	if (web->cfg.web.static_dir[0] != '\0') {
+		register_file_method(conf);
 		h2o_file_register(conf, web->cfg.web.static_dir, index_files,
 				  NULL, 0);
 		register_file_missing(conf);

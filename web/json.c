@@ -127,6 +127,10 @@ struct parser {
 	bool nul_seen;         /* a string contained \u0000 */
 	bool nul_in_name;      /* ... in a member name */
 	char nul_member[64];   /* ... else in this member's value */
+	/* The first wanted member whose value is not a string, and the
+	 * type it has instead. */
+	const char *mistyped;
+	const char *mistyped_type;
 };
 
 /*
@@ -466,6 +470,27 @@ check_unique(struct parser *ps, struct member_name *names, size_t n)
 	return 0;
 }
 
+/* Names the JSON type of a value whose first byte is <c>. */
+static const char *
+json_type_name(char c)
+{
+	switch (c) {
+	case '{':
+		return "an object";
+	case '[':
+		return "an array";
+	case '"':
+		return "a string";
+	case 't':
+	case 'f':
+		return "a boolean";
+	case 'n':
+		return "null";
+	default:
+		return "a number";
+	}
+}
+
 /*
  * Parses the members of an object into <names> and <n>: each decoded
  * name, then its value. At the top level (<members> not NULL) the string
@@ -524,6 +549,11 @@ parse_members(struct parser *ps, struct vg_json_member *members,
 
 			rc = parse_string(ps, value, NULL);
 		} else {
+			if (want != NULL && ps->mistyped == NULL &&
+			    ps->p < ps->end) {
+				ps->mistyped = want->name;
+				ps->mistyped_type = json_type_name(*ps->p);
+			}
 			rc = parse_value(ps);
 		}
 		ps->current = outer;
@@ -608,25 +638,6 @@ parse_value(struct parser *ps)
 	return rc;
 }
 
-/* Names the JSON type of a value whose first byte is <c>. */
-static const char *
-json_type_name(char c)
-{
-	switch (c) {
-	case '[':
-		return "an array";
-	case '"':
-		return "a string";
-	case 't':
-	case 'f':
-		return "a boolean";
-	case 'n':
-		return "null";
-	default:
-		return "a number";
-	}
-}
-
 /*
  * Parses a top-level value that is not an object, so that valid JSON of
  * the wrong type gets its own message (-ENOMSG) and broken text is still
@@ -687,6 +698,14 @@ vg_json_parse_members(const char *text, size_t len,
 		}
 		vg_json_members_free(members, n_members);
 		return -EILSEQ;
+	}
+	if (ps.mistyped != NULL) {
+		if (member_len > 0)
+			snprintf(member, member_len, "%s", ps.mistyped);
+		snprintf(err, err_len, "the member '%s' must be a string, not %s",
+			 ps.mistyped, ps.mistyped_type);
+		vg_json_members_free(members, n_members);
+		return -ENOMSG;
 	}
 	return 0;
 fail:

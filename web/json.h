@@ -8,8 +8,8 @@
  * twice. It also rejects a \u escape of an unpaired UTF-16 surrogate (a
  * lone \ud800), which RFC 8259 allows, because that has no UTF-8 form.
  * It returns only the string members of the top-level object, because
- * the API's request bodies are flat objects of strings. Other members
- * are checked and skipped.
+ * the API's request bodies are flat objects of strings: a wanted member
+ * of another type is an error. Other members are checked and skipped.
  */
 #ifndef VG_WEB_JSON_H
 #define VG_WEB_JSON_H
@@ -76,8 +76,11 @@ struct vg_json_member {
  * -EILSEQ for valid JSON with a NUL (\u0000) in a string, which no C
  * string can carry: <member> then names the innermost member whose value
  * contains the first one (at most 63 bytes of its name), or is "" when a
- * member name contains it, and <err> is the message for the client. Free
- * the values with vg_json_members_free().
+ * member name contains it, and <err> is the message for the client.
+ * Otherwise returns -ENOMSG too when a member of <members> has a value
+ * that is not a string: <member> names the first such member in the
+ * text, and <err> is the message for the client. Free the values with
+ * vg_json_members_free().
  */
 int
 vg_json_parse_members(const char *text, size_t len,

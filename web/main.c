@@ -103,13 +103,38 @@ set_password(const struct vg_config *cfg, const char *user, const char *role)
 }
 
 /*
+ * Checks the users file in web.data_dir as vg_auth_init reads it at
+ * start: a line it cannot parse is an error, and a mode that lets the
+ * group or others read or write it is a warning (an error with
+ * --strict). Returns 0, or -1 with the problem in <err>.
+ */
+static int
+check_users(const struct vg_config *cfg, struct vg_config_report *report,
+	    char *err, size_t err_len)
+{
+	char path[VG_PATH_MAX + sizeof(VG_WEB_USERS_FILE) + 1];
+	char problem[3 * VG_PATH_MAX];
+
+	if (vg_auth_check_users(cfg->web.data_dir, err, err_len) != 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", cfg->web.data_dir,
+		 VG_WEB_USERS_FILE);
+	if (vg_auth_users_mode_problem(path, problem, sizeof(problem)) &&
+	    vg_config_report_machine(report, problem, err, err_len) != 0)
+		return -1;
+	return 0;
+}
+
+/*
  * Checks what vigil-web needs at start-up and the loader does not check:
  * web.vigild_socket, the web files and folders, and that OpenSSL loads
  * the certificate and key. A start passes a NULL <report>, which makes
  * each failed check an error. --check-config runs the same checks and
  * reports what this machine lacks as warnings, so a file it calls valid
- * without warnings does not fail on these later. Returns 0, or -1 with
- * "FILE:LINE:COL: web.KEY: problem" in <err>.
+ * without warnings does not fail on these later. It also parses the
+ * users file, which a start reads in vg_auth_init. Returns 0, or -1 with
+ * "FILE:LINE:COL: web.KEY: problem" (or the users file's problem) in
+ * <err>.
  */
 static int
 check_files(const struct vg_config *cfg, struct vg_config_report *report,
@@ -117,6 +142,7 @@ check_files(const struct vg_config *cfg, struct vg_config_report *report,
 {
 	static const struct vg_config_mark nowhere;
 	unsigned int warnings = report != NULL ? report->warnings : 0;
+	bool tls_unreadable;
 	void *ssl_ctx = NULL;
 	char problem[1024];
 
@@ -128,8 +154,11 @@ check_files(const struct vg_config *cfg, struct vg_config_report *report,
 	}
 	if (vg_config_check_web(cfg, report, err, err_len) != 0)
 		return -1;
+	tls_unreadable = report != NULL && report->warnings != warnings;
+	if (report != NULL && check_users(cfg, report, err, err_len) != 0)
+		return -1;
 	/* OpenSSL would only repeat that a TLS file cannot be read. */
-	if (report != NULL && report->warnings != warnings)
+	if (tls_unreadable)
 		return 0;
 	if (vg_http_tls_load(cfg, &ssl_ctx, problem, sizeof(problem)) != 0)
 		return vg_config_report_machine(report, problem, err,

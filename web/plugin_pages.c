@@ -64,6 +64,8 @@ struct page_job {
 	bool answered;
 };
 
+/* Page requests holding a slot, from the check in front of their first
+ * asynchronous step until their pending request ends. */
 static unsigned int pages_running;
 
 static bool
@@ -81,6 +83,41 @@ valid_name(const char *s, size_t len)
 			return false;
 	}
 	return true;
+}
+
+static void
+release_slot(struct vg_pending *p)
+{
+	(void)p;
+	pages_running--;
+}
+
+/*
+ * Creates the pending request of a page or the menu and reserves one of
+ * the PAGES_RUNNING_MAX slots for it until vg_pending_finish. Sends 503
+ * when every slot is taken, or 500, and returns NULL.
+ */
+static struct vg_pending *
+reserve_slot(struct vg_web *web, h2o_req_t *req)
+{
+	struct vg_pending *p;
+
+	if (pages_running >= PAGES_RUNNING_MAX) {
+		vg_http_error(req, 503, "busy", NULL,
+			      "too many plugin pages are being rendered; retry");
+		return NULL;
+	}
+	p = vg_pending_new(web, req);
+	if (p == NULL) {
+		vg_http_error(req, 500, "internal", NULL, "out of memory");
+		return NULL;
+	}
+	/* Counted now, not when the sandbox starts: the counters call to
+	 * vigild comes first, and requests arriving meanwhile must see the
+	 * slot taken. */
+	pages_running++;
+	p->on_finish = release_slot;
+	return p;
 }
 
 /* vigil-sandbox: plugins.sandbox_path, else beside vigil-web or in the
@@ -165,7 +202,6 @@ maybe_answer(struct page_job *job)
 					      !job->too_large))
 		return;
 	job->answered = true;
-	pages_running--;
 	close_handle((uv_handle_t *)&job->timer);
 	close_handle((uv_handle_t *)&job->out);
 	close_handle((uv_handle_t *)&job->in);
@@ -199,7 +235,7 @@ maybe_answer(struct page_job *job)
 		send_sandbox_error(req, job, 502, "plugin_page_error",
 				   "the page script failed");
 	} else if (job->exit_status != 0 || job->output == NULL ||
-		   vg_json_parse_members(job->output, job->out_len, none, 1,
+		   vg_json_parse_members(job->output, job->out_len, none, 0,
 					 err, sizeof(err), NULL, 0) != 0) {
 		vg_json_members_free(none, 1);
 		VG_WARN("web", "page sandbox exit=%" PRId64 " output_bytes=%zu",
@@ -374,7 +410,6 @@ start_sandbox(struct vg_web *web, struct page_job *job)
 		return;
 	}
 	job->handles++; /* the process handle */
-	pages_running++;
 	uv_timer_start(&job->timer, on_timeout, PAGE_DEADLINE_MS, 0);
 	uv_read_start((uv_stream_t *)&job->out, on_alloc, on_read);
 	buf = uv_buf_init(job->input.data, (unsigned int)job->input.len);
@@ -413,16 +448,12 @@ vg_plugin_pages_menu(struct vg_web *web, h2o_req_t *req,
 		vg_http_send_json(req, 200, "{\"pages\":[],\"errors\":[]}", 24);
 		return;
 	}
-	if (pages_running >= PAGES_RUNNING_MAX) {
-		vg_http_error(req, 503, "busy", NULL,
-			      "too many plugin pages are being rendered; retry");
+	p = reserve_slot(web, req);
+	if (p == NULL)
 		return;
-	}
-	p = vg_pending_new(web, req);
-	job = p != NULL ? job_new(p) : NULL;
+	job = job_new(p);
 	if (job == NULL) {
-		if (p != NULL)
-			vg_pending_finish(p);
+		vg_pending_finish(p);
 		vg_http_error(req, 500, "internal", NULL, "out of memory");
 		return;
 	}
@@ -601,16 +632,9 @@ vg_plugin_pages_page(struct vg_web *web, h2o_req_t *req, const char *rest,
 			      "no plugins are configured");
 		return;
 	}
-	if (pages_running >= PAGES_RUNNING_MAX) {
-		vg_http_error(req, 503, "busy", NULL,
-			      "too many plugin pages are being rendered; retry");
+	p = reserve_slot(web, req);
+	if (p == NULL)
 		return;
-	}
-	p = vg_pending_new(web, req);
-	if (p == NULL) {
-		vg_http_error(req, 500, "internal", NULL, "out of memory");
-		return;
-	}
 	snprintf(p->text, sizeof(p->text), "%.*s/%s", (int)plugin_len, rest,
 		 page);
 	p->params = *params;

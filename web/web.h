@@ -75,6 +75,8 @@ struct vg_pending {
 	void (*next)(struct vg_pending *p,
 		     const Vigil__Control__V1__Response *resp,
 		     const char *error);
+	/* Called once by vg_pending_finish, on every path that ends <p>. */
+	void (*on_finish)(struct vg_pending *p);
 };
 
 /* ---- http.c ---- */

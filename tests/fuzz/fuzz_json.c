@@ -6,15 +6,17 @@
  * of json_ref.c, which is written apart from web/json.c. The checker
  * follows the grammar of RFC 8259 and the rules json.h adds: at most
  * VG_JSON_DEPTH_MAX arrays and objects open at once, no object that names
- * a member twice, no unpaired surrogate escape. The two must agree on the
+ * a member twice, no unpaired surrogate escape, no requested member whose
+ * value is not a string. The two must agree on the
  * return code, on the member named in <member>, on the messages json.h
  * gives to clients, and on the decoded value of every requested member.
  * Besides that:
  *   - values are valid UTF-8, and on failure every value is NULL;
  *   - <err> and <member> are NUL-terminated inside the buffers given, and
  *     short buffers get a prefix of what long ones get;
- *   - a second parse, a parse that requests no member and a parse of the
- *     same text between whitespace give the same result;
+ *   - a second parse and a parse of the same text between whitespace
+ *     give the same result, and so does a parse that requests no member
+ *     unless a requested member had the wrong type;
  *   - an object cut short before its closing brace is invalid;
  *   - vg_jbuf_string() turns the input bytes into a JSON string with no
  *     raw control byte, '<', '>' or '&', which parses back to the input,
@@ -203,6 +205,8 @@ expected_member(const struct json_ref *ref, int rc, size_t *max)
 		*max = NUL_MEMBER_MAX;
 		return ref->nul_member.data != NULL ? ref->nul_member.data : "";
 	}
+	if (rc == -ENOMSG && ref->top_type == JSON_REF_OBJECT)
+		return ref->mistyped_name.data;
 	return "";
 }
 
@@ -229,12 +233,20 @@ check_against_ref(const struct parse_result *r, const struct json_ref *ref,
 		      "member as the reference", size);
 	}
 
-	if (r->rc == -ENOMSG) {
+	if (r->rc == -ENOMSG && ref->top_type != JSON_REF_OBJECT) {
 		snprintf(expected, err_len,
 			 "the body must be a JSON object, not %s",
 			 json_ref_type_name(ref->top_type));
 		check(strcmp(r->err, expected) == 0, "message for a non-object",
 		      size);
+	}
+	if (r->rc == -ENOMSG && ref->top_type == JSON_REF_OBJECT) {
+		snprintf(expected, err_len,
+			 "the member '%s' must be a string, not %s",
+			 ref->mistyped_name.data,
+			 json_ref_type_name(ref->mistyped_type));
+		check(strcmp(r->err, expected) == 0,
+		      "message for a member that is not a string", size);
 	}
 	if (r->rc == -EILSEQ && ref->nul_in_name) {
 		snprintf(expected, err_len,
@@ -383,6 +395,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct parse_result full, again, short_bufs, no_member, no_requested;
 	struct json_ref ref;
+	struct json_ref bare_ref;
 
 	json_ref_run(&ref, data, size, requested_names, N_REQUESTED);
 
@@ -409,13 +422,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(same_values(&no_member, &full), "same values without <member>",
 	      size);
 
+	/* Without requested members no member can have the wrong type, so
+	 * the code is the reference's for that case, and only then the
+	 * same as with them. */
+	json_ref_run(&bare_ref, data, size, requested_names, 0);
 	parse(data, size, ERR_LEN, MEMBER_LEN, false, &no_requested);
-	check(no_requested.rc == full.rc, "same code with no member requested",
-	      size);
-	check(strcmp(no_requested.err, full.err) == 0,
-	      "same err with no member requested", size);
-	check(strcmp(no_requested.member, full.member) == 0,
-	      "same member with no member requested", size);
+	check_against_ref(&no_requested, &bare_ref, ERR_LEN, MEMBER_LEN, size);
+	if (!ref.mistyped || full.rc != -ENOMSG ||
+	    ref.top_type != JSON_REF_OBJECT) {
+		check(no_requested.rc == full.rc,
+		      "same code with no member requested", size);
+		check(strcmp(no_requested.err, full.err) == 0,
+		      "same err with no member requested", size);
+		check(strcmp(no_requested.member, full.member) == 0,
+		      "same member with no member requested", size);
+	} else {
+		check(no_requested.rc == 0,
+		      "a mistyped member is an error only when requested",
+		      size);
+	}
 
 	check_whitespace(data, size, &full);
 	check_truncation(data, size, &ref);
@@ -427,6 +452,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parse_result_free(&no_member);
 	parse_result_free(&no_requested);
 	json_ref_free(&ref);
+	json_ref_free(&bare_ref);
 	return 0;
 }
 

@@ -398,6 +398,26 @@ keep_requested(struct json_ref *ref, const struct json_ref_string *name,
 	}
 }
 
+/* Notes <name> when it is requested and its value is not a string. */
+static void
+note_mistyped(struct json_ref *ref, const struct json_ref_string *name,
+	      enum json_ref_type type)
+{
+	size_t i;
+
+	if (ref->mistyped || type == JSON_REF_STRING)
+		return;
+	for (i = 0; i < ref->n_requested; i++) {
+		if (strlen(ref->requested[i]) == name->len &&
+		    memcmp(ref->requested[i], name->data, name->len) == 0) {
+			ref->mistyped = true;
+			ref->mistyped_type = type;
+			string_copy(&ref->mistyped_name, name);
+			return;
+		}
+	}
+}
+
 /* Reads the members of an object after its '{' into <names> and <n>.
  * With <top> set, the string values of requested members are kept. */
 static bool
@@ -440,6 +460,8 @@ read_members(struct json_ref *ref, bool top, struct json_ref_string **names,
 			break;
 		if (top && type == JSON_REF_STRING)
 			keep_requested(ref, name, &value);
+		if (top)
+			note_mistyped(ref, name, type);
 		ok = false;
 		skip_whitespace(ref);
 		if (ref->p < ref->end && *ref->p == '}') {
@@ -546,6 +568,7 @@ json_ref_free(struct json_ref *ref)
 
 	free(ref->duplicate.data);
 	free(ref->nul_member.data);
+	free(ref->mistyped_name.data);
 	for (i = 0; i < JSON_REF_REQUESTED_MAX; i++)
 		free(ref->values[i].data);
 	memset(ref, 0, sizeof(*ref));
@@ -562,6 +585,8 @@ json_ref_expected_rc(const struct json_ref *ref)
 		return -ENOMSG;
 	if (ref->nul_seen)
 		return -EILSEQ;
+	if (ref->mistyped)
+		return -ENOMSG;
 	return 0;
 }
 

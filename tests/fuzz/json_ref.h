@@ -54,6 +54,11 @@ struct json_ref {
 	bool nul_in_name;
 	struct json_ref_string nul_member;
 	enum json_ref_type top_type;
+	/* The first requested member of the top-level object whose value
+	 * is not a string, and that value's type. */
+	bool mistyped;
+	struct json_ref_string mistyped_name;
+	enum json_ref_type mistyped_type;
 	/* The string values of requested members of the top-level object. */
 	bool have_value[JSON_REF_REQUESTED_MAX];
 	struct json_ref_string values[JSON_REF_REQUESTED_MAX];

@@ -11,7 +11,8 @@ the group of a demo started with SIGINT ignored, as a background job of
 another script is, so its shell cannot trap the signal. The demo replays
 the sample capture it keeps in BUILD_DIR/demo, writing it first when it
 is missing (about 320 MB), and runs ninja in BUILD_DIR, which has nothing
-to do once the tree is built.
+to do once the tree is built. Each case also checks that login.txt and
+vigil.yaml, which hold the admin password, have mode 0600.
 """
 import os
 import signal
@@ -94,6 +95,11 @@ def run_case(build, root, tmp, case, checks):
                      f"{START_SECONDS} s: {open(output).read()[-2000:]!r}")
         if not started:
             return
+        # Both files hold the admin password.
+        for name in ("login.txt", "vigil.yaml"):
+            mode = os.stat(os.path.join(build, "demo", name)).st_mode & 0o777
+            checks.check(mode == 0o600, f"{case}: demo/{name} has mode "
+                         f"{mode:04o}, expected 0600")
         checks.check(len(programs) == 3,
                      f"{case}: expected 3 children, found {programs}")
         if case in ("group", "ignored"):
@@ -144,6 +150,13 @@ def main():
     root = os.path.abspath(sys.argv[2])
     checks = vigtest.Checks()
     with tempfile.TemporaryDirectory(prefix="vigil-demo-") as tmp:
+        # A login.txt of an earlier run, readable by all, must not keep
+        # its mode when the demo writes it again.
+        login = os.path.join(build, "demo", "login.txt")
+        os.makedirs(os.path.dirname(login), exist_ok=True)
+        with open(login, "w") as f:
+            f.write("from an earlier run\n")
+        os.chmod(login, 0o644)
         for case in ("group", "script", "ignored"):
             run_case(build, root, tmp, case, checks)
     checks.finish()

@@ -76,6 +76,56 @@ with tempfile.TemporaryDirectory(prefix="vigil-no-plugin-") as empty:
         c.equal(proc.stdout.splitlines(), [want],
                 f"check {folder}: no plugin found")
 
+# A plugin file that is a symlink out of its plugin folder is rejected
+# before it is read: plugin files are read with the sandbox's starting
+# privileges, and the Lua parser would quote the target's text. A symlink
+# to a file inside the plugin folder still loads.
+SECRET = "TOPSECRET42"
+with tempfile.TemporaryDirectory(prefix="vigil-links-") as tmp:
+    outside = os.path.join(tmp, "outside", "secret.conf")
+    os.makedirs(os.path.dirname(outside))
+    with open(outside, "w") as f:
+        f.write(f"dbpass {SECRET}\n")
+    os.chmod(outside, 0o600)
+    root = os.path.join(tmp, "plugins")
+    group = os.path.join(root, "g")
+    plugin_dirs = {name: os.path.join(group, name)
+                   for name in ("linked_manifest", "linked_script",
+                                "linked_inside")}
+    for name, folder in plugin_dirs.items():
+        os.makedirs(os.path.join(folder, "user_scripts", "flow"))
+        if name != "linked_manifest":
+            with open(os.path.join(folder, "manifest.lua"), "w") as f:
+                f.write(f'return {{ title = "{name}" }}\n')
+    os.symlink(outside, os.path.join(plugin_dirs["linked_manifest"],
+                                     "manifest.lua"))
+    os.symlink(outside, os.path.join(plugin_dirs["linked_script"],
+                                     "user_scripts", "flow", "s.lua"))
+    inside = plugin_dirs["linked_inside"]
+    os.makedirs(os.path.join(inside, "lib"))
+    with open(os.path.join(inside, "lib", "s.lua"), "w") as f:
+        f.write('return { key = "inside", hooks = { flowEnd = '
+                'function(flow) end } }\n')
+    os.symlink("../../lib/s.lua",
+               os.path.join(inside, "user_scripts", "flow", "s.lua"))
+    proc = subprocess.run([SANDBOX, "--check", "--plugins", root],
+                          capture_output=True, text=True)
+    why = ("is a symlink out of the plugin folder {}; copy the file into "
+           "the plugin folder instead")
+    lm = plugin_dirs["linked_manifest"]
+    ls = plugin_dirs["linked_script"]
+    c.equal(proc.returncode, 1, "symlink out: exit 1")
+    c.check(SECRET not in proc.stdout + proc.stderr,
+            f"symlink out: the target's text is not quoted: {proc.stdout}")
+    c.equal([line for line in proc.stdout.splitlines()
+             if "is a symlink" in line],
+            [f"{lm}/manifest.lua: " + why.format(lm),
+             f"{ls}/user_scripts/flow/s.lua: " + why.format(ls)],
+            "symlink out: the manifest and the user script named")
+    c.check(f"loaded linked_inside: 1 scripts, 0 alerts, 0 statuses, "
+            f"0 schemas ({inside})" in proc.stdout.splitlines(),
+            f"symlink inside the plugin folder loads: {proc.stdout}")
+
 # At run time: the errors reach vigild, the good plugins run.
 run = drive(DRIVER, SANDBOX, [BROKEN],
             [flow(1, 443), "send", "sync"])

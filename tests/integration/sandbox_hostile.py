@@ -222,6 +222,21 @@ c.equal(len(errs), 4 + 16 + 1, "errors: one error per hook call")
 c.equal(len(run.statuses("good_seen")), 1, "errors: good plugin ran")
 c.equal(run.exit(), {"type": "exit", "code": 0, "signal": 0}, "errors: exit")
 
+# --- print() text that would forge a log line ----------------------------
+# The logger escapes control characters, so each print() is one line.
+ports = [1, 2]
+run = run_case("printforge", one_flow_per_batch(ports))
+common_checks("printforge", run, ports)
+want = ("plugin=hostile_printforge: a\\nZ info sandbox: forged\\x1b[31m"
+        "\\tsecond\\x00end")
+printed = [line for line in run.stderr.splitlines()
+           if "plugin=hostile_printforge:" in line]
+c.equal([line[line.index("plugin="):] for line in printed], [want] * 2,
+        "printforge: one escaped line per print()")
+c.check("\x1b" not in run.stderr, "printforge: no raw ESC in the log")
+c.check(not any(line.startswith("Z ") for line in run.stderr.splitlines()),
+        "printforge: no forged line in the log")
+
 # --- deep recursion ------------------------------------------------------
 # A large heap share, so the C nesting limit, not memory, stops 3 to 6.
 ports = [1, 2, 3, 4, 5, 6, 7]

@@ -82,12 +82,76 @@ test_json_valid_body(void **state)
 	vg_json_members_free(members, 1);
 }
 
+struct mistyped_case {
+	const char *body;
+	const char *member;
+	const char *message;
+};
+
+static const struct mistyped_case mistyped[] = {
+	{ "{\"user\":\"admin\",\"password\":1}", "password",
+	  "the member 'password' must be a string, not a number" },
+	{ "{\"user\":\"admin\",\"password\":null}", "password",
+	  "the member 'password' must be a string, not null" },
+	{ "{\"user\":\"admin\",\"password\":{}}", "password",
+	  "the member 'password' must be a string, not an object" },
+	{ "{\"password\":[\"x\"],\"user\":true}", "password",
+	  "the member 'password' must be a string, not an array" },
+	{ "{\"user\":false,\"password\":2}", "user",
+	  "the member 'user' must be a string, not a boolean" },
+};
+
+static void
+test_json_member_not_a_string(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(mistyped) / sizeof(mistyped[0]); i++) {
+		struct vg_json_member members[] = { { .name = "user" },
+						    { .name = "password" } };
+		char err[128] = "";
+		char member[64] = "";
+		int rc;
+
+		rc = vg_json_parse_members(mistyped[i].body,
+					   strlen(mistyped[i].body), members, 2,
+					   err, sizeof(err), member,
+					   sizeof(member));
+		print_message("%s\n", mistyped[i].body);
+		assert_int_equal(rc, -ENOMSG);
+		assert_string_equal(member, mistyped[i].member);
+		assert_string_equal(err, mistyped[i].message);
+		assert_null(members[0].value);
+		assert_null(members[1].value);
+	}
+}
+
+static void
+test_json_other_member_any_type(void **state)
+{
+	struct vg_json_member members[] = { { .name = "user" } };
+	const char *body = "{\"user\":\"admin\",\"extra\":1}";
+	char err[128] = "";
+	char member[64] = "";
+
+	(void)state;
+	assert_int_equal(vg_json_parse_members(body, strlen(body), members, 1,
+					       err, sizeof(err), member,
+					       sizeof(member)),
+			 0);
+	assert_string_equal(members[0].value, "admin");
+	vg_json_members_free(members, 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_error_offsets),
 		cmocka_unit_test(test_json_valid_body),
+		cmocka_unit_test(test_json_member_not_a_string),
+		cmocka_unit_test(test_json_other_member_any_type),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,2 @@
+-- Hostile plugin: print() text that would forge a log line.
+return { title = "Hostile print" }
