@@ -604,7 +604,7 @@ post_reload(struct vg_web *web, h2o_req_t *req, const struct vg_caller *caller)
 		char err[128], member[64];
 
 		int rc = vg_json_parse_members(req->entity.base,
-					       req->entity.len, none, 1, err,
+					       req->entity.len, none, 0, err,
 					       sizeof(err), member,
 					       sizeof(member));
 
