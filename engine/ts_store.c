@@ -126,10 +126,15 @@ files_free(struct ts_store *w)
 
 /* ---- rrd files ---- */
 
+/*
+ * Logs an error: the first ERRORS_LOGGED, then one in ERRORS_LOG_EVERY,
+ * each with the number so far. The first one is also kept for vigild's
+ * summary at exit.
+ */
 __attribute__((format(printf, 2, 3))) static void
 log_error(struct ts_store *w, const char *fmt, ...)
 {
-	char text[1024];
+	char text[VG_TS_WIRE_ERROR_LEN];
 	va_list ap;
 
 	w->errors_logged++;
@@ -139,8 +144,31 @@ log_error(struct ts_store *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	if (w->stats->first_error[0] == '\0')
+		snprintf(w->stats->first_error,
+			 sizeof(w->stats->first_error), "%s", text);
 	VG_WARN("timeseries", "%s (errors=%" PRIu64 ")", text,
 		w->errors_logged);
+	if (w->errors_logged == ERRORS_LOGGED)
+		VG_WARN("timeseries", "logging one timeseries error in %d from now on",
+			ERRORS_LOG_EVERY);
+}
+
+/*
+ * Returns why an rrdtool call failed: librrd's error text, or when that
+ * is empty (librrd 1.7 leaves it empty for some failed writes, such as a
+ * full disk) the errno <saved> it left, or "unknown".
+ */
+static const char *
+rrd_reason(int saved)
+{
+	const char *text = rrd_get_error();
+
+	if (text != NULL && text[0] != '\0')
+		return text;
+	if (saved != 0)
+		return strerror(saved);
+	return "unknown error (librrd set no message and no errno)";
 }
 
 int
@@ -220,10 +248,13 @@ create_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 		return rc;
 	}
 	rrd_clear_error();
+	errno = 0;
 	if (rrd_create_r2(full, p->step, (time_t)(p->time - p->interval), 1,
 			  NULL, NULL, argc, argv) != 0) {
+		int saved = errno;
+
 		log_error(w, "file=%s rrd_create_r2() failed: %s", full,
-			  rrd_get_error());
+			  rrd_reason(saved));
 		return -EIO;
 	}
 	return 0;
@@ -246,10 +277,13 @@ read_file(struct ts_store *w, const char *full, struct ts_file *f)
 		log_error(w, "file=%s rrdcached flush failed: %s", full,
 			  rrd_get_error());
 	rrd_clear_error();
+	errno = 0;
 	if (rrd_lastupdate_r(full, &last, &ds_count, &names, &last_values) !=
 	    0) {
+		int saved = errno;
+
 		log_error(w, "file=%s rrd_lastupdate_r() failed: %s", full,
-			  rrd_get_error());
+			  rrd_reason(saved));
 		return -EIO;
 	}
 	f->ds_names = calloc(ds_count ? ds_count : 1, sizeof(*f->ds_names));
@@ -415,14 +449,17 @@ write_point(struct ts_store *w, const struct vg_ts_point *p)
 		argv[argc++] = update;
 	}
 	rrd_clear_error();
+	errno = 0;
 	if (w->cached)
 		rc = rrdc_update(full, argc, argv);
 	else
 		rc = rrd_update_r(full, NULL, argc, argv);
 	if (rc != 0) {
+		int saved = errno;
+
 		count(&w->stats->update_errors);
 		log_error(w, "file=%s time=%" PRIu64 " update failed: %s",
-			  full, p->time, rrd_get_error());
+			  full, p->time, rrd_reason(saved));
 		return;
 	}
 	f->last = p->time;
