@@ -9,6 +9,13 @@
  * excluded alert costs no allocation), and the database keeps the rules
  * added on the control socket across restarts.
  *
+ * The writer moves what is queued to its own pending list and commits it
+ * in transactions of up to BATCH_MAX operations. A transaction that fails
+ * (a full disk, an I/O error) leaves its operations pending, in order, to
+ * be written again RETRY_MS later and at exit. The list is bounded, and
+ * what does not fit, or is still pending at exit, is counted as lost.
+ * Counters of stored alerts grow only after a commit.
+ *
  * Times are packet time. Retention by age counts back from the newest
  * alert the store has seen, not from the wall clock, so a replayed
  * capture keeps its alerts however old it is.
