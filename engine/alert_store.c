@@ -397,7 +397,7 @@ write_pending(struct vg_alert_store *s)
 			break;
 	}
 	if (rc < 0 && !s->failing)
-		VG_ERR("alerts", "writing alerts to database=%s failed: %s; keeping pending=%u (at most %u) and retrying every %u ms",
+		VG_ERR("alerts", "writing alerts to database=%s failed: %s; keeping pending=%u (at most %u), retrying after %u ms and at exit",
 		       s->cfg->database, strerror(-rc), s->pending_count,
 		       s->pending_max, RETRY_MS);
 	else if (rc >= 0 && s->failing)
