@@ -227,6 +227,7 @@ apply(struct vg_alert_store *s, struct op *op)
 {
 	op->event = NULL;
 	op->result = RESULT_NONE;
+	op->removed = 0;
 	switch (op->kind) {
 	case OP_TRIGGER:
 		return apply_trigger(s, op);
