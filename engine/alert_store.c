@@ -106,6 +106,8 @@ struct vg_alert_store {
 	struct op **pending;            /* taken from the queue, not stored */
 	uint32_t pending_count;
 	uint32_t pending_max;
+	struct op **overflow;           /* beyond pending_max, to be lost */
+	uint32_t overflow_count;
 	bool failing;                   /* the last write failed */
 	uint64_t newest_us;
 	int64_t reloaded;               /* engaged alerts awaiting confirmation */
@@ -327,10 +329,9 @@ write_batch(struct vg_alert_store *s, uint32_t n)
 	uint32_t i;
 	int rc;
 
-	rc = vg_alert_db_begin(s->db);
-	if (rc != 0) {
+	if (vg_alert_db_begin(s->db) != 0) {
 		count(&s->c.db_errors, 1);
-		return rc;
+		return vg_alert_db_last_errno(s->db);
 	}
 	for (i = 0; i < n; i++) {
 		rc = apply(s, ops[i]);
@@ -409,9 +410,10 @@ write_pending(struct vg_alert_store *s)
 }
 
 /*
- * Moves what is queued to the pending list. While writes fail the list
- * keeps at most pending_max operations, and the newer ones are lost, so
- * a full disk costs bounded memory.
+ * Moves what is queued to the pending list; called with the lock held.
+ * While writes fail the list keeps at most pending_max operations, so a
+ * full disk costs bounded memory, and the newer ones go to the overflow
+ * list, which lose_overflow() empties once the lock is released.
  */
 static void
 take_queued(struct vg_alert_store *s)
@@ -424,8 +426,16 @@ take_queued(struct vg_alert_store *s)
 		if (s->pending_count < s->pending_max)
 			s->pending[s->pending_count++] = op;
 		else
-			lose(s, op);
+			s->overflow[s->overflow_count++] = op;
 	}
+}
+
+static void
+lose_overflow(struct vg_alert_store *s)
+{
+	for (uint32_t i = 0; i < s->overflow_count; i++)
+		lose(s, s->overflow[i]);
+	s->overflow_count = 0;
 }
 
 static void
@@ -490,6 +500,7 @@ writer_main(void *arg)
 		s->busy = work;
 		stop = s->stopping;
 		pthread_mutex_unlock(&s->lock);
+		lose_overflow(s);
 
 		/* After a failure the next write waits RETRY_MS, unless
 		 * vigild is stopping: then it is the last chance. */
@@ -961,12 +972,13 @@ vg_alert_store_open(const struct vg_alerts_config *cfg)
 	s->queue = calloc(s->capacity, sizeof(*s->queue));
 	s->pending_max = s->capacity > BATCH_MAX ? s->capacity : BATCH_MAX;
 	s->pending = calloc(s->pending_max, sizeof(*s->pending));
+	s->overflow = calloc(s->capacity, sizeof(*s->overflow));
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	s->opened_ms = monotonic_ms();
 	s->last_maintenance_ms = s->opened_ms;
-	if (s->queue == NULL || s->pending == NULL)
+	if (s->queue == NULL || s->pending == NULL || s->overflow == NULL)
 		goto fail;
 	if (cfg->database[0] != '\0' && open_database(s) != 0)
 		goto fail;
@@ -988,6 +1000,7 @@ fail:
 	vg_alert_endpoints_stop(s->endpoints, 0);
 	vg_alert_db_close(s->reader);
 	vg_alert_db_close(s->db);
+	free(s->overflow);
 	free(s->pending);
 	free(s->queue);
 	free(s);
@@ -1017,6 +1030,7 @@ vg_alert_store_close(struct vg_alert_store *s)
 	pthread_cond_destroy(&s->wake);
 	pthread_cond_destroy(&s->idle);
 	lost = read_counter(&s->c.lost);
+	free(s->overflow);
 	free(s->pending);
 	free(s->queue);
 	free(s);
