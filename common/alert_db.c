@@ -25,6 +25,8 @@
 #define BUSY_TIMEOUT_MS 5000
 #define DEFAULT_LIMIT 100
 #define MAX_LIMIT 10000
+#define ERRORS_LOGGED 20        /* then one line per ERRORS_LOG_EVERY */
+#define ERRORS_LOG_EVERY 100
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS engaged_alerts ("
@@ -108,13 +110,29 @@ static const char *const stmt_sql[S_COUNT] = {
 struct vg_alert_db {
 	sqlite3 *conn;
 	bool read_only;
+	uint64_t errors;                /* failed calls, for the log limit */
 	sqlite3_stmt *stmts[S_COUNT];
 };
+
+/*
+ * Returns true when the next error of <db> is to be logged: the first
+ * ERRORS_LOGGED, then one in ERRORS_LOG_EVERY. A full disk makes every
+ * retry fail the same way, and the store counts them all.
+ */
+static bool
+log_this_error(struct vg_alert_db *db)
+{
+	db->errors++;
+	return db->errors <= ERRORS_LOGGED ||
+	       db->errors % ERRORS_LOG_EVERY == 0;
+}
 
 static int
 db_error(struct vg_alert_db *db, const char *what)
 {
-	VG_ERR("alerts", "sqlite %s failed: %s", what, sqlite3_errmsg(db->conn));
+	if (log_this_error(db))
+		VG_ERR("alerts", "sqlite %s failed: %s (errors=%" PRIu64 ")",
+		       what, sqlite3_errmsg(db->conn), db->errors);
 	return -EIO;
 }
 
@@ -124,8 +142,9 @@ exec(struct vg_alert_db *db, const char *sql)
 	char *msg = NULL;
 
 	if (sqlite3_exec(db->conn, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		VG_ERR("alerts", "sqlite statement '%.60s' failed: %s", sql,
-		       msg ? msg : "?");
+		if (log_this_error(db))
+			VG_ERR("alerts", "sqlite statement '%.60s' failed: %s (errors=%" PRIu64 ")",
+			       sql, msg ? msg : "?", db->errors);
 		sqlite3_free(msg);
 		return -EIO;
 	}
@@ -204,13 +223,66 @@ vg_alert_db_begin(struct vg_alert_db *db)
 }
 
 int
+vg_alert_db_last_errno(struct vg_alert_db *db)
+{
+	switch (sqlite3_errcode(db->conn)) {
+	case SQLITE_FULL:
+		return -ENOSPC;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EIO;
+	}
+}
+
+int
 vg_alert_db_commit(struct vg_alert_db *db)
 {
-	int rc = exec(db, "COMMIT");
+	int rc;
 
-	if (rc != 0)
-		exec(db, "ROLLBACK");
+	if (exec(db, "COMMIT") == 0)
+		return 0;
+	rc = vg_alert_db_last_errno(db);
+	vg_alert_db_rollback(db);
 	return rc;
+}
+
+int
+vg_alert_db_rollback(struct vg_alert_db *db)
+{
+	/*
+	 * SQLite ends the transaction by itself after some errors (a full
+	 * disk, an I/O error, no memory), and a ROLLBACK then fails with
+	 * "cannot rollback - no transaction is active".
+	 */
+	if (!vg_alert_db_in_transaction(db))
+		return 0;
+	return exec(db, "ROLLBACK");
+}
+
+bool
+vg_alert_db_in_transaction(struct vg_alert_db *db)
+{
+	return sqlite3_get_autocommit(db->conn) == 0;
+}
+
+bool
+vg_alert_db_retryable(struct vg_alert_db *db)
+{
+	switch (sqlite3_errcode(db->conn)) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_NOMEM:
+	case SQLITE_CANTOPEN:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void

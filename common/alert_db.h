@@ -107,8 +107,41 @@ vg_alert_db_close(struct vg_alert_db *db);
 int
 vg_alert_db_begin(struct vg_alert_db *db);
 
+/*
+ * Commits the transaction. On failure rolls it back, unless SQLite has
+ * already ended it, and returns -ENOSPC when the disk or the database
+ * was full, -EBUSY when it was locked, -ENOMEM or -EIO.
+ */
 int
 vg_alert_db_commit(struct vg_alert_db *db);
+
+/* Rolls back the transaction when one is open; returns 0 when none is. */
+int
+vg_alert_db_rollback(struct vg_alert_db *db);
+
+/*
+ * Returns true while a transaction is open. SQLite ends one by itself
+ * when a statement fails on a full disk, an I/O error or short memory,
+ * and later statements would then run outside it.
+ */
+bool
+vg_alert_db_in_transaction(struct vg_alert_db *db);
+
+/*
+ * Returns true when the last failed call on <db> failed for a reason that
+ * may pass (a full disk, an I/O error, a lock, short memory), so that the
+ * same write may succeed later. Call it before any other call on <db>.
+ */
+bool
+vg_alert_db_retryable(struct vg_alert_db *db);
+
+/*
+ * Returns the error of the last failed call on <db> as a negative errno:
+ * -ENOSPC for a full disk or database, -EBUSY for a lock, -ENOMEM, or
+ * -EIO for any other SQLite error.
+ */
+int
+vg_alert_db_last_errno(struct vg_alert_db *db);
 
 /*
  * Engages <a>: when an engaged row with its entity, value and type exists,

@@ -9,6 +9,13 @@
  * excluded alert costs no allocation), and the database keeps the rules
  * added on the control socket across restarts.
  *
+ * The writer moves what is queued to its own pending list and commits it
+ * in transactions of up to BATCH_MAX operations. A transaction that fails
+ * (a full disk, an I/O error) leaves its operations pending, in order, to
+ * be written again RETRY_MS later and at exit. The list is bounded, and
+ * what does not fit, or is still pending at exit, is counted as lost.
+ * Counters of stored alerts grow only after a commit.
+ *
  * Times are packet time. Retention by age counts back from the newest
  * alert the store has seen, not from the wall clock, so a replayed
  * capture keeps its alerts however old it is.
@@ -30,15 +37,29 @@
 
 #define BATCH_MAX 1024          /* operations per transaction */
 #define MAINTENANCE_MS 2000     /* retention and grace checks */
+#define RETRY_MS 1000           /* between writes after a failed one */
 #define SYNC_WAIT_MS 1000       /* a command waits this long for the writer */
 #define ENDPOINT_DRAIN_MS 3000  /* endpoints' last chance at exit */
 #define US_PER_DAY 86400000000ULL
 
 enum op_kind { OP_TRIGGER, OP_RELEASE, OP_EXCLUDE, OP_UNEXCLUDE };
 
+/* What applying an operation stored, counted once it is committed. */
+enum op_result {
+	RESULT_NONE,            /* an exclusion, or not applied yet */
+	RESULT_INSERTED,
+	RESULT_MERGED,
+	RESULT_RELEASED,
+	RESULT_UNKNOWN,         /* release of nothing engaged */
+};
+
 struct op {
 	enum op_kind kind;
-	const char *event;      /* notification to send after commit, or NULL */
+	enum op_result result;
+	const char *event;      /* notification for the endpoints, or NULL */
+	bool delivered;         /* the endpoints had their notification */
+	uint64_t time_us;       /* release time */
+	int64_t removed;        /* engaged alerts an exclusion removed */
 	struct vg_alert alert;
 	struct vg_alert_exclusion rule;
 };
@@ -56,7 +77,8 @@ struct counters {
 	_Atomic uint64_t unconfirmed_released;
 	_Atomic uint64_t retention_deleted;
 	_Atomic uint64_t transactions;
-	_Atomic uint64_t db_errors;
+	_Atomic uint64_t db_errors;     /* failed statements and commits */
+	_Atomic uint64_t lost;          /* given up after failed writes */
 };
 
 struct vg_alert_store {
@@ -81,6 +103,12 @@ struct vg_alert_store {
 	bool stopping;
 
 	/* Writer only. */
+	struct op **pending;            /* taken from the queue, not stored */
+	uint32_t pending_count;
+	uint32_t pending_max;
+	struct op **overflow;           /* beyond pending_max, to be lost */
+	uint32_t overflow_count;
+	bool failing;                   /* the last write failed */
 	uint64_t newest_us;
 	int64_t reloaded;               /* engaged alerts awaiting confirmation */
 	uint64_t opened_ms;
@@ -118,7 +146,11 @@ window_us(const struct vg_alert_store *s)
 
 /* ---- writer thread ---- */
 
-static void
+/*
+ * Applies the trigger <op>. Returns 0, or a negative errno when a
+ * statement failed; op->result says what the database would store.
+ */
+static int
 apply_trigger(struct vg_alert_store *s, struct op *op)
 {
 	struct vg_alert *a = &op->alert;
@@ -128,26 +160,20 @@ apply_trigger(struct vg_alert_store *s, struct op *op)
 		s->newest_us = a->last_us;
 	if (a->entity == VG_ALERT_ENTITY_FLOW) {
 		rc = vg_alert_db_add_past(s->db, a, window_us(s));
-		if (rc == 1) {
-			count(&s->c.past_inserted, 1);
-			op->event = "flow";
-		} else if (rc == 0) {
-			count(&s->c.past_merged, 1);
-		}
+		if (rc >= 0)
+			op->event = rc == 1 ? "flow" : NULL;
 	} else {
 		rc = vg_alert_db_engage(s->db, a);
-		if (rc == 1) {
-			count(&s->c.engaged, 1);
-			op->event = "trigger";
-		} else if (rc == 0) {
-			count(&s->c.engaged_merged, 1);
-		}
+		if (rc >= 0)
+			op->event = rc == 1 ? "trigger" : NULL;
 	}
 	if (rc < 0)
-		count(&s->c.db_errors, 1);
+		return rc;
+	op->result = rc == 1 ? RESULT_INSERTED : RESULT_MERGED;
+	return 0;
 }
 
-static void
+static int
 apply_release(struct vg_alert_store *s, struct op *op)
 {
 	struct vg_alert out;
@@ -155,39 +181,36 @@ apply_release(struct vg_alert_store *s, struct op *op)
 
 	rc = vg_alert_db_release(s->db, op->alert.entity,
 				 op->alert.entity_value, op->alert.type,
-				 op->alert.last_us, "release", window_us(s),
-				 &out);
-	if (rc < 0) {
-		count(&s->c.db_errors, 1);
-		return;
-	}
+				 op->time_us, "release", window_us(s), &out);
+	if (rc < 0)
+		return rc;
 	if (rc == 0) {
-		count(&s->c.release_unknown, 1);
-		return;
+		op->result = RESULT_UNKNOWN;
+		return 0;
 	}
-	count(&s->c.released, 1);
+	/* The released row replaces the key; entity, value and type stay,
+	 * and the release time is kept in op->time_us for a retry. */
+	op->result = RESULT_RELEASED;
 	vg_alert_clear(&op->alert);
 	op->alert = out;
 	op->event = "release";
+	return 0;
 }
 
-static void
+static int
 apply_exclusion(struct vg_alert_store *s, struct op *op)
 {
-	int64_t dropped;
+	int64_t removed;
 
-	if (op->kind == OP_UNEXCLUDE) {
-		if (vg_alert_db_exclusion_remove(s->db, &op->rule) != 0)
-			count(&s->c.db_errors, 1);
-		return;
-	}
+	if (op->kind == OP_UNEXCLUDE)
+		return vg_alert_db_exclusion_remove(s->db, &op->rule);
 	if (vg_alert_db_exclusion_add(s->db, &op->rule) != 0)
-		count(&s->c.db_errors, 1);
-	dropped = vg_alert_db_drop_excluded(s->db, &op->rule);
-	if (dropped > 0)
-		VG_INFO("alerts", "exclusion %s %s %s removed engaged=%" PRId64,
-			vg_alert_exclusion_kind_name(op->rule.kind),
-			op->rule.text, op->rule.type, dropped);
+		return -EIO;
+	removed = vg_alert_db_drop_excluded(s->db, &op->rule);
+	if (removed < 0)
+		return (int)removed;
+	op->removed = removed;
+	return 0;
 }
 
 /* Without a database nothing is merged: every trigger is passed on. */
@@ -201,49 +224,218 @@ apply_without_db(struct op *op)
 		op->event = "release";
 }
 
-static void
-run_batch(struct vg_alert_store *s, struct op **ops, uint32_t n)
+static int
+apply(struct vg_alert_store *s, struct op *op)
 {
+	op->event = NULL;
+	op->result = RESULT_NONE;
+	op->removed = 0;
+	switch (op->kind) {
+	case OP_TRIGGER:
+		return apply_trigger(s, op);
+	case OP_RELEASE:
+		return apply_release(s, op);
+	case OP_EXCLUDE:
+	case OP_UNEXCLUDE:
+		return apply_exclusion(s, op);
+	}
+	return -EINVAL;
+}
+
+/* Counts what the committed <op> stored. */
+static void
+count_stored(struct vg_alert_store *s, const struct op *op)
+{
+	bool flow = op->alert.entity == VG_ALERT_ENTITY_FLOW;
+
+	switch (op->result) {
+	case RESULT_INSERTED:
+		count(flow ? &s->c.past_inserted : &s->c.engaged, 1);
+		break;
+	case RESULT_MERGED:
+		count(flow ? &s->c.past_merged : &s->c.engaged_merged, 1);
+		break;
+	case RESULT_RELEASED:
+		count(&s->c.released, 1);
+		break;
+	case RESULT_UNKNOWN:
+		count(&s->c.release_unknown, 1);
+		break;
+	case RESULT_NONE:
+		break;
+	}
+	if (op->removed > 0)
+		VG_INFO("alerts", "exclusion %s %s %s removed engaged=%" PRId64,
+			vg_alert_exclusion_kind_name(op->rule.kind),
+			op->rule.text, op->rule.type, op->removed);
+}
+
+/*
+ * Sends the event of <op> to the endpoints once, on the first attempt
+ * that decided it, whether or not that attempt was committed: a full
+ * disk must not silence notifications.
+ * NOTE: the id of an alert whose commit failed names no row until a
+ * retry stores it, and then it may name another one.
+ */
+static void
+deliver(struct vg_alert_store *s, struct op *op)
+{
+	if (op->delivered)
+		return;
+	op->delivered = true;
+	if (op->event != NULL && s->endpoints != NULL)
+		vg_alert_endpoints_deliver(s->endpoints, &op->alert, op->event);
+}
+
+static void
+free_op(struct op *op)
+{
+	vg_alert_clear(&op->alert);
+	free(op);
+}
+
+/* Gives up on <op>: counts it as lost and still notifies the endpoints. */
+static void
+lose(struct vg_alert_store *s, struct op *op)
+{
+	count(&s->c.lost, 1);
+	if (!op->delivered && op->kind != OP_EXCLUDE &&
+	    op->kind != OP_UNEXCLUDE)
+		apply_without_db(op);
+	deliver(s, op);
+	free_op(op);
+}
+
+/* Removes the first <n> pending operations from the list. */
+static void
+pending_shift(struct vg_alert_store *s, uint32_t n)
+{
+	memmove(s->pending, s->pending + n,
+		(s->pending_count - n) * sizeof(*s->pending));
+	s->pending_count -= n;
+}
+
+/*
+ * Writes the first <n> pending operations in one transaction. Returns 0
+ * when they were committed, 1 when one of them failed for good and was
+ * dropped from the list (the caller runs the rest again), or a negative
+ * errno when the write may succeed later and every operation stays
+ * pending.
+ */
+static int
+write_batch(struct vg_alert_store *s, uint32_t n)
+{
+	struct op **ops = s->pending;
 	uint32_t i;
+	int rc;
 
-	if (s->db != NULL && vg_alert_db_begin(s->db) != 0)
+	if (vg_alert_db_begin(s->db) != 0) {
 		count(&s->c.db_errors, 1);
+		return vg_alert_db_last_errno(s->db);
+	}
 	for (i = 0; i < n; i++) {
-		struct op *op = ops[i];
-
-		if (s->db == NULL) {
-			apply_without_db(op);
+		rc = apply(s, ops[i]);
+		if (rc == 0)
 			continue;
-		}
-		switch (op->kind) {
-		case OP_TRIGGER:
-			apply_trigger(s, op);
-			break;
-		case OP_RELEASE:
-			apply_release(s, op);
-			break;
-		case OP_EXCLUDE:
-		case OP_UNEXCLUDE:
-			apply_exclusion(s, op);
+		count(&s->c.db_errors, 1);
+		if (!vg_alert_db_in_transaction(s->db) ||
+		    vg_alert_db_retryable(s->db)) {
+			rc = vg_alert_db_last_errno(s->db);
+			vg_alert_db_rollback(s->db);
 			break;
 		}
+		/* A statement failed for a reason a retry cannot change. */
+		vg_alert_db_rollback(s->db);
+		VG_ERR("alerts", "alert type=%s entity_value=%s cannot be stored; dropped",
+		       ops[i]->alert.type, ops[i]->alert.entity_value);
+		lose(s, ops[i]);
+		memmove(ops + i, ops + i + 1,
+			(s->pending_count - i - 1) * sizeof(*ops));
+		s->pending_count--;
+		return 1;
 	}
-	if (s->db != NULL) {
-		if (vg_alert_db_commit(s->db) != 0)
-			count(&s->c.db_errors, 1);
+	if (i == n) {
 		count(&s->c.transactions, 1);
+		rc = vg_alert_db_commit(s->db);
+		if (rc == 0) {
+			for (i = 0; i < n; i++) {
+				count_stored(s, ops[i]);
+				deliver(s, ops[i]);
+				free_op(ops[i]);
+			}
+			pending_shift(s, n);
+			return 0;
+		}
+		count(&s->c.db_errors, 1);
 	}
-	/*
-	 * NOTE: endpoints are fed even when the commit failed, so a full disk
-	 * does not silence notifications; their ids then name no row.
-	 */
-	for (i = 0; i < n; i++) {
-		if (ops[i]->event != NULL && s->endpoints != NULL)
-			vg_alert_endpoints_deliver(s->endpoints, &ops[i]->alert,
-						   ops[i]->event);
-		vg_alert_clear(&ops[i]->alert);
-		free(ops[i]);
+	/* Nothing was stored. The operations applied so far decided their
+	 * events, which go out now. */
+	for (uint32_t j = 0; j < i && j < n; j++)
+		deliver(s, ops[j]);
+	return rc < 0 ? rc : -EIO;
+}
+
+/* Writes the pending operations; returns false when a write failed. */
+static bool
+write_pending(struct vg_alert_store *s)
+{
+	int rc = 0;
+
+	if (s->db == NULL) {
+		for (uint32_t i = 0; i < s->pending_count; i++) {
+			apply_without_db(s->pending[i]);
+			deliver(s, s->pending[i]);
+			free_op(s->pending[i]);
+		}
+		s->pending_count = 0;
+		return true;
 	}
+	while (s->pending_count > 0) {
+		uint32_t n = s->pending_count < BATCH_MAX ? s->pending_count :
+							    BATCH_MAX;
+
+		rc = write_batch(s, n);
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0 && !s->failing)
+		VG_ERR("alerts", "writing alerts to database=%s failed: %s; keeping pending=%u (at most %u), retrying after %u ms and at exit",
+		       s->cfg->database, strerror(-rc), s->pending_count,
+		       s->pending_max, RETRY_MS);
+	else if (rc >= 0 && s->failing)
+		VG_INFO("alerts", "writing alerts to database=%s works again; pending alerts stored",
+			s->cfg->database);
+	s->failing = rc < 0;
+	return rc >= 0;
+}
+
+/*
+ * Moves what is queued to the pending list; called with the lock held.
+ * While writes fail the list keeps at most pending_max operations, so a
+ * full disk costs bounded memory, and the newer ones go to the overflow
+ * list, which lose_overflow() empties once the lock is released.
+ */
+static void
+take_queued(struct vg_alert_store *s)
+{
+	while (s->count > 0) {
+		struct op *op = s->queue[s->head];
+
+		s->head = (s->head + 1) % s->capacity;
+		s->count--;
+		if (s->pending_count < s->pending_max)
+			s->pending[s->pending_count++] = op;
+		else
+			s->overflow[s->overflow_count++] = op;
+	}
+}
+
+static void
+lose_overflow(struct vg_alert_store *s)
+{
+	for (uint32_t i = 0; i < s->overflow_count; i++)
+		lose(s, s->overflow[i]);
+	s->overflow_count = 0;
 }
 
 static void
@@ -287,31 +479,34 @@ static void *
 writer_main(void *arg)
 {
 	struct vg_alert_store *s = arg;
-	struct op **ops = malloc(BATCH_MAX * sizeof(*ops));
+	uint64_t retry_at = 0;
 	bool stop = false;
 
 	pthread_setname_np(pthread_self(), "vg-alerts");
-	while (ops != NULL && !stop) {
+	while (!stop) {
 		struct timespec until;
-		uint32_t n = 0;
+		bool work;
 
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += MAINTENANCE_MS / 1000;
+		until.tv_sec += (s->pending_count > 0 ? RETRY_MS :
+							MAINTENANCE_MS) / 1000;
 		pthread_mutex_lock(&s->lock);
 		while (s->count == 0 && !s->stopping &&
+		       !(s->pending_count > 0 && monotonic_ms() >= retry_at) &&
 		       pthread_cond_timedwait(&s->wake, &s->lock, &until) == 0)
 			;
-		while (n < BATCH_MAX && s->count > 0) {
-			ops[n++] = s->queue[s->head];
-			s->head = (s->head + 1) % s->capacity;
-			s->count--;
-		}
-		s->busy = n > 0;
-		stop = s->stopping && s->count == 0;
+		take_queued(s);
+		work = s->pending_count > 0;
+		s->busy = work;
+		stop = s->stopping;
 		pthread_mutex_unlock(&s->lock);
+		lose_overflow(s);
 
-		if (n > 0)
-			run_batch(s, ops, n);
+		/* After a failure the next write waits RETRY_MS, unless
+		 * vigild is stopping: then it is the last chance. */
+		if (work && (stop || monotonic_ms() >= retry_at) &&
+		    !write_pending(s))
+			retry_at = monotonic_ms() + RETRY_MS;
 		maintain(s, stop);
 
 		pthread_mutex_lock(&s->lock);
@@ -319,7 +514,13 @@ writer_main(void *arg)
 		pthread_cond_broadcast(&s->idle);
 		pthread_mutex_unlock(&s->lock);
 	}
-	free(ops);
+	if (s->pending_count > 0) {
+		VG_ERR("alerts", "alerts lost=%u that could not be written to database=%s before exit",
+		       s->pending_count, s->cfg->database);
+		for (uint32_t i = 0; i < s->pending_count; i++)
+			lose(s, s->pending[i]);
+		s->pending_count = 0;
+	}
 	return NULL;
 }
 
@@ -453,6 +654,7 @@ vg_alert_store_release(struct vg_alert_store *store,
 	op->kind = OP_RELEASE;
 	op->alert.entity = (unsigned int)r->entity < VG_ALERT_ENTITY_COUNT ?
 				   (unsigned int)r->entity : 0;
+	op->time_us = r->time_us;
 	op->alert.last_us = r->time_us;
 	op->alert.released_us = r->time_us;
 	copy(op->alert.entity_value, sizeof(op->alert.entity_value),
@@ -671,6 +873,7 @@ vg_alert_store_each_counter(struct vg_alert_store *s, vg_counter_fn fn,
 	   read_counter(&s->c.retention_deleted));
 	fn(ctx, "transactions", NULL, read_counter(&s->c.transactions));
 	fn(ctx, "db_errors", NULL, read_counter(&s->c.db_errors));
+	fn(ctx, "lost", NULL, read_counter(&s->c.lost));
 	if (s->endpoints != NULL)
 		vg_alert_endpoints_each_counter(s->endpoints, fn, ctx);
 }
@@ -694,7 +897,8 @@ vg_alert_store_stats_json(struct vg_alert_store *s, char *out, size_t len)
 		 ",\"release_unknown\":%" PRIu64 ",\"flow_stored\":%" PRIu64
 		 ",\"flow_merged\":%" PRIu64 ",\"unconfirmed_released\":%" PRIu64
 		 ",\"retention_deleted\":%" PRIu64 ",\"transactions\":%" PRIu64
-		 ",\"db_errors\":%" PRIu64 ",\"endpoints\":%s}",
+		 ",\"db_errors\":%" PRIu64 ",\"lost\":%" PRIu64
+		 ",\"endpoints\":%s}",
 		 read_counter(&s->c.queued), queue_len,
 		 read_counter(&s->c.dropped), read_counter(&s->c.excluded),
 		 read_counter(&s->c.engaged), read_counter(&s->c.engaged_merged),
@@ -705,7 +909,8 @@ vg_alert_store_stats_json(struct vg_alert_store *s, char *out, size_t len)
 		 read_counter(&s->c.unconfirmed_released),
 		 read_counter(&s->c.retention_deleted),
 		 read_counter(&s->c.transactions),
-		 read_counter(&s->c.db_errors), endpoints);
+		 read_counter(&s->c.db_errors), read_counter(&s->c.lost),
+		 endpoints);
 }
 
 /* Config rules first, then the stored ones that are not duplicates. */
@@ -765,12 +970,15 @@ vg_alert_store_open(const struct vg_alerts_config *cfg)
 	s->cfg = cfg;
 	s->capacity = cfg->queue_size ? cfg->queue_size : 1;
 	s->queue = calloc(s->capacity, sizeof(*s->queue));
+	s->pending_max = s->capacity > BATCH_MAX ? s->capacity : BATCH_MAX;
+	s->pending = calloc(s->pending_max, sizeof(*s->pending));
+	s->overflow = calloc(s->capacity, sizeof(*s->overflow));
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
 	pthread_cond_init(&s->idle, NULL);
 	s->opened_ms = monotonic_ms();
 	s->last_maintenance_ms = s->opened_ms;
-	if (s->queue == NULL)
+	if (s->queue == NULL || s->pending == NULL || s->overflow == NULL)
 		goto fail;
 	if (cfg->database[0] != '\0' && open_database(s) != 0)
 		goto fail;
@@ -792,18 +1000,21 @@ fail:
 	vg_alert_endpoints_stop(s->endpoints, 0);
 	vg_alert_db_close(s->reader);
 	vg_alert_db_close(s->db);
+	free(s->overflow);
+	free(s->pending);
 	free(s->queue);
 	free(s);
 	return NULL;
 }
 
-void
+uint64_t
 vg_alert_store_close(struct vg_alert_store *s)
 {
 	char stats[8192];
+	uint64_t lost;
 
 	if (s == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&s->lock);
 	s->stopping = true;
 	pthread_cond_signal(&s->wake);
@@ -818,6 +1029,10 @@ vg_alert_store_close(struct vg_alert_store *s)
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	pthread_cond_destroy(&s->idle);
+	lost = read_counter(&s->c.lost);
+	free(s->overflow);
+	free(s->pending);
 	free(s->queue);
 	free(s);
+	return lost;
 }

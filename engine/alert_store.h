@@ -73,11 +73,13 @@ vg_alert_store_stats_json(struct vg_alert_store *store, char *out,
 			  size_t out_len);
 
 /*
- * Writes what is queued, enforces retention once more, stops the writer
- * and the endpoints (giving them a few seconds to deliver what they hold),
- * logs every counter and frees the store. <store> may be NULL.
+ * Writes what is queued and pending, enforces retention once more, stops
+ * the writer and the endpoints (giving them a few seconds to deliver what
+ * they hold), logs every counter and frees the store. Returns how many
+ * alerts, releases and exclusions were lost because the database could
+ * not store them (the "lost" counter). <store> may be NULL.
  */
-void
+uint64_t
 vg_alert_store_close(struct vg_alert_store *store);
 
 #endif

@@ -48,6 +48,9 @@
 /* Exit status when a signal stops vigild while it waits for a reader on
  * a FIFO output: no packet was read and no record written. */
 #define EXIT_NO_READER 3
+/* Exit status of a capture-file run that lost alerts or timeseries points
+ * to write errors (docs/configuration.md, "Exit status"). */
+#define EXIT_OUTPUT_LOST 4
 
 struct vigild {
 	struct vg_config cfg;
@@ -895,6 +898,7 @@ main(int argc, char **argv)
 {
 	static struct vigild d;
 	char err[3 * VG_PATH_MAX];
+	uint64_t alerts_lost, points_lost;
 	unsigned int i;
 	int rc;
 
@@ -982,9 +986,9 @@ main(int argc, char **argv)
 	drain_cuts(&d);
 	/* Every minute is delivered: write the last points and stop. */
 	vg_ts_series_free(d.ts_series);
-	vg_ts_writer_stop(d.ts_writer);
+	points_lost = vg_ts_writer_stop(d.ts_writer);
 	/* The sandboxes have stopped, so no alert can arrive any more. */
-	vg_alert_store_close(d.alert_store);
+	alerts_lost = vg_alert_store_close(d.alert_store);
 	report(&d);
 
 	if (d.out_fd >= 0 && close(d.out_fd) != 0)
@@ -994,5 +998,11 @@ main(int argc, char **argv)
 		vg_engine_free(d.engines[i].engine);
 	vg_minutes_free(d.minutes);
 	vg_eal_stop();
-	return d.write_errors ? 1 : 0;
+	if (d.write_errors)
+		return 1;
+	if (alerts_lost == 0 && points_lost == 0)
+		return 0;
+	VG_ERR("engine", "lost alerts=%" PRIu64 " timeseries_points=%" PRIu64 " to write errors (see the errors above); exit status %d",
+	       alerts_lost, points_lost, d.live ? 0 : EXIT_OUTPUT_LOST);
+	return d.live ? 0 : EXIT_OUTPUT_LOST;
 }

@@ -33,6 +33,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <rrd.h>
@@ -126,10 +127,15 @@ files_free(struct ts_store *w)
 
 /* ---- rrd files ---- */
 
+/*
+ * Logs an error: the first ERRORS_LOGGED, then one in ERRORS_LOG_EVERY,
+ * each with the number so far. The first one is also kept for vigild's
+ * summary at exit.
+ */
 __attribute__((format(printf, 2, 3))) static void
 log_error(struct ts_store *w, const char *fmt, ...)
 {
-	char text[1024];
+	char text[VG_TS_WIRE_ERROR_LEN];
 	va_list ap;
 
 	w->errors_logged++;
@@ -139,8 +145,60 @@ log_error(struct ts_store *w, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	if (w->stats->first_error[0] == '\0')
+		snprintf(w->stats->first_error,
+			 sizeof(w->stats->first_error), "%s", text);
 	VG_WARN("timeseries", "%s (errors=%" PRIu64 ")", text,
 		w->errors_logged);
+	if (w->errors_logged == ERRORS_LOGGED)
+		VG_WARN("timeseries", "logging one timeseries error in %d from now on",
+			ERRORS_LOG_EVERY);
+}
+
+/*
+ * Writes why an rrdtool call on <full> failed into <out> and returns it:
+ * librrd's error text when it set one. librrd 1.7.2 sets none when a
+ * write fails on a full disk, and its clean-up unlink() then leaves
+ * errno at ENOENT, so without a text the free space of the file system
+ * is checked against <need>, the bytes the call had to write (0 when
+ * unknown): too little names ENOSPC. Then comes the errno <saved> after
+ * the call, or "unknown".
+ */
+static const char *
+rrd_reason(const char *full, int saved, uint64_t need, char *out,
+	   size_t len)
+{
+	const char *text = rrd_get_error();
+	char dir[VG_PATH_MAX + VG_TS_PATH_MAX];
+	struct statvfs fs;
+	char *slash;
+
+	if (text != NULL && text[0] != '\0')
+		return text;
+	snprintf(dir, sizeof(dir), "%s", full);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (statvfs(slash != NULL ? dir : ".", &fs) == 0) {
+		uint64_t free_bytes = (uint64_t)fs.f_bavail * fs.f_frsize;
+
+		if (free_bytes == 0 || free_bytes < need) {
+			snprintf(out, len, "%s (ENOSPC: about %" PRIu64 " bytes to write, %" PRIu64 " free; librrd gave no message)",
+				 strerror(ENOSPC), need, free_bytes);
+			return out;
+		}
+		if (fs.f_files > 0 && fs.f_favail == 0) {
+			snprintf(out, len, "%s (ENOSPC: no free inode; librrd gave no message)",
+				 strerror(ENOSPC));
+			return out;
+		}
+	}
+	if (saved != 0)
+		snprintf(out, len, "%s (errno after the call; librrd gave no message)",
+			 strerror(saved));
+	else
+		snprintf(out, len, "unknown error (librrd gave no message and no errno)");
+	return out;
 }
 
 int
@@ -156,6 +214,17 @@ vg_ts_make_parents(char *full)
 		*slash = '/';
 	}
 	return rc;
+}
+
+/*
+ * Returns an estimate of the size of an rrd file with <n> data sources
+ * and <rows> rows over all archives: 8 bytes per value, plus 4 KiB for
+ * the headers (a few hundred bytes per data source and archive).
+ */
+static uint64_t
+file_size(unsigned int n, uint64_t rows)
+{
+	return rows * n * sizeof(double) + 4096;
 }
 
 static const char *const type_names[] = { "GAUGE", "ABSOLUTE", "DERIVE" };
@@ -174,6 +243,7 @@ create_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 	char defs[VG_TS_DS_MAX + 2 * VG_TS_ARCHIVES_MAX + 2][96];
 	uint32_t heartbeat = 2 * (p->interval > p->step ? p->interval : p->step);
 	uint32_t longest = 0;
+	uint64_t rows = 0;              /* in every archive, for file_size() */
 	int argc = 0;
 	unsigned int i;
 	int rc;
@@ -198,19 +268,22 @@ create_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 			 a->resolution / p->step, a->keep / a->resolution);
 		argv[argc] = defs[argc];
 		argc++;
+		rows += 2ULL * (a->keep / a->resolution);
 		snprintf(defs[argc], sizeof(defs[argc]), "RRA:MAX:0.5:%u:%u",
 			 a->resolution / p->step, a->keep / a->resolution);
 		argv[argc] = defs[argc];
 		argc++;
 	}
 	if (argc == p->n) {
-		uint32_t rows = longest / p->step ? longest / p->step : 1;
+		uint32_t step_rows = longest / p->step ? longest / p->step : 1;
 
 		snprintf(defs[argc], sizeof(defs[argc]), "RRA:AVERAGE:0.5:1:%u",
-			 rows);
+			 step_rows);
 		argv[argc] = defs[argc];
 		argc++;
-		snprintf(defs[argc], sizeof(defs[argc]), "RRA:MAX:0.5:1:%u", rows);
+		rows += 2ULL * step_rows;
+		snprintf(defs[argc], sizeof(defs[argc]), "RRA:MAX:0.5:1:%u",
+			 step_rows);
 		argv[argc] = defs[argc];
 		argc++;
 	}
@@ -220,10 +293,15 @@ create_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 		return rc;
 	}
 	rrd_clear_error();
+	errno = 0;
 	if (rrd_create_r2(full, p->step, (time_t)(p->time - p->interval), 1,
 			  NULL, NULL, argc, argv) != 0) {
+		int saved = errno;
+		char reason[256];
+
 		log_error(w, "file=%s rrd_create_r2() failed: %s", full,
-			  rrd_get_error());
+			  rrd_reason(full, saved, file_size(p->n, rows),
+				     reason, sizeof(reason)));
 		return -EIO;
 	}
 	return 0;
@@ -246,10 +324,14 @@ read_file(struct ts_store *w, const char *full, struct ts_file *f)
 		log_error(w, "file=%s rrdcached flush failed: %s", full,
 			  rrd_get_error());
 	rrd_clear_error();
+	errno = 0;
 	if (rrd_lastupdate_r(full, &last, &ds_count, &names, &last_values) !=
 	    0) {
+		int saved = errno;
+		char reason[256];
+
 		log_error(w, "file=%s rrd_lastupdate_r() failed: %s", full,
-			  rrd_get_error());
+			  rrd_reason(full, saved, 0, reason, sizeof(reason)));
 		return -EIO;
 	}
 	f->ds_names = calloc(ds_count ? ds_count : 1, sizeof(*f->ds_names));
@@ -415,14 +497,19 @@ write_point(struct ts_store *w, const struct vg_ts_point *p)
 		argv[argc++] = update;
 	}
 	rrd_clear_error();
+	errno = 0;
 	if (w->cached)
 		rc = rrdc_update(full, argc, argv);
 	else
 		rc = rrd_update_r(full, NULL, argc, argv);
 	if (rc != 0) {
+		int saved = errno;
+		char reason[256];
+
 		count(&w->stats->update_errors);
 		log_error(w, "file=%s time=%" PRIu64 " update failed: %s",
-			  full, p->time, rrd_get_error());
+			  full, p->time,
+			  rrd_reason(full, saved, 0, reason, sizeof(reason)));
 		return;
 	}
 	f->last = p->time;

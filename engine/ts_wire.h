@@ -40,6 +40,8 @@ struct vg_ts_wire_config {
 	uint32_t archive_count;
 };
 
+#define VG_TS_WIRE_ERROR_LEN 1024
+
 /* Written by the process, read by vigild. */
 struct vg_ts_wire_stats {
 	_Atomic uint64_t done;     /* points received and finished */
@@ -49,6 +51,9 @@ struct vg_ts_wire_stats {
 	_Atomic uint64_t files_created;
 	_Atomic uint64_t create_errors;
 	_Atomic uint64_t ds_unknown;
+	/* The first create or update error, NUL-terminated; read by vigild
+	 * once the process has exited. */
+	char first_error[VG_TS_WIRE_ERROR_LEN];
 };
 
 /* The largest point message: the longest path and VG_TS_DS_MAX sources. */

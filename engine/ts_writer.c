@@ -662,14 +662,15 @@ vg_ts_writer_get_stats(const struct vg_ts_writer *w,
 	s->ds_unknown = atomic_load(&w->stats->ds_unknown);
 }
 
-void
+uint64_t
 vg_ts_writer_stop(struct vg_ts_writer *w)
 {
 	struct vg_ts_writer_stats s;
 	uint64_t waiting;
+	uint64_t lost;
 
 	if (w == NULL)
-		return;
+		return 0;
 	waiting = atomic_load(&w->head) - atomic_load(&w->tail);
 	if (waiting > 0)
 		VG_INFO("timeseries", "writing points=%" PRIu64 " still queued before exit",
@@ -692,9 +693,19 @@ vg_ts_writer_stop(struct vg_ts_writer *w)
 		s.queue_high_water, s.queue_size, s.skipped_old,
 		s.update_errors, s.files_created, s.create_errors,
 		s.ds_unknown, s.points_lost, s.restarts);
+	lost = s.update_errors + s.points_lost;
+	if (s.create_errors > 0 || lost > 0) {
+		w->stats->first_error[sizeof(w->stats->first_error) - 1] = '\0';
+		VG_ERR("timeseries", "timeseries incomplete in directory=%s: files not created=%" PRIu64 " points not written=%" PRIu64 " (update_errors=%" PRIu64 " lost=%" PRIu64 "); first error: %s",
+		       w->cfg.dir, s.create_errors, lost, s.update_errors,
+		       s.points_lost,
+		       w->stats->first_error[0] ? w->stats->first_error :
+						  "none logged by the writer");
+	}
 	close(w->wake_fd);
 	munmap(w->stats, sizeof(*w->stats));
 	close(w->stats_fd);
 	free(w->ring);
 	free(w);
+	return lost;
 }

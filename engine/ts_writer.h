@@ -145,10 +145,14 @@ vg_ts_writer_sync(struct vg_ts_writer *w);
 
 /*
  * Writes every queued point, stops the thread and the process, and frees
- * the writer. Logs the final counters. NULL is ignored. Points sent to rrdcached stay there
- * until rrdcached writes them or a reader flushes the file.
+ * the writer. Logs the final counters, and an error with the first cause
+ * when a file could not be created or a point not written. Returns the
+ * points that were not written because of an error (update_errors plus
+ * points_lost; a full queue's drops are not counted). NULL is ignored:
+ * returns 0. Points sent to rrdcached stay there until rrdcached writes
+ * them or a reader flushes the file.
  */
-void
+uint64_t
 vg_ts_writer_stop(struct vg_ts_writer *w);
 
 /*
