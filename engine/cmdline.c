@@ -41,12 +41,17 @@ usage(FILE *out)
 		"      --active-timeout SEC  split flows longer than SEC seconds, 0 = never\n"
 		"      --plugins DIR       run the plugins under DIR in vigil-sandbox processes\n"
 		"      --alerts FILE       write the alerts plugins raise (JSON Lines) to FILE\n"
-		"      --control-socket PATH  accept commands (reload, stats) on a Unix socket\n"
-		"      --stats FILE        write the final counters as JSON to FILE\n"
+		"      --control-socket PATH  accept commands (reload, reopen, stats) on a Unix socket\n"
+		"      --stats FILE        write the final counters as JSON to FILE at exit\n"
 		"      --log-level LEVEL   error, warn, info or debug\n"
 		"      --ts-fetch DIR SCHEMA ELEMENT  print a timeseries as JSON (--ts-fetch --help)\n"
 		"  -h, --help              show this help\n"
-		"  -V, --version           show the version\n");
+		"  -V, --version           show the version\n"
+		"\n"
+		"Flow and alert records are appended to regular files, never truncated.\n"
+		"SIGHUP reloads the plugins; SIGUSR1 (or the control socket's reopen)\n"
+		"reopens the record files by path, after a rotation; SIGINT or SIGTERM\n"
+		"stops vigild once every flow is written.\n");
 }
 
 static int
