@@ -7,10 +7,10 @@
  * vigild then makes write(2) wait rather than fail with EAGAIN, so a
  * capture file loses no record to a slow reader.
  *
- * A regular file is opened with O_APPEND and never truncated: a restart
- * after a crash keeps the records of the runs before it, and a rotation
- * by copy and truncation (logrotate's copytruncate) leaves no hole,
- * because the next write lands at the new end of the file.
+ * A regular file is opened with O_APPEND and never truncated, so a
+ * restart after a crash keeps the records of the runs before it. After a
+ * copy and truncation (logrotate's copytruncate), the next write lands at
+ * the new end of the file and leaves no hole of NUL bytes.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -111,8 +111,9 @@ def case_append(tmp, checks):
                                  (alerts, "alerts", FLOWS // 5)):
         with open(path) as f:
             text = f.read()
-        checks.check(text.startswith(old),
-                     f"{name}: the 1000 lines before the run are gone")
+        if not checks.check(text.startswith(old),
+                            f"{name}: the 1000 lines before the run are gone"):
+            continue
         new = [json.loads(line) for line in text[len(old):].splitlines()]
         checks.check(len(new) == expected,
                      f"{name}: {len(new)} records appended, {expected} expected")
