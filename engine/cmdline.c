@@ -498,8 +498,10 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 	}
 
 	/* Command-line options override the file. */
-	if (side.flow_output[0])
+	if (side.flow_output[0]) {
 		strcpy(cfg->flow_output, side.flow_output);
+		cfg->flow_output_option = "--flows";
+	}
 	if (side.ndpi_protos[0])
 		strcpy(cfg->ndpi_protos, side.ndpi_protos);
 	if (side.ndpi_categories[0])
@@ -525,10 +527,15 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 		strcpy(cfg->plugin_dirs[cfg->plugin_dir_count++],
 		       side.plugin_dirs[i]);
 	}
-	if (side.alerts_output[0])
+	if (side.alerts_output[0]) {
 		strcpy(cfg->alerts_output, side.alerts_output);
-	if (side.control_socket[0])
+		cfg->alerts_output_option = "--alerts";
+	}
+	if (side.control_socket[0]) {
 		strcpy(cfg->control_socket, side.control_socket);
+		cfg->control_socket_option = "--control-socket";
+	}
+	cfg->stats_path = *stats_out;
 	if (engine_cpus != NULL &&
 	    parse_cpu_list(engine_cpus, cfg->engine_cpus,
 			   &cfg->engine_lcore_count)) {
