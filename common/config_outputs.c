@@ -61,6 +61,8 @@ vg_config_output_mark(struct vg_config *cfg, const char *member)
 /*
  * Writes into <out> the real path of the folder of <path>, or of the
  * nearest folder above it that exists, followed by the rest of <path>.
+ * NOTE: ".." after a folder that does not exist yet stays as written, so
+ * "a/new/../f" and "a/f" are taken as two files until "a/new" exists.
  */
 static void
 canonical_path(const char *path, char *out, size_t len)
@@ -135,6 +137,7 @@ add(struct path_list *list, const char *key, const char *option,
 	p->output = output;
 }
 
+/* NOTE: only the first rx_pcap= file of a vdev port is compared. */
 static void
 add_capture_files(const struct vg_config *cfg, struct path_list *list)
 {
