@@ -245,8 +245,11 @@ vg_output_reopen(const char *path, const char *key, int fd, mode_t mode)
 	struct stat st;
 	int new_fd;
 
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		VG_INFO("engine", "%s file=%s is not a regular file: kept open, not reopened",
+			key, path);
 		return -ESPIPE;
+	}
 	do
 		new_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			      mode);

@@ -69,7 +69,7 @@ uint64_t vg_output_write_records(int fd, const char *data, size_t len,
  * caller closes once it has written what it holds. Logs the reopening.
  * Returns the new descriptor, -ESPIPE when <fd> is not a regular file
  * (a FIFO or /dev/null, which are kept as they are), or the negative
- * errno of open(2), already logged.
+ * errno of open(2). Each outcome is logged.
  */
 int vg_output_reopen(const char *path, const char *key, int fd, mode_t mode);
 
