@@ -471,9 +471,14 @@ cfg_on_output_file(struct loader *ld, yaml_node_t *node, void *arg)
 	int state;
 	int rc;
 
+	struct vg_config_mark *at;
+
 	rc = cfg_get_string(ld, node, dst, VG_PATH_MAX);
 	if (rc != 0)
 		return rc;
+	at = vg_config_output_mark(ld->cfg, dst);
+	if (at != NULL)
+		cfg_set_mark(at, node);
 	if (!skips_machine(ld)) {
 		state = vg_config_check_output_path(dst, f->kind, problem,
 						    sizeof(problem));
@@ -773,7 +778,7 @@ vg_config_check(const struct vg_config *cfg, char *err, size_t err_len)
 					  err, err_len,
 					  "%u mbufs cannot hold two bursts of %u per rx lcore",
 					  cfg->mbufs, cfg->burst);
-	return 0;
+	return vg_config_check_output_clashes(cfg, err, err_len);
 }
 
 int

@@ -104,6 +104,19 @@ struct vg_config {
 	struct vg_config_mark hugepages_at; /* memory.hugepages */
 	struct vg_config_mark timeseries_at;
 	struct vg_config_mark scripts_at;  /* plugins.scripts */
+	/* Output keys, for the errors of vg_config_check_output_clashes(). */
+	struct vg_config_mark flow_output_at;
+	struct vg_config_mark alerts_output_at;
+	struct vg_config_mark control_socket_at;
+	struct vg_config_mark vigild_socket_at;  /* web.vigild_socket */
+	struct vg_config_mark database_at;       /* alerts.database */
+	struct vg_config_mark endpoint_path_at[VG_ALERT_MAX_ENDPOINTS];
+	/* The option that set an output from vigild's command line, such as
+	 * "--flows", or NULL when the file set it. */
+	const char *flow_output_option;
+	const char *alerts_output_option;
+	const char *control_socket_option;
+	const char *stats_path;    /* vigild --stats FILE, or NULL */
 
 	/* capture */
 	struct vg_port_config ports[VG_MAX_PORTS];
@@ -269,6 +282,27 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
  */
 int
 vg_config_check(const struct vg_config *cfg, char *err, size_t err_len);
+
+/*
+ * Checks that no two outputs vigild writes are one file: flows.output,
+ * plugins.alerts_output, the file endpoints, alerts.database,
+ * control.socket, web.vigild_socket and --stats (cfg->stats_path). None
+ * may be the configuration file or a capture file either. Two paths are
+ * one file when both exist with the same device and inode, or else when
+ * the real path of their folders and their names agree. /dev/null may be
+ * given to several outputs. Returns 0, or -EINVAL with "FILE:LINE:COL:
+ * KEY: 'PATH' is also OTHER_KEY (FILE:LINE:COL); ..." in <err>.
+ */
+int
+vg_config_check_output_clashes(const struct vg_config *cfg, char *err,
+			       size_t err_len);
+
+/*
+ * Returns the mark kept for the output path <member>, a field of <cfg>
+ * (cfg->flow_output, an endpoint's path...), or NULL for another field.
+ */
+struct vg_config_mark *
+vg_config_output_mark(struct vg_config *cfg, const char *member);
 
 /*
  * Checks the files and folders of the web: section, which only vigil-web

@@ -186,6 +186,7 @@ on_web_socket(struct loader *ld, yaml_node_t *node, void *arg)
 
 	if (rc != 0)
 		return rc;
+	cfg_set_mark(&ld->cfg->vigild_socket_at, node);
 	if (strlen(ld->cfg->web.vigild_socket) >= 108)
 		return cfg_fail(
 		    ld, node,

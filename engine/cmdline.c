@@ -41,12 +41,17 @@ usage(FILE *out)
 		"      --active-timeout SEC  split flows longer than SEC seconds, 0 = never\n"
 		"      --plugins DIR       run the plugins under DIR in vigil-sandbox processes\n"
 		"      --alerts FILE       write the alerts plugins raise (JSON Lines) to FILE\n"
-		"      --control-socket PATH  accept commands (reload, stats) on a Unix socket\n"
-		"      --stats FILE        write the final counters as JSON to FILE\n"
+		"      --control-socket PATH  accept commands (reload, reopen, stats) on a Unix socket\n"
+		"      --stats FILE        write the final counters as JSON to FILE at exit\n"
 		"      --log-level LEVEL   error, warn, info or debug\n"
 		"      --ts-fetch DIR SCHEMA ELEMENT  print a timeseries as JSON (--ts-fetch --help)\n"
 		"  -h, --help              show this help\n"
-		"  -V, --version           show the version\n");
+		"  -V, --version           show the version\n"
+		"\n"
+		"Flow and alert records are appended to regular files, never truncated.\n"
+		"SIGHUP reloads the plugins; SIGUSR1 (or the control socket's reopen)\n"
+		"reopens the record files by path, after a rotation; SIGINT or SIGTERM\n"
+		"stops vigild once every flow is written.\n");
 }
 
 static int
@@ -493,8 +498,10 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 	}
 
 	/* Command-line options override the file. */
-	if (side.flow_output[0])
+	if (side.flow_output[0]) {
 		strcpy(cfg->flow_output, side.flow_output);
+		cfg->flow_output_option = "--flows";
+	}
 	if (side.ndpi_protos[0])
 		strcpy(cfg->ndpi_protos, side.ndpi_protos);
 	if (side.ndpi_categories[0])
@@ -520,10 +527,15 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 		strcpy(cfg->plugin_dirs[cfg->plugin_dir_count++],
 		       side.plugin_dirs[i]);
 	}
-	if (side.alerts_output[0])
+	if (side.alerts_output[0]) {
 		strcpy(cfg->alerts_output, side.alerts_output);
-	if (side.control_socket[0])
+		cfg->alerts_output_option = "--alerts";
+	}
+	if (side.control_socket[0]) {
 		strcpy(cfg->control_socket, side.control_socket);
+		cfg->control_socket_option = "--control-socket";
+	}
+	cfg->stats_path = *stats_out;
 	if (engine_cpus != NULL &&
 	    parse_cpu_list(engine_cpus, cfg->engine_cpus,
 			   &cfg->engine_lcore_count)) {

@@ -67,8 +67,8 @@ struct vigild {
 	int out_fd;
 	int stats_fd;            /* a --stats FIFO opened at start, or -1 */
 	bool waiting_for_reader; /* open_output() waits on a FIFO */
-	uint64_t records_bytes;      /* whole records written to the output */
 	uint64_t records_lost;       /* records a failed write dropped */
+	int records_error;           /* errno of the first failed write */
 	int write_errors;
 	const char *stats_path;
 
@@ -94,54 +94,33 @@ struct vigild {
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
 	uv_signal_t sighup;
+	uv_signal_t sigusr1;
+	uv_signal_t sigusr2;
 	uint64_t last_status_ms;
 	struct vg_stats last_stats;
 	int signals;
 };
 
-/* Counts the records (lines) in <len> bytes at <data>. */
-static uint64_t
-count_records(const char *data, size_t len)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		n += data[i] == '\n';
-	return n;
-}
-
 /*
  * Appends a buffer of whole records to the flow output. When a write fails
- * (a full disk, say), the file is cut back to the end of the last whole
- * record, so it stays valid JSON Lines, and the buffer's records are
- * counted as dropped.
+ * (a full disk, say), the records that fit stay in the file, which stays
+ * valid JSON Lines, and the others are counted as dropped.
  */
 static void
 write_buffer(struct vigild *d, const struct vg_record_buf *buf)
 {
-	size_t done = 0;
+	uint64_t lost;
+	int err;
 
 	if (d->out_fd < 0)
 		return;
-	while (done < buf->used) {
-		ssize_t n = write(d->out_fd, buf->data + done, buf->used - done);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (d->write_errors++ == 0)
-				VG_ERR("engine", "flows.output file=%s write() failed: %s; records are dropped and counted",
-				       d->cfg.flow_output, strerror(errno));
-			if (ftruncate(d->out_fd, (off_t)d->records_bytes) == 0)
-				lseek(d->out_fd, (off_t)d->records_bytes,
-				      SEEK_SET);
-			d->records_lost += count_records(buf->data, buf->used);
-			return;
-		}
-		done += (size_t)n;
-	}
-	d->records_bytes += buf->used;
+	lost = vg_output_write_records(d->out_fd, buf->data, buf->used, &err);
+	if (err != 0 && d->write_errors++ == 0)
+		VG_ERR("engine", "flows.output file=%s write() failed: %s; records that do not fit are dropped and counted",
+		       d->cfg.flow_output, strerror(err));
+	if (err != 0 && d->records_error == 0)
+		d->records_error = err;
+	d->records_lost += lost;
 }
 
 static void
@@ -317,11 +296,87 @@ on_tick(uv_timer_t *timer)
 	}
 }
 
+static void drain_records(struct vigild *d);
+
+/*
+ * Puts the file at <path> in place of the regular file open at <*fd>.
+ * Returns 1 when it did, 0 when <*fd> is kept (a FIFO, a device, or a
+ * failed open(2), already logged).
+ */
+static int
+reopen_fd(int *fd, const char *path, const char *key, mode_t mode)
+{
+	int new_fd = vg_output_reopen(path, key, *fd, mode);
+
+	if (new_fd < 0)
+		return 0;
+	close(*fd);
+	*fd = new_fd;
+	return 1;
+}
+
+/* Moves plugins.alerts_output to a new stream once the old one is flushed. */
+static int
+reopen_alerts(struct vigild *d)
+{
+	FILE *old = d->sandboxes.alerts;
+	FILE *stream;
+	int fd;
+
+	fflush(old);
+	fd = vg_output_reopen(d->cfg.alerts_output, "plugins.alerts_output",
+			      fileno(old), 0666);
+	if (fd < 0)
+		return 0;
+	stream = fdopen(fd, "w");
+	if (stream == NULL) {
+		VG_ERR("engine", "plugins.alerts_output file=%s fdopen() failed: %s; alerts go on to the file already open",
+		       d->cfg.alerts_output, strerror(errno));
+		close(fd);
+		return 0;
+	}
+	fclose(old);
+	d->sandboxes.alerts = stream;
+	return 1;
+}
+
+/*
+ * Reopens the record files by path, for a rotation that moved them away
+ * (SIGUSR1 and the control socket's reopen). The records already handed
+ * over by the engines are written to the old file first, so none is lost.
+ * Returns how many files were reopened.
+ */
+static int
+reopen_outputs(struct vigild *d)
+{
+	int reopened = 0;
+
+	drain_records(d);
+	if (d->out_fd >= 0)
+		reopened += reopen_fd(&d->out_fd, d->cfg.flow_output,
+				      "flows.output", 0644);
+	if (d->sandboxes.alerts != NULL)
+		reopened += reopen_alerts(d);
+	if (d->stats_path != NULL && d->stats_fd < 0)
+		VG_INFO("engine", "--stats file=%s is opened by path at exit: nothing to reopen",
+			d->stats_path);
+	VG_INFO("engine", "reopen done files=%d", reopened);
+	return reopened;
+}
+
 static void
 on_signal(uv_signal_t *handle, int signum)
 {
 	struct vigild *d = handle->data;
 
+	if (signum == SIGUSR1) {
+		reopen_outputs(d);
+		return;
+	}
+	if (signum == SIGUSR2) {
+		VG_INFO("engine", "SIGUSR2 received: vigild does not use it, ignored");
+		return;
+	}
 	if (signum == SIGHUP) {
 		if (d->plugins)
 			vg_sandboxes_reload(&d->sandboxes);
@@ -376,6 +431,10 @@ on_control_command(void *ctx, const char *command, char *out, size_t len)
 		snprintf(out, len, "ok");
 		return;
 	}
+	if (strcmp(command, "reopen") == 0) {
+		snprintf(out, len, "ok reopened=%d", reopen_outputs(d));
+		return;
+	}
 	if (strcmp(command, "stats") == 0) {
 		mem = fmemopen(out, len, "w");
 		if (mem == NULL) {
@@ -392,8 +451,8 @@ on_control_command(void *ctx, const char *command, char *out, size_t len)
 		return;
 	snprintf(out, len, "error: unknown command '%.64s' (expected %s)",
 		 command, d->alert_store != NULL ?
-		 "reload, stats, exclude, unexclude, exclusions or alerts engaged" :
-		 "reload or stats");
+		 "reload, reopen, stats, exclude, unexclude, exclusions or alerts engaged" :
+		 "reload, reopen or stats");
 }
 
 static int
@@ -594,6 +653,12 @@ start_control(struct vigild *d)
 	d->sighup.data = d;
 	uv_signal_start(&d->sighup, on_signal, SIGHUP);
 	d->signals_started = true;
+	uv_signal_init(&d->loop, &d->sigusr1);
+	d->sigusr1.data = d;
+	uv_signal_start(&d->sigusr1, on_signal, SIGUSR1);
+	uv_signal_init(&d->loop, &d->sigusr2);
+	d->sigusr2.data = d;
+	uv_signal_start(&d->sigusr2, on_signal, SIGUSR2);
 	if (d->cfg.control_socket[0] != '\0') {
 		d->control = vg_control_start(&d->loop, d->cfg.control_socket,
 					      on_control_command, d);
@@ -640,6 +705,8 @@ run_control_loop(struct vigild *d)
 	uv_close((uv_handle_t *)&d->sigint, NULL);
 	uv_close((uv_handle_t *)&d->sigterm, NULL);
 	uv_close((uv_handle_t *)&d->sighup, NULL);
+	uv_close((uv_handle_t *)&d->sigusr1, NULL);
+	uv_close((uv_handle_t *)&d->sigusr2, NULL);
 	/* Runs until the sandboxes have exited and every handle is closed. */
 	uv_run(&d->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&d->loop);
@@ -666,6 +733,8 @@ stop_failed_start(struct vigild *d)
 		uv_close((uv_handle_t *)&d->sigint, NULL);
 		uv_close((uv_handle_t *)&d->sigterm, NULL);
 		uv_close((uv_handle_t *)&d->sighup, NULL);
+		uv_close((uv_handle_t *)&d->sigusr1, NULL);
+		uv_close((uv_handle_t *)&d->sigusr2, NULL);
 	}
 	if (d->sandboxes_started || d->signals_started)
 		uv_run(&d->loop, UV_RUN_DEFAULT);
@@ -723,6 +792,10 @@ report(struct vigild *d)
 
 	collect(d, &stats);
 	vg_stats_log_summary(&stats, &d->capture);
+	if (d->records_lost > 0)
+		VG_ERR("engine", "flows.output file=%s records_dropped=%" PRIu64 " reason=%s",
+		       d->cfg.flow_output, d->records_lost,
+		       strerror(d->records_error));
 	if (stats.engine.ndpi_pool_empty > 0)
 		VG_WARN("engine", "flows=%" PRIu64 " went unclassified: every nDPI detection state was in use (a quarter of flows.table_size per engine lcore)",
 			stats.engine.ndpi_pool_empty);
@@ -817,7 +890,7 @@ open_output(struct vigild *d)
 		flows = &outputs[count++];
 		*flows = (struct vg_output){
 			.path = d->cfg.flow_output, .key = "flows.output",
-			.flags = O_CREAT | O_TRUNC | O_CLOEXEC, .mode = 0644,
+			.flags = O_CREAT | O_CLOEXEC, .mode = 0644,
 		};
 	}
 	if (d->plugins && d->cfg.alerts_output[0] != '\0') {
@@ -825,7 +898,7 @@ open_output(struct vigild *d)
 		*alerts = (struct vg_output){
 			.path = d->cfg.alerts_output,
 			.key = "plugins.alerts_output",
-			.flags = O_CREAT | O_TRUNC | O_CLOEXEC, .mode = 0666,
+			.flags = O_CREAT | O_CLOEXEC, .mode = 0666,
 		};
 	}
 	if (d->stats_path != NULL && stat(d->stats_path, &st) == 0 &&
@@ -913,8 +986,11 @@ main(int argc, char **argv)
 				 (enum vg_log_level)d.cfg.log_level :
 				 vg_log_get_level());
 
-	/* A control client that goes away must not kill vigild. */
+	/* A control client that goes away must not kill vigild, nor may a
+	 * rotation's SIGUSR1 before the control loop handles it. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	if (output_is_input(&d.cfg))
 		return 1;
 	if (vg_check_programs(&d.cfg, argv[0], NULL, err, sizeof(err)) != 0) {

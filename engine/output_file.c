@@ -6,6 +6,11 @@
  * Once it is open, O_NONBLOCK is cleared again: a reader slower than
  * vigild then makes write(2) wait rather than fail with EAGAIN, so a
  * capture file loses no record to a slow reader.
+ *
+ * A regular file is opened with O_APPEND and never truncated, so a
+ * restart after a crash keeps the records of the runs before it. After a
+ * copy and truncation (logrotate's copytruncate), the next write lands at
+ * the new end of the file and leaves no hole of NUL bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +45,9 @@ sleep_ms(unsigned int ms)
 static int
 open_regular(struct vg_output *out)
 {
-	out->fd = open(out->path, out->flags | O_WRONLY, out->mode);
+	int flags = (out->flags & ~O_TRUNC) | O_WRONLY | O_APPEND;
+
+	out->fd = open(out->path, flags, out->mode);
 	if (out->fd < 0) {
 		int err = errno;
 
@@ -171,4 +178,89 @@ vg_outputs_open(struct vg_output *outputs, unsigned int count,
 fail:
 	close_all(outputs, count);
 	return rc;
+}
+
+/* Counts the records (lines) in <len> bytes at <data>. */
+static uint64_t
+count_records(const char *data, size_t len)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		n += data[i] == '\n';
+	return n;
+}
+
+/*
+ * Removes the last <tail> bytes of the regular file at <fd>: the start of
+ * a record that a failed write left behind. Other writers of the file
+ * (O_APPEND) are not expected while vigild runs.
+ */
+static void
+cut_tail(int fd, size_t tail)
+{
+	struct stat st;
+
+	if (tail == 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)tail)
+		return;
+	if (ftruncate(fd, st.st_size - (off_t)tail) != 0)
+		VG_WARN("engine", "ftruncate() of a partly written record failed: %s",
+			strerror(errno));
+}
+
+uint64_t
+vg_output_write_records(int fd, const char *data, size_t len, int *err)
+{
+	size_t done = 0;
+	size_t whole;
+
+	*err = 0;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*err = errno;
+			break;
+		}
+		done += (size_t)n;
+	}
+	if (done == len)
+		return 0;
+
+	/* Keep the records written whole; drop the one cut short. */
+	whole = done;
+	while (whole > 0 && data[whole - 1] != '\n')
+		whole--;
+	cut_tail(fd, done - whole);
+	return count_records(data + whole, len - whole);
+}
+
+int
+vg_output_reopen(const char *path, const char *key, int fd, mode_t mode)
+{
+	struct stat st;
+	int new_fd;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		VG_INFO("engine", "%s file=%s is not a regular file: kept open, not reopened",
+			key, path);
+		return -ESPIPE;
+	}
+	do
+		new_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+			      mode);
+	while (new_fd < 0 && errno == EINTR);
+	if (new_fd < 0) {
+		int err = errno;
+
+		VG_ERR("engine", "%s file=%s open() to reopen failed: %s; records go on to the file already open",
+		       key, path, strerror(err));
+		return -err;
+	}
+	VG_INFO("engine", "reopened %s file=%s", key, path);
+	return new_fd;
 }

@@ -13,6 +13,8 @@
 #define VG_OUTPUT_FILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Time between two tries to open a FIFO that has no reader. */
@@ -49,5 +51,26 @@ typedef bool (*vg_output_stopping_fn)(void *ctx);
  */
 int vg_outputs_open(struct vg_output *outputs, unsigned int count,
 		    vg_output_stopping_fn stopping, void *ctx);
+
+/*
+ * Writes the <len> bytes of whole records (lines) at <data> to <fd>.
+ * When write(2) fails part-way, as on a full disk, the records written
+ * whole stay, a record written in part is cut off a regular file so it
+ * stays valid JSON Lines, and the rest are not written. Returns how many
+ * records were not written, with the errno of the failure in <err> (0
+ * when every record was written).
+ */
+uint64_t vg_output_write_records(int fd, const char *data, size_t len,
+				 int *err);
+
+/*
+ * Opens the regular file <path> again for appending, creating it with
+ * <mode> when it was moved away, to take the place of <fd>, which the
+ * caller closes once it has written what it holds. Logs the reopening.
+ * Returns the new descriptor, -ESPIPE when <fd> is not a regular file
+ * (a FIFO or /dev/null, which are kept as they are), or the negative
+ * errno of open(2). Each outcome is logged.
+ */
+int vg_output_reopen(const char *path, const char *key, int fd, mode_t mode);
 
 #endif

@@ -560,7 +560,7 @@ def control_case(vigild, tmp, checks):
     checks.check(reader.readline().strip() == "ok", "control: reload reply")
     conn.sendall(b"bogus\n")
     checks.check(reader.readline().strip() ==
-                 "error: unknown command 'bogus' (expected reload or stats)",
+                 "error: unknown command 'bogus' (expected reload, reopen or stats)",
                  "control: unknown command reply")
     time.sleep(1.0)
     conn.sendall(b"stats\n")
