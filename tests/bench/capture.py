@@ -480,6 +480,9 @@ def run_vigild(args, work, vdev, mbufs, memory_mb, ndpi_files):
     config = vigild_config(args, work, vdev, mbufs, memory_mb, ndpi_files)
     stats_path = work / "vigild-stats.json"
     flows_path = work / "vigild-flows.jsonl"
+    # vigild appends to a flow file, and each run's records are checked
+    # against that run's counters.
+    flows_path.unlink(missing_ok=True)
     command = [str(args.vigild), "-c", str(config), "--stats", str(stats_path),
                "--flows", str(flows_path)]
     log(f"vigild: {' '.join(command)}")
