@@ -816,19 +816,23 @@ bool
 vg_alert_store_command(struct vg_alert_store *store, const char *command,
 		       char *out, size_t out_len)
 {
-	if (strncmp(command, "exclude ", 8) == 0) {
+	/* A bare "exclude" or "unexclude" gets told the arguments it needs. */
+	if (strcmp(command, "exclude") == 0 ||
+	    strncmp(command, "exclude ", 8) == 0) {
 		if (store == NULL)
 			snprintf(out, out_len, "error: no alert store is configured");
 		else
-			exclude_command(store, command + 8, true, out, out_len);
+			exclude_command(store, command + strlen("exclude"),
+					true, out, out_len);
 		return true;
 	}
-	if (strncmp(command, "unexclude ", 10) == 0) {
+	if (strcmp(command, "unexclude") == 0 ||
+	    strncmp(command, "unexclude ", 10) == 0) {
 		if (store == NULL)
 			snprintf(out, out_len, "error: no alert store is configured");
 		else
-			exclude_command(store, command + 10, false, out,
-					out_len);
+			exclude_command(store, command + strlen("unexclude"),
+					false, out, out_len);
 		return true;
 	}
 	if (strcmp(command, "exclusions") == 0) {

@@ -934,6 +934,11 @@ def control_case(vigild, tmp, checks):
     checks.check(command(reader, conn, "exclude network 10.7.0.0/8") ==
                  "error: host bits are set after the prefix",
                  "control: bad network accepted")
+    for verb in ("exclude", "unexclude"):
+        checks.check(command(reader, conn, verb) ==
+                     "error: expected host ADDRESS, network ADDRESS/PREFIX "
+                     "or host-type ADDRESS TYPE",
+                     f"control: {verb} without arguments")
     listed = json.loads(command(reader, conn, "exclusions"))
     checks.check(listed == [{"kind": "host", "value": "10.7.0.9",
                              "type": ""}], f"control: exclusions {listed}")
