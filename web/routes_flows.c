@@ -5,6 +5,7 @@
  * before anything is sent to vigild.
  */
 #include <errno.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +216,13 @@ vg_get_flow(struct vg_web *web, h2o_req_t *req, const char *id_text,
 	}
 	errno = 0;
 	id = strtoull(id_text, &end, 10);
+	if (id_text[0] >= '0' && id_text[0] <= '9' && *end == '\0' &&
+	    errno == ERANGE) {
+		vg_http_error(req, 400, "invalid_parameter", "id",
+			      "a flow id is at most %llu, got '%.*s'",
+			      ULLONG_MAX, VG_UTF8_QUOTE(id_text, 64));
+		return;
+	}
 	if (id_text[0] < '0' || id_text[0] > '9' || *end != '\0' ||
 	    errno != 0) {
 		vg_http_error(req, 400, "invalid_parameter", "id",

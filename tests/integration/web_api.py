@@ -461,6 +461,11 @@ def check_flows(c, checks, flows, records):
         checks.check(False, "flows?host=10.1.1.3 found nothing")
     s, d, _ = c.get("/api/v1/flows/12x")
     checks.check(s == 400 and d["parameter"] == "id", f"bad flow id: {s} {d}")
+    # One more than the largest 64-bit number.
+    s, d, _ = c.get("/api/v1/flows/18446744073709551616")
+    checks.check(s == 400 and d.get("message") ==
+                 "a flow id is at most 18446744073709551615, got "
+                 "'18446744073709551616'", f"flow id out of range: {s} {d}")
 
 
 def check_hosts(c, checks, flows):
