@@ -36,9 +36,10 @@ static void
 on_client_closed(uv_handle_t *handle)
 {
 	struct api_client *c = handle->data;
+	struct vg_api *api = c->api;
 	struct api_client **p;
 
-	for (p = &c->api->clients; *p != NULL; p = &(*p)->next) {
+	for (p = &api->clients; *p != NULL; p = &(*p)->next) {
 		if (*p == c) {
 			*p = c->next;
 			break;
@@ -49,6 +50,8 @@ on_client_closed(uv_handle_t *handle)
 		free(c->buf);
 		free(c);
 	}
+	api->open_handles--;
+	vg_api_free_when_idle(api);
 }
 
 void
@@ -249,6 +252,12 @@ on_connection(uv_stream_t *server, int status)
 	api->clients = c;
 	uv_pipe_init(server->loop, &c->pipe, 0);
 	c->pipe.data = c;
+	/*
+	 * A client's handle keeps the API alive like the server's: libuv runs
+	 * close callbacks newest first, so at stop the server's would
+	 * otherwise free the API before the clients' callbacks read it.
+	 */
+	api->open_handles++;
 	if (uv_accept(server, (uv_stream_t *)&c->pipe) != 0 ||
 	    uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read) != 0)
 		vg_api_close_client(c);

@@ -6,7 +6,8 @@ stays up while the test talks to it. `stats` must name the port by its
 configured name, as the REST API does, with the DPDK device in a field of
 its own. The --stats file written at exit must do the same. A command
 line with a NUL byte must not run and must get an error reply, and the
-connection must stay usable.
+connection must stay usable. vigild must also stop cleanly while a client
+is connected to its API socket, as vigil-web usually is.
 
 usage: control.py VIGILD SOURCE_ROOT
 """
@@ -41,10 +42,14 @@ def start(vigild, tmp):
     with open(config, "w") as f:
         f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n      name: tap\n"
                 f"      pace: true\ncontrol:\n  socket: {sock_path}\n"
-                f"flows:\n  output: {tmp}/flows.jsonl\n")
+                f"flows:\n  output: {tmp}/flows.jsonl\n"
+                f"web:\n  vigild_socket: {tmp}/api.sock\n")
+    # glibc fills freed memory with this byte, so a read of freed memory
+    # at stop crashes rather than finding the old contents.
+    env = dict(os.environ, MALLOC_PERTURB_="165")
     proc = subprocess.Popen([vigild, "-c", config, "--stats", stats],
                             stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.time() + 30
     while not os.path.exists(sock_path) and time.time() < deadline:
         if proc.poll() is not None:
@@ -113,13 +118,17 @@ def main():
             proc.kill()
             print(proc.communicate()[1][-2000:])
             checks.finish()
+        api = socket.socket(socket.AF_UNIX)
         try:
             talk(sock_path, checks)
+            api.connect(os.path.join(tmp, "api.sock"))
         finally:
             proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
-        checks.check(proc.returncode == 0,
-                     f"exit {proc.returncode}: {err[-800:]}")
+        api.close()
+        if not checks.check(proc.returncode == 0,
+                            f"exit {proc.returncode}: {err[-800:]}"):
+            checks.finish()
         with open(stats_path) as f:
             check_port(json.load(f)["ports"][0], "--stats file", checks)
         checks.check("summary port=tap device=net_pcap0 " in err,
