@@ -816,7 +816,7 @@ bool
 vg_alert_store_command(struct vg_alert_store *store, const char *command,
 		       char *out, size_t out_len)
 {
-	/* A bare "exclude" or "unexclude" gets told the arguments it needs. */
+	/* A bare "exclude" or "unexclude" is answered with the arguments it takes. */
 	if (strcmp(command, "exclude") == 0 ||
 	    strncmp(command, "exclude ", 8) == 0) {
 		if (store == NULL)
