@@ -1,5 +1,5 @@
 /*
- * The YAML configuration: loading and validation. This file holds the
+ * The YAML configuration: loading and validation. This file contains the
  * loader core (the value helpers, the top-level schema, the defaults and
  * the cross-key checks). Each section's handlers are in its own file
  * (config_capture.c, config_flows.c, config_plugins.c, config_web.c),

@@ -4,7 +4,7 @@
  * Two keys naming one file break vigild at start or, worse, once it runs:
  * flow records written into the SQLite database or over the YAML file,
  * two sockets bound at one path. A path that exists is compared by
- * device and inode, which sees through symbolic and hard links. A path
+ * device and inode, which also matches through symbolic and hard links. A path
  * that does not exist yet is compared by the real path of its folder
  * (or of the nearest folder above it that exists) and its name, so
  * "/var/lib/vigil/../vigil/f" and "/var/lib/vigil/f" are one file too.

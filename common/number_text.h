@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-/* Longest result, "-1.2345678901234567e-308" and its NUL. */
+/* Maximum length of a result, "-1.2345678901234567e-308" and its NUL. */
 #define VG_DOUBLE_TEXT_MAX 32
 
 /*

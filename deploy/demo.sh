@@ -216,7 +216,7 @@ if ! grep -q "listening on" "$DEMO_DIR/web.log"; then
 	exit 1
 fi
 LOGIN="dashboard http://127.0.0.1:$WEB_PORT/  user admin  password $PASSWORD"
-# The file holds the password: created 0600, as the config is. An older
+# The file contains the password: created 0600, as the config is. An older
 # run's file is removed first, because a redirection keeps its mode.
 rm -f "$DEMO_DIR/login.txt"
 (umask 077 && printf '%s\n' "$LOGIN" > "$DEMO_DIR/login.txt")

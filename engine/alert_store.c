@@ -44,7 +44,7 @@
 
 enum op_kind { OP_TRIGGER, OP_RELEASE, OP_EXCLUDE, OP_UNEXCLUDE };
 
-/* What applying an operation stored, counted once it is committed. */
+/* The change an applied operation made, counted once it is committed. */
 enum op_result {
 	RESULT_NONE,            /* an exclusion, or not applied yet */
 	RESULT_INSERTED,
@@ -148,7 +148,7 @@ window_us(const struct vg_alert_store *s)
 
 /*
  * Applies the trigger <op>. Returns 0, or a negative errno when a
- * statement failed; op->result says what the database would store.
+ * statement failed. op->result records what the database would store.
  */
 static int
 apply_trigger(struct vg_alert_store *s, struct op *op)
@@ -317,10 +317,10 @@ pending_shift(struct vg_alert_store *s, uint32_t n)
 
 /*
  * Writes the first <n> pending operations in one transaction. Returns 0
- * when they were committed, 1 when one of them failed for good and was
- * dropped from the list (the caller runs the rest again), or a negative
- * errno when the write may succeed later and every operation stays
- * pending.
+ * when they were committed. Returns 1 when one of them failed for good and
+ * was dropped from the list, so the caller runs the rest again. Returns a
+ * negative errno when the write may succeed later; every operation then
+ * stays pending.
  */
 static int
 write_batch(struct vg_alert_store *s, uint32_t n)
@@ -816,7 +816,7 @@ bool
 vg_alert_store_command(struct vg_alert_store *store, const char *command,
 		       char *out, size_t out_len)
 {
-	/* A bare "exclude" or "unexclude" is answered with the arguments it takes. */
+	/* A bare "exclude" or "unexclude" gets a reply listing its arguments. */
 	if (strcmp(command, "exclude") == 0 ||
 	    strncmp(command, "exclude ", 8) == 0) {
 		if (store == NULL)

@@ -1,5 +1,5 @@
 /*
- * The API's answers that run on the control loop without a table scan:
+ * The API's replies that run on the control loop without a table scan:
  * the counters of every part (stats), the sandboxes and their plugins,
  * and reload.
  */

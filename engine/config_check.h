@@ -38,7 +38,7 @@ vg_eal_memory_need(const struct vg_config *cfg, struct vg_eal_memory *m);
  * Checks that memory.size_mb can contain what vg_eal_memory_need() counts.
  * Without hugepages, EAL has exactly memory.size_mb of memory. With
  * hugepages, memory.size_mb is what EAL reserves at start; EAL could take
- * more pages later, but a size that holds everything vigild allocates is
+ * more pages later, but a size that fits everything vigild allocates is
  * the one figure an operator reserves hugepages for, and the one that
  * vg_check_hugepages() compares with the free pages. This depends on the
  * file alone, so it is an error in every mode. Returns 0, or -EINVAL with

@@ -302,7 +302,7 @@ call_hook(struct vg_sbx *sbx, struct vg_sbx_script *s, int slot,
  * Returns true when a name in <filter> is, ignoring case, the flow's
  * whole l7 name, its master or its app: "TLS" matches "TLS", "TLS.Google"
  * and "DNS.TLS", as the API's l7 filter does. The parts come from vigild,
- * which knows where nDPI split the name, so a protocol name that holds a
+ * which records where nDPI split the name, so a protocol name that contains a
  * dot still matches only as a whole.
  */
 static bool

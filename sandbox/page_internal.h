@@ -2,7 +2,7 @@
  * Declarations shared by the files of vigil-sandbox --page: the state of
  * one request (page.c), the request and response I/O (page_io.c) and the
  * checks on a rendered page (page_blocks.c). Only those files include
- * this header, and main.c sees page.h alone.
+ * this header, and main.c includes page.h alone.
  */
 #ifndef VG_SANDBOX_PAGE_INTERNAL_H
 #define VG_SANDBOX_PAGE_INTERNAL_H

@@ -395,7 +395,7 @@ vg_sbx_page_parse_request(const char *input, size_t len, bool *menu,
 	return rc;
 }
 
-/* ---- writing the answer ---- */
+/* ---- writing the response ---- */
 
 int
 vg_sbx_page_write_all(const char *data, size_t len)

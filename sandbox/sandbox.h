@@ -163,9 +163,9 @@ struct vg_sbx_plugin {
 	bool skipped;
 
 	/*
-	 * Where the last allocation rejected since the current call began was
-	 * requested, as "FILE:LINE" of the innermost Lua function, "" when
-	 * no Lua function was running or the JIT was on.
+	 * Position of the last allocation rejected since the current call
+	 * began, as "FILE:LINE" of the innermost Lua function. Empty when no
+	 * Lua function was running or the JIT was on.
 	 */
 	lua_State *running;            /* coroutine running now, NULL: L */
 	char oom_where[512];

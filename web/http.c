@@ -15,7 +15,7 @@
  * byte in the decoded path is rejected before any handler reads the
  * path. The two file paths start with a handler that sends the API's
  * JSON 405 for a method other than GET or HEAD and end with one that
- * sends its JSON 404, so neither answer is h2o's plain-text one.
+ * sends its JSON 404, so neither response is h2o's plain-text one.
  */
 #include <arpa/inet.h>
 #include <errno.h>

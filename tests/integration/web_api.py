@@ -755,7 +755,7 @@ def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
                  d.get("message") == "member 'why' contains a NUL byte "
                                      "(\\u0000)",
                  f"reload with a NUL in the body: {s} {d}")
-    # Members of any name and type are allowed: the body asks for none.
+    # Members of any name and type are allowed, because the body requires none.
     s, d, _ = c.json("POST", "/api/v1/plugins/reload", '{"-":5}',
                      {"X-CSRF-Token": c.csrf,
                       "Content-Type": "application/json"})
