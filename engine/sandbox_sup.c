@@ -31,8 +31,10 @@
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+#include <sqlite3.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "hosts.h"
 #include "lcore.h"
 #include "alert_store.h"
@@ -129,6 +131,54 @@ may_log_alert(struct vg_sandboxes *sb)
 	return false;
 }
 
+/* Opens the database that checks details. Returns 0, or -1 once logged. */
+static int
+open_json_db(struct vg_sandboxes *sb)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(":memory:", &sb->json_db, SQLITE_OPEN_READWRITE,
+			     NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(sb->json_db, "SELECT json_valid(?1)",
+					-1, &sb->json_valid, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+	VG_ERR("sandbox", "sqlite3 json_valid() for plugins.alerts_output failed: %s; details are written as strings",
+	       sb->json_db != NULL ? sqlite3_errmsg(sb->json_db) :
+				     sqlite3_errstr(rc));
+	sqlite3_close(sb->json_db);
+	sb->json_db = NULL;
+	sb->json_db_failed = true;
+	return -1;
+}
+
+/*
+ * Returns true when <details> is one JSON object (RFC 8259, checked by
+ * SQLite's json_valid()) in valid UTF-8. The sandbox encodes the table a
+ * plugin passes as an object, or as an array when the table is a
+ * sequence, but vigild does not trust the sandbox process.
+ */
+static bool
+details_is_object(struct vg_sandboxes *sb, const char *details)
+{
+	size_t len = strlen(details);
+	bool valid;
+
+	if (len < 2 || len > INT_MAX || details[0] != '{' ||
+	    vg_utf8_invalid_at(details, len) >= 0)
+		return false;
+	if (sb->json_db_failed ||
+	    (sb->json_db == NULL && open_json_db(sb) != 0))
+		return false;
+	sqlite3_bind_text(sb->json_valid, 1, details, (int)len, SQLITE_STATIC);
+	valid = sqlite3_step(sb->json_valid) == SQLITE_ROW &&
+		sqlite3_column_int(sb->json_valid, 0) == 1;
+	sqlite3_reset(sb->json_valid);
+	sqlite3_clear_bindings(sb->json_valid);
+	return valid;
+}
+
 static void
 write_alert(struct vg_sandboxes *sb, const char *action, unsigned int entity,
 	    const char *value, const char *type, unsigned int severity,
@@ -160,9 +210,15 @@ write_alert(struct vg_sandboxes *sb, const char *action, unsigned int entity,
 	json_string(sb->alerts, plugin);
 	fputs(",\"script\":", sb->alerts);
 	json_string(sb->alerts, script);
-	/* NOTE: details are copied as the plugin wrote them, as a string. */
+	/* A JSON object goes in as it is, as the alert endpoints send it.
+	 * Anything else (an array, or invalid JSON) goes in as a string. */
 	fputs(",\"details\":", sb->alerts);
-	json_string(sb->alerts, details ? details : "{}");
+	if (details == NULL)
+		fputs("{}", sb->alerts);
+	else if (details_is_object(sb, details))
+		fputs(details, sb->alerts);
+	else
+		json_string(sb->alerts, details);
 	fputs("}\n", sb->alerts);
 }
 
@@ -1075,6 +1131,10 @@ vg_sandboxes_stop(struct vg_sandboxes *sb)
 		fclose(sb->alerts);
 		sb->alerts = NULL;
 	}
+	sqlite3_finalize(sb->json_valid);
+	sb->json_valid = NULL;
+	sqlite3_close(sb->json_db);
+	sb->json_db = NULL;
 }
 
 void

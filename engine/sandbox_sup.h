@@ -133,6 +133,11 @@ struct vg_sandboxes {
 	unsigned int count;
 	uint8_t *result_buf;
 	FILE *alerts;             /* alerts_output, or NULL; vigild opens it */
+	/* In-memory SQLite database whose json_valid() checks the details
+	 * written to alerts_output. It is opened at the first check. */
+	struct sqlite3 *json_db;
+	struct sqlite3_stmt *json_valid;
+	bool json_db_failed;      /* set when it failed to open */
 	struct vg_alert_store *alert_store; /* alerts.database, or NULL */
 	uint64_t alert_log_second;
 	unsigned int alert_log_count;

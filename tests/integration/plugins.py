@@ -425,14 +425,22 @@ def host_case(vigild, source_root, tmp, checks):
         f"first under {first_under}")
     trigger = next((a for a in lines if a["entity"] == "host"), None)
     if trigger:
-        details = json.loads(trigger["details"])
+        details = trigger["details"]
         checks.check(trigger["type"] == "example_host_upload" and
                      trigger["severity"] == "notice" and
                      trigger["score"] == 20, f"hosts: alert fields {trigger}")
+        # The object the script passed as details, not a string of it.
+        checks.check(isinstance(details, dict),
+                     f"hosts: details {details!r} is not an object")
         checks.check(details == {"bytes_sent": per_minute[over[0]],
                                  "threshold": 3000},
-                     f"hosts: details {details} expected "
+                     f"hosts: details {details!r} expected "
                      f"{per_minute[over[0]]} bytes")
+    release = next((a for a in lines if a["entity"] == "host" and
+                    a["action"] == "release"), None)
+    if release:
+        checks.check(release["details"] == {},
+                     f"hosts: release details {release['details']!r}")
     with open(stats) as f:
         p = json.load(f)["plugins"]
     # The interface script appends a point per minute of packet time,
@@ -516,8 +524,9 @@ def network_case(vigild, tmp, checks):
         expected.append(("192.168.0.0/24", (m + 1) * 60, {
             "bytes_out": 0, "bytes_in": 0, "bytes_inside": 0,
             "flows_out": 0, "flows_in": 0}))
-    got = [(a["value"], round(a["time"]), json.loads(a["details"]))
-           for a in seen]
+    checks.check(all(isinstance(a["details"], dict) for a in seen),
+                 f"networks: details that are not objects in {seen}")
+    got = [(a["value"], round(a["time"]), a["details"]) for a in seen]
     checks.check(sorted(got, key=lambda x: (x[1], x[0])) ==
                  sorted(expected, key=lambda x: (x[1], x[0])),
                  f"networks: snapshots {got} expected {expected}")

@@ -19,7 +19,6 @@ Google, and a one-part name such as "HTTP" is both. So:
 
 usage: plugins_l7.py VIGILD SOURCE_ROOT
 """
-import json
 import os
 import sys
 import tempfile
@@ -122,7 +121,7 @@ def main():
         seen = {name: {} for name in PLUGINS}
         for a in alerts:
             if a["action"] == "trigger" and a["plugin"] in seen:
-                seen[a["plugin"]][a["value"]] = json.loads(a["details"])
+                seen[a["plugin"]][a["value"]] = a["details"]
 
         for key, r in sorted(by_key.items()):
             master, app = parts(r["l7"])
