@@ -210,8 +210,10 @@ write_alert(struct vg_sandboxes *sb, const char *action, unsigned int entity,
 	json_string(sb->alerts, plugin);
 	fputs(",\"script\":", sb->alerts);
 	json_string(sb->alerts, script);
-	/* A JSON object goes in as it is, as the alert endpoints send it.
-	 * Anything else (an array, or invalid JSON) goes in as a string. */
+	/*
+	 * A JSON object goes in as it is, as the alert endpoints send it.
+	 * Anything else (an array, or invalid JSON) goes in as a string.
+	 */
 	fputs(",\"details\":", sb->alerts);
 	if (details == NULL)
 		fputs("{}", sb->alerts);
