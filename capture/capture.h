@@ -42,6 +42,8 @@ struct vg_port {
 	 * frames. What the driver delivers after that is not trusted.
 	 */
 	bool damaged;
+	/* Records of the file whose caplen is larger than their wire length. */
+	uint64_t caplen_over_len;
 	char name[64];
 	char device[96];            /* DPDK device name */
 };

@@ -52,6 +52,44 @@ port_file(const struct vg_port_config *cfg, char *path, size_t len)
 }
 
 /*
+ * Counts the records of the open capture <pcap> into <frames>, and into
+ * <caplen_over_len> those whose caplen is larger than their wire length
+ * (len). Such a record breaks the pcap format's rule, but nDPI's reader
+ * processes it, and net_pcap (DPDK 22.11) delivers its caplen bytes as
+ * the frame, so vigild keeps it too and warns once for the file. Returns
+ * pcap_next_ex()'s last result.
+ */
+static int
+count_records(pcap_t *pcap, const char *path, uint64_t *frames,
+	      uint64_t *caplen_over_len)
+{
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	uint64_t first = 0;
+	uint32_t first_caplen = 0;
+	uint32_t first_len = 0;
+	int rc;
+
+	*frames = 0;
+	*caplen_over_len = 0;
+	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1) {
+		(*frames)++;
+		if (hdr->caplen <= hdr->len)
+			continue;
+		if ((*caplen_over_len)++ == 0) {
+			first = *frames;
+			first_caplen = hdr->caplen;
+			first_len = hdr->len;
+		}
+	}
+	if (*caplen_over_len > 0)
+		VG_WARN("capture",
+			"file=%s frame=%" PRIu64 " caplen=%u len=%u caplen_over_len=%" PRIu64 " records have a captured length larger than their wire length, the first at this frame (counted from 1); vigild reads each frame as its caplen bytes",
+			path, first, first_caplen, first_len, *caplen_over_len);
+	return rc;
+}
+
+/*
  * Reads the link type and frame count of capture file <path>, and whether
  * a record that libpcap cannot read ends the count. libpcap returns DLT_
  * values, which equal the file format's LINKTYPE_ values that vigil's
@@ -60,11 +98,9 @@ port_file(const struct vg_port_config *cfg, char *path, size_t len)
  */
 static int
 scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
-	  bool *damaged)
+	  uint64_t *caplen_over_len, bool *damaged)
 {
 	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *hdr;
-	const u_char *data;
 	pcap_t *pcap;
 	int dlt;
 	int rc;
@@ -93,9 +129,7 @@ scan_file(const char *path, uint32_t *linktype, uint64_t *frames,
 				pcap_datalink_val_to_name(dlt) :
 				"unknown");
 
-	*frames = 0;
-	while ((rc = pcap_next_ex(pcap, &hdr, &data)) == 1)
-		(*frames)++;
+	rc = count_records(pcap, path, frames, caplen_over_len);
 	*damaged = rc == PCAP_ERROR;
 	if (*damaged)
 		VG_WARN("capture",
@@ -387,7 +421,7 @@ open_port(struct vg_capture *capture, const struct vg_port_config *cfg,
 		port->lossless = true;
 		port->rx_queues = 1;
 		rc = scan_file(file, &port->linktype, &port->expected_packets,
-			       &port->damaged);
+			       &port->caplen_over_len, &port->damaged);
 		if (rc != 0)
 			return rc;
 		if (strstr(cfg->source, "infinite_rx=1") != NULL) {

@@ -58,6 +58,7 @@ fill_engine_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 	ADD(l, n, "copy_nombuf", rx->copy_nombuf);
 	ADD(l, n, "after_damage", rx->after_damage);
 	ADD(l, n, "not_replayed", rx->not_replayed);
+	ADD(l, n, "caplen_over_len", st->caplen_over_len);
 	ADD(l, n, "engine_packets", en->packets);
 	ADD(l, n, "engine_bytes", en->bytes);
 	ADD(l, n, "flows_created", en->flows_created);

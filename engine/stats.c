@@ -84,6 +84,8 @@ vg_stats_collect(struct vg_stats *stats, const struct vg_capture *capture,
 		stats->ports[i].ierrors = eth.ierrors;
 		stats->ports[i].rx_nombuf = eth.rx_nombuf;
 	}
+	for (i = 0; i < capture->port_count; i++)
+		stats->caplen_over_len += capture->ports[i].caplen_over_len;
 	stats->port_count = capture->port_count;
 }
 
@@ -119,9 +121,11 @@ vg_stats_write_json(const struct vg_stats *stats,
 	fprintf(out, "{\"rx_packets\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
 		     ",\"ring_full\":%" PRIu64 ",\"oversize\":%" PRIu64
 		     ",\"copy_nombuf\":%" PRIu64 ",\"after_damage\":%" PRIu64
-		     ",\"not_replayed\":%" PRIu64 ",\"parse_errors\":{",
+		     ",\"not_replayed\":%" PRIu64
+		     ",\"caplen_over_len\":%" PRIu64 ",\"parse_errors\":{",
 		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
-		rx->copy_nombuf, rx->after_damage, rx->not_replayed);
+		rx->copy_nombuf, rx->after_damage, rx->not_replayed,
+		stats->caplen_over_len);
 	for (i = 1; i < VG_PARSE_ERROR_COUNT; i++)
 		fprintf(out, "%s\"%s\":%" PRIu64, i > 1 ? "," : "",
 			vg_parse_error_name((enum vg_parse_error)i),
@@ -208,9 +212,10 @@ vg_stats_log_summary(const struct vg_stats *stats,
 		"summary rx_packets=%" PRIu64 " rx_bytes=%" PRIu64
 		" ring_full=%" PRIu64 " oversize=%" PRIu64
 		" copy_nombuf=%" PRIu64 " after_damage=%" PRIu64
-		" not_replayed=%" PRIu64,
+		" not_replayed=%" PRIu64 " caplen_over_len=%" PRIu64,
 		rx->packets, rx->bytes, rx->ring_full, rx->oversize,
-		rx->copy_nombuf, rx->after_damage, rx->not_replayed);
+		rx->copy_nombuf, rx->after_damage, rx->not_replayed,
+		stats->caplen_over_len);
 
 	errors[0] = '\0';
 	for (i = 1; i < VG_PARSE_ERROR_COUNT && used < sizeof(errors); i++) {

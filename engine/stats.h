@@ -27,6 +27,7 @@ struct vg_stats {
 	struct vg_rx_counters rx;         /* summed over rx lcores */
 	struct vg_engine_counters engine; /* summed over engine lcores */
 	uint64_t active_flows;
+	uint64_t caplen_over_len; /* capture-file records, summed over ports */
 	struct vg_port_stats ports[VG_MAX_PORTS];
 	unsigned int port_count;
 

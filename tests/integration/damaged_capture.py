@@ -8,7 +8,10 @@ does: the frames before the damage become flows, nothing after it does,
 the run exits 0, and the log names the file and the last good frame.
 Every expected value comes from the frames this test wrote. Two more
 captures follow: one with record times past 2038, which must keep their
-value, and one cut short while vigild reads it.
+value, and one cut short while vigild reads it. Last, three captures read
+together, two of them with records whose caplen is larger than their wire
+length: vigild must read those as it reads any frame, count them under
+caplen_over_len and warn once per file that has them.
 
 usage: damaged_capture.py VIGILD SOURCE_ROOT
 """
@@ -197,6 +200,86 @@ def check_cut_while_read(checks, vigild, tmp):
                  f"frame read ({read})")
 
 
+def write_caplen_over_len(path, first_port, count, bad):
+    """Write <count> one-flow frames; those whose index is in <bad> have a
+    len field 10 bytes below their caplen. Return the frames' data."""
+    frames = []
+    with open(path, "wb") as f:
+        f.write(header())
+        for i in range(count):
+            data = frame(first_port + i)
+            wire = len(data) - 10 if i in bad else len(data)
+            f.write(struct.pack("<IIII", T0 + i, 0, len(data), wire) + data)
+            frames.append(data)
+    return frames
+
+
+def check_caplen_over_len(checks, vigild, tmp):
+    """Records with caplen > len are read like any frame, counted under
+    caplen_over_len over all files and named in one warning per file."""
+    files = [("caplen_a.pcap", 50000, 30, [4, 11, 12, 29]),
+             ("caplen_b.pcap", 51000, 20, [0, 19]),
+             ("caplen_none.pcap", 52000, 10, [])]
+    args = []
+    frames = []
+    for name, first_port, count, bad in files:
+        path = os.path.join(tmp, name)
+        frames += write_caplen_over_len(path, first_port, count, set(bad))
+        args += ["--pcap", path]
+    flows = os.path.join(tmp, "caplen.jsonl")
+    stats_path = os.path.join(tmp, "caplen.json")
+    proc = subprocess.run([vigild, *args, "--flows", flows,
+                           "--stats", stats_path],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, errors="replace", timeout=300)
+    stderr = proc.stderr
+    checks.check(proc.returncode == 0,
+                 f"caplen: exit status {proc.returncode}: {stderr[-2000:]}")
+    if proc.returncode != 0:
+        return
+
+    with open(stats_path) as f:
+        stats = json.load(f)
+    bad_total = sum(len(bad) for _, _, _, bad in files)
+    checks.check(stats.get("caplen_over_len") == bad_total,
+                 f"caplen: caplen_over_len={stats.get('caplen_over_len')}, "
+                 f"expected {bad_total}")
+    summary = f" caplen_over_len={bad_total}"
+    checks.check(any("summary rx_packets=" in line and
+                     line.endswith(summary)
+                     for line in stderr.splitlines()),
+                 f"caplen: no summary line ending in {summary!r}: "
+                 f"{stderr[-2000:]}")
+    # net_pcap hands over caplen bytes (pkt_len = caplen), so every frame
+    # is a flow and rx_bytes adds up the caplen fields.
+    checks.check(stats["rx_packets"] == len(frames),
+                 f"caplen: rx_packets={stats['rx_packets']}, "
+                 f"expected {len(frames)}")
+    checks.check(stats["rx_bytes"] == sum(len(d) for d in frames),
+                 f"caplen: rx_bytes={stats['rx_bytes']}, expected "
+                 f"{sum(len(d) for d in frames)}")
+    records = vigtest.read_records(flows)
+    checks.check(len(records) == len(frames),
+                 f"caplen: {len(records)} flows, expected {len(frames)}")
+
+    for name, first_port, count, bad in files:
+        path = os.path.join(tmp, name)
+        lines = [line for line in stderr.splitlines()
+                 if f"file={path} " in line and "caplen_over_len=" in line]
+        if not bad:
+            checks.check(lines == [],
+                         f"caplen: warning for {name}, which has no such "
+                         f"record: {lines}")
+            continue
+        caplen = len(frame(first_port + bad[0]))
+        message = (f"file={path} frame={bad[0] + 1} caplen={caplen} "
+                   f"len={caplen - 10} caplen_over_len={len(bad)} records "
+                   "have a captured length larger than their wire length")
+        checks.check(len(lines) == 1 and message in lines[0],
+                     f"caplen: expected one warning containing "
+                     f"{message!r}, got {lines}")
+
+
 def main():
     vigild = sys.argv[1]
     checks = vigtest.Checks()
@@ -205,6 +288,7 @@ def main():
             check_case(checks, vigild, tmp, name, data, frames_follow)
         check_late_times(checks, vigild, tmp)
         check_cut_while_read(checks, vigild, tmp)
+        check_caplen_over_len(checks, vigild, tmp)
     checks.finish()
 
 
