@@ -102,6 +102,7 @@ struct vg_config {
 	struct vg_config_mark mbufs_at;
 	struct vg_config_mark memory_mb_at; /* memory.size_mb */
 	struct vg_config_mark hugepages_at; /* memory.hugepages */
+	struct vg_config_mark flow_table_size_at; /* flows.table_size */
 	struct vg_config_mark timeseries_at;
 	struct vg_config_mark scripts_at;  /* plugins.scripts */
 	/* Output keys, for the errors of vg_config_check_output_clashes(). */
@@ -461,6 +462,31 @@ int
 vg_config_check_hugepages(const struct vg_config *cfg, const char *sysfs,
 			  const char *procfs, struct vg_config_report *report,
 			  char *err, size_t err_len);
+
+/* Memory, in bytes, that vigild takes from the system at start, by use. */
+struct vg_memory_need {
+	uint64_t eal;    /* memory.size_mb, which contains the mbuf pools */
+	uint64_t tables; /* all engine lcores' flow tables, nDPI states and
+			    host tables */
+};
+
+/*
+ * Checks, when memory.hugepages is false, <need> against MemTotal and
+ * MemAvailable in <procfs>/meminfo (<procfs> is "/proc" on a real
+ * machine; tests point it at a copy). More than MemTotal is a machine
+ * check, treated as <report> selects (NULL: as an error). More than
+ * MemAvailable is a warning only, because the kernel can reclaim memory
+ * by then: --check-config counts it in <report>, and a start logs it and
+ * goes on. Either message names the key whose part of <need> is larger
+ * (memory.size_mb or flows.table_size), the need and the limit in MiB.
+ * Returns 0, or -EINVAL with "FILE:LINE:COL: KEY: problem" in <err>.
+ * A meminfo that cannot be read, or that lacks either line, passes.
+ */
+int
+vg_config_check_memory(const struct vg_config *cfg, const char *procfs,
+		       const struct vg_memory_need *need,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len);
 
 /* Returns the name of the file type in <mode>, such as "FIFO". */
 const char *

@@ -37,6 +37,7 @@ on_table_size(struct loader *ld, yaml_node_t *node, void *arg)
 	rc = cfg_get_uint(ld, node, 1024, 1u << 26, &v);
 	if (rc == 0)
 		ld->cfg->flow_table_size = (uint32_t)v;
+	cfg_set_mark(&ld->cfg->flow_table_size_at, node);
 	return rc;
 }
 

@@ -556,3 +556,95 @@ vg_config_check_hugepages(const struct vg_config *cfg, const char *sysfs,
 					    cfg->memory_mb_at.line > 0 ? "" : " (the default size_mb)",
 					    (unsigned long long)(hp.bytes >> 20), sizes);
 }
+
+/* ---- memory without hugepages ---- */
+
+/*
+ * Reads MemTotal and MemAvailable, in bytes, from <procfs>/meminfo.
+ * Returns 0, or -1 when the file cannot be read or lacks either line
+ * (MemAvailable came with Linux 3.14).
+ */
+static int
+read_memory(const char *procfs, uint64_t *total, uint64_t *available)
+{
+	unsigned long long kb;
+	bool have_total = false;
+	bool have_available = false;
+	char path[VG_PATH_MAX];
+	char line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/meminfo", procfs);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1) {
+			*total = (uint64_t)kb * 1024;
+			have_total = true;
+		} else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+			*available = (uint64_t)kb * 1024;
+			have_available = true;
+		}
+	}
+	fclose(f);
+	return have_total && have_available ? 0 : -1;
+}
+
+int
+vg_config_check_memory(const struct vg_config *cfg, const char *procfs,
+		       const struct vg_memory_need *need,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len)
+{
+	static const struct vg_config_mark nowhere = { 0, 0 };
+	const struct vg_config_mark *at = &cfg->memory_mb_at;
+	const char *key = "memory.size_mb";
+	const char *fix = "lower memory.size_mb and memory.mbufs";
+	uint64_t sum = need->eal + need->tables;
+	uint64_t total = 0;
+	uint64_t available = 0;
+	char parts[256];
+	char text[4 * VG_PATH_MAX];
+
+	err[0] = '\0';
+	if (cfg->hugepages || read_memory(procfs, &total, &available) != 0)
+		return 0;
+	if (sum <= available)
+		return 0;
+	if (need->tables > need->eal) {
+		at = &cfg->flow_table_size_at;
+		key = "flows.table_size";
+		fix = "lower flows.table_size or use fewer engine lcores";
+	}
+	if (at->line == 0)
+		at = &nowhere;
+	snprintf(parts, sizeof(parts),
+		 "EAL memory (memory.size_mb) %llu MiB, tables of %u engine lcore%s (flows, nDPI states, hosts) %llu MiB",
+		 (unsigned long long)(need->eal >> 20), cfg->engine_lcore_count,
+		 cfg->engine_lcore_count == 1 ? "" : "s",
+		 (unsigned long long)((need->tables + (1u << 20) - 1) >> 20));
+	if (sum > total)
+		return vg_config_machine_problem_at(cfg, report, at, key, err,
+						    err_len,
+						    "vigild needs %llu MiB of memory (%s), more than the %llu MiB this machine has (MemTotal in %s/meminfo); %s",
+						    (unsigned long long)((sum + (1u << 20) - 1) >> 20),
+						    parts,
+						    (unsigned long long)(total >> 20),
+						    procfs, fix);
+	vg_config_error_at(cfg, at, key, text, sizeof(text),
+			   "vigild needs %llu MiB of memory (%s), more than the %llu MiB available now (MemAvailable in %s/meminfo), so the start may fail or the kernel may kill vigild; %s, or free memory",
+			   (unsigned long long)((sum + (1u << 20) - 1) >> 20),
+			   parts, (unsigned long long)(available >> 20), procfs,
+			   fix);
+	if (report == NULL || report->machine == VG_CONFIG_MACHINE_ENFORCE) {
+		VG_WARN("config", "%s", text);
+		return 0;
+	}
+	if (report->machine == VG_CONFIG_MACHINE_SKIP)
+		return 0;
+	report->warnings++;
+	if (report->emit != NULL)
+		report->emit(report->ctx, VG_CONFIG_WARNING, text);
+	return 0;
+}

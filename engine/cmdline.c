@@ -214,6 +214,8 @@ check_config(const char *path, const char *argv0, bool strict)
 	if (rc == 0)
 		rc = vg_check_hugepages(&cfg, &report, errors, sizeof(errors));
 	if (rc == 0)
+		rc = vg_check_memory(&cfg, &report, errors, sizeof(errors));
+	if (rc == 0)
 		rc = vg_check_capture_files(&cfg, &report, errors,
 					    sizeof(errors));
 	if (rc == 0)
@@ -566,6 +568,8 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 		rc = vg_check_eal_memory(cfg, err, sizeof(err));
 	if (rc == 0)
 		rc = vg_check_hugepages(cfg, NULL, err, sizeof(err));
+	if (rc == 0)
+		rc = vg_check_memory(cfg, NULL, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "vigild: %s\n", err);
 		return rc;

@@ -31,6 +31,8 @@
 
 #include "capture/capture.h"
 #include "config_check.h"
+#include "engine.h"
+#include "hosts.h"
 #include "lcore.h"
 #include "sandbox_sup.h"
 #include "ts_writer.h"
@@ -135,6 +137,27 @@ vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
 				  cfg->memory_mb,
 				  cfg->memory_mb_at.line > 0 ? "" : " (the default)",
 				  need_mb, parts, need_mb);
+}
+
+int
+vg_check_memory(const struct vg_config *cfg, struct vg_config_report *report,
+		char *err, size_t err_len)
+{
+	const char *procfs = getenv("VIGIL_PROCFS");
+	struct vg_memory_need need;
+	struct vg_eal_memory eal;
+	size_t per_engine = vg_engine_memory(cfg->flow_table_size);
+
+	vg_eal_memory_need(cfg, &eal);
+	need.eal = (uint64_t)cfg->memory_mb << 20;
+	if (eal.total > need.eal)
+		need.eal = eal.total;
+	/* main.c creates host tables when plugins or timeseries run. */
+	if (cfg->plugin_dir_count > 0 || cfg->ts_enabled)
+		per_engine += vg_host_table_memory(cfg->flow_table_size / 2);
+	need.tables = (uint64_t)cfg->engine_lcore_count * per_engine;
+	return vg_config_check_memory(cfg, procfs != NULL ? procfs : "/proc",
+				      &need, report, err, err_len);
 }
 
 /*

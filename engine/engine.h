@@ -133,6 +133,14 @@ void
 vg_engine_free(struct vg_engine *engine);
 
 /*
+ * Returns the memory, in bytes, outside EAL that vg_engine_create() takes
+ * for a flow table of <table_size> flows: the table and the nDPI state
+ * pool. The nDPI module itself is not counted.
+ */
+size_t
+vg_engine_memory(uint32_t table_size);
+
+/*
  * Accounts one parsed packet to its flow, creating the flow if needed, and
  * runs detection on it while detection lasts. <frame> is the whole frame
  * that <pkt> describes.

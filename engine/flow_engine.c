@@ -66,6 +66,15 @@ ndpi_pool_size(uint32_t table_size)
 	return size;
 }
 
+size_t
+vg_engine_memory(uint32_t table_size)
+{
+	size_t pool = ndpi_pool_size(table_size);
+
+	return vg_flow_table_memory_for(table_size) +
+	       pool * (sizeof(struct ndpi_flow_struct) + sizeof(uint32_t));
+}
+
 static int
 create_ndpi_pool(struct vg_engine *engine, uint32_t size)
 {

@@ -108,6 +108,14 @@ vg_flow_table_memory(const struct vg_flow_table *table)
 	       (size_t)table->owed_capacity * sizeof(uint32_t);
 }
 
+size_t
+vg_flow_table_memory_for(uint32_t capacity)
+{
+	return (size_t)capacity * sizeof(struct vg_flow) +
+	       (size_t)round_up_pow2(capacity / 2 + 1) * sizeof(uint32_t) +
+	       (size_t)(capacity / 4 + 1) * sizeof(uint32_t);
+}
+
 static inline bool
 key_equal(const struct vg_flow_key *a, const struct vg_flow_key *b)
 {

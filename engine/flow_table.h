@@ -69,6 +69,10 @@ vg_flow_table_free(struct vg_flow_table *table);
 size_t
 vg_flow_table_memory(const struct vg_flow_table *table);
 
+/* Returns what vg_flow_table_memory() returns for a table of <capacity>. */
+size_t
+vg_flow_table_memory_for(uint32_t capacity);
+
 /* Returns the flow with <key>, or NULL. <hash> is vg_flow_hash() of it. */
 struct vg_flow *
 vg_flow_table_lookup(struct vg_flow_table *table,

@@ -12,16 +12,34 @@
 #define LOAD_FACTOR 2
 #define MAX_PROBE 64
 
+/* Returns the slot count of a table for <hosts> hosts. */
+static uint64_t
+table_capacity(uint32_t hosts)
+{
+	uint64_t capacity = 64;
+
+	while (capacity < (uint64_t)hosts * LOAD_FACTOR && capacity < (1u << 30))
+		capacity <<= 1;
+	return capacity;
+}
+
+size_t
+vg_host_table_memory(uint32_t hosts)
+{
+	uint64_t capacity = table_capacity(hosts);
+
+	return sizeof(struct vg_host_table) +
+	       (size_t)capacity * (sizeof(struct vg_host) + sizeof(uint32_t));
+}
+
 struct vg_host_table *
 vg_host_table_create(uint32_t hosts)
 {
 	struct vg_host_table *table = calloc(1, sizeof(*table));
-	uint64_t capacity = 64;
+	uint64_t capacity = table_capacity(hosts);
 
 	if (table == NULL)
 		return NULL;
-	while (capacity < (uint64_t)hosts * LOAD_FACTOR && capacity < (1u << 30))
-		capacity <<= 1;
 	table->slots = vg_table_mem_alloc((size_t)capacity *
 					  sizeof(*table->slots));
 	table->dirty = calloc(capacity, sizeof(*table->dirty));

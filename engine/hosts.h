@@ -75,6 +75,10 @@ vg_host_table_create(uint32_t hosts);
 void
 vg_host_table_free(struct vg_host_table *table);
 
+/* Returns the memory, in bytes, of vg_host_table_create(<hosts>). */
+size_t
+vg_host_table_memory(uint32_t hosts);
+
 /* Returns the hash that places (<addr>, <vlan>) in a table. */
 uint32_t
 vg_host_hash(const uint8_t *addr, uint16_t vlan);

@@ -12,7 +12,9 @@ memory.size_mb is what EAL reserves at start: it must hold the same sum,
 and the machine must have that much in free hugepages. The free pages are
 read from /sys and /proc trees the test writes (VIGIL_SYSFS and
 VIGIL_PROCFS), so no hugepage is reserved, and from the machine's own
-only with a size no machine has.
+only with a size no machine has. Without hugepages, the memory vigild
+takes is compared with MemTotal and MemAvailable of a /proc/meminfo the
+test writes.
 
 A packet pool that DPDK still cannot create must be reported with its
 cause. pool_fail.c, preloaded, makes vigild's
@@ -249,6 +251,65 @@ def check_hugepages(vigild, tmp, pcap, checks):
                  f"1 TiB -c: exit {proc.returncode}: {proc.stderr[-600:]!r}")
 
 
+def check_system_memory(vigild, tmp, pcap, checks):
+    """Without hugepages, memory.size_mb and the engine's tables are
+    compared with a fake /proc/meminfo: more than MemTotal is a warning in
+    --check-config, an error with --strict and at start (before EAL), and
+    more than MemAvailable is a warning."""
+    total_kb, available_kb = 8000000, 4000000
+    root = os.path.join(tmp, "meminfo-root")
+    os.makedirs(os.path.join(root, "proc"))
+    procfs = os.path.join(root, "proc")
+    with open(os.path.join(procfs, "meminfo"), "w") as f:
+        f.write(f"MemTotal:       {total_kb} kB\n"
+                f"MemFree:        {available_kb - 1000} kB\n"
+                f"MemAvailable:   {available_kb} kB\n")
+    env = dict(os.environ, VIGIL_PROCFS=procfs)
+    for size, limit, tail in ((16384, total_kb // 1024, "this machine has "
+                               f"(MemTotal in {procfs}/meminfo); lower "
+                               "memory.size_mb and memory.mbufs"),
+                              (5000, available_kb // 1024,
+                               f"available now (MemAvailable in {procfs}/"
+                               "meminfo), so the start may fail or the "
+                               "kernel may kill vigild; lower "
+                               "memory.size_mb and memory.mbufs, or free "
+                               "memory")):
+        path, _ = write(tmp, "meminfo", size, "", "", "", pcap)
+        pattern = re.compile(
+            rf"vigild: warning: {re.escape(path)}:2:12: memory\.size_mb: "
+            rf"vigild needs (\d+) MiB of memory \(EAL memory "
+            rf"\(memory\.size_mb\) {size} MiB, tables of 1 engine lcore "
+            rf"\(flows, nDPI states, hosts\) (\d+) MiB\), more than the "
+            rf"{limit} MiB {re.escape(tail)}\n")
+        proc = run(vigild, "--check-config", path, env=env)
+        match = pattern.search(proc.stderr)
+        checks.check(proc.returncode == 0 and match is not None,
+                     f"size_mb {size} --check-config: exit "
+                     f"{proc.returncode}: {proc.stderr!r}, expected "
+                     f"{pattern.pattern!r}")
+        if match is not None:
+            checks.check(int(match.group(1)) == size + int(match.group(2)),
+                         f"size_mb {size}: need {match.group(1)} MiB is not "
+                         f"{size} + {match.group(2)} MiB")
+        checks.check("valid, but not on this machine (1 warning)"
+                     in proc.stdout,
+                     f"size_mb {size} --check-config: {proc.stdout!r}")
+        proc = run(vigild, "--check-config", path, "--strict", env=env)
+        checks.check(proc.returncode == 1,
+                     f"size_mb {size} --strict: exit {proc.returncode}")
+
+    # At start, more than MemTotal stops vigild before EAL starts.
+    path, _ = write(tmp, "meminfo", 16384, "", "", "", pcap)
+    proc = run(vigild, "-c", path, env=env)
+    want = (f"vigild: {path}:2:12: memory.size_mb: vigild needs ")
+    checks.check(proc.returncode == 1 and want in proc.stderr,
+                 f"size_mb 16384 -c: exit {proc.returncode}: "
+                 f"{proc.stderr[-1500:]!r}, expected {want!r}")
+    checks.check(" dpdk: " not in proc.stderr and
+                 "EAL: " not in proc.stderr,
+                 f"size_mb 16384 -c: EAL started: {proc.stderr[-1500:]!r}")
+
+
 def check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks):
     """A pool DPDK cannot create is reported with rte_errno's cause. The
     packet pool's size in the error must be the check's (<pool_mib>, None
@@ -308,6 +369,7 @@ def main():
                 pool_mib = figure
         check_mbufs_message(vigild, tmp, pcap, checks)
         check_hugepages(vigild, tmp, pcap, checks)
+        check_system_memory(vigild, tmp, pcap, checks)
         check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks)
     checks.finish()
 

@@ -131,6 +131,8 @@ test_flow_table_memory_per_flow(void **state)
 		assert_int_equal(table->bucket_mask, cases[i].buckets - 1);
 		assert_int_equal(table->count, 0);
 		assert_int_equal(vg_flow_table_memory(table), expected);
+		assert_int_equal(vg_flow_table_memory_for(cases[i].capacity),
+				 expected);
 		/* the budget of 256 bytes per flow, buckets and list included */
 		assert_true(vg_flow_table_memory(table) <=
 			    (size_t)cases[i].capacity * 256);
