@@ -819,31 +819,6 @@ report(struct vigild *d)
 }
 
 /*
- * Refuses a flow output that is one of the capture files: opening it for
- * writing would truncate the capture before it is read.
- */
-static bool
-output_is_input(const struct vg_config *cfg)
-{
-	struct stat out, in;
-	unsigned int i;
-
-	if (cfg->flow_output[0] == '\0' || stat(cfg->flow_output, &out) != 0)
-		return false;
-	for (i = 0; i < cfg->port_count; i++) {
-		if (cfg->ports[i].kind != VG_PORT_PCAP ||
-		    stat(cfg->ports[i].source, &in) != 0)
-			continue;
-		if (in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-			VG_ERR("engine", "flow output %s is the capture file %s; choose another output file",
-			       cfg->flow_output, cfg->ports[i].source);
-			return true;
-		}
-	}
-	return false;
-}
-
-/*
  * Runs the control loop's pending callbacks, signals among them, and
  * returns true when a signal asked vigild to stop.
  */
@@ -991,8 +966,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
-	if (output_is_input(&d.cfg))
-		return 1;
 	if (vg_check_programs(&d.cfg, argv[0], NULL, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vigild: %s\n", err);
 		return 1;

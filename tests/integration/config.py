@@ -341,6 +341,34 @@ def check_output_options(vigild, tmp, pcap, checks):
                  f"{proc.stderr[-800:]!r}")
 
 
+def check_flows_on_capture(vigild, tmp, pcap, checks):
+    """--flows naming a --pcap file, directly or through a hard link, a
+    symbolic link or a path with "..", is rejected before EAL starts, and
+    the capture file keeps its bytes."""
+    with open(pcap, "rb") as f:
+        before = f.read()
+    hard = os.path.join(tmp, "one-hard.pcap")
+    link = os.path.join(tmp, "one-link.pcap")
+    os.link(pcap, hard)
+    os.symlink(pcap, link)
+    dotted = os.path.join(tmp, "..", os.path.basename(tmp),
+                          os.path.basename(pcap))
+    for out in (pcap, hard, link, dotted):
+        proc = run(vigild, "--pcap", pcap, "--flows", out)
+        want = (f"vigild: --flows: '{out}' is the capture file of --pcap; "
+                "vigild would write over it, so give another file")
+        checks.check(proc.returncode == 1,
+                     f"--flows {out}: exit {proc.returncode}, expected 1")
+        checks.check(proc.stderr.strip() == want,
+                     f"--flows {out}: {proc.stderr[-800:]!r}, "
+                     f"expected {want!r}")
+        with open(pcap, "rb") as f:
+            checks.check(f.read() == before,
+                         f"--flows {out}: the capture file changed")
+    os.unlink(hard)
+    os.unlink(link)
+
+
 def write_config(tmp, name, text):
     path = os.path.join(tmp, name)
     with open(path, "w") as f:
@@ -614,6 +642,7 @@ def main():
         check_capture_files(vigild, tmp, checks)
         check_several_pcaps(vigild, tmp, checks)
         check_output_options(vigild, tmp, pcap, checks)
+        check_flows_on_capture(vigild, tmp, pcap, checks)
         check_bad_bytes(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
