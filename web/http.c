@@ -16,6 +16,9 @@
  * path. The two file paths start with a handler that sends the API's
  * JSON 405 for a method other than GET or HEAD and end with one that
  * sends its JSON 404, so neither response is h2o's plain-text one.
+ * Between those, static_check.c's handler rejects, with the same 404, a
+ * file that others may not read, that is not a regular file or whose
+ * real path is outside web.static_dir.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -621,41 +624,55 @@ static_filters(h2o_pathconf_t *conf)
  * path that matches. A missing package is logged once here; the pages
  * then get 404 and the charts say that the library is missing.
  */
-static void
+static int
 register_vendor(struct vg_web *web, h2o_hostconf_t *host)
 {
 	char dir[VG_PATH_MAX + sizeof(UPLOT_DIR)];
 	struct stat st;
 	h2o_pathconf_t *conf;
+	int rc;
 
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", web->cfg.web.static_dir,
 			     UPLOT_DIR) >= sizeof(dir))
-		return;
+		return 0;
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		VG_WARN("web", "dir=%s not found: charts will not draw; run 'npm ci' in web.static_dir",
 			dir);
 	conf = h2o_config_register_path(host, "/vendor/uplot", 0);
 	vg_http_register_guard(conf, false);
 	register_file_method(conf);
+	rc = vg_http_register_static_check(conf, dir, NULL,
+					   web->cfg.web.static_dir);
+	if (rc != 0)
+		return rc;
 	h2o_file_register(conf, dir, NULL, NULL, 0);
 	register_file_missing(conf);
 	static_filters(conf);
+	return 0;
 }
 
-static void
+static int
 register_static(struct vg_web *web, h2o_hostconf_t *host)
 {
 	static const char *index_files[] = { "index.html", NULL };
+	const char *static_dir = web->cfg.web.static_dir;
 	h2o_pathconf_t *conf;
+	int rc;
 
-	if (web->cfg.web.static_dir[0] != '\0')
-		register_vendor(web, host);
+	if (static_dir[0] != '\0') {
+		rc = register_vendor(web, host);
+		if (rc != 0)
+			return rc;
+	}
 	conf = h2o_config_register_path(host, "/", 0);
 	vg_http_register_guard(conf, true);
-	if (web->cfg.web.static_dir[0] != '\0') {
+	if (static_dir[0] != '\0') {
 		register_file_method(conf);
-		h2o_file_register(conf, web->cfg.web.static_dir, index_files,
-				  NULL, 0);
+		rc = vg_http_register_static_check(conf, static_dir,
+						   index_files[0], static_dir);
+		if (rc != 0)
+			return rc;
+		h2o_file_register(conf, static_dir, index_files, NULL, 0);
 		register_file_missing(conf);
 	} else {
 		h2o_handler_t *h = h2o_create_handler(conf, sizeof(*h));
@@ -663,6 +680,7 @@ register_static(struct vg_web *web, h2o_hostconf_t *host)
 		h->on_req = on_api_unknown;
 	}
 	static_filters(conf);
+	return 0;
 }
 
 /* ---- listeners and TLS ---- */
@@ -774,7 +792,9 @@ vg_http_start(struct vg_web *web)
 		h->on_req = on_api_unknown;
 		add_security_headers(conf, "no-store");
 	}
-	register_static(web, host);
+	rc = register_static(web, host);
+	if (rc != 0)
+		return rc;
 
 	rc = vg_http_tls_load(&web->cfg, &web->ssl_ctx, err, sizeof(err));
 	if (rc != 0) {

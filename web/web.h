@@ -146,6 +146,20 @@ vg_http_method_allowed(h2o_req_t *req, const char *method);
 int
 vg_http_check_json_body(h2o_req_t *req, bool required);
 
+/* ---- static_check.c ---- */
+
+/*
+ * Registers on <conf>, to run before h2o's file handler for the folder
+ * <dir>, the check that sends 404 for a file that others may not read,
+ * that is not a regular file or whose real path is outside the folder
+ * <static_dir>. <index_file> (may be NULL) is the file h2o serves for a
+ * path that ends in '/'. Returns 0, or -errno when <static_dir> has no
+ * real path or memory runs out.
+ */
+int
+vg_http_register_static_check(h2o_pathconf_t *conf, const char *dir,
+			      const char *index_file, const char *static_dir);
+
 /* ---- tls.c ---- */
 
 /*
