@@ -335,6 +335,18 @@ vg_config_check_web_data_dir(const struct vg_config *cfg,
 			     size_t err_len);
 
 /*
+ * Finds whether web.static_dir is one of the system's own folders (/,
+ * /etc, /root, /usr, /var, /home and the like), given as such or as a
+ * path whose real path is one. vigil-web serves the files there without
+ * a login, so a start logs this as a warning and --check-config reports
+ * it as one, but neither rejects the file. Returns true with
+ * "FILE:LINE:COL: web.static_dir: problem" in <text>, or false.
+ */
+bool
+vg_config_web_static_dir_warning(const struct vg_config *cfg, char *text,
+				 size_t text_len);
+
+/*
  * Passes on <text>, a failed machine check, as <report> selects: with
  * VG_CONFIG_MACHINE_ENFORCE (or a NULL report) copies it to <err> and
  * returns -EINVAL; otherwise counts and emits it as a warning (WARN) or

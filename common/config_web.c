@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,4 +416,53 @@ vg_config_check_web(const struct vg_config *cfg,
 			return rc;
 	}
 	return vg_config_check_web_data_dir(cfg, report, err, err_len);
+}
+
+/* True when <path>, without trailing slashes, is one of the system's
+ * own folders. */
+static bool
+is_system_folder(const char *path)
+{
+	static const char *const folders[] = {
+		"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/opt",
+		"/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp",
+		"/usr", "/var",
+	};
+	size_t len = strlen(path);
+	size_t i;
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	for (i = 0; i < sizeof(folders) / sizeof(folders[0]); i++)
+		if (strlen(folders[i]) == len &&
+		    strncmp(folders[i], path, len) == 0)
+			return true;
+	return false;
+}
+
+bool
+vg_config_web_static_dir_warning(const struct vg_config *cfg, char *text,
+				 size_t text_len)
+{
+	const char *dir = cfg->web.static_dir;
+	char real[PATH_MAX];
+	bool resolved;
+
+	text[0] = '\0';
+	if (dir[0] == '\0')
+		return false;
+	resolved = realpath(dir, real) != NULL;
+	if (is_system_folder(dir))
+		vg_config_error_at(cfg, &cfg->web.static_dir_at, "web.static_dir",
+				   text, text_len,
+				   "'%s' is a system folder; vigil-web serves static files without a login, so give a folder that contains only the web UI",
+				   dir);
+	else if (resolved && is_system_folder(real))
+		vg_config_error_at(cfg, &cfg->web.static_dir_at, "web.static_dir",
+				   text, text_len,
+				   "'%s' is the system folder '%s'; vigil-web serves static files without a login, so give a folder that contains only the web UI",
+				   dir, real);
+	else
+		return false;
+	return true;
 }

@@ -126,14 +126,37 @@ check_users(const struct vg_config *cfg, struct vg_config_report *report,
 }
 
 /*
+ * Warns when web.static_dir is a system folder: in the log at a start
+ * (NULL <report>), through <report> for --check-config. Returns 0, or -1
+ * when <report> makes warnings errors.
+ */
+static int
+warn_system_static_dir(const struct vg_config *cfg,
+		       struct vg_config_report *report, char *err,
+		       size_t err_len)
+{
+	char text[3 * VG_PATH_MAX];
+
+	if (!vg_config_web_static_dir_warning(cfg, text, sizeof(text)))
+		return 0;
+	if (report == NULL) {
+		VG_WARN("web", "%s", text);
+		return 0;
+	}
+	return vg_config_report_machine(report, text, err, err_len) != 0 ? -1 :
+									     0;
+}
+
+/*
  * Checks what vigil-web needs at start-up and the loader does not check:
  * web.vigild_socket, the web files and folders, and that OpenSSL loads
  * the certificate and key. A start passes a NULL <report>, which makes
  * each failed check an error. --check-config runs the same checks and
  * reports what this machine lacks as warnings, so a file it calls valid
  * without warnings does not fail on these later. It also parses the
- * users file, which a start reads in vg_auth_init. Returns 0, or -1 with
- * "FILE:LINE:COL: web.KEY: problem" (or the users file's problem) in
+ * users file, which a start reads in vg_auth_init. A web.static_dir
+ * that is a system folder is only a warning, which a start logs. Returns
+ * 0, or -1 with "FILE:LINE:COL: web.KEY: problem" (or the users file's problem) in
  * <err>.
  */
 static int
@@ -155,6 +178,8 @@ check_files(const struct vg_config *cfg, struct vg_config_report *report,
 	if (vg_config_check_web(cfg, report, err, err_len) != 0)
 		return -1;
 	tls_unreadable = report != NULL && report->warnings != warnings;
+	if (warn_system_static_dir(cfg, report, err, err_len) != 0)
+		return -1;
 	if (report != NULL && check_users(cfg, report, err, err_len) != 0)
 		return -1;
 	/* OpenSSL would only repeat that a TLS file cannot be read. */

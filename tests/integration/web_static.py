@@ -4,14 +4,16 @@
 A real vigil-web, with no vigild behind it, serves a web.static_dir built
 here. The folder contains a file of mode 0644, a file of mode 0600, a
 symlink to a file of mode 0644 outside the folder and a FIFO. Without a
-login, only the 0644 file is served (200 with its bytes); the other three
-get the 404 of a missing file, and vigil-web logs one warning naming each,
-however often it is requested. The file's bytes never appear in a reply
-or in the log.
+login, only the 0644 file is served (200 with its bytes). The other three
+get the 404 of a missing file. vigil-web logs one warning naming each,
+however often it is requested, and never the bytes of a rejected file.
+Then `vigil-web --check-config` on a file whose static_dir is /etc must
+warn with the file, line and key, and still call it valid.
 
 usage: web_static.py VIGIL_WEB
 """
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -94,7 +96,25 @@ def check_served(port, static, log_path, checks):
                      f"{name}: {len(warnings)} warnings naming it, "
                      f"expected 1; log:\n{log.decode(errors='replace')}")
     checks.check(SECRET not in log and OUTSIDE not in log,
-                 "a refused file's bytes are in the log")
+                 "a rejected file's bytes are in the log")
+
+
+def check_system_folder(web_path, tmp, checks):
+    """--check-config warns about static_dir: /etc and accepts the file."""
+    config = os.path.join(tmp, "etc.yaml")
+    with open(config, "w") as f:
+        f.write(f"web:\n  vigild_socket: {tmp}/api.sock\n"
+                f"  data_dir: {tmp}/web-data\n  static_dir: /etc\n")
+    proc = subprocess.run([web_path, "--check-config", config],
+                          capture_output=True, text=True, timeout=60)
+    want = (f"vigil-web: warning: {config}:4:15: web.static_dir: '/etc' "
+            "is a system folder")
+    checks.check(proc.returncode == 0,
+                 f"--check-config static_dir /etc: exit {proc.returncode}, "
+                 f"stderr {proc.stderr!r}")
+    checks.check(want in proc.stderr,
+                 f"--check-config static_dir /etc: stderr {proc.stderr!r}, "
+                 f"expected {want!r}")
 
 
 def main():
@@ -114,6 +134,7 @@ def main():
             check_served(port, static, log_path, checks)
         finally:
             w.stop(proc)
+        check_system_folder(web_path, tmp, checks)
     checks.finish()
 
 

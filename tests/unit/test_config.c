@@ -1486,6 +1486,74 @@ test_web_check_static_dir_is_file(void **state)
 	unlink(file);
 }
 
+/* The advice that ends each system folder warning. */
+#define SYSTEM_FOLDER_ADVICE \
+	"vigil-web serves static files without a login, so give a folder that contains only the web UI"
+
+static void
+test_web_static_dir_system_folder_warns(void **state)
+{
+	static const char *const folders[] = { "/etc", "/etc/", "/", "/root",
+					       "/home" };
+	char text[256];
+	char warning[512];
+	char message[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		snprintf(text, sizeof(text), "web:\n  static_dir: %s\n",
+			 folders[i]);
+		assert_int_equal(parse(text), 0);
+		assert_true(vg_config_web_static_dir_warning(&cfg, warning,
+							     sizeof(warning)));
+		snprintf(message, sizeof(message),
+			 "t.yaml:2:15: web.static_dir: '%s' is a system folder; %s",
+			 folders[i], SYSTEM_FOLDER_ADVICE);
+		assert_string_equal(warning, message);
+	}
+}
+
+static void
+test_web_static_dir_link_to_system_folder_warns(void **state)
+{
+	char link[64];
+	char text[256];
+	char warning[512];
+	char message[512];
+
+	(void)state;
+	snprintf(link, sizeof(link), "/tmp/vigil-test-etc-link.%ld",
+		 (long)getpid());
+	unlink(link);
+	assert_int_equal(symlink("/etc", link), 0);
+	snprintf(text, sizeof(text), "web:\n  static_dir: %s\n", link);
+	assert_int_equal(parse(text), 0);
+	assert_true(vg_config_web_static_dir_warning(&cfg, warning,
+						     sizeof(warning)));
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:15: web.static_dir: '%s' is the system folder '/etc'; %s",
+		 link, SYSTEM_FOLDER_ADVICE);
+	assert_string_equal(warning, message);
+	unlink(link);
+}
+
+static void
+test_web_static_dir_subfolder_no_warning(void **state)
+{
+	char warning[512];
+
+	(void)state;
+	/* A folder below a system folder is where installed UIs live. */
+	assert_int_equal(parse("web:\n  static_dir: /usr/share\n"), 0);
+	assert_false(vg_config_web_static_dir_warning(&cfg, warning,
+						      sizeof(warning)));
+	assert_string_equal(warning, "");
+	assert_int_equal(parse("web:\n  static_dir: \"\"\n"), 0);
+	assert_false(vg_config_web_static_dir_warning(&cfg, warning,
+						      sizeof(warning)));
+}
+
 static void
 test_web_check_data_dir_under_proc(void **state)
 {
@@ -1678,6 +1746,9 @@ main(void)
 		cmocka_unit_test(test_web_check_data_dir_parents),
 		cmocka_unit_test(test_string_with_nul_byte),
 		cmocka_unit_test(test_web_check_static_dir_is_file),
+		cmocka_unit_test(test_web_static_dir_system_folder_warns),
+		cmocka_unit_test(test_web_static_dir_link_to_system_folder_warns),
+		cmocka_unit_test(test_web_static_dir_subfolder_no_warning),
 		cmocka_unit_test(test_web_check_data_dir_under_proc),
 		cmocka_unit_test(test_web_check_data_dir_is_a_device),
 		cmocka_unit_test(test_web_check_users_file),
