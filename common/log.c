@@ -109,20 +109,16 @@ vg_log_escape(char *dst, size_t cap, const char *src, size_t len)
 	return out;
 }
 
-void
-vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
-	va_list ap)
+/* Writes one line with the message <message> (<message_len> bytes, NUL
+ * bytes included), escaped. */
+static void
+write_line(enum vg_log_level level, const char *tag, const char *message,
+	   size_t message_len)
 {
-	char message[LOG_LINE_MAX];
 	char line[LOG_LINE_MAX];
 	struct timespec now;
 	struct tm tm;
-	size_t message_len;
 	int len;
-	int more;
-
-	if (level > log_level)
-		return;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
@@ -134,11 +130,6 @@ vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
 	if (len < 0)
 		return;
 
-	more = vsnprintf(message, sizeof(message), fmt, ap);
-	if (more < 0)
-		return;
-	message_len = (size_t)more < sizeof(message) ? (size_t)more :
-						      sizeof(message) - 1;
 	/* Drop a trailing newline the caller (or DPDK) added; any other
 	 * newline is escaped, and the line gets its own. */
 	while (message_len > 0 && message[message_len - 1] == '\n')
@@ -150,6 +141,34 @@ vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
 
 	if (write(STDERR_FILENO, line, (size_t)len) < 0)
 		return;
+}
+
+void
+vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
+	va_list ap)
+{
+	char message[LOG_LINE_MAX];
+	size_t message_len;
+	int more;
+
+	if (level > log_level)
+		return;
+
+	more = vsnprintf(message, sizeof(message), fmt, ap);
+	if (more < 0)
+		return;
+	message_len = (size_t)more < sizeof(message) ? (size_t)more :
+						      sizeof(message) - 1;
+	write_line(level, tag, message, message_len);
+}
+
+void
+vg_log_bytes(enum vg_log_level level, const char *tag, const char *text,
+	     size_t len)
+{
+	if (level > log_level)
+		return;
+	write_line(level, tag, text, len < LOG_LINE_MAX ? len : LOG_LINE_MAX);
 }
 
 void

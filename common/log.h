@@ -37,6 +37,15 @@ vg_vlog(enum vg_log_level level, const char *tag, const char *fmt,
 	va_list ap);
 
 /*
+ * Logs the <len> bytes of <text> as the message, NUL bytes included,
+ * escaped as vg_log() escapes a message. For text that may contain a
+ * NUL byte, such as what a plugin prints.
+ */
+void
+vg_log_bytes(enum vg_log_level level, const char *tag, const char *text,
+	     size_t len);
+
+/*
  * Copies <len> bytes of <src> to <dst> (<cap> bytes, NUL-terminated) with
  * each control character, DEL and C1 control escaped as \n, \r, \t or
  * \xHH, and each byte of invalid UTF-8 as \xHH, so the copy contains no

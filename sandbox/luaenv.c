@@ -33,7 +33,8 @@
 
 #define BUDGET_COUNT 1000      /* instructions between deadline checks */
 #define PRINT_LINES_PER_SEC 10
-#define PRINT_MAX 400
+#define PRINT_MAX 400          /* bytes of text in one print() line */
+#define PRINT_PREFIX_MAX 128   /* bytes of its "plugin=NAME: " */
 #define MODULES_KEY "vigil.modules"
 #define LOADED_KEY "vigil.loaded"
 
@@ -179,34 +180,22 @@ budget_hook(lua_State *L, lua_Debug *ar)
 	lua_error(L);
 }
 
-/*
- * Appends what fits of <s> to <line>; returns the new length. A NUL byte
- * would end the C string, so it is written as the logger writes control
- * bytes, "\x00".
- */
+/* Appends what fits of <s> to <line>, NUL bytes included; returns the
+ * new length. */
 static size_t
 append_text(char *line, size_t len, size_t cap, const char *s, size_t slen)
 {
-	size_t i;
+	size_t n = slen < cap - len ? slen : cap - len;
 
-	for (i = 0; i < slen && len + 1 < cap; i++) {
-		if (s[i] != '\0') {
-			line[len++] = s[i];
-			continue;
-		}
-		if (len + 5 > cap)
-			break;
-		memcpy(line + len, "\\x00", 4);
-		len += 4;
-	}
-	line[len] = '\0';
-	return len;
+	memcpy(line + len, s, n);
+	return len + n;
 }
 
 /*
  * print(...): one log line per call. The logger escapes control
- * characters and invalid UTF-8 (vg_log_escape), so a plugin cannot forge
- * log lines, and the tab between arguments shows as \t. At most
+ * characters, NUL bytes, backslashes and invalid UTF-8 (vg_log_escape),
+ * so a plugin cannot forge log lines, and the tab between arguments
+ * shows as \t. At most
  * PRINT_LINES_PER_SEC lines a second per plugin are written, and the next
  * line reports how many were suppressed.
  */
@@ -215,8 +204,9 @@ l_print(lua_State *L)
 {
 	struct vg_sbx_plugin *plugin = vg_sbx_state_plugin(L);
 	uint64_t now = vg_sbx_now_ns();
-	char line[PRINT_MAX + 1];
-	size_t len = 0;
+	char line[PRINT_PREFIX_MAX + PRINT_MAX];
+	size_t len;
+	size_t cap;
 	int n = lua_gettop(L);
 	int i;
 
@@ -230,7 +220,11 @@ l_print(lua_State *L)
 	}
 	plugin->print_lines++;
 
-	line[0] = '\0';
+	len = (size_t)snprintf(line, PRINT_PREFIX_MAX, "plugin=%s: ",
+			       plugin->name);
+	if (len >= PRINT_PREFIX_MAX)
+		len = PRINT_PREFIX_MAX - 1;
+	cap = len + PRINT_MAX;
 	for (i = 1; i <= n; i++) {
 		char other[64];
 		const char *s;
@@ -257,15 +251,15 @@ l_print(lua_State *L)
 			break;
 		}
 		if (i > 1)
-			len = append_text(line, len, sizeof(line), "\t", 1);
-		len = append_text(line, len, sizeof(line), s, slen);
+			len = append_text(line, len, cap, "\t", 1);
+		len = append_text(line, len, cap, s, slen);
 	}
 	if (plugin->print_dropped) {
 		VG_INFO(VG_SBX_TAG, "plugin=%s: %u print lines suppressed",
 			plugin->name, plugin->print_dropped);
 		plugin->print_dropped = 0;
 	}
-	VG_INFO(VG_SBX_TAG, "plugin=%s: %s", plugin->name, line);
+	vg_log_bytes(VG_LOG_INFO, VG_SBX_TAG, line, len);
 	return 0;
 }
 
