@@ -4,8 +4,10 @@
  *
  * A message often quotes what a client or a plugin sent (a user name, a
  * port name, a Lua error). So every control character, DEL and byte of
- * invalid UTF-8 in it is escaped (vg_log_escape). One call then always
- * writes one line, and no terminal escape sequence reaches the log raw.
+ * invalid UTF-8 in it is escaped (vg_log_escape), and so is the backslash,
+ * so that an escape the logger wrote differs from the same text sent
+ * literally. One call then always writes one line, and no terminal escape
+ * sequence reaches the log raw.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,7 +42,8 @@ vg_log_get_level(void)
 	return log_level;
 }
 
-/* Returns the escape for the control byte <c>, or NULL for "\\xHH". */
+/* Returns the escape for the control byte or backslash <c>, or NULL for
+ * "\\xHH". */
 static const char *
 short_escape(unsigned char c)
 {
@@ -51,6 +54,8 @@ short_escape(unsigned char c)
 		return "\\r";
 	case '\t':
 		return "\\t";
+	case '\\':
+		return "\\\\";
 	default:
 		return NULL;
 	}
@@ -74,7 +79,7 @@ vg_log_escape(char *dst, size_t cap, const char *src, size_t len)
 		return 0;
 	while (i < len) {
 		size_t n = s[i] >= 0x80 ? vg_utf8_sequence(s + i, len - i) : 1;
-		bool control = s[i] < 0x20 || s[i] == 0x7f;
+		bool escaped = s[i] < 0x20 || s[i] == 0x7f || s[i] == '\\';
 		char esc[4 * 4 + 1];
 		const char *put = esc;
 		size_t put_len;
@@ -87,7 +92,7 @@ vg_log_escape(char *dst, size_t cap, const char *src, size_t len)
 			for (k = 0; k < n; k++)
 				snprintf(esc + 4 * k, 5, "\\x%02x", s[i + k]);
 			put_len = 4 * n;
-		} else if (control) {
+		} else if (escaped) {
 			put = short_escape(s[i]);
 			if (put == NULL) {
 				snprintf(esc, sizeof(esc), "\\x%02x", s[i]);

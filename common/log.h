@@ -48,15 +48,11 @@ vg_log_bytes(enum vg_log_level level, const char *tag, const char *text,
 /*
  * Copies <len> bytes of <src> to <dst> (<cap> bytes, NUL-terminated) with
  * each control character, DEL and C1 control escaped as \n, \r, \t or
- * \xHH, and each byte of invalid UTF-8 as \xHH, so the copy contains no
- * line break and no terminal escape sequence. Valid UTF-8 and the
- * backslash are copied as they are. The copy stops before an escape or a
- * character that would not fit whole. Returns the bytes written, without
- * the NUL.
- *
- * NOTE: a backslash is not escaped, so a message that quotes the text
- * "\x1b" reads the same as one that quoted an ESC byte. Escaping it too
- * would change every logged Windows path and regular expression.
+ * \xHH, each byte of invalid UTF-8 as \xHH and the backslash as \\, so
+ * the copy contains no line break and no terminal escape sequence, and
+ * the text "\x1b" reads differently from an ESC byte. Other valid UTF-8
+ * is copied as it is. The copy stops before an escape or a character
+ * that would not fit whole. Returns the bytes written, without the NUL.
  */
 size_t
 vg_log_escape(char *dst, size_t cap, const char *src, size_t len);

@@ -36,7 +36,9 @@ static const struct escape_case cases[] = {
 	{ "ab\xff", "ab\\xff" },                        /* never UTF-8 */
 	{ "\xc3(", "\\xc3(" },                          /* lead byte alone */
 	{ "x\xed\xa0\x80", "x\\xed\\xa0\\x80" },        /* surrogate */
-	{ "back\\slash", "back\\slash" },
+	{ "back\\slash", "back\\\\slash" },
+	{ "\\x0a", "\\\\x0a" },                         /* written literally */
+	{ "\\\\", "\\\\\\\\" },
 };
 
 static void
@@ -79,6 +81,23 @@ test_log_escape_never_cuts_an_escape(void **state)
 	/* "é" is not cut after its first byte. */
 	assert_int_equal(vg_log_escape(out, 3, "a\xc3\xa9", 3), 1);
 	assert_string_equal(out, "a");
+}
+
+static void
+test_log_escape_literal_escape_differs(void **state)
+{
+	char byte[16];
+	char literal[16];
+
+	(void)state;
+	/* Text a client wrote literally, such as the characters \x1b or \n,
+	 * must not read like the escape of a byte it did not send. */
+	vg_log_escape(byte, sizeof(byte), "a\x1b" "b", 3);
+	vg_log_escape(literal, sizeof(literal), "a\\x1bb", 6);
+	assert_string_not_equal(byte, literal);
+	vg_log_escape(byte, sizeof(byte), "a\nb", 3);
+	vg_log_escape(literal, sizeof(literal), "a\\nb", 4);
+	assert_string_not_equal(byte, literal);
 }
 
 /* Runs vg_log with stderr on a pipe; returns what it wrote. */
@@ -161,6 +180,7 @@ main(void)
 		cmocka_unit_test(test_log_escape_table),
 		cmocka_unit_test(test_log_escape_keeps_nul_bytes),
 		cmocka_unit_test(test_log_escape_never_cuts_an_escape),
+		cmocka_unit_test(test_log_escape_literal_escape_differs),
 		cmocka_unit_test(test_log_forged_line_stays_one),
 		cmocka_unit_test(test_log_trailing_newline_dropped),
 		cmocka_unit_test(test_log_long_message_one_line),
