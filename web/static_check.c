@@ -26,10 +26,12 @@
 #include "common/log.h"
 #include "web.h"
 
-/* Files named in a warning are remembered up to this count, so a client
+/*
+ * Files named in a warning are remembered up to this count, so a client
  * that requests many rejected files cannot grow the memory without bound.
  * Later rejections are counted, and the count is logged at each power of
- * two. */
+ * two.
+ */
 #define WARNED_MAX 256
 
 struct static_check {
