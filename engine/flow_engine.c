@@ -14,6 +14,11 @@
  * closes the current record and starts a new one, whenever the background
  * scan runs. That keeps the records of a capture file the same however fast
  * it is read and however many engine lcores share it.
+ *
+ * The colder work lives in flow_minute.c (cutting minutes) and
+ * flow_expiry.c (the idle scan, statuses and the flush). Everything a
+ * packet runs stays in this file, so the compiler can inline it, apart
+ * from the cut of a minute that a packet past the minute triggers.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -28,10 +33,10 @@
 #include "common/config.h"
 #include "engine.h"
 #include "events.h"
+#include "flow_internal.h"
 #include "hosts.h"
 #include "minute.h"
 
-#define EXPIRE_INTERVAL_US 10000 /* packet time between expiry scans */
 /*
  * Packet time between two passes that count the owed flows in their hosts
  * (update_hosts). A minute's cut makes a pass of its own, so the minutes
@@ -93,15 +98,6 @@ create_ndpi_pool(struct vg_engine *engine, uint32_t size)
 	engine->ndpi_pool_size = size;
 	engine->ndpi_free_count = size;
 	return 0;
-}
-
-/* Returns the nDPI state of <flow>, NULL once detection has ended. */
-static inline struct ndpi_flow_struct *
-flow_ndpi(const struct vg_engine *engine, const struct vg_flow *flow)
-{
-	if (flow->ndpi_state == 0)
-		return NULL;
-	return &engine->ndpi_pool_mem[flow->ndpi_state - 1];
 }
 
 struct vg_engine *
@@ -191,9 +187,9 @@ flow_is_p2p(const struct vg_flow *flow)
  * before detection ended were paid without one). <hash> is NULL or
  * contains vg_host_hash() of the senders of directions 0 and 1.
  */
-static void
-update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
-		    int active, const uint32_t *hash)
+void
+vg_engine_update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
+			      int active, const uint32_t *hash)
 {
 	struct vg_host_table *table = engine->hosts;
 	const struct vg_flow_key *key = &flow->key;
@@ -284,7 +280,7 @@ update_hosts_hashed(struct vg_engine *engine, struct vg_flow *flow,
 static void
 update_hosts(struct vg_engine *engine, struct vg_flow *flow, int active)
 {
-	update_hosts_hashed(engine, flow, active, NULL);
+	vg_engine_update_hosts_hashed(engine, flow, active, NULL);
 }
 
 /*
@@ -335,12 +331,6 @@ note_host_packet(struct vg_engine *engine, struct vg_flow *flow,
 		count_syn(engine, pkt);
 }
 
-/*
- * Flows between loading a flow's slot and hashing its hosts, and from
- * there to counting them: the pass keeps this many lookups in flight.
- */
-#define PASS_AHEAD 8
-
 /* Starts loading the lines of a flow slot that update_hosts reads. */
 static inline void
 prefetch_slot(const struct vg_flow *flow)
@@ -351,9 +341,9 @@ prefetch_slot(const struct vg_flow *flow)
 	__builtin_prefetch((const char *)flow + 192, 1);
 }
 
-static void
-pass_prefetch_hosts(struct vg_engine *engine, const struct vg_flow *flow,
-		    uint32_t hash[2])
+void
+vg_engine_pass_prefetch_hosts(struct vg_engine *engine,
+			      const struct vg_flow *flow, uint32_t hash[2])
 {
 	const struct vg_flow_key *key = &flow->key;
 	bool first_lo = (flow->flags & VG_FLOW_FIRST_FROM_LO) != 0;
@@ -372,8 +362,8 @@ pass_prefetch_hosts(struct vg_engine *engine, const struct vg_flow *flow,
  * of flow i + 2 * PASS_AHEAD and the hosts of flow i + PASS_AHEAD while it
  * counts flow i.
  */
-static void
-pass_owed_flows(struct vg_engine *engine)
+void
+vg_engine_pass_owed_flows(struct vg_engine *engine)
 {
 	struct vg_flow_table *table = engine->table;
 	uint32_t hash[2 * PASS_AHEAD][2];
@@ -390,8 +380,8 @@ pass_owed_flows(struct vg_engine *engine)
 	for (i = 0; i < n && i < 2 * PASS_AHEAD; i++)
 		prefetch_slot(&table->slots[table->owed[i]]);
 	for (i = 0; i < n && i < PASS_AHEAD; i++)
-		pass_prefetch_hosts(engine, &table->slots[table->owed[i]],
-				    hash[i]);
+		vg_engine_pass_prefetch_hosts(
+			engine, &table->slots[table->owed[i]], hash[i]);
 	for (i = 0; i < n; i++) {
 		struct vg_flow *flow = &table->slots[table->owed[i]];
 		uint32_t ahead = i + PASS_AHEAD;
@@ -400,12 +390,12 @@ pass_owed_flows(struct vg_engine *engine)
 			prefetch_slot(
 				&table->slots[table->owed[ahead + PASS_AHEAD]]);
 		if (ahead < n)
-			pass_prefetch_hosts(engine,
-					    &table->slots[table->owed[ahead]],
-					    hash[ahead % (2 * PASS_AHEAD)]);
+			vg_engine_pass_prefetch_hosts(
+				engine, &table->slots[table->owed[ahead]],
+				hash[ahead % (2 * PASS_AHEAD)]);
 		if (flow->flags & VG_FLOW_IN_USE)
-			update_hosts_hashed(engine, flow, 0,
-					    hash[i % (2 * PASS_AHEAD)]);
+			vg_engine_update_hosts_hashed(
+				engine, flow, 0, hash[i % (2 * PASS_AHEAD)]);
 	}
 done:
 	table->owed_count = 0;
@@ -469,110 +459,12 @@ count_detected(struct vg_engine *engine, struct vg_flow *flow)
 		flow->flags |= VG_FLOW_APP_OWED;
 }
 
-/*
- * Hands the open minute to cut_fn with the hosts that changed in it, and
- * opens the minute of <now_us> (VG_MINUTE_DONE: none).
- */
-static void
-cut_minute(struct vg_engine *engine, uint64_t now_us)
-{
-	struct vg_minute_cut *open = engine->minute;
-	struct vg_host_table *table = engine->hosts;
-	uint32_t hosts = table != NULL ? table->dirty_count : 0;
-	bool first = engine->minute_end_us == 0;
-	struct vg_minute_cut *cut;
-	uint32_t i;
-
-	/* The minute's host counts are complete once no flow owes them. */
-	if (table != NULL) {
-		pass_owed_flows(engine);
-		hosts = table->dirty_count;
-	}
-	cut = malloc(sizeof(*cut) + (size_t)hosts * sizeof(cut->hosts[0]));
-	if (cut != NULL) {
-		memcpy(cut, open, sizeof(*cut));
-		cut->engine = engine->index;
-		cut->minute = engine->minute_end_us == 0 ?
-				      0 :
-				      engine->minute_end_us / 60000000 - 1;
-		cut->next_minute = now_us == VG_MINUTE_DONE ?
-					   VG_MINUTE_DONE :
-					   now_us / 60000000;
-		cut->active_flows = engine->table->count;
-		cut->active_hosts = table != NULL ? table->count : 0;
-		cut->host_count = hosts;
-	} else {
-		engine->cuts_lost++;
-	}
-	for (i = 0; i < hosts; i++) {
-		struct vg_host *h = &table->slots[table->dirty[i]];
-
-		if (cut != NULL) {
-			struct vg_minute_host *o = &cut->hosts[i];
-
-			memcpy(o->addr, h->addr, 16);
-			o->ip_version = h->ip_version;
-			o->local = h->local;
-			o->vlan = h->vlan;
-			o->bytes_sent = h->m_bytes_sent;
-			o->bytes_rcvd = h->m_bytes_rcvd;
-			o->packets_sent = h->m_packets_sent;
-			o->packets_rcvd = h->m_packets_rcvd;
-			o->dns_bytes = h->m_dns_bytes;
-			o->p2p_bytes = h->m_p2p_bytes;
-			o->new_flows_as_client = h->m_new_client;
-			o->new_flows_as_server = h->m_new_server;
-			o->syn_sent = h->m_syn_sent;
-			o->syn_rcvd = h->m_syn_rcvd;
-			o->synack_sent = h->m_synack_sent;
-			o->synack_rcvd = h->m_synack_rcvd;
-			o->flows_as_client = h->flows_as_client;
-			o->flows_as_server = h->flows_as_server;
-			o->score = h->score;
-			memcpy(o->apps, h->m_apps, sizeof(o->apps));
-			o->app_other_bytes = h->m_app_other;
-			o->first_us = h->first_us;
-			o->last_us = h->last_us;
-		}
-		h->dirty = false;
-		h->m_new_client = h->m_new_server = 0;
-		h->m_bytes_sent = h->m_bytes_rcvd = 0;
-		h->m_packets_sent = h->m_packets_rcvd = 0;
-		h->m_dns_bytes = h->m_p2p_bytes = 0;
-		h->m_syn_sent = h->m_syn_rcvd = 0;
-		h->m_synack_sent = h->m_synack_rcvd = 0;
-		memset(h->m_apps, 0, sizeof(h->m_apps));
-		h->m_app_other = 0;
-	}
-	if (table != NULL)
-		table->dirty_count = 0;
-	memset(open, 0, sizeof(*open));
-	if (first && engine->minutes_from_start && now_us != VG_MINUTE_DONE)
-		open->started_us = now_us;
-	engine->minute_end_us = now_us == VG_MINUTE_DONE ?
-					VG_MINUTE_DONE :
-					(now_us / 60000000 + 1) * 60000000;
-	if (cut != NULL)
-		engine->cut_fn(engine->cut_ctx, cut);
-}
-
-int
-vg_engine_count_minutes(struct vg_engine *engine, vg_cut_fn fn, void *ctx)
-{
-	engine->minute = calloc(1, sizeof(*engine->minute));
-	if (engine->minute == NULL)
-		return -ENOMEM;
-	engine->cut_fn = fn;
-	engine->cut_ctx = ctx;
-	return 0;
-}
-
 /* Closes the open minute when <now_us> is past it. */
 static inline void
 check_minute(struct vg_engine *engine, uint64_t now_us)
 {
 	if (engine->hosts != NULL && now_us >= engine->host_pass_us)
-		pass_owed_flows(engine);
+		vg_engine_pass_owed_flows(engine);
 	if (engine->minute == NULL || now_us < engine->minute_end_us)
 		return;
 	if (engine->minute_end_us == 0) {
@@ -582,47 +474,7 @@ check_minute(struct vg_engine *engine, uint64_t now_us)
 			engine->minute->started_us = now_us;
 		return;
 	}
-	cut_minute(engine, now_us);
-}
-
-void
-vg_engine_advance(struct vg_engine *engine, uint64_t now_us)
-{
-	if (now_us <= engine->now_us)
-		return;
-	engine->now_us = now_us;
-	if (engine->hosts != NULL && now_us >= engine->host_pass_us)
-		pass_owed_flows(engine);
-	if (engine->minute == NULL)
-		return;
-	/*
-	 * An engine that has seen no packet yet still reports how far its
-	 * clock is, so the others' minutes are not held back waiting for it:
-	 * a cut of minute 0 carries no counts, only next_minute.
-	 */
-	if (engine->minute_end_us == 0 || now_us >= engine->minute_end_us)
-		cut_minute(engine, now_us);
-}
-
-void
-vg_engine_minutes_done(struct vg_engine *engine, bool stopped)
-{
-	if (engine->minute == NULL || engine->minute_end_us == VG_MINUTE_DONE)
-		return;
-	if (stopped && engine->minute_end_us != 0 &&
-	    engine->now_us < engine->minute_end_us)
-		engine->minute->stopped_us = engine->now_us;
-	cut_minute(engine, VG_MINUTE_DONE);
-}
-
-static void
-release_ndpi(struct vg_engine *engine, struct vg_flow *flow)
-{
-	if (flow->ndpi_state == 0)
-		return;
-	ndpi_free_flow_data(flow_ndpi(engine, flow));
-	engine->ndpi_free[engine->ndpi_free_count++] = flow->ndpi_state - 1;
-	flow->ndpi_state = 0;
+	vg_engine_cut_minute(engine, now_us);
 }
 
 void
@@ -698,8 +550,8 @@ finish_detection(struct vg_engine *engine, struct vg_flow *flow,
 		       VG_END_IDLE);
 }
 
-static void
-give_up(struct vg_engine *engine, struct vg_flow *flow)
+void
+vg_engine_give_up(struct vg_engine *engine, struct vg_flow *flow)
 {
 	ndpi_protocol proto = { 0 };
 	uint8_t guessed = 0;
@@ -718,14 +570,14 @@ give_up(struct vg_engine *engine, struct vg_flow *flow)
 	finish_detection(engine, flow, proto);
 }
 
-static void
-write_record(struct vg_engine *engine, struct vg_flow *flow,
-	     enum vg_flow_end reason)
+void
+vg_engine_write_record(struct vg_engine *engine, struct vg_flow *flow,
+		       enum vg_flow_end reason)
 {
 	char line[RECORD_MAX];
 	size_t len;
 
-	give_up(engine, flow);
+	vg_engine_give_up(engine, flow);
 	if (!(flow->flags & VG_FLOW_END_SENT))
 		vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END,
 			       reason);
@@ -830,11 +682,11 @@ start_flow(struct vg_engine *engine, struct vg_flow *flow,
  * Ends detection on <flow> and fires flowEnd now, ahead of its record, so
  * the statuses these hooks set can reach the record.
  */
-static void
-end_early(struct vg_engine *engine, struct vg_flow *flow,
-	  enum vg_flow_end reason)
+void
+vg_engine_end_early(struct vg_engine *engine, struct vg_flow *flow,
+		    enum vg_flow_end reason)
 {
-	give_up(engine, flow);
+	vg_engine_give_up(engine, flow);
 	vg_events_flow(engine->events, engine, flow, VG_HOOK_FLOW_END, reason);
 	flow->flags |= VG_FLOW_END_SENT;
 }
@@ -847,11 +699,11 @@ restart_flow(struct vg_engine *engine, struct vg_flow *flow,
 
 	if (engine->await_fn != NULL) {
 		if (!(flow->flags & VG_FLOW_END_SENT))
-			end_early(engine, flow, reason);
+			vg_engine_end_early(engine, flow, reason);
 		engine->await_fn(engine->await_ctx);
 	}
 	keep = *flow;
-	write_record(engine, flow, reason);
+	vg_engine_write_record(engine, flow, reason);
 	memset(flow, 0, sizeof(*flow));
 	flow->key = keep.key;
 	flow->hash = keep.hash;
@@ -1032,230 +884,4 @@ vg_engine_packet(struct vg_engine *engine, struct vg_pkt *pkt,
 		update_tcp(flow, pkt, dir);
 	if (flow->ndpi_state != 0)
 		detect(engine, flow, pkt, frame);
-}
-
-unsigned int
-vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
-			unsigned int budget, bool write_marked, bool mark_new)
-{
-	unsigned int marked = 0;
-	unsigned int cls;
-	bool more = false;
-
-	if (now_us < engine->next_expire_us)
-		return 0;
-	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
-		uint32_t first_moved = VG_FLOW_NIL;
-		unsigned int looked;
-
-		for (looked = 0; looked < budget; looked++) {
-			struct vg_flow *flow =
-				vg_flow_table_queue_head(engine->table, cls);
-			uint32_t slot;
-
-			if (flow == NULL)
-				break;
-			slot = vg_flow_table_slot(engine->table, flow);
-			if (slot == first_moved)
-				break;
-			if (now_us >= flow->last_us + engine->idle_us[cls]) {
-				if ((flow->flags & VG_FLOW_END_SENT) &&
-				    write_marked) {
-					write_record(engine, flow, VG_END_IDLE);
-					release_ndpi(engine, flow);
-					vg_flow_table_pop_head(engine->table,
-							       cls);
-					continue;
-				}
-				if (!(flow->flags & VG_FLOW_END_SENT) &&
-				    mark_new) {
-					end_early(engine, flow, VG_END_IDLE);
-					marked++;
-				}
-			}
-			if (first_moved == VG_FLOW_NIL)
-				first_moved = slot;
-			vg_flow_table_requeue_head(engine->table, cls);
-		}
-		if (looked == budget && first_moved == VG_FLOW_NIL)
-			more = true;
-	}
-	engine->next_expire_us = more ? now_us : now_us + EXPIRE_INTERVAL_US;
-	return marked;
-}
-
-unsigned int
-vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
-		 unsigned int budget)
-{
-	unsigned int ended = 0;
-	unsigned int cls;
-	bool more = false;
-
-	/*
-	 * A scan touches one cold slot per queue head, so it runs once per
-	 * EXPIRE_INTERVAL_US of packet time, unless the last one ran out of
-	 * budget while ending flows: then there may be more to end at once.
-	 */
-	if (now_us < engine->next_expire_us)
-		return 0;
-	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
-		uint32_t first_moved = VG_FLOW_NIL;
-		unsigned int looked;
-
-		for (looked = 0; looked < budget; looked++) {
-			struct vg_flow *flow =
-				vg_flow_table_queue_head(engine->table, cls);
-
-			if (flow == NULL)
-				break;
-			if (vg_flow_table_slot(engine->table, flow) ==
-			    first_moved)
-				break;
-			if (now_us < flow->last_us + engine->idle_us[cls]) {
-				if (first_moved == VG_FLOW_NIL)
-					first_moved = vg_flow_table_slot(
-						engine->table, flow);
-				vg_flow_table_requeue_head(engine->table, cls);
-				continue;
-			}
-			write_record(engine, flow, VG_END_IDLE);
-			release_ndpi(engine, flow);
-			vg_flow_table_pop_head(engine->table, cls);
-			ended++;
-		}
-		if (looked == budget && first_moved == VG_FLOW_NIL)
-			more = true;
-	}
-	engine->next_expire_us = more ? now_us : now_us + EXPIRE_INTERVAL_US;
-	return ended;
-}
-
-/* Adds <score> to the scores of both hosts of <flow>. */
-static void
-add_host_score(struct vg_engine *engine, const struct vg_flow *flow,
-	       unsigned int score)
-{
-	const struct vg_flow_key *key = &flow->key;
-	struct vg_host *h[2];
-	unsigned int i;
-
-	h[0] = vg_host_get(engine->hosts, key->lo_addr, key->ip_version,
-			   key->vlan, engine->now_us);
-	h[1] = vg_host_get(engine->hosts, key->hi_addr, key->ip_version,
-			   key->vlan, engine->now_us);
-	for (i = 0; i < 2; i++) {
-		if (h[i] == NULL)
-			continue;
-		h[i]->score = h[i]->score + score < h[i]->score ?
-				      UINT32_MAX :
-				      h[i]->score + score;
-		vg_host_touch(engine->hosts, h[i]);
-	}
-}
-
-int
-vg_engine_set_status(struct vg_engine *engine, uint64_t flow_id,
-		     unsigned int status_id, unsigned int score)
-{
-	uint32_t slot = (uint32_t)(flow_id >> 24);
-	struct vg_flow *flow;
-	unsigned int added;
-	unsigned int i;
-
-	if ((flow_id >> 56) != engine->index ||
-	    (slot & 0xffffffffu) >= engine->table->capacity ||
-	    status_id >= VG_STATUS_MAX)
-		return -EINVAL;
-	flow = &engine->table->slots[slot];
-	if (!(flow->flags & VG_FLOW_IN_USE) ||
-	    (flow->generation & 0xffffff) != (flow_id & 0xffffff)) {
-		engine->counters.late_statuses++;
-		return -ESTALE;
-	}
-	for (i = 0; i < VG_FLOW_STATUSES; i++) {
-		if (flow->statuses[i] == status_id + 1)
-			return 0;
-		if (flow->statuses[i] == 0)
-			break;
-	}
-	if (i == VG_FLOW_STATUSES) {
-		engine->counters.statuses_full++;
-		return -ENOSPC;
-	}
-	flow->statuses[i] = (uint8_t)(status_id + 1);
-	added = flow->score + score > UINT16_MAX ? UINT16_MAX - flow->score :
-						    score;
-	flow->score = (uint16_t)(flow->score + added);
-	if (engine->hosts != NULL && added > 0)
-		add_host_score(engine, flow, added);
-	/* Plugins never see a flow again after its flowEnd. */
-	if (!(flow->flags & VG_FLOW_END_SENT))
-		vg_events_flow(engine->events, engine, flow,
-			       VG_HOOK_STATUS_CHANGED, VG_END_IDLE);
-	return 0;
-}
-
-void
-vg_engine_end_all_early(struct vg_engine *engine)
-{
-	uint32_t slot;
-
-	for (slot = 0; slot < engine->table->capacity; slot++) {
-		struct vg_flow *flow = &engine->table->slots[slot];
-
-		if ((flow->flags & VG_FLOW_IN_USE) &&
-		    !(flow->flags & VG_FLOW_END_SENT))
-			end_early(engine, flow, VG_END_FLUSH);
-	}
-}
-
-/*
- * Counts every flow as ended in its hosts before vg_engine_flush writes
- * the records. It goes in slot order and loads the hosts of the flow
- * PASS_AHEAD slots on, where the flush would look them up cold in queue
- * order. Detection is given up first, as write_record does.
- */
-static void
-settle_hosts_ending(struct vg_engine *engine)
-{
-	struct vg_flow_table *table = engine->table;
-	uint32_t hash[2 * PASS_AHEAD][2];
-	uint32_t i, n = table->capacity;
-
-	for (i = 0; i < n && i < PASS_AHEAD; i++)
-		if (table->slots[i].flags & VG_FLOW_IN_USE)
-			pass_prefetch_hosts(engine, &table->slots[i], hash[i]);
-	for (i = 0; i < n; i++) {
-		struct vg_flow *flow = &table->slots[i];
-		uint32_t ahead = i + PASS_AHEAD;
-
-		if (ahead < n && (table->slots[ahead].flags & VG_FLOW_IN_USE))
-			pass_prefetch_hosts(engine, &table->slots[ahead],
-					    hash[ahead % (2 * PASS_AHEAD)]);
-		if (!(flow->flags & VG_FLOW_IN_USE))
-			continue;
-		give_up(engine, flow);
-		update_hosts_hashed(engine, flow, -1,
-				    hash[i % (2 * PASS_AHEAD)]);
-	}
-	engine->hosts_settled = true;
-}
-
-void
-vg_engine_flush(struct vg_engine *engine)
-{
-	unsigned int cls;
-	struct vg_flow *flow;
-
-	if (engine->hosts != NULL)
-		settle_hosts_ending(engine);
-	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
-		while ((flow = vg_flow_table_queue_head(engine->table, cls))) {
-			write_record(engine, flow, VG_END_FLUSH);
-			release_ndpi(engine, flow);
-			vg_flow_table_pop_head(engine->table, cls);
-		}
-	}
-	engine->hosts_settled = false;
 }
