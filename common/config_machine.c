@@ -32,6 +32,17 @@
 #include "common/config.h"
 #include "common/log.h"
 
+/* Counts and emits <text> as a warning, unless machine checks are skipped. */
+static void
+count_machine_warning(struct vg_config_report *report, const char *text)
+{
+	if (report->machine == VG_CONFIG_MACHINE_SKIP)
+		return;
+	report->warnings++;
+	if (report->emit != NULL)
+		report->emit(report->ctx, VG_CONFIG_WARNING, text);
+}
+
 int
 vg_config_report_machine(struct vg_config_report *report, const char *text,
 			 char *err, size_t err_len)
@@ -40,11 +51,7 @@ vg_config_report_machine(struct vg_config_report *report, const char *text,
 		snprintf(err, err_len, "%s", text);
 		return -EINVAL;
 	}
-	if (report->machine == VG_CONFIG_MACHINE_SKIP)
-		return 0;
-	report->warnings++;
-	if (report->emit != NULL)
-		report->emit(report->ctx, VG_CONFIG_WARNING, text);
+	count_machine_warning(report, text);
 	return 0;
 }
 
@@ -641,10 +648,6 @@ vg_config_check_memory(const struct vg_config *cfg, const char *procfs,
 		VG_WARN("config", "%s", text);
 		return 0;
 	}
-	if (report->machine == VG_CONFIG_MACHINE_SKIP)
-		return 0;
-	report->warnings++;
-	if (report->emit != NULL)
-		report->emit(report->ctx, VG_CONFIG_WARNING, text);
+	count_machine_warning(report, text);
 	return 0;
 }
