@@ -1,9 +1,9 @@
 /*
- * What the two halves of the frame parser share: the cursor, its bounds-
- * checked readers, the layers and the numbers that select them. parse.c
- * walks the link, VLAN, MPLS, PPPoE, IP and transport layers; parse_tunnel.c
- * opens the tunnels (GRE, VXLAN, GTP-U, TZSP, CAPWAP). Nothing outside these
- * two files includes this header.
+ * Definitions shared by the two files of the frame parser: the cursor, its
+ * bounds-checked readers, the layers and the numbers that select them.
+ * parse.c walks the link, VLAN, MPLS, PPPoE, IP and transport layers.
+ * parse_tunnel.c opens the tunnels (GRE, VXLAN, GTP-U, TZSP, CAPWAP).
+ * Nothing outside these two files includes this header.
  */
 #ifndef VG_CAPTURE_PARSE_LAYER_H
 #define VG_CAPTURE_PARSE_LAYER_H

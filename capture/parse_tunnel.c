@@ -1,10 +1,10 @@
 /*
  * The tunnel layers of the frame parser: GRE (with PPTP), VXLAN, GTP-U,
- * TZSP and CAPWAP with the 802.11 frames it carries. parse.c reaches them
- * from the IP and UDP layers when the configuration opens the tunnel; the
- * same rules hold here: every read is checked against the cursor's end,
- * and a tunnel header that is complete but not what its port or protocol
- * suggests leaves the outer packet as the flow.
+ * TZSP and CAPWAP with the 802.11 frames it carries. parse.c calls them
+ * from the IP and UDP layers when the configuration opens the tunnel.
+ * Every read is checked against the cursor's end. A tunnel header that is
+ * complete but not what its port or protocol suggests leaves the outer
+ * packet as the flow.
  */
 #include <string.h>
 
