@@ -16,11 +16,42 @@
 
 #define EXPIRE_INTERVAL_US 10000 /* packet time between expiry scans */
 
-unsigned int
-vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
-			unsigned int budget, bool write_marked, bool mark_new)
+/* Action an expiry scan takes on a flow past its idle timeout. */
+enum idle_action {
+	IDLE_KEEP,  /* leave it in the table, at the back of its queue */
+	IDLE_MARK,  /* fire its end events, keep it in the table */
+	IDLE_WRITE, /* write its record and remove it */
+};
+
+/*
+ * Returns the action vg_engine_expire_marked() takes on an idle flow. A
+ * flow already marked is written when <write_marked>, and one not yet
+ * marked is marked when <mark_new>.
+ */
+static enum idle_action
+marked_action(const struct vg_flow *flow, bool write_marked, bool mark_new)
 {
-	unsigned int marked = 0;
+	if (flow->flags & VG_FLOW_END_SENT)
+		return write_marked ? IDLE_WRITE : IDLE_KEEP;
+	return mark_new ? IDLE_MARK : IDLE_KEEP;
+}
+
+/*
+ * Walks the expiry queues for both scans, looking at no more than
+ * <budget> heads per queue. A walk stops at the first flow it sent to the
+ * back, because every flow after it was looked at already. Every idle flow
+ * gets marked_action(), or IDLE_WRITE when <two_steps> is false. Returns the
+ * number of flows written (one step) or marked (two steps).
+ *
+ * A scan touches one cold slot per queue head, so it runs once per
+ * EXPIRE_INTERVAL_US of packet time, unless the last one ran out of
+ * budget while ending flows: then there may be more to end at once.
+ */
+static unsigned int
+expiry_scan(struct vg_engine *engine, uint64_t now_us, unsigned int budget,
+	    bool two_steps, bool write_marked, bool mark_new)
+{
+	unsigned int counted = 0;
 	unsigned int cls;
 	bool more = false;
 
@@ -33,6 +64,7 @@ vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
 		for (looked = 0; looked < budget; looked++) {
 			struct vg_flow *flow =
 				vg_flow_table_queue_head(engine->table, cls);
+			enum idle_action action = IDLE_KEEP;
 			uint32_t slot;
 
 			if (flow == NULL)
@@ -40,22 +72,23 @@ vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
 			slot = vg_flow_table_slot(engine->table, flow);
 			if (slot == first_moved)
 				break;
-			if (now_us >= flow->last_us + engine->idle_us[cls]) {
-				if ((flow->flags & VG_FLOW_END_SENT) &&
-				    write_marked) {
-					vg_engine_write_record(engine, flow,
-							       VG_END_IDLE);
-					release_ndpi(engine, flow);
-					vg_flow_table_pop_head(engine->table,
-							       cls);
-					continue;
-				}
-				if (!(flow->flags & VG_FLOW_END_SENT) &&
-				    mark_new) {
-					vg_engine_end_early(engine, flow,
-							    VG_END_IDLE);
-					marked++;
-				}
+			if (now_us >= flow->last_us + engine->idle_us[cls])
+				action = two_steps ?
+					marked_action(flow, write_marked,
+						      mark_new) :
+					IDLE_WRITE;
+			if (action == IDLE_WRITE) {
+				vg_engine_write_record(engine, flow,
+						       VG_END_IDLE);
+				release_ndpi(engine, flow);
+				vg_flow_table_pop_head(engine->table, cls);
+				if (!two_steps)
+					counted++;
+				continue;
+			}
+			if (action == IDLE_MARK) {
+				vg_engine_end_early(engine, flow, VG_END_IDLE);
+				counted++;
 			}
 			if (first_moved == VG_FLOW_NIL)
 				first_moved = slot;
@@ -65,54 +98,22 @@ vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
 			more = true;
 	}
 	engine->next_expire_us = more ? now_us : now_us + EXPIRE_INTERVAL_US;
-	return marked;
+	return counted;
+}
+
+unsigned int
+vg_engine_expire_marked(struct vg_engine *engine, uint64_t now_us,
+			unsigned int budget, bool write_marked, bool mark_new)
+{
+	return expiry_scan(engine, now_us, budget, true, write_marked,
+			   mark_new);
 }
 
 unsigned int
 vg_engine_expire(struct vg_engine *engine, uint64_t now_us,
 		 unsigned int budget)
 {
-	unsigned int ended = 0;
-	unsigned int cls;
-	bool more = false;
-
-	/*
-	 * A scan touches one cold slot per queue head, so it runs once per
-	 * EXPIRE_INTERVAL_US of packet time, unless the last one ran out of
-	 * budget while ending flows: then there may be more to end at once.
-	 */
-	if (now_us < engine->next_expire_us)
-		return 0;
-	for (cls = 0; cls < VG_EXPIRY_CLASSES; cls++) {
-		uint32_t first_moved = VG_FLOW_NIL;
-		unsigned int looked;
-
-		for (looked = 0; looked < budget; looked++) {
-			struct vg_flow *flow =
-				vg_flow_table_queue_head(engine->table, cls);
-
-			if (flow == NULL)
-				break;
-			if (vg_flow_table_slot(engine->table, flow) ==
-			    first_moved)
-				break;
-			if (now_us < flow->last_us + engine->idle_us[cls]) {
-				if (first_moved == VG_FLOW_NIL)
-					first_moved = vg_flow_table_slot(
-						engine->table, flow);
-				vg_flow_table_requeue_head(engine->table, cls);
-				continue;
-			}
-			vg_engine_write_record(engine, flow, VG_END_IDLE);
-			release_ndpi(engine, flow);
-			vg_flow_table_pop_head(engine->table, cls);
-			ended++;
-		}
-		if (looked == budget && first_moved == VG_FLOW_NIL)
-			more = true;
-	}
-	engine->next_expire_us = more ? now_us : now_us + EXPIRE_INTERVAL_US;
-	return ended;
+	return expiry_scan(engine, now_us, budget, false, false, false);
 }
 
 /* Adds <score> to the scores of both hosts of <flow>. */
