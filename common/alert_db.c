@@ -966,9 +966,9 @@ vg_alert_to_json(const struct vg_alert *a, const char *event, char *buf,
 		put(buf, len, &used, ",\"bytes\":%" PRIu64 ",\"packets\":%" PRIu64,
 		    a->bytes, a->packets);
 	}
-	/* NOTE: details are embedded as stored; the store only checks that
-	 * they look like an object ({...}), so a sandbox that sent invalid
-	 * JSON inside the braces makes this line invalid JSON. */
+	/* NOTE: details are embedded as stored. vigild stores only the
+	 * objects vg_alert_details_normalize() returns, but a row that an
+	 * older vigild stored may hold invalid JSON inside the braces. */
 	put(buf, len, &used, ",\"details\":%s}",
 	    a->details && a->details[0] ? a->details : "{}");
 	if (len > 0)

@@ -576,18 +576,9 @@ copy(char *dst, size_t size, const char *src)
 	snprintf(dst, size, "%s", src ? src : "");
 }
 
-/* Returns true for text that starts with '{' and ends with '}'. */
-static bool
-looks_like_object(const char *text)
-{
-	size_t len = text != NULL ? strlen(text) : 0;
-
-	return len >= 2 && text[0] == '{' && text[len - 1] == '}';
-}
-
 int
 vg_alert_store_trigger(struct vg_alert_store *store,
-		       const Vigil__V1__AlertTrigger *t)
+		       const Vigil__V1__AlertTrigger *t, const char *details)
 {
 	struct op *op;
 	struct vg_alert *a;
@@ -628,8 +619,7 @@ vg_alert_store_trigger(struct vg_alert_store *store,
 		free(op);
 		return VG_ALERT_EXCLUDED;
 	}
-	a->details = strdup(looks_like_object(t->details_json) ?
-				    t->details_json : "{}");
+	a->details = strdup(details != NULL ? details : "{}");
 	if (a->details == NULL) {
 		count(&store->c.dropped, 1);
 		free(op);

@@ -36,13 +36,16 @@ struct vg_alert_store *
 vg_alert_store_open(const struct vg_alerts_config *cfg);
 
 /*
- * Queues the alert <t>. Returns 0, VG_ALERT_EXCLUDED when an exclusion
- * covers it (nothing is queued), or -ENOBUFS when the queue was full (the
- * alert is dropped and counted). <store> may be NULL: returns 0.
+ * Queues the alert <t> with <details>, the JSON object that
+ * vg_alert_details_normalize() made of t->details_json (NULL for "{}").
+ * The store and the endpoints embed it as it is. Returns 0,
+ * VG_ALERT_EXCLUDED when an exclusion covers it (nothing is queued), or
+ * -ENOBUFS when the queue was full (the alert is dropped and counted).
+ * <store> may be NULL: returns 0.
  */
 int
 vg_alert_store_trigger(struct vg_alert_store *store,
-		       const Vigil__V1__AlertTrigger *t);
+		       const Vigil__V1__AlertTrigger *t, const char *details);
 
 /* Queues the release <r>; same returns as vg_alert_store_trigger(). */
 int

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +16,9 @@
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
-#include <sqlite3.h>
 
+#include "common/alert_details.h"
 #include "common/log.h"
-#include "common/utf8.h"
 #include "lcore.h"
 #include "alert_store.h"
 #include "sandbox_internal.h"
@@ -29,6 +27,7 @@
 #include "vigil_events.pb-c.h"
 
 #define ALERT_LOG_PER_SECOND 20
+#define DETAILS_WARN_PER_MINUTE 10
 
 static const char *const severity_names[] = {
 	"none", "info", "notice", "warning", "error", "critical",
@@ -99,52 +98,63 @@ may_log_alert(struct vg_sandboxes *sb)
 	return false;
 }
 
-/* Opens the database that checks details. Returns 0, or -1 once logged. */
-static int
-open_json_db(struct vg_sandboxes *sb)
+/*
+ * Logs that <plugin> sent details of <kind> with alert <type>, at most
+ * DETAILS_WARN_PER_MINUTE times a minute, with the count of the rest, so
+ * a plugin that does it for every flow cannot flood the log.
+ */
+static void
+warn_details(struct vg_sandboxes *sb, int kind, const char *plugin,
+	     const char *type)
 {
-	int rc;
+	uint64_t minute = now_ms(sb) / 60000;
 
-	rc = sqlite3_open_v2(":memory:", &sb->json_db, SQLITE_OPEN_READWRITE,
-			     NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(sb->json_db, "SELECT json_valid(?1)",
-					-1, &sb->json_valid, NULL);
-	if (rc == SQLITE_OK)
-		return 0;
-	VG_ERR("sandbox", "sqlite3 json_valid() for plugins.alerts_output failed: %s; details are written as strings",
-	       sb->json_db != NULL ? sqlite3_errmsg(sb->json_db) :
-				     sqlite3_errstr(rc));
-	sqlite3_close(sb->json_db);
-	sb->json_db = NULL;
-	sb->json_db_failed = true;
-	return -1;
+	if (minute != sb->details_warn_minute) {
+		sb->details_warn_minute = minute;
+		sb->details_warn_count = 0;
+	}
+	if (sb->details_warn_count >= DETAILS_WARN_PER_MINUTE) {
+		sb->details_not_logged++;
+		return;
+	}
+	sb->details_warn_count++;
+	VG_WARN("sandbox", "plugin=%s alert=%s details are not a JSON object, stored as {\"%s\":...} (warnings_not_logged=%" PRIu64 ")",
+		plugin != NULL ? plugin : "", type != NULL ? type : "",
+		vg_alert_details_kind_name(kind), sb->details_not_logged);
+	sb->details_not_logged = 0;
 }
 
 /*
- * Returns true when <details> is one JSON object (RFC 8259, checked by
- * SQLite's json_valid()) in valid UTF-8. The sandbox encodes the table a
- * plugin passes as an object, or as an array when the table is a
- * sequence, but vigild does not trust the sandbox process.
+ * Returns the details of <t> as the JSON object every output gets
+ * (alert_details.h), malloc'd, or NULL when out of memory or when the
+ * check failed, once logged.
  */
-static bool
-details_is_object(struct vg_sandboxes *sb, const char *details)
+static char *
+normalize_details(struct vg_sandboxes *sb, const Vigil__V1__AlertTrigger *t)
 {
-	size_t len = strlen(details);
-	bool valid;
+	char err[256];
+	char *json;
+	int kind;
 
-	if (len < 2 || len > INT_MAX || details[0] != '{' ||
-	    vg_utf8_invalid_at(details, len) >= 0)
-		return false;
-	if (sb->json_db_failed ||
-	    (sb->json_db == NULL && open_json_db(sb) != 0))
-		return false;
-	sqlite3_bind_text(sb->json_valid, 1, details, (int)len, SQLITE_STATIC);
-	valid = sqlite3_step(sb->json_valid) == SQLITE_ROW &&
-		sqlite3_column_int(sb->json_valid, 0) == 1;
-	sqlite3_reset(sb->json_valid);
-	sqlite3_clear_bindings(sb->json_valid);
-	return valid;
+	if (sb->details == NULL && !sb->details_failed) {
+		sb->details = vg_alert_details_open(err, sizeof(err));
+		if (sb->details == NULL) {
+			VG_ERR("sandbox", "sqlite3 for alert details failed: %s; alerts are stored with empty details",
+			       err);
+			sb->details_failed = true;
+		}
+	}
+	if (sb->details == NULL)
+		return strdup("{}");
+	kind = vg_alert_details_normalize(sb->details, t->details_json, &json);
+	if (kind < 0) {
+		VG_ERR("sandbox", "plugin=%s alert=%s checking details failed: %d; stored as {}",
+		       t->plugin, t->alert_type, kind);
+		return strdup("{}");
+	}
+	if (kind != VG_ALERT_DETAILS_OBJECT)
+		warn_details(sb, kind, t->plugin, t->alert_type);
+	return json;
 }
 
 static void
@@ -178,18 +188,9 @@ write_alert(struct vg_sandboxes *sb, const char *action, unsigned int entity,
 	json_string(sb->alerts, plugin);
 	fputs(",\"script\":", sb->alerts);
 	json_string(sb->alerts, script);
-	/*
-	 * A JSON object goes in as it is, as the alert endpoints send it.
-	 * Anything else (an array, or invalid JSON) goes in as a string.
-	 */
-	fputs(",\"details\":", sb->alerts);
-	if (details == NULL)
-		fputs("{}", sb->alerts);
-	else if (details_is_object(sb, details))
-		fputs(details, sb->alerts);
-	else
-		json_string(sb->alerts, details);
-	fputs("}\n", sb->alerts);
+	/* <details> is one JSON object on one line (normalize_details). */
+	fprintf(sb->alerts, ",\"details\":%s}\n",
+		details != NULL ? details : "{}");
 }
 
 /*
@@ -209,16 +210,19 @@ handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
 		    (ti < rb->n_triggers &&
 		     rb->triggers[ti]->order <= rb->releases[ri]->order)) {
 			const Vigil__V1__AlertTrigger *t = rb->triggers[ti++];
+			char *details = normalize_details(sb, t);
 
 			box->counters.alerts_triggered++;
 			/* An excluded alert is neither stored nor written. */
-			if (vg_alert_store_trigger(sb->alert_store, t) ==
+			if (vg_alert_store_trigger(sb->alert_store, t,
+						   details) !=
 			    VG_ALERT_EXCLUDED)
-				continue;
-			write_alert(sb, "trigger", t->entity, t->entity_value,
-				    t->alert_type, t->severity, t->score,
-				    t->details_json, t->plugin, t->script,
-				    t->time_us, t->flow_id);
+				write_alert(sb, "trigger", t->entity,
+					    t->entity_value, t->alert_type,
+					    t->severity, t->score, details,
+					    t->plugin, t->script, t->time_us,
+					    t->flow_id);
+			free(details);
 		} else {
 			const Vigil__V1__AlertRelease *r = rb->releases[ri++];
 

@@ -30,8 +30,8 @@
 
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
-#include <sqlite3.h>
 
+#include "common/alert_details.h"
 #include "common/log.h"
 #include "hosts.h"
 #include "lcore.h"
@@ -786,10 +786,8 @@ vg_sandboxes_stop(struct vg_sandboxes *sb)
 		fclose(sb->alerts);
 		sb->alerts = NULL;
 	}
-	sqlite3_finalize(sb->json_valid);
-	sb->json_valid = NULL;
-	sqlite3_close(sb->json_db);
-	sb->json_db = NULL;
+	vg_alert_details_close(sb->details);
+	sb->details = NULL;
 }
 
 void

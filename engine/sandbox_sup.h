@@ -21,6 +21,7 @@
 
 #include <uv.h>
 
+#include "common/alert_details.h"
 #include "common/config.h"
 #include "common/sandbox_shm.h"
 #include "events.h"
@@ -133,11 +134,13 @@ struct vg_sandboxes {
 	unsigned int count;
 	uint8_t *result_buf;
 	FILE *alerts;             /* alerts_output, or NULL; vigild opens it */
-	/* In-memory SQLite database whose json_valid() checks the details
-	 * written to alerts_output. It is opened at the first check. */
-	struct sqlite3 *json_db;
-	struct sqlite3_stmt *json_valid;
-	bool json_db_failed;      /* set when it failed to open */
+	/* Checks alert details (alert_details.h), opened at the first
+	 * alert; details_failed is set when that failed. */
+	struct vg_alert_details *details;
+	bool details_failed;
+	uint64_t details_warn_minute;   /* rate limit of the warnings */
+	unsigned int details_warn_count;
+	uint64_t details_not_logged;
 	struct vg_alert_store *alert_store; /* alerts.database, or NULL */
 	uint64_t alert_log_second;
 	unsigned int alert_log_count;
