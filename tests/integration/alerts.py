@@ -25,6 +25,10 @@ Cases, one per meson test:
   noise      dedup window merging and exclusions (config, control socket,
              kept in the database), asserted on rows, and errors in the
              alerts section of the config file.
+  details    details that are a JSON array (the plugin in
+             tests/integration/alerts_details) reach the database, a file
+             endpoint and alerts_output as the same wrapping object,
+             {"value": [...]}, with a warning naming the plugin and alert.
 
 usage: alerts.py VIGILD SOURCE_ROOT CASE
 """
@@ -48,6 +52,7 @@ T0 = 1_700_000_000.0
 SERVER = "10.9.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
 PLUGINS = os.path.join(HERE, "alerts")
+DETAILS_PLUGINS = os.path.join(HERE, "alerts_details")
 
 
 def exchange(client, sport, port, t, payload=b"alert test"):
@@ -59,7 +64,8 @@ def exchange(client, sport, port, t, payload=b"alert test"):
                                        payload.upper())))]
 
 
-def write_config(tmp, name, pcap, pace=False, alerts="", extra=""):
+def write_config(tmp, name, pcap, pace=False, alerts="", extra="",
+                 plugins=PLUGINS):
     path = os.path.join(tmp, name + ".yaml")
     with open(path, "w") as f:
         f.write(f"capture:\n  ports:\n    - pcap: {pcap}\n"
@@ -67,7 +73,7 @@ def write_config(tmp, name, pcap, pace=False, alerts="", extra=""):
                 f"flows:\n  output: {os.path.join(tmp, name + '.jsonl')}\n"
                 f"  idle_timeout: 600\n"
                 f"  detection_packets: {{udp: 2}}\n"
-                f"plugins:\n  directories: [{PLUGINS}]\n"
+                f"plugins:\n  directories: [{plugins}]\n"
                 f"  alerts_output: {os.path.join(tmp, name + '.alerts.jsonl')}\n"
                 f"{extra}"
                 f"alerts:\n{alerts}")
@@ -835,7 +841,7 @@ def config_errors(vigild, tmp, checks):
         with open(path, "w") as f:
             f.write(f"capture:\n  ports:\n    - pcap: {capture}\n"
                     f"flows:\n  idle_timeout: 600\n"
-                    f"plugins:\n  directories: [{PLUGINS}]\n"
+                    f"plugins:\n  directories: [{plugins}]\n"
                     f"alerts:\n{section}")
         proc = subprocess.run([vigild, "--check-config", path],
                               stderr=subprocess.PIPE, text=True, timeout=30)
@@ -973,6 +979,70 @@ def control_case(vigild, tmp, checks):
                  f"control: second start excluded {store}")
 
 
+# ---- details that are not a JSON object --------------------------------
+
+
+def details_case(vigild, tmp, checks):
+    """The details_test plugin sends, for the client of each flow to port
+    5003, the sequence {client, port} (a JSON array) with
+    test_array_details and the table {client =, port =} with
+    test_object_details. Every output must hold the array wrapped as
+    {"value": [...]} and the object as it is."""
+    clients = ["10.43.0.1", "10.43.0.2"]
+    frames = []
+    for i, client in enumerate(clients):
+        frames += exchange(client, 43000 + i, 5003, T0 + i * 0.1)
+    pcap = os.path.join(tmp, "details.pcap")
+    g.write_pcap(pcap, frames)
+    expected = {}
+    for client in clients:
+        value = f"{client}@0"
+        expected[("test_array_details", value)] = {"value": [client, 5003]}
+        expected[("test_object_details", value)] = {"client": client,
+                                                    "port": 5003}
+
+    db = os.path.join(tmp, "details.db")
+    endpoint = os.path.join(tmp, "details.endpoint.jsonl")
+    alerts = (f"  database: {db}\n  endpoints:\n"
+              f"    - kind: file\n      name: file\n      path: {endpoint}\n")
+    config = write_config(tmp, "details", pcap, alerts=alerts,
+                          plugins=DETAILS_PLUGINS)
+    status, stderr = run(vigild, config, os.path.join(tmp, "details.stats"))
+    checks.check(status == 0, f"details: exit {status}: {stderr[-600:]}")
+
+    stored = {(t, v): json.loads(d) for t, v, d in rows(
+        db, "SELECT alert_type, entity_value, details FROM engaged_alerts")}
+    checks.check(stored == expected,
+                 f"details: database holds {stored}, expected {expected}")
+
+    outputs = {"alerts_output": os.path.join(tmp, "details.alerts.jsonl"),
+               "file endpoint": endpoint}
+    for name, path in outputs.items():
+        got = {}
+        with open(path, "rb") as f:
+            for number, line in enumerate(f, 1):
+                try:
+                    record = json.loads(line.decode("utf-8"))
+                except ValueError as e:
+                    checks.check(False, f"details: {name} line {number} "
+                                 f"is not JSON in UTF-8 ({e}): {line!r}")
+                    continue
+                value = record.get("value", record.get("entity_value"))
+                got[(record["type"], value)] = record["details"]
+        checks.check(got == expected,
+                     f"details: {name} holds {got}, expected {expected}")
+
+    warning = ("plugin=details_test alert=test_array_details details "
+               "are not a JSON object")
+    checks.check(warning in stderr,
+                 f"details: no log line containing {warning!r}")
+    warnings = stderr.count("details are not a JSON object")
+    checks.check(warnings == len(clients),
+                 f"details: {warnings} warnings logged, expected "
+                 f"{len(clients)}, one per array alert")
+    print(f"details: {len(expected)} alerts checked in 3 outputs")
+
+
 def main():
     vigild, source_root, case = sys.argv[1], sys.argv[2], sys.argv[3]
     sandbox = os.path.join(os.path.dirname(os.path.dirname(vigild)),
@@ -982,7 +1052,7 @@ def main():
     checks = vigtest.Checks()
     cases = {"kill": kill_case, "storm": storm_case,
              "endpoints": endpoints_case, "noise": noise_case,
-             "fifo": fifo_case}
+             "fifo": fifo_case, "details": details_case}
     with tempfile.TemporaryDirectory(prefix="vigil-alerts-") as tmp:
         os.chmod(tmp, 0o755)
         cases[case](vigild, tmp, checks)
