@@ -126,8 +126,8 @@ warn_details(struct vg_sandboxes *sb, int kind, const char *plugin,
 
 /*
  * Returns the details of <t> as the JSON object every output gets
- * (alert_details.h), malloc'd, or NULL when out of memory or when the
- * check failed, once logged.
+ * (alert_details.h), malloc'd. Returns "{}" when the check failed, once
+ * logged, and NULL when out of memory, which the outputs take as "{}".
  */
 static char *
 normalize_details(struct vg_sandboxes *sb, const Vigil__V1__AlertTrigger *t)

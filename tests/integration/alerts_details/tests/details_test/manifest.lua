@@ -1,5 +1,5 @@
--- Raises alerts whose details are not a JSON object, for the test of how
--- vigild stores and sends such details.
+-- Raises alerts with array details, and with object details to compare,
+-- for the test of how vigild stores and sends details.
 return {
   title = "Details test",
   description = "Host alerts with array and object details",
