@@ -279,6 +279,7 @@ fill_ts_counters(struct arena *a, Vigil__Control__V1__StatsResponse *b,
 	ADD(l, n, "skipped_old", w.skipped_old);
 	ADD(l, n, "files_created", w.files_created);
 	ADD(l, n, "create_errors", w.create_errors);
+	ADD(l, n, "files_failed", w.files_failed);
 	ADD(l, n, "ds_unknown", w.ds_unknown);
 	ADD(l, n, "points_lost", w.points_lost);
 	ADD(l, n, "writer_restarts", w.restarts);

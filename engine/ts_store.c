@@ -47,6 +47,7 @@
 #define ERRORS_LOG_EVERY 10000
 #define VALUE_TEXT 32        /* one value as text, with its ':' */
 #define HEARTBEAT_MIN 86400  /* seconds; see the top of this file */
+#define RETRY_AFTER_S 300    /* point time before a failed file is retried */
 
 /* The record of one file. */
 struct ts_file {
@@ -55,6 +56,7 @@ struct ts_file {
 	unsigned int ds_count;
 	char (*ds_names)[VG_TS_DS_NAME_LEN]; /* in the file's order */
 	bool failed;                 /* could not be read or created */
+	uint64_t retry_at;           /* point time of the next try, if failed */
 };
 
 struct ts_store {
@@ -302,6 +304,11 @@ create_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 		log_error(w, "file=%s rrd_create_r2() failed: %s", full,
 			  rrd_reason(full, saved, file_size(p->n, rows),
 				     reason, sizeof(reason)));
+		/*
+		 * The file did not exist before this call. A part of it left
+		 * on a full disk would fail every later try to read it.
+		 */
+		unlink(full);
 		return -EIO;
 	}
 	return 0;
@@ -351,7 +358,12 @@ read_file(struct ts_store *w, const char *full, struct ts_file *f)
 	return 0;
 }
 
-/* Finds or sets up the file of <p>. Returns NULL when it cannot be used. */
+/*
+ * Finds or sets up the file of <p>. Returns NULL when it cannot be used.
+ * A file that failed is tried again by the first point RETRY_AFTER_S
+ * after the one that failed, so a disk that fills up and is cleared
+ * again costs the points in between, and one error per file per try.
+ */
 static struct ts_file *
 open_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 {
@@ -362,13 +374,22 @@ open_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 	if (files_grow(w) != 0)
 		return NULL;
 	f = file_slot(w->files, w->file_slots, p->path);
-	if (f->path != NULL)
-		return f->failed ? NULL : f;
-	memset(f, 0, sizeof(*f));
-	f->path = strdup(p->path);
-	if (f->path == NULL)
-		return NULL;
-	w->file_count++;
+	if (f->path != NULL && !f->failed)
+		return f;
+	if (f->path != NULL) {
+		if (p->time < f->retry_at)
+			return NULL;
+		free(f->ds_names);
+		f->ds_names = NULL;
+		f->ds_count = 0;
+		f->last = 0;
+	} else {
+		memset(f, 0, sizeof(*f));
+		f->path = strdup(p->path);
+		if (f->path == NULL)
+			return NULL;
+		w->file_count++;
+	}
 	rc = read_file(w, full, f);
 	if (rc == -ENOENT) {
 		rc = create_file(w, full, p);
@@ -383,11 +404,12 @@ open_file(struct ts_store *w, char *full, const struct vg_ts_point *p)
 		f->ds_count = p->n;
 		f->last = p->time - p->interval;
 	}
-	/*
-	 * NOTE: a file that fails stays failed until vigild restarts, so a
-	 * full disk costs one error per file, not one per point.
-	 */
+	if (rc != 0 && !f->failed)
+		count(&w->stats->files_failed);
+	else if (rc == 0 && f->failed)
+		atomic_fetch_sub(&w->stats->files_failed, 1);
 	f->failed = rc != 0;
+	f->retry_at = p->time + RETRY_AFTER_S;
 	return f->failed ? NULL : f;
 }
 
@@ -603,6 +625,8 @@ vg_ts_store_main(int argc, char **argv)
 		       strerror(errno));
 		return 1;
 	}
+	/* A process started after a crash has tried no file yet. */
+	atomic_store(&w.stats->files_failed, 0);
 	if (store_setup(&w, sock) != 0)
 		return 1;
 	for (;;) {

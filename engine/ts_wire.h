@@ -50,6 +50,7 @@ struct vg_ts_wire_stats {
 	_Atomic uint64_t skipped_old;
 	_Atomic uint64_t files_created;
 	_Atomic uint64_t create_errors;
+	_Atomic uint64_t files_failed; /* files failed now, waiting for a retry */
 	_Atomic uint64_t ds_unknown;
 	/* The first create or update error, NUL-terminated; read by vigild
 	 * once the process has exited. */

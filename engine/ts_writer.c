@@ -659,6 +659,7 @@ vg_ts_writer_get_stats(const struct vg_ts_writer *w,
 	s->skipped_old = atomic_load(&w->stats->skipped_old);
 	s->files_created = atomic_load(&w->stats->files_created);
 	s->create_errors = atomic_load(&w->stats->create_errors);
+	s->files_failed = atomic_load(&w->stats->files_failed);
 	s->ds_unknown = atomic_load(&w->stats->ds_unknown);
 }
 
@@ -687,17 +688,18 @@ vg_ts_writer_stop(struct vg_ts_writer *w)
 		" dropped=%" PRIu64 " queue_high_water=%" PRIu64
 		" queue_size=%" PRIu64 " skipped_old=%" PRIu64
 		" update_errors=%" PRIu64 " files_created=%" PRIu64
-		" create_errors=%" PRIu64 " ds_unknown=%" PRIu64
+		" create_errors=%" PRIu64 " files_failed=%" PRIu64
+		" ds_unknown=%" PRIu64
 		" lost=%" PRIu64 " restarts=%" PRIu64,
 		s.points_queued, s.updates, s.points_dropped,
 		s.queue_high_water, s.queue_size, s.skipped_old,
 		s.update_errors, s.files_created, s.create_errors,
-		s.ds_unknown, s.points_lost, s.restarts);
+		s.files_failed, s.ds_unknown, s.points_lost, s.restarts);
 	lost = s.update_errors + s.points_lost;
-	if (s.create_errors > 0 || lost > 0) {
+	if (s.files_failed > 0 || lost > 0) {
 		w->stats->first_error[sizeof(w->stats->first_error) - 1] = '\0';
-		VG_ERR("timeseries", "timeseries incomplete in directory=%s: files not created=%" PRIu64 " points not written=%" PRIu64 " (update_errors=%" PRIu64 " lost=%" PRIu64 "); first error: %s",
-		       w->cfg.dir, s.create_errors, lost, s.update_errors,
+		VG_ERR("timeseries", "timeseries incomplete in directory=%s: files not usable=%" PRIu64 " points not written=%" PRIu64 " (update_errors=%" PRIu64 " lost=%" PRIu64 "); first error: %s",
+		       w->cfg.dir, s.files_failed, lost, s.update_errors,
 		       s.points_lost,
 		       w->stats->first_error[0] ? w->stats->first_error :
 						  "none logged by the writer");

@@ -87,6 +87,7 @@ struct vg_ts_writer_stats {
 	uint64_t skipped_old;      /* not newer than the file's last update */
 	uint64_t files_created;
 	uint64_t create_errors;
+	uint64_t files_failed;
 	uint64_t ds_unknown;       /* values for a data source the file lacks */
 	uint64_t points_lost;      /* sent to a writer process that died */
 	uint64_t restarts;         /* of the writer process */

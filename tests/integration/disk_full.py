@@ -262,10 +262,10 @@ def timeseries(vigild, tmp, checks):
         checks.check(all("No space left on device" in r for r in reasons),
                      f"timeseries: causes do not name ENOSPC: {reasons[:3]}")
         m = re.search(r"timeseries incomplete in directory=\S+ files not "
-                      r"created=(\d+) points not written=(\d+) .*first "
+                      r"usable=(\d+) points not written=(\d+) .*first "
                       r"error: (.+)", stderr)
         if checks.check(m, "timeseries: no summary line at exit"):
-            created = re.search(r"create_errors=(\d+)", stderr)
+            created = re.search(r"files_failed=(\d+)", stderr)
             checks.check(created and created.group(1) == m.group(1),
                          f"timeseries: summary says {m.group(1)} files, "
                          f"counters {created and created.group(0)}")

@@ -11,6 +11,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -276,6 +278,57 @@ test_old_minute_skipped_and_counted(void **state)
 	assert_int_equal(ws.update_errors, 0);
 	assert_float_equal(minute_value(fx, "interface:traffic", "eth0",
 					"bytes", M0 + 1), 6000, 1e-6);
+}
+
+/*
+ * A file that could not be created is tried again 5 minutes of point time
+ * later, and takes points from then on.
+ */
+static void
+test_failed_file_retried_later(void **state)
+{
+	struct fixture *fx = *state;
+	struct vg_minute_host hosts[1] = { host("10.0.0.1", true, 1200, 600) };
+	struct vg_ts_writer_stats ws;
+	char blocker[128];
+	uint64_t failed;
+	uint64_t m;
+	int fd;
+
+	/* A file where the host's folder goes makes every host file fail. */
+	snprintf(blocker, sizeof(blocker), "%s/host", fx->dir);
+	assert_int_equal(mkdir(blocker, 0755), 0);
+	snprintf(blocker, sizeof(blocker), "%s/host/10.0.0.1@0", fx->dir);
+	fd = open(blocker, O_CREAT | O_WRONLY, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	start(fx);
+	deliver(fx, M0, 6000, hosts, 1);
+	vg_ts_writer_sync(fx->writer);
+	vg_ts_writer_get_stats(fx->writer, &ws);
+	failed = ws.files_failed;
+	assert_true(failed > 0);
+	assert_int_equal(ws.create_errors, failed);
+
+	/* Cleared, but not tried again before 5 minutes have passed. */
+	assert_int_equal(unlink(blocker), 0);
+	for (m = M0 + 1; m < M0 + 5; m++)
+		deliver(fx, m, 6000, hosts, 1);
+	vg_ts_writer_sync(fx->writer);
+	vg_ts_writer_get_stats(fx->writer, &ws);
+	assert_int_equal(ws.files_failed, failed);
+	assert_int_equal(ws.create_errors, failed);
+	assert_int_equal(ws.update_errors, 5 * failed);
+
+	deliver(fx, M0 + 5, 6000, hosts, 1);
+	vg_ts_writer_sync(fx->writer);
+	vg_ts_writer_get_stats(fx->writer, &ws);
+	assert_int_equal(ws.files_failed, 0);
+	assert_int_equal(ws.create_errors, failed);
+	assert_int_equal(ws.update_errors, 5 * failed);
+	assert_float_equal(minute_value(fx, "host:traffic", "10.0.0.1@0",
+					"bytes_sent", M0 + 5), 1200, 1e-6);
 }
 
 static void
@@ -925,6 +978,8 @@ main(void)
 			test_fetch_unknown_metric_and_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_killed_writer_process_restarts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_file_retried_later,
+						setup, teardown),
 		cmocka_unit_test(test_wire_point_checked),
 		cmocka_unit_test(test_find_program_missing),
 	};
