@@ -173,6 +173,46 @@ test_log_long_message_one_line(void **state)
 	assert_true(out[n - 2] == 'x' || out[n - 2] == 'n');
 }
 
+/* Runs vg_log_bytes with stderr on a pipe; returns what it wrote. */
+static size_t
+capture_log_bytes(char *out, size_t cap, const char *text, size_t len)
+{
+	int fds[2];
+	int saved;
+	ssize_t n;
+
+	assert_int_equal(pipe(fds), 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fds[1], STDERR_FILENO) >= 0);
+	vg_log_bytes(VG_LOG_INFO, "sandbox", text, len);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	close(fds[1]);
+	n = read(fds[0], out, cap - 1);
+	close(fds[0]);
+	assert_true(n > 0);
+	out[n] = '\0';
+	return (size_t)n;
+}
+
+static void
+test_log_bytes_escapes_nul_once(void **state)
+{
+	/* A NUL byte, a backslash, a newline and an ESC, from a plugin. */
+	const char text[] = { 'a', '\0', 'b', '\\', 'c', '\n', '\x1b', 'd' };
+	const char *want = " info sandbox: a\\x00b\\\\c\\n\\x1bd\n";
+	char out[256];
+	size_t n;
+
+	(void)state;
+	n = capture_log_bytes(out, sizeof(out), text, sizeof(text));
+	/* The line starts with a 24-byte UTC time stamp. */
+	assert_true(n > 24);
+	assert_string_equal(out + 24, want);
+	assert_ptr_equal(strchr(out, '\n'), out + n - 1);
+}
+
 int
 main(void)
 {
@@ -184,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_log_forged_line_stays_one),
 		cmocka_unit_test(test_log_trailing_newline_dropped),
 		cmocka_unit_test(test_log_long_message_one_line),
+		cmocka_unit_test(test_log_bytes_escapes_nul_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
