@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,10 +211,8 @@ path_below(const char *real, const char *base)
  * elsewhere is never opened, and the descriptor after it, so that a
  * symlink swapped in between is caught too. Returns 0, -EXDEV when the
  * file lies outside, or -errno.
- *
- * NOTE: a hard link inside the folder to a file elsewhere passes. Linux's
- * fs.protected_hardlinks (on in most distributions) stops a user from
- * making one to a file they cannot read, but not root.
+ * A hard link passes this check, so vg_sbx_plugin_read() rejects a file
+ * with more than one link.
  */
 static int
 check_inside(const char *path, int fd, const char *dir)
@@ -298,6 +297,17 @@ vg_sbx_plugin_read(struct vg_sbx_plugin *plugin, const char *path)
 	if (!S_ISREG(st.st_mode) || st.st_size > MAX_FILE_BYTES) {
 		vg_sbx_load_error(sbx, path, 1, "not a regular file of at most "
 				  "%u bytes", MAX_FILE_BYTES);
+		goto fail;
+	}
+	/*
+	 * A second name of the file may lie anywhere on the same file
+	 * system, and its path cannot be found from this one. Linux's
+	 * fs.protected_hardlinks stops a user from linking a file they
+	 * cannot read, but not root.
+	 */
+	if (st.st_nlink > 1) {
+		vg_sbx_load_error(sbx, path, 0, "has %ju hard links, and a plugin file must have one; copy the file into the plugin folder instead",
+				  (uintmax_t)st.st_nlink);
 		goto fail;
 	}
 	text = malloc((size_t)st.st_size + 1);

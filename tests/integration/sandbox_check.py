@@ -91,7 +91,7 @@ with tempfile.TemporaryDirectory(prefix="vigil-links-") as tmp:
     group = os.path.join(root, "g")
     plugin_dirs = {name: os.path.join(group, name)
                    for name in ("linked_manifest", "linked_script",
-                                "linked_inside")}
+                                "linked_inside", "hardlinked_script")}
     for name, folder in plugin_dirs.items():
         os.makedirs(os.path.join(folder, "user_scripts", "flow"))
         if name != "linked_manifest":
@@ -101,6 +101,8 @@ with tempfile.TemporaryDirectory(prefix="vigil-links-") as tmp:
                                      "manifest.lua"))
     os.symlink(outside, os.path.join(plugin_dirs["linked_script"],
                                      "user_scripts", "flow", "s.lua"))
+    os.link(outside, os.path.join(plugin_dirs["hardlinked_script"],
+                                  "user_scripts", "flow", "s.lua"))
     inside = plugin_dirs["linked_inside"]
     os.makedirs(os.path.join(inside, "lib"))
     with open(os.path.join(inside, "lib", "s.lua"), "w") as f:
@@ -122,6 +124,13 @@ with tempfile.TemporaryDirectory(prefix="vigil-links-") as tmp:
             [f"{lm}/manifest.lua: " + why.format(lm),
              f"{ls}/user_scripts/flow/s.lua: " + why.format(ls)],
             "symlink out: the manifest and the user script named")
+    linked = plugin_dirs["hardlinked_script"]
+    c.equal([line for line in proc.stdout.splitlines()
+             if "hard link" in line],
+            [f"{linked}/user_scripts/flow/s.lua: has 2 hard links, and a plugin "
+             "file must have one; copy the file into the plugin folder "
+             "instead"],
+            "hard link: the user script named")
     c.check(f"loaded linked_inside: 1 scripts, 0 alerts, 0 statuses, "
             f"0 schemas ({inside})" in proc.stdout.splitlines(),
             f"symlink inside the plugin folder loads: {proc.stdout}")
