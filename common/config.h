@@ -483,20 +483,26 @@ struct vg_memory_need {
 };
 
 /*
- * Checks, when memory.hugepages is false, <need> against MemTotal and
- * MemAvailable in <procfs>/meminfo (<procfs> is "/proc" on a real
- * machine; tests point it at a copy). More than MemTotal is a machine
- * check, treated as <report> selects (NULL: as an error). More than
+ * Checks the part of <need> that vigild takes from the system memory
+ * against <procfs>/meminfo and the memory.max of vigild's cgroup v2 and
+ * its parents, found through <procfs>/self/cgroup under
+ * <sysfs>/fs/cgroup. On a real machine these are "/sys" and "/proc", and
+ * tests point them at copies. That part is need->eal and need->tables, or only
+ * need->tables when memory.hugepages is true, because EAL memory is then
+ * in hugepages, which memory.max does not count. More than the smaller of
+ * the cgroup limit and MemTotal less the hugepages is a machine check,
+ * treated as <report> selects (NULL: as an error). More than
  * MemAvailable is a warning only, because the kernel can reclaim memory
  * by then: --check-config counts it in <report>, and a start logs it and
- * goes on. Either message names the key whose part of <need> is larger
- * (memory.size_mb or flows.table_size), the need and the limit in MiB.
- * Returns 0, or -EINVAL with "FILE:LINE:COL: KEY: problem" in <err>.
- * A meminfo that cannot be read, or that lacks either line, passes.
+ * goes on. Each message names the key whose part is larger
+ * (memory.size_mb or, always with hugepages, flows.table_size), the need
+ * and the limit in MiB, and where the limit was read. Returns 0, or
+ * -EINVAL with "FILE:LINE:COL: KEY: problem" in <err>. A meminfo that
+ * cannot be read, or that lacks MemTotal or MemAvailable, passes.
  */
 int
-vg_config_check_memory(const struct vg_config *cfg, const char *procfs,
-		       const struct vg_memory_need *need,
+vg_config_check_memory(const struct vg_config *cfg, const char *sysfs,
+		       const char *procfs, const struct vg_memory_need *need,
 		       struct vg_config_report *report, char *err,
 		       size_t err_len);
 

@@ -564,19 +564,33 @@ vg_config_check_hugepages(const struct vg_config *cfg, const char *sysfs,
 					    (unsigned long long)(hp.bytes >> 20), sizes);
 }
 
-/* ---- memory without hugepages ---- */
+/* ---- system memory ---- */
+
+/* Limits on vigild's memory, from /proc/meminfo and the cgroup. */
+struct memory_limits {
+	uint64_t total;     /* MemTotal, in bytes */
+	uint64_t available; /* MemAvailable, in bytes */
+	uint64_t hugetlb;   /* memory in hugepages, part of MemTotal */
+	uint64_t cgroup;    /* smallest memory.max, UINT64_MAX for none */
+	char cgroup_dir[2 * VG_PATH_MAX]; /* the folder of that memory.max */
+};
 
 /*
- * Reads MemTotal and MemAvailable, in bytes, from <procfs>/meminfo.
- * Returns 0, or -1 when the file cannot be read or lacks either line
- * (MemAvailable came with Linux 3.14).
+ * Reads MemTotal, MemAvailable and the memory in hugepages, in bytes,
+ * from <procfs>/meminfo. The hugepages are the Hugetlb line (all page
+ * sizes, Linux 4.16 and later), else HugePages_Total of the default
+ * size. Returns 0, or -1 when the file cannot be read or lacks MemTotal
+ * or MemAvailable (MemAvailable came with Linux 3.14).
  */
 static int
-read_memory(const char *procfs, uint64_t *total, uint64_t *available)
+read_memory(const char *procfs, struct memory_limits *m)
 {
 	unsigned long long kb;
+	unsigned long long pages = 0;
+	unsigned long long page_kb = 0;
 	bool have_total = false;
 	bool have_available = false;
+	bool have_hugetlb = false;
 	char path[VG_PATH_MAX];
 	char line[256];
 	FILE *f;
@@ -587,20 +601,128 @@ read_memory(const char *procfs, uint64_t *total, uint64_t *available)
 		return -1;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		if (sscanf(line, "MemTotal: %llu kB", &kb) == 1) {
-			*total = (uint64_t)kb * 1024;
+			m->total = (uint64_t)kb * 1024;
 			have_total = true;
 		} else if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
-			*available = (uint64_t)kb * 1024;
+			m->available = (uint64_t)kb * 1024;
 			have_available = true;
+		} else if (sscanf(line, "Hugetlb: %llu kB", &kb) == 1) {
+			m->hugetlb = (uint64_t)kb * 1024;
+			have_hugetlb = true;
+		} else if (sscanf(line, "HugePages_Total: %llu", &kb) == 1) {
+			pages = kb;
+		} else if (sscanf(line, "Hugepagesize: %llu kB", &kb) == 1) {
+			page_kb = kb;
 		}
 	}
 	fclose(f);
+	if (!have_hugetlb)
+		m->hugetlb = (uint64_t)pages * page_kb * 1024;
+	if (m->hugetlb > m->total)
+		m->hugetlb = m->total;
 	return have_total && have_available ? 0 : -1;
 }
 
+/*
+ * Reads into <path> the cgroup v2 path of this process, the "0::" line
+ * of <procfs>/self/cgroup. Returns 0, or -1 when there is none or it is
+ * longer than <path_len>.
+ */
+static int
+read_cgroup_path(const char *procfs, char *path, size_t path_len)
+{
+	char file[VG_PATH_MAX];
+	char line[VG_PATH_MAX + 8];
+	int rc = -1;
+	FILE *f;
+
+	snprintf(file, sizeof(file), "%s/self/cgroup", procfs);
+	f = fopen(file, "r");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t len;
+
+		if (strncmp(line, "0::/", 4) != 0)
+			continue;
+		len = strcspn(line + 3, "\n");
+		if (len < path_len) {
+			memcpy(path, line + 3, len);
+			path[len] = '\0';
+			rc = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return rc;
+}
+
+/*
+ * Finds the smallest memory.max of this process's cgroup and its parents
+ * under <sysfs>/fs/cgroup, because each of them limits vigild. "max", a
+ * missing file (the root cgroup has none) or no cgroup v2 path leaves
+ * m->cgroup at UINT64_MAX. In a container with its own cgroup namespace,
+ * the path is "/" and the container's own memory.max is at the top.
+ * NOTE: cgroup v1 (memory.limit_in_bytes) is not read, so on a v1 or
+ * hybrid machine a memory limit of the cgroup is not checked.
+ */
+static void
+read_cgroup_limit(const char *sysfs, const char *procfs,
+		  struct memory_limits *m)
+{
+	char rel[VG_PATH_MAX];
+	char dir[2 * VG_PATH_MAX];
+	char file[2 * VG_PATH_MAX + 16];
+	char text[32];
+	unsigned long long limit;
+	FILE *f;
+
+	m->cgroup = UINT64_MAX;
+	if (read_cgroup_path(procfs, rel, sizeof(rel)) != 0)
+		return;
+	for (;;) {
+		snprintf(dir, sizeof(dir), "%s/fs/cgroup%s", sysfs,
+			 strcmp(rel, "/") == 0 ? "" : rel);
+		snprintf(file, sizeof(file), "%s/memory.max", dir);
+		f = fopen(file, "r");
+		if (f != NULL) {
+			if (fgets(text, sizeof(text), f) != NULL &&
+			    sscanf(text, "%llu", &limit) == 1 &&
+			    limit < m->cgroup) {
+				m->cgroup = limit;
+				snprintf(m->cgroup_dir, sizeof(m->cgroup_dir),
+					 "%s", dir);
+			}
+			fclose(f);
+		}
+		if (strcmp(rel, "/") == 0)
+			return;
+		cut_to_parent(rel);
+	}
+}
+
+/* Formats the parts of <need> that count against the system memory. */
+static void
+format_memory_parts(const struct vg_config *cfg,
+		    const struct vg_memory_need *need, char *text, size_t len)
+{
+	unsigned int n = cfg->engine_lcore_count;
+	unsigned long long tables_mb = (need->tables + (1u << 20) - 1) >> 20;
+
+	if (cfg->hugepages)
+		snprintf(text, len,
+			 "tables of %u engine lcore%s (flows, nDPI states, hosts) %llu MiB; EAL memory is in hugepages",
+			 n, n == 1 ? "" : "s", tables_mb);
+	else
+		snprintf(text, len,
+			 "EAL memory (memory.size_mb) %llu MiB, tables of %u engine lcore%s (flows, nDPI states, hosts) %llu MiB",
+			 (unsigned long long)(need->eal >> 20), n,
+			 n == 1 ? "" : "s", tables_mb);
+}
+
 int
-vg_config_check_memory(const struct vg_config *cfg, const char *procfs,
-		       const struct vg_memory_need *need,
+vg_config_check_memory(const struct vg_config *cfg, const char *sysfs,
+		       const char *procfs, const struct vg_memory_need *need,
 		       struct vg_config_report *report, char *err,
 		       size_t err_len)
 {
@@ -608,42 +730,60 @@ vg_config_check_memory(const struct vg_config *cfg, const char *procfs,
 	const struct vg_config_mark *at = &cfg->memory_mb_at;
 	const char *key = "memory.size_mb";
 	const char *fix = "lower memory.size_mb and memory.mbufs";
-	uint64_t sum = need->eal + need->tables;
-	uint64_t total = 0;
-	uint64_t available = 0;
+	const char *outside = cfg->hugepages ? " outside hugepages" : "";
+	struct memory_limits m = { 0 };
+	uint64_t sum = need->tables;
+	uint64_t normal;
+	unsigned long long sum_mb;
 	char parts[256];
 	char text[4 * VG_PATH_MAX];
 
 	err[0] = '\0';
-	if (cfg->hugepages || read_memory(procfs, &total, &available) != 0)
+	if (read_memory(procfs, &m) != 0)
 		return 0;
-	if (sum <= available)
+	read_cgroup_limit(sysfs, procfs, &m);
+	/* Hugepages are not charged to memory.max, so only the tables are. */
+	if (!cfg->hugepages)
+		sum += need->eal;
+	normal = m.total - m.hugetlb;
+	if (sum <= normal && sum <= m.cgroup && sum <= m.available)
 		return 0;
-	if (need->tables > need->eal) {
+	if (cfg->hugepages || need->tables > need->eal) {
 		at = &cfg->flow_table_size_at;
 		key = "flows.table_size";
 		fix = "lower flows.table_size or use fewer engine lcores";
 	}
 	if (at->line == 0)
 		at = &nowhere;
-	snprintf(parts, sizeof(parts),
-		 "EAL memory (memory.size_mb) %llu MiB, tables of %u engine lcore%s (flows, nDPI states, hosts) %llu MiB",
-		 (unsigned long long)(need->eal >> 20), cfg->engine_lcore_count,
-		 cfg->engine_lcore_count == 1 ? "" : "s",
-		 (unsigned long long)((need->tables + (1u << 20) - 1) >> 20));
-	if (sum > total)
+	format_memory_parts(cfg, need, parts, sizeof(parts));
+	sum_mb = (sum + (1u << 20) - 1) >> 20;
+	if (sum > m.cgroup && m.cgroup <= normal)
 		return vg_config_machine_problem_at(cfg, report, at, key, err,
 						    err_len,
-						    "vigild needs %llu MiB of memory (%s), more than the %llu MiB this machine has (MemTotal in %s/meminfo); %s",
-						    (unsigned long long)((sum + (1u << 20) - 1) >> 20),
-						    parts,
-						    (unsigned long long)(total >> 20),
+						    "vigild needs %llu MiB of memory%s (%s), more than the %llu MiB its cgroup may use (memory.max in %s); %s, or raise that memory.max (MemoryMax= of a systemd unit)",
+						    sum_mb, outside, parts,
+						    (unsigned long long)(m.cgroup >> 20),
+						    m.cgroup_dir, fix);
+	if (sum > normal && m.hugetlb == 0)
+		return vg_config_machine_problem_at(cfg, report, at, key, err,
+						    err_len,
+						    "vigild needs %llu MiB of memory%s (%s), more than the %llu MiB this machine has (MemTotal in %s/meminfo); %s",
+						    sum_mb, outside, parts,
+						    (unsigned long long)(m.total >> 20),
+						    procfs, fix);
+	if (sum > normal)
+		return vg_config_machine_problem_at(cfg, report, at, key, err,
+						    err_len,
+						    "vigild needs %llu MiB of memory%s (%s), more than the %llu MiB this machine has outside its hugepages (MemTotal %llu MiB less %llu MiB of hugepages in %s/meminfo); %s, or reserve fewer hugepages",
+						    sum_mb, outside, parts,
+						    (unsigned long long)(normal >> 20),
+						    (unsigned long long)(m.total >> 20),
+						    (unsigned long long)(m.hugetlb >> 20),
 						    procfs, fix);
 	vg_config_error_at(cfg, at, key, text, sizeof(text),
-			   "vigild needs %llu MiB of memory (%s), more than the %llu MiB available now (MemAvailable in %s/meminfo), so the start may fail or the kernel may kill vigild; %s, or free memory",
-			   (unsigned long long)((sum + (1u << 20) - 1) >> 20),
-			   parts, (unsigned long long)(available >> 20), procfs,
-			   fix);
+			   "vigild needs %llu MiB of memory%s (%s), more than the %llu MiB available now (MemAvailable in %s/meminfo), so the start may fail or the kernel may kill vigild; %s, or free memory",
+			   sum_mb, outside, parts,
+			   (unsigned long long)(m.available >> 20), procfs, fix);
 	if (report == NULL || report->machine == VG_CONFIG_MACHINE_ENFORCE) {
 		VG_WARN("config", "%s", text);
 		return 0;

@@ -139,10 +139,16 @@ vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len)
 				  need_mb, parts, need_mb);
 }
 
+/*
+ * VIGIL_SYSFS and VIGIL_PROCFS, set only by tests (as for
+ * deploy/vigil-hugepages), replace /sys and /proc, so that the checks can
+ * be tested without reserving hugepages or setting a cgroup limit.
+ */
 int
 vg_check_memory(const struct vg_config *cfg, struct vg_config_report *report,
 		char *err, size_t err_len)
 {
+	const char *sysfs = getenv("VIGIL_SYSFS");
 	const char *procfs = getenv("VIGIL_PROCFS");
 	struct vg_memory_need need;
 	struct vg_eal_memory eal;
@@ -156,15 +162,11 @@ vg_check_memory(const struct vg_config *cfg, struct vg_config_report *report,
 	if (cfg->plugin_dir_count > 0 || cfg->ts_enabled)
 		per_engine += vg_host_table_memory(cfg->flow_table_size / 2);
 	need.tables = (uint64_t)cfg->engine_lcore_count * per_engine;
-	return vg_config_check_memory(cfg, procfs != NULL ? procfs : "/proc",
-				      &need, report, err, err_len);
+	return vg_config_check_memory(cfg, sysfs != NULL ? sysfs : "/sys",
+				      procfs != NULL ? procfs : "/proc", &need,
+				      report, err, err_len);
 }
 
-/*
- * VIGIL_SYSFS and VIGIL_PROCFS, set only by tests (as for
- * deploy/vigil-hugepages), replace /sys and /proc, so that the check can
- * be tested without reserving hugepages.
- */
 int
 vg_check_hugepages(const struct vg_config *cfg,
 		   struct vg_config_report *report, char *err, size_t err_len)

@@ -49,12 +49,13 @@ int
 vg_check_eal_memory(const struct vg_config *cfg, char *err, size_t err_len);
 
 /*
- * Checks, without hugepages, what vigild takes from the system memory
- * against /proc/meminfo (vg_config_check_memory()), which tests replace
- * with VIGIL_PROCFS. That memory is memory.size_mb, or the EAL memory
- * vigild allocates if that is more, plus each engine lcore's flow table,
- * nDPI states and, with plugins or timeseries, host table. Returns 0, or
- * -EINVAL with "FILE:LINE:COL: KEY: problem" in <err>.
+ * Checks what vigild takes from the system memory against /proc/meminfo
+ * and the memory.max of its cgroup (vg_config_check_memory()), which
+ * tests replace with VIGIL_PROCFS and VIGIL_SYSFS. That memory is each
+ * engine lcore's flow table, nDPI states and, with plugins or timeseries,
+ * host table, plus, without hugepages, memory.size_mb or the EAL memory
+ * vigild allocates if that is more. Returns 0, or -EINVAL with
+ * "FILE:LINE:COL: KEY: problem" in <err>.
  */
 int
 vg_check_memory(const struct vg_config *cfg, struct vg_config_report *report,

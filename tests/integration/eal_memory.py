@@ -14,7 +14,9 @@ read from /sys and /proc trees the test writes (VIGIL_SYSFS and
 VIGIL_PROCFS), so no hugepage is reserved, and from the machine's own
 only with a size no machine has. Without hugepages, the memory vigild
 takes is compared with MemTotal and MemAvailable of a /proc/meminfo the
-test writes.
+test writes, and with memory.max of the cgroup named in a /proc/self/cgroup
+it writes. With hugepages, the flow tables are compared with the memory
+the hugepages leave.
 
 A packet pool that DPDK still cannot create must be reported with its
 cause. pool_fail.c, preloaded, makes vigild's
@@ -310,6 +312,123 @@ def check_system_memory(vigild, tmp, pcap, checks):
                  f"size_mb 16384 -c: EAL started: {proc.stderr[-1500:]!r}")
 
 
+def expect_limit_message(vigild, path, env, tail, checks, name):
+    """--check-config warns with vigild: warning: <tail>, --strict fails,
+    and a start stops with the same message before EAL starts. <tail> is
+    the message's pattern after the file name, and its two groups are the
+    need and the tables' part. Returns the match of the warning."""
+    pattern = re.compile(rf"vigild: warning: {re.escape(path)}:{tail}\n")
+    proc = run(vigild, "--check-config", path, env=env)
+    match = pattern.fullmatch(proc.stderr)
+    checks.check(proc.returncode == 0 and match is not None and
+                 "valid, but not on this machine (1 warning)"
+                 in proc.stdout,
+                 f"{name} --check-config: exit {proc.returncode}: "
+                 f"{proc.stderr!r} {proc.stdout!r}, expected "
+                 f"{pattern.pattern!r}")
+    proc = run(vigild, "--check-config", path, "--strict", env=env)
+    checks.check(proc.returncode == 1,
+                 f"{name} --strict: exit {proc.returncode}")
+    start = re.compile(rf"vigild: {re.escape(path)}:{tail}\n")
+    proc = run(vigild, "-c", path, env=env)
+    checks.check(proc.returncode == 1 and
+                 start.fullmatch(proc.stderr) is not None,
+                 f"{name} -c: exit {proc.returncode}: "
+                 f"{proc.stderr[-1500:]!r}, expected {start.pattern!r}")
+    return match
+
+
+def check_tables_beside_hugepages(vigild, tmp, pcap, checks):
+    """With hugepages, the tables outside EAL memory must fit in the
+    memory the hugepages leave: MemTotal less Hugetlb."""
+    total_kb, available_kb, hugetlb_kb = 24000000, 6000000, 16777216
+    env, procfs = fake_hugepages(tmp, "beside", {2048: 100000}, meminfo=(
+        f"MemTotal:       {total_kb} kB\n"
+        f"MemAvailable:   {available_kb} kB\n"
+        f"HugePages_Total:    8192\nHugePages_Free:     8192\n"
+        f"Hugepagesize:       2048 kB\nHugetlb:        {hugetlb_kb} kB\n"))
+    normal_mb = (total_kb - hugetlb_kb) // 1024
+    for table, valid in ((262144, True), (67108864, False)):
+        path = os.path.join(tmp, f"beside-{table}.yaml")
+        with open(path, "w") as f:
+            f.write(f"memory:\n  size_mb: 512\n  hugepages: true\n"
+                    f"capture:\n  ports:\n    - pcap: {pcap}\n"
+                    f"flows:\n  table_size: {table}\n")
+        if valid:
+            proc = run(vigild, "--check-config", path, env=env)
+            checks.check(proc.returncode == 0 and proc.stderr == "" and
+                         proc.stdout == f"{path}: valid\n",
+                         f"hugepages, table_size {table}: exit "
+                         f"{proc.returncode}: {proc.stderr!r}")
+            continue
+        tail = (rf"8:15: flows\.table_size: vigild needs (\d+) MiB of "
+                rf"memory outside hugepages \(tables of 1 engine lcore "
+                rf"\(flows, nDPI states, hosts\) (\d+) MiB; EAL memory is "
+                rf"in hugepages\), more than the {normal_mb} MiB this "
+                rf"machine has outside its hugepages \(MemTotal "
+                rf"{total_kb // 1024} MiB less {hugetlb_kb // 1024} MiB of "
+                rf"hugepages in {re.escape(procfs)}/meminfo\); lower "
+                rf"flows\.table_size or use fewer engine lcores, or reserve "
+                rf"fewer hugepages")
+        match = expect_limit_message(vigild, path, env, tail, checks,
+                                     f"hugepages, table_size {table}")
+        if match is not None:
+            checks.check(match.group(1) == match.group(2) and
+                         int(match.group(1)) > normal_mb,
+                         f"hugepages: need {match.group(1)} MiB, tables "
+                         f"{match.group(2)} MiB, limit {normal_mb} MiB")
+
+
+def check_cgroup_limit(vigild, tmp, pcap, checks):
+    """memory.max of vigild's cgroup, or of a parent, limits the memory
+    when it is below MemTotal. "max" sets no limit."""
+    root = os.path.join(tmp, "cgroup-root")
+    procfs = os.path.join(root, "proc")
+    sysfs = os.path.join(root, "sys")
+    service = os.path.join(sysfs, "fs", "cgroup", "system.slice",
+                           "vigild.service")
+    os.makedirs(os.path.join(procfs, "self"))
+    os.makedirs(service)
+    with open(os.path.join(procfs, "meminfo"), "w") as f:
+        f.write("MemTotal:       8000000 kB\nMemAvailable:   4000000 kB\n")
+    with open(os.path.join(procfs, "self", "cgroup"), "w") as f:
+        f.write("0::/system.slice/vigild.service\n")
+
+    env = dict(os.environ, VIGIL_PROCFS=procfs, VIGIL_SYSFS=sysfs)
+    path, _ = write(tmp, "cgroup", 2048, "", "", "", pcap)
+    for leaf, parent in (("1073741824", "max"), ("max", "536870912"),
+                         ("max", "max")):
+        with open(os.path.join(service, "memory.max"), "w") as f:
+            f.write(f"{leaf}\n")
+        with open(os.path.join(os.path.dirname(service), "memory.max"),
+                  "w") as f:
+            f.write(f"{parent}\n")
+
+        name = f"memory.max {leaf} under {parent}"
+        if leaf == "max" and parent == "max":
+            proc = run(vigild, "--check-config", path, env=env)
+            checks.check(proc.returncode == 0 and proc.stderr == "" and
+                         proc.stdout == f"{path}: valid\n",
+                         f"{name}: exit {proc.returncode}: "
+                         f"{proc.stderr!r}")
+            continue
+
+        folder = service if leaf != "max" else os.path.dirname(service)
+        limit_mb = int(leaf if leaf != "max" else parent) >> 20
+        tail = (rf"2:12: memory\.size_mb: vigild needs (\d+) MiB of memory "
+                rf"\(EAL memory \(memory\.size_mb\) 2048 MiB, tables of 1 "
+                rf"engine lcore \(flows, nDPI states, hosts\) (\d+) MiB\), "
+                rf"more than the {limit_mb} MiB its cgroup may use "
+                rf"\(memory\.max in {re.escape(folder)}\); lower "
+                rf"memory\.size_mb and memory\.mbufs, or raise that "
+                rf"memory\.max \(MemoryMax= of a systemd unit\)")
+        match = expect_limit_message(vigild, path, env, tail, checks, name)
+        if match is not None:
+            checks.check(int(match.group(1)) == 2048 + int(match.group(2)),
+                         f"{name}: need {match.group(1)} MiB is not 2048 + "
+                         f"{match.group(2)} MiB")
+
+
 def check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks):
     """A pool DPDK cannot create is reported with rte_errno's cause. The
     packet pool's size in the error must be the check's (<pool_mib>, None
@@ -370,6 +489,8 @@ def main():
         check_mbufs_message(vigild, tmp, pcap, checks)
         check_hugepages(vigild, tmp, pcap, checks)
         check_system_memory(vigild, tmp, pcap, checks)
+        check_tables_beside_hugepages(vigild, tmp, pcap, checks)
+        check_cgroup_limit(vigild, tmp, pcap, checks)
         check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks)
     checks.finish()
 

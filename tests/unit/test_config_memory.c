@@ -1,7 +1,8 @@
 /*
- * Memory without hugepages: vg_config_check_memory() against a meminfo
- * file the test writes, with the exact messages. The figures in each
- * expected message are worked out here from the test's own numbers.
+ * System memory: vg_config_check_memory() against meminfo, cgroup and
+ * memory.max files the test writes, with the exact messages. The figures
+ * in each expected message are worked out here from the test's own
+ * numbers.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -25,6 +26,9 @@
 static struct vg_config cfg;
 static char err[4096];
 static char dir[64];   /* the test's folder, the fake /proc */
+static char nosys[96]; /* a fake /sys that does not exist */
+static char proc[96];  /* a fake /proc with self/cgroup, see write_limits() */
+static char sys[96];   /* a fake /sys with fs/cgroup */
 static char yaml[128]; /* its configuration file */
 static char pcap[128]; /* an empty capture file */
 
@@ -53,6 +57,9 @@ make_folder(void **state)
 	if (mkdtemp(dir) == NULL)
 		return -1;
 	snprintf(yaml, sizeof(yaml), "%s/vigil.yaml", dir);
+	snprintf(nosys, sizeof(nosys), "%s/no-sys", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
 	snprintf(pcap, sizeof(pcap), "%s/in.pcap", dir);
 	f = fopen(pcap, "wb");
 	if (f == NULL)
@@ -105,6 +112,64 @@ parts(const struct vg_memory_need *need)
 	return text;
 }
 
+/* Writes <text> to <path>, creating the folders above it. */
+static void
+write_file(const char *path, const char *text)
+{
+	char cmd[512];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	assert_int_equal(system(cmd), 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/*
+ * Writes the fake /proc in <proc>: the meminfo of make_folder() plus the
+ * lines <more>, and self/cgroup placing vigild in
+ * /system.slice/vigild.service. Then writes the memory.max of that
+ * cgroup (<leaf>) and of system.slice (<parent>) under <sys>/fs/cgroup.
+ */
+static void
+write_limits(const char *more, const char *leaf, const char *parent)
+{
+	char path[256];
+	char text[512];
+
+	snprintf(path, sizeof(path), "%s/meminfo", proc);
+	snprintf(text, sizeof(text),
+		 "MemTotal:       %llu kB\nMemAvailable:   %llu kB\n%s",
+		 TOTAL_KB, AVAILABLE_KB, more);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/self/cgroup", proc);
+	write_file(path, "0::/system.slice/vigild.service\n");
+	snprintf(path, sizeof(path),
+		 "%s/fs/cgroup/system.slice/vigild.service/memory.max", sys);
+	snprintf(text, sizeof(text), "%s\n", leaf);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/fs/cgroup/system.slice/memory.max",
+		 sys);
+	snprintf(text, sizeof(text), "%s\n", parent);
+	write_file(path, text);
+}
+
+/* Returns the parts list of the messages for <need> with hugepages. */
+static const char *
+parts_outside_hugepages(const struct vg_memory_need *need)
+{
+	static char text[256];
+
+	snprintf(text, sizeof(text),
+		 "tables of %u engine lcore%s (flows, nDPI states, hosts) %llu MiB; EAL memory is in hugepages",
+		 cfg.engine_lcore_count,
+		 cfg.engine_lcore_count == 1 ? "" : "s",
+		 (unsigned long long)((need->tables + MIB - 1) / MIB));
+	return text;
+}
+
 static void
 test_size_mb_over_total_rejected(void **state)
 {
@@ -114,7 +179,8 @@ test_size_mb_over_total_rejected(void **state)
 
 	(void)state;
 	load("memory:\n  hugepages: false\n  size_mb: 1048576\n");
-	rc = vg_config_check_memory(&cfg, dir, &need, NULL, err, sizeof(err));
+	rc = vg_config_check_memory(&cfg, nosys, dir, &need, NULL, err,
+				    sizeof(err));
 	snprintf(expected, sizeof(expected),
 		 "%s:6:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB this machine has (MemTotal in %s/meminfo); lower memory.size_mb and memory.mbufs",
 		 yaml, 1048576ull + 300, parts(&need), TOTAL_KB / 1024, dir);
@@ -131,7 +197,8 @@ test_table_size_over_total_names_table(void **state)
 
 	(void)state;
 	load("flows:\n  table_size: 67108864\n");
-	rc = vg_config_check_memory(&cfg, dir, &need, NULL, err, sizeof(err));
+	rc = vg_config_check_memory(&cfg, nosys, dir, &need, NULL, err,
+				    sizeof(err));
 	snprintf(expected, sizeof(expected),
 		 "%s:5:15: flows.table_size: vigild needs %llu MiB of memory (%s), more than the %llu MiB this machine has (MemTotal in %s/meminfo); lower flows.table_size or use fewer engine lcores",
 		 yaml, 256ull + 30001, parts(&need), TOTAL_KB / 1024, dir);
@@ -152,8 +219,8 @@ test_over_total_is_warning_in_check(void **state)
 	(void)state;
 	load("memory:\n  hugepages: false\n  size_mb: 1048576\n");
 	warning[0] = '\0';
-	assert_int_equal(vg_config_check_memory(&cfg, dir, &need, &report, err,
-						sizeof(err)),
+	assert_int_equal(vg_config_check_memory(&cfg, nosys, dir, &need,
+						&report, err, sizeof(err)),
 			 0);
 	snprintf(expected, sizeof(expected),
 		 "%s:6:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB this machine has (MemTotal in %s/meminfo); lower memory.size_mb and memory.mbufs",
@@ -177,8 +244,8 @@ test_over_available_warns_only(void **state)
 	(void)state;
 	load("memory:\n  size_mb: 20000\n");
 	warning[0] = '\0';
-	assert_int_equal(vg_config_check_memory(&cfg, dir, &need, &report, err,
-						sizeof(err)),
+	assert_int_equal(vg_config_check_memory(&cfg, nosys, dir, &need,
+						&report, err, sizeof(err)),
 			 0);
 	snprintf(expected, sizeof(expected),
 		 "%s:5:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB available now (MemAvailable in %s/meminfo), so the start may fail or the kernel may kill vigild; lower memory.size_mb and memory.mbufs, or free memory",
@@ -187,11 +254,11 @@ test_over_available_warns_only(void **state)
 	assert_string_equal(warning, expected);
 
 	/* A start logs the warning and goes on. */
-	assert_int_equal(vg_config_check_memory(&cfg, dir, &need, &start, err,
-						sizeof(err)),
+	assert_int_equal(vg_config_check_memory(&cfg, nosys, dir, &need,
+						&start, err, sizeof(err)),
 			 0);
-	assert_int_equal(vg_config_check_memory(&cfg, dir, &need, NULL, err,
-						sizeof(err)),
+	assert_int_equal(vg_config_check_memory(&cfg, nosys, dir, &need,
+						NULL, err, sizeof(err)),
 			 0);
 	assert_int_equal(start.warnings, 0);
 }
@@ -207,23 +274,24 @@ test_within_available_passes(void **state)
 
 	(void)state;
 	load("memory:\n  size_mb: 19000\n");
-	assert_int_equal(vg_config_check_memory(&cfg, dir, &need, &report, err,
-						sizeof(err)),
+	assert_int_equal(vg_config_check_memory(&cfg, nosys, dir, &need,
+						&report, err, sizeof(err)),
 			 0);
 	assert_int_equal(report.warnings, 0);
 	assert_string_equal(err, "");
 }
 
 static void
-test_hugepages_not_checked_here(void **state)
+test_hugepages_eal_memory_not_counted(void **state)
 {
 	struct vg_memory_need need = { 1048576ull * MIB, 300 * MIB };
 
 	(void)state;
 	load("memory:\n  hugepages: true\n  size_mb: 1048576\n");
-	assert_int_equal(vg_config_check_memory(&cfg, dir, &need, NULL, err,
-						sizeof(err)),
+	assert_int_equal(vg_config_check_memory(&cfg, nosys, dir, &need, NULL,
+						err, sizeof(err)),
 			 0);
+	assert_string_equal(err, "");
 }
 
 static void
@@ -235,9 +303,199 @@ test_meminfo_missing_passes(void **state)
 	(void)state;
 	snprintf(missing, sizeof(missing), "%s/no-proc", dir);
 	load("memory:\n  size_mb: 1048576\n");
-	assert_int_equal(vg_config_check_memory(&cfg, missing, &need, NULL, err,
-						sizeof(err)),
+	assert_int_equal(vg_config_check_memory(&cfg, nosys, missing, &need,
+						NULL, err, sizeof(err)),
 			 0);
+}
+
+static void
+test_cgroup_limit_below_total_rejected(void **state)
+{
+	struct vg_memory_need need = { 512 * MIB, 5000 * MIB };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_warning,
+	};
+	char expected[4096];
+	int rc;
+
+	(void)state;
+	write_limits("", "4294967296", "max");
+	load("flows:\n  table_size: 67108864\n");
+	rc = vg_config_check_memory(&cfg, sys, proc, &need, NULL, err,
+				    sizeof(err));
+	snprintf(expected, sizeof(expected),
+		 "%s:5:15: flows.table_size: vigild needs %llu MiB of memory (%s), more than the %llu MiB its cgroup may use (memory.max in %s/fs/cgroup/system.slice/vigild.service); lower flows.table_size or use fewer engine lcores, or raise that memory.max (MemoryMax= of a systemd unit)",
+		 yaml, 512ull + 5000, parts(&need), 4294967296ull / MIB, sys);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, expected);
+
+	/* --check-config warns with the same text. */
+	warning[0] = '\0';
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need,
+						&report, err, sizeof(err)),
+			 0);
+	assert_int_equal(report.warnings, 1);
+	assert_string_equal(warning, expected);
+}
+
+static void
+test_cgroup_parent_limit_named(void **state)
+{
+	struct vg_memory_need need = { 4000 * MIB, 300 * MIB };
+	char expected[4096];
+
+	(void)state;
+	load("memory:\n  size_mb: 4000\n");
+	/* The parent's 3 GiB limits vigild, whether the leaf has none or more. */
+	write_limits("", "max", "3221225472");
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need, NULL,
+						err, sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s:5:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB its cgroup may use (memory.max in %s/fs/cgroup/system.slice); lower memory.size_mb and memory.mbufs, or raise that memory.max (MemoryMax= of a systemd unit)",
+		 yaml, 4000ull + 300, parts(&need), 3221225472ull / MIB, sys);
+	assert_string_equal(err, expected);
+
+	write_limits("", "6442450944", "3221225472");
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need, NULL,
+						err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, expected);
+}
+
+static void
+test_cgroup_max_is_no_limit(void **state)
+{
+	struct vg_memory_need need = { 4000 * MIB, 300 * MIB };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_warning,
+	};
+
+	(void)state;
+	write_limits("", "max", "max");
+	load("memory:\n  size_mb: 4000\n");
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need,
+						&report, err, sizeof(err)),
+			 0);
+	assert_int_equal(report.warnings, 0);
+	assert_string_equal(err, "");
+}
+
+static void
+test_cgroup_above_total_names_total(void **state)
+{
+	struct vg_memory_need need = { 1048576ull * MIB, 300 * MIB };
+	char expected[4096];
+
+	(void)state;
+	write_limits("", "107374182400", "max");
+	load("memory:\n  hugepages: false\n  size_mb: 1048576\n");
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need, NULL,
+						err, sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s:6:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB this machine has (MemTotal in %s/meminfo); lower memory.size_mb and memory.mbufs",
+		 yaml, 1048576ull + 300, parts(&need), TOTAL_KB / 1024, proc);
+	assert_string_equal(err, expected);
+}
+
+#define HUGETLB_KB 16777216ull /* 16 GiB of hugepages */
+
+/* Checks the message for tables above what <more>'s hugepages leave. */
+static void
+check_tables_over_rest(const char *more)
+{
+	struct vg_memory_need need = { 16384ull * MIB, 8000ull * MIB };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_warning,
+	};
+	char expected[4096];
+
+	write_limits(more, "max", "max");
+	load("memory:\n  hugepages: true\n  size_mb: 16384\n"
+	     "flows:\n  table_size: 67108864\n");
+	snprintf(expected, sizeof(expected),
+		 "%s:8:15: flows.table_size: vigild needs %llu MiB of memory outside hugepages (%s), more than the %llu MiB this machine has outside its hugepages (MemTotal %llu MiB less %llu MiB of hugepages in %s/meminfo); lower flows.table_size or use fewer engine lcores, or reserve fewer hugepages",
+		 yaml, 8000ull, parts_outside_hugepages(&need),
+		 (TOTAL_KB - HUGETLB_KB) / 1024, TOTAL_KB / 1024,
+		 HUGETLB_KB / 1024, proc);
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need, NULL,
+						err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, expected);
+	warning[0] = '\0';
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need,
+						&report, err, sizeof(err)),
+			 0);
+	assert_int_equal(report.warnings, 1);
+	assert_string_equal(warning, expected);
+}
+
+static void
+test_hugepages_tables_over_rest(void **state)
+{
+	char more[128];
+
+	(void)state;
+	snprintf(more, sizeof(more), "Hugetlb:        %llu kB\n", HUGETLB_KB);
+	check_tables_over_rest(more);
+}
+
+static void
+test_hugepages_counted_by_pages(void **state)
+{
+	char more[128];
+
+	(void)state;
+	/* Without the Hugetlb line (before Linux 4.16): pages of 2 MiB. */
+	snprintf(more, sizeof(more),
+		 "HugePages_Total:    %llu\nHugePages_Free:     0\nHugepagesize:       2048 kB\n",
+		 HUGETLB_KB / 2048);
+	check_tables_over_rest(more);
+}
+
+static void
+test_hugepages_tables_within_rest_pass(void **state)
+{
+	struct vg_memory_need need = { 16384ull * MIB, 5000ull * MIB };
+	struct vg_config_report report = {
+		.machine = VG_CONFIG_MACHINE_WARN,
+		.emit = keep_warning,
+	};
+	char more[128];
+
+	(void)state;
+	snprintf(more, sizeof(more), "Hugetlb:        %llu kB\n", HUGETLB_KB);
+	write_limits(more, "max", "max");
+	load("memory:\n  hugepages: true\n  size_mb: 16384\n");
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need,
+						&report, err, sizeof(err)),
+			 0);
+	assert_int_equal(report.warnings, 0);
+}
+
+static void
+test_hugepages_tables_over_cgroup(void **state)
+{
+	struct vg_memory_need need = { 16384ull * MIB, 3000ull * MIB };
+	char expected[4096];
+	char more[128];
+
+	(void)state;
+	snprintf(more, sizeof(more), "Hugetlb:        %llu kB\n", HUGETLB_KB);
+	write_limits(more, "2147483648", "max");
+	load("memory:\n  hugepages: true\n  size_mb: 16384\n");
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need, NULL,
+						err, sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s: flows.table_size: vigild needs %llu MiB of memory outside hugepages (%s), more than the %llu MiB its cgroup may use (memory.max in %s/fs/cgroup/system.slice/vigild.service); lower flows.table_size or use fewer engine lcores, or raise that memory.max (MemoryMax= of a systemd unit)",
+		 yaml, 3000ull, parts_outside_hugepages(&need),
+		 2147483648ull / MIB, sys);
+	assert_string_equal(err, expected);
 }
 
 int
@@ -249,8 +507,16 @@ main(void)
 		cmocka_unit_test(test_over_total_is_warning_in_check),
 		cmocka_unit_test(test_over_available_warns_only),
 		cmocka_unit_test(test_within_available_passes),
-		cmocka_unit_test(test_hugepages_not_checked_here),
+		cmocka_unit_test(test_hugepages_eal_memory_not_counted),
 		cmocka_unit_test(test_meminfo_missing_passes),
+		cmocka_unit_test(test_cgroup_limit_below_total_rejected),
+		cmocka_unit_test(test_cgroup_parent_limit_named),
+		cmocka_unit_test(test_cgroup_max_is_no_limit),
+		cmocka_unit_test(test_cgroup_above_total_names_total),
+		cmocka_unit_test(test_hugepages_tables_over_rest),
+		cmocka_unit_test(test_hugepages_counted_by_pages),
+		cmocka_unit_test(test_hugepages_tables_within_rest_pass),
+		cmocka_unit_test(test_hugepages_tables_over_cgroup),
 	};
 
 	return cmocka_run_group_tests(tests, make_folder, remove_folder);
