@@ -786,7 +786,8 @@ vg_config_error_at(const struct vg_config *cfg,
 		   const struct vg_config_mark *at, const char *key, char *err,
 		   size_t err_len, const char *fmt, ...)
 {
-	char problem[512];
+	/* Room for messages that quote long paths, as the machine checks do. */
+	char problem[3 * VG_PATH_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);

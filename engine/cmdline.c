@@ -309,7 +309,7 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 	long active = -1;
 	bool check_only = false;
 	bool strict = false;
-	char err[1024];
+	char err[4 * VG_PATH_MAX];
 	unsigned int i;
 	int opt;
 	int rc;

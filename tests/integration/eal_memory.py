@@ -428,6 +428,26 @@ def check_cgroup_limit(vigild, tmp, pcap, checks):
                          f"{name}: need {match.group(1)} MiB is not 2048 + "
                          f"{match.group(2)} MiB")
 
+    # A cgroup path as deep as a Kubernetes pod's and more makes a message
+    # of over 1024 bytes, which a start must print whole.
+    deep = "".join(f"/level-{i}-{'0123456789abcdef' * 5}"
+                   for i in range(12))
+    folder = os.path.join(sysfs, "fs", "cgroup") + deep
+    os.makedirs(folder)
+    with open(os.path.join(folder, "memory.max"), "w") as f:
+        f.write("1073741824\n")
+    with open(os.path.join(procfs, "self", "cgroup"), "w") as f:
+        f.write(f"0::{deep}\n")
+    tail = (rf"2:12: memory\.size_mb: vigild needs (\d+) MiB of memory "
+            rf"\(EAL memory \(memory\.size_mb\) 2048 MiB, tables of 1 "
+            rf"engine lcore \(flows, nDPI states, hosts\) (\d+) MiB\), "
+            rf"more than the 1024 MiB its cgroup may use "
+            rf"\(memory\.max in {re.escape(folder)}\); lower "
+            rf"memory\.size_mb and memory\.mbufs, or raise that "
+            rf"memory\.max \(MemoryMax= of a systemd unit\)")
+    checks.check(len(folder) > 1024, f"deep cgroup: {len(folder)} bytes")
+    expect_limit_message(vigild, path, env, tail, checks, "deep cgroup")
+
 
 def check_pool_errors(vigild, library, tmp, pcap, pool_mib, checks):
     """A pool DPDK cannot create is reported with rte_errno's cause. The

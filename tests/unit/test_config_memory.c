@@ -116,7 +116,7 @@ parts(const struct vg_memory_need *need)
 static void
 write_file(const char *path, const char *text)
 {
-	char cmd[512];
+	char cmd[1100];
 	FILE *f;
 
 	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
@@ -401,6 +401,39 @@ test_cgroup_above_total_names_total(void **state)
 	assert_string_equal(err, expected);
 }
 
+static void
+test_cgroup_long_path_kept_whole(void **state)
+{
+	struct vg_memory_need need = { 4000 * MIB, 300 * MIB };
+	char cgroup[512];
+	char path[1024];
+	char expected[4096];
+	int used = 0;
+	int i;
+
+	(void)state;
+	write_limits("", "max", "max");
+	/* A cgroup as deep as a Kubernetes pod's, so the message passes 512 bytes. */
+	for (i = 0; i < 6; i++)
+		used += snprintf(cgroup + used, sizeof(cgroup) - used,
+				 "/level-%d-0123456789abcdef0123456789abcdef", i);
+	snprintf(path, sizeof(path), "%s/self/cgroup", proc);
+	snprintf(expected, sizeof(expected), "0::%s\n", cgroup);
+	write_file(path, expected);
+	snprintf(path, sizeof(path), "%s/fs/cgroup%s/memory.max", sys, cgroup);
+	write_file(path, "1073741824\n");
+	load("memory:\n  size_mb: 4000\n");
+	assert_int_equal(vg_config_check_memory(&cfg, sys, proc, &need, NULL,
+						err, sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s:5:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB its cgroup may use (memory.max in %s/fs/cgroup%s); lower memory.size_mb and memory.mbufs, or raise that memory.max (MemoryMax= of a systemd unit)",
+		 yaml, 4000ull + 300, parts(&need), 1073741824ull / MIB, sys,
+		 cgroup);
+	assert_true(strlen(expected) > 512);
+	assert_string_equal(err, expected);
+}
+
 #define HUGETLB_KB 16777216ull /* 16 GiB of hugepages */
 
 /* Checks the message for tables above what <more>'s hugepages leave. */
@@ -513,6 +546,7 @@ main(void)
 		cmocka_unit_test(test_cgroup_parent_limit_named),
 		cmocka_unit_test(test_cgroup_max_is_no_limit),
 		cmocka_unit_test(test_cgroup_above_total_names_total),
+		cmocka_unit_test(test_cgroup_long_path_kept_whole),
 		cmocka_unit_test(test_hugepages_tables_over_rest),
 		cmocka_unit_test(test_hugepages_counted_by_pages),
 		cmocka_unit_test(test_hugepages_tables_within_rest_pass),
