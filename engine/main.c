@@ -8,15 +8,17 @@
  * that writes the records the engines hand over, prints a status line on
  * live ports, and stops everything on SIGINT or SIGTERM. When every
  * capture file has been read and every flow flushed, vigild exits 0.
+ *
+ * vigild_output.c opens the files that records go to (the flow output,
+ * plugins.alerts_output and a --stats FIFO), writes the flow records and
+ * reopens the files for a rotation.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -37,11 +39,11 @@
 #include "hosts.h"
 #include "lcore.h"
 #include "minute.h"
-#include "output_file.h"
 #include "sandbox_sup.h"
 #include "stats.h"
 #include "ts_series.h"
 #include "ts_writer.h"
+#include "vigild_internal.h"
 
 #define CONTROL_TICK_MS 50
 #define EVENT_FLUSH_NS 1000000 /* a batch waits at most 1 ms for company */
@@ -51,96 +53,6 @@
 /* Exit status of a capture-file run that lost alerts or timeseries points
  * to write errors (docs/configuration.md, "Exit status"). */
 #define EXIT_OUTPUT_LOST 4
-
-struct vigild {
-	struct vg_config cfg;
-	struct vg_capture capture;
-	struct vg_rx_lcore rx[VG_MAX_LCORES];
-	unsigned int rx_count;
-	struct vg_engine_lcore engines[VG_MAX_LCORES];
-	struct vg_engine_lcore *engine_ptrs[VG_MAX_LCORES];
-	unsigned int engine_count;
-	bool live;
-	bool status_lines;  /* live port or endless replay: print status */
-	uint64_t launched_us; /* vg_capture_now_us() as the lcores started */
-
-	int out_fd;
-	int stats_fd;            /* a --stats FIFO opened at start, or -1 */
-	bool waiting_for_reader; /* open_output() waits on a FIFO */
-	uint64_t records_lost;       /* records a failed write dropped */
-	int records_error;           /* errno of the first failed write */
-	int write_errors;
-	const char *stats_path;
-
-	const char *config_path;
-	bool plugins;
-	bool sandboxes_started;      /* vg_sandboxes_start() spawned them */
-	bool signals_started;        /* start_control() set up the handlers */
-	struct vg_sandboxes sandboxes;
-	uint64_t settle_since_ms;    /* engines waiting for plugin results */
-	struct vg_control *control;
-	struct vg_api *api;          /* web.vigild_socket, or NULL */
-	bool final_settle;
-	struct vg_alert_store *alert_store; /* NULL: no database, no endpoint */
-
-	/* Minute cuts, merged for the plugins' hooks and the timeseries. */
-	bool minutes_on;
-	struct vg_minutes *minutes;
-	struct vg_ts_writer *ts_writer;   /* timeseries, or NULL */
-	struct vg_ts_series *ts_series;
-
-	uv_loop_t loop;
-	uv_timer_t tick;
-	uv_signal_t sigint;
-	uv_signal_t sigterm;
-	uv_signal_t sighup;
-	uv_signal_t sigusr1;
-	uv_signal_t sigusr2;
-	uint64_t last_status_ms;
-	struct vg_stats last_stats;
-	int signals;
-};
-
-/*
- * Appends a buffer of whole records to the flow output. When a write fails
- * (a full disk, say), the records that fit stay in the file, which stays
- * valid JSON Lines, and the others are counted as dropped.
- */
-static void
-write_buffer(struct vigild *d, const struct vg_record_buf *buf)
-{
-	uint64_t lost;
-	int err;
-
-	if (d->out_fd < 0)
-		return;
-	lost = vg_output_write_records(d->out_fd, buf->data, buf->used, &err);
-	if (err != 0 && d->write_errors++ == 0)
-		VG_ERR("engine", "flows.output file=%s write() failed: %s; records that do not fit are dropped and counted",
-		       d->cfg.flow_output, strerror(err));
-	if (err != 0 && d->records_error == 0)
-		d->records_error = err;
-	d->records_lost += lost;
-}
-
-static void
-drain_records(struct vigild *d)
-{
-	unsigned int e;
-	void *ptr;
-
-	for (e = 0; e < d->engine_count; e++) {
-		struct vg_engine_lcore *lcore = &d->engines[e];
-
-		while (rte_ring_dequeue(lcore->full, &ptr) == 0) {
-			struct vg_record_buf *buf = ptr;
-
-			write_buffer(d, buf);
-			buf->used = 0;
-			rte_ring_enqueue(lcore->empty, buf);
-		}
-	}
-}
 
 static bool
 engines_done(const struct vigild *d)
@@ -265,7 +177,7 @@ on_tick(uv_timer_t *timer)
 	struct vigild *d = timer->data;
 	uint64_t now = uv_now(&d->loop);
 
-	drain_records(d);
+	vg_vigild_drain_records(d);
 	drain_cuts(d);
 	if (d->plugins) {
 		vg_sandboxes_tick(&d->sandboxes);
@@ -280,12 +192,12 @@ on_tick(uv_timer_t *timer)
 	}
 	if (engines_done(d)) {
 		if (d->plugins) {
-			drain_records(d);
+			vg_vigild_drain_records(d);
 			d->final_settle = true;
 			d->settle_since_ms = now;
 			return;
 		}
-		drain_records(d);
+		vg_vigild_drain_records(d);
 		uv_stop(&d->loop);
 		return;
 	}
@@ -296,81 +208,13 @@ on_tick(uv_timer_t *timer)
 	}
 }
 
-static void drain_records(struct vigild *d);
-
-/*
- * Puts the file at <path> in place of the regular file open at <*fd>.
- * Returns 1 when it did, 0 when <*fd> is kept (a FIFO, a device, or a
- * failed open(2), already logged).
- */
-static int
-reopen_fd(int *fd, const char *path, const char *key, mode_t mode)
-{
-	int new_fd = vg_output_reopen(path, key, *fd, mode);
-
-	if (new_fd < 0)
-		return 0;
-	close(*fd);
-	*fd = new_fd;
-	return 1;
-}
-
-/* Moves plugins.alerts_output to a new stream once the old one is flushed. */
-static int
-reopen_alerts(struct vigild *d)
-{
-	FILE *old = d->sandboxes.alerts;
-	FILE *stream;
-	int fd;
-
-	fflush(old);
-	fd = vg_output_reopen(d->cfg.alerts_output, "plugins.alerts_output",
-			      fileno(old), 0666);
-	if (fd < 0)
-		return 0;
-	stream = fdopen(fd, "w");
-	if (stream == NULL) {
-		VG_ERR("engine", "plugins.alerts_output file=%s fdopen() failed: %s; alerts go on to the file already open",
-		       d->cfg.alerts_output, strerror(errno));
-		close(fd);
-		return 0;
-	}
-	fclose(old);
-	d->sandboxes.alerts = stream;
-	return 1;
-}
-
-/*
- * Reopens the record files by path, for a rotation that moved them away
- * (SIGUSR1 and the control socket's reopen). The records already handed
- * over by the engines are written to the old file first, so none is lost.
- * Returns how many files were reopened.
- */
-static int
-reopen_outputs(struct vigild *d)
-{
-	int reopened = 0;
-
-	drain_records(d);
-	if (d->out_fd >= 0)
-		reopened += reopen_fd(&d->out_fd, d->cfg.flow_output,
-				      "flows.output", 0644);
-	if (d->sandboxes.alerts != NULL)
-		reopened += reopen_alerts(d);
-	if (d->stats_path != NULL && d->stats_fd < 0)
-		VG_INFO("engine", "--stats file=%s is opened by path at exit: nothing to reopen",
-			d->stats_path);
-	VG_INFO("engine", "reopen done files=%d", reopened);
-	return reopened;
-}
-
 static void
 on_signal(uv_signal_t *handle, int signum)
 {
 	struct vigild *d = handle->data;
 
 	if (signum == SIGUSR1) {
-		reopen_outputs(d);
+		vg_vigild_reopen_outputs(d);
 		return;
 	}
 	if (signum == SIGUSR2) {
@@ -432,7 +276,7 @@ on_control_command(void *ctx, const char *command, char *out, size_t len)
 		return;
 	}
 	if (strcmp(command, "reopen") == 0) {
-		snprintf(out, len, "ok reopened=%d", reopen_outputs(d));
+		snprintf(out, len, "ok reopened=%d", vg_vigild_reopen_outputs(d));
 		return;
 	}
 	if (strcmp(command, "stats") == 0) {
@@ -818,97 +662,6 @@ report(struct vigild *d)
 	fclose(out);
 }
 
-/*
- * Runs the control loop's pending callbacks, signals among them, and
- * returns true when a signal asked vigild to stop.
- */
-static bool
-output_wait_stopping(void *ctx)
-{
-	struct vigild *d = ctx;
-
-	uv_run(&d->loop, UV_RUN_NOWAIT);
-	return atomic_load(&d->capture.stop);
-}
-
-static void
-log_no_reader(const struct vg_output *outputs, unsigned int count)
-{
-	unsigned int i;
-
-	for (i = 0; i < count; i++) {
-		if (outputs[i].no_reader)
-			VG_ERR("engine", "stopped before a reader opened FIFO %s (%s): no packet was read and no record written, because vigild starts reading only once every FIFO output has a reader",
-			       outputs[i].path, outputs[i].key);
-	}
-}
-
-/*
- * Opens the flow output, plugins.alerts_output and a --stats FIFO before
- * the lcores start. A FIFO without a reader makes vigild wait here, with
- * signals handled, so a reader that opens it later gets every record.
- * A regular --stats file is opened only at exit, as before. Returns
- * -ECANCELED when a signal came before every FIFO had a reader.
- */
-static int
-open_output(struct vigild *d)
-{
-	struct vg_output outputs[3];
-	struct vg_output *flows = NULL, *alerts = NULL, *stats = NULL;
-	unsigned int count = 0;
-	struct stat st;
-	int rc;
-
-	if (d->cfg.flow_output[0] == '\0') {
-		VG_WARN("engine", "no flow output configured: flow records are not written anywhere");
-	} else {
-		flows = &outputs[count++];
-		*flows = (struct vg_output){
-			.path = d->cfg.flow_output, .key = "flows.output",
-			.flags = O_CREAT | O_CLOEXEC, .mode = 0644,
-		};
-	}
-	if (d->plugins && d->cfg.alerts_output[0] != '\0') {
-		alerts = &outputs[count++];
-		*alerts = (struct vg_output){
-			.path = d->cfg.alerts_output,
-			.key = "plugins.alerts_output",
-			.flags = O_CREAT | O_CLOEXEC, .mode = 0666,
-		};
-	}
-	if (d->stats_path != NULL && stat(d->stats_path, &st) == 0 &&
-	    S_ISFIFO(st.st_mode)) {
-		stats = &outputs[count++];
-		*stats = (struct vg_output){
-			.path = d->stats_path, .key = "--stats",
-			.flags = O_CLOEXEC,
-		};
-	}
-
-	d->waiting_for_reader = true;
-	rc = vg_outputs_open(outputs, count, output_wait_stopping, d);
-	d->waiting_for_reader = false;
-	if (rc == -ECANCELED)
-		log_no_reader(outputs, count);
-	if (rc != 0)
-		return rc;
-
-	if (flows != NULL)
-		d->out_fd = flows->fd;
-	if (stats != NULL)
-		d->stats_fd = stats->fd;
-	if (alerts != NULL) {
-		d->sandboxes.alerts = fdopen(alerts->fd, "w");
-		if (d->sandboxes.alerts == NULL) {
-			VG_ERR("engine", "plugins.alerts_output file=%s fdopen() failed: %s",
-			       alerts->path, strerror(errno));
-			close(alerts->fd);
-			return -ENOMEM;
-		}
-	}
-	return 0;
-}
-
 /* vigild's counters for the timeseries of the appliance itself. */
 static void
 ts_sample(void *ctx, struct vg_ts_system *out)
@@ -1012,7 +765,7 @@ main(int argc, char **argv)
 		rc = start_control(&d);
 	/* Opened last, so a start-up that fails leaves old records alone. */
 	if (rc == 0)
-		rc = open_output(&d);
+		rc = vg_vigild_open_output(&d);
 	if (rc == 0)
 		rc = launch_lcores(&d);
 	if (rc != 0) {
@@ -1031,7 +784,7 @@ main(int argc, char **argv)
 	rte_eal_mp_wait_lcore();
 	if (!d.live)
 		log_file_rate(&d);
-	drain_records(&d);
+	vg_vigild_drain_records(&d);
 	drain_cuts(&d);
 	/* Every minute is delivered: write the last points and stop. */
 	vg_ts_series_free(d.ts_series);
