@@ -19,6 +19,9 @@
  * Times are packet time. Retention by age counts back from the newest
  * alert the store has seen, not from the wall clock, so a replayed
  * capture keeps its alerts however old it is.
+ *
+ * The store's control-socket commands, which change the exclusions and
+ * list the engaged alerts, are in alert_commands.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,6 +37,7 @@
 #include "common/log.h"
 #include "alert_endpoints.h"
 #include "alert_store.h"
+#include "alert_store_internal.h"
 
 #define BATCH_MAX 1024          /* operations per transaction */
 #define MAINTENANCE_MS 2000     /* retention and grace checks */
@@ -42,80 +46,6 @@
 #define ENDPOINT_DRAIN_MS 3000  /* endpoints' last chance at exit */
 #define US_PER_DAY 86400000000ULL
 
-enum op_kind { OP_TRIGGER, OP_RELEASE, OP_EXCLUDE, OP_UNEXCLUDE };
-
-/* The change an applied operation made, counted once it is committed. */
-enum op_result {
-	RESULT_NONE,            /* an exclusion, or not applied yet */
-	RESULT_INSERTED,
-	RESULT_MERGED,
-	RESULT_RELEASED,
-	RESULT_UNKNOWN,         /* release of nothing engaged */
-};
-
-struct op {
-	enum op_kind kind;
-	enum op_result result;
-	const char *event;      /* notification for the endpoints, or NULL */
-	bool delivered;         /* the endpoints had their notification */
-	uint64_t time_us;       /* release time */
-	int64_t removed;        /* engaged alerts an exclusion removed */
-	struct vg_alert alert;
-	struct vg_alert_exclusion rule;
-};
-
-struct counters {
-	_Atomic uint64_t queued;
-	_Atomic uint64_t dropped;       /* queue full */
-	_Atomic uint64_t excluded;
-	_Atomic uint64_t engaged;       /* new engaged alerts */
-	_Atomic uint64_t engaged_merged; /* triggers of engaged alerts */
-	_Atomic uint64_t released;
-	_Atomic uint64_t release_unknown; /* release of nothing engaged */
-	_Atomic uint64_t past_inserted;  /* flow alerts stored */
-	_Atomic uint64_t past_merged;    /* flow alerts merged */
-	_Atomic uint64_t unconfirmed_released;
-	_Atomic uint64_t retention_deleted;
-	_Atomic uint64_t transactions;
-	_Atomic uint64_t db_errors;     /* failed statements and commits */
-	_Atomic uint64_t lost;          /* given up after failed writes */
-};
-
-struct vg_alert_store {
-	const struct vg_alerts_config *cfg;
-	struct vg_alert_db *db;         /* the writer's */
-	struct vg_alert_db *reader;     /* the control thread's */
-	struct vg_alert_endpoints *endpoints;
-
-	/* Control thread only. */
-	struct vg_alert_exclusion rules[VG_ALERT_MAX_EXCLUSIONS * 2];
-	unsigned int rule_count;
-
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;            /* work queued or stopping */
-	pthread_cond_t idle;            /* the writer finished a batch */
-	struct op **queue;
-	uint32_t capacity;
-	uint32_t head;
-	uint32_t count;
-	bool busy;
-	bool stopping;
-
-	/* Writer only. */
-	struct op **pending;            /* taken from the queue, not stored */
-	uint32_t pending_count;
-	uint32_t pending_max;
-	struct op **overflow;           /* beyond pending_max, to be lost */
-	uint32_t overflow_count;
-	bool failing;                   /* the last write failed */
-	uint64_t newest_us;
-	int64_t reloaded;               /* engaged alerts awaiting confirmation */
-	uint64_t opened_ms;
-	uint64_t last_maintenance_ms;
-
-	struct counters c;
-};
 
 static uint64_t
 monotonic_ms(void)
@@ -526,8 +456,8 @@ writer_main(void *arg)
 
 /* ---- control thread ---- */
 
-static int
-enqueue(struct vg_alert_store *s, struct op *op)
+int
+vg_alert_store_enqueue(struct vg_alert_store *s, struct op *op)
 {
 	pthread_mutex_lock(&s->lock);
 	if (s->count == s->capacity) {
@@ -546,8 +476,8 @@ enqueue(struct vg_alert_store *s, struct op *op)
 }
 
 /* Waits until the writer has committed everything queued so far. */
-static void
-sync_writer(struct vg_alert_store *s)
+void
+vg_alert_store_sync_writer(struct vg_alert_store *s)
 {
 	struct timespec until;
 
@@ -625,7 +555,7 @@ vg_alert_store_trigger(struct vg_alert_store *store,
 		free(op);
 		return -ENOBUFS;
 	}
-	return enqueue(store, op);
+	return vg_alert_store_enqueue(store, op);
 }
 
 int
@@ -660,186 +590,7 @@ vg_alert_store_release(struct vg_alert_store *store,
 		count(&store->c.dropped, 1);
 		return -ENOBUFS;
 	}
-	return enqueue(store, op);
-}
-
-/* Adds or removes rule <ex> on the control thread and queues the write. */
-static int
-change_rule(struct vg_alert_store *s, const struct vg_alert_exclusion *ex,
-	    bool add)
-{
-	struct op *op;
-	unsigned int i;
-
-	for (i = 0; i < s->rule_count; i++) {
-		if (vg_alert_exclusion_equal(&s->rules[i], ex))
-			break;
-	}
-	if (add && i == s->rule_count) {
-		if (s->rule_count == sizeof(s->rules) / sizeof(s->rules[0]))
-			return -ENOSPC;
-		s->rules[s->rule_count++] = *ex;
-	} else if (!add) {
-		if (i == s->rule_count)
-			return -ENOENT;
-		s->rules[i] = s->rules[--s->rule_count];
-	}
-	if (s->db == NULL)
-		return 0;
-	op = calloc(1, sizeof(*op));
-	if (op == NULL)
-		return -ENOMEM;
-	op->kind = add ? OP_EXCLUDE : OP_UNEXCLUDE;
-	op->rule = *ex;
-	/* NOTE: a full queue loses the stored copy of the rule; the rule
-	 * still applies until vigild stops. */
-	return enqueue(s, op) == 0 ? 0 : -ENOBUFS;
-}
-
-/* Parses "host IP", "network CIDR" or "host-type IP TYPE" after a verb. */
-static int
-parse_rule(const char *args, struct vg_alert_exclusion *ex,
-	   const char **problem)
-{
-	char kind[16] = "", value[64] = "", type[VG_ALERT_TYPE_LEN] = "";
-	char extra[2] = "";
-	int n = sscanf(args, "%15s %63s %63s %1s", kind, value, type, extra);
-
-	if (n < 2 || n > 3 || (n == 3 && strcmp(kind, "host-type") != 0)) {
-		*problem = "expected host ADDRESS, network ADDRESS/PREFIX or host-type ADDRESS TYPE";
-		return -EINVAL;
-	}
-	if (strcmp(kind, "host") == 0)
-		return vg_alert_exclusion_parse(VG_EXCLUDE_HOST, value, NULL,
-						ex, problem);
-	if (strcmp(kind, "network") == 0)
-		return vg_alert_exclusion_parse(VG_EXCLUDE_NETWORK, value,
-						NULL, ex, problem);
-	if (strcmp(kind, "host-type") == 0)
-		return vg_alert_exclusion_parse(VG_EXCLUDE_HOST_TYPE, value,
-						type, ex, problem);
-	*problem = "unknown kind (expected host, network or host-type)";
-	return -EINVAL;
-}
-
-static void
-exclude_command(struct vg_alert_store *s, const char *args, bool add,
-		char *out, size_t len)
-{
-	struct vg_alert_exclusion ex;
-	const char *problem = NULL;
-	int rc;
-
-	if (parse_rule(args, &ex, &problem) != 0) {
-		snprintf(out, len, "error: %s", problem);
-		return;
-	}
-	rc = change_rule(s, &ex, add);
-	if (rc == -ENOENT)
-		snprintf(out, len, "error: no such exclusion");
-	else if (rc == -ENOSPC)
-		snprintf(out, len, "error: at most %zu exclusions",
-			 sizeof(s->rules) / sizeof(s->rules[0]));
-	else if (rc != 0)
-		snprintf(out, len, "error: %s", strerror(-rc));
-	else
-		snprintf(out, len, "ok");
-}
-
-static void
-list_exclusions(struct vg_alert_store *s, char *out, size_t len)
-{
-	size_t used = 0;
-	unsigned int i;
-
-	used += (size_t)snprintf(out, len, "[");
-	for (i = 0; i < s->rule_count && used < len; i++)
-		used += (size_t)snprintf(out + used, len - used,
-					 "%s{\"kind\":\"%s\",\"value\":\"%s\",\"type\":\"%s\"}",
-					 i ? "," : "",
-					 vg_alert_exclusion_kind_name(s->rules[i].kind),
-					 s->rules[i].text, s->rules[i].type);
-	if (used + 2 <= len)
-		snprintf(out + used, len - used, "]");
-	else
-		snprintf(out, len, "error: reply too long");
-}
-
-/* Writes {"total":N,"alerts":[...]} with as many rows as fit in <len>. */
-static void
-list_engaged(struct vg_alert_store *s, char *out, size_t len)
-{
-	struct vg_alert_query q = { .view = VG_ALERT_VIEW_ENGAGED,
-				    .limit = 1000 };
-	struct vg_alert_rows rows;
-	size_t used;
-	size_t i;
-
-	if (s->reader == NULL) {
-		snprintf(out, len, "error: no alert database (set alerts.database)");
-		return;
-	}
-	sync_writer(s);
-	if (vg_alert_db_query(s->reader, &q, &rows) != 0) {
-		snprintf(out, len, "error: query failed, see the log");
-		return;
-	}
-	used = (size_t)snprintf(out, len, "{\"total\":%" PRIu64 ",\"alerts\":[",
-				rows.total);
-	for (i = 0; i < rows.count; i++) {
-		size_t need = vg_alert_to_json(&rows.rows[i], NULL, NULL, 0);
-
-		/* Rows that do not fit are left out, and "total" still counts
-		 * them. 4 bytes stay free for a comma, "]}" and the NUL. */
-		if (used + need + 4 > len)
-			break;
-		if (i > 0)
-			out[used++] = ',';
-		used += vg_alert_to_json(&rows.rows[i], NULL, out + used,
-					 len - used);
-	}
-	snprintf(out + used, len - used, "]}");
-	vg_alert_rows_free(&rows);
-}
-
-bool
-vg_alert_store_command(struct vg_alert_store *store, const char *command,
-		       char *out, size_t out_len)
-{
-	/* A bare "exclude" or "unexclude" gets a reply listing its arguments. */
-	if (strcmp(command, "exclude") == 0 ||
-	    strncmp(command, "exclude ", 8) == 0) {
-		if (store == NULL)
-			snprintf(out, out_len, "error: no alert store is configured");
-		else
-			exclude_command(store, command + strlen("exclude"),
-					true, out, out_len);
-		return true;
-	}
-	if (strcmp(command, "unexclude") == 0 ||
-	    strncmp(command, "unexclude ", 10) == 0) {
-		if (store == NULL)
-			snprintf(out, out_len, "error: no alert store is configured");
-		else
-			exclude_command(store, command + strlen("unexclude"),
-					false, out, out_len);
-		return true;
-	}
-	if (strcmp(command, "exclusions") == 0) {
-		if (store == NULL)
-			snprintf(out, out_len, "[]");
-		else
-			list_exclusions(store, out, out_len);
-		return true;
-	}
-	if (strcmp(command, "alerts engaged") == 0) {
-		if (store == NULL)
-			snprintf(out, out_len, "error: no alert store is configured");
-		else
-			list_engaged(store, out, out_len);
-		return true;
-	}
-	return false;
+	return vg_alert_store_enqueue(store, op);
 }
 
 void
