@@ -841,7 +841,7 @@ def config_errors(vigild, tmp, checks):
         with open(path, "w") as f:
             f.write(f"capture:\n  ports:\n    - pcap: {capture}\n"
                     f"flows:\n  idle_timeout: 600\n"
-                    f"plugins:\n  directories: [{plugins}]\n"
+                    f"plugins:\n  directories: [{PLUGINS}]\n"
                     f"alerts:\n{section}")
         proc = subprocess.run([vigild, "--check-config", path],
                               stderr=subprocess.PIPE, text=True, timeout=30)
