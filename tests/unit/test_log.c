@@ -100,19 +100,25 @@ test_log_escape_literal_escape_differs(void **state)
 	assert_string_not_equal(byte, literal);
 }
 
-/* Runs vg_log with stderr on a pipe; returns what it wrote. */
-static size_t
-capture_log(char *out, size_t cap, const char *fmt, const char *arg)
+/* Points stderr at a new pipe <fds>; returns the saved stderr. */
+static int
+stderr_to_pipe(int fds[2])
 {
-	int fds[2];
 	int saved;
-	ssize_t n;
 
 	assert_int_equal(pipe(fds), 0);
 	saved = dup(STDERR_FILENO);
 	assert_true(saved >= 0);
 	assert_true(dup2(fds[1], STDERR_FILENO) >= 0);
-	vg_log(VG_LOG_INFO, "web", fmt, arg);
+	return saved;
+}
+
+/* Puts stderr back from <saved>; returns what the pipe <fds> received. */
+static size_t
+stderr_restore(int fds[2], int saved, char *out, size_t cap)
+{
+	ssize_t n;
+
 	assert_true(dup2(saved, STDERR_FILENO) >= 0);
 	close(saved);
 	close(fds[1]);
@@ -121,6 +127,17 @@ capture_log(char *out, size_t cap, const char *fmt, const char *arg)
 	assert_true(n > 0);
 	out[n] = '\0';
 	return (size_t)n;
+}
+
+/* Runs vg_log with stderr on a pipe; returns what it wrote. */
+static size_t
+capture_log(char *out, size_t cap, const char *fmt, const char *arg)
+{
+	int fds[2];
+	int saved = stderr_to_pipe(fds);
+
+	vg_log(VG_LOG_INFO, "web", fmt, arg);
+	return stderr_restore(fds, saved, out, cap);
 }
 
 static void
@@ -178,22 +195,10 @@ static size_t
 capture_log_bytes(char *out, size_t cap, const char *text, size_t len)
 {
 	int fds[2];
-	int saved;
-	ssize_t n;
+	int saved = stderr_to_pipe(fds);
 
-	assert_int_equal(pipe(fds), 0);
-	saved = dup(STDERR_FILENO);
-	assert_true(saved >= 0);
-	assert_true(dup2(fds[1], STDERR_FILENO) >= 0);
 	vg_log_bytes(VG_LOG_INFO, "sandbox", text, len);
-	assert_true(dup2(saved, STDERR_FILENO) >= 0);
-	close(saved);
-	close(fds[1]);
-	n = read(fds[0], out, cap - 1);
-	close(fds[0]);
-	assert_true(n > 0);
-	out[n] = '\0';
-	return (size_t)n;
+	return stderr_restore(fds, saved, out, cap);
 }
 
 static void
