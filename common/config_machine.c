@@ -571,8 +571,9 @@ struct memory_limits {
 	uint64_t total;     /* MemTotal, in bytes */
 	uint64_t available; /* MemAvailable, in bytes */
 	uint64_t hugetlb;   /* memory in hugepages, part of MemTotal */
-	uint64_t cgroup;    /* smallest memory.max, UINT64_MAX for none */
-	char cgroup_dir[2 * VG_PATH_MAX]; /* the folder of that memory.max */
+	uint64_t cgroup;    /* smallest cgroup limit, UINT64_MAX for none */
+	char cgroup_dir[2 * VG_PATH_MAX]; /* the folder of that limit */
+	const char *cgroup_file; /* its file: memory.max, memory.limit_in_bytes */
 };
 
 /*
@@ -624,15 +625,19 @@ read_memory(const char *procfs, struct memory_limits *m)
 }
 
 /*
- * Reads into <path> the cgroup v2 path of this process, the "0::" line
- * of <procfs>/self/cgroup. Returns 0, or -1 when there is none or it is
- * longer than <path_len>.
+ * Reads into <path> this process's path in a cgroup hierarchy, from
+ * <procfs>/self/cgroup: the cgroup v2 one ("0::/...") when <controller>
+ * is NULL, else the v1 one whose controller list names <controller>
+ * ("4:memory:/..."). Returns 0, or -1 when there is none or it is longer
+ * than <path_len>.
  */
 static int
-read_cgroup_path(const char *procfs, char *path, size_t path_len)
+read_cgroup_path(const char *procfs, const char *controller, char *path,
+		 size_t path_len)
 {
 	char file[VG_PATH_MAX];
-	char line[VG_PATH_MAX + 8];
+	char line[VG_PATH_MAX + 64];
+	size_t want = controller != NULL ? strlen(controller) : 0;
 	int rc = -1;
 	FILE *f;
 
@@ -640,14 +645,33 @@ read_cgroup_path(const char *procfs, char *path, size_t path_len)
 	f = fopen(file, "r");
 	if (f == NULL)
 		return -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (rc != 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *list = strchr(line, ':');
+		char *rel = list != NULL ? strchr(list + 1, ':') : NULL;
 		size_t len;
 
-		if (strncmp(line, "0::/", 4) != 0)
+		if (rel == NULL || rel[1] != '/')
 			continue;
-		len = strcspn(line + 3, "\n");
+		if (controller == NULL) {
+			if (strncmp(line, "0::", 3) != 0)
+				continue;
+		} else {
+			const char *at = list + 1;
+			bool named = false;
+
+			while (at < rel && !named) {
+				size_t item = strcspn(at, ",:");
+
+				named = item == want &&
+					strncmp(at, controller, want) == 0;
+				at += item + 1;
+			}
+			if (!named)
+				continue;
+		}
+		len = strcspn(rel + 1, "\n");
 		if (len < path_len) {
-			memcpy(path, line + 3, len);
+			memcpy(path, rel + 1, len);
 			path[len] = '\0';
 			rc = 0;
 		}
@@ -658,32 +682,24 @@ read_cgroup_path(const char *procfs, char *path, size_t path_len)
 }
 
 /*
- * Finds the smallest memory.max of this process's cgroup and its parents
- * under <sysfs>/fs/cgroup, because each of them limits vigild. "max", a
- * missing file (the root cgroup has none) or no cgroup v2 path leaves
- * m->cgroup at UINT64_MAX. In a container with its own cgroup namespace,
- * the path is "/" and the container's own memory.max is at the top.
- * NOTE: cgroup v1 (memory.limit_in_bytes) is not read, so on a v1 or
- * hybrid machine a memory limit of the cgroup is not checked.
+ * Lowers m->cgroup to the smallest limit in the file <name> of the cgroup
+ * <rel> and its parents, in the hierarchy mounted at <root>. A missing
+ * file (the root cgroup has none) or "max" is no limit.
  */
 static void
-read_cgroup_limit(const char *sysfs, const char *procfs,
-		  struct memory_limits *m)
+walk_cgroup_limits(const char *root, char *rel, const char *name,
+		   struct memory_limits *m)
 {
-	char rel[VG_PATH_MAX];
 	char dir[2 * VG_PATH_MAX];
-	char file[2 * VG_PATH_MAX + 16];
+	char file[2 * VG_PATH_MAX + 32];
 	char text[32];
 	unsigned long long limit;
 	FILE *f;
 
-	m->cgroup = UINT64_MAX;
-	if (read_cgroup_path(procfs, rel, sizeof(rel)) != 0)
-		return;
 	for (;;) {
-		snprintf(dir, sizeof(dir), "%s/fs/cgroup%s", sysfs,
+		snprintf(dir, sizeof(dir), "%s%s", root,
 			 strcmp(rel, "/") == 0 ? "" : rel);
-		snprintf(file, sizeof(file), "%s/memory.max", dir);
+		snprintf(file, sizeof(file), "%s/%s", dir, name);
 		f = fopen(file, "r");
 		if (f != NULL) {
 			if (fgets(text, sizeof(text), f) != NULL &&
@@ -692,12 +708,48 @@ read_cgroup_limit(const char *sysfs, const char *procfs,
 				m->cgroup = limit;
 				snprintf(m->cgroup_dir, sizeof(m->cgroup_dir),
 					 "%s", dir);
+				m->cgroup_file = name;
 			}
 			fclose(f);
 		}
 		if (strcmp(rel, "/") == 0)
 			return;
 		cut_to_parent(rel);
+	}
+}
+
+/*
+ * Finds the smallest memory limit of this process's cgroup and its
+ * parents under <sysfs>/fs/cgroup, because each of them limits vigild.
+ * cgroup v2 keeps it in memory.max, mounted there or, on a hybrid machine,
+ * at unified/. cgroup v1 keeps it in memory.limit_in_bytes under memory/.
+ * Both are read, because a hybrid machine can have the memory controller
+ * in either. No limit leaves m->cgroup at UINT64_MAX; v1's
+ * "no limit" is a number near 2^63, which the caller treats like any
+ * limit above MemTotal. In a container with its own cgroup namespace the
+ * path is "/", and the container's own limit is at the top.
+ */
+static void
+read_cgroup_limit(const char *sysfs, const char *procfs,
+		  struct memory_limits *m)
+{
+	char rel[VG_PATH_MAX];
+	char root[VG_PATH_MAX + 32];
+	char probe[VG_PATH_MAX + 64];
+
+	m->cgroup = UINT64_MAX;
+	if (read_cgroup_path(procfs, NULL, rel, sizeof(rel)) == 0) {
+		snprintf(probe, sizeof(probe),
+			 "%s/fs/cgroup/unified/cgroup.controllers", sysfs);
+		snprintf(root, sizeof(root),
+			 access(probe, F_OK) == 0 ? "%s/fs/cgroup/unified" :
+						    "%s/fs/cgroup",
+			 sysfs);
+		walk_cgroup_limits(root, rel, "memory.max", m);
+	}
+	if (read_cgroup_path(procfs, "memory", rel, sizeof(rel)) == 0) {
+		snprintf(root, sizeof(root), "%s/fs/cgroup/memory", sysfs);
+		walk_cgroup_limits(root, rel, "memory.limit_in_bytes", m);
 	}
 }
 
@@ -760,10 +812,11 @@ vg_config_check_memory(const struct vg_config *cfg, const char *sysfs,
 	if (sum > m.cgroup && m.cgroup <= normal)
 		return vg_config_machine_problem_at(cfg, report, at, key, err,
 						    err_len,
-						    "vigild needs %llu MiB of memory%s (%s), more than the %llu MiB its cgroup may use (memory.max in %s); %s, or raise that memory.max (MemoryMax= of a systemd unit)",
+						    "vigild needs %llu MiB of memory%s (%s), more than the %llu MiB its cgroup may use (%s in %s); %s, or raise that %s (MemoryMax= of a systemd unit)",
 						    sum_mb, outside, parts,
 						    (unsigned long long)(m.cgroup >> 20),
-						    m.cgroup_dir, fix);
+						    m.cgroup_file, m.cgroup_dir, fix,
+						    m.cgroup_file);
 	if (sum > normal && m.hugetlb == 0)
 		return vg_config_machine_problem_at(cfg, report, at, key, err,
 						    err_len,

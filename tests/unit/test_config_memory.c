@@ -401,6 +401,109 @@ test_cgroup_above_total_names_total(void **state)
 	assert_string_equal(err, expected);
 }
 
+/*
+ * Writes a fake /proc in <dir>/<name>-proc, with the meminfo of
+ * write_limits() and <self_cgroup> as self/cgroup, and returns the fake
+ * /sys beside it, <dir>/<name>-sys, in <sys_out>.
+ */
+static void
+write_other_tree(const char *name, const char *self_cgroup, char *proc_out,
+		 char *sys_out, size_t len)
+{
+	char path[256];
+	char text[256];
+
+	snprintf(proc_out, len, "%s/%s-proc", dir, name);
+	snprintf(sys_out, len, "%s/%s-sys", dir, name);
+	snprintf(path, sizeof(path), "%s/meminfo", proc_out);
+	snprintf(text, sizeof(text),
+		 "MemTotal:       %llu kB\nMemAvailable:   %llu kB\n",
+		 TOTAL_KB, AVAILABLE_KB);
+	write_file(path, text);
+	snprintf(path, sizeof(path), "%s/self/cgroup", proc_out);
+	write_file(path, self_cgroup);
+}
+
+static void
+test_cgroup_v1_limit_named(void **state)
+{
+	struct vg_memory_need need = { 4000 * MIB, 300 * MIB };
+	char v1_proc[128];
+	char v1_sys[128];
+	char path[256];
+	char expected[4096];
+
+	(void)state;
+	/* A hybrid machine whose memory controller is in cgroup v1. */
+	write_other_tree("v1",
+			 "12:cpu,cpuacct:/system.slice/vigild.service\n"
+			 "5:name=memoryless:/\n"
+			 "4:memory:/system.slice/vigild.service\n"
+			 "1:name=systemd:/system.slice/vigild.service\n"
+			 "0::/system.slice/vigild.service\n",
+			 v1_proc, v1_sys, sizeof(v1_proc));
+	snprintf(path, sizeof(path), "%s/fs/cgroup/unified/cgroup.controllers",
+		 v1_sys);
+	write_file(path, "\n");
+	snprintf(path, sizeof(path),
+		 "%s/fs/cgroup/memory/system.slice/memory.limit_in_bytes",
+		 v1_sys);
+	write_file(path, "9223372036854771712\n");
+	snprintf(path, sizeof(path),
+		 "%s/fs/cgroup/memory/system.slice/vigild.service/memory.limit_in_bytes",
+		 v1_sys);
+	write_file(path, "3221225472\n");
+	load("memory:\n  size_mb: 4000\n");
+	assert_int_equal(vg_config_check_memory(&cfg, v1_sys, v1_proc, &need,
+						NULL, err, sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s:5:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB its cgroup may use (memory.limit_in_bytes in %s/fs/cgroup/memory/system.slice/vigild.service); lower memory.size_mb and memory.mbufs, or raise that memory.limit_in_bytes (MemoryMax= of a systemd unit)",
+		 yaml, 4000ull + 300, parts(&need), 3221225472ull / MIB,
+		 v1_sys);
+	assert_string_equal(err, expected);
+
+	/* v1 writes "no limit" as the largest page-aligned signed number. */
+	write_file(path, "9223372036854771712\n");
+	assert_int_equal(vg_config_check_memory(&cfg, v1_sys, v1_proc, &need,
+						NULL, err, sizeof(err)),
+			 0);
+	assert_string_equal(err, "");
+}
+
+static void
+test_cgroup_hybrid_unified_named(void **state)
+{
+	struct vg_memory_need need = { 4000 * MIB, 300 * MIB };
+	char h_proc[128];
+	char h_sys[128];
+	char path[256];
+	char expected[4096];
+
+	(void)state;
+	write_other_tree("hybrid",
+			 "1:name=systemd:/vigil.scope\n0::/vigil.scope\n",
+			 h_proc, h_sys, sizeof(h_proc));
+	snprintf(path, sizeof(path), "%s/fs/cgroup/unified/cgroup.controllers",
+		 h_sys);
+	write_file(path, "memory pids\n");
+	snprintf(path, sizeof(path),
+		 "%s/fs/cgroup/unified/vigil.scope/memory.max", h_sys);
+	write_file(path, "3221225472\n");
+	/* Not read: on a hybrid machine v2 is mounted at unified/. */
+	snprintf(path, sizeof(path), "%s/fs/cgroup/vigil.scope/memory.max",
+		 h_sys);
+	write_file(path, "1073741824\n");
+	load("memory:\n  size_mb: 4000\n");
+	assert_int_equal(vg_config_check_memory(&cfg, h_sys, h_proc, &need,
+						NULL, err, sizeof(err)),
+			 -EINVAL);
+	snprintf(expected, sizeof(expected),
+		 "%s:5:12: memory.size_mb: vigild needs %llu MiB of memory (%s), more than the %llu MiB its cgroup may use (memory.max in %s/fs/cgroup/unified/vigil.scope); lower memory.size_mb and memory.mbufs, or raise that memory.max (MemoryMax= of a systemd unit)",
+		 yaml, 4000ull + 300, parts(&need), 3221225472ull / MIB, h_sys);
+	assert_string_equal(err, expected);
+}
+
 static void
 test_cgroup_long_path_kept_whole(void **state)
 {
@@ -546,6 +649,8 @@ main(void)
 		cmocka_unit_test(test_cgroup_parent_limit_named),
 		cmocka_unit_test(test_cgroup_max_is_no_limit),
 		cmocka_unit_test(test_cgroup_above_total_names_total),
+		cmocka_unit_test(test_cgroup_v1_limit_named),
+		cmocka_unit_test(test_cgroup_hybrid_unified_named),
 		cmocka_unit_test(test_cgroup_long_path_kept_whole),
 		cmocka_unit_test(test_hugepages_tables_over_rest),
 		cmocka_unit_test(test_hugepages_counted_by_pages),
