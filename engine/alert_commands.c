@@ -159,23 +159,24 @@ bool
 vg_alert_store_command(struct vg_alert_store *store, const char *command,
 		       char *out, size_t out_len)
 {
+	static const struct {
+		const char *name;
+		bool add;
+	} edits[] = { { "exclude", true }, { "unexclude", false } };
+	size_t i;
+
 	/* A bare "exclude" or "unexclude" gets a reply listing its arguments. */
-	if (strcmp(command, "exclude") == 0 ||
-	    strncmp(command, "exclude ", 8) == 0) {
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		size_t len = strlen(edits[i].name);
+
+		if (strncmp(command, edits[i].name, len) != 0 ||
+		    (command[len] != '\0' && command[len] != ' '))
+			continue;
 		if (store == NULL)
 			snprintf(out, out_len, "error: no alert store is configured");
 		else
-			exclude_command(store, command + strlen("exclude"),
-					true, out, out_len);
-		return true;
-	}
-	if (strcmp(command, "unexclude") == 0 ||
-	    strncmp(command, "unexclude ", 10) == 0) {
-		if (store == NULL)
-			snprintf(out, out_len, "error: no alert store is configured");
-		else
-			exclude_command(store, command + strlen("unexclude"),
-					false, out, out_len);
+			exclude_command(store, command + len, edits[i].add, out,
+					out_len);
 		return true;
 	}
 	if (strcmp(command, "exclusions") == 0) {
