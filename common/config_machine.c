@@ -625,11 +625,10 @@ read_memory(const char *procfs, struct memory_limits *m)
 }
 
 /*
- * Reads into <path> this process's path in a cgroup hierarchy, from
- * <procfs>/self/cgroup: the cgroup v2 one ("0::/...") when <controller>
- * is NULL, else the v1 one whose controller list names <controller>
- * ("4:memory:/..."). Returns 0, or -1 when there is none or it is longer
- * than <path_len>.
+ * Reads into <path> this process's path in one cgroup hierarchy, from
+ * <procfs>/self/cgroup. <controller> NULL reads the v2 line ("0::/..."),
+ * else the v1 line whose controller list names it ("4:memory:/...").
+ * Returns 0, or -1 when there is none or it is longer than <path_len>.
  */
 static int
 read_cgroup_path(const char *procfs, const char *controller, char *path,
@@ -637,7 +636,7 @@ read_cgroup_path(const char *procfs, const char *controller, char *path,
 {
 	char file[VG_PATH_MAX];
 	char line[VG_PATH_MAX + 64];
-	size_t want = controller != NULL ? strlen(controller) : 0;
+	size_t controller_len = controller != NULL ? strlen(controller) : 0;
 	int rc = -1;
 	FILE *f;
 
@@ -645,7 +644,7 @@ read_cgroup_path(const char *procfs, const char *controller, char *path,
 	f = fopen(file, "r");
 	if (f == NULL)
 		return -1;
-	while (rc != 0 && fgets(line, sizeof(line), f) != NULL) {
+	while (fgets(line, sizeof(line), f) != NULL) {
 		char *list = strchr(line, ':');
 		char *rel = list != NULL ? strchr(list + 1, ':') : NULL;
 		size_t len;
@@ -660,11 +659,12 @@ read_cgroup_path(const char *procfs, const char *controller, char *path,
 			bool named = false;
 
 			while (at < rel && !named) {
-				size_t item = strcspn(at, ",:");
+				size_t item_len = strcspn(at, ",:");
 
-				named = item == want &&
-					strncmp(at, controller, want) == 0;
-				at += item + 1;
+				named = item_len == controller_len &&
+					strncmp(at, controller,
+						controller_len) == 0;
+				at += item_len + 1;
 			}
 			if (!named)
 				continue;

@@ -127,6 +127,20 @@ write_file(const char *path, const char *text)
 	fclose(f);
 }
 
+/* Writes <proc_dir>/meminfo: MemTotal, MemAvailable, then the lines <more>. */
+static void
+write_meminfo(const char *proc_dir, const char *more)
+{
+	char path[256];
+	char text[512];
+
+	snprintf(path, sizeof(path), "%s/meminfo", proc_dir);
+	snprintf(text, sizeof(text),
+		 "MemTotal:       %llu kB\nMemAvailable:   %llu kB\n%s",
+		 TOTAL_KB, AVAILABLE_KB, more);
+	write_file(path, text);
+}
+
 /*
  * Writes the fake /proc in <proc>: the meminfo of make_folder() plus the
  * lines <more>, and self/cgroup placing vigild in
@@ -139,11 +153,7 @@ write_limits(const char *more, const char *leaf, const char *parent)
 	char path[256];
 	char text[512];
 
-	snprintf(path, sizeof(path), "%s/meminfo", proc);
-	snprintf(text, sizeof(text),
-		 "MemTotal:       %llu kB\nMemAvailable:   %llu kB\n%s",
-		 TOTAL_KB, AVAILABLE_KB, more);
-	write_file(path, text);
+	write_meminfo(proc, more);
 	snprintf(path, sizeof(path), "%s/self/cgroup", proc);
 	write_file(path, "0::/system.slice/vigild.service\n");
 	snprintf(path, sizeof(path),
@@ -402,24 +412,19 @@ test_cgroup_above_total_names_total(void **state)
 }
 
 /*
- * Writes a fake /proc in <dir>/<name>-proc, with the meminfo of
- * write_limits() and <self_cgroup> as self/cgroup, and returns the fake
- * /sys beside it, <dir>/<name>-sys, in <sys_out>.
+ * Writes a fake /proc in <dir>/<name>-proc with a meminfo and
+ * <self_cgroup> as self/cgroup. Returns its path in <proc_out> and the
+ * path of the fake /sys beside it, <dir>/<name>-sys, in <sys_out>.
  */
 static void
 write_other_tree(const char *name, const char *self_cgroup, char *proc_out,
 		 char *sys_out, size_t len)
 {
 	char path[256];
-	char text[256];
 
 	snprintf(proc_out, len, "%s/%s-proc", dir, name);
 	snprintf(sys_out, len, "%s/%s-sys", dir, name);
-	snprintf(path, sizeof(path), "%s/meminfo", proc_out);
-	snprintf(text, sizeof(text),
-		 "MemTotal:       %llu kB\nMemAvailable:   %llu kB\n",
-		 TOTAL_KB, AVAILABLE_KB);
-	write_file(path, text);
+	write_meminfo(proc_out, "");
 	snprintf(path, sizeof(path), "%s/self/cgroup", proc_out);
 	write_file(path, self_cgroup);
 }
