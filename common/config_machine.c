@@ -724,9 +724,9 @@ walk_cgroup_limits(const char *root, char *rel, const char *name,
  * cgroup v2 keeps it in memory.max, mounted there or, on a hybrid machine,
  * at unified/. cgroup v1 keeps it in memory.limit_in_bytes under memory/.
  * Both are read, because a hybrid machine can have the memory controller
- * in either. No limit leaves m->cgroup at UINT64_MAX; v1's
- * "no limit" is a number near 2^63, which the caller treats like any
- * limit above MemTotal. In a container with its own cgroup namespace the
+ * in either. No limit leaves m->cgroup at UINT64_MAX. v1 writes "no
+ * limit" as a number near 2^63, which the caller treats like any limit
+ * above MemTotal. In a container with its own cgroup namespace the
  * path is "/", and the container's own limit is at the top.
  */
 static void
@@ -741,10 +741,8 @@ read_cgroup_limit(const char *sysfs, const char *procfs,
 	if (read_cgroup_path(procfs, NULL, rel, sizeof(rel)) == 0) {
 		snprintf(probe, sizeof(probe),
 			 "%s/fs/cgroup/unified/cgroup.controllers", sysfs);
-		snprintf(root, sizeof(root),
-			 access(probe, F_OK) == 0 ? "%s/fs/cgroup/unified" :
-						    "%s/fs/cgroup",
-			 sysfs);
+		snprintf(root, sizeof(root), "%s/fs/cgroup%s", sysfs,
+			 access(probe, F_OK) == 0 ? "/unified" : "");
 		walk_cgroup_limits(root, rel, "memory.max", m);
 	}
 	if (read_cgroup_path(procfs, "memory", rel, sizeof(rel)) == 0) {
