@@ -182,8 +182,13 @@ write_alert(struct vg_sandboxes *sb, const char *action, unsigned int entity,
 	json_string(sb->alerts, type);
 	fprintf(sb->alerts, ",\"severity\":\"%s\",\"score\":%u,", severity_name,
 		score);
+	/*
+	 * A string, as the store, the endpoints and the API send it: ids of
+	 * engine lcores after the first pass 2^53, where many JSON readers
+	 * round numbers.
+	 */
 	if (flow_id != 0)
-		fprintf(sb->alerts, "\"flow_id\":%" PRIu64 ",", flow_id);
+		fprintf(sb->alerts, "\"flow_id\":\"%" PRIu64 "\",", flow_id);
 	fputs("\"plugin\":", sb->alerts);
 	json_string(sb->alerts, plugin);
 	fputs(",\"script\":", sb->alerts);

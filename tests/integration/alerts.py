@@ -1043,6 +1043,49 @@ def details_case(vigild, tmp, checks):
     print(f"details: {len(expected)} alerts checked in 3 outputs")
 
 
+def flow_id_case(vigild, tmp, checks):
+    """Two engine lcores: the flows of the second have ids past 2^53. Every
+    output must give a flow alert's id as the same decimal string, which
+    the database stores as a number."""
+    frames = []
+    for i in range(40):
+        frames += exchange(f"10.44.0.{i + 1}", 44000 + i, 6000, T0 + i * 0.01)
+    pcap = os.path.join(tmp, "flow_id.pcap")
+    g.write_pcap(pcap, frames)
+    db = os.path.join(tmp, "flow_id.db")
+    endpoint = os.path.join(tmp, "flow_id.endpoint.jsonl")
+    alerts = (f"  database: {db}\n  endpoints:\n"
+              f"    - kind: file\n      name: file\n      path: {endpoint}\n")
+    config = write_config(tmp, "flow_id", pcap, alerts=alerts,
+                          extra="lcores:\n  engine: [1, 1]\n")
+    status, stderr = run(vigild, config, os.path.join(tmp, "flow_id.stats"))
+    checks.check(status == 0, f"flow_id: exit {status}: {stderr[-600:]}")
+
+    stored = sorted(str(r[0]) for r in rows(
+        db, "SELECT flow_id FROM past_alerts WHERE entity = 1"))
+    checks.check(len(stored) == 40,
+                 f"flow_id: {len(stored)} flow alerts stored, expected 40")
+    big = [i for i in stored if int(i) >= 1 << 53]
+    checks.check(0 < len(big) < len(stored),
+                 f"flow_id: {len(big)} of {len(stored)} ids past 2^53; the "
+                 "flows did not spread over both engine lcores")
+    outputs = {"alerts_output": os.path.join(tmp, "flow_id.alerts.jsonl"),
+               "file endpoint": endpoint}
+    for name, path in outputs.items():
+        with open(path, encoding="utf-8") as f:
+            records = [json.loads(line) for line in f if line.strip()]
+        ids = [r["flow_id"] for r in records if "flow_id" in r]
+        kinds = sorted({type(i).__name__ for i in ids})
+        checks.check(kinds == ["str"],
+                     f"flow_id: {name} gives flow_id as {kinds}, expected "
+                     "strings")
+        checks.check(sorted(map(str, ids)) == stored,
+                     f"flow_id: {name} ids {sorted(map(str, ids))[:4]}... "
+                     f"differ from the database's {stored[:4]}...")
+    print(f"flow_id: {len(stored)} flow alerts, {len(big)} ids past 2^53, "
+          "compared in 3 outputs")
+
+
 def main():
     vigild, source_root, case = sys.argv[1], sys.argv[2], sys.argv[3]
     sandbox = os.path.join(os.path.dirname(os.path.dirname(vigild)),
@@ -1052,7 +1095,8 @@ def main():
     checks = vigtest.Checks()
     cases = {"kill": kill_case, "storm": storm_case,
              "endpoints": endpoints_case, "noise": noise_case,
-             "fifo": fifo_case, "details": details_case}
+             "fifo": fifo_case, "details": details_case,
+             "flow_id": flow_id_case}
     with tempfile.TemporaryDirectory(prefix="vigil-alerts-") as tmp:
         os.chmod(tmp, 0o755)
         cases[case](vigild, tmp, checks)
