@@ -20,8 +20,9 @@
 #include "common/shm_ring.h"
 
 #define VG_SANDBOX_SHM_MAGIC 0x7669676cu /* "vigl" */
-#define VG_SANDBOX_SHM_VERSION 1u
+#define VG_SANDBOX_SHM_VERSION 2u
 #define VG_SANDBOX_MAX_RINGS 66 /* 64 engine lcores, control, results */
+#define VG_SANDBOX_LOADING_LEN 64 /* a plugin name and its NUL */
 
 /*
  * Written by the sandbox, read by vigild's supervisor: which batch and
@@ -35,6 +36,13 @@ struct vg_sandbox_status {
 	_Atomic uint64_t events;         /* flow events and snapshots handled */
 	_Atomic uint32_t script;         /* index of the running script + 1, 0 none */
 	_Atomic uint32_t ready;          /* 1 once plugins are loaded and seccomp is on */
+	/*
+	 * Name of the plugin whose files or setup() run while the sandbox
+	 * loads, "" between plugins and when the name does not fit. vigild
+	 * reads it only from a sandbox it killed or that exited before it
+	 * was ready.
+	 */
+	char loading[VG_SANDBOX_LOADING_LEN];
 	/*
 	 * Acknowledgements, so an engine lcore reading a capture file can
 	 * wait for the statuses of a flow's events before writing its

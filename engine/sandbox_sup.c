@@ -43,11 +43,16 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define HEALTHY_MS 30000      /* a run this long resets the back-off */
-#define KILLS_BEFORE_DISABLE 3 /* deadline kills in a row, same script */
+/* Runs in a row that end in one plugin before it is disabled: deadline
+ * kills in the same script, or ends before loading finished. */
+#define KILLS_BEFORE_DISABLE 3
 #define HEARTBEAT_MS 1000     /* idle time before a heartbeat is sent */
 #define RESPONSE_SLACK_MS 1000 /* added to deadline_ms for a response */
 
 static void spawn_sandbox(struct vg_sandboxes *sb, struct vg_sandbox *box);
+static void loading_plugin(const struct vg_sandbox *box,
+			   char out[VG_SANDBOX_NAME_LEN]);
+static void note_failed_load(struct vg_sandbox *box, const char *plugin);
 
 /* ---- processes ---- */
 
@@ -137,6 +142,8 @@ on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 	uint64_t ran = now_ms(sb) - box->started_ms;
 	bool reload = box->reloading;
 	bool requested = box->stop_sent;
+	bool loaded = atomic_load(&box->shm.status->ready) != 0;
+	char plugin[VG_SANDBOX_NAME_LEN];
 	int pid = process->pid;
 
 	box->running = false;
@@ -154,6 +161,8 @@ on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 		return;
 	}
 
+	/* Read before the ring resets clear the status block. */
+	loading_plugin(box, plugin);
 	request_ring_resets(sb, box);
 	if (reload) {
 		/* A reload is no failure: the back-off stays at its start. */
@@ -164,6 +173,10 @@ on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 			       BACKOFF_MIN_MS, 0);
 		return;
 	}
+	if (loaded)
+		box->same_plugin_loads = 0;
+	else
+		note_failed_load(box, plugin);
 	VG_WARN("sandbox", "sandbox=%u pid=%d exited status=%" PRId64 " signal=%d after %" PRIu64 " ms, restarting in %" PRIu64 " ms",
 		box->index, pid, exit_status, term_signal, ran,
 		ran >= HEALTHY_MS ? (uint64_t)BACKOFF_MIN_MS : box->backoff_ms);
@@ -493,6 +506,27 @@ name_script(const struct vg_sandbox *box, uint32_t script, char *out,
 }
 
 /*
+ * Adds <plugin> to the plugins that restarts of <box> leave out. Returns
+ * false when it is there already, or the list is full.
+ */
+static bool
+add_disabled(struct vg_sandbox *box, const char *plugin)
+{
+	unsigned int i;
+
+	for (i = 0; i < box->disabled_count; i++) {
+		if (strcmp(box->disabled[i], plugin) == 0)
+			return false;
+	}
+	if (box->disabled_count == VG_SANDBOX_DISABLED_MAX || plugin[0] == '\0')
+		return false;
+	snprintf(box->disabled[box->disabled_count++], VG_SANDBOX_NAME_LEN,
+		 "%s", plugin);
+	box->counters.plugins_disabled++;
+	return true;
+}
+
+/*
  * Restarts of <box> leave out the plugin of <script> (1-based), which has
  * overrun the deadline KILLS_BEFORE_DISABLE times in a row.
  */
@@ -501,7 +535,6 @@ disable_plugin(struct vg_sandbox *box, uint32_t script)
 {
 	const char *plugin;
 	char name[VG_PATH_MAX + 3 * VG_SANDBOX_NAME_LEN];
-	unsigned int i;
 
 	name_script(box, script, name, sizeof(name));
 	if (script == 0 || script > box->script_count ||
@@ -511,17 +544,59 @@ disable_plugin(struct vg_sandbox *box, uint32_t script)
 		return;
 	}
 	plugin = box->script_plugins[script - 1];
-	for (i = 0; i < box->disabled_count; i++) {
-		if (strcmp(box->disabled[i], plugin) == 0)
+	if (add_disabled(box, plugin))
+		VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: %s overran deadline_ms %u times in a row",
+		       box->index, plugin, name, KILLS_BEFORE_DISABLE);
+}
+
+/*
+ * Copies the plugin <box> names in its status block as the one it was
+ * loading into <out>, or "" when it names none. The sandbox wrote it, so
+ * a name with control bytes, spaces or commas (which would split the
+ * --disable list) is taken as none.
+ */
+static void
+loading_plugin(const struct vg_sandbox *box, char out[VG_SANDBOX_NAME_LEN])
+{
+	size_t i;
+
+	_Static_assert(VG_SANDBOX_LOADING_LEN <= VG_SANDBOX_NAME_LEN,
+		       "a loading name must fit a disabled name");
+	memcpy(out, box->shm.status->loading, VG_SANDBOX_LOADING_LEN);
+	out[VG_SANDBOX_LOADING_LEN - 1] = '\0';
+	for (i = 0; out[i] != '\0'; i++) {
+		if (out[i] <= ' ' || out[i] == ',' || out[i] == 0x7f) {
+			out[0] = '\0';
 			return;
+		}
 	}
-	if (box->disabled_count == VG_SANDBOX_DISABLED_MAX || plugin[0] == '\0')
+}
+
+/*
+ * Counts a run of <box> that ended before it had loaded its plugins,
+ * while it ran the code of <plugin> ("" when unknown). The plugin is left
+ * out of later starts once KILLS_BEFORE_DISABLE such runs in a row ended
+ * in it, because otherwise it would keep every plugin of the sandbox
+ * from running.
+ */
+static void
+note_failed_load(struct vg_sandbox *box, const char *plugin)
+{
+	if (plugin[0] == '\0') {
+		box->same_plugin_loads = 0;
 		return;
-	snprintf(box->disabled[box->disabled_count++], VG_SANDBOX_NAME_LEN,
-		 "%s", plugin);
-	box->counters.plugins_disabled++;
-	VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: %s overran deadline_ms %u times in a row",
-	       box->index, plugin, name, KILLS_BEFORE_DISABLE);
+	}
+	if (strcmp(plugin, box->load_plugin) == 0) {
+		box->same_plugin_loads++;
+	} else {
+		snprintf(box->load_plugin, sizeof(box->load_plugin), "%s",
+			 plugin);
+		box->same_plugin_loads = 1;
+	}
+	if (box->same_plugin_loads == KILLS_BEFORE_DISABLE &&
+	    add_disabled(box, plugin))
+		VG_ERR("sandbox", "sandbox=%u plugin=%s disabled: the sandbox ended %u times in a row in this plugin's files or setup(), before it had loaded its plugins",
+		       box->index, plugin, KILLS_BEFORE_DISABLE);
 }
 
 /* Kills <box> when the batch it runs started deadline_ms or more ago. */
@@ -630,6 +705,7 @@ static bool
 check_loading(struct vg_sandboxes *sb, struct vg_sandbox *box, uint64_t now)
 {
 	uint32_t limit = sb->cfg->sandbox_load_timeout_ms;
+	char plugin[VG_SANDBOX_NAME_LEN];
 	char state;
 
 	if (atomic_load(&box->shm.status->ready))
@@ -637,10 +713,12 @@ check_loading(struct vg_sandboxes *sb, struct vg_sandbox *box, uint64_t now)
 	if (box->stop_sent || now - box->started_ms < limit)
 		return true;
 	state = process_state(box->process.pid);
+	loading_plugin(box, plugin);
 	box->counters.load_kills++;
-	VG_WARN("sandbox", "sandbox=%u pid=%d has not finished loading its plugins %" PRIu64 " ms after its start (limit plugins.load_timeout_ms=%u), process state=%c (%s): killing it (load_kills=%" PRIu64 ")",
+	VG_WARN("sandbox", "sandbox=%u pid=%d has not finished loading its plugins %" PRIu64 " ms after its start (limit plugins.load_timeout_ms=%u), process state=%c (%s), loading plugin=%s: killing it (load_kills=%" PRIu64 ")",
 		box->index, box->process.pid, now - box->started_ms, limit,
-		state, process_state_name(state), box->counters.load_kills);
+		state, process_state_name(state),
+		plugin[0] != '\0' ? plugin : "-", box->counters.load_kills);
 	box->kill_sent = true;
 	uv_process_kill(&box->process, SIGKILL);
 	return true;
@@ -755,6 +833,7 @@ vg_sandboxes_reload(struct vg_sandboxes *sb)
 		/* The operator may have fixed the plugins it disabled. */
 		box->disabled_count = 0;
 		box->same_script_kills = 0;
+		box->same_plugin_loads = 0;
 		if (box->running) {
 			box->reloading = true;
 			request_stop(sb, box);

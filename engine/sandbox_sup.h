@@ -49,7 +49,7 @@ struct vg_sandbox_counters {
 	uint64_t events_seen;     /* as reported by the sandbox */
 	uint64_t events_lost;     /* engine batches its rings dropped */
 	uint64_t control_dropped; /* periodic batches its ring dropped */
-	uint64_t plugins_disabled; /* for overrunning the deadline */
+	uint64_t plugins_disabled; /* for overrunning the deadline or never loading */
 };
 
 #define VG_SANDBOX_SCRIPTS_MAX 1024
@@ -95,6 +95,10 @@ struct vg_sandbox {
 	_Atomic uint64_t results_applied; /* seq of the last result batch handled */
 	uint32_t last_script;     /* script running when last killed, +1 */
 	unsigned int same_script_kills;
+	/* Plugin whose code ran when the last runs ended before loading was
+	 * done, and how many runs in a row ended so in it. */
+	char load_plugin[VG_SANDBOX_NAME_LEN];
+	unsigned int same_plugin_loads;
 	/* Plugin of each script number, as the sandbox described them. */
 	char (*script_plugins)[VG_SANDBOX_NAME_LEN];
 	/* Key and state of each script number, as the sandbox sent them. */
@@ -103,7 +107,8 @@ struct vg_sandbox {
 	/* Plugins the running process loaded, as it listed them. */
 	char (*loaded_plugins)[VG_SANDBOX_NAME_LEN];
 	unsigned int loaded_count;
-	/* Plugins this sandbox starts without, for overrunning deadlines. */
+	/* Plugins this sandbox starts without, for overrunning deadlines or
+	 * never loading. */
 	char disabled[VG_SANDBOX_DISABLED_MAX][VG_SANDBOX_NAME_LEN];
 	unsigned int disabled_count;
 	struct vg_sandbox_counters counters;

@@ -24,6 +24,7 @@
 #include <lauxlib.h>
 
 #include "common/log.h"
+#include "common/sandbox_shm.h"
 #include "sandbox/sandbox.h"
 
 #define MIN_HEAP_BYTES (16u << 20)
@@ -168,6 +169,20 @@ skip_plugin(struct vg_sbx_plugin *plugin, const char *why)
 	vg_sbx_plugin_close(plugin);
 }
 
+void
+vg_sbx_publish_loading(struct vg_sbx *sbx, const struct vg_sbx_plugin *plugin)
+{
+	size_t len = plugin != NULL ? strlen(plugin->name) : 0;
+
+	if (sbx->status_loading == NULL)
+		return;
+	/* A cut name could match another plugin; vigild gets none. */
+	if (len >= VG_SANDBOX_LOADING_LEN)
+		len = 0;
+	memcpy(sbx->status_loading, plugin != NULL ? plugin->name : "", len);
+	sbx->status_loading[len] = '\0';
+}
+
 /* Loads everything of <plugin> but its manifest, read already. */
 static void
 load_plugin(struct vg_sbx *sbx, struct vg_sbx_plugin *plugin)
@@ -175,6 +190,7 @@ load_plugin(struct vg_sbx *sbx, struct vg_sbx_plugin *plugin)
 	char why[64];
 
 	sbx->loading = plugin;
+	vg_sbx_publish_loading(sbx, plugin);
 	vg_sbx_load_definitions(plugin);
 	publish_definitions(sbx, plugin);
 	vg_sbx_load_scripts_and_gui(plugin);
@@ -404,6 +420,7 @@ start_plugin(struct vg_sbx *sbx, struct vg_sbx_plugin *plugin)
 	int rc;
 
 	sbx->loading = plugin;
+	vg_sbx_publish_loading(sbx, plugin);
 	if (listed(sbx->opt.disable, sbx->opt.n_disable, plugin->name)) {
 		VG_INFO(VG_SBX_TAG, "plugin=%s disabled by --disable",
 			plugin->name);
@@ -581,6 +598,7 @@ vg_sbx_load(struct vg_sbx *sbx, const char *dirs)
 		return -ENOMEM;
 	resolve_and_load(sbx, order, &n_order);
 	sbx->loading = NULL;
+	vg_sbx_publish_loading(sbx, NULL);
 	rc = index_loaded(sbx, order, n_order);
 	free(order);
 	if (rc != 0)

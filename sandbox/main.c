@@ -758,6 +758,7 @@ run_sandbox(struct args *a)
 						    4);
 	if (sbx.results == NULL)
 		return EXIT_FATAL;
+	sbx.status_loading = shm.status->loading;
 	rc = vg_sbx_load(&sbx, a->plugins);
 	if (rc < 0) {
 		VG_ERR(VG_SBX_TAG, "loading plugins failed: %s", strerror(-rc));

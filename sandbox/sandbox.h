@@ -279,6 +279,7 @@ struct vg_sbx {
 	unsigned int n_run_statuses;
 	uint64_t batch_time_us;
 	_Atomic uint32_t *status_script; /* shm status.script, or NULL */
+	char *status_loading;            /* shm status.loading, or NULL */
 
 	/*
 	 * The batch time budget (see dispatch.c): no hook starts once the
@@ -333,6 +334,14 @@ vg_sbx_budget_now_ns(void);
  */
 int
 vg_sbx_load(struct vg_sbx *sbx, const char *dirs);
+
+/*
+ * Names <plugin> (NULL: none) in the status block as the plugin whose code
+ * the sandbox runs while it loads, so that vigild can disable a plugin
+ * that keeps the sandbox from ever finishing its load.
+ */
+void
+vg_sbx_publish_loading(struct vg_sbx *sbx, const struct vg_sbx_plugin *plugin);
 
 /*
  * Reports "FILE:LINE: message" (or "FILE: message" for line 0, or just

@@ -467,7 +467,9 @@ run_setup(struct vg_sbx *sbx, struct vg_sbx_script *s)
 	lua_rawgeti(L, LUA_REGISTRYINDEX, s->setup_ref);
 	lua_rawgeti(L, LUA_REGISTRYINDEX, s->conf_ref);
 	sbx->setup_plugin = plugin;
+	vg_sbx_publish_loading(sbx, plugin);
 	rc = vg_sbx_state_call(plugin, 1, 1, VG_SBX_LOAD_BUDGET_MS);
+	vg_sbx_publish_loading(sbx, NULL);
 	sbx->setup_plugin = NULL;
 	if (rc != 0) {
 		const char *msg = lua_tostring(L, -1);

@@ -553,6 +553,7 @@ def load_hang_case(vigild, tmp, checks):
     write_idle_capture(pcap)
     plugins = os.path.join(tmp, "plugins")
     write_plugin(plugins, "hang", HANG_AT_LOAD)
+    write_plugin(plugins, "good", WATCH % ("good_watch", "good"))
     config = write_config(tmp, "hang", pcap, plugins,
                           plugin_extra=LOAD_LIMIT)
     d = Vigild(vigild, config)
@@ -577,6 +578,8 @@ def load_hang_case(vigild, tmp, checks):
                          f"plus at most a second of control ticks")
             checks.check("state=R" in line, f"load_hang: the line does "
                          f"not say the process runs: {line.strip()}")
+            checks.check("loading plugin=hang:" in line, f"load_hang: the "
+                         f"line does not name the plugin: {line.strip()}")
             checks.check(f"load_kills={run + 1})" in line,
                          f"load_hang: kill {run + 1} counted as: "
                          f"{line.strip()}")
@@ -588,6 +591,22 @@ def load_hang_case(vigild, tmp, checks):
                          f"{m and m.group(1)} ms, expected {delay} ms")
             if m is None:
                 return
+        # Three runs in a row ended in the hanging plugin: the fourth
+        # starts without it and loads the other one.
+        checks.check(d.count(r"sandbox=0 plugin=hang disabled: the sandbox "
+                             r"ended 3 times in a row") == 1,
+                     f"load_hang: no line disabling plugin hang: "
+                     f"{d.text()[-1500:]}")
+        at, m = d.wait_for(r"plugin=hang disabled by --disable", 15, at)
+        checks.check(m is not None, "load_hang: the fourth sandbox did not "
+                     "start with --disable hang")
+        _, ready = d.wait_for(r"sandbox-0: script=1 key=good_watch", 15, at)
+        checks.check(ready is not None, f"load_hang: the fourth sandbox "
+                     f"never loaded: {d.text()[-1500:]}")
+        time.sleep(3.0)
+        checks.check(d.count(r"has not finished loading") == 3,
+                     f"load_hang: {d.count(r'has not finished loading')} "
+                     f"load kills, expected 3")
     finally:
         status = d.stop()
     checks.check(status == 0, f"load_hang: vigild exit {status}: "
