@@ -36,7 +36,8 @@ static const char schema[] =
 	" score INTEGER NOT NULL, plugin TEXT NOT NULL, script TEXT NOT NULL,"
 	" details TEXT NOT NULL, first_us INTEGER NOT NULL,"
 	" last_us INTEGER NOT NULL, count INTEGER NOT NULL,"
-	" confirmed INTEGER NOT NULL DEFAULT 1,"
+	" sandbox INTEGER NOT NULL DEFAULT 0,"
+	" unconfirmed_us INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE (entity, entity_value, alert_type));"
 	"CREATE TABLE IF NOT EXISTS past_alerts ("
 	" id INTEGER PRIMARY KEY,"
@@ -86,11 +87,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " AND alert_type = ?",
 	[S_ENGAGED_UPDATE] = "UPDATE engaged_alerts SET last_us = max(last_us, ?),"
 			     " severity = ?, score = ?, details = ?,"
-			     " count = count + 1, confirmed = 1 WHERE id = ?",
+			     " count = count + 1, sandbox = ?,"
+			     " unconfirmed_us = 0 WHERE id = ?",
 	[S_ENGAGED_INSERT] = "INSERT INTO engaged_alerts (entity, entity_value,"
 			     " alert_type, severity, score, plugin, script,"
-			     " details, first_us, last_us, count)"
-			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+			     " details, first_us, last_us, count, sandbox)"
+			     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
 	[S_ENGAGED_DELETE] = "DELETE FROM engaged_alerts WHERE id = ?",
 	[S_PAST_FIND] = "SELECT id FROM past_alerts WHERE alert_type = ?"
 			" AND entity = ? AND entity_value = ? AND last_us >= ?"
@@ -168,6 +170,44 @@ stmt(struct vg_alert_db *db, enum stmt_id id)
 	return s;
 }
 
+/* Returns true when table engaged_alerts of <db> has column <name>. */
+static bool
+has_column(struct vg_alert_db *db, const char *name)
+{
+	sqlite3_stmt *s;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(db->conn, "PRAGMA table_info(engaged_alerts)",
+			       -1, &s, NULL) != SQLITE_OK)
+		return false;
+	while (!found && sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *column = sqlite3_column_text(s, 1);
+
+		found = column != NULL && strcmp((const char *)column, name) == 0;
+	}
+	sqlite3_finalize(s);
+	return found;
+}
+
+/*
+ * Adds the columns a database of schema version 1 lacks: which sandbox
+ * raised an engaged alert, and since when it waits for a new trigger.
+ * Version 1's "confirmed" column stays and is no longer used.
+ */
+static int
+add_columns(struct vg_alert_db *db)
+{
+	if (!has_column(db, "sandbox") &&
+	    exec(db, "ALTER TABLE engaged_alerts ADD COLUMN sandbox INTEGER"
+		     " NOT NULL DEFAULT 0") != 0)
+		return -1;
+	if (!has_column(db, "unconfirmed_us") &&
+	    exec(db, "ALTER TABLE engaged_alerts ADD COLUMN unconfirmed_us"
+		     " INTEGER NOT NULL DEFAULT 0") != 0)
+		return -1;
+	return 0;
+}
+
 struct vg_alert_db *
 vg_alert_db_open(const char *path, bool read_only, char *err, size_t err_len)
 {
@@ -190,8 +230,8 @@ vg_alert_db_open(const char *path, bool read_only, char *err, size_t err_len)
 	if (!read_only &&
 	    (exec(db, "PRAGMA journal_mode=WAL") != 0 ||
 	     exec(db, "PRAGMA synchronous=NORMAL") != 0 ||
-	     exec(db, schema) != 0 ||
-	     exec(db, "PRAGMA user_version=1") != 0)) {
+	     exec(db, schema) != 0 || add_columns(db) != 0 ||
+	     exec(db, "PRAGMA user_version=2") != 0)) {
 		snprintf(err, err_len, "%s: creating the alert schema failed: %s",
 			 path, sqlite3_errmsg(db->conn));
 		goto fail;
@@ -369,7 +409,8 @@ vg_alert_db_engage(struct vg_alert_db *db, struct vg_alert *a)
 		sqlite3_bind_int(s, 2, (int)a->severity);
 		sqlite3_bind_int64(s, 3, a->score);
 		bind_text(s, 4, a->details);
-		sqlite3_bind_int64(s, 5, id);
+		sqlite3_bind_int(s, 5, (int)a->sandbox);
+		sqlite3_bind_int64(s, 6, id);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			return db_error(db, "update of an engaged alert");
 		a->id = id;
@@ -391,6 +432,7 @@ vg_alert_db_engage(struct vg_alert_db *db, struct vg_alert *a)
 	bind_text(s, 8, a->details);
 	sqlite3_bind_int64(s, 9, (int64_t)a->first_us);
 	sqlite3_bind_int64(s, 10, (int64_t)a->last_us);
+	sqlite3_bind_int(s, 11, (int)a->sandbox);
 	if (sqlite3_step(s) != SQLITE_DONE)
 		return db_error(db, "insert of an engaged alert");
 	a->id = sqlite3_last_insert_rowid(db->conn);
@@ -538,26 +580,34 @@ vg_alert_db_release(struct vg_alert_db *db, unsigned int entity,
 	return 1;
 }
 
-static int64_t
-changes_or_error(struct vg_alert_db *db, int rc, const char *what)
+int64_t
+vg_alert_db_unconfirm(struct vg_alert_db *db, int sandbox, uint64_t now_us)
 {
-	if (rc != 0)
-		return db_error(db, what);
+	sqlite3_stmt *s;
+	int rc;
+
+	if (db->read_only)
+		return -EROFS;
+	/* A row that waits already keeps the time it started waiting. */
+	if (sqlite3_prepare_v2(db->conn,
+			       "UPDATE engaged_alerts SET unconfirmed_us ="
+			       " CASE WHEN unconfirmed_us = 0 THEN ?1"
+			       " ELSE unconfirmed_us END"
+			       " WHERE ?2 < 0 OR sandbox = ?2",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(db, "prepare");
+	sqlite3_bind_int64(s, 1, (int64_t)now_us);
+	sqlite3_bind_int(s, 2, sandbox);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(db, "unconfirm");
 	return sqlite3_changes64(db->conn);
 }
 
 int64_t
-vg_alert_db_unconfirm_engaged(struct vg_alert_db *db)
-{
-	if (db->read_only)
-		return -EROFS;
-	return changes_or_error(db,
-				exec(db, "UPDATE engaged_alerts SET confirmed = 0"),
-				"unconfirm");
-}
-
-int64_t
-vg_alert_db_release_unconfirmed(struct vg_alert_db *db, uint64_t window_us)
+vg_alert_db_release_unconfirmed(struct vg_alert_db *db, uint64_t window_us,
+				uint64_t since_us)
 {
 	struct vg_alert *rows = NULL;
 	size_t count = 0, cap = 0, i;
@@ -568,9 +618,10 @@ vg_alert_db_release_unconfirmed(struct vg_alert_db *db, uint64_t window_us)
 		return -EROFS;
 	if (sqlite3_prepare_v2(db->conn,
 			       "SELECT " ENGAGED_COLUMNS " FROM engaged_alerts"
-			       " WHERE confirmed = 0",
+			       " WHERE unconfirmed_us != 0 AND unconfirmed_us <= ?",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_error(db, "prepare");
+	sqlite3_bind_int64(s, 1, (int64_t)since_us);
 	/* Rows are collected first, because the result of a SELECT whose
 	 * table is changed while it runs is undefined in SQLite. */
 

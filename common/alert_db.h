@@ -49,6 +49,7 @@ struct vg_alert {
 	char plugin[VG_ALERT_NAME_LEN];
 	char script[VG_ALERT_NAME_LEN];
 	char release_reason[16];        /* "release", "unconfirmed" or "" */
+	unsigned int sandbox;           /* engaged alerts: which raised it */
 	char *details;                  /* JSON object, malloc'd, never NULL */
 
 	/* Flow alerts only: the flow when the alert was raised. */
@@ -145,8 +146,8 @@ vg_alert_db_last_errno(struct vg_alert_db *db);
 
 /*
  * Engages <a>: when an engaged row with its entity, value and type exists,
- * updates last_us, severity, score and details, adds one to count and
- * marks it confirmed; otherwise inserts it. Sets a->id, a->first_us and
+ * updates last_us, severity, score, details and sandbox, adds one to
+ * count and ends its wait for a trigger; otherwise inserts it. Sets a->id, a->first_us and
  * a->count from the row. Returns 1 when inserted, 0 when merged.
  */
 int
@@ -175,16 +176,24 @@ vg_alert_db_release(struct vg_alert_db *db, unsigned int entity,
 		    const char *reason, uint64_t window_us,
 		    struct vg_alert *out);
 
-/* Marks every engaged alert unconfirmed; returns how many are engaged. */
-int64_t
-vg_alert_db_unconfirm_engaged(struct vg_alert_db *db);
-
 /*
- * Releases every engaged alert still unconfirmed, at its own last_us,
- * with reason "unconfirmed". Returns how many, or a negative errno.
+ * Marks the engaged alerts that sandbox <sandbox> raised (every one when
+ * <sandbox> is negative) as waiting for a new trigger since <now_us>; one
+ * waiting already keeps its earlier time. A trigger ends the wait
+ * (vg_alert_db_engage). Returns how many alerts matched, or a negative
+ * errno.
  */
 int64_t
-vg_alert_db_release_unconfirmed(struct vg_alert_db *db, uint64_t window_us);
+vg_alert_db_unconfirm(struct vg_alert_db *db, int sandbox, uint64_t now_us);
+
+/*
+ * Releases every engaged alert that has waited for a trigger since
+ * <since_us> or earlier, at its own last_us, with reason "unconfirmed".
+ * Returns how many, or a negative errno.
+ */
+int64_t
+vg_alert_db_release_unconfirmed(struct vg_alert_db *db, uint64_t window_us,
+				uint64_t since_us);
 
 /*
  * Deletes past alerts with last_us before <min_last_us> (0: none by age),

@@ -69,6 +69,15 @@ read_counter(_Atomic uint64_t *counter)
 }
 
 static uint64_t
+realtime_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t
 window_us(const struct vg_alert_store *s)
 {
 	return (uint64_t)s->cfg->dedup_window_s * 1000000;
@@ -143,6 +152,18 @@ apply_exclusion(struct vg_alert_store *s, struct op *op)
 	return 0;
 }
 
+static int
+apply_unconfirm(struct vg_alert_store *s, struct op *op)
+{
+	int64_t n = vg_alert_db_unconfirm(s->db, (int)op->alert.sandbox,
+					  realtime_us());
+
+	if (n < 0)
+		return (int)n;
+	op->unconfirmed = n;
+	return 0;
+}
+
 /* Without a database nothing is merged: every trigger is passed on. */
 static void
 apply_without_db(struct op *op)
@@ -160,6 +181,7 @@ apply(struct vg_alert_store *s, struct op *op)
 	op->event = NULL;
 	op->result = RESULT_NONE;
 	op->removed = 0;
+	op->unconfirmed = 0;
 	switch (op->kind) {
 	case OP_TRIGGER:
 		return apply_trigger(s, op);
@@ -168,6 +190,8 @@ apply(struct vg_alert_store *s, struct op *op)
 	case OP_EXCLUDE:
 	case OP_UNEXCLUDE:
 		return apply_exclusion(s, op);
+	case OP_UNCONFIRM:
+		return apply_unconfirm(s, op);
 	}
 	return -EINVAL;
 }
@@ -194,6 +218,10 @@ count_stored(struct vg_alert_store *s, const struct op *op)
 	case RESULT_NONE:
 		break;
 	}
+	if (op->unconfirmed > 0)
+		VG_INFO("alerts", "sandbox=%u restarted: engaged=%" PRId64 " alerts it raised are released unless raised again within engaged_grace=%u s",
+			op->alert.sandbox, op->unconfirmed,
+			s->cfg->engaged_grace_s);
 	if (op->removed > 0)
 		VG_INFO("alerts", "exclusion %s %s %s removed engaged=%" PRId64,
 			vg_alert_exclusion_kind_name(op->rule.kind),
@@ -229,8 +257,8 @@ static void
 lose(struct vg_alert_store *s, struct op *op)
 {
 	count(&s->c.lost, 1);
-	if (!op->delivered && op->kind != OP_EXCLUDE &&
-	    op->kind != OP_UNEXCLUDE)
+	if (!op->delivered && (op->kind == OP_TRIGGER ||
+				 op->kind == OP_RELEASE))
 		apply_without_db(op);
 	deliver(s, op);
 	free_op(op);
@@ -373,6 +401,7 @@ maintain(struct vg_alert_store *s, bool force)
 {
 	uint64_t now = monotonic_ms();
 	uint64_t age_us = (uint64_t)s->cfg->retention_days * US_PER_DAY;
+	uint64_t grace_us = (uint64_t)s->cfg->engaged_grace_s * 1000000;
 	uint64_t min_last = 0;
 	int64_t n;
 
@@ -380,21 +409,18 @@ maintain(struct vg_alert_store *s, bool force)
 	    (!force && now - s->last_maintenance_ms < MAINTENANCE_MS))
 		return;
 	s->last_maintenance_ms = now;
-	/*
-	 * NOTE: only alerts reloaded at start wait for confirmation. A
-	 * sandbox restarted by the supervisor forgets its engaged alerts as
-	 * well, and one whose condition ended meanwhile stays engaged until
-	 * vigild itself restarts.
-	 */
-	if (s->reloaded > 0 && s->cfg->engaged_grace_s > 0 &&
-	    now - s->opened_ms >= s->cfg->engaged_grace_s * 1000ULL) {
-		n = vg_alert_db_release_unconfirmed(s->db, window_us(s));
+	/* Alerts wait for a trigger after a restart of vigild or of the
+	 * sandbox that raised them. */
+	if (s->cfg->engaged_grace_s > 0 && realtime_us() > grace_us) {
+		n = vg_alert_db_release_unconfirmed(s->db, window_us(s),
+						    realtime_us() - grace_us);
 		if (n > 0) {
 			count(&s->c.unconfirmed_released, (uint64_t)n);
-			VG_INFO("alerts", "released engaged=%" PRId64 " not raised again within engaged_grace=%u s of the restart",
+			VG_INFO("alerts", "released engaged=%" PRId64 " not raised again within engaged_grace=%u s of a restart of vigild or of their sandbox",
 				n, s->cfg->engaged_grace_s);
+		} else if (n < 0) {
+			count(&s->c.db_errors, 1);
 		}
-		s->reloaded = 0;
 	}
 	if (age_us > 0 && s->newest_us > age_us)
 		min_last = s->newest_us - age_us;
@@ -508,7 +534,8 @@ copy(char *dst, size_t size, const char *src)
 
 int
 vg_alert_store_trigger(struct vg_alert_store *store,
-		       const Vigil__V1__AlertTrigger *t, const char *details)
+		       const Vigil__V1__AlertTrigger *t, const char *details,
+		       unsigned int sandbox)
 {
 	struct op *op;
 	struct vg_alert *a;
@@ -527,6 +554,7 @@ vg_alert_store_trigger(struct vg_alert_store *store,
 	a->severity = (unsigned int)t->severity < VG_ALERT_SEV_COUNT ?
 			      (unsigned int)t->severity : 0;
 	a->score = t->score;
+	a->sandbox = sandbox;
 	a->count = 1;
 	a->first_us = t->time_us;
 	a->last_us = t->time_us;
@@ -590,6 +618,24 @@ vg_alert_store_release(struct vg_alert_store *store,
 		count(&store->c.dropped, 1);
 		return -ENOBUFS;
 	}
+	return vg_alert_store_enqueue(store, op);
+}
+
+int
+vg_alert_store_unconfirm(struct vg_alert_store *store, unsigned int sandbox)
+{
+	struct op *op;
+
+	/* Without a database nothing stays engaged to be released. */
+	if (store == NULL || store->db == NULL)
+		return 0;
+	op = calloc(1, sizeof(*op));
+	if (op == NULL) {
+		count(&store->c.dropped, 1);
+		return -ENOBUFS;
+	}
+	op->kind = OP_UNCONFIRM;
+	op->alert.sandbox = sandbox;
 	return vg_alert_store_enqueue(store, op);
 }
 
@@ -687,6 +733,7 @@ static int
 open_database(struct vg_alert_store *s)
 {
 	char err[512];
+	int64_t reloaded;
 
 	s->db = vg_alert_db_open(s->cfg->database, false, err, sizeof(err));
 	if (s->db == NULL) {
@@ -698,10 +745,10 @@ open_database(struct vg_alert_store *s)
 		VG_ERR("alerts", "alerts.database read-only %s", err);
 		return -EIO;
 	}
-	s->reloaded = vg_alert_db_unconfirm_engaged(s->db);
-	if (s->reloaded > 0)
+	reloaded = vg_alert_db_unconfirm(s->db, -1, realtime_us());
+	if (reloaded > 0)
 		VG_INFO("alerts", "reloaded engaged=%" PRId64 " alerts from database=%s",
-			s->reloaded, s->cfg->database);
+			reloaded, s->cfg->database);
 	return 0;
 }
 

@@ -28,7 +28,7 @@ struct vg_alert_store;
 
 /*
  * Opens the database (when alerts.database is set), loads the stored
- * exclusions, marks reloaded engaged alerts unconfirmed, starts the
+ * exclusions, makes reloaded engaged alerts wait for a trigger, starts the
  * endpoints and the writer thread. Returns NULL with the cause logged.
  * <cfg> must outlive the store.
  */
@@ -38,19 +38,32 @@ vg_alert_store_open(const struct vg_alerts_config *cfg);
 /*
  * Queues the alert <t> with <details>, the JSON object that
  * vg_alert_details_normalize() made of t->details_json (NULL for "{}").
- * The store and the endpoints embed it as it is. Returns 0,
+ * The store and the endpoints embed it as it is. <sandbox> is the index
+ * of the sandbox that raised it. Returns 0,
  * VG_ALERT_EXCLUDED when an exclusion covers it (nothing is queued), or
  * -ENOBUFS when the queue was full (the alert is dropped and counted).
  * <store> may be NULL: returns 0.
  */
 int
 vg_alert_store_trigger(struct vg_alert_store *store,
-		       const Vigil__V1__AlertTrigger *t, const char *details);
+		       const Vigil__V1__AlertTrigger *t, const char *details,
+		       unsigned int sandbox);
 
 /* Queues the release <r>; same returns as vg_alert_store_trigger(). */
 int
 vg_alert_store_release(struct vg_alert_store *store,
 		       const Vigil__V1__AlertRelease *r);
+
+/*
+ * Queues, for a sandbox that is restarting, the mark that makes its
+ * engaged alerts wait for a new trigger: the new process has forgotten
+ * them, so it would never release them. Those not raised again within
+ * alerts.engaged_grace are released as "unconfirmed". Call it after the
+ * old process's results are queued. Same returns as
+ * vg_alert_store_trigger() but VG_ALERT_EXCLUDED.
+ */
+int
+vg_alert_store_unconfirm(struct vg_alert_store *store, unsigned int sandbox);
 
 /*
  * Runs the control-socket command <command> when it is one of the store's

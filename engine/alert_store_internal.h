@@ -18,7 +18,8 @@
 #include "alert_endpoints.h"
 #include "alert_store.h"
 
-enum op_kind { OP_TRIGGER, OP_RELEASE, OP_EXCLUDE, OP_UNEXCLUDE };
+enum op_kind { OP_TRIGGER, OP_RELEASE, OP_EXCLUDE, OP_UNEXCLUDE,
+	       OP_UNCONFIRM };
 
 /* The change an applied operation made, counted once it is committed. */
 enum op_result {
@@ -36,6 +37,7 @@ struct op {
 	bool delivered;         /* the endpoints had their notification */
 	uint64_t time_us;       /* release time */
 	int64_t removed;        /* engaged alerts an exclusion removed */
+	int64_t unconfirmed;    /* engaged alerts an unconfirm marked */
 	struct vg_alert alert;
 	struct vg_alert_exclusion rule;
 };
@@ -86,7 +88,6 @@ struct vg_alert_store {
 	uint32_t overflow_count;
 	bool failing;                   /* the last write failed */
 	uint64_t newest_us;
-	int64_t reloaded;               /* engaged alerts awaiting confirmation */
 	uint64_t opened_ms;
 	uint64_t last_maintenance_ms;
 

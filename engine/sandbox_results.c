@@ -220,7 +220,7 @@ handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
 			box->counters.alerts_triggered++;
 			/* An excluded alert is neither stored nor written. */
 			if (vg_alert_store_trigger(sb->alert_store, t,
-						   details) !=
+						   details, box->index) !=
 			    VG_ALERT_EXCLUDED)
 				write_alert(sb, "trigger", t->entity,
 					    t->entity_value, t->alert_type,

@@ -33,6 +33,7 @@
 
 #include "common/alert_details.h"
 #include "common/log.h"
+#include "alert_store.h"
 #include "hosts.h"
 #include "lcore.h"
 #include "sandbox_internal.h"
@@ -163,6 +164,9 @@ on_sandbox_exit(uv_process_t *process, int64_t exit_status, int term_signal)
 
 	/* Read before the ring resets clear the status block. */
 	loading_plugin(box, plugin);
+	/* The next process starts with no engaged alerts; the dead one's
+	 * results were queued by the drain above. */
+	vg_alert_store_unconfirm(sb->alert_store, box->index);
 	request_ring_resets(sb, box);
 	if (reload) {
 		/* A reload is no failure: the back-off stays at its start. */

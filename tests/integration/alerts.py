@@ -36,6 +36,7 @@ import http.server
 import json
 import os
 import re
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -227,6 +228,69 @@ def grace_case(vigild, tmp, db, engaged, checks):
     checks.check(store is not None and
                  store["unconfirmed_released"] == len(engaged),
                  f"grace: counters {store}")
+
+
+def sandbox_restart_case(vigild, tmp, checks):
+    """A reload restarts the sandbox, whose new process has forgotten the
+    host alerts the old one engaged. Client B's alert is raised again
+    within engaged_grace and stays engaged; client A's is not, and is
+    released as unconfirmed while vigild runs."""
+    a, b = "10.45.0.1", "10.45.0.2"
+    frames = (exchange(a, 45001, 5001, T0) + exchange(b, 45002, 5001, T0)
+              + exchange(b, 45003, 5001, T0 + 2.5)
+              + exchange("10.45.0.3", 45004, 6000, T0 + 10))
+    pcap = os.path.join(tmp, "restart.pcap")
+    g.write_pcap(pcap, frames)
+    db = os.path.join(tmp, "restart.db")
+    alerts = f"  database: {db}\n  engaged_grace: 4\n"
+    config = write_config(tmp, "restart", pcap, pace=True, alerts=alerts)
+    proc = subprocess.Popen([vigild, "-c", config, "--stats",
+                             os.path.join(tmp, "restart.stats")],
+                            stderr=subprocess.PIPE, text=True,
+                            errors="replace")
+    lines = []
+    both = threading.Event()
+
+    def read():
+        for line in proc.stderr:
+            lines.append(line)
+            if sum("alert trigger type=test_host_alert" in x
+                   for x in lines) >= 2:
+                both.set()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        engaged = both.wait(8)
+        checks.check(engaged, "sandbox_restart: the two host alerts were "
+                     "not triggered within 8 s")
+        if engaged:
+            proc.send_signal(signal.SIGHUP)
+        status = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(5)
+    stderr = "".join(lines)
+    checks.check(status == 0, f"sandbox_restart: exit {status}: "
+                 f"{stderr[-600:]}")
+    checks.check("sandbox=0 restarted: engaged=2 alerts it raised" in stderr,
+                 f"sandbox_restart: no line marking the 2 engaged alerts: "
+                 f"{stderr[-1500:]}")
+    still = {v: n for v, n in rows(
+        db, "SELECT entity_value, count FROM engaged_alerts")}
+    checks.check(still == {f"{b}@0": 2},
+                 f"sandbox_restart: engaged at exit {still}, expected "
+                 f"{b}@0 raised twice")
+    released = rows(db, "SELECT entity_value FROM past_alerts"
+                    " WHERE release_reason = 'unconfirmed'")
+    checks.check(released == [(f"{a}@0",)],
+                 f"sandbox_restart: released as unconfirmed {released}, "
+                 f"expected {a}@0")
+    store = final_counters(stderr)
+    checks.check(store is not None and store["unconfirmed_released"] == 1,
+                 f"sandbox_restart: counters {store}")
+    print(f"sandbox_restart: engaged {still}, released {released}")
 
 
 # ---- storm --------------------------------------------------------------
@@ -1096,7 +1160,8 @@ def main():
     cases = {"kill": kill_case, "storm": storm_case,
              "endpoints": endpoints_case, "noise": noise_case,
              "fifo": fifo_case, "details": details_case,
-             "flow_id": flow_id_case}
+             "flow_id": flow_id_case,
+             "sandbox_restart": sandbox_restart_case}
     with tempfile.TemporaryDirectory(prefix="vigil-alerts-") as tmp:
         os.chmod(tmp, 0o755)
         cases[case](vigild, tmp, checks)

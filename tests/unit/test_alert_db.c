@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "common/alert_db.h"
 
@@ -110,6 +111,126 @@ test_engage_twice_merges(void **state)
 	assert_int_equal(a.count, 2);
 	assert_int_equal(a.first_us, 100000000);
 	assert_int_equal(total(db, VG_ALERT_VIEW_ENGAGED), 1);
+}
+
+/* Returns the release reason of the past row of <host>, or "" for none. */
+static const char *
+past_reason(struct vg_alert_db *db, const char *host)
+{
+	static char reason[16];
+	struct vg_alert_query q = { .view = VG_ALERT_VIEW_PAST };
+	struct vg_alert_rows rows;
+	char value[64];
+	size_t i;
+
+	snprintf(value, sizeof(value), "%s@0", host);
+	reason[0] = '\0';
+	assert_int_equal(vg_alert_db_query(db, &q, &rows), 0);
+	for (i = 0; i < rows.count; i++) {
+		if (strcmp(rows.rows[i].entity_value, value) == 0)
+			snprintf(reason, sizeof(reason), "%s",
+				 rows.rows[i].release_reason);
+	}
+	vg_alert_rows_free(&rows);
+	return reason;
+}
+
+static void
+test_unconfirm_one_sandbox(void **state)
+{
+	struct vg_alert_db *db = *state;
+	struct vg_alert a;
+
+	host_alert(&a, "10.0.0.1", "t", VG_ALERT_SEV_ERROR, 100);
+	a.sandbox = 0;
+	assert_int_equal(vg_alert_db_engage(db, &a), 1);
+	host_alert(&a, "10.0.0.2", "t", VG_ALERT_SEV_ERROR, 100);
+	a.sandbox = 1;
+	assert_int_equal(vg_alert_db_engage(db, &a), 1);
+
+	assert_int_equal(vg_alert_db_unconfirm(db, 1, 5000), 1);
+	/* Not waited long enough: nothing goes. */
+	assert_int_equal(vg_alert_db_release_unconfirmed(db, 0, 4999), 0);
+	assert_int_equal(vg_alert_db_release_unconfirmed(db, 0, 5000), 1);
+	assert_string_equal(past_reason(db, "10.0.0.2"), "unconfirmed");
+	assert_string_equal(past_reason(db, "10.0.0.1"), "");
+	assert_int_equal(total(db, VG_ALERT_VIEW_ENGAGED), 1);
+}
+
+static void
+test_trigger_ends_the_wait(void **state)
+{
+	struct vg_alert_db *db = *state;
+	struct vg_alert a;
+
+	host_alert(&a, "10.0.0.1", "t", VG_ALERT_SEV_ERROR, 100);
+	a.sandbox = 2;
+	assert_int_equal(vg_alert_db_engage(db, &a), 1);
+	assert_int_equal(vg_alert_db_unconfirm(db, -1, 5000), 1);
+	host_alert(&a, "10.0.0.1", "t", VG_ALERT_SEV_ERROR, 160);
+	a.sandbox = 2;
+	assert_int_equal(vg_alert_db_engage(db, &a), 0);
+	assert_int_equal(vg_alert_db_release_unconfirmed(db, 0, 99999), 0);
+	assert_int_equal(total(db, VG_ALERT_VIEW_ENGAGED), 1);
+}
+
+static void
+test_wait_keeps_first_time(void **state)
+{
+	struct vg_alert_db *db = *state;
+	struct vg_alert a;
+
+	host_alert(&a, "10.0.0.1", "t", VG_ALERT_SEV_ERROR, 100);
+	a.sandbox = 0;
+	assert_int_equal(vg_alert_db_engage(db, &a), 1);
+	assert_int_equal(vg_alert_db_unconfirm(db, -1, 5000), 1);
+	/* A second restart while it waits does not restart its wait. */
+	assert_int_equal(vg_alert_db_unconfirm(db, 0, 9000), 1);
+	assert_int_equal(vg_alert_db_release_unconfirmed(db, 0, 5000), 1);
+	assert_int_equal(total(db, VG_ALERT_VIEW_ENGAGED), 0);
+}
+
+/* A database written by a vigild whose engaged_alerts had "confirmed"
+ * and no sandbox or wait columns. */
+static void
+test_version1_database_upgraded(void **state)
+{
+	struct vg_alert_db *db = *state;
+	struct vg_alert a;
+	sqlite3 *conn;
+	char err[256];
+
+	vg_alert_db_close(db);
+	*state = NULL;
+	unlink(path);
+	assert_int_equal(sqlite3_open(path, &conn), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(conn,
+		"CREATE TABLE engaged_alerts (id INTEGER PRIMARY KEY,"
+		" entity INTEGER NOT NULL, entity_value TEXT NOT NULL,"
+		" alert_type TEXT NOT NULL, severity INTEGER NOT NULL,"
+		" score INTEGER NOT NULL, plugin TEXT NOT NULL,"
+		" script TEXT NOT NULL, details TEXT NOT NULL,"
+		" first_us INTEGER NOT NULL, last_us INTEGER NOT NULL,"
+		" count INTEGER NOT NULL,"
+		" confirmed INTEGER NOT NULL DEFAULT 1,"
+		" UNIQUE (entity, entity_value, alert_type));"
+		"INSERT INTO engaged_alerts VALUES (1, 2, '10.0.0.9@0', 't',"
+		" 4, 10, 'p', 's', '{}', 100000000, 100000000, 1, 0);"
+		"PRAGMA user_version=1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(conn);
+
+	db = vg_alert_db_open(path, false, err, sizeof(err));
+	*state = db;
+	assert_non_null(db);
+	assert_int_equal(vg_alert_db_unconfirm(db, 0, 7000), 1);
+	host_alert(&a, "10.0.0.9", "t", VG_ALERT_SEV_ERROR, 200);
+	a.sandbox = 1;
+	assert_int_equal(vg_alert_db_engage(db, &a), 0);
+	assert_int_equal(a.count, 2);
+	assert_int_equal(vg_alert_db_release_unconfirmed(db, 0, 99999), 0);
+	assert_int_equal(vg_alert_db_unconfirm(db, 1, 8000), 1);
+	assert_int_equal(vg_alert_db_release_unconfirmed(db, 0, 8000), 1);
+	assert_string_equal(past_reason(db, "10.0.0.9"), "unconfirmed");
 }
 
 static void
@@ -291,6 +412,14 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_engage_twice_merges, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_unconfirm_one_sandbox,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trigger_ends_the_wait,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_keeps_first_time,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version1_database_upgraded,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_moves_to_past,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
