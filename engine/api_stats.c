@@ -127,6 +127,7 @@ sandbox_counters(struct arena *a, PbCounter **l, size_t n,
 	ADD(l, n, "statuses_dropped", sc->statuses_dropped);
 	ADD(l, n, "alerts_triggered", sc->alerts_triggered);
 	ADD(l, n, "alerts_released", sc->alerts_released);
+	ADD(l, n, "details_wrapped", sc->details_wrapped);
 	ADD(l, n, "ts_points", sc->ts_points);
 	ADD(l, n, "plugin_errors", sc->plugin_errors);
 	ADD(l, n, "events_seen", sc->events_seen);

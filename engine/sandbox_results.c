@@ -125,12 +125,14 @@ warn_details(struct vg_sandboxes *sb, int kind, const char *plugin,
 }
 
 /*
- * Returns the details of <t> as the JSON object every output gets
- * (alert_details.h), malloc'd. Returns "{}" when the check failed, once
- * logged, and NULL when out of memory, which the outputs take as "{}".
+ * Returns the details of <t>, from sandbox <box>, as the JSON object every
+ * output gets (alert_details.h), malloc'd. Returns "{}" when the check
+ * failed, once logged, and NULL when out of memory, which the outputs
+ * take as "{}".
  */
 static char *
-normalize_details(struct vg_sandboxes *sb, const Vigil__V1__AlertTrigger *t)
+normalize_details(struct vg_sandboxes *sb, struct vg_sandbox *box,
+		  const Vigil__V1__AlertTrigger *t)
 {
 	char err[256];
 	char *json;
@@ -152,8 +154,10 @@ normalize_details(struct vg_sandboxes *sb, const Vigil__V1__AlertTrigger *t)
 		       t->plugin, t->alert_type, kind);
 		return strdup("{}");
 	}
-	if (kind != VG_ALERT_DETAILS_OBJECT)
+	if (kind != VG_ALERT_DETAILS_OBJECT) {
+		box->counters.details_wrapped++;
 		warn_details(sb, kind, t->plugin, t->alert_type);
+	}
 	return json;
 }
 
@@ -215,7 +219,7 @@ handle_alerts(struct vg_sandboxes *sb, struct vg_sandbox *box,
 		    (ti < rb->n_triggers &&
 		     rb->triggers[ti]->order <= rb->releases[ri]->order)) {
 			const Vigil__V1__AlertTrigger *t = rb->triggers[ti++];
-			char *details = normalize_details(sb, t);
+			char *details = normalize_details(sb, box, t);
 
 			box->counters.alerts_triggered++;
 			/* An excluded alert is neither stored nor written. */

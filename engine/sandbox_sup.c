@@ -897,6 +897,7 @@ vg_sandboxes_counters(const struct vg_sandboxes *sb,
 		total->statuses_dropped += c->statuses_dropped;
 		total->alerts_triggered += c->alerts_triggered;
 		total->alerts_released += c->alerts_released;
+		total->details_wrapped += c->details_wrapped;
 		total->ts_points += c->ts_points;
 		total->plugin_errors += c->plugin_errors;
 		total->events_seen += c->events_seen;

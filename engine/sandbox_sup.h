@@ -44,6 +44,7 @@ struct vg_sandbox_counters {
 	uint64_t statuses_dropped; /* engine status ring full, unknown key */
 	uint64_t alerts_triggered;
 	uint64_t alerts_released;
+	uint64_t details_wrapped; /* alert details that were not an object */
 	uint64_t ts_points;       /* received; stored once timeseries exist */
 	uint64_t plugin_errors;
 	uint64_t events_seen;     /* as reported by the sandbox */

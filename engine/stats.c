@@ -178,6 +178,7 @@ vg_stats_write_json(const struct vg_stats *stats,
 			",\"statuses_dropped\":%" PRIu64
 			",\"alerts_triggered\":%" PRIu64
 			",\"alerts_released\":%" PRIu64
+			",\"details_wrapped\":%" PRIu64
 			",\"ts_points\":%" PRIu64
 			",\"plugin_errors\":%" PRIu64
 			",\"events_seen\":%" PRIu64
@@ -192,7 +193,7 @@ vg_stats_write_json(const struct vg_stats *stats,
 			sc->result_batches,
 			sc->result_bad, sc->statuses, sc->statuses_dropped,
 			sc->alerts_triggered, sc->alerts_released,
-			sc->ts_points, sc->plugin_errors, sc->events_seen,
+			sc->details_wrapped, sc->ts_points, sc->plugin_errors, sc->events_seen,
 			sc->control_dropped, sc->plugins_disabled);
 	}
 	fprintf(out, "}\n");

@@ -1100,6 +1100,11 @@ def details_case(vigild, tmp, checks):
                "are not a JSON object")
     checks.check(warning in stderr,
                  f"details: no log line containing {warning!r}")
+    with open(os.path.join(tmp, "details.stats")) as f:
+        wrapped = json.load(f)["plugins"]["details_wrapped"]
+    checks.check(wrapped == len(clients),
+                 f"details: details_wrapped={wrapped}, expected "
+                 f"{len(clients)}, one per array alert")
     warnings = stderr.count("details are not a JSON object")
     checks.check(warnings == len(clients),
                  f"details: {warnings} warnings logged, expected "

@@ -16,8 +16,8 @@ import { errorNote } from './common.js';
 // Sandbox counters shown in the statistics table, in this order.
 const SANDBOX_COUNTERS = [
   'events_seen', 'events_lost', 'result_batches', 'result_bad', 'statuses',
-  'statuses_dropped', 'alerts_triggered', 'alerts_released', 'ts_points',
-  'plugin_errors', 'sandbox_starts', 'sandbox_exits', 'deadline_kills',
+  'statuses_dropped', 'alerts_triggered', 'alerts_released', 'details_wrapped',
+  'ts_points', 'plugin_errors', 'sandbox_starts', 'sandbox_exits', 'deadline_kills',
   'heartbeat_kills', 'load_kills', 'teardown_kills', 'hooks_skipped', 'control_dropped',
   'plugins_disabled',
 ];
