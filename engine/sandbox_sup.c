@@ -569,7 +569,9 @@ loading_plugin(const struct vg_sandbox *box, char out[VG_SANDBOX_NAME_LEN])
 	memcpy(out, box->shm.status->loading, VG_SANDBOX_LOADING_LEN);
 	out[VG_SANDBOX_LOADING_LEN - 1] = '\0';
 	for (i = 0; out[i] != '\0'; i++) {
-		if (out[i] <= ' ' || out[i] == ',' || out[i] == 0x7f) {
+		unsigned char c = (unsigned char)out[i];
+
+		if (c <= ' ' || c == ',' || c == 0x7f) {
 			out[0] = '\0';
 			return;
 		}
