@@ -39,6 +39,7 @@
 #include "common/config_loader.h"
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/yaml_guard.h"
 
 /* Formats "FILE:LINE:COL: key.path: problem" for <node> and returns -EINVAL. */
 __attribute__((format(printf, 3, 4))) int
@@ -634,6 +635,8 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
+	char why[256];
+	size_t line;
 	int rc;
 
 	err[0] = '\0';
@@ -655,7 +658,11 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	}
 	ld.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
-	if (root == NULL) {
+	if (root != NULL && vg_yaml_guard(&doc, &line, why, sizeof(why)) != 0) {
+		snprintf(err, err_len, "%s:%zu: invalid YAML: %s", name, line,
+			 why);
+		rc = -EINVAL;
+	} else if (root == NULL) {
 		snprintf(err, err_len, "%s: the file is empty", name);
 		rc = -EINVAL;
 	} else {

@@ -30,6 +30,7 @@
 #include <yaml.h>
 
 #include "common/log.h"
+#include "common/yaml_guard.h"
 #include "sandbox/sandbox.h"
 
 struct config_walk {
@@ -384,6 +385,8 @@ vg_sbx_config_apply(struct vg_sbx *sbx)
 	struct config_walk w = { .sbx = sbx, .file = sbx->opt.config_file };
 	yaml_parser_t parser;
 	yaml_document_t doc;
+	char guard_msg[256];
+	size_t guard_line;
 	FILE *fp;
 	size_t i;
 
@@ -415,7 +418,16 @@ vg_sbx_config_apply(struct vg_sbx *sbx)
 		return 1;
 	}
 	w.doc = &doc;
-	walk_document(&w);
+	if (vg_yaml_guard(&doc, &guard_line, guard_msg,
+			  sizeof(guard_msg)) != 0) {
+		yaml_mark_t mark = { .line = guard_line - 1 };
+		char msg[1024];
+
+		snprintf(msg, sizeof(msg), "invalid YAML: %s", guard_msg);
+		error_at(&w, &mark, NULL, msg);
+	} else {
+		walk_document(&w);
+	}
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	fclose(fp);

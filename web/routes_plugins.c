@@ -11,6 +11,8 @@
 
 #include <yaml.h>
 
+#include "common/log.h"
+#include "common/yaml_guard.h"
 #include "routes.h"
 
 typedef Vigil__Control__V1__Response Response;
@@ -292,6 +294,8 @@ put_script_config(struct vg_jbuf *b, const char *config_path)
 	yaml_document_t doc;
 	yaml_node_t *scripts = NULL;
 	FILE *f = config_path != NULL ? fopen(config_path, "r") : NULL;
+	char why[256];
+	size_t line;
 
 	if (f == NULL) {
 		vg_jbuf_lit(b, "{}");
@@ -300,11 +304,17 @@ put_script_config(struct vg_jbuf *b, const char *config_path)
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, f);
 	if (yaml_parser_load(&parser, &doc)) {
-		scripts = yaml_child(&doc,
-				     yaml_child(&doc,
-						yaml_document_get_root_node(&doc),
-						"plugins"),
-				     "scripts");
+		/* The file may have changed since vigil-web checked it. */
+		if (vg_yaml_guard(&doc, &line, why, sizeof(why)) != 0)
+			VG_WARN("web", "config=%s:%zu plugins.scripts left out of GET /api/v1/plugins: %s",
+				config_path, line, why);
+		else
+			scripts = yaml_child(
+				&doc,
+				yaml_child(&doc,
+					   yaml_document_get_root_node(&doc),
+					   "plugins"),
+				"scripts");
 		if (scripts != NULL)
 			put_yaml(b, &doc, scripts, 0);
 		yaml_document_delete(&doc);

@@ -172,6 +172,17 @@ c.equal(proc.stdout.splitlines()[:2],
          f"{config}:5:5: plugins.scripts.example_wach: unknown script (no "
          "loaded plugin defines it)"], "check with a bad config: errors")
 os.unlink(config)
+# An alias inside its own anchor: a walk that followed it would not end.
+config = write_config("plugins:\n  scripts:\n    example_watch: &w\n"
+                      "      self: *w\n")
+proc = subprocess.run([SANDBOX, "--check", "--plugins", PLUGINS, "--config",
+                       config], capture_output=True, text=True, timeout=60)
+c.equal(proc.returncode, 1, "check with an alias cycle: exit 1")
+c.equal(proc.stdout.splitlines()[:1],
+        [f"{config}:4:1: invalid YAML: nested deeper than 128 levels once "
+         "aliases are followed (an alias inside its own anchor makes a "
+         "cycle)"], "check with an alias cycle: error")
+os.unlink(config)
 
 # --- throughput ----------------------------------------------------------
 # Every event matches, so each produces a status and a flow alert. The

@@ -72,6 +72,56 @@ expect_error(const char *text, const char *message)
 	assert_string_equal(err, message);
 }
 
+/*
+ * Nine levels of ten aliases each: a billion nodes once followed. The
+ * document's own nodes are 35: four mappings and the three keys between
+ * them, the nine keys a..i, nine sequences and the ten x of a.
+ */
+static void
+test_alias_expansion_rejected(void **state)
+{
+	char text[2048];
+	size_t used;
+	char level;
+	int i;
+
+	(void)state;
+	used = (size_t)snprintf(text, sizeof(text),
+				"plugins:\n  scripts:\n    s:\n"
+				"      a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+	for (level = 'b'; level <= 'i'; level++) {
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+					 "      %c: &%c [", level, level);
+		for (i = 0; i < 10; i++)
+			used += (size_t)snprintf(text + used,
+						 sizeof(text) - used, "%s*%c",
+						 i > 0 ? ", " : "", level - 1);
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+					 "]\n");
+	}
+	assert_true(used < sizeof(text));
+	expect_error(text,
+		     "t.yaml:4: invalid YAML: aliases expand the document to more than 100000 nodes beyond its own 35; write the repeated settings out instead");
+}
+
+static void
+test_alias_cycle_rejected(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  scripts:\n    s: &c\n      self: *c\n",
+		     "t.yaml:4: invalid YAML: nested deeper than 128 levels once aliases are followed (an alias inside its own anchor makes a cycle)");
+}
+
+static void
+test_alias_used_once_accepted(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("flows:\n  idle_timeout: {tcp: &t 10, udp: *t}\n"),
+			 0);
+	assert_int_equal(cfg.idle_timeout_tcp, 10);
+	assert_int_equal(cfg.idle_timeout_udp, 10);
+}
+
 static void
 test_defaults_when_file_sets_nothing(void **state)
 {
@@ -1752,6 +1802,9 @@ main(void)
 		cmocka_unit_test(test_web_check_data_dir_under_proc),
 		cmocka_unit_test(test_web_check_data_dir_is_a_device),
 		cmocka_unit_test(test_web_check_users_file),
+		cmocka_unit_test(test_alias_expansion_rejected),
+		cmocka_unit_test(test_alias_cycle_rejected),
+		cmocka_unit_test(test_alias_used_once_accepted),
 	};
 
 	return cmocka_run_group_tests(tests, write_test_pcap, NULL);
