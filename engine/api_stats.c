@@ -461,6 +461,7 @@ vg_api_handle_reload(struct api_client *c, const Request *req)
 	Vigil__Control__V1__ReloadResponse body;
 	Vigil__Control__V1__Status status;
 	Response resp;
+	char why[1024];
 
 	if (c->api->env.sandboxes == NULL) {
 		vg_api_send_error(c, req->id,
@@ -469,7 +470,12 @@ vg_api_handle_reload(struct api_client *c, const Request *req)
 		return;
 	}
 	VG_INFO("engine", "api reload requested, restarting sandboxes");
-	vg_sandboxes_reload(c->api->env.sandboxes);
+	if (vg_sandboxes_reload(c->api->env.sandboxes, why, sizeof(why)) != 0) {
+		vg_api_send_error(c, req->id,
+				  VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INVALID_CONFIG,
+				  NULL, why);
+		return;
+	}
 	vg_api_init_response(&resp, &status, req->id);
 	vigil__control__v1__reload_response__init(&body);
 	resp.body_case = VIGIL__CONTROL__V1__RESPONSE__BODY_RELOAD;

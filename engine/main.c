@@ -222,8 +222,10 @@ on_signal(uv_signal_t *handle, int signum)
 		return;
 	}
 	if (signum == SIGHUP) {
+		char why[1024];
+
 		if (d->plugins)
-			vg_sandboxes_reload(&d->sandboxes);
+			vg_sandboxes_reload(&d->sandboxes, why, sizeof(why));
 		else
 			VG_INFO("engine", "SIGHUP: no plugins to reload");
 		return;
@@ -264,6 +266,7 @@ static void
 on_control_command(void *ctx, const char *command, char *out, size_t len)
 {
 	struct vigild *d = ctx;
+	char why[1024];
 	FILE *mem;
 
 	if (strcmp(command, "reload") == 0) {
@@ -271,8 +274,10 @@ on_control_command(void *ctx, const char *command, char *out, size_t len)
 			snprintf(out, len, "error: no plugins are configured");
 			return;
 		}
-		vg_sandboxes_reload(&d->sandboxes);
-		snprintf(out, len, "ok");
+		if (vg_sandboxes_reload(&d->sandboxes, why, sizeof(why)) != 0)
+			snprintf(out, len, "error: reload refused: %s", why);
+		else
+			snprintf(out, len, "ok");
 		return;
 	}
 	if (strcmp(command, "reopen") == 0) {

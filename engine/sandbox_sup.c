@@ -825,11 +825,43 @@ vg_sandboxes_settled(struct vg_sandboxes *sb)
 	return true;
 }
 
-void
-vg_sandboxes_reload(struct vg_sandboxes *sb)
+/*
+ * Checks the configuration file that restarted sandboxes read again, as
+ * a start of vigild would. Returns 0, or a negative errno with the
+ * problem in <err>. NOTE: only reloads are checked. A sandbox restarted
+ * after a crash reads the file as it is then, and runs its scripts with
+ * default settings when the file no longer loads.
+ */
+static int
+check_config_file(const struct vg_sandboxes *sb, char *err, size_t err_len)
+{
+	struct vg_config *cfg;
+	int rc;
+
+	if (sb->config_path == NULL)
+		return 0;
+	cfg = malloc(sizeof(*cfg));
+	if (cfg == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return -ENOMEM;
+	}
+	rc = vg_config_load(cfg, sb->config_path, err, err_len);
+	free(cfg);
+	return rc;
+}
+
+int
+vg_sandboxes_reload(struct vg_sandboxes *sb, char *err, size_t err_len)
 {
 	unsigned int i;
+	int rc;
 
+	rc = check_config_file(sb, err, err_len);
+	if (rc != 0) {
+		VG_ERR("sandbox", "reload refused: %s; the sandboxes go on with the settings they loaded",
+		       err);
+		return rc;
+	}
 	VG_INFO("sandbox", "reloading plugins: stopping %u sandboxes with SIGTERM and starting them again",
 		sb->count);
 	for (i = 0; i < sb->count; i++) {
@@ -845,6 +877,7 @@ vg_sandboxes_reload(struct vg_sandboxes *sb)
 			request_stop(sb, box);
 		}
 	}
+	return 0;
 }
 
 void

@@ -220,10 +220,12 @@ vg_sandboxes_settled(struct vg_sandboxes *sb);
 /*
  * Restarts every sandbox, so plugins and their settings are read again:
  * each gets SIGTERM, runs its teardowns and is started again as soon as
- * it exits.
+ * it exits. The configuration file is checked first: when it fails, as
+ * it would fail a start, nothing is restarted, the problem is logged and
+ * written into <err>, and a negative errno is returned.
  */
-void
-vg_sandboxes_reload(struct vg_sandboxes *sb);
+int
+vg_sandboxes_reload(struct vg_sandboxes *sb, char *err, size_t err_len);
 
 /*
  * Stops the sandboxes with SIGTERM and closes their handles once they have

@@ -581,6 +581,13 @@ reload_answered(struct vg_pending *p, const Response *resp, const char *error)
 			      resp->status->message);
 		return;
 	}
+	if (resp != NULL && resp->status != NULL &&
+	    resp->status->code ==
+		    VIGIL__CONTROL__V1__STATUS_CODE__STATUS_INVALID_CONFIG) {
+		vg_http_error(req, 409, "invalid_config", NULL,
+			      "reload refused: %s", resp->status->message);
+		return;
+	}
 	if (vg_answer_failed(req, resp, error) != 0)
 		return;
 	vg_http_send_json(req, 200, "{\"ok\":true}", 11);

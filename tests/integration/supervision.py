@@ -199,13 +199,16 @@ def wait_ready(d, checks, what, start=0):
     if not checks.check(m is not None, f"{what}: no sandbox started"):
         return None, None
     pid = int(m.group(1))
-    at2, m2 = d.wait_for(r"sandbox-0: script=1 key=", 60, at)
+    # The sandbox may list its scripts before vigild logs that it started
+    # it, so the list is looked for from <start>: callers pass the first
+    # sandbox's start.
+    at2, m2 = d.wait_for(r"sandbox-0: script=1 key=", 60, start)
     if not checks.check(m2 is not None, f"{what}: sandbox {pid} never "
                         f"listed its scripts"):
         return None, None
     # The ready flag and the first result batch follow the script list.
     time.sleep(1.0)
-    return at2, pid
+    return max(at, at2), pid
 
 
 # ---- idle_stop ------------------------------------------------------------
@@ -347,6 +350,22 @@ def reload_case(vigild, tmp, checks):
         at = reload_once(d, checks, "reload SIGHUP",
                          lambda: d.proc.send_signal(signal.SIGHUP), at)
         at = reload_once(d, checks, "reload control", control_reload, at)
+        # A file that no longer loads: the sandboxes keep their settings.
+        with open(config, "w") as f:
+            f.write("capture: [\n")
+        d.proc.send_signal(signal.SIGHUP)
+        refused = (r"error sandbox: reload refused: %s:2:1: capture: "
+                   r"invalid YAML" % re.escape(config))
+        at2, m = d.wait_for(refused, 10, at)
+        checks.check(m is not None, f"reload broken file: SIGHUP not "
+                     f"refused: {d.text()[-800:]}")
+        reply = control(sock_path, "reload")
+        checks.check(reply.startswith(f"error: reload refused: {config}:2:1: "
+                                      "capture: invalid YAML"),
+                     f"reload broken file: control socket replied {reply!r}")
+        time.sleep(2.0)
+        checks.check(d.count(r"sandbox=0 started pid", at) == 0,
+                     "reload broken file: a sandbox was restarted")
     finally:
         status = d.stop()
 

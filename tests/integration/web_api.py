@@ -692,6 +692,25 @@ def check_script_states(c, checks):
                      f"{got.get('enabled_source')!r}, expected {source!r}")
 
 
+def check_reload_broken_config(c, checks, config):
+    """A reload while the configuration file does not load is refused, and
+    the sandboxes keep the settings they loaded."""
+    with open(config) as f:
+        text = f.read()
+    try:
+        with open(config, "w") as f:
+            f.write("capture: [\n")
+        s, d, _ = c.post("/api/v1/plugins/reload")
+        checks.check(s == 409 and d.get("error") == "invalid_config",
+                     f"reload with a broken file: {s} {d}")
+        want = f"reload refused: {config}:2:1: capture: invalid YAML"
+        checks.check(str(d.get("message", "")).startswith(want),
+                     f"reload with a broken file: message {d}")
+    finally:
+        with open(config, "w") as f:
+            f.write(text)
+
+
 def check_plugins_and_alerts(c, viewer, checks, flows, copy_path):
     s, d, _ = c.get("/api/v1/plugins")
     names = sorted(p["name"] for p in d.get("plugins", []))
@@ -2247,6 +2266,7 @@ def main():
         check_script_states(c, checks)
         check_plugins_and_alerts(c, viewer, checks, flows,
                                  os.path.join(tmp, "alerts-copy.jsonl"))
+        check_reload_broken_config(c, checks, config)
         check_loaded_log(os.path.join(tmp, "vigild.log"), checks)
         check_bad_requests(c, checks)
         check_utf8_echo(port, c, checks)
