@@ -670,6 +670,8 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	}
 	if (rc == 0)
 		rc = cfg_apply_bundled_plugins(&ld);
+	if (rc == 0)
+		rc = cfg_check_sandbox_user(&ld);
 	if (rc == 0) {
 		/* A second document in one file is almost surely a mistake. */
 		yaml_document_t next;

@@ -29,6 +29,7 @@ struct loader {
 	size_t err_len;
 	struct vg_config_report *report; /* NULL: machine checks are errors */
 	yaml_node_t *plugins;  /* the plugins: mapping, NULL when absent */
+	yaml_node_t *sandbox_user; /* plugins.user's value, NULL when absent */
 	bool plugin_dirs_given;
 };
 
@@ -143,6 +144,8 @@ int cfg_on_control(struct loader *ld, yaml_node_t *node, void *arg);
 int cfg_on_plugins(struct loader *ld, yaml_node_t *node, void *arg);
 
 int cfg_apply_bundled_plugins(struct loader *ld);
+
+int cfg_check_sandbox_user(struct loader *ld);
 
 int cfg_on_timeseries(struct loader *ld, yaml_node_t *node, void *arg);
 

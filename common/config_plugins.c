@@ -65,6 +65,7 @@ on_sandbox_user(struct loader *ld, yaml_node_t *node, void *arg)
 	int rc;
 
 	(void)arg;
+	ld->sandbox_user = node;
 	rc = cfg_get_string(ld, node, ld->cfg->sandbox_user,
 			    sizeof(ld->cfg->sandbox_user));
 	if (rc == 0 && getpwnam(ld->cfg->sandbox_user) == NULL)
@@ -197,6 +198,39 @@ cfg_apply_bundled_plugins(struct loader *ld)
 		rc = cfg_machine_problem(
 		    ld, ld->plugins, "'%s' (the default) is not a directory",
 		    dir);
+	cfg_path_pop(ld, saved);
+	return rc;
+}
+
+/*
+ * Reports plugins.user at its key when it has uid 0 and plugins are on
+ * (known after cfg_apply_bundled_plugins(), or from vigild --plugins).
+ * vigil-sandbox exits at start for such a user, so a start would restart
+ * the sandboxes in a loop while no plugin runs. A user missing from this
+ * machine was already reported by on_sandbox_user().
+ */
+int
+cfg_check_sandbox_user(struct loader *ld)
+{
+	const struct vg_config *cfg = ld->cfg;
+	bool replaced = ld->report != NULL && ld->report->plugin_dirs_replaced;
+	struct passwd *pw;
+	size_t saved;
+	int rc;
+
+	if (ld->sandbox_user == NULL)
+		return 0;
+	if (cfg->plugin_dir_count == 0 && !replaced)
+		return 0;
+	pw = getpwnam(cfg->sandbox_user);
+	if (pw == NULL || pw->pw_uid != 0)
+		return 0;
+
+	saved = cfg_path_push(ld, "plugins.user", 0);
+	rc = cfg_machine_problem(
+	    ld, ld->sandbox_user,
+	    "user '%s' has uid 0, and vigil-sandbox does not run plugins as root; choose an unprivileged user such as nobody",
+	    cfg->sandbox_user);
 	cfg_path_pop(ld, saved);
 	return rc;
 }

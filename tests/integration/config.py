@@ -85,6 +85,10 @@ MACHINE = [
      "  user: vigil-no-such-user\n",
      "{file}:5:9: plugins.user: user 'vigil-no-such-user' not found on this "
      "machine"),
+    # vigil-sandbox exits at start for a user with uid 0, at every restart.
+    ("capture:\n  ports:\n    - pcap: {pcap}\nplugins:\n  user: root\n",
+     "{file}:5:9: plugins.user: user 'root' has uid 0, and vigil-sandbox does "
+     "not run plugins as root; choose an unprivileged user such as nobody"),
     ("capture:\n  ports:\n    - pcap: {pcap}\nflows:\n"
      "  output: {pcap}/records/flows.jsonl\n",
      "{file}:5:11: flows.output: cannot create '{pcap}/records': '{pcap}' "

@@ -589,6 +589,33 @@ test_sandbox_user_not_found(void **state)
 }
 
 static void
+test_sandbox_user_uid_0(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  user: root\n",
+		     "t.yaml:2:9: plugins.user: user 'root' has uid 0, and vigil-sandbox does not run plugins as root; choose an unprivileged user such as nobody");
+}
+
+/* The plugins' folders come after the user, so the check waits for them. */
+static void
+test_sandbox_user_uid_0_before_directories(void **state)
+{
+	(void)state;
+	expect_error("plugins:\n  user: root\n  directories: [/tmp]\n",
+		     "t.yaml:2:9: plugins.user: user 'root' has uid 0, and vigil-sandbox does not run plugins as root; choose an unprivileged user such as nobody");
+}
+
+static void
+test_sandbox_user_uid_0_plugins_off(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("plugins:\n  user: root\n  directories: []\n"),
+			 0);
+	assert_int_equal(cfg.plugin_dir_count, 0);
+	assert_string_equal(cfg.sandbox_user, "root");
+}
+
+static void
 test_ndpi_file_binary(void **state)
 {
 	static const char bytes[] = "good line\nbad\x01" "byte\n";
@@ -973,6 +1000,26 @@ test_check_mode_warns_about_missing_files(void **state)
 	/* Later keys still load: the port count and the plugin folder. */
 	assert_int_equal(cfg.port_count, 2);
 	assert_int_equal(cfg.plugin_dir_count, 1);
+}
+
+/* vigild --plugins turns plugins on over directories: []. */
+static void
+test_uid_0_warns_with_plugins_option(void **state)
+{
+	struct findings found = { 0 };
+	struct vg_config_report report =
+		report_into(&found, VG_CONFIG_MACHINE_WARN);
+
+	(void)state;
+	report.plugin_dirs_replaced = true;
+	assert_int_equal(parse_with("plugins:\n  directories: []\n  user: root\n",
+				    &report),
+			 0);
+	assert_int_equal(report.warnings, 1);
+	assert_int_equal(found.count, 1);
+	assert_int_equal(found.kind[0], VG_CONFIG_WARNING);
+	assert_string_equal(found.text[0],
+			    "t.yaml:3:9: plugins.user: user 'root' has uid 0, and vigil-sandbox does not run plugins as root; choose an unprivileged user such as nobody");
 }
 
 static void
@@ -1726,6 +1773,9 @@ main(void)
 		cmocka_unit_test(test_port_name_twice),
 		cmocka_unit_test(test_quoted_boolean),
 		cmocka_unit_test(test_sandbox_user_not_found),
+		cmocka_unit_test(test_sandbox_user_uid_0),
+		cmocka_unit_test(test_sandbox_user_uid_0_before_directories),
+		cmocka_unit_test(test_sandbox_user_uid_0_plugins_off),
 		cmocka_unit_test(test_ndpi_file_binary),
 		cmocka_unit_test(test_empty_port_list),
 		cmocka_unit_test(test_unknown_tunnel),
@@ -1752,6 +1802,7 @@ main(void)
 		cmocka_unit_test(test_check_mode_still_stops_on_file_errors),
 		cmocka_unit_test(test_check_mode_notes_folders_to_create),
 		cmocka_unit_test(test_check_mode_warns_about_missing_files),
+		cmocka_unit_test(test_uid_0_warns_with_plugins_option),
 		cmocka_unit_test(test_skip_mode_makes_no_machine_check),
 		cmocka_unit_test(test_web_check_mode_warns),
 		cmocka_unit_test(test_make_folders_creates_parents),
