@@ -123,6 +123,10 @@ static int
 on_web_listen(struct loader *ld, yaml_node_t *node, void *arg)
 {
 	(void)arg;
+	if (node->type == YAML_SEQUENCE_NODE &&
+	    node->data.sequence.items.start == node->data.sequence.items.top)
+		return cfg_fail(ld, node,
+				"the list is empty, so vigil-web would listen nowhere; give at least one ADDRESS:PORT such as 127.0.0.1:8443");
 	ld->cfg->web.listen_count = 0;
 	return cfg_walk_sequence(ld, node, VG_WEB_LISTEN_MAX,
 				 on_web_listen_item);

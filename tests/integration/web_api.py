@@ -1605,8 +1605,8 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
     """--check-config in both forms, and the start-up failures it must
     report: missing data_dir parents (created, not an error), TLS files
     that do not load and a static_dir that does not exist (warnings about
-    this machine, errors with --strict), and listen entries that bind one
-    port twice (an error in the file)."""
+    this machine, errors with --strict), and listen entries that are
+    empty or bind one port twice (errors in the file)."""
     port = free_port()
     config = write_config(tmp, pcap, port, plugins, static)
     for args in (["--check-config", config], ["-c", config,
@@ -1702,6 +1702,10 @@ def check_check_config(web_path, tmp, pcap, plugins, static, checks):
          f'listen: ["127.0.0.1:{port}", "127.0.0.1:{port}"]', None,
          f"web.listen[1]: '127.0.0.1:{port}' is listed twice "
          "(also listen[0])", "error"),
+        ("listen-empty", f'listen: ["127.0.0.1:{port}"]', "listen: []",
+         "listen", "web.listen: the list is empty, so vigil-web would "
+         "listen nowhere; give at least one ADDRESS:PORT such as "
+         "127.0.0.1:8443", "error"),
         ("data-dir-proc", data_line, "data_dir: /proc/vigil", "data_dir",
          "web.data_dir: '/proc/vigil' is under /proc, which is not for "
          "ordinary files; choose a path on a disk or tmpfs", "error"),

@@ -1468,6 +1468,14 @@ test_web_listen_overlaps_wildcard(void **state)
 }
 
 static void
+test_web_listen_empty(void **state)
+{
+	(void)state;
+	expect_error("web:\n  listen: []\n",
+		     "t.yaml:2:11: web.listen: the list is empty, so vigil-web would listen nowhere; give at least one ADDRESS:PORT such as 127.0.0.1:8443");
+}
+
+static void
 test_web_listen_distinct_accepted(void **state)
 {
 	(void)state;
@@ -1840,6 +1848,7 @@ main(void)
 		cmocka_unit_test(test_is_local_matches_prefixes),
 		cmocka_unit_test(test_web_listen_twice),
 		cmocka_unit_test(test_web_listen_overlaps_wildcard),
+		cmocka_unit_test(test_web_listen_empty),
 		cmocka_unit_test(test_web_listen_distinct_accepted),
 		cmocka_unit_test(test_web_query_keys),
 		cmocka_unit_test(test_web_check_static_dir_missing),
