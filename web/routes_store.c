@@ -67,6 +67,25 @@ client_address(h2o_req_t *req, uint8_t *addr)
 	}
 }
 
+/*
+ * Writes the address that client_address() stored into <buf> as text. An
+ * IPv4-mapped address is written as IPv4, and the unspecified address
+ * (no peer name) as "-".
+ */
+static void
+address_text(const uint8_t *addr, char *buf, size_t len)
+{
+	struct in6_addr in6;
+
+	memcpy(&in6, addr, sizeof(in6));
+	if (IN6_IS_ADDR_UNSPECIFIED(&in6))
+		snprintf(buf, len, "-");
+	else if (IN6_IS_ADDR_V4MAPPED(&in6))
+		inet_ntop(AF_INET, addr + 12, buf, (socklen_t)len);
+	else
+		inet_ntop(AF_INET6, addr, buf, (socklen_t)len);
+}
+
 static void
 run_login(uv_work_t *work)
 {
@@ -94,7 +113,14 @@ login_done(uv_work_t *work, int status)
 		if (status == 0 && job->ok) {
 			vg_login_succeeded(web, req, job->user, job->role);
 		} else {
-			VG_WARN("web", "login failed user=%.64s", job->user);
+			char peer[INET6_ADDRSTRLEN];
+
+			/* The address comes before the user name, which the
+			 * client chooses, so a pattern anchored at "login
+			 * failed peer=" reads the real address. */
+			address_text(job->addr, peer, sizeof(peer));
+			VG_WARN("web", "login failed peer=%s user=%.64s", peer,
+				job->user);
 			vg_http_error(req, 401, "invalid_credentials", NULL,
 				      "wrong user name or password");
 		}

@@ -6,6 +6,8 @@ vigil-web runs without vigild, and vigild on a one-packet capture.
 - A login whose user name carries a newline, a forged log line and an
   ESC sequence leaves one escaped line in vigil-web's log, and a port
   name with the same characters leaves one in vigild's.
+- A failed login is logged with the client's address (peer=), over
+  IPv4 and, where this machine has ::1, over IPv6.
 - Ten parallel requests to a page that loops until its time budget ends
   never have more than PAGES_RUNNING_MAX (4) page sandboxes alive: four
   get 504 and six get 503 busy.
@@ -49,7 +51,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def write_config(tmp, port, plugins):
+def has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def write_config(tmp, port, plugins, ipv6):
+    listen = f'"127.0.0.1:{port}"' + (f', "[::1]:{port}"' if ipv6 else "")
     path = os.path.join(tmp, "vigil.yaml")
     with open(path, "w") as f:
         f.write(f"""
@@ -67,7 +79,7 @@ memory:
 plugins:
   directories: [{plugins}]
 web:
-  listen: ["127.0.0.1:{port}"]
+  listen: [{listen}]
   vigild_socket: {tmp}/api.sock
   data_dir: {tmp}/web-data
   static_dir: {tmp}/static
@@ -103,11 +115,11 @@ def write_plugins(root, outside):
 COOKIE = {}
 
 
-def request(port, method, path, body=None, headers=None):
+def request(port, method, path, body=None, headers=None, host="127.0.0.1"):
     headers = dict(headers or {})
     if "cookie" in COOKIE:
         headers["Cookie"] = COOKIE["cookie"]
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection(host, port, timeout=30)
     try:
         conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
@@ -118,10 +130,11 @@ def request(port, method, path, body=None, headers=None):
         conn.close()
 
 
-def login(port, user, password):
+def login(port, user, password, host="127.0.0.1"):
     body = json.dumps({"user": user, "password": password})
     status, headers, data = request(port, "POST", "/api/v1/login", body,
-                                    {"Content-Type": "application/json"})
+                                    {"Content-Type": "application/json"},
+                                    host)
     return status, headers, json.loads(data) if data else None
 
 
@@ -165,8 +178,11 @@ def check_login_log(port, log_path, checks):
     with open(log_path, "rb") as f:
         log = f.read()
     lines = [line for line in log.split(b"\n") if b"login failed" in line]
-    want = (b"login failed user=a\\nZ info web: user=admin role=admin "
-            b"logged in\\x1b[31m")
+    want = (b" warn web: login failed peer=127.0.0.1 user=a\\nZ info web: "
+            b"user=admin role=admin logged in\\x1b[31m")
+    checks.check(len(lines) == 1, f"one login line: {lines}")
+    checks.check(b" login failed peer=127.0.0.1 " in b"".join(lines),
+                 f"client address in the login line: {lines}")
     checks.check(len(lines) == 1 and lines[0].endswith(want),
                  f"one escaped login line: {lines}, expected one ending "
                  f"{want!r}")
@@ -174,6 +190,18 @@ def check_login_log(port, log_path, checks):
                          for line in log.split(b"\n")),
                  "no forged line in the log")
     checks.check(b"\x1b" not in log, "no raw ESC in the log")
+
+
+def check_login_log_ipv6(port, log_path, checks):
+    status, _, doc = login(port, "ipv6-user", "x", host="::1")
+    checks.check(status == 401, f"login over IPv6: {status} {doc}")
+    with open(log_path, "rb") as f:
+        lines = [line for line in f.read().split(b"\n")
+                 if b"user=ipv6-user" in line]
+    want = b" warn web: login failed peer=::1 user=ipv6-user"
+    checks.check(len(lines) == 1 and lines[0].endswith(want),
+                 f"login line over IPv6: {lines}, expected one ending "
+                 f"{want!r}")
 
 
 def check_page_slots(port, proc, checks):
@@ -380,7 +408,8 @@ def main():
         with open(os.path.join(tmp, "static", "index.html"), "w") as f:
             f.write("<html>vigil</html>\n")
         port = free_port()
-        config = write_config(tmp, port, plugins)
+        ipv6 = has_ipv6_loopback()
+        config = write_config(tmp, port, plugins, ipv6)
         log_path = os.path.join(tmp, "web.log")
         with open(log_path, "w") as log:
             proc = subprocess.Popen([web_path, "-c", config], stdout=log,
@@ -388,6 +417,10 @@ def main():
         try:
             wait_listening(port, proc)
             check_login_log(port, log_path, checks)
+            if ipv6:
+                check_login_log_ipv6(port, log_path, checks)
+            else:
+                print("NOTE: ::1 cannot be bound, IPv6 login not checked")
             check_static_method(port, checks)
             check_password_type(port, checks)
             check_page_slots(port, proc, checks)

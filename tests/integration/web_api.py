@@ -1107,12 +1107,29 @@ def check_auth(port, c, checks):
     checks.check(s == 405, f"GET login: {s} {d}")
 
 
-def check_rate_limit(port, checks):
+def login_failures(web_log):
+    """The lines of failed logins in vigil-web's log so far."""
+    web_log.flush()
+    with open(web_log.name) as f:
+        return [x.rstrip("\n") for x in f if " login failed " in x]
+
+
+def check_rate_limit(port, checks, web_log):
     c = Client(port)
+    logged = len(login_failures(web_log))
     for i in range(LOGIN_ATTEMPTS):
         s, d, _ = c.login("admin", "wrong-password")
         checks.check(s == 401 and d["error"] == "invalid_credentials",
                      f"wrong password {i + 1}: {s} {d}")
+    lines = login_failures(web_log)[logged:]
+    checks.check(len(lines) == LOGIN_ATTEMPTS,
+                 f"{len(lines)} failed logins logged, expected "
+                 f"{LOGIN_ATTEMPTS}: {lines}")
+    for line in lines:
+        checks.check(line.endswith(" warn web: login failed "
+                                   "peer=127.0.0.1 user=admin"),
+                     f"failed login logged without the client's address: "
+                     f"{line!r}")
     s, d, _ = c.login("nobody-such", "wrong-password")
     checks.check(s == 429 and d["error"] == "rate_limited",
                  f"login after {LOGIN_ATTEMPTS} failures: {s} {d}")
@@ -2294,7 +2311,7 @@ def main():
         procs[0] = check_vigild_restart(vigild_cmd, vigild, c, checks,
                                         flows, tmp)
         check_tls(web_path, tmp, pcap, plugins, static, checks)
-        check_rate_limit(port, checks)
+        check_rate_limit(port, checks, web_log)
     finally:
         for p in procs:
             stop(p)

@@ -145,13 +145,15 @@ test_log_forged_line_stays_one(void **state)
 {
 	const char *user = "a\nZ info web: user=admin role=admin logged in"
 			   "\x1b[31m";
-	const char *want = " info web: login failed user=a\\nZ info web: "
-			   "user=admin role=admin logged in\\x1b[31m\n";
+	const char *want = " info web: login failed peer=127.0.0.1 "
+			   "user=a\\nZ info web: user=admin role=admin logged "
+			   "in\\x1b[31m\n";
 	char out[2048];
 	size_t n;
 
 	(void)state;
-	n = capture_log(out, sizeof(out), "login failed user=%s", user);
+	n = capture_log(out, sizeof(out), "login failed peer=127.0.0.1 user=%s",
+			user);
 	/* The line starts with a 24-byte UTC time stamp. */
 	assert_true(n > 24);
 	assert_string_equal(out + 24, want);
