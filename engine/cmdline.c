@@ -57,37 +57,61 @@ usage(FILE *out)
 		"stops vigild once every flow is written.\n");
 }
 
+/*
+ * Parses <text>, the comma-separated CPU numbers given to <option>, into
+ * <cpus> (room for VG_MAX_LCORES entries) and <count>. Returns 0, or
+ * prints the problem and returns -EINVAL (malformed list, CPU not on this
+ * machine, too many entries) or -ENOMEM. Every entry is checked before the
+ * length, so a malformed entry past the limit is reported as malformed.
+ */
 static int
-parse_cpu_list(const char *text, unsigned int *cpus, unsigned int *count)
+parse_cpu_list(const char *option, const char *example, const char *text,
+	       unsigned int *cpus, unsigned int *count)
 {
-	char *copy = strdup(text);
+	long cpu_count = sysconf(_SC_NPROCESSORS_CONF);
+	size_t len = strlen(text);
+	unsigned int entries = 0;
 	char *save = NULL;
+	char *copy;
 	char *item;
 
-	if (copy == NULL)
-		return -ENOMEM;
-	*count = 0;
 	/* strtok_r would skip the empty item in "1,,1": reject it. */
-	if (strstr(text, ",,") != NULL || text[0] == ',' ||
-	    text[strlen(text) - 1] == ',') {
-		free(copy);
-		return -EINVAL;
+	if (len == 0 || strstr(text, ",,") != NULL || text[0] == ',' ||
+	    text[len - 1] == ',')
+		goto invalid;
+	copy = strdup(text);
+	if (copy == NULL) {
+		fprintf(stderr, "vigild: %s: strdup() failed: out of memory\n",
+			option);
+		return -ENOMEM;
 	}
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	     item = strtok_r(NULL, ",", &save)) {
 		char *end;
 		long cpu = strtol(item, &end, 10);
 
-		if (*item == '\0' || *end != '\0' || cpu < 0 ||
-		    cpu >= sysconf(_SC_NPROCESSORS_CONF) ||
-		    *count >= VG_MAX_LCORES) {
+		if (*end != '\0' || cpu < 0 || cpu >= cpu_count) {
 			free(copy);
-			return -EINVAL;
+			goto invalid;
 		}
-		cpus[(*count)++] = (unsigned int)cpu;
+		if (entries < VG_MAX_LCORES)
+			cpus[entries] = (unsigned int)cpu;
+		entries++;
 	}
 	free(copy);
-	return *count > 0 ? 0 : -EINVAL;
+
+	if (entries > VG_MAX_LCORES) {
+		fprintf(stderr, "vigild: %s: too many entries: %u CPUs listed, at most %d (one per lcore)\n",
+			option, entries, VG_MAX_LCORES);
+		return -EINVAL;
+	}
+	*count = entries;
+	return 0;
+
+invalid:
+	fprintf(stderr, "vigild: %s: expected a list such as %s of CPUs 0..%ld, got '%s'\n",
+		option, example, cpu_count - 1, text);
+	return -EINVAL;
 }
 
 static int
@@ -541,18 +565,17 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 		cfg->control_socket_option = "--control-socket";
 	}
 	cfg->stats_path = *stats_out;
-	if (engine_cpus != NULL &&
-	    parse_cpu_list(engine_cpus, cfg->engine_cpus,
-			   &cfg->engine_lcore_count)) {
-		fprintf(stderr, "vigild: --engine-cpus: expected a list such as 1,1 of CPUs 0..%ld, got '%s'\n",
-			sysconf(_SC_NPROCESSORS_CONF) - 1, engine_cpus);
-		return -EINVAL;
+	if (engine_cpus != NULL) {
+		rc = parse_cpu_list("--engine-cpus", "1,1", engine_cpus,
+				    cfg->engine_cpus, &cfg->engine_lcore_count);
+		if (rc != 0)
+			return rc;
 	}
-	if (rx_cpus != NULL &&
-	    parse_cpu_list(rx_cpus, cfg->rx_cpus, &cfg->rx_lcore_count)) {
-		fprintf(stderr, "vigild: --rx-cpus: expected a list such as 1 of CPUs 0..%ld, got '%s'\n",
-			sysconf(_SC_NPROCESSORS_CONF) - 1, rx_cpus);
-		return -EINVAL;
+	if (rx_cpus != NULL) {
+		rc = parse_cpu_list("--rx-cpus", "1", rx_cpus, cfg->rx_cpus,
+				    &cfg->rx_lcore_count);
+		if (rc != 0)
+			return rc;
 	}
 	if (active >= 0)
 		cfg->active_timeout = (uint32_t)active;

@@ -345,6 +345,38 @@ def check_output_options(vigild, tmp, pcap, checks):
                  f"{proc.stderr[-800:]!r}")
 
 
+def check_cpu_options(vigild, tmp, pcap, checks):
+    """Check --engine-cpus and --rx-cpus. A list of more than 64 CPUs (one
+    per lcore) is reported as too long, a malformed one with an example."""
+    flows = os.path.join(tmp, "cpus.jsonl")
+    last = (os.cpu_count() or 1) - 1
+    zeros = ",".join(["0"] * 64)
+    cases = [
+        ("--engine-cpus", zeros + ",0",
+         "--engine-cpus: too many entries: 65 CPUs listed, at most 64 (one "
+         "per lcore)"),
+        ("--rx-cpus", zeros + ",0",
+         "--rx-cpus: too many entries: 65 CPUs listed, at most 64 (one per "
+         "lcore)"),
+        # 64 entries pass the list's own check; the lcore total then fails.
+        ("--engine-cpus", zeros, "lcores: 66 lcores in all, at most 64"),
+        # A malformed entry is reported as such, even past the 64th.
+        ("--engine-cpus", zeros + ",x",
+         f"--engine-cpus: expected a list such as 1,1 of CPUs 0..{last}, got "
+         f"'{zeros},x'"),
+        ("--rx-cpus", "",
+         f"--rx-cpus: expected a list such as 1 of CPUs 0..{last}, got ''"),
+    ]
+    for option, value, message in cases:
+        proc = run(vigild, "--pcap", pcap, "--flows", flows, option, value)
+        want = f"vigild: {message}\n"
+        entries = value.count(",") + 1 if value else 0
+        checks.check(proc.returncode == 1 and proc.stderr == want,
+                     f"{option} with {entries} entries: exit "
+                     f"{proc.returncode}: {proc.stderr[-800:]!r}, expected "
+                     f"{want!r}")
+
+
 def check_flows_on_capture(vigild, tmp, pcap, checks):
     """--flows naming a --pcap file, directly or through a hard link, a
     symbolic link or a path with "..", is rejected before EAL starts, and
@@ -646,6 +678,7 @@ def main():
         check_capture_files(vigild, tmp, checks)
         check_several_pcaps(vigild, tmp, checks)
         check_output_options(vigild, tmp, pcap, checks)
+        check_cpu_options(vigild, tmp, pcap, checks)
         check_flows_on_capture(vigild, tmp, pcap, checks)
         check_bad_bytes(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)
