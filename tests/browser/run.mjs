@@ -10,7 +10,8 @@ import { launch, outputDir } from './harness.mjs';
 
 // Each module exports name and run(browser, shared).
 const PHASES = {
-  '': ['login', 'dashboard', 'top_hosts', 'flows', 'alerts', 'plugin_page', 'escaping'],
+  '': ['login', 'dashboard', 'top_hosts', 'flows', 'rejected_filters', 'alerts',
+    'plugin_page', 'escaping'],
   vigild_stopped: ['login', 'outage'],
   replay_ended: ['login', 'stored_history'],
 };

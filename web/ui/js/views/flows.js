@@ -8,7 +8,8 @@
 //   flows-live     checkbox; unchecked pauses the refresh
 //   flows-list     contains the table; data-state is loading, ready or error,
 //                  data-refreshes counts the lists drawn
-//   flows-total    the API's `total` for the filters, digits only
+//   flows-total    the API's `total` for the filters, digits only, or
+//                  empty (its line hidden) when a failed request left no list
 //   flows-table    the table; each body row has data-flow-id, each cell
 //                  data-field (the column key below), sortable headers
 //                  data-sort (the API's sort key) and class sorted-asc or
@@ -28,7 +29,8 @@ import { breakable, el, clear, link, panel, table, kv } from '../dom.js';
 import * as fmt from '../format.js';
 import { alertTable, clock, errorNote, every, hostLink } from './common.js';
 import {
-  readState, stateQuery, apiParams, sortBy, filterForm, pager, markTable,
+  readState, stateQuery, apiParams, sortBy, filterForm, pager, markTable, keepsList,
+  showNoList,
 } from './listing.js';
 
 const REFRESH_MS = 3000;
@@ -173,10 +175,10 @@ export function renderList(root, ctx) {
     note.id = 'flows-error';
     note.prepend(where);
     clear(error).appendChild(note);
-    if (err instanceof ApiError && err.status !== 503) {
-      total.textContent = '';
-      delete total.dataset.total;
-    }
+    if (keepsList(err, refreshes > 0)) return;
+    total.textContent = '';
+    delete total.dataset.total;
+    showNoList(list, pagerHolder, summary, 'No flows to show: the request failed.');
   };
 
   const refresh = async () => {
@@ -192,6 +194,7 @@ export function renderList(root, ctx) {
     refreshes += 1;
     total.textContent = String(doc.total);
     total.dataset.total = String(doc.total);
+    summary.hidden = false;
     clear(pagerHolder).appendChild(pager('flows-pager', state, doc.total,
       (page) => go(Object.assign({}, state, page))));
     const t = table(COLUMNS, doc.flows.map(flowCells), sort);

@@ -2,8 +2,10 @@
 // column headers and a pager, all driven by the route's query so that a
 // filtered, sorted page can be bookmarked and the back button works.
 // Query parameters carry the API's own names, so the route's query is
-// passed to the API after a check against the page's list of names.
-import { el } from '../dom.js';
+// passed to the API after a check against the page's list of names. A
+// failed request either keeps the last list or replaces it with a note.
+import { ApiError } from '../api.js';
+import { clear, el } from '../dom.js';
 import * as fmt from '../format.js';
 
 // vigil-web rejects a page whose offset + limit is above this.
@@ -120,6 +122,25 @@ export function pager(id, state, total, onpage) {
     size,
     total > OFFSET_LIMIT_MAX ? el('span', { class: 'muted' },
       'Only the first ', fmt.count(OFFSET_LIMIT_MAX), ' can be paged: narrow the filters.') : null);
+}
+
+// Returns whether the list drawn before the failed request <err> stays on
+// the page. It stays only when one was drawn (<drawn>) and vigild or
+// vigil-web is unavailable for a while (503, or no response). After any
+// other error, such as a rejected filter, no list matches the query.
+export function keepsList(err, drawn) {
+  return drawn && err instanceof ApiError && (err.status === 503 || err.status === 0);
+}
+
+// Shows that the page has no list after a failed request. <list> gets
+// <text> in place of "Loading..." or an old table, the pager is removed,
+// and <countLine> is hidden until a list arrives. The caller shows the
+// error note.
+export function showNoList(list, pagerHolder, countLine, text) {
+  list.dataset.state = 'error';
+  clear(list).appendChild(el('p', { class: 'muted' }, text));
+  clear(pagerHolder);
+  countLine.hidden = true;
 }
 
 // Sets data-field on every cell of <tableNode>'s rows from <keys> (one
