@@ -1,6 +1,7 @@
-// The flows list opened with a filter that the API rejects: a host filter
-// that contains markup. The page shows the API's message as text, leaves
-// its loading state and hides the count line, because no list matches.
+// The flows and hosts lists opened with a filter that the API rejects: an
+// address filter that contains markup. Each page shows the API's message
+// as text, leaves its loading state and hides the count line, because no
+// list matches.
 import assert from 'node:assert/strict';
 import { openPage, assertClean, screenshot } from './harness.mjs';
 
@@ -8,6 +9,7 @@ export const name = 'rejected_filters';
 
 const CASES = [
   { view: 'flows', param: 'host', text: 'No flows to show: the request failed.' },
+  { view: 'hosts', param: 'ip', text: 'No hosts to show: the request failed.' },
 ];
 const VALUE = '<script>window.__vigil_xss=1</script>';
 

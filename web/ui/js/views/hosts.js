@@ -10,7 +10,8 @@
 //   hosts-filters  the filter form; inputs named ip, vlan, local
 //   hosts-list     contains the table; data-state is loading, ready or error,
 //                  data-refreshes counts the lists drawn
-//   hosts-total    the API's `total` for the filters, digits only
+//   hosts-total    the API's `total` for the filters, digits only, or
+//                  empty (its line hidden) when a failed request left no list
 //   hosts-table    each body row has data-host="IP@VLAN", each cell
 //                  data-field; sortable headers data-sort
 //   hosts-pager    buttons data-page="prev" and "next", select name=limit
@@ -33,7 +34,8 @@ import { lineChart } from '../chart.js';
 import * as fmt from '../format.js';
 import { aggregate, alertTable, errorNote, every, flowTable, hostLink } from './common.js';
 import {
-  readState, stateQuery, apiParams, sortBy, filterForm, pager, markTable,
+  readState, stateQuery, apiParams, sortBy, filterForm, pager, markTable, keepsList,
+  showNoList,
 } from './listing.js';
 import {
   bytesChart, COLORS, fetchSeries, merge, perSecond, rangeOf, rangeSelect, seriesProblem,
@@ -96,11 +98,10 @@ export function renderList(root, ctx) {
   const pagerHolder = el('div', null);
   const list = el('div', { id: 'hosts-list', class: 'panel', dataset: { state: 'loading', refreshes: '0' } },
     el('p', { class: 'muted' }, 'Loading...'));
-  root.append(el('h1', null, 'Hosts'), form,
-    el('p', { class: 'muted' }, total, ' hosts match, refreshed every ',
-      String(REFRESH_MS / 1000), ' s. Hosts stay listed with their last counters after ' +
-      'their flows end.'),
-    error, pagerHolder, list);
+  const summary = el('p', { class: 'muted' }, total, ' hosts match, refreshed every ',
+    String(REFRESH_MS / 1000), ' s. Hosts stay listed with their last counters after ' +
+    'their flows end.');
+  root.append(el('h1', null, 'Hosts'), form, summary, error, pagerHolder, list);
 
   const sort = { key: state.sort, order: state.order, onsort: (key) => go(sortBy(state, key)) };
   let refreshes = 0;
@@ -117,12 +118,17 @@ export function renderList(root, ctx) {
         note.prepend('Filter ' + err.doc.parameter + ': ');
       }
       clear(error).appendChild(note);
+      if (keepsList(err, refreshes > 0)) return;
+      total.textContent = '';
+      delete total.dataset.total;
+      showNoList(list, pagerHolder, summary, 'No hosts to show: the request failed.');
       return;
     }
     clear(error);
     refreshes += 1;
     total.textContent = String(doc.total);
     total.dataset.total = String(doc.total);
+    summary.hidden = false;
     clear(pagerHolder).appendChild(pager('hosts-pager', state, doc.total,
       (page) => go(Object.assign({}, state, page))));
     if (!doc.host_tracking) {
