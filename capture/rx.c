@@ -13,11 +13,12 @@
  * NOTE: with one rx and one engine lcore, this loop sets the packet rate,
  * not the engine. On the 2-CPU machine of docs/benchmarks.md, net_pcap's
  * copy of each frame takes about two thirds of this lcore's time, and the
- * parse, the rings and the return path about a fifth. That keeps
- * vigild near 2.7 times ndpiReader's rate there (median of three runs),
- * short of the 3 times vigil aims for, while the engine lcore waits most
- * of the time. Parsing on the engine lcore when there is only one would
- * move that work, and is not done.
+ * parse, the rings and the return path about a fifth. There vigild made
+ * between 2.5 and 3.7 times ndpiReader's rate (medians of benchmark runs
+ * at different times), so the 3 times vigil aims for is met in some states
+ * of that machine only, while the engine lcore waits most of the time.
+ * Parsing on the engine lcore when there is only one would move that
+ * work, and is not done.
  */
 #include <errno.h>
 #include <inttypes.h>
