@@ -84,7 +84,11 @@ exclude_command(struct vg_alert_store *s, const char *args, bool add,
 	int rc;
 
 	if (parse_rule(args, &ex, &problem) != 0) {
-		snprintf(out, len, "error: %s", problem);
+		args += strspn(args, " ");
+		if (args[0] != '\0')
+			snprintf(out, len, "error: %s (in '%s')", problem, args);
+		else
+			snprintf(out, len, "error: %s", problem);
 		return;
 	}
 	rc = change_rule(s, &ex, add);

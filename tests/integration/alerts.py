@@ -1002,8 +1002,11 @@ def control_case(vigild, tmp, checks):
     checks.check(command(reader, conn, "unexclude host 10.7.0.10") ==
                  "error: no such exclusion", "control: unexclude twice")
     checks.check(command(reader, conn, "exclude network 10.7.0.0/8") ==
-                 "error: host bits are set after the prefix",
-                 "control: bad network accepted")
+                 "error: host bits are set after the prefix (in 'network "
+                 "10.7.0.0/8')", "control: bad network accepted")
+    checks.check(command(reader, conn, "exclude host 999.1.1.1") ==
+                 "error: invalid address (in 'host 999.1.1.1')",
+                 "control: bad address not named")
     for verb in ("exclude", "unexclude"):
         checks.check(command(reader, conn, verb) ==
                      "error: expected host ADDRESS, network ADDRESS/PREFIX "
