@@ -101,29 +101,32 @@ login_done(uv_work_t *work, int status)
 {
 	struct login_job *job = work->data;
 	struct vg_web *web = job->pending->web;
+	char peer[INET6_ADDRSTRLEN];
 	h2o_req_t *req;
+	bool ok;
 
 	web->logins_running--;
 	sodium_memzero(job->password, strlen(job->password));
 	free(job->password);
 	vg_auth_login_result(&web->auth, job->addr, job->ok && status == 0,
 			     uv_now(web->loop));
+	ok = status == 0 && job->ok;
+	if (!ok) {
+		/* Logged even when the client is gone, as the limiter counts
+		 * it. The address comes before the user name, which the
+		 * client chooses, so a pattern anchored at "login failed
+		 * peer=" reads the real address. */
+		address_text(job->addr, peer, sizeof(peer));
+		VG_WARN("web", "login failed peer=%s user=%.64s", peer,
+			job->user);
+	}
 	req = vg_pending_finish(job->pending);
 	if (req != NULL) {
-		if (status == 0 && job->ok) {
+		if (ok)
 			vg_login_succeeded(web, req, job->user, job->role);
-		} else {
-			char peer[INET6_ADDRSTRLEN];
-
-			/* The address comes before the user name, which the
-			 * client chooses, so a pattern anchored at "login
-			 * failed peer=" reads the real address. */
-			address_text(job->addr, peer, sizeof(peer));
-			VG_WARN("web", "login failed peer=%s user=%.64s", peer,
-				job->user);
+		else
 			vg_http_error(req, 401, "invalid_credentials", NULL,
 				      "wrong user name or password");
-		}
 	}
 	free(job);
 }

@@ -25,11 +25,11 @@ usage: hostile_input.py VIGIL_WEB VIGILD
 """
 import concurrent.futures
 import http.client
-import struct
 import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -202,6 +202,32 @@ def check_login_log_ipv6(port, log_path, checks):
     checks.check(len(lines) == 1 and lines[0].endswith(want),
                  f"login line over IPv6: {lines}, expected one ending "
                  f"{want!r}")
+
+
+def check_login_log_client_gone(port, log_path, checks):
+    """A client that resets its connection right after sending a wrong
+    password for a real user is logged all the same."""
+    with open(log_path, "rb") as f:
+        before = f.read().count(b"login failed peer=127.0.0.1 user=admin\n")
+    body = json.dumps({"user": "admin", "password": "wrong"}).encode()
+    head = (f"POST /api/v1/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))
+        s.sendall(head + body)
+        time.sleep(0.01)
+    after = before
+    deadline = time.time() + 5
+    while after == before and time.time() < deadline:
+        time.sleep(0.2)
+        with open(log_path, "rb") as f:
+            after = f.read().count(
+                b"login failed peer=127.0.0.1 user=admin\n")
+    checks.check(after == before + 1,
+                 f"login lines of a client gone: {after - before}, "
+                 "expected 1")
 
 
 def check_page_slots(port, proc, checks):
@@ -419,6 +445,7 @@ def main():
             check_login_log(port, log_path, checks)
             if ipv6:
                 check_login_log_ipv6(port, log_path, checks)
+                check_login_log_client_gone(port, log_path, checks)
             else:
                 print("NOTE: ::1 cannot be bound, IPv6 login not checked")
             check_static_method(port, checks)
