@@ -15,8 +15,9 @@
  * copy of each frame takes about two thirds of this lcore's time, and the
  * parse, the rings and the return path about a fifth. There vigild made
  * between 2.5 and 3.7 times ndpiReader's rate (medians of benchmark runs
- * at different times), so the 3 times vigil aims for is met in some states
- * of that machine only, while the engine lcore waits most of the time.
+ * at different times). The 3 times vigil aims for is thus met in some
+ * states of that machine only, while the engine lcore waits most of the
+ * time.
  * Parsing on the engine lcore when there is only one would move that
  * work, and is not done.
  */

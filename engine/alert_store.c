@@ -402,6 +402,7 @@ maintain(struct vg_alert_store *s, bool force)
 	uint64_t now = monotonic_ms();
 	uint64_t age_us = (uint64_t)s->cfg->retention_days * US_PER_DAY;
 	uint64_t grace_us = (uint64_t)s->cfg->engaged_grace_s * 1000000;
+	uint64_t now_us = realtime_us();
 	uint64_t min_last = 0;
 	int64_t n;
 
@@ -411,9 +412,9 @@ maintain(struct vg_alert_store *s, bool force)
 	s->last_maintenance_ms = now;
 	/* Alerts wait for a trigger after a restart of vigild or of the
 	 * sandbox that raised them. */
-	if (s->cfg->engaged_grace_s > 0 && realtime_us() > grace_us) {
+	if (s->cfg->engaged_grace_s > 0 && now_us > grace_us) {
 		n = vg_alert_db_release_unconfirmed(s->db, window_us(s),
-						    realtime_us() - grace_us);
+						    now_us - grace_us);
 		if (n > 0) {
 			count(&s->c.unconfirmed_released, (uint64_t)n);
 			VG_INFO("alerts", "released engaged=%" PRId64 " not raised again within engaged_grace=%u s of a restart of vigild or of their sandbox",

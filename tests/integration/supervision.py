@@ -354,9 +354,9 @@ def reload_case(vigild, tmp, checks):
         with open(config, "w") as f:
             f.write("capture: [\n")
         d.proc.send_signal(signal.SIGHUP)
-        refused = (r"error sandbox: reload refused: %s:2:1: capture: "
+        pattern = (r"error sandbox: reload refused: %s:2:1: capture: "
                    r"invalid YAML" % re.escape(config))
-        at2, m = d.wait_for(refused, 10, at)
+        at2, m = d.wait_for(pattern, 10, at)
         checks.check(m is not None, f"reload broken file: SIGHUP not "
                      f"refused: {d.text()[-800:]}")
         reply = control(sock_path, "reload")
