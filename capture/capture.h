@@ -239,6 +239,14 @@ vg_capture_assign_queues(struct vg_capture *capture, struct vg_rx_lcore *rx,
 int
 vg_rx_lcore_main(void *arg);
 
+/*
+ * Size of each mbuf's private area, which contains the parsed summary. It
+ * is whole cache lines, so the summary is stored as whole lines and the
+ * frame after the headroom starts on a line boundary.
+ */
+#define VG_MBUF_PRIV_SIZE \
+	RTE_ALIGN(sizeof(struct vg_pkt), RTE_CACHE_LINE_SIZE)
+
 /* Returns the summary in the private area of <mbuf>. */
 static inline struct vg_pkt *
 vg_mbuf_pkt(struct rte_mbuf *mbuf)

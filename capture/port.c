@@ -156,15 +156,13 @@ vg_capture_check_file(const char *path, char *problem, size_t len)
 }
 
 /*
- * Size of each mbuf's private area, which contains the parsed summary, in
- * whole cache lines, so that the frame after the headroom starts on a
- * line boundary. A port's DMA then writes whole lines, and a 384-byte
- * frame spans 6 lines instead of 7.
+ * Size of each mbuf's private area. Being whole cache lines, it also lets
+ * a port's DMA write whole lines: a 384-byte frame spans 6 lines, not 7.
  */
 static uint16_t
 mbuf_priv_size(void)
 {
-	return RTE_ALIGN(sizeof(struct vg_pkt), RTE_CACHE_LINE_SIZE);
+	return VG_MBUF_PRIV_SIZE;
 }
 
 /*

@@ -21,6 +21,7 @@
  * Parsing on the engine lcore when there is only one would move that
  * work, and is not done.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <sched.h>
@@ -30,20 +31,21 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
-#include <rte_prefetch.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "capture.h"
 #include "common/log.h"
-#include "common/prefetch.h"
 #include "hash.h"
 #include "pcap_time.h"
 
 #define MAX_BURST 512
 #define MAX_ENGINES VG_MAX_LCORES
-#define PREFETCH_AHEAD 4
 /* A file port whose rx returns nothing for this long has ended. */
 #define FILE_QUIET_US 1000000
 
@@ -60,6 +62,72 @@ struct staging {
 	struct rte_mbuf *mbufs[MAX_BURST];
 	unsigned int count;
 };
+
+/*
+ * A summary parsed on this lcore's stack, then stored whole in the mbuf's
+ * private area with non-temporal stores. An engine lcore read that area
+ * last, so an ordinary store would first wait for the line to come back
+ * from the other CPU, which takes a round trip between the two CPUs. A
+ * non-temporal store writes the whole line without fetching it.
+ */
+union summary_buf {
+	struct vg_pkt pkt;
+	uint8_t room[VG_MBUF_PRIV_SIZE];
+#if defined(__SSE2__)
+	__m128i lanes[VG_MBUF_PRIV_SIZE / sizeof(__m128i)];
+#endif
+};
+
+static_assert(VG_MBUF_PRIV_SIZE % 16 == 0,
+	      "the summary is stored in 16-byte lanes");
+
+/* Stores <buf> in the private area of <mbuf>, which is 16-byte aligned. */
+static inline void
+store_summary(struct rte_mbuf *mbuf, const union summary_buf *buf)
+{
+#if defined(__SSE2__)
+	__m128i *dst = (__m128i *)vg_mbuf_pkt(mbuf);
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(buf->lanes); i++)
+		_mm_stream_si128(dst + i, buf->lanes[i]);
+#else
+	memcpy(vg_mbuf_pkt(mbuf), buf->room, sizeof(buf->room));
+#endif
+}
+
+/*
+ * Summaries parsed and not yet stored. Each is stored while the next frame
+ * is parsed, because loading it right after the parse's narrow stores
+ * would stall until those stores reach the cache.
+ */
+struct summary_slots {
+	alignas(RTE_CACHE_LINE_SIZE) union summary_buf buf[2];
+	struct rte_mbuf *held; /* the mbuf of buf[1 - next], or NULL */
+	unsigned int next;     /* the buf the next frame is parsed into */
+};
+
+/* Stores the summary that is held back, if any, in its mbuf. */
+static inline void
+store_held(struct summary_slots *slots)
+{
+	if (slots->held != NULL) {
+		store_summary(slots->held, &slots->buf[1 - slots->next]);
+		slots->held = NULL;
+	}
+}
+
+/*
+ * Orders the summaries' non-temporal stores before the ring enqueue that
+ * hands their mbufs over, because the ring's release store does not.
+ */
+static inline void
+publish_summaries(void)
+{
+#if defined(__SSE2__)
+	_mm_sfence();
+#endif
+}
 
 /* Copies a segment chain into one mbuf; returns it, or NULL. */
 static struct rte_mbuf *
@@ -249,6 +317,7 @@ flush_staging(struct vg_rx_lcore *rx, struct staging *staged, bool lossless)
 {
 	unsigned int e;
 
+	publish_summaries();
 	for (e = 0; e < rx->engine_count; e++) {
 		struct staging *s = &staged[e];
 		unsigned int sent = 0;
@@ -318,16 +387,19 @@ engine_of(uint32_t hash, unsigned int engines)
 }
 
 /*
- * Counts, parses and stages one frame. <latest_us> is the burst's latest
- * packet time so far, kept by the caller and raised here.
+ * Counts, parses and stages one frame. Its summary stays in <slots> until
+ * the next frame's is parsed, or until store_held(). <latest_us> is the
+ * burst's latest packet time so far, kept by the caller and raised here.
  */
 static void
 handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	     uint16_t port_index, struct rte_mbuf *mbuf,
-	     struct staging *staged, uint64_t burst_us, uint64_t *latest_us)
+	     struct staging *staged, struct summary_slots *slots,
+	     uint64_t burst_us, uint64_t *latest_us)
 {
 	struct vg_parse_opts opts = { .linktype = port->linktype,
 				      .tunnels = rx->tunnels };
+	union summary_buf *buf = &slots->buf[slots->next];
 	enum vg_parse_error err;
 	struct vg_pkt *pkt;
 	struct staging *s;
@@ -344,7 +416,7 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 		mbuf = copy;
 	}
 
-	pkt = vg_mbuf_pkt(mbuf);
+	pkt = &buf->pkt;
 	err = vg_parse(&opts, rte_pktmbuf_mtod(mbuf, const uint8_t *),
 		       rte_pktmbuf_data_len(mbuf), pkt);
 	if (err != VG_PARSE_OK) {
@@ -357,6 +429,9 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	pkt->port_id = (uint8_t)port_index;
 	if (pkt->ts_us > *latest_us)
 		*latest_us = pkt->ts_us;
+	store_held(slots);
+	slots->held = mbuf;
+	slots->next = 1 - slots->next;
 
 	s = rx->engine_count == 1 ?
 		    &staged[0] :
@@ -364,20 +439,6 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	s->mbufs[s->count++] = mbuf;
 }
 
-/*
- * Fetches the private area that the parsed summary goes in, for writing.
- * The driver has not touched it, and the engine lcore that freed the mbuf
- * last read it, so it is usually in the other CPU's cache. The summary
- * spans two cache lines.
- */
-static inline void
-prefetch_summary(struct rte_mbuf *mbuf)
-{
-	const char *pkt = (const char *)vg_mbuf_pkt(mbuf);
-
-	vg_prefetch_write(pkt);
-	vg_prefetch_write(pkt + sizeof(struct vg_pkt) - 1);
-}
 
 /*
  * Ends a capture file that has delivered nothing for FILE_QUIET_US before
@@ -396,8 +457,8 @@ end_short_file(const struct vg_port *port, struct vg_rx_queue_ref *ref)
 
 static bool
 poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
-	   struct staging *staged, uint64_t *quiet_since, uint64_t *ts0,
-	   uint64_t *wall0)
+	   struct staging *staged, struct summary_slots *slots,
+	   uint64_t *quiet_since, uint64_t *ts0, uint64_t *wall0)
 {
 	struct vg_capture *capture = rx->capture;
 	const struct vg_port *port = &capture->ports[ref->port_index];
@@ -448,21 +509,22 @@ poll_queue(struct vg_rx_lcore *rx, struct vg_rx_queue_ref *ref,
 	ref->received += n;
 	burst_us = vg_capture_now_us(capture);
 
-	for (i = 0; i < n && i < PREFETCH_AHEAD; i++)
-		prefetch_summary(mbufs[i]);
 	for (i = 0; i < n; i++) {
-		if (i + PREFETCH_AHEAD < n)
-			prefetch_summary(mbufs[i + PREFETCH_AHEAD]);
-		if (port->pace &&
-		    !pace(rx, staged, packet_time(capture, mbufs[i], burst_us),
-			  ts0, wall0)) {
-			rx->counters.not_replayed += n - i;
-			rte_pktmbuf_free_bulk(mbufs + i, n - i);
-			break;
+		if (port->pace) {
+			/* pace() may hand the staged frames over. */
+			store_held(slots);
+			if (!pace(rx, staged,
+				  packet_time(capture, mbufs[i], burst_us),
+				  ts0, wall0)) {
+				rx->counters.not_replayed += n - i;
+				rte_pktmbuf_free_bulk(mbufs + i, n - i);
+				break;
+			}
 		}
 		handle_frame(rx, port, ref->port_index, mbufs[i], staged,
-			     burst_us, &latest_us);
+			     slots, burst_us, &latest_us);
 	}
+	store_held(slots);
 	flush_staging(rx, staged, port->lossless);
 	rx->latest_us = latest_us;
 	/*
@@ -482,6 +544,8 @@ vg_rx_lcore_main(void *arg)
 	struct vg_rx_lcore *rx = arg;
 	struct vg_capture *capture = rx->capture;
 	static __thread struct staging staged[MAX_ENGINES];
+	/* Zeroed, so the bytes past each summary are stored as zeros. */
+	static __thread struct summary_slots slots;
 	uint64_t quiet_since[VG_MAX_QUEUES_PER_LCORE] = { 0 };
 	uint64_t ts0[VG_MAX_QUEUES_PER_LCORE] = { 0 };
 	uint64_t wall0[VG_MAX_QUEUES_PER_LCORE] = { 0 };
@@ -499,7 +563,7 @@ vg_rx_lcore_main(void *arg)
 			if (rx->queues[q].done)
 				continue;
 			active++;
-			if (poll_queue(rx, &rx->queues[q], staged,
+			if (poll_queue(rx, &rx->queues[q], staged, &slots,
 				       &quiet_since[q], &ts0[q], &wall0[q]))
 				received = true;
 		}

@@ -14,7 +14,9 @@ One run does, in order and never two DPDK programs at once:
 1. mounts hugetlbfs and reserves 2 MiB hugepages if needed (undone at exit);
 2. builds the replay capture (see build_replay) and writes it as pcap;
 3. replays it from memory through vigild (net_pcap with infinite_rx=1) and
-   takes packets per second from the packet counter of its status lines;
+   takes packets per second from the packet counter of its status lines,
+   and measures the round trip of a cache line between vigild's two CPUs
+   before and after (see ROUND_TRIP_FAR_NS);
 4. replays it the same way through dpdk-testpmd in io forward mode on one
    forwarding core, and takes packets per second from its port statistics;
 5. runs ndpiReader, pinned to one CPU, on the capture concatenated enough
@@ -54,6 +56,14 @@ FLOOR_FLOW_BYTES = 256
 # CPUs' worth of time other processes may use during a measurement before
 # the report calls its figures unreliable.
 FOREIGN_LOAD_WARNING = 0.1
+
+# A cache line's round trip between vigild's two CPUs, above which the
+# report says the CPUs share no cache. vigild hands every packet's summary
+# from one CPU to the other, and its rate drops by about 40% when the round
+# trip grows from about 130 ns to about 470 ns, as it does on a virtual
+# machine whose host moves its CPUs apart (docs/benchmarks.md). testpmd and
+# ndpiReader keep each packet on one CPU and do not slow down.
+ROUND_TRIP_FAR_NS = 300
 
 # net_pcap's infinite_rx keeps every frame of the file in one mbuf and fails
 # on frames that would need a chain. vigild and testpmd both create their
@@ -727,6 +737,47 @@ def newest_source(repo):
     return max(times, default=0.0)
 
 
+def build_round_trip(work):
+    """Compile cpu_roundtrip.c with cc; return its path, or None (logged)."""
+    source = Path(__file__).resolve().parent / "cpu_roundtrip.c"
+    compiler = shutil.which("cc")
+    if compiler is None:
+        log("cc is missing: the CPUs' round trip is not measured")
+        return None
+    tool = work / "vigil-bench-roundtrip"
+    command = [compiler, "-std=c11", "-O2", "-pthread", str(source),
+               "-o", str(tool)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        log(f"cannot compile {source.name}, so the CPUs' round trip is not "
+            f"measured: {' '.join(command)}\n{result.stderr}")
+        return None
+    return tool
+
+
+def measure_round_trip(args, tool):
+    """Return the cache line round trip between the two CPUs in ns, or None."""
+    if tool is None:
+        return None
+    result = subprocess.run([str(tool), str(args.main_cpu), str(args.worker_cpu)],
+                            capture_output=True, text=True, timeout=60)
+    match = re.fullmatch(r"round_trip_ns=(\d+)\n", result.stdout)
+    if result.returncode != 0 or match is None:
+        log(f"{tool} failed (exit status {result.returncode}): "
+            f"{result.stderr.strip()}")
+        return None
+    return int(match.group(1))
+
+
+def round_trip_text(vigild):
+    """Describe the round trips measured around one vigild run."""
+    before, after = vigild["round_trip_ns"]
+    if before is None or after is None:
+        return "not measured"
+    far = " (CPUs share no cache)" if max(before, after) > ROUND_TRIP_FAR_NS else ""
+    return f"{before} ns before, {after} ns after{far}"
+
+
 def build_probe(args, work):
     """Compile vigil-bench-flow-size with cc against the build's static libraries.
 
@@ -821,6 +872,9 @@ def program_lines(args, vigild, testpmd, ndpi):
         f"status-line packet counter over {vigild['span']:.1f} s after "
         f"{args.warmup} s of warm-up (per second: {vigild['low']:,.0f} .. "
         f"{vigild['high']:,.0f})")
+    lines.append(f"  {'':<11} {'':>12} {'':>7}  cache line round trip between "
+                 f"CPUs {args.main_cpu} and {args.worker_cpu}: "
+                 f"{round_trip_text(vigild)}")
     lines.append(
         f"  {'testpmd':<11} {testpmd['pps']:>12,.0f} {testpmd['foreign']:>7.2f}  "
         f"io forward, one forwarding core, net_pcap tx drop; mean Rx-pps "
@@ -882,7 +936,8 @@ def floor_lines(floors, runs, flow_size, flow_note):
         for number, run in enumerate(runs, 1):
             ratio_testpmd, ratio_ndpi = run_ratios(run)
             lines.append(f"    run {number}: vigild / testpmd {ratio_testpmd:.1%}, "
-                         f"vigild / ndpiReader {ratio_ndpi:.2f}x")
+                         f"vigild / ndpiReader {ratio_ndpi:.2f}x; round trip "
+                         f"{round_trip_text(run[0])}")
     if flow_size is None:
         lines.append(f"  {'flow table bytes per flow':<28} {flow_note}")
     else:
@@ -1119,13 +1174,18 @@ def main(argv):
         vdev = f"net_pcap0,rx_pcap={replay},infinite_rx=1"
 
         prepared = prepare_ndpi_reader(args, work, replay, frames, ndpi_files)
+        round_trip_tool = build_round_trip(work)
         runs = []
         try:
             for number in range(1, args.runs + 1):
                 if args.runs > 1:
                     log(f"run {number} of {args.runs}")
+                before = measure_round_trip(args, round_trip_tool)
                 vigild = run_vigild(args, work, vdev, mbufs, memory_mb, ndpi_files)
-                log(f"vigild: {vigild['pps']:,.0f} packets/s")
+                vigild["round_trip_ns"] = (before,
+                                           measure_round_trip(args, round_trip_tool))
+                log(f"vigild: {vigild['pps']:,.0f} packets/s; CPU round trip "
+                    f"{round_trip_text(vigild)}")
                 testpmd = run_testpmd(args, work, vdev, mbufs, memory_mb)
                 log(f"testpmd: {testpmd['pps']:,.0f} packets/s")
                 ndpi = run_ndpi_reader(args, prepared, frames, ndpi_files)
@@ -1147,7 +1207,8 @@ def main(argv):
                     vigild=dict(pps=vigild["pps"], command=vigild["command"],
                                 stats=vigild["stats"],
                                 problems=vigild["problems"],
-                                foreign_cpus=vigild["foreign"]),
+                                foreign_cpus=vigild["foreign"],
+                                round_trip_ns=vigild["round_trip_ns"]),
                     testpmd=dict(pps=testpmd["pps"], command=testpmd["command"],
                                  foreign_cpus=testpmd["foreign"]),
                     ndpi_reader=dict(pps=ndpi["pps"], packets=ndpi["packets"],
