@@ -11,15 +11,14 @@
  * vg_capture_now_us() gives the wall-clock time of the burst.
  *
  * NOTE: with one rx and one engine lcore, this loop sets the packet rate,
- * not the engine. On the 2-CPU machine of docs/benchmarks.md, net_pcap's
- * copy of each frame takes about two thirds of this lcore's time, and the
- * parse, the rings and the return path about a fifth. There vigild made
- * between 2.5 and 3.7 times ndpiReader's rate (medians of benchmark runs
- * at different times). The 3 times vigil aims for is thus met in some
- * states of that machine only, while the engine lcore waits most of the
- * time.
- * Parsing on the engine lcore when there is only one would move that
- * work, and is not done.
+ * not the engine. Its cost depends on how far apart the two CPUs are,
+ * because each packet's summary crosses from one to the other. On the
+ * 2-CPU virtual machine of docs/benchmarks.md, vigild made 5.3 to 5.7
+ * million packets a second, over 3 times ndpiReader's rate, while a cache
+ * line's round trip between the CPUs took about 130 ns. It made 3.7 to 4.4
+ * million, about 2.4 times, while the host kept them about 470 ns apart.
+ * A summary of one cache line instead of two would halve that traffic,
+ * and is not done.
  */
 #include <assert.h>
 #include <errno.h>
