@@ -19,6 +19,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -218,6 +219,30 @@ vg_config_file_type_name(mode_t mode)
 	return "special file";
 }
 
+/*
+ * Returns false when the file at <path> starts with anything but the 16
+ * bytes of an SQLite 3 database header; true when it does, or when it
+ * cannot be read (the start then names that problem).
+ */
+static bool
+has_sqlite_header(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	char head[sizeof(magic)];
+	ssize_t got;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return true;
+	got = read(fd, head, sizeof(head));
+	close(fd);
+	if (got < 0)
+		return true;
+	return got == (ssize_t)sizeof(head) &&
+	       memcmp(head, magic, sizeof(magic)) == 0;
+}
+
 int
 vg_config_check_output_path(const char *path, enum vg_output_kind kind,
 			    char *problem, size_t problem_len)
@@ -226,8 +251,18 @@ vg_config_check_output_path(const char *path, enum vg_output_kind kind,
 
 	if (vg_config_check_kernel_fs(path, problem, problem_len) != 0)
 		return -1;
-	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+	if (stat(path, &st) != 0)
 		return 0;
+	if (S_ISREG(st.st_mode)) {
+		if (kind == VG_OUTPUT_DATABASE && st.st_size > 0 &&
+		    !has_sqlite_header(path)) {
+			snprintf(problem, problem_len,
+				 "'%s' is not an SQLite database (its first 16 bytes are not the SQLite header); move it away, and vigild creates a new one",
+				 path);
+			return 1;
+		}
+		return 0;
+	}
 	if (S_ISDIR(st.st_mode)) {
 		snprintf(problem, problem_len,
 			 "'%s' is a directory; give a file name", path);

@@ -405,6 +405,61 @@ test_output_is_directory(void **state)
 		     "t.yaml:2:11: flows.output: '/tmp' is a directory; give a file name");
 }
 
+/* Writes <len> bytes of <data> to <path>; returns 0 or -1. */
+static int
+write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	size_t done;
+
+	if (f == NULL)
+		return -1;
+	done = fwrite(data, 1, len, f);
+	return fclose(f) == 0 && done == len ? 0 : -1;
+}
+
+static void
+test_alerts_database_not_sqlite(void **state)
+{
+	static const char garbage[] = "these bytes are not a database\n";
+	char path[] = "/tmp/vg-test-alerts-XXXXXX";
+	char text[256];
+	char message[512];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(write_file(path, garbage, sizeof(garbage) - 1), 0);
+	snprintf(text, sizeof(text), "alerts:\n  database: %s\n", path);
+	snprintf(message, sizeof(message),
+		 "t.yaml:2:13: alerts.database: '%s' is not an SQLite database (its first 16 bytes are not the SQLite header); move it away, and vigild creates a new one",
+		 path);
+	expect_error(text, message);
+	unlink(path);
+}
+
+/* An empty file and one with the SQLite header are taken as databases. */
+static void
+test_alerts_database_sqlite_header(void **state)
+{
+	static const char header[100] = "SQLite format 3";
+	char path[] = "/tmp/vg-test-alerts-XXXXXX";
+	char text[256];
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(text, sizeof(text), "alerts:\n  database: %s\n", path);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(write_file(path, header, sizeof(header)), 0);
+	assert_int_equal(parse(text), 0);
+	unlink(path);
+}
+
 /*
  * Parses a file whose one port is the capture file <path>, expecting the
  * error at its pcap: value, "capture.ports[0].pcap: " and then <fmt>
@@ -1770,6 +1825,8 @@ main(void)
 		cmocka_unit_test(test_interface_name_too_long),
 		cmocka_unit_test(test_interface_not_found),
 		cmocka_unit_test(test_output_is_directory),
+		cmocka_unit_test(test_alerts_database_not_sqlite),
+		cmocka_unit_test(test_alerts_database_sqlite_header),
 		cmocka_unit_test(test_capture_file_is_directory),
 		cmocka_unit_test(test_capture_file_not_pcap),
 		cmocka_unit_test(test_capture_file_is_pipe),
