@@ -491,6 +491,10 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 		return -EINVAL;
 	}
 
+	if (check_only && pcap_count > 0) {
+		fprintf(stderr, "vigild: --check-config FILE checks a configuration file and reads no capture; drop --pcap, or name the capture in the file's capture.ports\n");
+		return -EINVAL;
+	}
 	if (config_path != NULL && pcap_count > 0) {
 		fprintf(stderr, "vigild: use either -c FILE or --pcap CAPTURE, not both\n");
 		return -EINVAL;

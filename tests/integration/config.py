@@ -158,6 +158,13 @@ def check_machine(vigild, tmp, pcap, checks):
                  "vigild: --strict requires --check-config FILE\n",
                  f"--strict without --check-config: {proc.stderr!r}")
 
+    proc = run(vigild, "--check-config", path, "--pcap", path)
+    checks.check(proc.returncode == 1 and proc.stderr ==
+                 "vigild: --check-config FILE checks a configuration file "
+                 "and reads no capture; drop --pcap, or name the capture in "
+                 "the file's capture.ports\n",
+                 f"--check-config with --pcap: {proc.stderr!r}")
+
 
 def check_folders_created(vigild, tmp, pcap, checks):
     """A start creates the folders above flows.output and the sockets."""
