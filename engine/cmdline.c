@@ -1,6 +1,7 @@
 /*
  * vigild's command line; see cmdline.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -88,8 +89,14 @@ parse_cpu_list(const char *option, const char *example, const char *text,
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	     item = strtok_r(NULL, ",", &save)) {
 		char *end;
-		long cpu = strtol(item, &end, 10);
+		long cpu;
 
+		/* strtol() would also take " 1" and "+1". */
+		if (!isdigit((unsigned char)item[0])) {
+			free(copy);
+			goto invalid;
+		}
+		cpu = strtol(item, &end, 10);
 		if (*end != '\0' || cpu < 0 || cpu >= cpu_count) {
 			free(copy);
 			goto invalid;

@@ -373,6 +373,12 @@ def check_cpu_options(vigild, tmp, pcap, checks):
          f"'{zeros},x'"),
         ("--rx-cpus", "",
          f"--rx-cpus: expected a list such as 1 of CPUs 0..{last}, got ''"),
+        # strtol() alone would take a leading space or sign.
+        ("--rx-cpus", " 0",
+         f"--rx-cpus: expected a list such as 1 of CPUs 0..{last}, got ' 0'"),
+        ("--engine-cpus", "0,+0",
+         f"--engine-cpus: expected a list such as 1,1 of CPUs 0..{last}, got "
+         "'0,+0'"),
     ]
     for option, value, message in cases:
         proc = run(vigild, "--pcap", pcap, "--flows", flows, option, value)
