@@ -418,6 +418,20 @@ write_file(const char *path, const void *data, size_t len)
 	return fclose(f) == 0 && done == len ? 0 : -1;
 }
 
+/*
+ * Creates an empty file from the mkstemp() template <path> and writes to
+ * <text> a configuration whose alerts database is that file.
+ */
+static void
+alerts_database_config(char *path, char *text, size_t text_len)
+{
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(text, text_len, "alerts:\n  database: %s\n", path);
+}
+
 static void
 test_alerts_database_not_sqlite(void **state)
 {
@@ -425,14 +439,10 @@ test_alerts_database_not_sqlite(void **state)
 	char path[] = "/tmp/vg-test-alerts-XXXXXX";
 	char text[256];
 	char message[512];
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	alerts_database_config(path, text, sizeof(text));
 	assert_int_equal(write_file(path, garbage, sizeof(garbage) - 1), 0);
-	snprintf(text, sizeof(text), "alerts:\n  database: %s\n", path);
 	snprintf(message, sizeof(message),
 		 "t.yaml:2:13: alerts.database: '%s' is not an SQLite database (its first 16 bytes are not the SQLite header); move it away, and vigild creates a new one",
 		 path);
@@ -447,13 +457,9 @@ test_alerts_database_sqlite_header(void **state)
 	static const char header[100] = "SQLite format 3";
 	char path[] = "/tmp/vg-test-alerts-XXXXXX";
 	char text[256];
-	int fd;
 
 	(void)state;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(text, sizeof(text), "alerts:\n  database: %s\n", path);
+	alerts_database_config(path, text, sizeof(text));
 	assert_int_equal(parse(text), 0);
 	assert_int_equal(write_file(path, header, sizeof(header)), 0);
 	assert_int_equal(parse(text), 0);
