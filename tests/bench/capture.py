@@ -58,11 +58,11 @@ FLOOR_FLOW_BYTES = 256
 FOREIGN_LOAD_WARNING = 0.1
 
 # A cache line's round trip between vigild's two CPUs, above which the
-# report says the CPUs share no cache. vigild hands every packet's summary
-# from one CPU to the other, and its rate drops by about 40% when the round
-# trip grows from about 130 ns to about 470 ns, as it does on a virtual
+# report prints that the CPUs share no cache. vigild hands every packet's
+# summary from one CPU to the other, so its rate fell by 25 to 40% when the
+# round trip grew from about 130 ns to about 470 ns, as it does on a virtual
 # machine whose host moves its CPUs apart (docs/benchmarks.md). testpmd and
-# ndpiReader keep each packet on one CPU and do not slow down.
+# ndpiReader keep each packet on one CPU and did not slow down.
 ROUND_TRIP_FAR_NS = 300
 
 # net_pcap's infinite_rx keeps every frame of the file in one mbuf and fails

@@ -1,9 +1,9 @@
 /*
- * Measures how long one cache line takes to go from one CPU to another and
- * back, the cost vigild's rx and engine lcores pay for each line they hand
- * over. A virtual machine's host may move its two CPUs between cores that
- * share a cache and cores that do not, and this time then changes several
- * times over, so the capture benchmark prints it next to each vigild run.
+ * Measures the round trip of one cache line between two CPUs: the cost
+ * vigild's rx and engine lcores pay for each line they hand over. A virtual
+ * machine's host may move its two CPUs between cores that share a cache and
+ * cores that do not, which changes this time several times over. So the
+ * capture benchmark prints it next to each vigild run.
  *
  * Usage: vigil-bench-roundtrip CPU_A CPU_B
  * Prints "round_trip_ns=N", the median of five passes of 100 000 round
@@ -40,7 +40,7 @@ pin(int cpu)
 	return pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
-/* Answers each odd turn with the next even one, on the other CPU. */
+/* Replies to each odd turn with the next even one, on the other CPU. */
 static void *
 answer(void *arg)
 {
