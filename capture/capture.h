@@ -14,6 +14,7 @@
 #ifndef VG_CAPTURE_H
 #define VG_CAPTURE_H
 
+#include <assert.h>
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -240,18 +241,32 @@ int
 vg_rx_lcore_main(void *arg);
 
 /*
- * Size of each mbuf's private area, which contains the parsed summary. It
- * is whole cache lines, so the summary is stored as whole lines and the
- * frame after the headroom starts on a line boundary.
+ * Size of each mbuf's private area, which holds the parsed summary: one
+ * cache line, so the summary is stored as a whole line and the frame
+ * after the headroom starts on a line boundary.
  */
-#define VG_MBUF_PRIV_SIZE \
-	RTE_ALIGN(sizeof(struct vg_pkt), RTE_CACHE_LINE_SIZE)
+#define VG_MBUF_PRIV_SIZE RTE_CACHE_LINE_SIZE
+
+static_assert(sizeof(struct vg_pkt) == VG_MBUF_PRIV_SIZE,
+	      "the summary must fill one cache line");
 
 /* Returns the summary in the private area of <mbuf>. */
 static inline struct vg_pkt *
 vg_mbuf_pkt(struct rte_mbuf *mbuf)
 {
 	return (struct vg_pkt *)rte_mbuf_to_priv(mbuf);
+}
+
+/*
+ * Returns the frame whose summary <pkt> is, in an mbuf whose data buffer
+ * follows its private area, as in every mbuf the rx lcore hands on. It
+ * reads nothing but the summary: the mbuf's own header stays on the rx
+ * lcore's CPU.
+ */
+static inline const uint8_t *
+vg_pkt_frame(const struct vg_pkt *pkt)
+{
+	return (const uint8_t *)pkt + VG_MBUF_PRIV_SIZE + pkt->data_off;
 }
 
 /*

@@ -211,7 +211,6 @@ finish_l4(struct cursor *c, struct vg_pkt *pkt, uint32_t hdr_len)
 	/* vg_pkt offsets are 16 bits; only crafted nesting gets this far */
 	if (payload_off > UINT16_MAX)
 		return VG_PARSE_TOO_DEEP;
-	pkt->l4_off = (uint16_t)c->off;
 	pkt->payload_off = (uint16_t)payload_off;
 	pkt->payload_len = cap16(c->end - payload_off);
 	c->layer = LAYER_DONE;
@@ -233,7 +232,6 @@ parse_tcp(struct cursor *c, struct vg_pkt *pkt)
 	pkt->sport = rd16(p);
 	pkt->dport = rd16(p + 2);
 	pkt->tcp_seq = rd32(p + 4);
-	pkt->tcp_ack = rd32(p + 8);
 	pkt->tcp_flags = p[13];
 	pkt->tcp_window = rd16(p + 14);
 	return finish_l4(c, pkt, data_off);
@@ -292,9 +290,7 @@ parse_transport(struct cursor *c, struct vg_pkt *pkt, uint8_t proto)
 	pkt->dport = 0;
 	pkt->tcp_flags = 0;
 	pkt->tcp_seq = 0;
-	pkt->tcp_ack = 0;
-	pkt->tcp_window = 0;
-	pkt->icmp_type = 0;
+	pkt->tcp_window = 0; /* and icmp_type, which shares its bytes */
 
 	switch (proto) {
 	case IPPROTO_TCP:
@@ -332,7 +328,6 @@ set_l3(const struct cursor *c, struct vg_pkt *pkt, uint8_t version)
 		return VG_PARSE_TOO_DEEP; /* see finish_l4() */
 	pkt->ip_version = version;
 	pkt->l3_off = (uint16_t)c->off;
-	pkt->l3_len = cap16(c->cap_len - c->off);
 	if (version == 4) {
 		memcpy(pkt->src, p + 12, 4);
 		memset(pkt->src + 4, 0, 12);
@@ -592,8 +587,8 @@ step_udp_tunnel(struct cursor *c, struct vg_pkt *pkt)
  * tests also compare the shortcut with the walk on every byte.
  */
 _Static_assert(sizeof(struct vg_pkt) ==
-		       2 * sizeof(uint64_t) + 2 * 16 + 4 * sizeof(uint32_t) +
-			       9 * sizeof(uint16_t) + 6 * sizeof(uint8_t),
+		       sizeof(uint64_t) + 2 * 16 + sizeof(uint32_t) +
+			       9 * sizeof(uint16_t) + 2 * sizeof(uint8_t),
 	       "struct vg_pkt has padding or a field parse_common() lacks");
 
 /*
@@ -615,7 +610,6 @@ common_transport(const uint8_t *data, uint32_t l4, uint32_t end,
 		if (hdr_len < TCP_HDR_LEN || hdr_len > end - l4)
 			return false;
 		pkt->tcp_seq = rd32(p + 4);
-		pkt->tcp_ack = rd32(p + 8);
 		pkt->tcp_window = rd16(p + 14);
 		pkt->tcp_flags = p[13];
 	} else if (pkt->l4_proto == IPPROTO_UDP) {
@@ -626,7 +620,6 @@ common_transport(const uint8_t *data, uint32_t l4, uint32_t end,
 		    udp_tunnel(tunnels, rd16(p), rd16(p + 2)) != LAYER_DONE)
 			return false;
 		pkt->tcp_seq = 0;
-		pkt->tcp_ack = 0;
 		pkt->tcp_window = 0;
 		pkt->tcp_flags = 0;
 	} else {
@@ -634,7 +627,6 @@ common_transport(const uint8_t *data, uint32_t l4, uint32_t end,
 	}
 	pkt->sport = rd16(p);
 	pkt->dport = rd16(p + 2);
-	pkt->l4_off = (uint16_t)l4;
 	pkt->payload_off = (uint16_t)(l4 + hdr_len);
 	pkt->payload_len = cap16(end - (l4 + hdr_len));
 	return true;
@@ -699,15 +691,13 @@ parse_common(const uint8_t *data, uint32_t len, uint32_t tunnels,
 	if (!common_transport(data, l4, end, tunnels, pkt))
 		return false;
 	pkt->ts_us = 0;
-	pkt->data = NULL;
-	pkt->frame_len = len;
+	pkt->port_id = 0;
+	pkt->tunnel_index = 0;
+	pkt->spare = 0;
+	pkt->frame_len = (uint16_t)len;
 	pkt->vlan = 0;
 	pkt->l3_off = ETH_HDR_LEN;
-	pkt->l3_len = (uint16_t)l3_len;
-	pkt->icmp_type = 0;
-	pkt->tunnel = 0;
-	pkt->port_id = 0;
-	pkt->spare = 0;
+	pkt->data_off = 0;
 	return true;
 }
 
@@ -742,7 +732,9 @@ vg_parse_layers(const struct vg_parse_opts *opts, const uint8_t *data,
 	enum vg_parse_error err;
 
 	memset(pkt, 0, sizeof(*pkt));
-	pkt->frame_len = len;
+	if (len > UINT16_MAX)
+		return VG_PARSE_TOO_LONG;
+	pkt->frame_len = (uint16_t)len;
 
 	if (!first_layer(opts->linktype, &c.layer))
 		return VG_PARSE_LINK_UNSUPPORTED;
@@ -773,6 +765,7 @@ vg_parse_error_name(enum vg_parse_error err)
 		[VG_PARSE_TCP_BAD_OFFSET] = "tcp_bad_offset",
 		[VG_PARSE_TUNNEL_TRUNCATED] = "tunnel_truncated",
 		[VG_PARSE_TOO_DEEP] = "too_deep",
+		[VG_PARSE_TOO_LONG] = "too_long",
 	};
 
 	if ((unsigned int)err >= VG_PARSE_ERROR_COUNT)

@@ -62,6 +62,7 @@ enum vg_parse_error {
 	VG_PARSE_TCP_BAD_OFFSET,   /* TCP data offset < 5 or past the packet */
 	VG_PARSE_TUNNEL_TRUNCATED, /* GRE/VXLAN/GTP/TZSP/CAPWAP header cut */
 	VG_PARSE_TOO_DEEP,         /* more nested layers than VG_PARSE_MAX_DEPTH */
+	VG_PARSE_TOO_LONG,         /* frame longer than 65535 bytes */
 	VG_PARSE_ERROR_COUNT,
 };
 
@@ -74,34 +75,61 @@ enum vg_parse_error {
  * address takes the first 4 bytes of its field and the rest are zero.
  * Ports, sequence numbers and lengths are in host order. Offsets are from
  * the start of the frame.
+ *
+ * It fills one cache line exactly, because every line of it crosses from
+ * the rx lcore's CPU to the engine lcore's. So it holds only what the
+ * engine reads: the IP header's length is the frame's length past l3_off,
+ * and the frame is found from data_off (see vg_pkt_frame() in capture.h).
  */
 struct vg_pkt {
-	uint64_t ts_us;       /* packet time, microseconds since the epoch */
-	const uint8_t *data;  /* first byte of the frame, set by the rx lcore */
+	/*
+	 * Packet time, microseconds since the epoch. 52 bits reach the year
+	 * 2112, past any time a pcap file's 32-bit seconds can hold. The rx
+	 * lcore clamps a later time to VG_PKT_TS_MAX.
+	 */
+	uint64_t ts_us : 52;
+	uint64_t port_id : 4;    /* index of the port in the configuration */
+	uint64_t ip_version : 3; /* 4 or 6 */
+	/* Outermost opened tunnel, see vg_pkt_tunnel(); 0 for none. */
+	uint64_t tunnel_index : 3;
+	uint64_t spare : 2;      /* always 0, so every bit is a field */
 	uint8_t src[16];
 	uint8_t dst[16];
 
-	uint32_t frame_len;   /* captured length of the whole frame */
 	uint32_t tcp_seq;
-	uint32_t tcp_ack;
-	uint16_t sport;       /* 0 when the protocol has no ports */
+	uint16_t sport;          /* 0 when the protocol has no ports */
 	uint16_t dport;
-	uint16_t vlan;        /* innermost VLAN id, 0 for none */
-	uint16_t l3_off;      /* innermost IP header */
-	uint16_t l3_len;      /* bytes from l3_off to the end of the capture */
-	uint16_t l4_off;      /* transport header */
-	uint16_t payload_off; /* transport payload */
-	uint16_t payload_len; /* payload bytes inside the IP total length */
-	uint16_t tcp_window;  /* unscaled window field */
-	uint8_t ip_version;   /* 4 or 6 */
-	uint8_t l4_proto;     /* IPPROTO_* of the innermost packet */
-	uint8_t tcp_flags;    /* TCP flags byte (FIN 0x01 ... CWR 0x80) */
-	uint8_t icmp_type;    /* ICMP/ICMPv6 type, else 0 */
-	uint8_t tunnel;       /* VG_TUNNEL_* bit of the outermost opened tunnel */
-	uint8_t port_id;      /* DPDK port the frame came from */
-	/* Always 0: fills the struct, so every byte is a field to store. */
-	uint32_t spare;
+	uint16_t frame_len;      /* captured length of the whole frame */
+	uint16_t payload_len;    /* payload bytes inside the IP total length */
+	uint16_t l3_off;         /* innermost IP header */
+	uint16_t payload_off;    /* transport payload */
+	union {
+		uint16_t tcp_window; /* TCP: unscaled window field */
+		uint8_t icmp_type;   /* ICMP and ICMPv6: message type */
+	};
+	uint16_t vlan;           /* innermost VLAN id, 0 for none */
+	/* Set by the rx lcore: the frame's offset in its mbuf's buffer. */
+	uint16_t data_off;
+	uint8_t l4_proto;        /* IPPROTO_* of the innermost packet */
+	uint8_t tcp_flags;       /* TCP flags byte (FIN 0x01 ... CWR 0x80) */
 };
+
+/* Latest packet time a summary holds: the largest 52-bit value. */
+#define VG_PKT_TS_MAX ((UINT64_C(1) << 52) - 1)
+
+/* Returns the VG_TUNNEL_* bit of the outermost tunnel opened, or 0. */
+static inline uint32_t
+vg_pkt_tunnel(const struct vg_pkt *pkt)
+{
+	return pkt->tunnel_index == 0 ? 0 : 1u << (pkt->tunnel_index - 1);
+}
+
+/* Returns the bytes from the innermost IP header to the end of the frame. */
+static inline uint16_t
+vg_pkt_l3_len(const struct vg_pkt *pkt)
+{
+	return (uint16_t)(pkt->frame_len - pkt->l3_off);
+}
 
 struct vg_parse_opts {
 	uint32_t linktype; /* VG_LINK_* */
@@ -110,7 +138,8 @@ struct vg_parse_opts {
 
 /*
  * Parses the frame in <data>, <len> bytes long, into <pkt>. Fills every
- * field; ts_us, data and port_id are left 0 for the caller to set after.
+ * field; ts_us, data_off and port_id are left 0 for the caller to set
+ * after. A frame longer than 65535 bytes is VG_PARSE_TOO_LONG.
  * Returns VG_PARSE_OK or the error kind; on error <pkt> is left partly
  * written and must not be used.
  */

@@ -130,8 +130,8 @@ descend(struct cursor *c)
 static inline void
 open_tunnel(struct vg_pkt *pkt, uint32_t bit)
 {
-	if (pkt->tunnel == 0)
-		pkt->tunnel = (uint8_t)bit;
+	if (pkt->tunnel_index == 0)
+		pkt->tunnel_index = (uint8_t)(__builtin_ctz(bit) + 1) & 7;
 }
 
 static inline enum vg_parse_error

@@ -156,7 +156,7 @@ vg_capture_check_file(const char *path, char *problem, size_t len)
 }
 
 /*
- * Size of each mbuf's private area. Being whole cache lines, it also lets
+ * Size of each mbuf's private area. Being a whole cache line, it also lets
  * a port's DMA write whole lines: a 384-byte frame spans 6 lines, not 7.
  */
 static uint16_t

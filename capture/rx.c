@@ -12,13 +12,12 @@
  *
  * NOTE: with one rx and one engine lcore, this loop sets the packet rate,
  * not the engine. Its cost depends on how far apart the two CPUs are,
- * because each packet's summary crosses from one to the other. On the
- * 2-CPU virtual machine of docs/benchmarks.md, vigild made 5.3 to 5.7
- * million packets a second, over 3 times ndpiReader's rate, while a cache
- * line's round trip between the CPUs took about 130 ns. It made 3.7 to 4.4
- * million, about 2.4 times, while the host kept them about 470 ns apart.
- * A summary of one cache line instead of two would halve that traffic,
- * and is not done.
+ * because each packet's summary crosses from one to the other. On an AMD
+ * virtual machine whose two CPUs were sometimes about 470 ns apart (a
+ * cache line's round trip), vigild with a two-line summary made 3.7 to
+ * 4.4 million packets a second there and 5.3 to 5.7 million when they
+ * were 130 ns apart. The summary is now one line, and the far state has
+ * not been measured with it (docs/benchmarks.md).
  */
 #include <assert.h>
 #include <errno.h>
@@ -84,7 +83,7 @@ static_assert(VG_MBUF_PRIV_SIZE % 16 == 0,
 static inline void
 store_summary(struct rte_mbuf *mbuf, const union summary_buf *buf)
 {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && !defined(VG_PLAIN)
 	__m128i *dst = (__m128i *)vg_mbuf_pkt(mbuf);
 	unsigned int i;
 
@@ -128,7 +127,23 @@ publish_summaries(void)
 #endif
 }
 
-/* Copies a segment chain into one mbuf; returns it, or NULL. */
+static_assert(VG_MAX_PORTS <= 16 && (VG_MAX_PORTS & (VG_MAX_PORTS - 1)) == 0,
+	      "a port index must fit the summary's 4-bit port_id");
+
+/*
+ * Returns true when <mbuf>'s data buffer is the one that follows its
+ * private area, which holds for every mbuf of a pool made by
+ * rte_pktmbuf_pool_create(), and not for one attached to another buffer.
+ */
+static inline bool
+own_buffer(const struct rte_mbuf *mbuf)
+{
+	return mbuf->buf_addr ==
+	       (const char *)rte_mbuf_to_priv((struct rte_mbuf *)mbuf) +
+		       VG_MBUF_PRIV_SIZE;
+}
+
+/* Copies a frame into one mbuf of its own; returns it, or NULL. */
 static struct rte_mbuf *
 linearize(struct vg_rx_lcore *rx, struct rte_mbuf *chain)
 {
@@ -402,11 +417,17 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	enum vg_parse_error err;
 	struct vg_pkt *pkt;
 	struct staging *s;
+	uint64_t ts_us;
 
 	rx->counters.packets++;
 	rx->counters.bytes += rte_pktmbuf_pkt_len(mbuf);
 
-	if (mbuf->nb_segs > 1) {
+	/*
+	 * The engine finds the frame from the summary alone (vg_pkt_frame()),
+	 * so a frame in a segment chain, or in a buffer that is not the
+	 * mbuf's own, is copied into one that is.
+	 */
+	if (mbuf->nb_segs > 1 || !own_buffer(mbuf)) {
 		struct rte_mbuf *copy = linearize(rx, mbuf);
 
 		rte_pktmbuf_free(mbuf);
@@ -423,11 +444,14 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 		rte_pktmbuf_free(mbuf);
 		return;
 	}
-	pkt->ts_us = packet_time(rx->capture, mbuf, burst_us);
-	pkt->data = rte_pktmbuf_mtod(mbuf, const uint8_t *);
-	pkt->port_id = (uint8_t)port_index;
-	if (pkt->ts_us > *latest_us)
-		*latest_us = pkt->ts_us;
+	ts_us = packet_time(rx->capture, mbuf, burst_us);
+	if (ts_us > VG_PKT_TS_MAX)
+		ts_us = VG_PKT_TS_MAX;
+	pkt->ts_us = ts_us;
+	pkt->data_off = mbuf->data_off;
+	pkt->port_id = port_index & (VG_MAX_PORTS - 1);
+	if (ts_us > *latest_us)
+		*latest_us = ts_us;
 	store_held(slots);
 	slots->held = mbuf;
 	slots->next = 1 - slots->next;

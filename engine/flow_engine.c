@@ -784,9 +784,9 @@ detect(struct vg_engine *engine, struct vg_flow *flow,
 	bool enough;
 
 	engine->counters.ndpi_packets++;
-	proto = ndpi_detection_process_packet(engine->ndpi, state,
-					      frame + pkt->l3_off, pkt->l3_len,
-					      pkt->ts_us / 1000);
+	proto = ndpi_detection_process_packet(
+		engine->ndpi, state, frame + pkt->l3_off, vg_pkt_l3_len(pkt),
+		pkt->ts_us / 1000);
 	flow->master_proto = proto.master_protocol;
 	flow->app_proto = proto.app_protocol;
 	flow->category = (uint16_t)proto.category;

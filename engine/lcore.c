@@ -153,16 +153,13 @@ all_rx_done(const struct vg_engine_lcore *lcore)
 }
 
 /*
- * Fetches both lines of an mbuf's parsed summary, which the rx lcore wrote
+ * Fetches the line of an mbuf's parsed summary, which the rx lcore wrote
  * last on another CPU. The engine never reads the mbuf header.
  */
 static inline void
 prefetch_mbuf(struct rte_mbuf *mbuf)
 {
-	const char *pkt = (const char *)vg_mbuf_pkt(mbuf);
-
-	rte_prefetch0(pkt);
-	rte_prefetch0(pkt + sizeof(struct vg_pkt) - 1);
+	rte_prefetch0(vg_mbuf_pkt(mbuf));
 }
 
 static unsigned int
@@ -185,7 +182,7 @@ drain_rings(struct vg_engine_lcore *lcore)
 				prefetch_mbuf(mbufs[i + PREFETCH_AHEAD]);
 			struct vg_pkt *pkt = vg_mbuf_pkt(mbufs[i]);
 
-			vg_engine_packet(lcore->engine, pkt, pkt->data);
+			vg_engine_packet(lcore->engine, pkt, vg_pkt_frame(pkt));
 		}
 		if (n > 0) {
 			/* The rx lcore frees these mbufs once it reads this. */

@@ -216,14 +216,13 @@ test_flow_hash_ignores_non_key_fields(void **state)
 	other.ts_us = 99;
 	other.frame_len = 1514;
 	other.l3_off = 14;
-	other.l4_off = 34;
 	other.payload_off = 54;
 	other.payload_len = 1460;
 	other.tcp_flags = 0x18;
 	other.tcp_seq = 1;
-	other.tcp_ack = 2;
 	other.tcp_window = 3;
-	other.tunnel = VG_TUNNEL_VXLAN;
+	other.tunnel_index = 3;
+	other.data_off = 128;
 	other.port_id = 2;
 	assert_int_equal(vg_flow_hash(&pkt), vg_flow_hash(&other));
 	assert_int_equal(vg_pair_hash(&pkt), vg_pair_hash(&other));

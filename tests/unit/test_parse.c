@@ -264,7 +264,7 @@ check_cut(uint32_t cut, uint32_t len, const struct cut_rule *rule,
 		fail_msg("cut at %u of %u bytes: l3_off %u, expected %u", cut,
 			 len, pkt->l3_off, rule->l3_off);
 	assert_int_equal(pkt->frame_len, cut);
-	assert_int_equal(pkt->l3_len, cut - pkt->l3_off);
+	assert_int_equal(vg_pkt_l3_len(pkt), cut - pkt->l3_off);
 	assert_true(pkt->payload_off + pkt->payload_len <= cut);
 }
 
@@ -413,7 +413,6 @@ assert_inner_ipv4_udp(const struct vg_pkt *pkt, uint32_t l3)
 	assert_int_equal(pkt->sport, 1000);
 	assert_int_equal(pkt->dport, 2000);
 	assert_int_equal(pkt->l3_off, l3);
-	assert_int_equal(pkt->l4_off, l3 + 20);
 	assert_int_equal(pkt->payload_off, l3 + 28);
 	assert_int_equal(pkt->payload_len, 6);
 }
@@ -437,7 +436,7 @@ test_parse_ethernet_ipv4_tcp(void **state)
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.ts_us = 123456789;
 	pkt.port_id = 3;
-	pkt.data = f.b;
+	pkt.data_off = 128;
 	assert_int_equal(parse_exact(VG_LINK_ETHERNET, 0, f.b, f.len, &pkt),
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
@@ -445,22 +444,19 @@ test_parse_ethernet_ipv4_tcp(void **state)
 	assert_int_equal(pkt.sport, 40000);
 	assert_int_equal(pkt.dport, 443);
 	assert_int_equal(pkt.tcp_seq, 0x01020304);
-	assert_int_equal(pkt.tcp_ack, 0xa0b0c0d0);
 	assert_int_equal(pkt.tcp_flags, 0x18);
 	assert_int_equal(pkt.tcp_window, 0xfff0);
-	assert_int_equal(pkt.icmp_type, 0);
 	assert_int_equal(pkt.l3_off, 14);
-	assert_int_equal(pkt.l3_len, 20 + 20 + 5);
-	assert_int_equal(pkt.l4_off, 14 + 20);
+	assert_int_equal(vg_pkt_l3_len(&pkt), 20 + 20 + 5);
 	assert_int_equal(pkt.payload_off, 14 + 20 + 20);
 	assert_int_equal(pkt.payload_len, 5);
 	assert_int_equal(pkt.vlan, 0);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.frame_len, 14 + 20 + 20 + 5);
 	/* fields that belong to the caller are cleared for it to set */
 	assert_int_equal(pkt.ts_us, 0);
 	assert_int_equal(pkt.port_id, 0);
-	assert_null(pkt.data);
+	assert_int_equal(pkt.data_off, 0);
 	assert_snap_cuts(VG_LINK_ETHERNET, 0, &f, 14, 20);
 	assert_l4_cuts(VG_LINK_ETHERNET, &f, 14, 14 + 20, 20);
 }
@@ -489,7 +485,6 @@ test_parse_ethernet_ipv6_udp(void **state)
 	assert_int_equal(pkt.sport, 5353);
 	assert_int_equal(pkt.dport, 53);
 	assert_int_equal(pkt.l3_off, 14);
-	assert_int_equal(pkt.l4_off, 14 + 40);
 	assert_int_equal(pkt.payload_off, 14 + 40 + 8);
 	assert_int_equal(pkt.payload_len, 12);
 	assert_int_equal(pkt.tcp_flags, 0);
@@ -523,7 +518,7 @@ test_parse_ethernet_padding_ignored(void **state)
 	assert_int_equal(parse_frame(VG_LINK_ETHERNET, 0, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_int_equal(pkt.payload_len, 2);
-	assert_int_equal(pkt.l3_len, 60 - 14);
+	assert_int_equal(vg_pkt_l3_len(&pkt), 60 - 14);
 	assert_int_equal(pkt.frame_len, 60);
 
 	/* cuts inside the padding still contain the whole IP packet */
@@ -534,7 +529,7 @@ test_parse_ethernet_padding_ignored(void **state)
 					     &pkt),
 				 VG_PARSE_OK);
 		assert_int_equal(pkt.payload_len, 2);
-		assert_int_equal(pkt.l3_len, cut - 14);
+		assert_int_equal(vg_pkt_l3_len(&pkt), cut - 14);
 	}
 }
 
@@ -1084,7 +1079,6 @@ test_parse_ipv4_options_move_l4(void **state)
 	end_ipv4(&f, ip);
 
 	assert_int_equal(parse_frame(VG_LINK_RAW, 0, &f, &pkt), VG_PARSE_OK);
-	assert_int_equal(pkt.l4_off, 28);
 	assert_int_equal(pkt.payload_off, 48);
 	assert_int_equal(pkt.payload_len, 0);
 	assert_int_equal(pkt.tcp_flags, 0x02);
@@ -1210,7 +1204,7 @@ test_parse_ipv6_fragment_header(void **state)
 	assert_int_equal(pkt.l4_proto, 6);
 	assert_int_equal(pkt.sport, 80);
 	assert_int_equal(pkt.dport, 50000);
-	assert_int_equal(pkt.l4_off, 40 + 8);
+	assert_int_equal(pkt.payload_off, 40 + 8 + 20);
 	assert_int_equal(pkt.payload_len, 3);
 	assert_snap_cuts(VG_LINK_RAW, 0, &f, 0, 40);
 	assert_inner_cut_errors(VG_LINK_RAW, 0, &f, ips, 1, 40, cuts,
@@ -1267,7 +1261,7 @@ test_parse_ipv6_extension_chain(void **state)
 
 	assert_int_equal(parse_frame(VG_LINK_RAW, 0, &f, &pkt), VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 17);
-	assert_int_equal(pkt.l4_off, 40 + 8 + 24 + 16 + 24);
+	assert_int_equal(pkt.payload_off, 40 + 8 + 24 + 16 + 24 + 8);
 	assert_int_equal(pkt.sport, 500);
 	assert_int_equal(pkt.dport, 4500);
 	assert_int_equal(pkt.payload_len, 7);
@@ -1305,7 +1299,6 @@ test_parse_ipv6_no_next_header(void **state)
 	assert_int_equal(pkt.l4_proto, 59);
 	assert_int_equal(pkt.sport, 0);
 	assert_int_equal(pkt.dport, 0);
-	assert_int_equal(pkt.l4_off, 48);
 	assert_int_equal(pkt.payload_off, 48);
 	assert_int_equal(pkt.payload_len, 4);
 	assert_snap_cuts(VG_LINK_RAW, 0, &f, 0, 40);
@@ -1379,7 +1372,6 @@ test_parse_tcp_options_before_payload(void **state)
 	end_ipv4(&f, ip);
 
 	assert_int_equal(parse_frame(VG_LINK_RAW, 0, &f, &pkt), VG_PARSE_OK);
-	assert_int_equal(pkt.l4_off, 20);
 	assert_int_equal(pkt.payload_off, 20 + 32);
 	assert_int_equal(pkt.payload_len, 10);
 	assert_int_equal(pkt.tcp_flags, 0x12);
@@ -1467,7 +1459,6 @@ test_parse_other_protocol_whole_payload(void **state)
 			 VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 50);
 	assert_int_equal(pkt.sport, 0);
-	assert_int_equal(pkt.l4_off, 20);
 	assert_int_equal(pkt.payload_off, 20);
 	assert_int_equal(pkt.payload_len, 24);
 	assert_inner_cut_errors(VG_LINK_RAW, VG_TUNNEL_ALL, &f, ips, 1, 20,
@@ -1505,8 +1496,8 @@ test_parse_ipip_tunnels(void **state)
 				     &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 14 + 20);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_IPIP);
-	assert_int_equal(pkt.l3_len, 34);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_IPIP);
+	assert_int_equal(vg_pkt_l3_len(&pkt), 34);
 	assert_snap_cuts(VG_LINK_ETHERNET, VG_TUNNEL_IPIP, &f44, 14, 20);
 	assert_inner_cut_errors(VG_LINK_ETHERNET, VG_TUNNEL_IPIP, &f44, ips44,
 				2, 34, cuts44, NRULES(cuts44));
@@ -1517,7 +1508,7 @@ test_parse_ipip_tunnels(void **state)
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 	assert_int_equal(pkt.l4_proto, 4);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.payload_off, 14 + 20);
 	assert_int_equal(pkt.payload_len, 34);
 
@@ -1594,7 +1585,7 @@ test_parse_gre_optional_fields(void **state)
 				     &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 14 + 20 + 16);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_GRE);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_GRE);
 	assert_snap_cuts(VG_LINK_ETHERNET, VG_TUNNEL_GRE, &f, 14, 20);
 	assert_inner_cut_errors(VG_LINK_ETHERNET, VG_TUNNEL_GRE, &f, ips, 2,
 				14 + 20, cuts, NRULES(cuts));
@@ -1606,8 +1597,8 @@ test_parse_gre_optional_fields(void **state)
 	assert_int_equal(pkt.l4_proto, 47);
 	assert_int_equal(pkt.sport, 0);
 	assert_int_equal(pkt.dport, 0);
-	assert_int_equal(pkt.tunnel, 0);
-	assert_int_equal(pkt.l4_off, 14 + 20);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
+	assert_int_equal(pkt.payload_off, 14 + 20);
 	assert_int_equal(pkt.payload_len, 16 + 34);
 }
 
@@ -1655,7 +1646,7 @@ test_parse_gre_ipv6_and_bridged_ethernet(void **state)
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 40 + 8 + 14 + 4);
 	assert_int_equal(pkt.vlan, 77);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_GRE);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_GRE);
 	assert_snap_cuts(VG_LINK_RAW, VG_TUNNEL_GRE, &fe, 0, 40);
 	assert_inner_cut_errors(VG_LINK_RAW, VG_TUNNEL_GRE, &fe, ipse, 2, 40,
 				cutse, NRULES(cutse));
@@ -1678,7 +1669,7 @@ test_parse_gre_unknown_payload_stays_outer(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_ALL, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 47);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.payload_len, 28);
 }
 
@@ -1721,7 +1712,7 @@ test_parse_gre_key_only(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_GRE, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 20 + 8);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_GRE);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_GRE);
 }
 
 static void
@@ -1742,14 +1733,14 @@ test_parse_gre_routing_and_version_stay_outer(void **state)
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 	assert_int_equal(pkt.l4_proto, 47);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.payload_len, 8 + 34);
 
 	set16(&f, 20, 0x0002); /* version 2 */
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_ALL, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 47);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 static void
@@ -1794,7 +1785,7 @@ test_parse_gre_pptp_ppp_ipv4(void **state)
 				     &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 14 + 20 + 16 + 4);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_GRE);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_GRE);
 	assert_snap_cuts(VG_LINK_ETHERNET, VG_TUNNEL_GRE, &f, 14, 20);
 	assert_inner_cut_errors(VG_LINK_ETHERNET, VG_TUNNEL_GRE, &f, ips, 2,
 				14 + 20, cuts, NRULES(cuts));
@@ -1814,7 +1805,7 @@ test_parse_gre_pptp_ack_and_mppe_stay_outer(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_GRE, &ack, &pkt),
 			 VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 47);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 
 	outer = begin_ipv4(&mppe, 47, ip4_a, ip4_b);
 	put_pptp_gre(&mppe, 0x3001, 2 + 10);
@@ -1824,7 +1815,7 @@ test_parse_gre_pptp_ack_and_mppe_stay_outer(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_GRE, &mppe, &pkt),
 			 VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 47);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.payload_len, 12 + 2 + 10);
 }
 
@@ -1885,8 +1876,8 @@ test_parse_vxlan_inner_ethernet(void **state)
 				     &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 14 + 20 + 8 + 8 + 14);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_VXLAN);
-	assert_int_equal(pkt.l3_len, 34);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_VXLAN);
+	assert_int_equal(vg_pkt_l3_len(&pkt), 34);
 	assert_snap_cuts(VG_LINK_ETHERNET, VG_TUNNEL_VXLAN, &f, 14, 20);
 	assert_inner_cut_errors(VG_LINK_ETHERNET, VG_TUNNEL_VXLAN, &f, ips, 2,
 				14 + 20 + 8, cuts, NRULES(cuts));
@@ -1898,7 +1889,7 @@ test_parse_vxlan_inner_ethernet(void **state)
 	assert_int_equal(pkt.sport, 51000);
 	assert_int_equal(pkt.dport, 4789);
 	assert_int_equal(pkt.payload_len, 8 + 14 + 34);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 static void
@@ -1917,7 +1908,7 @@ test_parse_vxlan_header_cut(void **state)
 	/* Too short for VXLAN: the datagram stays on the outer UDP flow. */
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_VXLAN, &f, &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.dport, 4789);
 	assert_int_equal(pkt.payload_len, 4);
 }
@@ -1943,7 +1934,7 @@ test_parse_vxlan_without_i_flag_stays_outer(void **state)
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 	assert_int_equal(pkt.dport, 4789);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.payload_off, 20 + 8);
 	assert_int_equal(pkt.payload_len, 8 + 14 + 34);
 }
@@ -1993,7 +1984,7 @@ test_parse_gtpu_gpdu(void **state)
 				     &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 14 + 20 + 8 + 8);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_GTPU);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_GTPU);
 	assert_snap_cuts(VG_LINK_ETHERNET, VG_TUNNEL_GTPU, &f, 14, 20);
 	assert_inner_cut_errors(VG_LINK_ETHERNET, VG_TUNNEL_GTPU, &f, ips, 2,
 				14 + 20 + 8, cuts, NRULES(cuts));
@@ -2002,7 +1993,7 @@ test_parse_gtpu_gpdu(void **state)
 				     &pkt),
 			 VG_PARSE_OK);
 	assert_int_equal(pkt.sport, 2152);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 static void
@@ -2046,7 +2037,7 @@ test_parse_gtpu_extension_headers(void **state)
 	assert_int_equal(pkt.l3_off, 20 + 8 + 12 + 4 + 8);
 	assert_int_equal(pkt.sport, 443);
 	assert_int_equal(pkt.tcp_flags, 0x11);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_GTPU);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_GTPU);
 	assert_snap_cuts(VG_LINK_RAW, VG_TUNNEL_ALL, &f, 0, 20);
 	assert_inner_cut_errors(VG_LINK_RAW, VG_TUNNEL_ALL, &f, ips, 2, 20 + 8,
 				cuts, NRULES(cuts));
@@ -2054,7 +2045,7 @@ test_parse_gtpu_extension_headers(void **state)
 	f.b[20 + 8 + 12 + 4] = 0; /* second extension with length 0 */
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_ALL, &f, &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0); /* the outer UDP flow */
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0); /* the outer UDP flow */
 	assert_int_equal(pkt.dport, 2152);
 }
 
@@ -2080,14 +2071,14 @@ test_parse_gtpu_sequence_only_header(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_GTPU, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 20 + 8 + 12);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_GTPU);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_GTPU);
 
 	f.b[20 + 8 + 12] = 0x00; /* a T-PDU that is not IP */
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_GTPU, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 	assert_int_equal(pkt.dport, 2152);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 static void
@@ -2111,13 +2102,13 @@ test_parse_gtpu_echo_stays_outer(void **state)
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 	assert_int_equal(pkt.dport, 2152);
 	assert_int_equal(pkt.payload_len, 12);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 
 	f.b[28] = 0x50; /* version 2 (GTPv2-C) */
 	f.b[29] = 0xff;
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_ALL, &f, &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 static void
@@ -2154,7 +2145,7 @@ test_parse_tzsp_tags_then_ethernet(void **state)
 				     &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 14 + 20 + 8 + 4 + 5 + 14);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_TZSP);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_TZSP);
 	assert_snap_cuts(VG_LINK_ETHERNET, VG_TUNNEL_TZSP, &f, 14, 20);
 	assert_inner_cut_errors(VG_LINK_ETHERNET, VG_TUNNEL_TZSP, &f, ips, 2,
 				14 + 20 + 8, cuts, NRULES(cuts));
@@ -2163,7 +2154,7 @@ test_parse_tzsp_tags_then_ethernet(void **state)
 	assert_int_equal(parse_frame(VG_LINK_ETHERNET, VG_TUNNEL_TZSP, &f,
 				     &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0); /* the outer UDP flow */
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0); /* the outer UDP flow */
 	assert_int_equal(pkt.dport, 37008);
 	f.b[14 + 20 + 8 + 6] = 1;
 
@@ -2171,7 +2162,7 @@ test_parse_tzsp_tags_then_ethernet(void **state)
 	assert_int_equal(parse_frame(VG_LINK_ETHERNET, VG_TUNNEL_TZSP, &f,
 				     &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.dport, 37008);
 }
 
@@ -2214,7 +2205,7 @@ test_parse_capwap_ethernet(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_CAPWAP, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 20 + 8 + 8 + 14);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_CAPWAP);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_CAPWAP);
 	assert_snap_cuts(VG_LINK_RAW, VG_TUNNEL_CAPWAP, &f, 0, 20);
 	assert_inner_cut_errors(VG_LINK_RAW, VG_TUNNEL_CAPWAP, &f, ips, 2,
 				20 + 8, cuts, NRULES(cuts));
@@ -2222,7 +2213,7 @@ test_parse_capwap_ethernet(void **state)
 	set16(&f, 28, 0x0008); /* HLEN 1: shorter than the fixed header */
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_CAPWAP, &f, &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0); /* the outer UDP flow */
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0); /* the outer UDP flow */
 	assert_int_equal(pkt.dport, 5247);
 }
 
@@ -2303,7 +2294,7 @@ test_parse_capwap_native_80211(void **state)
 					     &pkt),
 				 VG_PARSE_OK);
 		assert_inner_ipv4_udp(&pkt, l3);
-		assert_int_equal(pkt.tunnel, VG_TUNNEL_CAPWAP);
+		assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_CAPWAP);
 		assert_snap_cuts(VG_LINK_RAW, VG_TUNNEL_ALL, &f, 0, 20);
 		assert_inner_cut_errors(VG_LINK_RAW, VG_TUNNEL_ALL, &f, ips, 2,
 					20 + 8, cuts, NRULES(cuts));
@@ -2361,7 +2352,7 @@ test_parse_capwap_keepalive_stays_outer(void **state)
 
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_ALL, &f, &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 	assert_int_equal(pkt.dport, 5247);
 	assert_int_equal(pkt.payload_len, 8 + 12);
 
@@ -2369,7 +2360,7 @@ test_parse_capwap_keepalive_stays_outer(void **state)
 	f.b[36 + 0] = 0xff;
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_ALL, &f, &pkt),
 			 VG_PARSE_OK);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 static void
@@ -2392,7 +2383,7 @@ test_parse_capwap_fragment_stays_outer(void **state)
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 	assert_int_equal(pkt.dport, 5247);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 enum udp_tunnel_kind { UT_VXLAN, UT_GTPU, UT_TZSP, UT_CAPWAP };
@@ -2466,7 +2457,7 @@ test_parse_udp_tunnel_ports(void **state)
 					     &pkt),
 				 VG_PARSE_OK);
 		assert_inner_ipv4_udp(&pkt, cases[i].l3);
-		assert_int_equal(pkt.tunnel, cases[i].bit);
+		assert_int_equal(vg_pkt_tunnel(&pkt), cases[i].bit);
 
 		/* every other tunnel bit set: this one stays closed */
 		assert_int_equal(parse_frame(VG_LINK_RAW,
@@ -2475,7 +2466,7 @@ test_parse_udp_tunnel_ports(void **state)
 				 VG_PARSE_OK);
 		assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 		assert_int_equal(pkt.dport, cases[i].port);
-		assert_int_equal(pkt.tunnel, 0);
+		assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 
 		build_udp_tunnel(&from, cases[i].kind, cases[i].port, 40000);
 		assert_int_equal(parse_frame(VG_LINK_RAW, cases[i].bit, &from,
@@ -2483,11 +2474,11 @@ test_parse_udp_tunnel_ports(void **state)
 				 VG_PARSE_OK);
 		if (cases[i].by_source) {
 			assert_inner_ipv4_udp(&pkt, cases[i].l3);
-			assert_int_equal(pkt.tunnel, cases[i].bit);
+			assert_int_equal(vg_pkt_tunnel(&pkt), cases[i].bit);
 		} else {
 			assert_ipv4_pair(&pkt, ip4_a, ip4_b);
 			assert_int_equal(pkt.sport, cases[i].port);
-			assert_int_equal(pkt.tunnel, 0);
+			assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 		}
 	}
 }
@@ -2526,7 +2517,7 @@ test_parse_tunnel_records_outermost(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_ALL, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_inner_ipv4_udp(&pkt, 20 + 8 + 8 + 14 + 20 + 4);
-	assert_int_equal(pkt.tunnel, VG_TUNNEL_VXLAN);
+	assert_int_equal(vg_pkt_tunnel(&pkt), VG_TUNNEL_VXLAN);
 	assert_snap_cuts(VG_LINK_RAW, VG_TUNNEL_ALL, &f, 0, 20);
 	assert_inner_cut_errors(VG_LINK_RAW, VG_TUNNEL_ALL, &f, ips, 3, 20 + 8,
 				cuts, NRULES(cuts));
@@ -2535,7 +2526,7 @@ test_parse_tunnel_records_outermost(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, VG_TUNNEL_GRE, &f, &pkt),
 			 VG_PARSE_OK);
 	assert_ipv4_pair(&pkt, ip4_a, ip4_b);
-	assert_int_equal(pkt.tunnel, 0);
+	assert_int_equal(vg_pkt_tunnel(&pkt), 0);
 }
 
 static void
@@ -2630,7 +2621,7 @@ test_parse_depth_limit_mpls_and_ipv6_ext(void **state)
 	build_ext_chain(&ok, VG_PARSE_MAX_DEPTH - 1);
 	assert_int_equal(parse_frame(VG_LINK_RAW, 0, &ok, &pkt), VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 59);
-	assert_int_equal(pkt.l4_off, 40 + (VG_PARSE_MAX_DEPTH - 1) * 8);
+	assert_int_equal(pkt.payload_off, 40 + (VG_PARSE_MAX_DEPTH - 1) * 8);
 
 	build_ext_chain(&deep, VG_PARSE_MAX_DEPTH);
 	assert_int_equal(parse_frame(VG_LINK_RAW, 0, &deep, &pkt),
