@@ -55,7 +55,7 @@ struct vg_rx_counters {
 	uint64_t parse_errors[VG_PARSE_ERROR_COUNT];
 	uint64_t ring_full;   /* live frames dropped on a full engine ring */
 	uint64_t oversize;    /* frames too large to copy into one mbuf */
-	uint64_t copy_nombuf; /* multi-segment frames with no mbuf to copy into */
+	uint64_t copy_nombuf; /* frames to copy with no mbuf to copy into */
 	uint64_t after_damage; /* frames read after a damaged file record */
 	uint64_t not_replayed; /* paced frames not yet due when vigild stopped */
 };
@@ -245,10 +245,11 @@ vg_rx_lcore_main(void *arg);
  * cache line, so the summary is stored as a whole line and the frame
  * after the headroom starts on a line boundary.
  */
-#define VG_MBUF_PRIV_SIZE RTE_CACHE_LINE_SIZE
+#define VG_MBUF_PRIV_SIZE \
+	RTE_ALIGN(sizeof(struct vg_pkt), RTE_CACHE_LINE_SIZE)
 
-static_assert(sizeof(struct vg_pkt) == VG_MBUF_PRIV_SIZE,
-	      "the summary must fill one cache line");
+static_assert(sizeof(struct vg_pkt) == 64,
+	      "the summary must fill one 64-byte cache line");
 
 /* Returns the summary in the private area of <mbuf>. */
 static inline struct vg_pkt *
@@ -256,6 +257,35 @@ vg_mbuf_pkt(struct rte_mbuf *mbuf)
 {
 	return (struct vg_pkt *)rte_mbuf_to_priv(mbuf);
 }
+
+/*
+ * Returns true when <mbuf>'s data buffer is the one that follows its
+ * private area, as in every mbuf of a pool made by
+ * rte_pktmbuf_pool_create(), and not in one attached to another buffer.
+ */
+static inline bool
+vg_mbuf_own_buffer(const struct rte_mbuf *mbuf)
+{
+	return mbuf->buf_addr ==
+	       (const char *)rte_mbuf_to_priv((struct rte_mbuf *)mbuf) +
+		       VG_MBUF_PRIV_SIZE;
+}
+
+enum vg_copy_error {
+	VG_COPY_OK = 0,
+	VG_COPY_OVERSIZE, /* longer than 65535 bytes, or a chain cut short */
+	VG_COPY_NOMBUF,   /* the copy pool is empty */
+};
+
+/*
+ * Copies the frame in <mbuf>, a segment chain or an mbuf attached to
+ * another buffer, into one mbuf of <capture>'s copy pool, for which
+ * vg_mbuf_own_buffer() holds. Keeps the packet time. Returns the copy, or
+ * NULL; sets <err> either way. <mbuf> is left for the caller to free.
+ */
+struct rte_mbuf *
+vg_capture_copy_frame(const struct vg_capture *capture, struct rte_mbuf *mbuf,
+		      enum vg_copy_error *err);
 
 /*
  * Returns the frame whose summary <pkt> is, in an mbuf whose data buffer

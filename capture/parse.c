@@ -639,11 +639,13 @@ common_transport(const uint8_t *data, uint32_t l4, uint32_t end,
  * false for any other frame, with <pkt> partly written; the walk then
  * parses it from the start and writes every byte.
  *
- * Each field is stored once, in place. A summary built on the stack and
- * then copied stalls the rx lcore: each wide load of the copy waits until
- * the narrow stores it spans reach the cache, because the CPU cannot
- * forward several stores to one load. A memset() of the summary stalls
- * it too, because it compiles to "rep stos", which is slow to start.
+ * Each field is stored once, in place, except those that share the first
+ * 64-bit word, which each rewrite it. A copy of the summary made right
+ * after it is built stalls: each wide load of the copy waits until the
+ * narrow stores it spans reach the cache, because the CPU cannot forward
+ * several stores to one load (the rx lcore copies it one frame later). A
+ * memset() of the summary stalls too, because it compiles to "rep stos",
+ * which is slow to start.
  */
 static bool
 parse_common(const uint8_t *data, uint32_t len, uint32_t tunnels,
@@ -732,12 +734,12 @@ vg_parse_layers(const struct vg_parse_opts *opts, const uint8_t *data,
 	enum vg_parse_error err;
 
 	memset(pkt, 0, sizeof(*pkt));
+	if (!first_layer(opts->linktype, &c.layer))
+		return VG_PARSE_LINK_UNSUPPORTED;
 	if (len > UINT16_MAX)
 		return VG_PARSE_TOO_LONG;
 	pkt->frame_len = (uint16_t)len;
 
-	if (!first_layer(opts->linktype, &c.layer))
-		return VG_PARSE_LINK_UNSUPPORTED;
 	do {
 		err = descend(&c);
 		if (err == VG_PARSE_OK)

@@ -85,7 +85,8 @@ struct vg_pkt {
 	/*
 	 * Packet time, microseconds since the epoch. 52 bits reach the year
 	 * 2112, past any time a pcap file's 32-bit seconds can hold. The rx
-	 * lcore clamps a later time to VG_PKT_TS_MAX.
+	 * lcore clamps a later time to VG_PKT_TS_MAX. GCC computes in 52
+	 * bits when the other operand is an int, so widen to uint64_t first.
 	 */
 	uint64_t ts_us : 52;
 	uint64_t port_id : 4;    /* index of the port in the configuration */

@@ -33,6 +33,14 @@
 
 #define RX_DESCRIPTORS 1024
 #define PACKET_POOL_OPS "stack" /* DPDK mempool driver, see create_packet_pool() */
+/*
+ * NOTE: the copy pool is sized for the rare frame that needs a copy: a
+ * segment chain, or an mbuf attached to another buffer (see
+ * vg_capture_copy_frame()). A PMD that attaches most of its mbufs, such
+ * as mlx5 with multi-packet receive queues, would send every frame
+ * through this pool and a memcpy, and drop frames under copy_nombuf once
+ * 255 copies wait in the rings. No such PMD runs here.
+ */
 #define COPY_POOL_SIZE 255
 #define COPY_DATA_ROOM UINT16_MAX
 

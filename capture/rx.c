@@ -83,7 +83,7 @@ static_assert(VG_MBUF_PRIV_SIZE % 16 == 0,
 static inline void
 store_summary(struct rte_mbuf *mbuf, const union summary_buf *buf)
 {
-#if defined(__SSE2__) && !defined(VG_PLAIN)
+#if defined(__SSE2__)
 	__m128i *dst = (__m128i *)vg_mbuf_pkt(mbuf);
 	unsigned int i;
 
@@ -130,34 +130,22 @@ publish_summaries(void)
 static_assert(VG_MAX_PORTS <= 16 && (VG_MAX_PORTS & (VG_MAX_PORTS - 1)) == 0,
 	      "a port index must fit the summary's 4-bit port_id");
 
-/*
- * Returns true when <mbuf>'s data buffer is the one that follows its
- * private area, which holds for every mbuf of a pool made by
- * rte_pktmbuf_pool_create(), and not for one attached to another buffer.
- */
-static inline bool
-own_buffer(const struct rte_mbuf *mbuf)
+struct rte_mbuf *
+vg_capture_copy_frame(const struct vg_capture *capture, struct rte_mbuf *mbuf,
+		      enum vg_copy_error *err)
 {
-	return mbuf->buf_addr ==
-	       (const char *)rte_mbuf_to_priv((struct rte_mbuf *)mbuf) +
-		       VG_MBUF_PRIV_SIZE;
-}
-
-/* Copies a frame into one mbuf of its own; returns it, or NULL. */
-static struct rte_mbuf *
-linearize(struct vg_rx_lcore *rx, struct rte_mbuf *chain)
-{
+	uint32_t len = rte_pktmbuf_pkt_len(mbuf);
 	struct rte_mbuf *copy;
-	uint32_t len = rte_pktmbuf_pkt_len(chain);
+	const void *src;
 	char *dst;
 
 	if (len > UINT16_MAX) {
-		rx->counters.oversize++;
+		*err = VG_COPY_OVERSIZE;
 		return NULL;
 	}
-	copy = rte_pktmbuf_alloc(rx->capture->copy_pool);
+	copy = rte_pktmbuf_alloc(capture->copy_pool);
 	if (copy == NULL) {
-		rx->counters.copy_nombuf++;
+		*err = VG_COPY_NOMBUF;
 		return NULL;
 	}
 	/*
@@ -167,17 +155,25 @@ linearize(struct vg_rx_lcore *rx, struct rte_mbuf *chain)
 	 */
 	copy->data_off = 0;
 	dst = rte_pktmbuf_append(copy, (uint16_t)len);
-	if (dst == NULL ||
-	    rte_pktmbuf_read(chain, 0, len, dst) != dst) {
+	/* It returns the frame in place, without copying, when unchained. */
+	src = dst == NULL ? NULL : rte_pktmbuf_read(mbuf, 0, len, dst);
+	if (src == NULL) {
 		rte_pktmbuf_free(copy);
-		rx->counters.oversize++;
+		*err = VG_COPY_OVERSIZE;
 		return NULL;
 	}
-	copy->ol_flags = chain->ol_flags;
-	if (rx->capture->ts_offset >= 0)
-		*RTE_MBUF_DYNFIELD(copy, rx->capture->ts_offset, uint64_t *) =
-			*RTE_MBUF_DYNFIELD(chain, rx->capture->ts_offset,
+	if (src != dst)
+		memcpy(dst, src, len);
+	/*
+	 * Only the timestamp flag is carried over: the flags that mark an
+	 * attached buffer would make rte_pktmbuf_free() detach the copy.
+	 */
+	copy->ol_flags = mbuf->ol_flags & capture->ts_flag;
+	if (capture->ts_offset >= 0)
+		*RTE_MBUF_DYNFIELD(copy, capture->ts_offset, uint64_t *) =
+			*RTE_MBUF_DYNFIELD(mbuf, capture->ts_offset,
 					   uint64_t *);
+	*err = VG_COPY_OK;
 	return copy;
 }
 
@@ -427,10 +423,16 @@ handle_frame(struct vg_rx_lcore *rx, const struct vg_port *port,
 	 * so a frame in a segment chain, or in a buffer that is not the
 	 * mbuf's own, is copied into one that is.
 	 */
-	if (mbuf->nb_segs > 1 || !own_buffer(mbuf)) {
-		struct rte_mbuf *copy = linearize(rx, mbuf);
+	if (mbuf->nb_segs > 1 || !vg_mbuf_own_buffer(mbuf)) {
+		enum vg_copy_error copy_err;
+		struct rte_mbuf *copy =
+			vg_capture_copy_frame(rx->capture, mbuf, &copy_err);
 
 		rte_pktmbuf_free(mbuf);
+		if (copy_err == VG_COPY_OVERSIZE)
+			rx->counters.oversize++;
+		else if (copy_err == VG_COPY_NOMBUF)
+			rx->counters.copy_nombuf++;
 		if (copy == NULL)
 			return;
 		mbuf = copy;

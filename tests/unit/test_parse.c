@@ -1402,6 +1402,60 @@ test_parse_l4_truncated(void **state)
 	}
 }
 
+/*
+ * Returns a heap frame of <len> bytes: Ethernet, then an IPv4 header
+ * whose total length is the rest of the frame, then UDP 1000 -> 2000.
+ */
+static uint8_t *
+long_udp_frame(uint32_t len)
+{
+	uint8_t *b = calloc(1, len);
+	uint32_t ip_len = len - 14;
+
+	assert_non_null(b);
+	b[12] = 0x08;            /* EtherType IPv4 */
+	b[14] = 0x45;            /* version 4, 20-byte header */
+	b[16] = (uint8_t)(ip_len >> 8);
+	b[17] = (uint8_t)ip_len;
+	b[22] = 64;              /* TTL */
+	b[23] = 17;              /* UDP */
+	memcpy(b + 26, ip4_a, 4);
+	memcpy(b + 30, ip4_b, 4);
+	b[34] = 1000 >> 8;
+	b[35] = 1000 & 0xff;
+	b[36] = 2000 >> 8;
+	b[37] = 2000 & 0xff;
+	b[38] = (uint8_t)((ip_len - 20) >> 8);
+	b[39] = (uint8_t)(ip_len - 20);
+	return b;
+}
+
+static void
+test_parse_frame_length_limit(void **state)
+{
+	uint8_t *longest = long_udp_frame(UINT16_MAX);
+	uint8_t *over = long_udp_frame(UINT16_MAX + 1);
+	struct vg_parse_opts raw = {.linktype = 999};
+	struct vg_pkt pkt;
+
+	(void)state;
+	assert_int_equal(parse_exact(VG_LINK_ETHERNET, 0, longest, UINT16_MAX,
+				     &pkt),
+			 VG_PARSE_OK);
+	assert_int_equal(pkt.frame_len, UINT16_MAX);
+	assert_int_equal(pkt.payload_len, UINT16_MAX - 14 - 20 - 8);
+	assert_int_equal(parse_exact(VG_LINK_ETHERNET, 0, over,
+				     UINT16_MAX + 1, &pkt),
+			 VG_PARSE_TOO_LONG);
+	/* an unknown link type is named first, whatever the length */
+	assert_int_equal(vg_parse(&raw, over, UINT16_MAX + 1, &pkt),
+			 VG_PARSE_LINK_UNSUPPORTED);
+	assert_string_equal(vg_parse_error_name(VG_PARSE_TOO_LONG),
+			    "too_long");
+	free(longest);
+	free(over);
+}
+
 static void
 test_parse_icmp_type_and_no_ports(void **state)
 {
@@ -1420,6 +1474,8 @@ test_parse_icmp_type_and_no_ports(void **state)
 	assert_int_equal(parse_frame(VG_LINK_RAW, 0, &f4, &pkt), VG_PARSE_OK);
 	assert_int_equal(pkt.l4_proto, 1);
 	assert_int_equal(pkt.icmp_type, 8);
+	/* the other byte that icmp_type shares with tcp_window is cleared */
+	assert_int_equal(((const uint8_t *)&pkt.icmp_type)[1], 0);
 	assert_int_equal(pkt.sport, 0);
 	assert_int_equal(pkt.dport, 0);
 	assert_int_equal(pkt.payload_off, 20 + 4);
@@ -2739,6 +2795,7 @@ main(void)
 		cmocka_unit_test(test_parse_tcp_options_before_payload),
 		cmocka_unit_test(test_parse_l4_truncated),
 		cmocka_unit_test(test_parse_icmp_type_and_no_ports),
+		cmocka_unit_test(test_parse_frame_length_limit),
 		cmocka_unit_test(test_parse_other_protocol_whole_payload),
 		cmocka_unit_test(test_parse_ipip_tunnels),
 		cmocka_unit_test(test_parse_ipip_inner_longer_than_outer),
