@@ -30,7 +30,7 @@ static struct rte_mempool *packet_pool;
 static struct rte_mempool *clone_pool;
 static struct vg_capture *capture;
 
-/* Returns byte <i> of every test frame, so a copy can be checked byte by byte. */
+/* Returns byte <i> of every test frame, so a copy can be checked. */
 static uint8_t
 pattern(uint32_t i)
 {
