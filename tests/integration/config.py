@@ -352,6 +352,31 @@ def check_output_options(vigild, tmp, pcap, checks):
                  f"{proc.stderr[-800:]!r}")
 
 
+def check_empty_output_options(vigild, tmp, pcap, checks):
+    """An empty output path is rejected before EAL starts, because vigild
+    would otherwise run and write nothing there."""
+    flows = os.path.join(tmp, "empty-options.jsonl")
+    cases = [
+        ("--flows", "--flows: must not be empty; give a file name"),
+        ("--alerts", "--alerts: must not be empty; give a file name"),
+        ("--stats", "--stats: must not be empty; give a file name"),
+        ("--control-socket",
+         "--control-socket: must not be empty; give a socket path"),
+    ]
+    for option, message in cases:
+        args = ["--pcap", pcap]
+        if option != "--flows":
+            args += ["--flows", flows]
+        proc = run(vigild, *args, option, "")
+        want = f"vigild: {message}\n"
+        checks.check(proc.returncode == 1,
+                     f"{option} '': exit {proc.returncode}, expected 1")
+        checks.check(proc.stderr == want,
+                     f"{option} '': {proc.stderr[-800:]!r}, expected "
+                     f"{want!r}")
+    checks.check(not os.path.exists(flows), "empty output: records written")
+
+
 def check_cpu_options(vigild, tmp, pcap, checks):
     """Check --engine-cpus and --rx-cpus. A list of more than 64 CPUs (one
     per lcore) is reported as too long, a malformed one with an example."""
@@ -691,6 +716,7 @@ def main():
         check_capture_files(vigild, tmp, checks)
         check_several_pcaps(vigild, tmp, checks)
         check_output_options(vigild, tmp, pcap, checks)
+        check_empty_output_options(vigild, tmp, pcap, checks)
         check_cpu_options(vigild, tmp, pcap, checks)
         check_flows_on_capture(vigild, tmp, pcap, checks)
         check_bad_bytes(vigild, tmp, pcap, checks)
