@@ -30,7 +30,8 @@ usage(FILE *out)
 		"      --strict            with --check-config: warnings make FILE invalid\n"
 		"      --pcap CAPTURE      read a pcap or pcapng file, no config needed;\n"
 		"                          repeat it to read several files as one port each\n"
-		"      --flows FILE        write flow records (JSON Lines) to FILE\n"
+		"      --flows FILE        write flow records (JSON Lines) to FILE;\n"
+		"                          required with --pcap\n"
 		"      --protos FILE       nDPI custom protocols file\n"
 		"      --categories FILE   nDPI custom categories file\n"
 		"      --risky-domains FILE  nDPI risky domains list\n"
@@ -535,6 +536,11 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 			return rc;
 		}
 	} else if (pcap_count > 0) {
+		/* Without -c FILE, only --flows can set flows.output. */
+		if (side.flow_output[0] == '\0') {
+			fprintf(stderr, "vigild: --pcap requires --flows FILE; add --flows OUT.jsonl, or --flows /dev/null to discard the flow records\n");
+			return -EINVAL;
+		}
 		rc = add_pcap_ports(cfg, pcap_paths, pcap_count);
 		if (rc != 0)
 			return rc;

@@ -244,6 +244,23 @@ def check_capture_files(vigild, tmp, checks):
                  f"vdev pcapng: exit {proc.returncode}: {records!r}")
 
 
+def check_pcap_without_flows(vigild, tmp, pcap, checks):
+    """--pcap without --flows is rejected before EAL starts, because no
+    record would be written anywhere."""
+    stats = os.path.join(tmp, "no-flows-stats.json")
+    proc = run(vigild, "--pcap", pcap, "--stats", stats)
+    want = ("vigild: --pcap requires --flows FILE; add --flows OUT.jsonl, or "
+            "--flows /dev/null to discard the flow records\n")
+    checks.check(proc.returncode == 1,
+                 f"--pcap without --flows: exit {proc.returncode}, "
+                 "expected 1")
+    checks.check(proc.stderr == want,
+                 f"--pcap without --flows: {proc.stderr[-800:]!r}, "
+                 f"expected {want!r}")
+    checks.check(not os.path.exists(stats),
+                 "--pcap without --flows: the capture was read")
+
+
 def check_several_pcaps(vigild, tmp, checks):
     """Each --pcap is a port: every file is read, and a damaged one is
     named whichever place it has."""
@@ -715,6 +732,7 @@ def main():
         check_machine(vigild, tmp, pcap, checks)
         check_capture_files(vigild, tmp, checks)
         check_several_pcaps(vigild, tmp, checks)
+        check_pcap_without_flows(vigild, tmp, pcap, checks)
         check_output_options(vigild, tmp, pcap, checks)
         check_empty_output_options(vigild, tmp, pcap, checks)
         check_cpu_options(vigild, tmp, pcap, checks)
