@@ -42,7 +42,8 @@ usage(FILE *out)
 		"      --idle-timeout SEC  idle timeout for every protocol, seconds\n"
 		"      --active-timeout SEC  split flows longer than SEC seconds, 0 = never\n"
 		"      --plugins DIR       run the plugins under DIR in vigil-sandbox processes\n"
-		"      --alerts FILE       write the alerts plugins raise (JSON Lines) to FILE\n"
+		"      --alerts FILE       write the alerts plugins raise (JSON Lines) to FILE;\n"
+		"                          requires --plugins or a file's plugins section\n"
 		"      --control-socket PATH  accept commands on a Unix socket: reload,\n"
 		"                             reopen, stats, and with an alert store\n"
 		"                             exclude, unexclude, exclusions and\n"
@@ -581,6 +582,11 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 		       side.plugin_dirs[i]);
 	}
 	if (side.alerts_output[0]) {
+		/* Only plugins raise alerts, so the file would stay empty. */
+		if (cfg->plugin_dir_count == 0) {
+			fprintf(stderr, "vigild: --alerts requires plugins, but none are configured; add --plugins DIR\n");
+			return -EINVAL;
+		}
 		strcpy(cfg->alerts_output, side.alerts_output);
 		cfg->alerts_output_option = "--alerts";
 	}

@@ -680,6 +680,31 @@ def check_plugins_option(vigild, tmp, pcap, checks):
                      f"--plugins {path}: EAL started")
 
 
+def check_alerts_without_plugins(vigild, tmp, pcap, checks):
+    """--alerts without plugins is rejected before EAL starts, because no
+    alert would ever reach the file. That holds for --pcap and for a
+    file with no plugins section or with plugins turned off."""
+    flows = os.path.join(tmp, "alerts-no-plugins.jsonl")
+    alerts = os.path.join(tmp, "alerts-no-plugins.alerts.jsonl")
+    capture = f"capture:\n  ports:\n    - pcap: {pcap}\n"
+    no_section = write_config(tmp, "alerts-no-section.yaml", capture)
+    plugins_off = write_config(tmp, "alerts-plugins-off.yaml",
+                               capture + "plugins:\n  directories: []\n")
+    want = ("vigild: --alerts requires plugins, but none are configured; "
+            "add --plugins DIR\n")
+    for name, args in (("--pcap", ["--pcap", pcap, "--flows", flows]),
+                       ("no plugins section", ["-c", no_section]),
+                       ("directories: []", ["-c", plugins_off])):
+        proc = run(vigild, *args, "--alerts", alerts)
+        checks.check(proc.returncode == 1,
+                     f"--alerts, {name}: exit {proc.returncode}, expected 1")
+        checks.check(proc.stderr == want,
+                     f"--alerts, {name}: {proc.stderr[-800:]!r}, expected "
+                     f"{want!r}")
+    checks.check(not os.path.exists(flows),
+                 "--alerts without plugins: the capture was read")
+
+
 def check_plugins_replace_bundled(vigild, root, tmp, pcap, checks):
     """--plugins replaces the bundled plugins folder a plugins: section
     defaults to, so a missing bundled folder must not stop the start. A
@@ -743,6 +768,7 @@ def main():
         check_programs(vigild, tmp, pcap, checks)
         check_ndpi_lists(vigild, tmp, pcap, checks)
         check_plugins_option(vigild, tmp, pcap, checks)
+        check_alerts_without_plugins(vigild, tmp, pcap, checks)
         check_plugins_replace_bundled(vigild, root, tmp, pcap, checks)
 
         for number, (text, message) in enumerate(BROKEN):

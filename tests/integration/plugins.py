@@ -158,9 +158,9 @@ def run(vigild, pcap, tmp, name, plugins=None, extra=()):
     flows = os.path.join(tmp, name + ".jsonl")
     stats = os.path.join(tmp, name + ".stats.json")
     alerts = os.path.join(tmp, name + ".alerts.jsonl")
-    args = ["--stats", stats, "--alerts", alerts, *extra]
+    args = ["--stats", stats, *extra]
     if plugins:
-        args += ["--plugins", plugins]
+        args += ["--plugins", plugins, "--alerts", alerts]
     status, stderr = vigtest.run_vigild(vigild, pcap, flows, args,
                                         timeout=240)
     with open(stats) as f:
