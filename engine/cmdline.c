@@ -308,14 +308,83 @@ add_pcap_ports(struct vg_config *cfg, const char *const *paths,
 	return 0;
 }
 
+/* The values getopt_long() returns for the long options with no short one. */
+enum { OPT_CHECK = 256, OPT_PCAP, OPT_FLOWS, OPT_PROTOS, OPT_CATS,
+       OPT_RISKY, OPT_JA3, OPT_SHA1, OPT_ENGINES, OPT_RXS, OPT_IDLE, OPT_ACTIVE,
+       OPT_STATS, OPT_LOG, OPT_PLUGINS, OPT_ALERTS, OPT_CONTROL,
+       OPT_STRICT };
+
+/*
+ * Returns the kind of value the option <opt> takes, as messages name it,
+ * or NULL when it takes none.
+ */
+static const char *
+option_value_kind(int opt)
+{
+	switch (opt) {
+	case OPT_PCAP:
+		return "capture file";
+	case OPT_ENGINES:
+	case OPT_RXS:
+		return "CPU list";
+	case OPT_IDLE:
+	case OPT_ACTIVE:
+		return "number of seconds";
+	case OPT_PLUGINS:
+		return "directory";
+	case OPT_CONTROL:
+		return "socket path";
+	case OPT_LOG:
+		return "log level";
+	case 'c':
+	case OPT_CHECK:
+	case OPT_FLOWS:
+	case OPT_PROTOS:
+	case OPT_CATS:
+	case OPT_RISKY:
+	case OPT_JA3:
+	case OPT_SHA1:
+	case OPT_STATS:
+	case OPT_ALERTS:
+		return "file name";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Rejects <value>, which getopt_long() took as the value of <opt>, when it
+ * starts with "--" or is -c, -h or -V, so that "--check-config --strict
+ * FILE" does not check a file named "--strict". A value such as "-1" is
+ * left to the option's own check, and a file named "--x" can be given as
+ * "./--x". <entry> is the option's long entry, or NULL for -c. Returns 0,
+ * or -EINVAL after printing the problem.
+ */
+static int
+check_option_value(int opt, const struct option *entry, const char *value)
+{
+	const char *kind = option_value_kind(opt);
+	char spelled[32];
+
+	if (kind == NULL)
+		return 0;
+	if (strncmp(value, "--", 2) != 0 && strcmp(value, "-c") != 0 &&
+	    strcmp(value, "-h") != 0 && strcmp(value, "-V") != 0)
+		return 0;
+
+	if (entry != NULL)
+		snprintf(spelled, sizeof(spelled), "--%s", entry->name);
+	else
+		snprintf(spelled, sizeof(spelled), "-%c", opt);
+	fprintf(stderr, "vigild: %s: expected a %s, got the option '%s'; give the %s right after %s\n",
+		spelled, kind, value, kind, spelled);
+	return -EINVAL;
+}
+
 int
 vg_parse_args(struct vg_config *cfg, const char **config_out,
 	      const char **stats_out, int argc, char **argv)
 {
-	enum { OPT_CHECK = 256, OPT_PCAP, OPT_FLOWS, OPT_PROTOS, OPT_CATS,
-	       OPT_RISKY, OPT_JA3, OPT_SHA1, OPT_ENGINES, OPT_RXS, OPT_IDLE, OPT_ACTIVE,
-	       OPT_STATS, OPT_LOG, OPT_PLUGINS, OPT_ALERTS, OPT_CONTROL,
-	       OPT_STRICT };
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", required_argument, NULL, OPT_CHECK },
@@ -359,7 +428,17 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 	struct vg_config side;
 	vg_config_defaults(&side);
 
-	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
+	for (;;) {
+		const struct option *entry = NULL;
+		int long_index = -1;
+
+		opt = getopt_long(argc, argv, "c:hV", options, &long_index);
+		if (opt == -1)
+			break;
+		if (long_index >= 0)
+			entry = &options[long_index];
+		if (check_option_value(opt, entry, optarg) != 0)
+			return -EINVAL;
 		switch (opt) {
 		case 'c':
 			config_path = optarg;

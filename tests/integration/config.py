@@ -166,6 +166,48 @@ def check_machine(vigild, tmp, pcap, checks):
                  f"--check-config with --pcap: {proc.stderr!r}")
 
 
+def check_option_as_value(vigild, tmp, pcap, checks):
+    """An option where an option's value belongs is rejected with both
+    named, because getopt_long() would take it as the value."""
+    path = write_config(tmp, "option-as-value.yaml",
+                        f"capture:\n  ports:\n    - pcap: {pcap}\n")
+    flows = os.path.join(tmp, "option-as-value.jsonl")
+    cases = [
+        (["--check-config", "--strict", path],
+         "--check-config: expected a file name, got the option '--strict'; "
+         "give the file name right after --check-config"),
+        (["-c", "--strict", path],
+         "-c: expected a file name, got the option '--strict'; give the "
+         "file name right after -c"),
+        (["--config", "-V"],
+         "--config: expected a file name, got the option '-V'; give the "
+         "file name right after --config"),
+        (["--pcap", pcap, "--flows", "--stats", flows],
+         "--flows: expected a file name, got the option '--stats'; give "
+         "the file name right after --flows"),
+        (["--pcap", "--flows", flows],
+         "--pcap: expected a capture file, got the option '--flows'; give "
+         "the capture file right after --pcap"),
+        (["--pcap", pcap, "--flows", flows, "--engine-cpus", "--rx-cpus",
+          "0"],
+         "--engine-cpus: expected a CPU list, got the option '--rx-cpus'; "
+         "give the CPU list right after --engine-cpus"),
+        # A value that only starts with "-" goes to the option's own check.
+        (["--pcap", pcap, "--flows", flows, "--active-timeout", "-1"],
+         "--active-timeout: must be 0..315360000 seconds, got '-1'"),
+    ]
+    for args, message in cases:
+        proc = run(vigild, *args)
+        want = f"vigild: {message}\n"
+        checks.check(proc.returncode == 1,
+                     f"{' '.join(args)}: exit {proc.returncode}, expected 1")
+        checks.check(proc.stderr == want,
+                     f"{' '.join(args)}: {proc.stderr[-800:]!r}, expected "
+                     f"{want!r}")
+        checks.check(proc.stdout == "",
+                     f"{' '.join(args)}: stdout {proc.stdout[-800:]!r}")
+
+
 def check_folders_created(vigild, tmp, pcap, checks):
     """A start creates the folders above flows.output and the sockets."""
     state = os.path.join(tmp, "state", "vigil")
@@ -763,6 +805,7 @@ def main():
         check_cpu_options(vigild, tmp, pcap, checks)
         check_flows_on_capture(vigild, tmp, pcap, checks)
         check_bad_bytes(vigild, tmp, pcap, checks)
+        check_option_as_value(vigild, tmp, pcap, checks)
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)
