@@ -138,6 +138,37 @@ UINT_FIELD(load_timeout_field, sandbox_load_timeout_ms, 1000, 3600000);
 
 OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
 
+/*
+ * Rejects plugins.alerts_output when directories: [] turns plugins off,
+ * as vigild would then run without ever writing that file. vigild
+ * --plugins DIR, which replaces the folders, turns them back on.
+ */
+static int
+check_alerts_output(struct loader *ld, yaml_node_t *plugins)
+{
+	bool replaced = ld->report != NULL && ld->report->plugin_dirs_replaced;
+	yaml_node_pair_t *pair;
+
+	if (ld->cfg->alerts_output[0] == '\0' || !ld->plugin_dirs_given ||
+	    ld->cfg->plugin_dir_count > 0 || replaced)
+		return 0;
+	for (pair = plugins->data.mapping.pairs.start;
+	     pair < plugins->data.mapping.pairs.top; pair++) {
+		yaml_node_t *key = yaml_document_get_node(ld->doc, pair->key);
+		size_t saved;
+		int rc;
+
+		if (strcmp(cfg_scalar_text(key), "alerts_output") != 0)
+			continue;
+		saved = cfg_path_push(ld, "alerts_output", 0);
+		rc = cfg_fail(ld, yaml_document_get_node(ld->doc, pair->value),
+			      "no plugin runs, because directories is empty, so no alert would be written; list a plugin folder, or remove alerts_output");
+		cfg_path_pop(ld, saved);
+		return rc;
+	}
+	return 0;
+}
+
 int
 cfg_on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 {
@@ -154,10 +185,15 @@ cfg_on_plugins(struct loader *ld, yaml_node_t *node, void *arg)
 	    {"scripts", on_scripts, NULL},
 	};
 
+	int rc;
+
 	(void)arg;
 	ld->plugins = node;
-	return cfg_walk_mapping(ld, node, specs,
-				sizeof(specs) / sizeof(specs[0]));
+	rc = cfg_walk_mapping(ld, node, specs,
+			      sizeof(specs) / sizeof(specs[0]));
+	if (rc == 0)
+		rc = check_alerts_output(ld, node);
+	return rc;
 }
 
 /*

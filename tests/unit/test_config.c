@@ -1432,6 +1432,25 @@ test_plugins_empty_directories_keep_plugins_off(void **state)
 	assert_false(cfg.plugin_dirs_bundled);
 }
 
+/* An alerts file that no plugin would ever write is rejected at its key. */
+static void
+test_alerts_output_without_plugins(void **state)
+{
+	struct vg_config_report report = { 0 };
+
+	(void)state;
+	expect_error("plugins:\n  alerts_output: /tmp/a.jsonl\n  directories: []\n",
+		     "t.yaml:2:18: plugins.alerts_output: no plugin runs, because directories is empty, so no alert would be written; list a plugin folder, or remove alerts_output");
+	/* vigild --plugins DIR replaces the empty list */
+	report.plugin_dirs_replaced = true;
+	assert_int_equal(parse_with("plugins:\n  directories: []\n  alerts_output: /tmp/a.jsonl\n",
+				    &report),
+			 0);
+	/* the bundled plugins run when directories is left out */
+	assert_int_equal(parse("plugins:\n  alerts_output: /tmp/a.jsonl\n"),
+			 0);
+}
+
 static void
 test_no_plugins_section_no_plugins(void **state)
 {
@@ -1902,6 +1921,7 @@ main(void)
 		cmocka_unit_test(test_plugins_section),
 		cmocka_unit_test(test_plugins_section_without_directories_uses_bundled),
 		cmocka_unit_test(test_plugins_empty_directories_keep_plugins_off),
+		cmocka_unit_test(test_alerts_output_without_plugins),
 		cmocka_unit_test(test_no_plugins_section_no_plugins),
 		cmocka_unit_test(test_static_dir_defaults_to_bundled_ui),
 		cmocka_unit_test(test_static_dir_empty_turns_ui_off),
