@@ -352,13 +352,23 @@ option_value_kind(int opt)
 	}
 }
 
+/* Writes option <opt> as a user types it: "--flows", or "-c". */
+static void
+spell_option(int opt, const struct option *entry, char *out, size_t size)
+{
+	if (entry != NULL)
+		snprintf(out, size, "--%s", entry->name);
+	else
+		snprintf(out, size, "-%c", opt);
+}
+
 /*
  * Rejects <value>, which getopt_long() took as the value of <opt>, when it
- * starts with "--" or is -c, -h or -V, so that "--check-config --strict
- * FILE" does not check a file named "--strict". A value such as "-1" is
- * left to the option's own check, and a file named "--x" can be given as
- * "./--x". <entry> is the option's long entry, or NULL for -c. Returns 0,
- * or -EINVAL after printing the problem.
+ * is an empty path, or starts with "--" or is -c, -h or -V, so that
+ * "--check-config --strict FILE" does not check a file named "--strict".
+ * A value such as "-1" is left to the option's own check, and a file named
+ * "--x" can be given as "./--x". <entry> is the option's long entry, or
+ * NULL for -c. Returns 0, or -EINVAL after printing the problem.
  */
 static int
 check_option_value(int opt, const struct option *entry, const char *value)
@@ -368,14 +378,19 @@ check_option_value(int opt, const struct option *entry, const char *value)
 
 	if (kind == NULL)
 		return 0;
+	/* CPU lists, numbers and log levels get their own checks' messages. */
+	if (value[0] == '\0' && opt != OPT_ENGINES && opt != OPT_RXS &&
+	    opt != OPT_IDLE && opt != OPT_ACTIVE && opt != OPT_LOG) {
+		spell_option(opt, entry, spelled, sizeof(spelled));
+		fprintf(stderr, "vigild: %s: must not be empty; give a %s\n",
+			spelled, kind);
+		return -EINVAL;
+	}
 	if (strncmp(value, "--", 2) != 0 && strcmp(value, "-c") != 0 &&
 	    strcmp(value, "-h") != 0 && strcmp(value, "-V") != 0)
 		return 0;
 
-	if (entry != NULL)
-		snprintf(spelled, sizeof(spelled), "--%s", entry->name);
-	else
-		snprintf(spelled, sizeof(spelled), "-%c", opt);
+	spell_option(opt, entry, spelled, sizeof(spelled));
 	fprintf(stderr, "vigild: %s: expected a %s, got the option '%s'; give the %s right after %s\n",
 		spelled, kind, value, kind, spelled);
 	return -EINVAL;

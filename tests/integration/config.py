@@ -435,6 +435,21 @@ def check_empty_output_options(vigild, tmp, pcap, checks):
                      f"{want!r}")
     checks.check(not os.path.exists(flows), "empty output: records written")
 
+    # An empty input names the option too, not an empty file name.
+    for args, message in (
+            (["-c", ""], "-c: must not be empty; give a file name"),
+            (["--check-config", ""],
+             "--check-config: must not be empty; give a file name"),
+            (["--pcap", "", "--flows", flows],
+             "--pcap: must not be empty; give a capture file")):
+        proc = run(vigild, *args)
+        want = f"vigild: {message}\n"
+        checks.check(proc.returncode == 1,
+                     f"{args[0]} '': exit {proc.returncode}, expected 1")
+        checks.check(proc.stderr == want,
+                     f"{args[0]} '': {proc.stderr[-800:]!r}, expected "
+                     f"{want!r}")
+
 
 def check_cpu_options(vigild, tmp, pcap, checks):
     """Check --engine-cpus and --rx-cpus. A list of more than 64 CPUs (one
