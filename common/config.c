@@ -642,7 +642,7 @@ vg_config_parse_report(struct vg_config *cfg, const char *name,
 	err[0] = '\0';
 	vg_config_defaults(cfg);
 	snprintf(cfg->path, sizeof(cfg->path), "%s", name);
-	rc = cfg_check_flow_depth(name, text, text_len, err, err_len);
+	rc = cfg_check_flow_depth(&ld, text, text_len);
 	if (rc != 0)
 		return rc;
 	if (!yaml_parser_initialize(&parser)) {

@@ -119,8 +119,7 @@ int cfg_on_output_file(struct loader *ld, yaml_node_t *node, void *arg);
 int cfg_syntax_error(struct loader *ld, const yaml_parser_t *parser,
 		     const char *text, size_t text_len);
 
-int cfg_check_flow_depth(const char *name, const char *text, size_t len,
-			 char *err, size_t err_len);
+int cfg_check_flow_depth(struct loader *ld, const char *text, size_t len);
 
 /* The handlers of the top-level sections, and cfg_cpu_count(), in the
  * section files (common/config_*.c). */

@@ -2,7 +2,7 @@
  * The messages for YAML that libyaml cannot read: the line and column of
  * the problem and the key path reached there, found by parsing the text
  * again as events, and the check of flow collections nested too deeply,
- * made before libyaml reads the text.
+ * made before libyaml reads the whole text.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -280,15 +280,128 @@ cfg_syntax_error(struct loader *ld, const yaml_parser_t *parser,
 }
 
 /*
+ * Returns the length in bytes of the UTF-8 sequence that <lead> starts,
+ * or 0 when <lead> cannot start one.
+ */
+static size_t
+utf8_width(unsigned char lead)
+{
+	if (lead < 0x80)
+		return 1;
+	if ((lead & 0xe0) == 0xc0)
+		return 2;
+	if ((lead & 0xf0) == 0xe0)
+		return 3;
+	if ((lead & 0xf8) == 0xf0)
+		return 4;
+	return 0;
+}
+
+/*
+ * Counts the characters of the UTF-8 <text> as libyaml's marks count them.
+ * A byte order mark at the start is not counted, and every other byte
+ * that is not a continuation byte starts a character.
+ */
+static size_t
+count_characters(const char *text, size_t len)
+{
+	size_t count = 0;
+	size_t i = 0;
+
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	for (; i < len; i++) {
+		if (((unsigned char)text[i] & 0xc0) != 0x80)
+			count++;
+	}
+	return count;
+}
+
+/*
+ * Returns true when the error <parser> stopped on, having read the first
+ * <len> bytes of the UTF-8 <text>, lies before byte <len>, so that the
+ * whole text has it too. An error at the end comes from the cut itself:
+ * an unclosed collection, or a character cut in two (the reader's
+ * "incomplete" errors, whose value is -1).
+ */
+static bool
+error_before_cut(const yaml_parser_t *parser, const char *text, size_t len)
+{
+	const yaml_mark_t *mark = parser->problem ? &parser->problem_mark :
+						    &parser->context_mark;
+	size_t offset = parser->problem_offset;
+	size_t width;
+
+	switch (parser->error) {
+	case YAML_READER_ERROR:
+		if (offset >= len)
+			return false;
+		width = utf8_width((unsigned char)text[offset]);
+		return parser->problem_value != -1 || offset + width <= len;
+	case YAML_SCANNER_ERROR:
+	case YAML_PARSER_ERROR:
+	case YAML_COMPOSER_ERROR:
+		/* libyaml's marks count characters, not bytes. */
+		return mark->index < count_characters(text, len);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Loads every document in the first <len> bytes of the UTF-8 <text>, and
+ * formats libyaml's first error there as cfg_syntax_error() does, unless
+ * it comes from the cut (error_before_cut()). Returns -EINVAL with the
+ * message in ld->err, or 0 when there is no such error.
+ */
+static int
+error_before(struct loader *ld, const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	bool more = true;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return 0;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     len);
+	while (more) {
+		if (!yaml_parser_load(&parser, &doc)) {
+			if (error_before_cut(&parser, text, len))
+				rc = cfg_syntax_error(ld, &parser, text, len);
+			break;
+		}
+		more = yaml_document_get_root_node(&doc) != NULL;
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* Returns true when <text> starts with a UTF-16 byte order mark. */
+static bool
+is_utf16(const char *text, size_t len)
+{
+	return len >= 2 && (memcmp(text, "\xff\xfe", 2) == 0 ||
+			    memcmp(text, "\xfe\xff", 2) == 0);
+}
+
+/*
  * Rejects flow collections ([...] and {...}) nested deeper than
  * MAX_FLOW_DEPTH before libyaml reads the text: its loader takes time
  * quadratic in the depth, so a few hundred kilobytes of '[' would stall
  * vigild's start-up for minutes. Quotes and comments are skipped, so a
  * bracket inside a string does not count.
+ *
+ * The file's first problem is the one reported. So when libyaml finds an
+ * error in the text before the bracket that passes the limit, such as a
+ * byte that is not UTF-8, a syntax error or an unknown alias, that error
+ * is reported instead. Up to that bracket the nesting, as counted here,
+ * is within the limit, so libyaml reads that part in little time.
  */
 int
-cfg_check_flow_depth(const char *name, const char *text, size_t len, char *err,
-		     size_t err_len)
+cfg_check_flow_depth(struct loader *ld, const char *text, size_t len)
 {
 	size_t line = 1, col = 1, i;
 	unsigned int depth = 0;
@@ -319,15 +432,23 @@ cfg_check_flow_depth(const char *name, const char *text, size_t len, char *err,
 		} else if (c == '"' || c == '\'') {
 			quote = c;
 		} else if (c == '[' || c == '{') {
-			if (++depth > MAX_FLOW_DEPTH) {
-				snprintf(err, err_len,
-					 "%s:%zu:%zu: invalid YAML: collections nested deeper than %d levels",
-					 name, line, col, MAX_FLOW_DEPTH);
-				return -EINVAL;
-			}
+			if (++depth > MAX_FLOW_DEPTH)
+				break;
 		} else if ((c == ']' || c == '}') && depth > 0) {
 			depth--;
 		}
 	}
-	return 0;
+	if (depth <= MAX_FLOW_DEPTH)
+		return 0;
+	/*
+	 * NOTE: a UTF-16 file gets this message even after an earlier error,
+	 * because the brackets are counted here in bytes, which do not map
+	 * to the characters of libyaml's marks in UTF-16.
+	 */
+	if (!is_utf16(text, len) && error_before(ld, text, i) != 0)
+		return -EINVAL;
+	snprintf(ld->err, ld->err_len,
+		 "%s:%zu:%zu: invalid YAML: collections nested deeper than %d levels",
+		 ld->name, line, col, MAX_FLOW_DEPTH);
+	return -EINVAL;
 }

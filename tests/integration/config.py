@@ -13,8 +13,10 @@ The examples under deploy/examples are checked by config_examples.py.
 usage: config.py VIGILD SOURCE_ROOT
 """
 import os
+import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -356,6 +358,24 @@ def check_bad_bytes(vigild, tmp, pcap, checks):
             checks.check(proc.returncode == 1 and proc.stderr == want,
                          f"{mode} {name}: exit {proc.returncode}: "
                          f"{proc.stderr!r}, expected {want!r}")
+
+
+def check_capture_as_config(vigild, tmp, checks):
+    """A capture file given as the configuration gets the error at its
+    first byte that is not UTF-8, whatever lies past it: here 2 MiB of
+    random bytes, whose brackets nest deeper than the 64 levels allowed."""
+    path = os.path.join(tmp, "capture-as-config.pcap")
+    # The pcap file header, little-endian: the magic is d4 c3 b2 a1.
+    header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    with open(path, "wb") as f:
+        f.write(header + random.Random(1).randbytes(2 << 20))
+    want = (f"vigild: {path}:1:2: invalid YAML: invalid trailing UTF-8 "
+            f"octet (0xc3)\n")
+    for mode in ("--check-config", "-c"):
+        proc = run(vigild, mode, path)
+        checks.check(proc.returncode == 1 and proc.stderr == want,
+                     f"{mode} capture as config: exit {proc.returncode}: "
+                     f"{proc.stderr!r}, expected {want!r}")
 
 
 def check_output_options(vigild, tmp, pcap, checks):
@@ -821,6 +841,7 @@ def main():
         check_flows_on_capture(vigild, tmp, pcap, checks)
         check_bad_bytes(vigild, tmp, pcap, checks)
         check_option_as_value(vigild, tmp, pcap, checks)
+        check_capture_as_config(vigild, tmp, checks)
         check_folders_created(vigild, tmp, pcap, checks)
         check_plugin_scripts(vigild, root, tmp, pcap, checks)
         check_programs(vigild, tmp, pcap, checks)

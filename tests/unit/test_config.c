@@ -1348,6 +1348,97 @@ test_deep_nesting_rejected(void **state)
 	assert_int_equal(parse(text), 0);
 }
 
+/*
+ * A capture file given as the configuration: its pcap header is not
+ * UTF-8 at byte 1, and brackets more than 1 MiB further on nest deeper
+ * than 64 levels. The first problem in the file is reported.
+ */
+static void
+test_invalid_utf8_before_deep_nesting(void **state)
+{
+	static const unsigned char header[24] = {
+		0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0,
+		0,    0,    0,    0,    0xff, 0xff, 0, 0, 1, 0, 0, 0,
+	};
+	size_t filler = 1u << 20;
+	size_t len = sizeof(header) + filler + 100;
+	char *text = malloc(len);
+	size_t i;
+
+	(void)state;
+	assert_non_null(text);
+	memcpy(text, header, sizeof(header));
+	for (i = 0; i < filler; i++)
+		text[sizeof(header) + i] = (char)(0x80 + i % 0x80);
+	memset(text + sizeof(header) + filler, '[', 100);
+	expect_error_bytes(text, len,
+			   "t.yaml:1:2: invalid YAML: invalid trailing UTF-8 octet (0xc3)");
+	free(text);
+}
+
+/* A YAML error before collections nested too deeply is reported first. */
+static void
+test_yaml_error_before_deep_nesting(void **state)
+{
+	static const struct {
+		const char *head;
+		const char *message;
+	} cases[] = {
+		{ "log: {level: info} x\n",
+		  "t.yaml:1:20: invalid YAML: did not find expected key while parsing a block mapping" },
+		{ "log:\n  level: *nowhere\n",
+		  "t.yaml:2:10: log.level: invalid YAML: found undefined alias" },
+		{ "log: info\n---\nlog: \"a\xff\"\n",
+		  "t.yaml:3:8: invalid YAML: invalid leading UTF-8 octet (0xff)" },
+	};
+	char text[512];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t used = (size_t)snprintf(text, sizeof(text), "%sx: ",
+					       cases[i].head);
+
+		memset(text + used, '[', 100);
+		text[used + 100] = '\0';
+		expect_error(text, cases[i].message);
+	}
+}
+
+/*
+ * The text before the bracket past the limit ends inside an open
+ * collection, which is not an error in the file. A byte order mark, "é"
+ * (two bytes, one character) and CRLF make libyaml's character count
+ * differ from the byte count.
+ */
+static void
+test_deep_nesting_after_multibyte_text(void **state)
+{
+	char text[256];
+
+	(void)state;
+	memset(text, 0, sizeof(text));
+	strcpy(text, "\xef\xbb\xbfk: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\r\nx: ");
+	memset(text + strlen(text), '[', 100);
+	expect_error(text,
+		     "t.yaml:2:68: invalid YAML: collections nested deeper than 64 levels");
+}
+
+/* Collections nested too deeply before a bad byte are reported first. */
+static void
+test_deep_nesting_before_invalid_utf8(void **state)
+{
+	char text[256];
+
+	(void)state;
+	memset(text, 0, sizeof(text));
+	memcpy(text, "log: ", 5);
+	memset(text + 5, '[', 100);
+	text[105] = '\xff';
+	expect_error(text,
+		     "t.yaml:1:70: invalid YAML: collections nested deeper than 64 levels");
+}
+
 static void
 test_empty_file(void **state)
 {
@@ -1913,6 +2004,10 @@ main(void)
 		cmocka_unit_test(test_invalid_utf8_column_counts_characters),
 		cmocka_unit_test(test_nul_byte_position),
 		cmocka_unit_test(test_deep_nesting_rejected),
+		cmocka_unit_test(test_invalid_utf8_before_deep_nesting),
+		cmocka_unit_test(test_yaml_error_before_deep_nesting),
+		cmocka_unit_test(test_deep_nesting_after_multibyte_text),
+		cmocka_unit_test(test_deep_nesting_before_invalid_utf8),
 		cmocka_unit_test(test_empty_file),
 		cmocka_unit_test(test_two_documents_rejected),
 		cmocka_unit_test(test_load_missing_file),
