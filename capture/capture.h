@@ -207,6 +207,19 @@ struct vg_capture {
 int
 vg_eal_start(const struct vg_config *cfg, const char *argv0);
 
+/*
+ * Checks the vdev string <device> as rte_eal_init() checks a --vdev
+ * argument, with rte_devargs_parse() over the drivers EAL loads at start:
+ * the name before the first comma must start with a driver's name or
+ * alias, such as net_pcap. Loads those drivers first, once per process,
+ * and leaves them loaded for EAL. Returns 0 when EAL would parse
+ * <device>, and also when a driver plugin does not load, since the
+ * drivers are then not known and EAL fails to start by itself. Otherwise
+ * returns -ENODEV with the reason, quoting <device>, in <problem>.
+ */
+int
+vg_eal_check_vdev(const char *device, char *problem, size_t len);
+
 /* Releases EAL resources. */
 void
 vg_eal_stop(void);
