@@ -259,6 +259,8 @@ check_config(const char *path, const char *argv0, bool strict)
 		rc = vg_check_capture_files(&cfg, &report, errors,
 					    sizeof(errors));
 	if (rc == 0)
+		rc = vg_check_vdevs(&cfg, &report, errors, sizeof(errors));
+	if (rc == 0)
 		rc = vg_check_programs(&cfg, argv0, &report, errors,
 				       sizeof(errors));
 	if (rc == 0)
@@ -626,6 +628,8 @@ vg_parse_args(struct vg_config *cfg, const char **config_out,
 					   sizeof(err));
 		if (rc == 0)
 			rc = vg_check_capture_files(cfg, NULL, err, sizeof(err));
+		if (rc == 0)
+			rc = vg_check_vdevs(cfg, NULL, err, sizeof(err));
 		if (rc != 0) {
 			fprintf(stderr, "vigild: %s\n", err);
 			return rc;

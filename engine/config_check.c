@@ -1,7 +1,7 @@
 /*
  * vigild's checks of a configuration beyond the loader: the capture files
- * as libpcap reads them, the programs a start runs, and plugins.scripts
- * against the plugins.
+ * as libpcap reads them, the vdev strings as EAL parses them, the programs
+ * a start runs, and plugins.scripts against the plugins.
  *
  * A script's options are typed by the script's own defaults, which only
  * loading the plugin reveals. So plugins.scripts is checked by
@@ -229,6 +229,32 @@ vg_check_capture_files(const struct vg_config *cfg,
 			if (rc != 0)
 				return rc;
 		}
+	}
+	return 0;
+}
+
+int
+vg_check_vdevs(const struct vg_config *cfg, struct vg_config_report *report,
+	       char *err, size_t err_len)
+{
+	char problem[VG_PATH_MAX + 256];
+	char key[48];
+	unsigned int i;
+	int rc;
+
+	err[0] = '\0';
+	for (i = 0; i < cfg->port_count; i++) {
+		const struct vg_port_config *port = &cfg->ports[i];
+
+		if (port->kind != VG_PORT_VDEV ||
+		    vg_eal_check_vdev(port->source, problem,
+				      sizeof(problem)) == 0)
+			continue;
+		snprintf(key, sizeof(key), "capture.ports[%u].vdev", i);
+		rc = vg_config_machine_problem_at(cfg, report, &port->at, key,
+						  err, err_len, "%s", problem);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }

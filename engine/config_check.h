@@ -1,9 +1,9 @@
 /*
  * vigild's checks of a configuration that need vigild's own programs or
  * libraries, so they cannot live in the loader (common/config.c). They
- * check that libpcap reads the capture files, that the programs a start
- * runs are installed, and that plugins.scripts suits the plugins the
- * file loads.
+ * check that libpcap reads the capture files, that EAL parses the vdev
+ * strings, that the programs a start runs are installed, and that
+ * plugins.scripts suits the plugins the file loads.
  */
 #ifndef VG_ENGINE_CONFIG_CHECK_H
 #define VG_ENGINE_CONFIG_CHECK_H
@@ -84,6 +84,18 @@ int
 vg_check_capture_files(const struct vg_config *cfg,
 		       struct vg_config_report *report, char *err,
 		       size_t err_len);
+
+/*
+ * Checks each vdev port's string with EAL's parser, over the drivers EAL
+ * loads at start (vg_eal_check_vdev()), so that a vdev no driver matches
+ * stops vigild before EAL starts, with the key named. These are machine
+ * checks, because the drivers are those installed on this machine, and
+ * are treated as <report> selects (NULL: as errors). Returns 0, or
+ * -EINVAL with "FILE:LINE:COL: capture.ports[N].vdev: problem" in <err>.
+ */
+int
+vg_check_vdevs(const struct vg_config *cfg, struct vg_config_report *report,
+	       char *err, size_t err_len);
 
 /*
  * Checks plugins.scripts of the file cfg->path against the plugins in

@@ -305,6 +305,66 @@ def check_pcap_without_flows(vigild, tmp, pcap, checks):
                  "--pcap without --flows: the capture was read")
 
 
+def check_vdev_drivers(vigild, tmp, pcap, checks):
+    """A vdev that EAL would not parse is a machine warning for
+    --check-config and an error for --strict and a start, before EAL, with
+    the key named. The drivers are those of the DPDK installed, so the
+    version and folder in the message are matched loosely."""
+    cases = [
+        ("net_bogus0",
+         re.escape("capture.ports[0].vdev: 'net_bogus0' matches no driver "
+                   "of DPDK ") + r"\S+ in /\S+" +
+         re.escape("; a vdev name starts with the name of a driver, such "
+                   "as net_pcap in net_pcap0")),
+        # EAL 22.11 crashes in rte_devargs_add() on a device without a bus.
+        ("class=eth/driver=net_null",
+         re.escape("capture.ports[0].vdev: 'class=eth/driver=net_null' "
+                   "names no bus, and EAL adds a device only on a bus")),
+    ]
+    for number, (vdev, problem) in enumerate(cases):
+        path = os.path.join(tmp, f"vdev{number}.yaml")
+        with open(path, "w") as f:
+            f.write(f"capture:\n  ports:\n    - vdev: \"{vdev}\"\n")
+        problem = re.escape(f"{path}:3:13: ") + problem
+
+        proc = run(vigild, "--check-config", path)
+        checks.check(proc.returncode == 0 and
+                     re.fullmatch(f"vigild: warning: {problem}\n",
+                                  proc.stderr) is not None and
+                     proc.stdout == f"{path}: valid, but not on this "
+                                    "machine (1 warning)\n",
+                     f"vdev {vdev}: exit {proc.returncode}: "
+                     f"{proc.stderr!r} {proc.stdout!r}")
+
+        proc = run(vigild, "--check-config", path, "--strict")
+        checks.check(proc.returncode == 1 and proc.stdout == "" and
+                     re.fullmatch(f"vigild: warning: {problem}\n"
+                                  + re.escape(f"vigild: {path}: not valid "
+                                              "on this machine (1 warning, "
+                                              "--strict)\n"),
+                                  proc.stderr) is not None,
+                     f"vdev {vdev} --strict: exit {proc.returncode}: "
+                     f"{proc.stderr!r}")
+
+        proc = run(vigild, "-c", path)
+        checks.check(proc.returncode == 1 and
+                     re.fullmatch(f"vigild: {problem}\n",
+                                  proc.stderr) is not None,
+                     f"vdev {vdev} -c: exit {proc.returncode}: "
+                     f"{proc.stderr!r}")
+
+    # A driver's alias (eth_pcap for net_pcap) is a driver name too.
+    path = os.path.join(tmp, "vdev-alias.yaml")
+    with open(path, "w") as f:
+        f.write("capture:\n  ports:\n"
+                f"    - vdev: eth_pcap0,rx_pcap={pcap}\n")
+    proc = run(vigild, "--check-config", path)
+    checks.check(proc.returncode == 0 and proc.stderr == "" and
+                 proc.stdout == f"{path}: valid\n",
+                 f"vdev alias: exit {proc.returncode}: {proc.stderr!r} "
+                 f"{proc.stdout!r}")
+
+
 def check_several_pcaps(vigild, tmp, checks):
     """Each --pcap is a port: every file is read, and a damaged one is
     named whichever place it has."""
@@ -833,6 +893,7 @@ def main():
         write_bad_captures(tmp)
         check_machine(vigild, tmp, pcap, checks)
         check_capture_files(vigild, tmp, checks)
+        check_vdev_drivers(vigild, tmp, pcap, checks)
         check_several_pcaps(vigild, tmp, checks)
         check_pcap_without_flows(vigild, tmp, pcap, checks)
         check_output_options(vigild, tmp, pcap, checks)
