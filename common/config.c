@@ -57,11 +57,6 @@ cfg_fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/*
- * Reports a failed machine check at <node>, as ld->report selects: an
- * error as cfg_fail() makes it (-EINVAL), or a warning after which loading
- * goes on (0).
- */
 /* Formats "FILE:LINE:COL: KEY: PROBLEM" for <node> into <text>. */
 __attribute__((format(printf, 5, 0))) static void
 format_at(const struct loader *ld, const yaml_node_t *node, char *text,
@@ -75,6 +70,11 @@ format_at(const struct loader *ld, const yaml_node_t *node, char *text,
 		 ld->path[0] ? ld->path : "(top level)", problem);
 }
 
+/*
+ * Reports a failed machine check at <node>, as ld->report selects: an
+ * error as cfg_fail() makes it (-EINVAL), or a warning after which loading
+ * goes on (0).
+ */
 __attribute__((format(printf, 3, 4))) int
 cfg_machine_problem(struct loader *ld, const yaml_node_t *node, const char *fmt,
 		    ...)
