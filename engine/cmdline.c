@@ -138,8 +138,8 @@ set_path(char *dst, const char *src, const char *option)
  * Checks the path of an output given as <option> with the rules of a
  * configuration file's output keys (vg_config_check_output_path()): not
  * in /proc, /sys or on a kernel file system, and not a directory or a
- * device that <kind> cannot take. An empty path is rejected, as an empty
- * output key is, because vigild would otherwise run without that output.
+ * device that <kind> cannot take. check_option_value() has already
+ * rejected an empty path.
  */
 static int
 check_output_option(const char *path, const char *option,
@@ -147,12 +147,6 @@ check_output_option(const char *path, const char *option,
 {
 	char problem[3 * VG_PATH_MAX];
 
-	if (path[0] == '\0') {
-		fprintf(stderr, "vigild: %s: must not be empty; give %s\n",
-			option, kind == VG_OUTPUT_SOCKET ? "a socket path" :
-							   "a file name");
-		return -EINVAL;
-	}
 	if (vg_config_check_output_path(path, kind, problem,
 					sizeof(problem)) != 0) {
 		fprintf(stderr, "vigild: %s: %s\n", option, problem);

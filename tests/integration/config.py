@@ -118,6 +118,18 @@ def run(vigild, *args):
                           stderr=subprocess.PIPE, text=True, timeout=60)
 
 
+def check_rejected(vigild, args, message, label, checks):
+    """Run vigild with <args> and check that it exits 1 with exactly
+    "vigild: <message>" on stderr. Return the finished process."""
+    proc = run(vigild, *args)
+    want = f"vigild: {message}\n"
+    checks.check(proc.returncode == 1,
+                 f"{label}: exit {proc.returncode}, expected 1")
+    checks.check(proc.stderr == want,
+                 f"{label}: {proc.stderr[-800:]!r}, expected {want!r}")
+    return proc
+
+
 def check_machine(vigild, tmp, pcap, checks):
     """Warnings from --check-config, errors from --strict and a start."""
     cpus = os.cpu_count() or 1
@@ -199,13 +211,7 @@ def check_option_as_value(vigild, tmp, pcap, checks):
          "--active-timeout: must be 0..315360000 seconds, got '-1'"),
     ]
     for args, message in cases:
-        proc = run(vigild, *args)
-        want = f"vigild: {message}\n"
-        checks.check(proc.returncode == 1,
-                     f"{' '.join(args)}: exit {proc.returncode}, expected 1")
-        checks.check(proc.stderr == want,
-                     f"{' '.join(args)}: {proc.stderr[-800:]!r}, expected "
-                     f"{want!r}")
+        proc = check_rejected(vigild, args, message, " ".join(args), checks)
         checks.check(proc.stdout == "",
                      f"{' '.join(args)}: stdout {proc.stdout[-800:]!r}")
 
@@ -292,15 +298,10 @@ def check_pcap_without_flows(vigild, tmp, pcap, checks):
     """--pcap without --flows is rejected before EAL starts, because no
     record would be written anywhere."""
     stats = os.path.join(tmp, "no-flows-stats.json")
-    proc = run(vigild, "--pcap", pcap, "--stats", stats)
-    want = ("vigild: --pcap requires --flows FILE; add --flows OUT.jsonl, or "
-            "--flows /dev/null to discard the flow records\n")
-    checks.check(proc.returncode == 1,
-                 f"--pcap without --flows: exit {proc.returncode}, "
-                 "expected 1")
-    checks.check(proc.stderr == want,
-                 f"--pcap without --flows: {proc.stderr[-800:]!r}, "
-                 f"expected {want!r}")
+    check_rejected(vigild, ["--pcap", pcap, "--stats", stats],
+                   "--pcap requires --flows FILE; add --flows OUT.jsonl, or "
+                   "--flows /dev/null to discard the flow records",
+                   "--pcap without --flows", checks)
     checks.check(not os.path.exists(stats),
                  "--pcap without --flows: the capture was read")
 
@@ -506,13 +507,8 @@ def check_empty_output_options(vigild, tmp, pcap, checks):
         args = ["--pcap", pcap]
         if option != "--flows":
             args += ["--flows", flows]
-        proc = run(vigild, *args, option, "")
-        want = f"vigild: {message}\n"
-        checks.check(proc.returncode == 1,
-                     f"{option} '': exit {proc.returncode}, expected 1")
-        checks.check(proc.stderr == want,
-                     f"{option} '': {proc.stderr[-800:]!r}, expected "
-                     f"{want!r}")
+        check_rejected(vigild, args + [option, ""], message,
+                       f"{option} ''", checks)
     checks.check(not os.path.exists(flows), "empty output: records written")
 
     # An empty input names the option too, not an empty file name.
@@ -522,13 +518,7 @@ def check_empty_output_options(vigild, tmp, pcap, checks):
              "--check-config: must not be empty; give a file name"),
             (["--pcap", "", "--flows", flows],
              "--pcap: must not be empty; give a capture file")):
-        proc = run(vigild, *args)
-        want = f"vigild: {message}\n"
-        checks.check(proc.returncode == 1,
-                     f"{args[0]} '': exit {proc.returncode}, expected 1")
-        checks.check(proc.stderr == want,
-                     f"{args[0]} '': {proc.stderr[-800:]!r}, expected "
-                     f"{want!r}")
+        check_rejected(vigild, args, message, f"{args[0]} ''", checks)
 
 
 def check_cpu_options(vigild, tmp, pcap, checks):
@@ -827,17 +817,13 @@ def check_alerts_without_plugins(vigild, tmp, pcap, checks):
     no_section = write_config(tmp, "alerts-no-section.yaml", capture)
     plugins_off = write_config(tmp, "alerts-plugins-off.yaml",
                                capture + "plugins:\n  directories: []\n")
-    want = ("vigild: --alerts requires plugins, but none are configured; "
-            "add --plugins DIR\n")
+    message = ("--alerts requires plugins, but none are configured; "
+               "add --plugins DIR")
     for name, args in (("--pcap", ["--pcap", pcap, "--flows", flows]),
                        ("no plugins section", ["-c", no_section]),
                        ("directories: []", ["-c", plugins_off])):
-        proc = run(vigild, *args, "--alerts", alerts)
-        checks.check(proc.returncode == 1,
-                     f"--alerts, {name}: exit {proc.returncode}, expected 1")
-        checks.check(proc.stderr == want,
-                     f"--alerts, {name}: {proc.stderr[-800:]!r}, expected "
-                     f"{want!r}")
+        check_rejected(vigild, args + ["--alerts", alerts], message,
+                       f"--alerts, {name}", checks)
     checks.check(not os.path.exists(flows),
                  "--alerts without plugins: the capture was read")
 
