@@ -254,9 +254,9 @@ int
 vg_rx_lcore_main(void *arg);
 
 /*
- * Size of each mbuf's private area, which holds the parsed summary: one
- * cache line, so the summary is stored as a whole line and the frame
- * after the headroom starts on a line boundary.
+ * Size of each mbuf's private area, which contains the parsed summary. It
+ * is one cache line, so the summary is stored as a whole line and the
+ * frame after the headroom starts on a line boundary.
  */
 #define VG_MBUF_PRIV_SIZE \
 	RTE_ALIGN(sizeof(struct vg_pkt), RTE_CACHE_LINE_SIZE)

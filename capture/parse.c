@@ -641,9 +641,9 @@ common_transport(const uint8_t *data, uint32_t l4, uint32_t end,
  *
  * Each field is stored once, in place, except those that share the first
  * 64-bit word, which each rewrite it. A copy of the summary made right
- * after it is built stalls: each wide load of the copy waits until the
- * narrow stores it spans reach the cache, because the CPU cannot forward
- * several stores to one load (the rx lcore copies it one frame later). A
+ * after it is built stalls, so the rx lcore copies it one frame later.
+ * Each wide load of the copy waits until the narrow stores it spans reach
+ * the cache, because the CPU cannot forward several stores to one load. A
  * memset() of the summary stalls too, because it compiles to "rep stos",
  * which is slow to start.
  */

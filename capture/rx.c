@@ -12,12 +12,12 @@
  *
  * NOTE: with one rx and one engine lcore, this loop sets the packet rate,
  * not the engine. Its cost depends on how far apart the two CPUs are,
- * because each packet's summary crosses from one to the other. On an AMD
- * virtual machine whose two CPUs were sometimes about 470 ns apart (a
- * cache line's round trip), vigild with a two-line summary made 3.7 to
- * 4.4 million packets a second there and 5.3 to 5.7 million when they
- * were 130 ns apart. The summary is now one line, and the far state has
- * not been measured with it (docs/benchmarks.md).
+ * because each packet's summary crosses from one to the other. An AMD
+ * virtual machine's two CPUs were sometimes about 470 ns apart (a cache
+ * line's round trip). There, vigild with a two-line summary made 3.7 to
+ * 4.4 million packets a second, and 5.3 to 5.7 million when the CPUs were
+ * 130 ns apart. The summary is now one line, and that far state has not
+ * been measured with it (docs/benchmarks.md).
  */
 #include <assert.h>
 #include <errno.h>

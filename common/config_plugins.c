@@ -140,8 +140,8 @@ OUTPUT_FIELD(alerts_output_field, alerts_output, VG_OUTPUT_RECORDS);
 
 /*
  * Rejects plugins.alerts_output when directories: [] turns plugins off,
- * as vigild would then run without ever writing that file. vigild
- * --plugins DIR, which replaces the folders, turns them back on.
+ * because vigild would then never write that file. vigild --plugins DIR
+ * replaces the empty list, so the output is accepted with it.
  */
 static int
 check_alerts_output(struct loader *ld, yaml_node_t *plugins)
